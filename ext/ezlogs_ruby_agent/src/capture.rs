@@ -1,0 +1,54 @@
+//! Test mode: events are kept in memory, synchronously, instead of being
+//! delivered. Bounded, so a test that forgets to clear cannot exhaust memory.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use parking_lot::Mutex;
+
+use crate::event::Event;
+use crate::metrics::{DropReason, METRICS};
+
+pub const MAX_CAPTURED: usize = 100_000;
+
+pub struct Captured {
+    pub event: Event,
+    pub captured_at: SystemTime,
+    pub thread_id: u64,
+}
+
+static ENABLED: AtomicBool = AtomicBool::new(false);
+static CAPTURED: Mutex<Vec<Captured>> = Mutex::new(Vec::new());
+
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Acquire)
+}
+
+/// Turns test mode on or off and returns the previous setting.
+pub fn set_enabled(on: bool) -> bool {
+    ENABLED.swap(on, Ordering::AcqRel)
+}
+
+pub fn push(event: Event) {
+    let thread_id = event.platform.thread_id;
+    let mut captured = CAPTURED.lock();
+    if captured.len() >= MAX_CAPTURED {
+        METRICS.record_drop(DropReason::QueueFull, 1);
+        return;
+    }
+    captured.push(Captured {
+        event,
+        captured_at: SystemTime::now(),
+        thread_id,
+    });
+    METRICS.events_delivered.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Runs `read` over the captured events while holding the lock.
+pub fn with_captured<T>(read: impl FnOnce(&[Captured]) -> T) -> T {
+    read(&CAPTURED.lock())
+}
+
+pub fn clear() {
+    CAPTURED.lock().clear();
+}

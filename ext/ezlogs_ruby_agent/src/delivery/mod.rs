@@ -1,0 +1,11 @@
+//! Getting events out of the process: a bounded queue, one background
+//! worker, and a sink chosen by the endpoint URL.
+//!
+//! The app's threads only ever `submit`, which never blocks: a full queue
+//! drops the event and counts it. Serialisation and I/O happen on the worker.
+
+mod pipeline;
+mod sink;
+mod worker;
+
+pub use pipeline::{flush, restart, shutdown, submit};

@@ -1,0 +1,304 @@
+//! The event envelope (DESIGN section 3): validation, construction, JSON.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::{ids, timestamp};
+
+pub type Object = Map<String, Value>;
+
+/// Process-wide platform facts, fixed when the agent is configured.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ProcessInfo {
+    pub service: String,
+    pub environment: String,
+    pub agent_version: String,
+    pub ruby_version: String,
+    pub hostname: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Platform {
+    #[serde(flatten)]
+    pub process: Arc<ProcessInfo>,
+    pub process_id: u32,
+    pub thread_id: u64,
+}
+
+/// The correlation block of an event; see `correlation::Context`.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Correlation {
+    pub correlation_id: String,
+    pub primary_correlation_id: String,
+    pub flow_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_event_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span_id: Option<String>,
+}
+
+impl Correlation {
+    /// The correlation of an event logged outside any context: a flow of one.
+    pub fn standalone() -> Self {
+        let correlation_id = ids::correlation_id();
+        Self {
+            primary_correlation_id: correlation_id.clone(),
+            correlation_id,
+            flow_id: ids::flow_id(),
+            ..Self::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub event_id: String,
+    pub event_type: String,
+    pub action: String,
+    pub actor: Object,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Object>,
+    pub correlation: Correlation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Object>,
+    pub timestamp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timing: Option<Object>,
+    pub platform: Platform,
+}
+
+/// What the caller gave, already converted to owned data. `event_type` and
+/// `action` are None when the caller passed something other than a String.
+#[derive(Debug, Default)]
+pub struct EventInput {
+    pub event_type: Option<String>,
+    pub action: Option<String>,
+    pub actor: Value,
+    pub subject: Option<Value>,
+    pub metadata: Option<Value>,
+    pub timing: Option<Value>,
+}
+
+/// Everything an event takes from its surroundings rather than its caller.
+pub struct EventContext {
+    pub event_id: Option<String>,
+    pub timestamp: Option<String>,
+    pub correlation: Correlation,
+    pub platform: Platform,
+}
+
+/// Why an input is not an event. Displays as the message users match on:
+/// `Event validation failed: <problems joined by ", ">`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError(pub Vec<&'static str>);
+
+impl std::fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Event validation failed: {}", self.0.join(", "))
+    }
+}
+
+/// The problems with an input, in the order the messages are documented.
+pub fn validate(input: &EventInput) -> Result<(), ValidationError> {
+    let mut problems = Vec::new();
+    let pattern_ok = input.event_type.as_deref().is_some_and(is_valid_event_type);
+    if !pattern_ok {
+        problems.push("event_type must match pattern 'namespace.category' (e.g., 'user.action')");
+    }
+    if input.action.as_deref().is_none_or(str::is_empty) {
+        problems.push("action must be a non-empty string");
+    }
+    match &input.actor {
+        Value::Object(actor) => {
+            if !actor.contains_key("type") {
+                problems.push("actor must have type");
+            }
+            if !actor.contains_key("id") {
+                problems.push("actor must have id");
+            }
+        }
+        _ => problems.push("actor must be a hash"),
+    }
+    match &input.subject {
+        Some(Value::Object(subject)) if !subject.contains_key("type") => {
+            problems.push("subject must have type")
+        }
+        None | Some(Value::Object(_)) => {}
+        Some(_) => problems.push("subject must be a hash when provided"),
+    }
+    if matches!(&input.metadata, Some(value) if !value.is_object()) {
+        problems.push("metadata must be a hash when provided");
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ValidationError(problems))
+    }
+}
+
+/// `/\A[a-z][a-z0-9]*\.[a-z][a-z0-9_]*\z/`
+pub fn is_valid_event_type(event_type: &str) -> bool {
+    let Some((namespace, category)) = event_type.split_once('.') else {
+        return false;
+    };
+    let starts_lower = |s: &str| s.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
+    starts_lower(namespace)
+        && starts_lower(category)
+        && namespace
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && category
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn into_object(value: Option<Value>) -> Option<Object> {
+    match value {
+        Some(Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
+impl Event {
+    pub fn build(input: EventInput, context: EventContext) -> Result<Event, ValidationError> {
+        validate(&input)?;
+        Ok(Event {
+            event_id: context.event_id.unwrap_or_else(ids::event_id),
+            event_type: input.event_type.unwrap_or_default(),
+            action: input.action.unwrap_or_default(),
+            actor: into_object(Some(input.actor)).unwrap_or_default(),
+            subject: into_object(input.subject),
+            correlation: context.correlation,
+            metadata: into_object(input.metadata),
+            timestamp: context.timestamp.unwrap_or_else(timestamp::now),
+            timing: into_object(input.timing),
+            platform: context.platform,
+        })
+    }
+
+    /// The event as it goes on the wire.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn input(actor: Value) -> EventInput {
+        EventInput {
+            event_type: Some("user.action".into()),
+            action: Some("signed_in".into()),
+            actor,
+            ..EventInput::default()
+        }
+    }
+
+    fn platform() -> Platform {
+        Platform {
+            process: Arc::new(ProcessInfo {
+                service: "svc".into(),
+                environment: "test".into(),
+                agent_version: "0.1.0".into(),
+                ruby_version: "3.1.2".into(),
+                hostname: "host".into(),
+            }),
+            process_id: 42,
+            thread_id: 7,
+        }
+    }
+
+    fn context() -> EventContext {
+        EventContext {
+            event_id: None,
+            timestamp: None,
+            correlation: Correlation::standalone(),
+            platform: platform(),
+        }
+    }
+
+    #[test]
+    fn event_type_pattern() {
+        for ok in ["user.action", "http.request", "a1.b_2", "x.y"] {
+            assert!(is_valid_event_type(ok), "{ok}");
+        }
+        for bad in [
+            "user",
+            "User.action",
+            "user.Action",
+            "1a.b",
+            "a.b.c",
+            "a._b",
+            "a.",
+            ".a",
+            "a-b.c",
+        ] {
+            assert!(!is_valid_event_type(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_in_documented_order() {
+        let bad = EventInput {
+            event_type: Some("nope".into()),
+            action: Some(String::new()),
+            actor: json!({}),
+            subject: Some(json!({"id": 1})),
+            metadata: Some(json!([1])),
+            timing: None,
+        };
+        assert_eq!(
+            validate(&bad).unwrap_err().to_string(),
+            "Event validation failed: event_type must match pattern 'namespace.category' (e.g., 'user.action'), \
+             action must be a non-empty string, actor must have type, actor must have id, \
+             subject must have type, metadata must be a hash when provided"
+        );
+        let not_hashes = EventInput {
+            subject: Some(json!("x")),
+            ..input(json!("x"))
+        };
+        assert_eq!(
+            validate(&not_hashes).unwrap_err().0,
+            vec![
+                "actor must be a hash",
+                "subject must be a hash when provided"
+            ]
+        );
+    }
+
+    #[test]
+    fn json_omits_absent_optional_keys() {
+        let event = Event::build(input(json!({"type": "user", "id": 1})), context()).unwrap();
+        let value = event.to_value();
+        let keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(
+            keys,
+            [
+                "event_id",
+                "event_type",
+                "action",
+                "actor",
+                "correlation",
+                "timestamp",
+                "platform"
+            ]
+        );
+        assert_eq!(value["platform"]["service"], "svc");
+        assert_eq!(value["platform"]["process_id"], 42);
+        assert!(value["correlation"].get("request_id").is_none());
+    }
+}

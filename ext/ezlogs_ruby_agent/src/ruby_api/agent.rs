@@ -1,0 +1,161 @@
+//! `EzlogsRubyAgent::Native`: the functions the Ruby facade calls to
+//! configure the agent, emit events and read its state.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use magnus::{function, prelude::*, Error, RHash, RModule, RString, Ruby, Value};
+
+use super::convert::Converter;
+use super::event_builder::{self, EventArgs, Overrides};
+use super::helpers::without_gvl;
+use super::universal_event::UniversalEvent;
+use super::{errors, to_ruby};
+use crate::event::Event;
+use crate::metrics::{DropReason, METRICS};
+use crate::settings::{self, Settings};
+use crate::{capture, delivery};
+
+/// How long a reconfiguration waits for the old worker to hand over.
+const RECONFIGURE_FLUSH: Duration = Duration::from_secs(1);
+
+fn configure(ruby: &Ruby, hash: RHash) -> Result<bool, Error> {
+    let json = Converter::new(ruby, settings::Limits::default()).convert(hash.as_value());
+    let settings: Settings = serde_json::from_value(json)
+        .map_err(|e| errors::configuration(ruby, format!("invalid agent settings: {e}")))?;
+    settings::replace(settings);
+    Ok(without_gvl(|| delivery::restart(RECONFIGURE_FLUSH)).unwrap_or(false))
+}
+
+/// Sends a built event to the test capture or the delivery pipeline.
+fn dispatch(event: Event) {
+    METRICS.events_captured.fetch_add(1, Relaxed);
+    if capture::enabled() {
+        capture::push(event);
+    } else {
+        delivery::submit(event);
+    }
+}
+
+/// Returns the new event's id; raises InvalidEventError for bad input,
+/// which the Ruby facade turns into a warning.
+fn log_event(
+    ruby: &Ruby,
+    event_type: Value,
+    action: Value,
+    actor: Value,
+    subject: Value,
+    metadata: Value,
+) -> Result<RString, Error> {
+    let args = EventArgs {
+        event_type,
+        action,
+        actor,
+        subject,
+        metadata,
+        timing: ruby.qnil().as_value(),
+    };
+    match event_builder::build(ruby, args, Overrides::default()) {
+        Ok(event) => {
+            let id = ruby.str_new(&event.event_id);
+            dispatch(event);
+            Ok(id)
+        }
+        Err(invalid) => {
+            METRICS.events_invalid.fetch_add(1, Relaxed);
+            Err(errors::invalid_event(ruby, invalid.to_string()))
+        }
+    }
+}
+
+/// Emits an already-built `UniversalEvent`.
+fn emit(event: &UniversalEvent) -> String {
+    let event = event.event().clone();
+    let id = event.event_id.clone();
+    dispatch(event);
+    id
+}
+
+/// Turns test mode on or off; returns the previous setting.
+fn set_test_mode(on: bool) -> bool {
+    capture::set_enabled(on)
+}
+
+fn test_mode() -> bool {
+    capture::enabled()
+}
+
+fn captured_events(ruby: &Ruby) -> Result<Value, Error> {
+    let event_sym = ruby.to_symbol("event");
+    let captured_at_sym = ruby.to_symbol("captured_at");
+    let thread_id_sym = ruby.to_symbol("thread_id");
+    let entries = capture::with_captured(|captured| {
+        captured
+            .iter()
+            .map(|entry| {
+                let hash = ruby.hash_new();
+                hash.aset(event_sym, to_ruby::value(ruby, &entry.event.to_value()))?;
+                hash.aset(captured_at_sym, to_ruby::time(ruby, entry.captured_at))?;
+                hash.aset(thread_id_sym, entry.thread_id)?;
+                Ok(hash)
+            })
+            .collect::<Result<Vec<_>, Error>>()
+    })?;
+    Ok(ruby.ary_from_iter(entries).as_value())
+}
+
+fn clear_captured_events() {
+    capture::clear();
+}
+
+fn seconds(timeout: f64) -> Duration {
+    Duration::try_from_secs_f64(timeout).unwrap_or(Duration::ZERO)
+}
+
+fn flush(timeout: f64) -> bool {
+    without_gvl(|| delivery::flush(seconds(timeout))).unwrap_or(false)
+}
+
+fn shutdown(timeout: f64) -> bool {
+    without_gvl(|| delivery::shutdown(seconds(timeout))).unwrap_or(false)
+}
+
+fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
+    let dropped = ruby.hash_new();
+    for reason in DropReason::ALL {
+        dropped.aset(ruby.to_symbol(reason.name()), METRICS.dropped(reason))?;
+    }
+    let hash = ruby.hash_new();
+    hash.aset(
+        ruby.to_symbol("events_captured"),
+        METRICS.events_captured.load(Relaxed),
+    )?;
+    hash.aset(
+        ruby.to_symbol("events_delivered"),
+        METRICS.events_delivered.load(Relaxed),
+    )?;
+    hash.aset(
+        ruby.to_symbol("events_invalid"),
+        METRICS.events_invalid.load(Relaxed),
+    )?;
+    hash.aset(
+        ruby.to_symbol("events_dropped_total"),
+        METRICS.dropped_total(),
+    )?;
+    hash.aset(ruby.to_symbol("events_dropped"), dropped)?;
+    Ok(hash)
+}
+
+pub fn init(native: RModule) -> Result<(), Error> {
+    native.define_module_function("configure", function!(configure, 1))?;
+    native.define_module_function("log_event", function!(log_event, 5))?;
+    native.define_module_function("emit", function!(emit, 1))?;
+    native.define_module_function("set_test_mode", function!(set_test_mode, 1))?;
+    native.define_module_function("test_mode?", function!(test_mode, 0))?;
+    native.define_module_function("captured_events", function!(captured_events, 0))?;
+    native.define_module_function("clear_captured_events", function!(clear_captured_events, 0))?;
+    native.define_module_function("flush", function!(flush, 1))?;
+    native.define_module_function("shutdown", function!(shutdown, 1))?;
+    native.define_module_function("metrics", function!(metrics, 0))?;
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! `EzlogsRubyAgent::CorrelationManager::Context` and the fiber-local slot
+//! that holds the current one. The public `CorrelationManager` methods are
+//! thin Ruby in `lib/ezlogs_ruby_agent/correlation_manager.rb`.
+
+use magnus::value::{LazyId, ReprValue};
+use magnus::IntoValue;
+use magnus::{function, method, prelude::*, Error, RHash, RModule, Ruby, Value};
+use serde_json::Value as Json;
+
+use super::convert::Converter;
+use super::to_ruby;
+use crate::correlation::context::Context;
+use crate::event::Object;
+use crate::settings;
+
+#[magnus::wrap(
+    class = "EzlogsRubyAgent::CorrelationManager::Context",
+    free_immediately,
+    size
+)]
+pub struct RubyContext {
+    pub inner: Context,
+}
+
+/// `Thread.current[KEY]` is fiber-local, as DESIGN section 4 requires.
+static KEY: LazyId = LazyId::new("__ezlogs_correlation_context");
+
+/// The current context of this fiber, if it holds one of ours.
+pub fn current(ruby: &Ruby) -> Option<&'static RubyContext> {
+    ruby.thread_current()
+        .local_aref::<_, Option<&RubyContext>>(*KEY)
+        .ok()
+        .flatten()
+}
+
+fn current_value(ruby: &Ruby) -> Value {
+    ruby.thread_current()
+        .local_aref::<_, Value>(*KEY)
+        .unwrap_or_else(|_| ruby.qnil().as_value())
+}
+
+/// Makes `context` (a Context or nil) current in this fiber.
+fn set_current(ruby: &Ruby, context: Option<&RubyContext>, value: Value) -> Result<Value, Error> {
+    let stored = if context.is_some() {
+        value
+    } else {
+        ruby.qnil().as_value()
+    };
+    ruby.thread_current().local_aset(*KEY, stored)?;
+    Ok(stored)
+}
+
+fn metadata(ruby: &Ruby, value: Value) -> Object {
+    match Converter::new(ruby, settings::current().settings.limits).convert(value) {
+        Json::Object(object) => object,
+        _ => Object::new(),
+    }
+}
+
+fn text(ruby: &Ruby, value: Value) -> Option<String> {
+    if value.is_nil() {
+        return None;
+    }
+    Some(Converter::new(ruby, settings::current().settings.limits).text(value))
+}
+
+fn install(ruby: &Ruby, context: Context) -> Result<Value, Error> {
+    let value = RubyContext { inner: context }.into_value_with(ruby);
+    ruby.thread_current().local_aset(*KEY, value)?;
+    Ok(value)
+}
+
+fn max_depth() -> u32 {
+    settings::current().settings.max_correlation_depth
+}
+
+// --- Native functions behind CorrelationManager -------------------------
+
+fn context_current(ruby: &Ruby) -> Value {
+    current_value(ruby)
+}
+
+fn context_set(ruby: &Ruby, value: Value) -> Result<Value, Error> {
+    let context = <Option<&RubyContext>>::try_convert(value).ok().flatten();
+    set_current(ruby, context, value)
+}
+
+fn start_request_context(
+    ruby: &Ruby,
+    request_id: Value,
+    session_id: Value,
+    metadata_value: Value,
+    traceparent: Value,
+) -> Result<Value, Error> {
+    let request_id = text(ruby, request_id).unwrap_or_else(crate::ids::correlation_id);
+    let context = Context::for_request(
+        request_id,
+        text(ruby, session_id),
+        metadata(ruby, metadata_value),
+        text(ruby, traceparent).as_deref(),
+    );
+    install(ruby, context)
+}
+
+fn start_flow_context(
+    ruby: &Ruby,
+    flow_type: Value,
+    entity_id: Value,
+    metadata_value: Value,
+) -> Result<Value, Error> {
+    let flow_type = text(ruby, flow_type).unwrap_or_default();
+    let entity_id = text(ruby, entity_id).unwrap_or_default();
+    let outer = current(ruby).map(|c| &c.inner);
+    let context = Context::for_flow(
+        &flow_type,
+        &entity_id,
+        metadata(ruby, metadata_value),
+        outer,
+        max_depth(),
+    );
+    install(ruby, context)
+}
+
+/// A child of `parent` (a Context, or nil for a new root) naming
+/// `parent_event_id` (or keeping the parent's when nil). Not made current.
+fn derive_context(
+    ruby: &Ruby,
+    parent: Value,
+    parent_event_id: Value,
+    metadata_value: Value,
+) -> RubyContext {
+    let parent_event_id = text(ruby, parent_event_id);
+    let metadata = metadata(ruby, metadata_value);
+    let inner = match <Option<&RubyContext>>::try_convert(parent).ok().flatten() {
+        Some(parent) => parent.inner.child(parent_event_id, metadata, max_depth()),
+        None => {
+            let mut root = Context::from_object(&Object::new());
+            root.parent_event_id = parent_event_id;
+            root.metadata = metadata;
+            root
+        }
+    };
+    RubyContext { inner }
+}
+
+/// A context rebuilt from `to_h` / `extract_correlation_data` output, with
+/// symbol or string keys (as after a JSON round trip). Not made current.
+fn context_from_hash(ruby: &Ruby, hash: RHash) -> RubyContext {
+    let object =
+        match Converter::new(ruby, settings::current().settings.limits).convert(hash.as_value()) {
+            Json::Object(object) => object,
+            _ => Object::new(),
+        };
+    RubyContext {
+        inner: Context::from_object(&object),
+    }
+}
+
+// --- Context readers -----------------------------------------------------
+
+impl RubyContext {
+    fn correlation_id(&self) -> String {
+        self.inner.correlation_id.clone()
+    }
+    fn primary_correlation_id(&self) -> String {
+        self.inner.primary_correlation_id.clone()
+    }
+    fn flow_id(&self) -> String {
+        self.inner.flow_id.clone()
+    }
+    fn session_id(&self) -> Option<String> {
+        self.inner.session_id.clone()
+    }
+    fn request_id(&self) -> Option<String> {
+        self.inner.request_id.clone()
+    }
+    fn parent_event_id(&self) -> Option<String> {
+        self.inner.parent_event_id.clone()
+    }
+    fn parent_flow_id(&self) -> Option<String> {
+        self.inner.parent_flow_id.clone()
+    }
+    fn started_at(ruby: &Ruby, rb_self: &Self) -> Value {
+        to_ruby::time(ruby, rb_self.inner.started_at)
+    }
+    fn metadata(ruby: &Ruby, rb_self: &Self) -> Value {
+        to_ruby::value(ruby, &Json::Object(rb_self.inner.metadata.clone()))
+    }
+    fn depth(&self) -> u32 {
+        self.inner.depth
+    }
+    fn chain(&self) -> Vec<String> {
+        self.inner.chain.clone()
+    }
+    fn trace_id(&self) -> Option<String> {
+        self.inner.trace.as_ref().map(|t| t.trace_id.clone())
+    }
+    fn span_id(&self) -> Option<String> {
+        self.inner.trace.as_ref().map(|t| t.span_id.clone())
+    }
+    fn traceparent(&self) -> Option<String> {
+        self.inner.traceparent()
+    }
+    fn to_h(ruby: &Ruby, rb_self: &Self) -> Value {
+        to_ruby::value(ruby, &Json::Object(rb_self.inner.to_object()))
+    }
+    fn inspect(&self) -> String {
+        format!(
+            "#<EzlogsRubyAgent::CorrelationManager::Context flow_id={:?} correlation_id={:?} depth={}>",
+            self.inner.flow_id, self.inner.correlation_id, self.inner.depth
+        )
+    }
+}
+
+pub fn init(ruby: &Ruby, agent: RModule, native: RModule) -> Result<(), Error> {
+    let manager = agent.define_class("CorrelationManager", ruby.class_object())?;
+    let class = manager.define_class("Context", ruby.class_object())?;
+    class.undef_default_alloc_func();
+    class.define_method("correlation_id", method!(RubyContext::correlation_id, 0))?;
+    class.define_method(
+        "primary_correlation_id",
+        method!(RubyContext::primary_correlation_id, 0),
+    )?;
+    class.define_method("flow_id", method!(RubyContext::flow_id, 0))?;
+    class.define_method("session_id", method!(RubyContext::session_id, 0))?;
+    class.define_method("request_id", method!(RubyContext::request_id, 0))?;
+    class.define_method("parent_event_id", method!(RubyContext::parent_event_id, 0))?;
+    class.define_method("parent_flow_id", method!(RubyContext::parent_flow_id, 0))?;
+    class.define_method("started_at", method!(RubyContext::started_at, 0))?;
+    class.define_method("metadata", method!(RubyContext::metadata, 0))?;
+    class.define_method("depth", method!(RubyContext::depth, 0))?;
+    class.define_method("chain", method!(RubyContext::chain, 0))?;
+    class.define_method("trace_id", method!(RubyContext::trace_id, 0))?;
+    class.define_method("span_id", method!(RubyContext::span_id, 0))?;
+    class.define_method("traceparent", method!(RubyContext::traceparent, 0))?;
+    class.define_method("to_h", method!(RubyContext::to_h, 0))?;
+    class.define_method("inspect", method!(RubyContext::inspect, 0))?;
+
+    native.define_module_function("context_current", function!(context_current, 0))?;
+    native.define_module_function("context_set", function!(context_set, 1))?;
+    native.define_module_function("start_request_context", function!(start_request_context, 4))?;
+    native.define_module_function("start_flow_context", function!(start_flow_context, 3))?;
+    native.define_module_function("derive_context", function!(derive_context, 3))?;
+    native.define_module_function("context_from_hash", function!(context_from_hash, 1))?;
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! Builds an `Event` from the Ruby values a caller passed: conversion,
+//! correlation from the current context, platform facts, ids, timestamp.
+
+use magnus::value::ReprValue;
+use magnus::{RString, Ruby, Value};
+
+use super::context;
+use super::convert::Converter;
+use super::helpers;
+use crate::event::{Correlation, Event, EventContext, EventInput, Platform, ValidationError};
+use crate::settings;
+
+pub struct EventArgs {
+    pub event_type: Value,
+    pub action: Value,
+    pub actor: Value,
+    pub subject: Value,
+    pub metadata: Value,
+    pub timing: Value,
+}
+
+/// Fields a caller may fix instead of letting the agent fill them in.
+#[derive(Default)]
+pub struct Overrides {
+    pub event_id: Option<String>,
+    pub timestamp: Option<String>,
+}
+
+fn optional(converter: &mut Converter, value: Value) -> Option<serde_json::Value> {
+    (!value.is_nil()).then(|| converter.convert(value))
+}
+
+pub fn build(ruby: &Ruby, args: EventArgs, overrides: Overrides) -> Result<Event, ValidationError> {
+    let active = settings::current();
+    let mut converter = Converter::new(ruby, active.settings.limits);
+    let mut string = |value: Value| RString::from_value(value).map(|_| converter.text(value));
+    let input = EventInput {
+        event_type: string(args.event_type),
+        action: string(args.action),
+        actor: converter.convert(args.actor),
+        subject: optional(&mut converter, args.subject),
+        metadata: optional(&mut converter, args.metadata),
+        timing: optional(&mut converter, args.timing),
+    };
+    let correlation = match context::current(ruby) {
+        Some(current) if active.settings.correlation_enabled => current.inner.correlation(),
+        _ => Correlation::standalone(),
+    };
+    let context = EventContext {
+        event_id: overrides.event_id,
+        timestamp: overrides.timestamp,
+        correlation,
+        platform: Platform {
+            process: active.process.clone(),
+            process_id: std::process::id(),
+            thread_id: helpers::current_thread_id(ruby),
+        },
+    };
+    Event::build(input, context)
+}

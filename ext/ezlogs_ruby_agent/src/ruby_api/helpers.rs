@@ -1,0 +1,59 @@
+//! FFI plumbing that magnus does not wrap: releasing the GVL and reading a
+//! thread's object id.
+
+use std::ffi::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use magnus::rb_sys::{AsRawValue, FromRawValue};
+use magnus::value::ReprValue;
+use magnus::{Integer, Ruby, Value};
+
+/// Runs `work` with the GVL released, so other Ruby threads run while it
+/// waits. `work` must not touch any Ruby object. Returns None if it panicked.
+pub fn without_gvl<F: FnOnce() -> R, R>(work: F) -> Option<R> {
+    struct Call<F, R> {
+        work: Option<F>,
+        result: Option<R>,
+    }
+
+    extern "C" fn trampoline<F: FnOnce() -> R, R>(data: *mut c_void) -> *mut c_void {
+        // SAFETY: `data` is the `Call` below, alive and exclusively ours for
+        // the duration of `rb_thread_call_without_gvl`.
+        let call = unsafe { &mut *(data as *mut Call<F, R>) };
+        if let Some(work) = call.work.take() {
+            call.result = catch_unwind(AssertUnwindSafe(work)).ok();
+        }
+        std::ptr::null_mut()
+    }
+
+    let mut call = Call {
+        work: Some(work),
+        result: None,
+    };
+    // SAFETY: the trampoline only runs `work`, which by contract does not
+    // touch Ruby, and catches any panic so none unwinds into Ruby's frames.
+    // No unblocking function is given: the work is bounded by its own
+    // timeout.
+    unsafe {
+        rb_sys::rb_thread_call_without_gvl(
+            Some(trampoline::<F, R>),
+            &mut call as *mut Call<F, R> as *mut c_void,
+            None,
+            std::ptr::null_mut(),
+        );
+    }
+    call.result
+}
+
+/// `Thread.current.object_id`, the id Ruby code sees for this thread.
+pub fn current_thread_id(ruby: &Ruby) -> u64 {
+    let thread = ruby.thread_current();
+    // SAFETY: called with the GVL held on a live Thread object; rb_obj_id
+    // returns an Integer VALUE and does not raise for threads.
+    let id = unsafe { rb_sys::rb_obj_id(thread.as_value().as_raw()) };
+    // SAFETY: `id` is the VALUE Ruby just returned.
+    let id = unsafe { Value::from_raw(id) };
+    Integer::from_value(id)
+        .and_then(|i| i.to_u64().ok())
+        .unwrap_or(0)
+}

@@ -1,0 +1,22 @@
+//! The only place that speaks Ruby: one file per Ruby-facing class or
+//! module, plus conversion both ways and FFI helpers.
+
+mod agent;
+mod context;
+mod convert;
+mod errors;
+mod event_builder;
+mod helpers;
+mod to_ruby;
+mod universal_event;
+
+use magnus::{prelude::*, Error, Ruby};
+
+pub fn init(ruby: &Ruby) -> Result<(), Error> {
+    let agent = ruby.define_module("EzlogsRubyAgent")?;
+    let native = agent.define_module("Native")?;
+    agent::init(native)?;
+    context::init(ruby, agent, native)?;
+    universal_event::init(ruby, agent)?;
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! `EzlogsRubyAgent::UniversalEvent`: an event built and validated in Rust.
+//! Its keyword constructor is in `lib/ezlogs_ruby_agent/universal_event.rb`.
+
+use magnus::{function, method, prelude::*, Error, RModule, Ruby, Value};
+use serde_json::Value as Json;
+
+use super::convert::Converter;
+use super::event_builder::{self, EventArgs, Overrides};
+use super::{errors, to_ruby};
+use crate::event::Event;
+use crate::{settings, timestamp};
+
+#[magnus::wrap(class = "EzlogsRubyAgent::UniversalEvent", free_immediately, size)]
+pub struct UniversalEvent {
+    event: Event,
+}
+
+/// A Time or RFC 3339 string, normalised to the envelope's format.
+fn timestamp_override(ruby: &Ruby, value: Value) -> Result<Option<String>, Error> {
+    if value.is_nil() {
+        return Ok(None);
+    }
+    let text = Converter::new(ruby, settings::current().settings.limits).text(value);
+    match timestamp::parse(&text).and_then(timestamp::format) {
+        Some(canonical) => Ok(Some(canonical)),
+        None => Err(errors::invalid_event(
+            ruby,
+            format!("Event validation failed: timestamp must be a Time or an RFC 3339 string (got {text:?})"),
+        )),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    ruby: &Ruby,
+    event_type: Value,
+    action: Value,
+    actor: Value,
+    subject: Value,
+    metadata: Value,
+    timing: Value,
+    timestamp: Value,
+    event_id: Value,
+) -> Result<UniversalEvent, Error> {
+    let overrides = Overrides {
+        timestamp: timestamp_override(ruby, timestamp)?,
+        event_id: (!event_id.is_nil())
+            .then(|| Converter::new(ruby, settings::current().settings.limits).text(event_id)),
+    };
+    let args = EventArgs {
+        event_type,
+        action,
+        actor,
+        subject,
+        metadata,
+        timing,
+    };
+    match event_builder::build(ruby, args, overrides) {
+        Ok(event) => Ok(UniversalEvent { event }),
+        Err(invalid) => Err(errors::invalid_event(ruby, invalid.to_string())),
+    }
+}
+
+fn optional_object(ruby: &Ruby, object: &Option<crate::event::Object>) -> Value {
+    match object {
+        Some(object) => to_ruby::value(ruby, &Json::Object(object.clone())),
+        None => ruby.qnil().as_value(),
+    }
+}
+
+impl UniversalEvent {
+    pub fn event(&self) -> &Event {
+        &self.event
+    }
+    fn event_id(&self) -> String {
+        self.event.event_id.clone()
+    }
+    fn event_type(&self) -> String {
+        self.event.event_type.clone()
+    }
+    fn action(&self) -> String {
+        self.event.action.clone()
+    }
+    fn timestamp(&self) -> String {
+        self.event.timestamp.clone()
+    }
+    fn correlation_id(&self) -> String {
+        self.event.correlation.correlation_id.clone()
+    }
+    fn actor(ruby: &Ruby, rb_self: &Self) -> Value {
+        to_ruby::value(ruby, &Json::Object(rb_self.event.actor.clone()))
+    }
+    fn subject(ruby: &Ruby, rb_self: &Self) -> Value {
+        optional_object(ruby, &rb_self.event.subject)
+    }
+    fn metadata(ruby: &Ruby, rb_self: &Self) -> Value {
+        optional_object(ruby, &rb_self.event.metadata)
+    }
+    fn timing(ruby: &Ruby, rb_self: &Self) -> Value {
+        optional_object(ruby, &rb_self.event.timing)
+    }
+    fn correlation(ruby: &Ruby, rb_self: &Self) -> Value {
+        to_ruby::value(
+            ruby,
+            &serde_json::to_value(&rb_self.event.correlation).unwrap_or_default(),
+        )
+    }
+    fn platform(ruby: &Ruby, rb_self: &Self) -> Value {
+        to_ruby::value(
+            ruby,
+            &serde_json::to_value(&rb_self.event.platform).unwrap_or_default(),
+        )
+    }
+    fn to_h(ruby: &Ruby, rb_self: &Self) -> Value {
+        to_ruby::value(ruby, &rb_self.event.to_value())
+    }
+    fn to_json(&self, _args: &[Value]) -> String {
+        self.event.to_json()
+    }
+    /// Construction raises on invalid input, so every instance is valid.
+    fn is_valid(&self) -> bool {
+        true
+    }
+}
+
+pub fn init(ruby: &Ruby, agent: RModule) -> Result<(), Error> {
+    let class = agent.define_class("UniversalEvent", ruby.class_object())?;
+    class.undef_default_alloc_func();
+    class.define_singleton_method("build", function!(build, 8))?;
+    class.define_method("event_id", method!(UniversalEvent::event_id, 0))?;
+    class.define_method("event_type", method!(UniversalEvent::event_type, 0))?;
+    class.define_method("action", method!(UniversalEvent::action, 0))?;
+    class.define_method("actor", method!(UniversalEvent::actor, 0))?;
+    class.define_method("subject", method!(UniversalEvent::subject, 0))?;
+    class.define_method("metadata", method!(UniversalEvent::metadata, 0))?;
+    class.define_method("timing", method!(UniversalEvent::timing, 0))?;
+    class.define_method("timestamp", method!(UniversalEvent::timestamp, 0))?;
+    class.define_method("correlation", method!(UniversalEvent::correlation, 0))?;
+    class.define_method("correlation_id", method!(UniversalEvent::correlation_id, 0))?;
+    class.define_method("platform", method!(UniversalEvent::platform, 0))?;
+    class.define_method("to_h", method!(UniversalEvent::to_h, 0))?;
+    class.define_method("to_json", method!(UniversalEvent::to_json, -1))?;
+    class.define_method("valid?", method!(UniversalEvent::is_valid, 0))?;
+    Ok(())
+}

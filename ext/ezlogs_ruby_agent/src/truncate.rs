@@ -1,0 +1,69 @@
+//! Visible markers for data cut to fit the limits, so a reader of the event
+//! sees that something was cut and by how much.
+
+/// Keeps at most `max_bytes` of `text` (on a character boundary) and says
+/// how long the original was.
+pub fn string(text: &str, max_bytes: usize) -> String {
+    if text.len() <= max_bytes {
+        return text.to_owned();
+    }
+    let mut cut = max_bytes;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{}...[truncated, {} bytes in all]",
+        &text[..cut],
+        text.len()
+    )
+}
+
+/// The last element of an array cut to `kept` items.
+pub fn array_marker(total: usize, kept: usize) -> String {
+    format!("[truncated: {} more items]", total - kept)
+}
+
+/// The key and value added to a hash cut to `kept` entries.
+pub const HASH_MARKER_KEY: &str = "_truncated";
+
+pub fn hash_marker(total: usize, kept: usize) -> String {
+    format!("{} more keys", total - kept)
+}
+
+pub const DEPTH_EXCEEDED: &str = "[max depth exceeded]";
+pub const CYCLE: &str = "[cycle]";
+pub const BUDGET_EXHAUSTED: &str = "[truncated: event size limit]";
+
+pub fn binary(len: usize) -> String {
+    format!("[binary {len} bytes]")
+}
+
+pub fn unrepresentable(class_name: &str) -> String {
+    format!("#<{class_name}: unrepresentable>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_strings_are_untouched() {
+        assert_eq!(string("hello", 5), "hello");
+    }
+
+    #[test]
+    fn long_strings_keep_a_prefix_and_say_the_full_length() {
+        let big = "x".repeat(5 * 1024 * 1024);
+        let cut = string(&big, 100);
+        assert!(cut.starts_with(&"x".repeat(100)));
+        assert!(cut.ends_with("...[truncated, 5242880 bytes in all]"));
+        assert!(cut.len() < 200);
+    }
+
+    #[test]
+    fn cuts_fall_on_character_boundaries() {
+        let text = "é".repeat(10); // 2 bytes each
+        let cut = string(&text, 5);
+        assert!(cut.starts_with("éé..."));
+    }
+}

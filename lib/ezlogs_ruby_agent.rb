@@ -1,0 +1,105 @@
+# frozen_string_literal: true
+
+require_relative "ezlogs_ruby_agent/version"
+require_relative "ezlogs_ruby_agent/errors"
+require_relative "ezlogs_ruby_agent/native"
+require_relative "ezlogs_ruby_agent/problem_reporter"
+require_relative "ezlogs_ruby_agent/configuration"
+require_relative "ezlogs_ruby_agent/correlation_manager"
+require_relative "ezlogs_ruby_agent/universal_event"
+
+# Rails event tracking with a Rust core. See README.md.
+module EzlogsRubyAgent
+  class << self
+    def config
+      @config ||= Configuration.new
+    end
+
+    # Yields the configuration, then hands it to the native core.
+    def configure
+      yield config if block_given?
+      Native.configure(config.to_native)
+      config
+    end
+
+    # Logs a custom event in the current correlation context and returns its
+    # event_id. Bad input is reported once per problem and call site, and
+    # returns nil; nothing raises into the caller.
+    def log_event(event_type:, action:, actor:, subject: nil, metadata: nil)
+      return nil unless config.instrumentation.custom
+
+      Native.log_event(event_type, action, actor, subject, metadata)
+    rescue InvalidEventError => e
+      ProblemReporter.bad_call(e.message)
+      nil
+    rescue StandardError => e
+      ProblemReporter.internal(e, "log_event")
+      nil
+    end
+
+    def start_flow(flow_type, entity_id, metadata = {})
+      CorrelationManager.start_flow_context(flow_type, entity_id, metadata)
+    end
+
+    def current_correlation_context
+      CorrelationManager.current_context
+    end
+
+    def extract_correlation_data
+      CorrelationManager.extract_correlation_data
+    end
+
+    def restore_correlation_context(correlation_data)
+      CorrelationManager.restore_context(correlation_data)
+    end
+
+    def clear_correlation_context
+      CorrelationManager.clear_context
+    end
+
+    # Within the block, events are captured in memory (synchronously, with
+    # no network) instead of delivered; see captured_events.
+    def test_mode
+      previous = Native.set_test_mode(true)
+      yield
+    ensure
+      Native.set_test_mode(previous ? true : false)
+    end
+
+    # [{event:, captured_at:, thread_id:}] for each event captured in test mode.
+    def captured_events
+      Native.captured_events || []
+    end
+
+    def clear_captured_events
+      Native.clear_captured_events
+    end
+
+    # Blocks (without holding the GVL) until the events logged so far are
+    # delivered or `timeout` seconds pass. True when all were delivered.
+    def flush(timeout: config.delivery.shutdown_timeout)
+      Native.flush(timeout.to_f) ? true : false
+    end
+
+    # Flushes, then stops delivery; later events are dropped and counted.
+    def shutdown(timeout: config.delivery.shutdown_timeout)
+      Native.shutdown(timeout.to_f) ? true : false
+    end
+
+    # Counters kept by the native core: events captured, delivered, invalid
+    # and dropped by reason.
+    def metrics
+      Native.metrics || {}
+    end
+
+    def install_exit_hook
+      return if @exit_hook_installed
+
+      @exit_hook_installed = true
+      at_exit { flush }
+    end
+  end
+
+  configure
+  install_exit_hook
+end

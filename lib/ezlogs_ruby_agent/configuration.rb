@@ -1,0 +1,98 @@
+# frozen_string_literal: true
+
+require "socket"
+require_relative "configuration/instrumentation"
+require_relative "configuration/security"
+require_relative "configuration/performance"
+require_relative "configuration/delivery"
+require_relative "configuration/correlation"
+
+module EzlogsRubyAgent
+  # Everything a user can set, with documented defaults, in groups that each
+  # have a block form: `c.delivery { |d| d.endpoint = "..." }`.
+  class Configuration
+    GROUPS = %i[instrumentation security performance delivery correlation].freeze
+
+    attr_accessor :service_name, :environment, :job_adapter
+    attr_reader :included_resources, :excluded_resources, :actor_extractor
+
+    GROUPS.each do |group|
+      define_method(group) do |&block|
+        settings = instance_variable_get(:"@#{group}")
+        block&.call(settings)
+        settings
+      end
+    end
+
+    def initialize
+      @service_name = ENV["EZLOGS_SERVICE_NAME"] || rails_app_name || File.basename(Dir.pwd)
+      @environment = ENV["EZLOGS_ENVIRONMENT"] || rails_env || ENV["RAILS_ENV"] || ENV["RACK_ENV"] || "development"
+      @included_resources = []
+      @excluded_resources = []
+      @actor_extractor = nil
+      @job_adapter = nil
+      @instrumentation = Instrumentation.new
+      @security = Security.new
+      @performance = Performance.new
+      @delivery = Delivery.new
+      @correlation = Correlation.new
+    end
+
+    def included_resources=(resources)
+      @included_resources = resource_patterns(:included_resources, resources)
+    end
+
+    def excluded_resources=(resources)
+      @excluded_resources = resource_patterns(:excluded_resources, resources)
+    end
+
+    def actor_extractor=(extractor)
+      unless extractor.nil? || extractor.respond_to?(:call)
+        raise ConfigurationError, "actor_extractor must respond to #call (a lambda returning {type:, id:}), " \
+                                  "got #{extractor.inspect}"
+      end
+
+      @actor_extractor = extractor
+    end
+
+    # The plain data the native core is configured with.
+    def to_native
+      {
+        service: service_name.to_s,
+        environment: environment.to_s,
+        ruby_version: RUBY_VERSION,
+        hostname: Socket.gethostname,
+        correlation_enabled: correlation.enable_correlation ? true : false,
+        max_correlation_depth: correlation.max_correlation_depth,
+        limits: { max_event_bytes: security.max_event_size },
+        delivery: {
+          endpoint: delivery.endpoint,
+          batch_size: delivery.batch_size,
+          flush_interval_secs: delivery.flush_interval,
+          event_buffer_size: performance.event_buffer_size
+        }
+      }
+    end
+
+    private
+
+    def resource_patterns(name, resources)
+      Array(resources).map do |resource|
+        next resource if resource.is_a?(Regexp)
+        next resource.to_s if resource.is_a?(String) || resource.is_a?(Symbol)
+
+        raise ConfigurationError, "#{name} takes Strings or Regexps, got #{resource.inspect}"
+      end
+    end
+
+    def rails_app_name
+      return unless defined?(::Rails) && ::Rails.respond_to?(:application) && ::Rails.application
+
+      ::Rails.application.class.module_parent_name.to_s.gsub(/([a-z\d])([A-Z])/, '\1_\2').downcase
+    end
+
+    def rails_env
+      ::Rails.env.to_s if defined?(::Rails) && ::Rails.respond_to?(:env)
+    end
+  end
+end

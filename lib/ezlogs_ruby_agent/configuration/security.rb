@@ -1,0 +1,48 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  class Configuration
+    # What never leaves the process, and how large one event may be.
+    class Security
+      DEFAULT_SENSITIVE_FIELDS = %w[password token api_key secret key authorization bearer].freeze
+      DEFAULT_REDACTED_HEADERS = %w[Authorization Cookie Set-Cookie X-Api-Key X-Auth-Token Proxy-Authorization].freeze
+
+      attr_accessor :auto_detect_pii, :redacted_cookies
+      attr_reader :sensitive_fields, :custom_pii_patterns, :max_event_size, :redacted_headers
+
+      def initialize
+        @auto_detect_pii = true
+        @sensitive_fields = DEFAULT_SENSITIVE_FIELDS.dup
+        @custom_pii_patterns = {}
+        @max_event_size = 1024 * 1024
+        @redacted_headers = DEFAULT_REDACTED_HEADERS.dup
+        @redacted_cookies = []
+      end
+
+      def sensitive_fields=(fields)
+        @sensitive_fields = Array(fields).map(&:to_s)
+      end
+
+      def redacted_headers=(headers)
+        @redacted_headers = Array(headers).map(&:to_s)
+      end
+
+      def custom_pii_patterns=(patterns)
+        unless patterns.is_a?(Hash) && patterns.values.all?(Regexp)
+          raise ConfigurationError,
+                "security.custom_pii_patterns must be a Hash of name => Regexp, got #{patterns.inspect}"
+        end
+
+        @custom_pii_patterns = patterns
+      end
+
+      def max_event_size=(bytes)
+        unless bytes.is_a?(Integer) && bytes >= 1024
+          raise ConfigurationError, "security.max_event_size must be an Integer of at least 1024 bytes, got #{bytes.inspect}"
+        end
+
+        @max_event_size = bytes
+      end
+    end
+  end
+end

@@ -1,0 +1,44 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  # Loads the Rust core. When it cannot be loaded (not compiled, or built
+  # for another platform) the gem says so once and turns into a no-op, so
+  # the host app still boots.
+  module NativeLoader
+    # Stands in for the native module: every call does nothing and returns nil.
+    module NullNative
+      def self.method_missing(_name, *_args)
+        nil
+      end
+
+      def self.respond_to_missing?(_name, _include_private = false)
+        true
+      end
+    end
+
+    def self.load
+      require "ezlogs_ruby_agent.so"
+      nil
+    rescue LoadError, StandardError => e
+      report(e)
+      EzlogsRubyAgent.const_set(:Native, NullNative)
+      e
+    end
+
+    def self.report(error)
+      warn <<~MESSAGE.tr("\n", " ").strip
+        [ezlogs_ruby_agent] The native extension could not be loaded (#{error.class}: #{error.message}).
+        Event tracking is disabled; the app runs normally.
+        To fix it, reinstall the gem so that it compiles for this platform
+        (`gem pristine ezlogs_ruby_agent`), or in a checkout of the gem run `bundle exec rake compile`.
+      MESSAGE
+    end
+  end
+
+  # Why the native extension is not loaded, or nil when it is.
+  NATIVE_LOAD_ERROR = NativeLoader.load
+
+  def self.native_loaded?
+    NATIVE_LOAD_ERROR.nil?
+  end
+end

@@ -1,0 +1,40 @@
+# frozen_string_literal: true
+
+require "set"
+
+module EzlogsRubyAgent
+  # Tells the developer about problems without ever raising into the app,
+  # and says each distinct problem only once.
+  module ProblemReporter
+    MAX_REMEMBERED = 1_000
+    GEM_ROOT = File.expand_path("..", __dir__)
+
+    @seen = Set.new
+    @lock = Mutex.new
+
+    class << self
+      # A bad call from the app: the message and the app's line that made it.
+      def bad_call(message)
+        location = caller_locations.find { |frame| !frame.path.start_with?(GEM_ROOT) }
+        site = location ? "#{location.path}:#{location.lineno}" : "unknown location"
+        once("#{message} (called from #{site}); the event was not logged")
+      end
+
+      # A failure inside the agent itself.
+      def internal(error, during)
+        once("internal error during #{during}: #{error.class}: #{error.message}; please report it")
+      end
+
+      private
+
+      def once(message)
+        first = @lock.synchronize do
+          next false if @seen.include?(message) || @seen.size >= MAX_REMEMBERED
+
+          @seen << message
+        end
+        warn("[ezlogs_ruby_agent] #{message}") if first
+      end
+    end
+  end
+end

@@ -15,6 +15,12 @@ module EzlogsRubyAgent
       @config ||= Configuration.new
     end
 
+    # Back to the defaults (for test suites that change the configuration).
+    def reset_configuration
+      @config = nil
+      configure
+    end
+
     # Yields the configuration, then hands it to the native core.
     def configure
       yield config if block_given?

@@ -17,8 +17,9 @@ module EzlogsRubyAgent
     attr_reader :included_resources, :excluded_resources, :actor_extractor
 
     GROUPS.each do |group|
+      ivar = :"@#{group}"
       define_method(group) do |&block|
-        settings = instance_variable_get(:"@#{group}")
+        settings = instance_variable_get(ivar)
         block&.call(settings)
         settings
       end

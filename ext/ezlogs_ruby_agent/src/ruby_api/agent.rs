@@ -89,19 +89,19 @@ fn captured_events(ruby: &Ruby) -> Result<Value, Error> {
     let event_sym = ruby.to_symbol("event");
     let captured_at_sym = ruby.to_symbol("captured_at");
     let thread_id_sym = ruby.to_symbol("thread_id");
-    let entries = capture::with_captured(|captured| {
-        captured
-            .iter()
-            .map(|entry| {
-                let hash = ruby.hash_new();
-                hash.aset(event_sym, to_ruby::value(ruby, &entry.event.to_value()))?;
-                hash.aset(captured_at_sym, to_ruby::time(ruby, entry.captured_at))?;
-                hash.aset(thread_id_sym, entry.thread_id)?;
-                Ok(hash)
-            })
-            .collect::<Result<Vec<_>, Error>>()
+    // Each entry goes straight into a Ruby array: a Ruby object held only
+    // in a Rust heap collection would be invisible to the GC.
+    let entries = ruby.ary_new();
+    capture::with_captured(|captured| {
+        captured.iter().try_for_each(|entry| {
+            let hash = ruby.hash_new();
+            hash.aset(event_sym, to_ruby::value(ruby, &entry.event.to_value()))?;
+            hash.aset(captured_at_sym, to_ruby::time(ruby, entry.captured_at))?;
+            hash.aset(thread_id_sym, entry.thread_id)?;
+            entries.push(hash)
+        })
     })?;
-    Ok(ruby.ary_from_iter(entries).as_value())
+    Ok(entries.as_value())
 }
 
 fn clear_captured_events() {

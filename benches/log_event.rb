@@ -1,0 +1,68 @@
+# frozen_string_literal: true
+
+# log_event against a no-op Ruby method that takes the same arguments, in the
+# same process, with the same call site building the same hashes. Events go
+# through the real pipeline (queue, background JSON serialisation, a
+# JSON-lines sink on /dev/null). Rounds alternate between the two so that
+# noise on this shared machine hits both alike; medians are reported.
+#
+#   bundle exec rake bench        (or: ruby -Ilib benches/log_event.rb)
+
+require "ezlogs_ruby_agent"
+
+ROUNDS = Integer(ENV.fetch("ROUNDS", 15))
+CALLS = Integer(ENV.fetch("CALLS", 20_000))
+
+EzlogsRubyAgent.configure do |c|
+  c.service_name = "bench"
+  c.delivery.endpoint = "file:///dev/null"
+  c.performance.event_buffer_size = 100_000
+end
+
+# The baseline: a method with log_event's signature that does nothing.
+module Baseline
+  def self.log_event(event_type:, action:, actor:, subject: nil, metadata: nil)
+    [event_type, action, actor, subject, metadata] && nil
+  end
+end
+
+def call_site(target, user_id)
+  target.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: user_id },
+                   subject: { type: "order", id: 42 }, metadata: { total: 59.9, items: 3, currency: "EUR" })
+end
+
+def measure(target)
+  GC.start
+  allocated = GC.stat(:total_allocated_objects)
+  started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+  CALLS.times { |i| call_site(target, i) }
+  elapsed = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
+  [elapsed * 1e6 / CALLS, (GC.stat(:total_allocated_objects) - allocated).to_f / CALLS]
+end
+
+def median(values)
+  sorted = values.sort
+  sorted[sorted.size / 2]
+end
+
+EzlogsRubyAgent.start_flow("bench", 1)
+2.times { measure(Baseline) && measure(EzlogsRubyAgent) } # warm up
+results = { Baseline => [], EzlogsRubyAgent => [] }
+ROUNDS.times do
+  results.each_key { |target| results[target] << measure(target) }
+end
+EzlogsRubyAgent.flush(timeout: 30)
+
+baseline_us = median(results[Baseline].map(&:first))
+agent_us = median(results[EzlogsRubyAgent].map(&:first))
+baseline_objects = median(results[Baseline].map(&:last))
+agent_objects = median(results[EzlogsRubyAgent].map(&:last))
+metrics = EzlogsRubyAgent.metrics
+
+puts "log_event benchmark: #{ROUNDS} rounds x #{CALLS} calls, medians, Ruby #{RUBY_VERSION}"
+puts format("  no-op baseline : %<us>.3f us/call, %<objects>.2f objects/call", us: baseline_us, objects: baseline_objects)
+puts format("  log_event      : %<us>.3f us/call, %<objects>.2f objects/call", us: agent_us, objects: agent_objects)
+puts format("  ratio          : %<ratio>.2fx time, %<extra>+.2f objects per call",
+            ratio: agent_us / baseline_us, extra: agent_objects - baseline_objects)
+puts "  delivered #{metrics[:events_delivered]} of #{metrics[:events_captured]} events, " \
+     "dropped #{metrics[:events_dropped_total]} #{metrics[:events_dropped].select { |_, n| n.positive? }}"

@@ -1,0 +1,53 @@
+# frozen_string_literal: true
+
+RSpec.describe "EzlogsRubyAgent.test_mode" do
+  let(:agent) { EzlogsRubyAgent }
+
+  it "captures events synchronously as {event:, captured_at:, thread_id:}" do
+    id = log
+    entry = agent.captured_events.last
+    expect(entry.keys).to eq(%i[event captured_at thread_id])
+    expect(entry[:event][:event_id]).to eq(id)
+    expect(entry[:captured_at]).to be_a(Time).and be_within(1).of(Time.now)
+    expect(entry[:thread_id]).to eq(Thread.current.object_id)
+  end
+
+  it "captures the hash that would be sent" do
+    log(metadata: { at: Time.utc(2026, 1, 1) })
+    sent = JSON.parse(JSON.generate(agent.captured_events.last[:event]))
+    expect(sent["metadata"]).to eq("at" => "2026-01-01T00:00:00.000Z")
+    expect(sent.keys).to include("event_id", "event_type", "action", "actor", "correlation", "timestamp", "platform")
+  end
+
+  it "empties the capture on clear_captured_events" do
+    log
+    agent.clear_captured_events
+    expect(agent.captured_events).to eq([])
+  end
+
+  it "sends nothing to the configured endpoint while on" do
+    result = run_ruby(<<~RUBY)
+      require "ezlogs_ruby_agent"
+      require "tmpdir"
+      path = File.join(Dir.mktmpdir, "events.jsonl")
+      EzlogsRubyAgent.configure { |c| c.delivery.endpoint = "file://" + path }
+      EzlogsRubyAgent.test_mode { EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "t", id: 1 }) }
+      EzlogsRubyAgent.flush(timeout: 2)
+      print [File.exist?(path), EzlogsRubyAgent.captured_events.size].inspect
+    RUBY
+    expect(result.stdout).to eq("[false, 1]"), result.stderr
+  end
+
+  it "restores the previous mode even when the block raises" do
+    outside = run_ruby(<<~RUBY)
+      require "ezlogs_ruby_agent"
+      begin
+        EzlogsRubyAgent.test_mode { raise "boom" }
+      rescue RuntimeError
+      end
+      print EzlogsRubyAgent::Native.test_mode?
+      EzlogsRubyAgent.test_mode { EzlogsRubyAgent.test_mode { nil }; print " ", EzlogsRubyAgent::Native.test_mode? }
+    RUBY
+    expect(outside.stdout).to eq("false true"), outside.stderr
+  end
+end

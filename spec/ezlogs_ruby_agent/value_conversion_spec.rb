@@ -1,0 +1,106 @@
+# frozen_string_literal: true
+
+require "bigdecimal"
+require "date"
+
+# What becomes of the values an app passes in metadata: everything turns
+# into JSON-safe, bounded data, and nothing raises into the caller.
+RSpec.describe "Converting Ruby values into event data" do
+  def converted(value)
+    id = log(metadata: { value: value })
+    expect(id).to match(/\Aevt_/)
+    captured.find { |event| event[:event_id] == id }[:metadata][:value]
+  end
+
+  it "keeps plain JSON values as they are" do
+    value = { "s" => "text", "i" => 42, "f" => 1.5, "t" => true, "n" => nil, "a" => [1, "two"] }
+    expect(converted(value)).to eq(s: "text", i: 42, f: 1.5, t: true, n: nil, a: [1, "two"])
+  end
+
+  it "turns symbols into strings and keys of any type into strings" do
+    expect(converted(:active)).to eq("active")
+    expect(converted({ 1 => "a", nil => "b", [1, 2] => "c", Object => "d" }))
+      .to eq("1": "a", "null": "b", "[1,2]": "c", Object: "d")
+  end
+
+  it "keeps integers within 64 bits as numbers and bigger ones as their digits" do
+    expect(converted(-(2**63))).to eq(-(2**63))
+    expect(converted(2**64 - 1)).to eq(2**64 - 1)
+    expect(converted(2**100)).to eq((2**100).to_s)
+  end
+
+  it "makes NaN and Infinity JSON-safe" do
+    expect(converted([Float::NAN, Float::INFINITY, -Float::INFINITY])).to eq(%w[NaN Infinity -Infinity])
+  end
+
+  it "scrubs invalid UTF-8 and marks binary data" do
+    expect(converted("caf\xC3".dup.force_encoding("UTF-8"))).to eq("caf\uFFFD")
+    expect(converted("\xFF\xD8\xFF".b)).to eq("[binary 3 bytes]")
+    expect(converted("plain ascii".b)).to eq("plain ascii")
+    expect(converted("caf\xE9".dup.force_encoding("ISO-8859-1"))).to eq("café")
+  end
+
+  it "writes times and dates as ISO 8601 and BigDecimal as its digits" do
+    expect(converted(Time.utc(2026, 1, 15, 10, 30, 0, 123_456))).to eq("2026-01-15T10:30:00.123Z")
+    expect(converted(Date.new(2026, 1, 15))).to eq("2026-01-15")
+    expect(converted(DateTime.new(2026, 1, 15, 10, 30, 0))).to eq("2026-01-15T10:30:00+00:00")
+    expect(converted(BigDecimal("12345678901234567890.123456789"))).to eq("12345678901234567890.123456789")
+  end
+
+  it "uses as_json when an object has it, else to_s" do
+    with_as_json = Class.new { def as_json(*) = { "kind" => "custom" } }
+    with_to_s = Class.new { def to_s = "described" }
+    expect(converted(with_as_json.new)).to eq(kind: "custom")
+    expect(converted(with_to_s.new)).to eq("described")
+  end
+
+  it "puts a placeholder in for objects that cannot be described" do
+    stub_const("Exploding", Class.new { def to_s = raise("no") })
+    stub_const("Opaque", Class.new(BasicObject))
+    stub_const("SelfJson", Class.new { def as_json(*) = self })
+    expect(converted(Exploding.new)).to eq("#<Exploding: unrepresentable>")
+    expect(converted(Opaque.new)).to eq("#<Opaque: unrepresentable>")
+    expect(converted(SelfJson.new)).to eq("#<SelfJson: unrepresentable>")
+  end
+
+  it "cuts cycles" do
+    hash = { name: "loop" }
+    hash[:self] = hash
+    array = [1]
+    array << array
+    expect(converted(hash)).to eq(name: "loop", self: "[cycle]")
+    expect(converted(array)).to eq([1, "[cycle]"])
+  end
+
+  it "bounds nesting depth" do
+    deep = (1..1000).reduce("bottom") { |inner, _| { "next" => inner } }
+    depth = 0
+    node = converted(deep)
+    while node.is_a?(Hash)
+      node = node[:next]
+      depth += 1
+    end
+    expect(node).to eq("[max depth exceeded]")
+    expect(depth).to be < 40
+  end
+
+  it "truncates a 5 MB string with a visible marker" do
+    value = converted("x" * (5 * 1024 * 1024))
+    expect(value).to end_with("...[truncated, 5242880 bytes in all]")
+    expect(value.bytesize).to be < 64 * 1024
+  end
+
+  it "truncates very large arrays and hashes with a marker" do
+    expect(converted(Array.new(5_000) { |i| i }).last).to eq("[truncated: 4000 more items]")
+    big_hash = converted(Array.new(5_000) { |i| ["k#{i}", i] }.to_h)
+    expect(big_hash.size).to eq(1_001)
+    expect(big_hash[:_truncated]).to eq("4000 more keys")
+  end
+
+  it "keeps a whole event within security.max_event_size" do
+    EzlogsRubyAgent.configure { |c| c.security.max_event_size = 100_000 }
+    value = converted(Array.new(200) { "y" * 30_000 })
+    expect(value.sum(&:bytesize)).to be <= 110_000
+    expect(value.last).to eq("[truncated: event size limit]")
+  end
+end

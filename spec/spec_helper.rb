@@ -1,0 +1,45 @@
+# frozen_string_literal: true
+
+require "json"
+require "stringio"
+require "time"
+require "tmpdir"
+require "ezlogs_ruby_agent"
+require_relative "support/subprocess"
+
+RSpec.configure do |config|
+  config.disable_monkey_patching!
+  config.order = :random
+  Kernel.srand config.seed
+  config.example_status_persistence_file_path = "spec/examples.txt"
+
+  config.include Subprocess
+
+  config.around do |example|
+    EzlogsRubyAgent.clear_correlation_context
+    EzlogsRubyAgent.clear_captured_events
+    EzlogsRubyAgent.test_mode { example.run }
+  ensure
+    EzlogsRubyAgent.clear_correlation_context
+    EzlogsRubyAgent.reset_configuration
+  end
+end
+
+# The events captured in test mode, as the hashes that would be sent.
+def captured
+  EzlogsRubyAgent.captured_events.map { |entry| entry[:event] }
+end
+
+def log(**overrides)
+  EzlogsRubyAgent.log_event(event_type: "user.action", action: "clicked", actor: { type: "user", id: 1 }, **overrides)
+end
+
+# Runs the block with $stderr captured, and returns what it wrote.
+def quietly
+  original = $stderr
+  $stderr = StringIO.new
+  yield
+  $stderr.string
+ensure
+  $stderr = original
+end

@@ -32,8 +32,6 @@ module EzlogsRubyAgent
     # event_id. Bad input is reported once per problem and call site, and
     # returns nil; nothing raises into the caller.
     def log_event(event_type:, action:, actor:, subject: nil, metadata: nil)
-      return nil unless config.instrumentation.custom
-
       Native.log_event(event_type, action, actor, subject, metadata)
     rescue InvalidEventError => e
       ProblemReporter.bad_call(e.message)

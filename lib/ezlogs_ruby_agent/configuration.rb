@@ -63,6 +63,7 @@ module EzlogsRubyAgent
         environment: environment.to_s,
         ruby_version: RUBY_VERSION,
         hostname: Socket.gethostname,
+        custom_events_enabled: instrumentation.custom ? true : false,
         correlation_enabled: correlation.enable_correlation ? true : false,
         max_correlation_depth: correlation.max_correlation_depth,
         limits: { max_event_bytes: security.max_event_size },

@@ -1,13 +1,16 @@
 //! The event envelope (DESIGN section 3): validation, construction, JSON.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 
+pub use crate::data::{Data, Object, Text};
 use crate::{ids, timestamp};
 
-pub type Object = Map<String, Value>;
+/// An id shared between a context and every event logged in it: cloning
+/// one into an event is a reference-count bump, not a copy.
+pub type Id = Arc<str>;
 
 /// Process-wide platform facts, fixed when the agent is configured.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -28,32 +31,36 @@ pub struct Platform {
 }
 
 /// The correlation block of an event; see `correlation::Context`.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Correlation {
-    pub correlation_id: String,
-    pub primary_correlation_id: String,
-    pub flow_id: String,
+    pub correlation_id: Id,
+    pub primary_correlation_id: Id,
+    pub flow_id: Id,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    pub request_id: Option<Id>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<Id>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_event_id: Option<String>,
+    pub parent_event_id: Option<Id>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub trace_id: Option<String>,
+    pub trace_id: Option<Id>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub span_id: Option<String>,
+    pub span_id: Option<Id>,
 }
 
 impl Correlation {
     /// The correlation of an event logged outside any context: a flow of one.
     pub fn standalone() -> Self {
-        let correlation_id = ids::correlation_id();
+        let correlation_id: Id = ids::correlation_id().into();
         Self {
             primary_correlation_id: correlation_id.clone(),
             correlation_id,
-            flow_id: ids::flow_id(),
-            ..Self::default()
+            flow_id: ids::flow_id().into(),
+            request_id: None,
+            session_id: None,
+            parent_event_id: None,
+            trace_id: None,
+            span_id: None,
         }
     }
 }
@@ -61,15 +68,17 @@ impl Correlation {
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
     pub event_id: String,
-    pub event_type: String,
-    pub action: String,
+    pub event_type: Text,
+    pub action: Text,
     pub actor: Object,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Object>,
-    pub correlation: Correlation,
+    /// Shared with every other event of the same context.
+    pub correlation: Arc<Correlation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Object>,
-    pub timestamp: String,
+    #[serde(serialize_with = "timestamp::serialize")]
+    pub timestamp: SystemTime,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timing: Option<Object>,
     pub platform: Platform,
@@ -77,21 +86,21 @@ pub struct Event {
 
 /// What the caller gave, already converted to owned data. `event_type` and
 /// `action` are None when the caller passed something other than a String.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct EventInput {
-    pub event_type: Option<String>,
-    pub action: Option<String>,
-    pub actor: Value,
-    pub subject: Option<Value>,
-    pub metadata: Option<Value>,
-    pub timing: Option<Value>,
+    pub event_type: Option<Text>,
+    pub action: Option<Text>,
+    pub actor: Data,
+    pub subject: Option<Data>,
+    pub metadata: Option<Data>,
+    pub timing: Option<Data>,
 }
 
 /// Everything an event takes from its surroundings rather than its caller.
 pub struct EventContext {
     pub event_id: Option<String>,
-    pub timestamp: Option<String>,
-    pub correlation: Correlation,
+    pub timestamp: Option<SystemTime>,
+    pub correlation: Arc<Correlation>,
     pub platform: Platform,
 }
 
@@ -117,7 +126,7 @@ pub fn validate(input: &EventInput) -> Result<(), ValidationError> {
         problems.push("action must be a non-empty string");
     }
     match &input.actor {
-        Value::Object(actor) => {
+        Data::Map(actor) => {
             if !actor.contains_key("type") {
                 problems.push("actor must have type");
             }
@@ -128,13 +137,13 @@ pub fn validate(input: &EventInput) -> Result<(), ValidationError> {
         _ => problems.push("actor must be a hash"),
     }
     match &input.subject {
-        Some(Value::Object(subject)) if !subject.contains_key("type") => {
+        Some(Data::Map(subject)) if !subject.contains_key("type") => {
             problems.push("subject must have type")
         }
-        None | Some(Value::Object(_)) => {}
+        None | Some(Data::Map(_)) => {}
         Some(_) => problems.push("subject must be a hash when provided"),
     }
-    if matches!(&input.metadata, Some(value) if !value.is_object()) {
+    if matches!(&input.metadata, Some(value) if value.as_object().is_none()) {
         problems.push("metadata must be a hash when provided");
     }
     if problems.is_empty() {
@@ -160,13 +169,6 @@ pub fn is_valid_event_type(event_type: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-fn into_object(value: Option<Value>) -> Option<Object> {
-    match value {
-        Some(Value::Object(map)) => Some(map),
-        _ => None,
-    }
-}
-
 impl Event {
     pub fn build(input: EventInput, context: EventContext) -> Result<Event, ValidationError> {
         validate(&input)?;
@@ -174,19 +176,19 @@ impl Event {
             event_id: context.event_id.unwrap_or_else(ids::event_id),
             event_type: input.event_type.unwrap_or_default(),
             action: input.action.unwrap_or_default(),
-            actor: into_object(Some(input.actor)).unwrap_or_default(),
-            subject: into_object(input.subject),
+            actor: input.actor.into_object().unwrap_or_default(),
+            subject: input.subject.and_then(Data::into_object),
             correlation: context.correlation,
-            metadata: into_object(input.metadata),
-            timestamp: context.timestamp.unwrap_or_else(timestamp::now),
-            timing: into_object(input.timing),
+            metadata: input.metadata.and_then(Data::into_object),
+            timestamp: context.timestamp.unwrap_or_else(SystemTime::now),
+            timing: input.timing.and_then(Data::into_object),
             platform: context.platform,
         })
     }
 
     /// The event as it goes on the wire.
-    pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 
     pub fn to_json(&self) -> String {
@@ -199,12 +201,18 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn input(actor: Value) -> EventInput {
+    fn data(json: serde_json::Value) -> Data {
+        Data::from(json)
+    }
+
+    fn input(actor: Data) -> EventInput {
         EventInput {
             event_type: Some("user.action".into()),
             action: Some("signed_in".into()),
             actor,
-            ..EventInput::default()
+            subject: None,
+            metadata: None,
+            timing: None,
         }
     }
 
@@ -226,7 +234,7 @@ mod tests {
         EventContext {
             event_id: None,
             timestamp: None,
-            correlation: Correlation::standalone(),
+            correlation: Arc::new(Correlation::standalone()),
             platform: platform(),
         }
     }
@@ -255,10 +263,10 @@ mod tests {
     fn every_problem_is_reported_in_documented_order() {
         let bad = EventInput {
             event_type: Some("nope".into()),
-            action: Some(String::new()),
-            actor: json!({}),
-            subject: Some(json!({"id": 1})),
-            metadata: Some(json!([1])),
+            action: Some(Text::default()),
+            actor: data(json!({})),
+            subject: Some(data(json!({"id": 1}))),
+            metadata: Some(data(json!([1]))),
             timing: None,
         };
         assert_eq!(
@@ -268,8 +276,8 @@ mod tests {
              subject must have type, metadata must be a hash when provided"
         );
         let not_hashes = EventInput {
-            subject: Some(json!("x")),
-            ..input(json!("x"))
+            subject: Some(data(json!("x"))),
+            ..input(data(json!("x")))
         };
         assert_eq!(
             validate(&not_hashes).unwrap_err().0,
@@ -282,7 +290,7 @@ mod tests {
 
     #[test]
     fn json_omits_absent_optional_keys() {
-        let event = Event::build(input(json!({"type": "user", "id": 1})), context()).unwrap();
+        let event = Event::build(input(data(json!({"type": "user", "id": 1}))), context()).unwrap();
         let value = event.to_value();
         let keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
         assert_eq!(

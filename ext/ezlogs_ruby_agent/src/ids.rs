@@ -6,9 +6,14 @@ use base64::Engine;
 /// `prefix` followed by 22 url-safe characters (128 random bits).
 pub fn prefixed(prefix: &str) -> String {
     let bytes = uuid::Uuid::new_v4().into_bytes();
-    let mut id = String::with_capacity(prefix.len() + 22);
+    let mut encoded = [0u8; 22];
+    let written = URL_SAFE_NO_PAD
+        .encode_slice(bytes, &mut encoded)
+        .unwrap_or_default();
+    let mut id = String::with_capacity(prefix.len() + written);
     id.push_str(prefix);
-    URL_SAFE_NO_PAD.encode_string(bytes, &mut id);
+    // The base64 alphabet is ASCII, so this is always valid UTF-8.
+    id.push_str(std::str::from_utf8(&encoded[..written]).unwrap_or_default());
     id
 }
 

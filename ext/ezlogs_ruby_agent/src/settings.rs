@@ -16,6 +16,8 @@ pub struct Settings {
     pub environment: String,
     pub ruby_version: String,
     pub hostname: String,
+    /// `instrumentation.custom`: whether `log_event` records anything.
+    pub custom_events_enabled: bool,
     pub correlation_enabled: bool,
     pub max_correlation_depth: u32,
     pub limits: Limits,
@@ -50,6 +52,7 @@ impl Default for Settings {
             environment: "development".into(),
             ruby_version: String::new(),
             hostname: String::new(),
+            custom_events_enabled: true,
             correlation_enabled: true,
             max_correlation_depth: 20,
             limits: Limits::default(),

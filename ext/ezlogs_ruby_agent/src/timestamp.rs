@@ -15,9 +15,16 @@ pub fn format(time: SystemTime) -> Option<String> {
     Some(humantime::format_rfc3339_millis(time).to_string())
 }
 
-/// The current time as an envelope timestamp.
-pub fn now() -> String {
-    format(SystemTime::now()).unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_owned())
+/// Writes an event's timestamp; formatting waits until serialisation, off
+/// the app's threads.
+pub fn serialize<S: serde::Serializer>(
+    time: &SystemTime,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match format(*time) {
+        Some(text) => serializer.serialize_str(&text),
+        None => Err(serde::ser::Error::custom("timestamp outside 1970..=9999")),
+    }
 }
 
 /// A Unix time given as seconds and nanoseconds (as Ruby's Time holds it).

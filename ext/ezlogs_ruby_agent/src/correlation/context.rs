@@ -8,7 +8,10 @@ use std::time::SystemTime;
 use serde_json::{json, Value};
 
 use super::traceparent::TraceParent;
-use crate::event::{Correlation, Object};
+use crate::event::{Correlation, Id};
+
+/// Context metadata and the JSON form of a context.
+pub type Object = serde_json::Map<String, Value>;
 use crate::{ids, timestamp};
 
 /// Ids read back from outside (job payloads, headers) longer than this are
@@ -18,9 +21,9 @@ const MAX_ID_LEN: usize = 256;
 /// Membership of a W3C trace: ours is `span_id`, the caller's `parent_span_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trace {
-    pub trace_id: String,
-    pub span_id: String,
-    pub parent_span_id: Option<String>,
+    pub trace_id: Id,
+    pub span_id: Id,
+    pub parent_span_id: Option<Id>,
     pub flags: u8,
 }
 
@@ -29,14 +32,14 @@ impl Trace {
     pub fn join_or_start(traceparent: Option<&str>) -> Self {
         match traceparent.map(TraceParent::parse) {
             Some(Ok(parent)) => Self {
-                trace_id: parent.trace_id,
-                span_id: ids::span_id(),
-                parent_span_id: Some(parent.parent_id),
+                trace_id: parent.trace_id.into(),
+                span_id: ids::span_id().into(),
+                parent_span_id: Some(parent.parent_id.into()),
                 flags: parent.flags,
             },
             _ => Self {
-                trace_id: ids::trace_id(),
-                span_id: ids::span_id(),
+                trace_id: ids::trace_id().into(),
+                span_id: ids::span_id().into(),
                 parent_span_id: None,
                 flags: 0x01,
             },
@@ -46,7 +49,7 @@ impl Trace {
     fn child(&self) -> Self {
         Self {
             trace_id: self.trace_id.clone(),
-            span_id: ids::span_id(),
+            span_id: ids::span_id().into(),
             parent_span_id: Some(self.span_id.clone()),
             flags: self.flags,
         }
@@ -55,8 +58,8 @@ impl Trace {
     /// The header to send onward: our span becomes the callee's parent.
     pub fn traceparent(&self) -> String {
         TraceParent {
-            trace_id: self.trace_id.clone(),
-            parent_id: self.span_id.clone(),
+            trace_id: self.trace_id.to_string(),
+            parent_id: self.span_id.to_string(),
             flags: self.flags,
         }
         .to_string()
@@ -65,28 +68,28 @@ impl Trace {
 
 #[derive(Debug, Clone)]
 pub struct Context {
-    pub correlation_id: String,
+    pub correlation_id: Id,
     /// The correlation id of the root context of this chain.
-    pub primary_correlation_id: String,
-    pub flow_id: String,
-    pub session_id: Option<String>,
-    pub request_id: Option<String>,
-    pub parent_event_id: Option<String>,
+    pub primary_correlation_id: Id,
+    pub flow_id: Id,
+    pub session_id: Option<Id>,
+    pub request_id: Option<Id>,
+    pub parent_event_id: Option<Id>,
     /// The flow this one was started from, when a flow starts inside another.
-    pub parent_flow_id: Option<String>,
+    pub parent_flow_id: Option<Id>,
     pub started_at: SystemTime,
     pub metadata: Object,
     /// 0 for a root; each child is one deeper.
     pub depth: u32,
     /// Correlation ids from the root down to this context, newest last,
     /// keeping at most `max_depth + 1` entries.
-    pub chain: Vec<String>,
+    pub chain: Vec<Id>,
     pub trace: Option<Trace>,
 }
 
 impl Context {
-    fn root(flow_id: String, metadata: Object) -> Self {
-        let correlation_id = ids::correlation_id();
+    fn root(flow_id: Id, metadata: Object) -> Self {
+        let correlation_id: Id = ids::correlation_id().into();
         Self {
             primary_correlation_id: correlation_id.clone(),
             chain: vec![correlation_id.clone()],
@@ -106,8 +109,8 @@ impl Context {
     /// A request entering the process: a new flow, in the caller's trace
     /// when it sent a valid `traceparent`, else in a new trace.
     pub fn for_request(
-        request_id: String,
-        session_id: Option<String>,
+        request_id: Id,
+        session_id: Option<Id>,
         metadata: Object,
         traceparent: Option<&str>,
     ) -> Self {
@@ -115,7 +118,7 @@ impl Context {
             request_id: Some(request_id),
             session_id,
             trace: Some(Trace::join_or_start(traceparent)),
-            ..Self::root(ids::flow_id(), metadata)
+            ..Self::root(ids::flow_id().into(), metadata)
         }
     }
 
@@ -129,7 +132,7 @@ impl Context {
         outer: Option<&Context>,
         max_depth: u32,
     ) -> Self {
-        let flow_id = format!("flow_{flow_type}_{entity_id}");
+        let flow_id: Id = format!("flow_{flow_type}_{entity_id}").into();
         metadata.insert("flow_type".into(), json!(flow_type));
         metadata.insert("entity_id".into(), json!(entity_id));
         match outer {
@@ -144,8 +147,8 @@ impl Context {
 
     /// A context caused by this one: same flow, one level deeper. The child
     /// names `parent_event_id`, or keeps ours when None.
-    pub fn child(&self, parent_event_id: Option<String>, metadata: Object, max_depth: u32) -> Self {
-        let correlation_id = ids::correlation_id();
+    pub fn child(&self, parent_event_id: Option<Id>, metadata: Object, max_depth: u32) -> Self {
+        let correlation_id: Id = ids::correlation_id().into();
         let mut chain = self.chain.clone();
         chain.push(correlation_id.clone());
         let keep = max_depth as usize + 1;
@@ -194,9 +197,12 @@ impl Context {
         let mut put = |key: &str, value: Value| {
             object.insert(key.to_owned(), value);
         };
-        put("correlation_id", json!(self.correlation_id));
-        put("primary_correlation_id", json!(self.primary_correlation_id));
-        put("flow_id", json!(self.flow_id));
+        put("correlation_id", json!(&*self.correlation_id));
+        put(
+            "primary_correlation_id",
+            json!(&*self.primary_correlation_id),
+        );
+        put("flow_id", json!(&*self.flow_id));
         for (key, value) in [
             ("session_id", &self.session_id),
             ("request_id", &self.request_id),
@@ -204,7 +210,7 @@ impl Context {
             ("parent_flow_id", &self.parent_flow_id),
         ] {
             if let Some(value) = value {
-                put(key, json!(value));
+                put(key, json!(&**value));
             }
         }
         if let Some(started_at) = timestamp::format(self.started_at) {
@@ -212,12 +218,12 @@ impl Context {
         }
         put("metadata", Value::Object(self.metadata.clone()));
         put("depth", json!(self.depth));
-        put("chain", json!(self.chain));
+        put("chain", self.chain.iter().map(|id| json!(&**id)).collect());
         if let Some(trace) = &self.trace {
-            put("trace_id", json!(trace.trace_id));
-            put("span_id", json!(trace.span_id));
+            put("trace_id", json!(&*trace.trace_id));
+            put("span_id", json!(&*trace.span_id));
             if let Some(parent) = &trace.parent_span_id {
-                put("parent_span_id", json!(parent));
+                put("parent_span_id", json!(&**parent));
             }
             put("trace_flags", json!(trace.flags));
         }
@@ -228,18 +234,20 @@ impl Context {
     /// `_correlation_data`). Unusable fields are ignored; missing ids are
     /// generated, so a damaged payload still yields a working context.
     pub fn from_object(object: &Object) -> Self {
-        let id = |key: &str| -> Option<String> {
+        let id = |key: &str| -> Option<Id> {
             match object.get(key)? {
-                Value::String(s) if !s.is_empty() && s.len() <= MAX_ID_LEN => Some(s.clone()),
+                Value::String(s) if !s.is_empty() && s.len() <= MAX_ID_LEN => {
+                    Some(s.as_str().into())
+                }
                 _ => None,
             }
         };
-        let correlation_id = id("correlation_id").unwrap_or_else(ids::correlation_id);
+        let correlation_id = id("correlation_id").unwrap_or_else(|| ids::correlation_id().into());
         let chain = match object.get("chain") {
             Some(Value::Array(items)) if !items.is_empty() => items
                 .iter()
                 .filter_map(|item| item.as_str().filter(|s| s.len() <= MAX_ID_LEN))
-                .map(str::to_owned)
+                .map(Id::from)
                 .collect(),
             _ => vec![correlation_id.clone()],
         };
@@ -259,7 +267,7 @@ impl Context {
             primary_correlation_id: id("primary_correlation_id")
                 .unwrap_or_else(|| correlation_id.clone()),
             correlation_id,
-            flow_id: id("flow_id").unwrap_or_else(ids::flow_id),
+            flow_id: id("flow_id").unwrap_or_else(|| ids::flow_id().into()),
             session_id: id("session_id"),
             request_id: id("request_id"),
             parent_event_id: id("parent_event_id"),
@@ -292,7 +300,7 @@ mod tests {
     #[test]
     fn flow_ids_follow_the_business_pattern() {
         let flow = Context::for_flow("order", "42", Object::new(), None, MAX_DEPTH);
-        assert_eq!(flow.flow_id, "flow_order_42");
+        assert_eq!(&*flow.flow_id, "flow_order_42");
         assert_eq!(flow.metadata["flow_type"], "order");
         assert_eq!(flow.primary_correlation_id, flow.correlation_id);
     }
@@ -302,10 +310,7 @@ mod tests {
         let request = Context::for_request("req-1".into(), None, Object::new(), None);
         let flow = Context::for_flow("order", "42", Object::new(), Some(&request), MAX_DEPTH);
         assert_eq!(flow.request_id.as_deref(), Some("req-1"));
-        assert_eq!(
-            flow.parent_flow_id.as_deref(),
-            Some(request.flow_id.as_str())
-        );
+        assert_eq!(flow.parent_flow_id.as_deref(), Some(&*request.flow_id));
         assert_eq!(flow.primary_correlation_id, request.correlation_id);
     }
 
@@ -314,7 +319,11 @@ mod tests {
         let root = Context::for_request("req-1".into(), Some("sess".into()), Object::new(), None);
         let mut context = root.clone();
         for depth in 1..=5 {
-            context = context.child(Some(format!("evt_{depth}")), Object::new(), MAX_DEPTH);
+            context = context.child(
+                Some(format!("evt_{depth}").into()),
+                Object::new(),
+                MAX_DEPTH,
+            );
             assert_eq!(context.depth, depth);
         }
         assert_eq!(context.flow_id, root.flow_id);
@@ -331,7 +340,7 @@ mod tests {
         let header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
         let joined = Context::for_request("r".into(), None, Object::new(), Some(header));
         let trace = joined.trace.as_ref().unwrap();
-        assert_eq!(trace.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(&*trace.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
         assert_eq!(trace.parent_span_id.as_deref(), Some("00f067aa0ba902b7"));
         let onward = joined.traceparent().unwrap();
         assert!(onward.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
@@ -339,7 +348,7 @@ mod tests {
 
         let fresh = Context::for_request("r".into(), None, Object::new(), Some("garbage"));
         assert_ne!(
-            fresh.trace.unwrap().trace_id,
+            &*fresh.trace.unwrap().trace_id,
             "4bf92f3577b34da6a3ce929d0e0e4736"
         );
     }

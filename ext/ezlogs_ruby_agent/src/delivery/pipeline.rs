@@ -1,22 +1,24 @@
 //! The process's one queue-and-worker pair, started lazily on the first
-//! event (never while the app boots) and replaced after a fork.
+//! event (never while the app boots) and replaced in a forked child.
 
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::worker::{self, Command};
+use super::fork::current_pid;
+use super::queue::{Queue, QueueConfig};
+use super::worker;
 use crate::event::Event;
 use crate::metrics::{DropReason, METRICS};
 use crate::settings;
 
 struct Pipeline {
-    /// The process that started the worker. After a fork the child sees a
-    /// different pid, and the inherited pipeline has no thread behind it.
+    /// The process that started the worker. In a forked child the worker
+    /// thread does not exist, and the queued events are the parent's.
     pid: u32,
-    sender: SyncSender<Command>,
+    queue: Arc<Queue>,
 }
 
 enum State {
@@ -29,89 +31,75 @@ static STATE: Mutex<State> = Mutex::new(State::Idle);
 
 fn start() -> Option<Pipeline> {
     let delivery = settings::current().settings.delivery.clone();
-    let (sender, receiver): (SyncSender<Command>, Receiver<Command>) =
-        mpsc::sync_channel(delivery.event_buffer_size.max(1));
+    let queue = Arc::new(Queue::new(QueueConfig {
+        capacity: delivery.event_buffer_size,
+        batch_size: delivery.batch_size,
+        flush_interval: delivery.flush_interval(),
+    }));
+    let worker_queue = queue.clone();
     thread::Builder::new()
         .name("ezlogs-delivery".into())
-        .spawn(move || worker::run(receiver, delivery))
+        .spawn(move || worker::run(&worker_queue, &delivery))
         .ok()?;
     Some(Pipeline {
-        pid: std::process::id(),
-        sender,
+        pid: current_pid(),
+        queue,
     })
 }
 
-/// The sender of the running pipeline, starting one if needed.
-fn sender(start_if_idle: bool) -> Result<Option<SyncSender<Command>>, DropReason> {
-    let mut state = STATE.lock();
-    let pid = std::process::id();
-    if let State::Running(pipeline) = &*state {
-        if pipeline.pid == pid {
-            return Ok(Some(pipeline.sender.clone()));
+/// The running pipeline's queue for this process, if any; with `start`,
+/// starting one when idle.
+fn queue(state: &mut State, start_if_idle: bool) -> Result<Option<&Arc<Queue>>, DropReason> {
+    if let State::Running(pipeline) = state {
+        if pipeline.pid != current_pid() {
+            // Forked: the parent delivers what was queued before the fork.
+            pipeline.queue.discard();
+            *state = State::Idle;
         }
-        // Forked: the events queued before the fork belong to the parent,
-        // which delivers them. Leak the inherited queue rather than touch
-        // state the parent's worker may have held mid-operation.
-        let State::Running(inherited) = std::mem::replace(&mut *state, State::Idle) else {
-            unreachable!()
-        };
-        std::mem::forget(inherited);
     }
-    match &*state {
+    if matches!(state, State::Idle) && start_if_idle {
+        *state = State::Running(start().ok_or(DropReason::Shutdown)?);
+    }
+    match state {
+        State::Running(pipeline) => Ok(Some(&pipeline.queue)),
+        State::Idle => Ok(None),
         State::ShutDown => Err(DropReason::Shutdown),
-        State::Idle if !start_if_idle => Ok(None),
-        _ => {
-            let pipeline = start().ok_or(DropReason::Shutdown)?;
-            let sender = pipeline.sender.clone();
-            *state = State::Running(pipeline);
-            Ok(Some(sender))
-        }
     }
 }
 
 /// Hands an event to the worker without blocking; drops and counts it when
 /// the queue is full or the agent has shut down.
 pub fn submit(event: Event) {
-    let outcome = match sender(true) {
-        Ok(Some(sender)) => match sender.try_send(Command::Event(Box::new(event))) {
-            Ok(()) => return,
-            Err(TrySendError::Full(_)) => DropReason::QueueFull,
-            Err(TrySendError::Disconnected(_)) => DropReason::Shutdown,
-        },
-        Ok(None) => DropReason::Shutdown,
-        Err(reason) => reason,
+    let mut state = STATE.lock();
+    let outcome = match queue(&mut state, true) {
+        Ok(Some(queue)) => queue.push(event),
+        Ok(None) => Err(DropReason::Shutdown),
+        Err(reason) => Err(reason),
     };
-    METRICS.record_drop(outcome, 1);
+    drop(state);
+    if let Err(reason) = outcome {
+        METRICS.record_drop(reason, 1);
+    }
+}
+
+fn running_queue() -> Option<Arc<Queue>> {
+    queue(&mut STATE.lock(), false).ok().flatten().cloned()
 }
 
 /// Waits until everything submitted so far has been handed to the sink, or
-/// `timeout` passes. True when it was all handed over in time.
+/// `timeout` passes. True when it all was.
 pub fn flush(timeout: Duration) -> bool {
-    let Ok(Some(sender)) = sender(false) else {
-        return true;
-    };
-    let deadline = Instant::now() + timeout;
-    let (ack, done) = mpsc::sync_channel(1);
-    let mut command = Command::Flush(ack);
-    loop {
-        match sender.try_send(command) {
-            Ok(()) => break,
-            Err(TrySendError::Full(returned)) if Instant::now() < deadline => {
-                command = returned;
-                thread::sleep(Duration::from_millis(2));
-            }
-            Err(_) => return false,
-        }
-    }
-    done.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-        .is_ok()
+    running_queue().is_none_or(|queue| queue.flush(timeout))
 }
 
 /// Flushes, then stops the worker. Events submitted afterwards are dropped
 /// and counted under `shutdown`.
 pub fn shutdown(timeout: Duration) -> bool {
     let flushed = flush(timeout);
-    *STATE.lock() = State::ShutDown;
+    let previous = std::mem::replace(&mut *STATE.lock(), State::ShutDown);
+    if let State::Running(pipeline) = previous {
+        pipeline.queue.close();
+    }
     flushed
 }
 
@@ -120,8 +108,34 @@ pub fn shutdown(timeout: Duration) -> bool {
 pub fn restart(timeout: Duration) -> bool {
     let flushed = flush(timeout);
     let mut state = STATE.lock();
-    if !matches!(*state, State::ShutDown) {
+    if let State::Running(pipeline) = &*state {
+        pipeline.queue.close();
         *state = State::Idle;
     }
     flushed
+}
+
+pub fn queue_depth() -> usize {
+    running_queue().map_or(0, |queue| queue.depth())
+}
+
+pub(super) fn lock_for_fork() {
+    let state = STATE.lock();
+    if let State::Running(pipeline) = &*state {
+        pipeline.queue.lock_for_fork();
+    }
+    std::mem::forget(state);
+}
+
+/// # Safety
+/// Only after `lock_for_fork`, once, in the parent or the child.
+pub(super) unsafe fn unlock_after_fork() {
+    // SAFETY: `lock_for_fork` holds STATE, so reading it here is exclusive;
+    // it took the queue's lock exactly when a pipeline was running.
+    unsafe {
+        if let State::Running(pipeline) = &*STATE.data_ptr() {
+            pipeline.queue.unlock_after_fork();
+        }
+        STATE.force_unlock();
+    }
 }

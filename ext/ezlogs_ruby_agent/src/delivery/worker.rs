@@ -1,80 +1,47 @@
-//! The background worker: serialises events into batches and writes them to
-//! the sink. It never touches a Ruby object.
+//! The background worker: serialises batches of events into reused buffers
+//! and writes them to the sink. It never touches a Ruby object.
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use super::queue::Queue;
 use super::sink::Sink;
 use crate::event::Event;
 use crate::metrics::{DropReason, METRICS};
 use crate::settings::DeliverySettings;
 
-pub enum Command {
-    Event(Box<Event>),
-    /// Write what is pending, then answer on the channel.
-    Flush(SyncSender<()>),
-}
-
-/// The batch being filled: JSON lines, reused from batch to batch.
-struct Batch {
-    lines: Vec<u8>,
-    count: u64,
-    deadline: Option<Instant>,
-}
-
-pub fn run(receiver: Receiver<Command>, delivery: DeliverySettings) {
+pub fn run(queue: &Queue, delivery: &DeliverySettings) {
     let mut sink = Sink::for_endpoint(&delivery.endpoint);
-    let mut batch = Batch {
-        lines: Vec::with_capacity(64 * 1024),
-        count: 0,
-        deadline: None,
-    };
+    let mut batch: Vec<Event> = Vec::with_capacity(delivery.batch_size);
+    let mut lines: Vec<u8> = Vec::with_capacity(64 * 1024);
     let mut reported = HashSet::new();
-    let idle_wait = delivery.flush_interval();
-    loop {
-        let wait = batch
-            .deadline
-            .map_or(idle_wait, |d| d.saturating_duration_since(Instant::now()));
-        match receiver.recv_timeout(wait) {
-            Ok(Command::Event(event)) => {
-                append(&mut batch, &event, delivery.flush_interval());
-                if batch.count >= delivery.batch_size.max(1) as u64 {
-                    write(&mut sink, &mut batch, &mut reported);
-                }
-            }
-            Ok(Command::Flush(ack)) => {
-                write(&mut sink, &mut batch, &mut reported);
-                let _ = ack.try_send(());
-            }
-            Err(RecvTimeoutError::Timeout) => write(&mut sink, &mut batch, &mut reported),
-            Err(RecvTimeoutError::Disconnected) => {
-                write(&mut sink, &mut batch, &mut reported);
-                return;
+    let mut next_tick = Instant::now() + delivery.flush_interval();
+    while queue.next_batch(&mut batch, &mut next_tick) {
+        let taken = batch.len();
+        let mut serialised = 0;
+        lines.clear();
+        for event in batch.drain(..) {
+            let start = lines.len();
+            if serde_json::to_writer(&mut lines, &event).is_ok() {
+                lines.push(b'\n');
+                serialised += 1;
+            } else {
+                lines.truncate(start);
             }
         }
+        METRICS.record_drop(DropReason::SinkError, (taken - serialised) as u64);
+        if serialised > 0 {
+            deliver(&mut sink, &lines, serialised as u64, &mut reported);
+        }
+        queue.finished(taken);
     }
 }
 
-fn append(batch: &mut Batch, event: &Event, flush_interval: Duration) {
-    if serde_json::to_writer(&mut batch.lines, event).is_err() {
-        return;
-    }
-    batch.lines.push(b'\n');
-    batch.count += 1;
-    batch
-        .deadline
-        .get_or_insert_with(|| Instant::now() + flush_interval);
-}
-
-fn write(sink: &mut Sink, batch: &mut Batch, reported: &mut HashSet<String>) {
-    if batch.count == 0 {
-        return;
-    }
-    match sink.write(&batch.lines) {
+fn deliver(sink: &mut Sink, lines: &[u8], count: u64, reported: &mut HashSet<String>) {
+    match sink.write(lines) {
         Ok(()) => {
-            METRICS.events_delivered.fetch_add(batch.count, Relaxed);
+            METRICS.events_delivered.fetch_add(count, Relaxed);
         }
         Err(error) => {
             let reason = if sink.is_supported() {
@@ -82,7 +49,7 @@ fn write(sink: &mut Sink, batch: &mut Batch, reported: &mut HashSet<String>) {
             } else {
                 DropReason::UnsupportedEndpoint
             };
-            METRICS.record_drop(reason, batch.count);
+            METRICS.record_drop(reason, count);
             let message = error.to_string();
             // Say it once per distinct problem; the counters say how often.
             if reported.insert(message.clone()) {
@@ -90,7 +57,4 @@ fn write(sink: &mut Sink, batch: &mut Batch, reported: &mut HashSet<String>) {
             }
         }
     }
-    batch.lines.clear();
-    batch.count = 0;
-    batch.deadline = None;
 }

@@ -21,7 +21,7 @@ const RECONFIGURE_FLUSH: Duration = Duration::from_secs(1);
 
 fn configure(ruby: &Ruby, hash: RHash) -> Result<bool, Error> {
     let json = Converter::new(ruby, settings::Limits::default()).convert(hash.as_value());
-    let settings: Settings = serde_json::from_value(json)
+    let settings: Settings = serde_json::from_value((&json).into())
         .map_err(|e| errors::configuration(ruby, format!("invalid agent settings: {e}")))?;
     settings::replace(settings);
     Ok(without_gvl(|| delivery::restart(RECONFIGURE_FLUSH)).unwrap_or(false))
@@ -37,8 +37,9 @@ fn dispatch(event: Event) {
     }
 }
 
-/// Returns the new event's id; raises InvalidEventError for bad input,
-/// which the Ruby facade turns into a warning.
+/// Returns the new event's id (nil when custom events are off); raises
+/// InvalidEventError for bad input, which the Ruby facade turns into a
+/// warning.
 fn log_event(
     ruby: &Ruby,
     event_type: Value,
@@ -46,7 +47,10 @@ fn log_event(
     actor: Value,
     subject: Value,
     metadata: Value,
-) -> Result<RString, Error> {
+) -> Result<Option<RString>, Error> {
+    if !settings::current().settings.custom_events_enabled {
+        return Ok(None);
+    }
     let args = EventArgs {
         event_type,
         action,
@@ -59,7 +63,7 @@ fn log_event(
         Ok(event) => {
             let id = ruby.str_new(&event.event_id);
             dispatch(event);
-            Ok(id)
+            Ok(Some(id))
         }
         Err(invalid) => {
             METRICS.events_invalid.fetch_add(1, Relaxed);

@@ -2,6 +2,8 @@
 //! that holds the current one. The public `CorrelationManager` methods are
 //! thin Ruby in `lib/ezlogs_ruby_agent/correlation_manager.rb`.
 
+use std::sync::{Arc, OnceLock};
+
 use magnus::value::{LazyId, ReprValue};
 use magnus::IntoValue;
 use magnus::{function, method, prelude::*, Error, RHash, RModule, Ruby, Value};
@@ -9,8 +11,8 @@ use serde_json::Value as Json;
 
 use super::convert::Converter;
 use super::to_ruby;
-use crate::correlation::context::Context;
-use crate::event::Object;
+use crate::correlation::context::{Context, Object};
+use crate::event::{Correlation, Id};
 use crate::settings;
 
 #[magnus::wrap(
@@ -20,6 +22,17 @@ use crate::settings;
 )]
 pub struct RubyContext {
     pub inner: Context,
+    /// The correlation block of events logged in this context, built once.
+    correlation: OnceLock<Arc<Correlation>>,
+}
+
+impl From<Context> for RubyContext {
+    fn from(inner: Context) -> Self {
+        Self {
+            inner,
+            correlation: OnceLock::new(),
+        }
+    }
 }
 
 /// `Thread.current[KEY]` is fiber-local, as DESIGN section 4 requires.
@@ -50,22 +63,29 @@ fn set_current(ruby: &Ruby, context: Option<&RubyContext>, value: Value) -> Resu
     Ok(stored)
 }
 
-fn metadata(ruby: &Ruby, value: Value) -> Object {
-    match Converter::new(ruby, settings::current().settings.limits).convert(value) {
+/// A Ruby hash as a JSON object; anything else as an empty one.
+fn json_object(ruby: &Ruby, value: Value) -> Object {
+    let data = Converter::new(ruby, settings::current().settings.limits).convert(value);
+    match Json::from(&data) {
         Json::Object(object) => object,
         _ => Object::new(),
     }
 }
 
-fn text(ruby: &Ruby, value: Value) -> Option<String> {
+fn text(ruby: &Ruby, value: Value) -> Option<Id> {
     if value.is_nil() {
         return None;
     }
-    Some(Converter::new(ruby, settings::current().settings.limits).text(value))
+    Some(
+        Converter::new(ruby, settings::current().settings.limits)
+            .text(value)
+            .as_str()
+            .into(),
+    )
 }
 
 fn install(ruby: &Ruby, context: Context) -> Result<Value, Error> {
-    let value = RubyContext { inner: context }.into_value_with(ruby);
+    let value = RubyContext::from(context).into_value_with(ruby);
     ruby.thread_current().local_aset(*KEY, value)?;
     Ok(value)
 }
@@ -92,11 +112,11 @@ fn start_request_context(
     metadata_value: Value,
     traceparent: Value,
 ) -> Result<Value, Error> {
-    let request_id = text(ruby, request_id).unwrap_or_else(crate::ids::correlation_id);
+    let request_id = text(ruby, request_id).unwrap_or_else(|| crate::ids::correlation_id().into());
     let context = Context::for_request(
         request_id,
         text(ruby, session_id),
-        metadata(ruby, metadata_value),
+        json_object(ruby, metadata_value),
         text(ruby, traceparent).as_deref(),
     );
     install(ruby, context)
@@ -108,13 +128,13 @@ fn start_flow_context(
     entity_id: Value,
     metadata_value: Value,
 ) -> Result<Value, Error> {
-    let flow_type = text(ruby, flow_type).unwrap_or_default();
-    let entity_id = text(ruby, entity_id).unwrap_or_default();
+    let flow_type = text(ruby, flow_type).unwrap_or_else(|| "".into());
+    let entity_id = text(ruby, entity_id).unwrap_or_else(|| "".into());
     let outer = current(ruby).map(|c| &c.inner);
     let context = Context::for_flow(
         &flow_type,
         &entity_id,
-        metadata(ruby, metadata_value),
+        json_object(ruby, metadata_value),
         outer,
         max_depth(),
     );
@@ -130,7 +150,7 @@ fn derive_context(
     metadata_value: Value,
 ) -> RubyContext {
     let parent_event_id = text(ruby, parent_event_id);
-    let metadata = metadata(ruby, metadata_value);
+    let metadata = json_object(ruby, metadata_value);
     let inner = match <Option<&RubyContext>>::try_convert(parent).ok().flatten() {
         Some(parent) => parent.inner.child(parent_event_id, metadata, max_depth()),
         None => {
@@ -140,45 +160,44 @@ fn derive_context(
             root
         }
     };
-    RubyContext { inner }
+    RubyContext::from(inner)
 }
 
 /// A context rebuilt from `to_h` / `extract_correlation_data` output, with
 /// symbol or string keys (as after a JSON round trip). Not made current.
 fn context_from_hash(ruby: &Ruby, hash: RHash) -> RubyContext {
-    let object =
-        match Converter::new(ruby, settings::current().settings.limits).convert(hash.as_value()) {
-            Json::Object(object) => object,
-            _ => Object::new(),
-        };
-    RubyContext {
-        inner: Context::from_object(&object),
-    }
+    RubyContext::from(Context::from_object(&json_object(ruby, hash.as_value())))
 }
 
 // --- Context readers -----------------------------------------------------
 
 impl RubyContext {
+    pub fn correlation(&self) -> Arc<Correlation> {
+        self.correlation
+            .get_or_init(|| Arc::new(self.inner.correlation()))
+            .clone()
+    }
+
     fn correlation_id(&self) -> String {
-        self.inner.correlation_id.clone()
+        self.inner.correlation_id.to_string()
     }
     fn primary_correlation_id(&self) -> String {
-        self.inner.primary_correlation_id.clone()
+        self.inner.primary_correlation_id.to_string()
     }
     fn flow_id(&self) -> String {
-        self.inner.flow_id.clone()
+        self.inner.flow_id.to_string()
     }
     fn session_id(&self) -> Option<String> {
-        self.inner.session_id.clone()
+        self.inner.session_id.as_deref().map(str::to_owned)
     }
     fn request_id(&self) -> Option<String> {
-        self.inner.request_id.clone()
+        self.inner.request_id.as_deref().map(str::to_owned)
     }
     fn parent_event_id(&self) -> Option<String> {
-        self.inner.parent_event_id.clone()
+        self.inner.parent_event_id.as_deref().map(str::to_owned)
     }
     fn parent_flow_id(&self) -> Option<String> {
-        self.inner.parent_flow_id.clone()
+        self.inner.parent_flow_id.as_deref().map(str::to_owned)
     }
     fn started_at(ruby: &Ruby, rb_self: &Self) -> Value {
         to_ruby::time(ruby, rb_self.inner.started_at)
@@ -190,13 +209,13 @@ impl RubyContext {
         self.inner.depth
     }
     fn chain(&self) -> Vec<String> {
-        self.inner.chain.clone()
+        self.inner.chain.iter().map(|id| id.to_string()).collect()
     }
     fn trace_id(&self) -> Option<String> {
-        self.inner.trace.as_ref().map(|t| t.trace_id.clone())
+        self.inner.trace.as_ref().map(|t| t.trace_id.to_string())
     }
     fn span_id(&self) -> Option<String> {
-        self.inner.trace.as_ref().map(|t| t.span_id.clone())
+        self.inner.trace.as_ref().map(|t| t.span_id.to_string())
     }
     fn traceparent(&self) -> Option<String> {
         self.inner.traceparent()

@@ -1,12 +1,15 @@
 //! Builds an `Event` from the Ruby values a caller passed: conversion,
 //! correlation from the current context, platform facts, ids, timestamp.
 
+use std::sync::Arc;
+
 use magnus::value::ReprValue;
 use magnus::{RString, Ruby, Value};
 
 use super::context;
 use super::convert::Converter;
 use super::helpers;
+use crate::data::Data;
 use crate::event::{Correlation, Event, EventContext, EventInput, Platform, ValidationError};
 use crate::settings;
 
@@ -23,10 +26,10 @@ pub struct EventArgs {
 #[derive(Default)]
 pub struct Overrides {
     pub event_id: Option<String>,
-    pub timestamp: Option<String>,
+    pub timestamp: Option<std::time::SystemTime>,
 }
 
-fn optional(converter: &mut Converter, value: Value) -> Option<serde_json::Value> {
+fn optional(converter: &mut Converter, value: Value) -> Option<Data> {
     (!value.is_nil()).then(|| converter.convert(value))
 }
 
@@ -43,8 +46,8 @@ pub fn build(ruby: &Ruby, args: EventArgs, overrides: Overrides) -> Result<Event
         timing: optional(&mut converter, args.timing),
     };
     let correlation = match context::current(ruby) {
-        Some(current) if active.settings.correlation_enabled => current.inner.correlation(),
-        _ => Correlation::standalone(),
+        Some(current) if active.settings.correlation_enabled => current.correlation(),
+        _ => Arc::new(Correlation::standalone()),
     };
     let context = EventContext {
         event_id: overrides.event_id,
@@ -52,7 +55,7 @@ pub fn build(ruby: &Ruby, args: EventArgs, overrides: Overrides) -> Result<Event
         correlation,
         platform: Platform {
             process: active.process.clone(),
-            process_id: std::process::id(),
+            process_id: crate::delivery::current_pid(),
             thread_id: helpers::current_thread_id(ruby),
         },
     };

@@ -1,8 +1,9 @@
 //! `EzlogsRubyAgent::UniversalEvent`: an event built and validated in Rust.
 //! Its keyword constructor is in `lib/ezlogs_ruby_agent/universal_event.rb`.
 
+use std::time::SystemTime;
+
 use magnus::{function, method, prelude::*, Error, RModule, Ruby, Value};
-use serde_json::Value as Json;
 
 use super::convert::Converter;
 use super::event_builder::{self, EventArgs, Overrides};
@@ -15,14 +16,14 @@ pub struct UniversalEvent {
     event: Event,
 }
 
-/// A Time or RFC 3339 string, normalised to the envelope's format.
-fn timestamp_override(ruby: &Ruby, value: Value) -> Result<Option<String>, Error> {
+/// A Time or RFC 3339 string.
+fn timestamp_override(ruby: &Ruby, value: Value) -> Result<Option<SystemTime>, Error> {
     if value.is_nil() {
         return Ok(None);
     }
     let text = Converter::new(ruby, settings::current().settings.limits).text(value);
-    match timestamp::parse(&text).and_then(timestamp::format) {
-        Some(canonical) => Ok(Some(canonical)),
+    match timestamp::parse(&text).filter(|at| timestamp::format(*at).is_some()) {
+        Some(at) => Ok(Some(at)),
         None => Err(errors::invalid_event(
             ruby,
             format!("Event validation failed: timestamp must be a Time or an RFC 3339 string (got {text:?})"),
@@ -44,8 +45,11 @@ fn build(
 ) -> Result<UniversalEvent, Error> {
     let overrides = Overrides {
         timestamp: timestamp_override(ruby, timestamp)?,
-        event_id: (!event_id.is_nil())
-            .then(|| Converter::new(ruby, settings::current().settings.limits).text(event_id)),
+        event_id: (!event_id.is_nil()).then(|| {
+            Converter::new(ruby, settings::current().settings.limits)
+                .text(event_id)
+                .into()
+        }),
     };
     let args = EventArgs {
         event_type,
@@ -63,7 +67,7 @@ fn build(
 
 fn optional_object(ruby: &Ruby, object: &Option<crate::event::Object>) -> Value {
     match object {
-        Some(object) => to_ruby::value(ruby, &Json::Object(object.clone())),
+        Some(object) => to_ruby::object(ruby, object),
         None => ruby.qnil().as_value(),
     }
 }
@@ -76,19 +80,19 @@ impl UniversalEvent {
         self.event.event_id.clone()
     }
     fn event_type(&self) -> String {
-        self.event.event_type.clone()
+        self.event.event_type.to_string()
     }
     fn action(&self) -> String {
-        self.event.action.clone()
+        self.event.action.to_string()
     }
-    fn timestamp(&self) -> String {
-        self.event.timestamp.clone()
+    fn timestamp(&self) -> Option<String> {
+        timestamp::format(self.event.timestamp)
     }
     fn correlation_id(&self) -> String {
-        self.event.correlation.correlation_id.clone()
+        self.event.correlation.correlation_id.to_string()
     }
     fn actor(ruby: &Ruby, rb_self: &Self) -> Value {
-        to_ruby::value(ruby, &Json::Object(rb_self.event.actor.clone()))
+        to_ruby::object(ruby, &rb_self.event.actor)
     }
     fn subject(ruby: &Ruby, rb_self: &Self) -> Value {
         optional_object(ruby, &rb_self.event.subject)

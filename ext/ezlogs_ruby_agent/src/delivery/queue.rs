@@ -1,0 +1,279 @@
+//! The bounded hand-off between the app's threads and the worker.
+//!
+//! Pushing takes one uncontended lock and never blocks or waits. The worker
+//! wakes on its own every `flush_interval`, and is woken early only when a
+//! batch fills or a flush asks for it, never once per event: the app's
+//! threads make no system call here in the common case.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::event::Event;
+use crate::metrics::DropReason;
+
+#[derive(Debug, Clone, Copy)]
+pub struct QueueConfig {
+    pub capacity: usize,
+    pub batch_size: usize,
+    pub flush_interval: Duration,
+}
+
+struct State {
+    events: VecDeque<Event>,
+    /// Events ever accepted, and events the worker has finished with.
+    accepted: u64,
+    finished: u64,
+    /// A flusher waits until `finished` reaches this.
+    flush_target: u64,
+    closed: bool,
+}
+
+pub struct Queue {
+    config: QueueConfig,
+    state: Mutex<State>,
+    /// Wakes the worker.
+    work: Condvar,
+    /// Wakes flushers.
+    progress: Condvar,
+}
+
+impl Queue {
+    pub fn new(config: QueueConfig) -> Self {
+        Self {
+            config: QueueConfig {
+                capacity: config.capacity.max(1),
+                batch_size: config.batch_size.max(1),
+                ..config
+            },
+            state: Mutex::new(State {
+                events: VecDeque::new(),
+                accepted: 0,
+                finished: 0,
+                flush_target: 0,
+                closed: false,
+            }),
+            work: Condvar::new(),
+            progress: Condvar::new(),
+        }
+    }
+
+    pub fn push(&self, event: Event) -> Result<(), DropReason> {
+        let mut state = self.state.lock();
+        if state.closed {
+            return Err(DropReason::Shutdown);
+        }
+        if state.events.len() >= self.config.capacity {
+            return Err(DropReason::QueueFull);
+        }
+        state.events.push_back(event);
+        state.accepted += 1;
+        let batch_full = state.events.len() == self.config.batch_size;
+        drop(state);
+        if batch_full {
+            self.work.notify_one();
+        }
+        Ok(())
+    }
+
+    /// For the worker: blocks until a batch is due, then moves up to
+    /// `batch_size` events into `batch`. A batch is due when it is full, when
+    /// a flush or shutdown asks, or at `next_tick`, which the worker's clock
+    /// sets one `flush_interval` apart, so no event waits longer than that.
+    /// Returns false once the queue is closed and empty.
+    pub fn next_batch(&self, batch: &mut Vec<Event>, next_tick: &mut Instant) -> bool {
+        let mut state = self.state.lock();
+        loop {
+            let waiting = state.events.len();
+            let asked = state.closed || state.flush_target > state.finished;
+            if waiting >= self.config.batch_size || (waiting > 0 && asked) {
+                break;
+            }
+            if state.closed {
+                return false;
+            }
+            if Instant::now() >= *next_tick {
+                *next_tick = Instant::now() + self.config.flush_interval;
+                if waiting > 0 {
+                    break;
+                }
+            }
+            self.work.wait_until(&mut state, *next_tick);
+        }
+        let take = state.events.len().min(self.config.batch_size);
+        batch.extend(state.events.drain(..take));
+        true
+    }
+
+    /// For the worker: `count` events taken by `next_batch` are dealt with.
+    pub fn finished(&self, count: usize) {
+        self.state.lock().finished += count as u64;
+        self.progress.notify_all();
+    }
+
+    /// Waits until every event accepted so far is dealt with, or `timeout`
+    /// passes. True when they all were.
+    pub fn flush(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.state.lock();
+        let target = state.accepted;
+        state.flush_target = state.flush_target.max(target);
+        self.work.notify_one();
+        while state.finished < target {
+            if self.progress.wait_until(&mut state, deadline).timed_out() {
+                return state.finished >= target;
+            }
+        }
+        true
+    }
+
+    /// Refuses new events; the worker sends what is queued, then stops.
+    pub fn close(&self) {
+        self.state.lock().closed = true;
+        self.work.notify_one();
+    }
+
+    /// Drops the queued events without delivering them (after a fork, they
+    /// are the parent's to deliver). Returns how many there were.
+    pub fn discard(&self) -> usize {
+        let mut state = self.state.lock();
+        let count = state.events.len();
+        state.events.clear();
+        count
+    }
+
+    pub fn depth(&self) -> usize {
+        self.state.lock().events.len()
+    }
+
+    /// Held across `fork()` so that the child never inherits it locked.
+    pub(super) fn lock_for_fork(&self) {
+        std::mem::forget(self.state.lock());
+    }
+
+    /// # Safety
+    /// Only after `lock_for_fork`, once, in the parent or the child.
+    pub(super) unsafe fn unlock_after_fork(&self) {
+        // SAFETY: the caller guarantees the lock is held by `lock_for_fork`.
+        unsafe { self.state.force_unlock() };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Correlation, Data, EventContext, EventInput, Platform, ProcessInfo};
+    use std::sync::Arc;
+    use std::thread;
+
+    fn event() -> Event {
+        let mut actor = crate::data::Object::default();
+        actor.push("type", Data::text("user"));
+        actor.push("id", Data::Int(1));
+        Event::build(
+            EventInput {
+                event_type: Some("user.action".into()),
+                action: Some("x".into()),
+                actor: Data::Map(actor),
+                subject: None,
+                metadata: None,
+                timing: None,
+            },
+            EventContext {
+                event_id: None,
+                timestamp: None,
+                correlation: Arc::new(Correlation::standalone()),
+                platform: Platform {
+                    process: Arc::new(ProcessInfo {
+                        service: "s".into(),
+                        environment: "e".into(),
+                        agent_version: "v".into(),
+                        ruby_version: "r".into(),
+                        hostname: "h".into(),
+                    }),
+                    process_id: 1,
+                    thread_id: 1,
+                },
+            },
+        )
+        .unwrap()
+    }
+
+    fn queue(capacity: usize, batch_size: usize, flush_interval: Duration) -> Arc<Queue> {
+        Arc::new(Queue::new(QueueConfig {
+            capacity,
+            batch_size,
+            flush_interval,
+        }))
+    }
+
+    /// A worker that counts what it takes.
+    fn spawn_worker(queue: Arc<Queue>) -> thread::JoinHandle<Vec<usize>> {
+        thread::spawn(move || {
+            let mut sizes = Vec::new();
+            let mut batch = Vec::new();
+            let mut next_tick = Instant::now() + queue.config.flush_interval;
+            while queue.next_batch(&mut batch, &mut next_tick) {
+                sizes.push(batch.len());
+                let n = batch.len();
+                batch.clear();
+                queue.finished(n);
+            }
+            sizes
+        })
+    }
+
+    #[test]
+    fn a_full_queue_refuses_without_blocking() {
+        let queue = queue(3, 10, Duration::from_secs(60));
+        for _ in 0..3 {
+            queue.push(event()).unwrap();
+        }
+        assert_eq!(queue.push(event()), Err(DropReason::QueueFull));
+        assert_eq!(queue.depth(), 3);
+    }
+
+    #[test]
+    fn batches_fill_to_batch_size_and_flush_takes_the_rest() {
+        let queue = queue(1_000, 10, Duration::from_secs(60));
+        let worker = spawn_worker(queue.clone());
+        for _ in 0..25 {
+            queue.push(event()).unwrap();
+        }
+        assert!(queue.flush(Duration::from_secs(5)));
+        queue.close();
+        let sizes = worker.join().unwrap();
+        assert_eq!(sizes.iter().sum::<usize>(), 25);
+        assert!(sizes.iter().all(|&n| n <= 10));
+    }
+
+    #[test]
+    fn a_partial_batch_goes_after_the_flush_interval() {
+        let queue = queue(1_000, 100, Duration::from_millis(50));
+        let worker = spawn_worker(queue.clone());
+        queue.push(event()).unwrap();
+        thread::sleep(Duration::from_millis(300));
+        assert_eq!(queue.depth(), 0);
+        queue.close();
+        assert_eq!(worker.join().unwrap(), vec![1]);
+    }
+
+    #[test]
+    fn flush_gives_up_at_its_deadline_when_no_worker_runs() {
+        let queue = queue(10, 10, Duration::from_secs(60));
+        queue.push(event()).unwrap();
+        let started = Instant::now();
+        assert!(!queue.flush(Duration::from_millis(100)));
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn closing_refuses_new_events_and_discard_empties() {
+        let queue = queue(10, 10, Duration::from_secs(60));
+        queue.push(event()).unwrap();
+        assert_eq!(queue.discard(), 1);
+        queue.close();
+        assert_eq!(queue.push(event()), Err(DropReason::Shutdown));
+    }
+}

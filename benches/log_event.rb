@@ -60,7 +60,8 @@ agent_objects = median(results[EzlogsRubyAgent].map(&:last))
 metrics = EzlogsRubyAgent.metrics
 
 puts "log_event benchmark: #{ROUNDS} rounds x #{CALLS} calls, medians, Ruby #{RUBY_VERSION}"
-puts format("  no-op baseline : %<us>.3f us/call, %<objects>.2f objects/call", us: baseline_us, objects: baseline_objects)
+puts format("  no-op baseline : %<us>.3f us/call, %<objects>.2f objects/call", us: baseline_us,
+                                                                               objects: baseline_objects)
 puts format("  log_event      : %<us>.3f us/call, %<objects>.2f objects/call", us: agent_us, objects: agent_objects)
 puts format("  ratio          : %<ratio>.2fx time, %<extra>+.2f objects per call",
             ratio: agent_us / baseline_us, extra: agent_objects - baseline_objects)

@@ -36,8 +36,9 @@ agent.clear_correlation_context
 # The job, on another thread, restores the context from the payload.
 Thread.new do
   agent::CorrelationManager.inherit_context(JSON.parse(payload))
-  charge = agent.log_event(event_type: "payment.charged", action: "card.charged", actor: { type: "system", id: "billing" },
-                           subject: { type: "order", id: "1001" }, metadata: { amount: 59.90, currency: "EUR" })
+  charge = agent.log_event(event_type: "payment.charged", action: "card.charged",
+                           actor: { type: "system", id: "billing" }, subject: { type: "order", id: "1001" },
+                           metadata: { amount: 59.90, currency: "EUR" })
   agent::CorrelationManager.with_context(agent::CorrelationManager.create_child_context(charge)) do
     agent.log_event(event_type: "mail.sent", action: "receipt.sent", actor: { type: "system", id: "mailer" },
                     metadata: { recipients: 1 })
@@ -51,13 +52,15 @@ events = File.readlines(OUTPUT).map { |line| JSON.parse(line) }
 
 def print_tree(events, parent, depth)
   events.select { |e| e["correlation"]["parent_event_id"] == parent }.each do |event|
-    puts "#{'  ' * depth}#{event['event_type']} #{event['action']}  (#{event['event_id']})"
+    puts "#{"  " * depth}#{event["event_type"]} #{event["action"]}  (#{event["event_id"]})"
     print_tree(events, event["event_id"], depth + 1)
   end
 end
 
-puts "#{events.size} events delivered to #{OUTPUT}, all in flow #{events.map { |e| e['correlation']['flow_id'] }.uniq.join(', ')}"
-puts "trace #{events.first['correlation']['trace_id']}\n\n"
+puts "#{events.size} events delivered to #{OUTPUT}, all in flow #{events.map do |e|
+  e["correlation"]["flow_id"]
+end.uniq.join(", ")}"
+puts "trace #{events.first["correlation"]["trace_id"]}\n\n"
 print_tree(events, nil, 0)
 puts "\nThe first event as sent:\n#{JSON.pretty_generate(events.first)}"
 puts "\nAgent counters: #{agent.metrics.slice(:events_captured, :events_delivered, :events_dropped_total)}"

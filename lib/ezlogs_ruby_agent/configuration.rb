@@ -67,16 +67,20 @@ module EzlogsRubyAgent
         correlation_enabled: correlation.enable_correlation ? true : false,
         max_correlation_depth: correlation.max_correlation_depth,
         limits: { max_event_bytes: security.max_event_size },
-        delivery: {
-          endpoint: delivery.endpoint,
-          batch_size: delivery.batch_size,
-          flush_interval_secs: delivery.flush_interval,
-          event_buffer_size: performance.event_buffer_size
-        }
+        delivery: native_delivery
       }
     end
 
     private
+
+    def native_delivery
+      {
+        endpoint: delivery.endpoint,
+        batch_size: delivery.batch_size,
+        flush_interval_secs: delivery.flush_interval,
+        event_buffer_size: performance.event_buffer_size
+      }
+    end
 
     def resource_patterns(name, resources)
       Array(resources).map do |resource|

@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+# See lib/ezlogs_ruby_agent.rb.
 module EzlogsRubyAgent
   # Loads the Rust core. When it cannot be loaded (not compiled, or built
   # for another platform) the gem says so once and turns into a no-op, so

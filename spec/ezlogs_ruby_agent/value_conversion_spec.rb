@@ -7,7 +7,7 @@ require "date"
 # into JSON-safe, bounded data, and nothing raises into the caller.
 RSpec.describe "Converting Ruby values into event data" do
   def converted(value)
-    id = log(metadata: { value: value })
+    id = log(metadata: { value: })
     expect(id).to match(/\Aevt_/)
     captured.find { |event| event[:event_id] == id }[:metadata][:value]
   end
@@ -20,12 +20,12 @@ RSpec.describe "Converting Ruby values into event data" do
   it "turns symbols into strings and keys of any type into strings" do
     expect(converted(:active)).to eq("active")
     expect(converted({ 1 => "a", nil => "b", [1, 2] => "c", Object => "d" }))
-      .to eq("1": "a", "null": "b", "[1,2]": "c", Object: "d")
+      .to eq("1": "a", null: "b", "[1,2]": "c", Object: "d")
   end
 
   it "keeps integers within 64 bits as numbers and bigger ones as their digits" do
     expect(converted(-(2**63))).to eq(-(2**63))
-    expect(converted(2**64 - 1)).to eq(2**64 - 1)
+    expect(converted((2**64) - 1)).to eq((2**64) - 1)
     expect(converted(2**100)).to eq((2**100).to_s)
   end
 

@@ -16,8 +16,19 @@ module Subprocess
 
   def run_ruby(script, env: {}, load_path: ["#{ROOT}/lib"], chdir: ROOT, timeout: 60)
     args = load_path.flat_map { |dir| ["-I", dir] }
-    stdout, stderr, status = Open3.capture3(env, "timeout", timeout.to_s, RbConfig.ruby, *args, "-e", script,
-                                            chdir: chdir)
-    Result.new(stdout: stdout, stderr: stderr, status: status)
+    run_command([RbConfig.ruby, *args, "-e", script], env:, chdir:, timeout:)
+  end
+
+  # Runs a command with a time limit, from the repository root by default,
+  # outside this suite's bundle, as a user's process would run.
+  def run_command(command, env: {}, chdir: ROOT, timeout: 60)
+    outside_bundle do
+      stdout, stderr, status = Open3.capture3(env, "timeout", timeout.to_s, *command, chdir:)
+      Result.new(stdout:, stderr:, status:)
+    end
+  end
+
+  def outside_bundle(&)
+    defined?(Bundler) ? Bundler.with_unbundled_env(&) : yield
   end
 end

@@ -1,11 +1,48 @@
 //! Random identifiers: event, correlation and flow ids, W3C trace and span ids.
 
+use std::cell::RefCell;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use rand::rngs::{StdRng, SysRng};
+use rand::{RngExt, SeedableRng};
+
+use crate::fork;
+
+thread_local! {
+    /// A per-thread generator, seeded from the OS, with the fork generation
+    /// it was seeded in: a forked child reseeds, so it never repeats the
+    /// parent's ids.
+    static GENERATOR: RefCell<Option<(u64, StdRng)>> = const { RefCell::new(None) };
+}
+
+fn random_u128() -> u128 {
+    GENERATOR.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let generation = fork::generation();
+        let rng = match &mut *cell {
+            Some((seeded_in, rng)) if *seeded_in == generation => rng,
+            slot => {
+                let rng = StdRng::try_from_rng(&mut SysRng)
+                    .unwrap_or_else(|_| StdRng::seed_from_u64(seed_fallback()));
+                &mut slot.insert((generation, rng)).1
+            }
+        };
+        rng.random()
+    })
+}
+
+/// Only if the OS refuses randomness: time and pid still differ per process.
+fn seed_fallback() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 32)
+}
 
 /// `prefix` followed by 22 url-safe characters (128 random bits).
 pub fn prefixed(prefix: &str) -> String {
-    let bytes = uuid::Uuid::new_v4().into_bytes();
+    let bytes = random_u128().to_le_bytes();
     let mut encoded = [0u8; 22];
     let written = URL_SAFE_NO_PAD
         .encode_slice(bytes, &mut encoded)
@@ -31,16 +68,20 @@ pub fn flow_id() -> String {
 
 /// A W3C trace id: 32 lowercase hex digits, never all zeros.
 pub fn trace_id() -> String {
-    // A v4 UUID has version bits set, so it is never zero.
-    format!("{:032x}", uuid::Uuid::new_v4().as_u128())
+    loop {
+        let id = random_u128();
+        if id != 0 {
+            return format!("{id:032x}");
+        }
+    }
 }
 
 /// A W3C span (parent) id: 16 lowercase hex digits, never all zeros.
 pub fn span_id() -> String {
     loop {
-        let half = (uuid::Uuid::new_v4().as_u128() >> 64) as u64;
-        if half != 0 {
-            return format!("{half:016x}");
+        let id = random_u128() as u64;
+        if id != 0 {
+            return format!("{id:016x}");
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod correlation;
 pub mod data;
 pub mod delivery;
 pub mod event;
+pub mod fork;
 pub mod ids;
 pub mod metrics;
 pub mod settings;

@@ -29,7 +29,7 @@ module EzlogsRubyAgent
         scheme = url.to_s[%r{\A([a-z]+)://}, 1]
         unless SCHEMES.include?(scheme)
           raise ConfigurationError,
-                "delivery.endpoint must start with one of #{SCHEMES.map { |s| "#{s}://" }.join(', ')}, " \
+                "delivery.endpoint must start with one of #{SCHEMES.map { |s| "#{s}://" }.join(", ")}, " \
                 "got #{url.inspect} (for a file, write file:///path/to/events.jsonl)"
         end
 

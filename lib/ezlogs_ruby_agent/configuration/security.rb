@@ -38,7 +38,8 @@ module EzlogsRubyAgent
 
       def max_event_size=(bytes)
         unless bytes.is_a?(Integer) && bytes >= 1024
-          raise ConfigurationError, "security.max_event_size must be an Integer of at least 1024 bytes, got #{bytes.inspect}"
+          raise ConfigurationError,
+                "security.max_event_size must be an Integer of at least 1024 bytes, got #{bytes.inspect}"
         end
 
         @max_event_size = bytes

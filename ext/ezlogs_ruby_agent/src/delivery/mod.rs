@@ -4,11 +4,11 @@
 //! The app's threads only ever `submit`, which never blocks: a full queue
 //! drops the event and counts it. Serialisation and I/O happen on the worker.
 
-mod fork;
 mod pipeline;
 mod queue;
 mod sink;
 mod worker;
 
-pub use fork::current_pid;
-pub use pipeline::{flush, queue_depth, restart, shutdown, submit};
+pub use pipeline::{
+    flush, lock_for_fork, queue_depth, restart, shutdown, submit, unlock_after_fork,
+};

@@ -1,16 +1,15 @@
 //! The process's one queue-and-worker pair, started lazily on the first
 //! event (never while the app boots) and replaced in a forked child.
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::Duration;
 
-use parking_lot::Mutex;
-
-use super::fork::current_pid;
 use super::queue::{Queue, QueueConfig};
 use super::worker;
 use crate::event::Event;
+use crate::fork::current_pid;
 use crate::metrics::{DropReason, METRICS};
 use crate::settings;
 
@@ -27,7 +26,21 @@ enum State {
     ShutDown,
 }
 
+/// A std mutex, not parking_lot's: a parking_lot unlock may hand the lock
+/// to a waiting thread, which after a fork does not exist in the child.
 static STATE: Mutex<State> = Mutex::new(State::Idle);
+
+fn state() -> MutexGuard<'static, State> {
+    // Nothing panics while holding it; if something did, the state is
+    // still consistent.
+    STATE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+thread_local! {
+    /// The guard `lock_for_fork` takes, released by `unlock_after_fork` in
+    /// the same thread (the one that forks) in the parent and the child.
+    static HELD_FOR_FORK: RefCell<Option<MutexGuard<'static, State>>> = const { RefCell::new(None) };
+}
 
 fn start() -> Option<Pipeline> {
     let delivery = settings::current().settings.delivery.clone();
@@ -50,12 +63,11 @@ fn start() -> Option<Pipeline> {
 /// The running pipeline's queue for this process, if any; with `start`,
 /// starting one when idle.
 fn queue(state: &mut State, start_if_idle: bool) -> Result<Option<&Arc<Queue>>, DropReason> {
-    if let State::Running(pipeline) = state {
-        if pipeline.pid != current_pid() {
-            // Forked: the parent delivers what was queued before the fork.
-            pipeline.queue.discard();
-            *state = State::Idle;
-        }
+    if matches!(state, State::Running(pipeline) if pipeline.pid != current_pid()) {
+        // Forked: the parent delivers what was queued before the fork. The
+        // child leaves that queue untouched (its lock may have been held by
+        // the parent's worker) and starts its own.
+        std::mem::forget(std::mem::replace(state, State::Idle));
     }
     if matches!(state, State::Idle) && start_if_idle {
         *state = State::Running(start().ok_or(DropReason::Shutdown)?);
@@ -70,7 +82,7 @@ fn queue(state: &mut State, start_if_idle: bool) -> Result<Option<&Arc<Queue>>, 
 /// Hands an event to the worker without blocking; drops and counts it when
 /// the queue is full or the agent has shut down.
 pub fn submit(event: Event) {
-    let mut state = STATE.lock();
+    let mut state = state();
     let outcome = match queue(&mut state, true) {
         Ok(Some(queue)) => queue.push(event),
         Ok(None) => Err(DropReason::Shutdown),
@@ -83,7 +95,7 @@ pub fn submit(event: Event) {
 }
 
 fn running_queue() -> Option<Arc<Queue>> {
-    queue(&mut STATE.lock(), false).ok().flatten().cloned()
+    queue(&mut state(), false).ok().flatten().cloned()
 }
 
 /// Waits until everything submitted so far has been handed to the sink, or
@@ -96,7 +108,7 @@ pub fn flush(timeout: Duration) -> bool {
 /// and counted under `shutdown`.
 pub fn shutdown(timeout: Duration) -> bool {
     let flushed = flush(timeout);
-    let previous = std::mem::replace(&mut *STATE.lock(), State::ShutDown);
+    let previous = std::mem::replace(&mut *state(), State::ShutDown);
     if let State::Running(pipeline) = previous {
         pipeline.queue.close();
     }
@@ -107,7 +119,7 @@ pub fn shutdown(timeout: Duration) -> bool {
 /// one with the settings now in force.
 pub fn restart(timeout: Duration) -> bool {
     let flushed = flush(timeout);
-    let mut state = STATE.lock();
+    let mut state = state();
     if let State::Running(pipeline) = &*state {
         pipeline.queue.close();
         *state = State::Idle;
@@ -119,23 +131,10 @@ pub fn queue_depth() -> usize {
     running_queue().map_or(0, |queue| queue.depth())
 }
 
-pub(super) fn lock_for_fork() {
-    let state = STATE.lock();
-    if let State::Running(pipeline) = &*state {
-        pipeline.queue.lock_for_fork();
-    }
-    std::mem::forget(state);
+pub fn lock_for_fork() {
+    HELD_FOR_FORK.with(|held| *held.borrow_mut() = Some(state()));
 }
 
-/// # Safety
-/// Only after `lock_for_fork`, once, in the parent or the child.
-pub(super) unsafe fn unlock_after_fork() {
-    // SAFETY: `lock_for_fork` holds STATE, so reading it here is exclusive;
-    // it took the queue's lock exactly when a pipeline was running.
-    unsafe {
-        if let State::Running(pipeline) = &*STATE.data_ptr() {
-            pipeline.queue.unlock_after_fork();
-        }
-        STATE.force_unlock();
-    }
+pub fn unlock_after_fork() {
+    HELD_FOR_FORK.with(|held| drop(held.borrow_mut().take()));
 }

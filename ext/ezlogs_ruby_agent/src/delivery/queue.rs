@@ -134,29 +134,8 @@ impl Queue {
         self.work.notify_one();
     }
 
-    /// Drops the queued events without delivering them (after a fork, they
-    /// are the parent's to deliver). Returns how many there were.
-    pub fn discard(&self) -> usize {
-        let mut state = self.state.lock();
-        let count = state.events.len();
-        state.events.clear();
-        count
-    }
-
     pub fn depth(&self) -> usize {
         self.state.lock().events.len()
-    }
-
-    /// Held across `fork()` so that the child never inherits it locked.
-    pub(super) fn lock_for_fork(&self) {
-        std::mem::forget(self.state.lock());
-    }
-
-    /// # Safety
-    /// Only after `lock_for_fork`, once, in the parent or the child.
-    pub(super) unsafe fn unlock_after_fork(&self) {
-        // SAFETY: the caller guarantees the lock is held by `lock_for_fork`.
-        unsafe { self.state.force_unlock() };
     }
 }
 
@@ -269,10 +248,8 @@ mod tests {
     }
 
     #[test]
-    fn closing_refuses_new_events_and_discard_empties() {
+    fn closing_refuses_new_events() {
         let queue = queue(10, 10, Duration::from_secs(60));
-        queue.push(event()).unwrap();
-        assert_eq!(queue.discard(), 1);
         queue.close();
         assert_eq!(queue.push(event()), Err(DropReason::Shutdown));
     }

@@ -55,7 +55,7 @@ pub fn build(ruby: &Ruby, args: EventArgs, overrides: Overrides) -> Result<Event
         correlation,
         platform: Platform {
             process: active.process.clone(),
-            process_id: crate::delivery::current_pid(),
+            process_id: crate::fork::current_pid(),
             thread_id: helpers::current_thread_id(ruby),
         },
     };

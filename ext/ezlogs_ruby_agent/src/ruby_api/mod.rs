@@ -13,6 +13,7 @@ mod universal_event;
 use magnus::{prelude::*, Error, Ruby};
 
 pub fn init(ruby: &Ruby) -> Result<(), Error> {
+    crate::fork::install();
     let agent = ruby.define_module("EzlogsRubyAgent")?;
     let native = agent.define_module("Native")?;
     agent::init(native)?;

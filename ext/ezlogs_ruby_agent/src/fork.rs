@@ -1,28 +1,35 @@
 //! Fork safety for every way a process can fork (Ruby's `fork`, Puma and
 //! Unicorn workers, a C extension calling fork(2)): `pthread_atfork` handlers
-//! keep our locks free across the fork and tell the child its new pid.
+//! hold the delivery pipeline's lock across the fork, so no other thread can
+//! be inside it, and tell the child its new pid and a new fork generation
+//! (random number generators reseed on it, or parent and child would make
+//! the same "random" ids).
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Once;
 
-use super::pipeline;
+use crate::delivery;
 
 /// This process's pid, kept current by the child handler so the hot path
 /// reads memory instead of making a system call.
 static PID: AtomicU32 = AtomicU32::new(0);
+/// How many forks separate this process from the one that loaded us.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
 static INSTALL: Once = Once::new();
 
 pub fn current_pid() -> u32 {
     match PID.load(Ordering::Relaxed) {
-        0 => {
-            install();
-            std::process::id()
-        }
+        0 => std::process::id(),
         pid => pid,
     }
 }
 
-fn install() {
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Relaxed)
+}
+
+/// Registers the handlers; called once when the extension loads.
+pub fn install() {
     INSTALL.call_once(|| {
         PID.store(std::process::id(), Ordering::Relaxed);
         // SAFETY: the handlers are plain `extern "C"` functions that neither
@@ -38,17 +45,15 @@ fn install() {
 }
 
 extern "C" fn before_fork() {
-    pipeline::lock_for_fork();
+    delivery::lock_for_fork();
 }
 
 extern "C" fn after_fork_in_parent() {
-    // SAFETY: `before_fork` took the locks in this same fork.
-    unsafe { pipeline::unlock_after_fork() };
+    delivery::unlock_after_fork();
 }
 
 extern "C" fn after_fork_in_child() {
     PID.store(std::process::id(), Ordering::Relaxed);
-    // SAFETY: `before_fork` took the locks in the parent before the fork;
-    // the child inherited them held, and nothing else in it holds them.
-    unsafe { pipeline::unlock_after_fork() };
+    GENERATION.fetch_add(1, Ordering::Relaxed);
+    delivery::unlock_after_fork();
 }

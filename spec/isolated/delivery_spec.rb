@@ -1,0 +1,105 @@
+# frozen_string_literal: true
+
+# Events outside test mode go through the real pipeline: a bounded queue, a
+# background worker, and (until HTTP delivery lands) a JSON-lines file sink.
+RSpec.describe "Delivering events" do
+  let(:dir) { Dir.mktmpdir("ezlogs-delivery") }
+  let(:path) { File.join(dir, "events.jsonl") }
+
+  after { FileUtils.rm_rf(dir) }
+
+  def run_agent(body, endpoint: "file://#{path}")
+    run_ruby(<<~RUBY)
+      require "ezlogs_ruby_agent"
+      require "json"
+      EzlogsRubyAgent.configure { |c| c.delivery.endpoint = #{endpoint.inspect} }
+      def emit(i) = EzlogsRubyAgent.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: i })
+      #{body}
+    RUBY
+  end
+
+  def delivered
+    File.readlines(path).map { |line| JSON.parse(line) }
+  end
+
+  it "writes every event once, as JSON lines, when flushed" do
+    result = run_agent(<<~RUBY)
+      ids = Array.new(4) { Thread.new { Array.new(2_500) { |i| emit(i) } } }.flat_map(&:value)
+      print [EzlogsRubyAgent.flush(timeout: 10), ids.size].inspect
+      STDERR.print EzlogsRubyAgent.metrics.to_json
+    RUBY
+    expect(result.stdout).to eq("[true, 10000]"), result.stderr
+    events = delivered
+    expect(events.map { |e| e["event_id"] }.uniq.size).to eq(10_000)
+    expect(events.first).to include("event_type" => "order.placed", "actor" => { "type" => "user", "id" => 0 })
+    metrics = JSON.parse(result.stderr)
+    expect(metrics).to include("events_captured" => 10_000, "events_delivered" => 10_000, "events_dropped_total" => 0)
+  end
+
+  it "delivers what is still queued when the process exits" do
+    result = run_agent("500.times { |i| emit(i) }")
+    expect(result).to be_success, result.stderr
+    expect(delivered.size).to eq(500)
+  end
+
+  it "drops and counts events beyond the queue bound, without blocking" do
+    result = run_agent(<<~RUBY, endpoint: "file://#{File.join(dir, "bounded.jsonl")}")
+      # A batch larger than the queue and a long interval: the worker waits
+      # while the queue overflows.
+      EzlogsRubyAgent.configure { |c| c.performance.event_buffer_size = 10; c.delivery.flush_interval = 60 }
+      started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      10_000.times { |i| emit(i) }
+      elapsed = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
+      EzlogsRubyAgent.flush(timeout: 5)
+      m = EzlogsRubyAgent.metrics
+      print [m[:events_captured], m[:events_delivered] + m[:events_dropped][:queue_full], elapsed < 2].inspect
+    RUBY
+    captured, accounted, fast = eval(result.stdout) # rubocop:disable Security/Eval
+    expect(captured).to eq(10_000), result.stderr
+    expect(accounted).to eq(10_000)
+    expect(fast).to be(true)
+  end
+
+  it "counts events it cannot deliver and says why, once" do
+    result = run_agent(<<~RUBY, endpoint: "http://127.0.0.1:9/events")
+      3.times { |i| emit(i) }
+      EzlogsRubyAgent.flush(timeout: 5)
+      print EzlogsRubyAgent.metrics[:events_dropped][:unsupported_endpoint]
+    RUBY
+    expect(result.stdout).to eq("3")
+    expect(result.stderr.scan("events dropped (unsupported_endpoint)").size).to eq(1)
+  end
+
+  it "delivers a forked child's events from the child, once, and the parent keeps delivering" do
+    result = run_agent(<<~RUBY)
+      emit(-1)
+      pid = fork do
+        Array.new(1_000) { |i| emit(i) }
+      end
+      Process.wait(pid)
+      emit(-2)
+      EzlogsRubyAgent.flush(timeout: 5)
+      print $?.success?
+    RUBY
+    expect(result.stdout).to eq("true"), result.stderr
+    by_process = delivered.group_by { |e| e["platform"]["process_id"] }
+    expect(by_process.values.map(&:size).sort).to eq([2, 1_000])
+    expect(delivered.map { |e| e["event_id"] }.uniq.size).to eq(1_002)
+  end
+
+  it "survives 50 forks in a row under load without hanging" do
+    result = run_agent(<<~RUBY)
+      load = Thread.new do
+        loop do
+          100.times { emit(0) }
+          sleep 0.01
+        end
+      end
+      50.times { Process.wait(fork { emit(1) }) }
+      load.kill
+      print EzlogsRubyAgent.flush(timeout: 10)
+    RUBY
+    expect(result.stdout).to eq("true"), result.stderr
+    expect(delivered.count { |e| e["actor"]["id"] == 1 }).to eq(50)
+  end
+end

@@ -1,0 +1,88 @@
+# frozen_string_literal: true
+
+RSpec.describe EzlogsRubyAgent::Configuration do
+  subject(:config) { described_class.new }
+
+  def with_env(values)
+    saved = values.keys.to_h { |key| [key, ENV.fetch(key, nil)] }
+    values.each { |key, value| ENV[key] = value }
+    yield
+  ensure
+    saved.each { |key, value| ENV[key] = value }
+  end
+
+  it "has the documented defaults" do
+    expect(config).to have_attributes(environment: ENV["EZLOGS_ENVIRONMENT"] || ENV["RAILS_ENV"] || ENV["RACK_ENV"] ||
+                                                   "development",
+                                      service_name: File.basename(Dir.pwd), included_resources: [],
+                                      excluded_resources: [], actor_extractor: nil, job_adapter: nil)
+    expect(config.instrumentation).to have_attributes(http: true, active_record: true, active_job: true,
+                                                      sidekiq: true, custom: true)
+    expect(config.security).to have_attributes(
+      auto_detect_pii: true, sensitive_fields: %w[password token api_key secret key authorization bearer],
+      custom_pii_patterns: {}, max_event_size: 1_048_576
+    )
+    expect(config.security.redacted_headers).to include("Authorization", "Cookie", "X-Api-Key")
+    expect(config.performance).to have_attributes(sample_rate: 1.0, event_buffer_size: 10_000)
+    expect(config.delivery).to have_attributes(
+      endpoint: "http://127.0.0.1:9000/events", retry_attempts: 3, batch_size: 100, flush_interval: 5.0,
+      headers: {}, circuit_breaker_threshold: 5, circuit_breaker_timeout: 60, shutdown_timeout: 5.0
+    )
+    expect(config.correlation).to have_attributes(enable_correlation: true, max_correlation_depth: 20)
+  end
+
+  it "takes service, environment and endpoint from the environment" do
+    with_env("EZLOGS_SERVICE_NAME" => "billing", "EZLOGS_ENVIRONMENT" => "staging",
+             "EZLOGS_ENDPOINT" => "file:///tmp/x.jsonl") do
+      expect(described_class.new).to have_attributes(service_name: "billing", environment: "staging")
+      expect(described_class.new.delivery.endpoint).to eq("file:///tmp/x.jsonl")
+    end
+  end
+
+  it "gives every group a block form" do
+    described_class::GROUPS.each do |group|
+      yielded = nil
+      returned = config.public_send(group) { |settings| yielded = settings }
+      expect(yielded).to be(returned)
+    end
+    config.delivery { |d| d.batch_size = 7 }
+    expect(config.delivery.batch_size).to eq(7)
+  end
+
+  it "rejects bad values with a message naming the option and what it takes" do
+    {
+      -> { config.delivery.endpoint = "ftp://x" } => %r{delivery.endpoint must start with one of http://},
+      -> { config.delivery.batch_size = 0 } => /delivery.batch_size must be a positive Integer, got 0/,
+      -> { config.delivery.flush_interval = -1 } => /delivery.flush_interval must be a positive Numeric/,
+      -> { config.delivery.headers = "x" } => /delivery.headers must be a Hash/,
+      -> { config.performance.sample_rate = 1.5 } => /sample_rate must be a number from 0.0 to 1.0/,
+      -> { config.performance.event_buffer_size = 0 } => /event_buffer_size must be a positive Integer/,
+      -> { config.security.max_event_size = 10 } => /max_event_size must be an Integer of at least 1024/,
+      -> { config.security.custom_pii_patterns = { a: "x" } } => /custom_pii_patterns must be a Hash of name => Regexp/,
+      -> { config.correlation.max_correlation_depth = 0 } => /max_correlation_depth must be a positive Integer/,
+      -> { config.actor_extractor = "x" } => /actor_extractor must respond to #call/,
+      -> { config.excluded_resources = [1] } => /excluded_resources takes Strings or Regexps, got 1/
+    }.each do |assignment, message|
+      expect(&assignment).to raise_error(EzlogsRubyAgent::ConfigurationError, message)
+    end
+  end
+
+  it "accepts strings and regexps as resource patterns" do
+    config.excluded_resources = ["AuditLog", /\ASecret/]
+    expect(config.excluded_resources).to eq(["AuditLog", /\ASecret/])
+  end
+
+  describe "EzlogsRubyAgent.configure" do
+    it "yields the one configuration and hands it to the native core" do
+      yielded = nil
+      EzlogsRubyAgent.configure do |c|
+        yielded = c
+        c.service_name = "checkout"
+        c.environment = "qa"
+      end
+      expect(yielded).to be(EzlogsRubyAgent.config)
+      log
+      expect(captured.last[:platform]).to include(service: "checkout", environment: "qa")
+    end
+  end
+end

@@ -74,12 +74,11 @@ module EzlogsRubyAgent
     private
 
     def native_delivery
-      {
-        endpoint: delivery.endpoint,
-        batch_size: delivery.batch_size,
-        flush_interval_secs: delivery.flush_interval,
-        event_buffer_size: performance.event_buffer_size
-      }
+      delivery.to_native.merge(
+        event_buffer_size: performance.event_buffer_size,
+        max_connections: performance.max_delivery_connections,
+        compression: performance.enable_compression ? delivery.compression.to_s : "none"
+      )
     end
 
     def resource_patterns(name, resources)

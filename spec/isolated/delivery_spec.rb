@@ -61,13 +61,14 @@ RSpec.describe "Delivering events" do
   end
 
   it "counts events it cannot deliver and says why, once" do
-    result = run_agent(<<~RUBY, endpoint: "http://127.0.0.1:9/events")
+    result = run_agent(<<~RUBY, endpoint: "file:///proc/ezlogs/events.jsonl")
       3.times { |i| emit(i) }
       EzlogsRubyAgent.flush(timeout: 5)
-      print EzlogsRubyAgent.metrics[:events_dropped][:unsupported_endpoint]
+      print EzlogsRubyAgent.metrics[:events_dropped][:endpoint_unavailable]
     RUBY
     expect(result.stdout).to eq("3")
-    expect(result.stderr.scan("events dropped (unsupported_endpoint)").size).to eq(1)
+    expect(result.stderr.scan("events dropped (endpoint_unavailable): cannot open /proc/ezlogs/events.jsonl").size)
+      .to eq(1)
   end
 
   it "delivers a forked child's events from the child, once, and the parent keeps delivering" do

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Once;
 
 use crate::delivery;
+use crate::metrics::METRICS;
 
 /// This process's pid, kept current by the child handler so the hot path
 /// reads memory instead of making a system call.
@@ -46,14 +47,17 @@ pub fn install() {
 
 extern "C" fn before_fork() {
     delivery::lock_for_fork();
+    METRICS.lock_for_fork();
 }
 
 extern "C" fn after_fork_in_parent() {
+    METRICS.unlock_after_fork();
     delivery::unlock_after_fork();
 }
 
 extern "C" fn after_fork_in_child() {
     PID.store(std::process::id(), Ordering::Relaxed);
     GENERATION.fetch_add(1, Ordering::Relaxed);
+    METRICS.unlock_after_fork();
     delivery::unlock_after_fork();
 }

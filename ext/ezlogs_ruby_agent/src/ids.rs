@@ -32,6 +32,11 @@ fn random_u128() -> u128 {
     })
 }
 
+/// A random number in [0, 1), for jitter.
+pub fn random_fraction() -> f64 {
+    (random_u128() >> 75) as f64 / (1u64 << 53) as f64
+}
+
 /// Only if the OS refuses randomness: time and pid still differ per process.
 fn seed_fallback() -> u64 {
     let nanos = std::time::SystemTime::now()

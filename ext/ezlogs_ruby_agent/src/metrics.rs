@@ -1,7 +1,10 @@
 //! Process-wide counters. Every event the agent accepts ends up either
 //! delivered or dropped under exactly one reason from `DropReason`.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The closed list of reasons an accepted event may not be delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,22 +15,20 @@ pub enum DropReason {
     Rejected,
     RetriesExhausted,
     Shutdown,
-    /// The endpoint's scheme has no sink in this build (see `delivery::sink`).
-    UnsupportedEndpoint,
-    /// The sink failed to write (for example a file that cannot be opened).
-    SinkError,
+    /// The endpoint cannot be used: an unknown scheme, or a file that
+    /// cannot be opened (see `delivery::sink`).
+    EndpointUnavailable,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 8] = [
+    pub const ALL: [DropReason; 7] = [
         Self::QueueFull,
         Self::SampledOut,
         Self::TooLarge,
         Self::Rejected,
         Self::RetriesExhausted,
         Self::Shutdown,
-        Self::UnsupportedEndpoint,
-        Self::SinkError,
+        Self::EndpointUnavailable,
     ];
 
     pub fn name(self) -> &'static str {
@@ -38,8 +39,7 @@ impl DropReason {
             Self::Rejected => "rejected",
             Self::RetriesExhausted => "retries_exhausted",
             Self::Shutdown => "shutdown",
-            Self::UnsupportedEndpoint => "unsupported_endpoint",
-            Self::SinkError => "sink_error",
+            Self::EndpointUnavailable => "endpoint_unavailable",
         }
     }
 }
@@ -50,6 +50,22 @@ pub struct Metrics {
     /// Calls that did not make an event (bad input); not part of `captured`.
     pub events_invalid: AtomicU64,
     dropped: [AtomicU64; DropReason::ALL.len()],
+    pub batches_sent: AtomicU64,
+    pub batches_failed: AtomicU64,
+    pub retries: AtomicU64,
+    pub bytes_serialized: AtomicU64,
+    pub bytes_sent: AtomicU64,
+    /// `retry::CircuitState` as its index: 0 closed, 1 open, 2 half open.
+    pub circuit_state: AtomicU8,
+    /// Held across fork() by `lock_for_fork`, so the worker can never be
+    /// holding it when the child starts.
+    last_error: Mutex<Option<String>>,
+    /// Milliseconds since the epoch; 0 before the first success.
+    last_success_at_ms: AtomicU64,
+}
+
+thread_local! {
+    static HELD_FOR_FORK: RefCell<Option<MutexGuard<'static, Option<String>>>> = const { RefCell::new(None) };
 }
 
 pub static METRICS: Metrics = Metrics {
@@ -57,6 +73,14 @@ pub static METRICS: Metrics = Metrics {
     events_delivered: AtomicU64::new(0),
     events_invalid: AtomicU64::new(0),
     dropped: [const { AtomicU64::new(0) }; DropReason::ALL.len()],
+    batches_sent: AtomicU64::new(0),
+    batches_failed: AtomicU64::new(0),
+    retries: AtomicU64::new(0),
+    bytes_serialized: AtomicU64::new(0),
+    bytes_sent: AtomicU64::new(0),
+    circuit_state: AtomicU8::new(0),
+    last_error: Mutex::new(None),
+    last_success_at_ms: AtomicU64::new(0),
 };
 
 impl Metrics {
@@ -70,6 +94,46 @@ impl Metrics {
 
     pub fn dropped_total(&self) -> u64 {
         DropReason::ALL.iter().map(|r| self.dropped(*r)).sum()
+    }
+
+    fn last_error_slot(&self) -> MutexGuard<'_, Option<String>> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn set_last_error(&self, error: &str) {
+        *self.last_error_slot() = Some(error.to_owned());
+    }
+
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error_slot().clone()
+    }
+
+    pub fn record_success(&self, events: u64, bytes: u64) {
+        self.events_delivered.fetch_add(events, Relaxed);
+        self.batches_sent.fetch_add(1, Relaxed);
+        self.bytes_sent.fetch_add(bytes, Relaxed);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        self.last_success_at_ms
+            .store(now.as_millis() as u64, Relaxed);
+    }
+
+    pub fn last_success_at(&self) -> Option<SystemTime> {
+        match self.last_success_at_ms.load(Relaxed) {
+            0 => None,
+            ms => Some(UNIX_EPOCH + Duration::from_millis(ms)),
+        }
+    }
+
+    pub fn lock_for_fork(&'static self) {
+        HELD_FOR_FORK.with(|held| *held.borrow_mut() = Some(self.last_error_slot()));
+    }
+
+    pub fn unlock_after_fork(&self) {
+        HELD_FOR_FORK.with(|held| drop(held.borrow_mut().take()));
     }
 }
 

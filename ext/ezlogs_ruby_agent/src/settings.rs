@@ -41,8 +41,21 @@ pub struct Limits {
 pub struct DeliverySettings {
     pub endpoint: String,
     pub batch_size: usize,
+    /// A batch is sent once this much JSON is ready, whatever its count.
+    pub max_batch_bytes: usize,
     pub flush_interval_secs: f64,
     pub event_buffer_size: usize,
+    pub timeout_secs: f64,
+    pub retry_attempts: u32,
+    pub retry_backoff_secs: f64,
+    /// Extra request headers, in the order given.
+    pub headers: Vec<(String, String)>,
+    pub api_key: Option<String>,
+    /// "auto" (gzip unless the collector is on loopback), "gzip" or "none".
+    pub compression: String,
+    pub max_connections: usize,
+    pub circuit_breaker_threshold: u32,
+    pub circuit_breaker_timeout_secs: f64,
 }
 
 impl Default for Settings {
@@ -77,15 +90,41 @@ impl Default for DeliverySettings {
         Self {
             endpoint: "http://127.0.0.1:9000/events".into(),
             batch_size: 100,
+            max_batch_bytes: 1024 * 1024,
             flush_interval_secs: 5.0,
             event_buffer_size: 10_000,
+            timeout_secs: 10.0,
+            retry_attempts: 3,
+            retry_backoff_secs: 1.0,
+            headers: Vec::new(),
+            api_key: None,
+            compression: "auto".into(),
+            max_connections: 2,
+            circuit_breaker_threshold: 5,
+            circuit_breaker_timeout_secs: 60.0,
         }
     }
 }
 
+fn seconds(secs: f64, fallback: u64) -> Duration {
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(fallback))
+}
+
 impl DeliverySettings {
     pub fn flush_interval(&self) -> Duration {
-        Duration::try_from_secs_f64(self.flush_interval_secs).unwrap_or(Duration::from_secs(5))
+        seconds(self.flush_interval_secs, 5)
+    }
+
+    pub fn timeout(&self) -> Duration {
+        seconds(self.timeout_secs, 10)
+    }
+
+    pub fn retry_backoff(&self) -> Duration {
+        seconds(self.retry_backoff_secs, 1)
+    }
+
+    pub fn circuit_breaker_timeout(&self) -> Duration {
+        seconds(self.circuit_breaker_timeout_secs, 60)
     }
 }
 

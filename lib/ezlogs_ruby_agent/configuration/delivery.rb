@@ -6,10 +6,11 @@ module EzlogsRubyAgent
     class Delivery
       DEFAULT_ENDPOINT = "http://127.0.0.1:9000/events"
       SCHEMES = %w[http https file stdout].freeze
+      COMPRESSIONS = %i[auto gzip none].freeze
 
       attr_accessor :timeout, :retry_attempts, :retry_backoff, :circuit_breaker_threshold,
                     :circuit_breaker_timeout, :api_key
-      attr_reader :endpoint, :batch_size, :flush_interval, :headers, :shutdown_timeout
+      attr_reader :endpoint, :batch_size, :flush_interval, :headers, :shutdown_timeout, :compression
 
       def initialize
         self.endpoint = ENV.fetch("EZLOGS_ENDPOINT", DEFAULT_ENDPOINT)
@@ -23,6 +24,17 @@ module EzlogsRubyAgent
         @circuit_breaker_timeout = 60
         @shutdown_timeout = 5.0
         @api_key = nil
+        @compression = :auto
+      end
+
+      # :auto gzips for remote collectors and not for one on loopback (the
+      # ezlogs agent there ignores Content-Encoding); :gzip; :none.
+      def compression=(mode)
+        unless COMPRESSIONS.include?(mode)
+          raise ConfigurationError, "delivery.compression must be one of #{COMPRESSIONS.inspect}, got #{mode.inspect}"
+        end
+
+        @compression = mode
       end
 
       def endpoint=(url)
@@ -52,6 +64,16 @@ module EzlogsRubyAgent
         raise ConfigurationError, "delivery.headers must be a Hash, got #{headers.inspect}" unless headers.is_a?(Hash)
 
         @headers = headers.to_h { |name, value| [name.to_s, value.to_s] }
+      end
+
+      # The plain data the native core takes.
+      def to_native
+        {
+          endpoint:, batch_size:, flush_interval_secs: flush_interval, retry_attempts:,
+          timeout_secs: timeout.to_f, retry_backoff_secs: retry_backoff.to_f,
+          headers: headers.to_a, api_key: api_key&.to_s, compression: compression.to_s,
+          circuit_breaker_threshold:, circuit_breaker_timeout_secs: circuit_breaker_timeout.to_f
+        }
       end
 
       private

@@ -4,11 +4,16 @@
 //! The app's threads only ever `submit`, which never blocks: a full queue
 //! drops the event and counts it. Serialisation and I/O happen on the worker.
 
+mod encoder;
 mod pipeline;
 mod queue;
+mod retry;
 mod sink;
+#[cfg(test)]
+mod test_events;
 mod worker;
 
 pub use pipeline::{
     flush, lock_for_fork, queue_depth, restart, shutdown, submit, unlock_after_fork,
 };
+pub use retry::CircuitState;

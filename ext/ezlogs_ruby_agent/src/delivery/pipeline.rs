@@ -43,7 +43,8 @@ thread_local! {
 }
 
 fn start() -> Option<Pipeline> {
-    let delivery = settings::current().settings.delivery.clone();
+    let settings = settings::current().settings.clone();
+    let delivery = &settings.delivery;
     let queue = Arc::new(Queue::new(QueueConfig {
         capacity: delivery.event_buffer_size,
         batch_size: delivery.batch_size,
@@ -52,7 +53,7 @@ fn start() -> Option<Pipeline> {
     let worker_queue = queue.clone();
     thread::Builder::new()
         .name("ezlogs-delivery".into())
-        .spawn(move || worker::run(&worker_queue, &delivery))
+        .spawn(move || worker::run(&worker_queue, &settings))
         .ok()?;
     Some(Pipeline {
         pid: current_pid(),

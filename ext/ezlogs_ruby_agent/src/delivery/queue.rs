@@ -134,6 +134,10 @@ impl Queue {
         self.work.notify_one();
     }
 
+    pub fn is_closed(&self) -> bool {
+        self.state.lock().closed
+    }
+
     pub fn depth(&self) -> usize {
         self.state.lock().events.len()
     }
@@ -142,42 +146,9 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Correlation, Data, EventContext, EventInput, Platform, ProcessInfo};
+    use crate::delivery::test_events::event;
     use std::sync::Arc;
     use std::thread;
-
-    fn event() -> Event {
-        let mut actor = crate::data::Object::default();
-        actor.push("type", Data::text("user"));
-        actor.push("id", Data::Int(1));
-        Event::build(
-            EventInput {
-                event_type: Some("user.action".into()),
-                action: Some("x".into()),
-                actor: Data::Map(actor),
-                subject: None,
-                metadata: None,
-                timing: None,
-            },
-            EventContext {
-                event_id: None,
-                timestamp: None,
-                correlation: Arc::new(Correlation::standalone()),
-                platform: Platform {
-                    process: Arc::new(ProcessInfo {
-                        service: "s".into(),
-                        environment: "e".into(),
-                        agent_version: "v".into(),
-                        ruby_version: "r".into(),
-                        hostname: "h".into(),
-                    }),
-                    process_id: 1,
-                    thread_id: 1,
-                },
-            },
-        )
-        .unwrap()
-    }
 
     fn queue(capacity: usize, batch_size: usize, flush_interval: Duration) -> Arc<Queue> {
         Arc::new(Queue::new(QueueConfig {

@@ -1,60 +1,143 @@
-//! The background worker: serialises batches of events into reused buffers
-//! and writes them to the sink. It never touches a Ruby object.
+//! The background worker: takes batches from the queue, encodes them into
+//! reused buffers and sends them, retrying as `retry` says. It never
+//! touches a Ruby object.
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering::Relaxed;
+use std::thread;
 use std::time::Instant;
 
+use super::encoder::Encoder;
 use super::queue::Queue;
-use super::sink::Sink;
+use super::retry::{self, CircuitBreaker};
+use super::sink::{Outcome, Sink};
 use crate::event::Event;
+use crate::ids;
 use crate::metrics::{DropReason, METRICS};
-use crate::settings::DeliverySettings;
+use crate::settings::{DeliverySettings, Settings};
 
-pub fn run(queue: &Queue, delivery: &DeliverySettings) {
-    let mut sink = Sink::for_endpoint(&delivery.endpoint);
+struct Worker<'a> {
+    queue: &'a Queue,
+    delivery: &'a DeliverySettings,
+    sink: Sink,
+    encoder: Encoder,
+    breaker: CircuitBreaker,
+    /// Problems already printed; each is said once, the counters say how often.
+    reported: HashSet<String>,
+}
+
+pub fn run(queue: &Queue, settings: &Settings) {
+    let sink = Sink::for_settings(settings);
+    let delivery = &settings.delivery;
+    let mut worker = Worker {
+        queue,
+        delivery,
+        encoder: Encoder::new(sink.format(), sink.gzip()),
+        sink,
+        breaker: CircuitBreaker::new(
+            delivery.circuit_breaker_threshold,
+            delivery.circuit_breaker_timeout(),
+        ),
+        reported: HashSet::new(),
+    };
     let mut batch: Vec<Event> = Vec::with_capacity(delivery.batch_size);
-    let mut lines: Vec<u8> = Vec::with_capacity(64 * 1024);
-    let mut reported = HashSet::new();
     let mut next_tick = Instant::now() + delivery.flush_interval();
     while queue.next_batch(&mut batch, &mut next_tick) {
         let taken = batch.len();
-        let mut serialised = 0;
-        lines.clear();
         for event in batch.drain(..) {
-            let start = lines.len();
-            if serde_json::to_writer(&mut lines, &event).is_ok() {
-                lines.push(b'\n');
-                serialised += 1;
-            } else {
-                lines.truncate(start);
+            if !worker.encoder.push(&event) {
+                METRICS.record_drop(DropReason::TooLarge, 1);
+            }
+            if worker.encoder.json_len() >= delivery.max_batch_bytes {
+                worker.deliver();
             }
         }
-        METRICS.record_drop(DropReason::SinkError, (taken - serialised) as u64);
-        if serialised > 0 {
-            deliver(&mut sink, &lines, serialised as u64, &mut reported);
+        if worker.encoder.count() > 0 {
+            worker.deliver();
         }
         queue.finished(taken);
     }
 }
 
-fn deliver(sink: &mut Sink, lines: &[u8], count: u64, reported: &mut HashSet<String>) {
-    match sink.write(lines) {
-        Ok(()) => {
-            METRICS.events_delivered.fetch_add(count, Relaxed);
-        }
-        Err(error) => {
-            let reason = if sink.is_supported() {
-                DropReason::SinkError
-            } else {
-                DropReason::UnsupportedEndpoint
-            };
-            METRICS.record_drop(reason, count);
-            let message = error.to_string();
-            // Say it once per distinct problem; the counters say how often.
-            if reported.insert(message.clone()) {
-                eprintln!("[ezlogs] events dropped ({}): {message}", reason.name());
+impl Worker<'_> {
+    /// Sends what the encoder holds. Transient failures are retried with
+    /// backoff; a batch that still fails counts against the circuit breaker
+    /// and is held (the queue fills behind it) until the collector answers,
+    /// unless the queue has been closed, when it is dropped.
+    fn deliver(&mut self) {
+        let Worker {
+            queue,
+            delivery,
+            sink,
+            encoder,
+            breaker,
+            reported,
+        } = self;
+        let count = encoder.count() as u64;
+        METRICS
+            .bytes_serialized
+            .fetch_add(encoder.json_len() as u64, Relaxed);
+        let body = encoder.finish();
+        let mut attempt = 0;
+        loop {
+            let wait = breaker.wait(Instant::now());
+            if !wait.is_zero() {
+                thread::sleep(wait);
+            }
+            publish(breaker);
+            match sink.send(body) {
+                Outcome::Delivered => {
+                    breaker.record_success();
+                    METRICS.record_success(count, body.len() as u64);
+                    break;
+                }
+                Outcome::Rejected { error, reason } => {
+                    breaker.record_success();
+                    METRICS.batches_failed.fetch_add(1, Relaxed);
+                    METRICS.record_drop(reason, count);
+                    report(reported, reason.name(), &error);
+                    break;
+                }
+                Outcome::Retry { error, after } => {
+                    METRICS.set_last_error(&error);
+                    attempt += 1;
+                    if attempt <= delivery.retry_attempts {
+                        METRICS.retries.fetch_add(1, Relaxed);
+                        let pause = after.unwrap_or_else(|| {
+                            retry::backoff(
+                                delivery.retry_backoff(),
+                                attempt,
+                                ids::random_fraction(),
+                            )
+                        });
+                        thread::sleep(pause);
+                        continue;
+                    }
+                    METRICS.batches_failed.fetch_add(1, Relaxed);
+                    breaker.record_failure(Instant::now());
+                    if queue.is_closed() {
+                        METRICS.record_drop(DropReason::RetriesExhausted, count);
+                        report(reported, DropReason::RetriesExhausted.name(), &error);
+                        break;
+                    }
+                    attempt = 0;
+                }
             }
         }
+        publish(breaker);
+        encoder.clear();
+    }
+}
+
+fn publish(breaker: &CircuitBreaker) {
+    METRICS
+        .circuit_state
+        .store(breaker.state(Instant::now()) as u8, Relaxed);
+}
+
+fn report(reported: &mut HashSet<String>, reason: &str, error: &str) {
+    METRICS.set_last_error(error);
+    if reported.insert(format!("{reason}{error}")) {
+        eprintln!("[ezlogs_ruby_agent] events dropped ({reason}): {error}");
     }
 }

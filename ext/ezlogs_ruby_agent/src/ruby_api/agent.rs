@@ -4,13 +4,14 @@
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use magnus::{function, prelude::*, Error, RHash, RModule, RString, Ruby, Value};
+use magnus::{function, prelude::*, Error, IntoValue, RHash, RModule, RString, Ruby, Value};
 
 use super::convert::Converter;
 use super::event_builder::{self, EventArgs, Overrides};
 use super::helpers::without_gvl;
 use super::universal_event::UniversalEvent;
 use super::{errors, to_ruby};
+use crate::delivery::CircuitState;
 use crate::event::Event;
 use crate::metrics::{DropReason, METRICS};
 use crate::settings::{self, Settings};
@@ -130,23 +131,27 @@ fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
         dropped.aset(ruby.to_symbol(reason.name()), METRICS.dropped(reason))?;
     }
     let hash = ruby.hash_new();
-    hash.aset(
-        ruby.to_symbol("events_captured"),
-        METRICS.events_captured.load(Relaxed),
+    let put = |key: &str, value: Value| hash.aset(ruby.to_symbol(key), value);
+    let count = |n: &std::sync::atomic::AtomicU64| n.load(Relaxed).into_value_with(ruby);
+    put("events_captured", count(&METRICS.events_captured))?;
+    put("events_delivered", count(&METRICS.events_delivered))?;
+    put("events_invalid", count(&METRICS.events_invalid))?;
+    put(
+        "events_dropped_total",
+        METRICS.dropped_total().into_value_with(ruby),
     )?;
-    hash.aset(
-        ruby.to_symbol("events_delivered"),
-        METRICS.events_delivered.load(Relaxed),
-    )?;
-    hash.aset(
-        ruby.to_symbol("events_invalid"),
-        METRICS.events_invalid.load(Relaxed),
-    )?;
-    hash.aset(
-        ruby.to_symbol("events_dropped_total"),
-        METRICS.dropped_total(),
-    )?;
-    hash.aset(ruby.to_symbol("events_dropped"), dropped)?;
+    put("events_dropped", dropped.as_value())?;
+    put("batches_sent", count(&METRICS.batches_sent))?;
+    put("batches_failed", count(&METRICS.batches_failed))?;
+    put("retries", count(&METRICS.retries))?;
+    put("bytes_serialized", count(&METRICS.bytes_serialized))?;
+    put("bytes_sent", count(&METRICS.bytes_sent))?;
+    put("queue_depth", delivery::queue_depth().into_value_with(ruby))?;
+    let circuit = CircuitState::from_index(METRICS.circuit_state.load(Relaxed));
+    put("circuit_state", circuit.name().into_value_with(ruby))?;
+    put("last_error", METRICS.last_error().into_value_with(ruby))?;
+    let last_success = METRICS.last_success_at().map(|at| to_ruby::time(ruby, at));
+    put("last_success_at", last_success.into_value_with(ruby))?;
     Ok(hash)
 }
 

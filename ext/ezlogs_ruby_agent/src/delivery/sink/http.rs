@@ -1,0 +1,162 @@
+//! `http://` and `https://`: a JSON array per POST, on a keep-alive
+//! connection pool, with the ezlogs agent's headers (DESIGN section 5).
+
+use std::time::Duration;
+
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER,
+};
+use reqwest::{Client, Response, StatusCode, Url};
+use tokio::runtime::Runtime;
+
+use super::Outcome;
+use crate::metrics::DropReason;
+use crate::settings::Settings;
+
+/// How much of a refusal's body is kept in `last_error`.
+const ERROR_BODY_BYTES: usize = 200;
+
+pub struct HttpSink {
+    /// A single-threaded runtime owned by the worker thread: requests run
+    /// on the worker itself, never on the app's threads.
+    runtime: Runtime,
+    client: Client,
+    url: Url,
+    gzip: bool,
+}
+
+impl HttpSink {
+    pub fn new(settings: &Settings) -> Result<HttpSink, String> {
+        let delivery = &settings.delivery;
+        let url = Url::parse(&delivery.endpoint).map_err(|e| {
+            format!(
+                "delivery.endpoint {:?} is not a valid URL: {e}",
+                delivery.endpoint
+            )
+        })?;
+        let gzip = match delivery.compression.as_str() {
+            "gzip" => true,
+            "none" => false,
+            // The ezlogs agent on loopback ignores Content-Encoding, and
+            // compression buys nothing there; remote collectors get gzip.
+            _ => !is_loopback(&url),
+        };
+        let client = Client::builder()
+            .default_headers(headers(settings, gzip)?)
+            .timeout(delivery.timeout())
+            .pool_max_idle_per_host(delivery.max_connections.max(1))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+        Ok(HttpSink {
+            runtime,
+            client,
+            url,
+            gzip,
+        })
+    }
+
+    pub fn gzip(&self) -> bool {
+        self.gzip
+    }
+
+    pub fn send(&mut self, body: &[u8]) -> Outcome {
+        let request = self.client.post(self.url.clone()).body(body.to_vec());
+        self.runtime.block_on(async {
+            match request.send().await {
+                Ok(response) => classify(response).await,
+                Err(error) => Outcome::Retry {
+                    error: describe(&error),
+                    after: None,
+                },
+            }
+        })
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn headers(settings: &Settings, gzip: bool) -> Result<HeaderMap, String> {
+    let version = env!("CARGO_PKG_VERSION");
+    let mut headers = HeaderMap::new();
+    let mut put = |name: &str, value: &str| -> Result<(), String> {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("delivery.headers: {name:?} is not a valid header name"))?;
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            format!("delivery.headers: the value of {name} is not a valid header value")
+        })?;
+        headers.insert(name, value);
+        Ok(())
+    };
+    put(CONTENT_TYPE.as_str(), "application/json")?;
+    put("user-agent", &format!("EzlogsRubyAgent/{version}"))?;
+    put("x-ezlogs-agent", "ruby")?;
+    put("x-ezlogs-version", version)?;
+    put("x-ezlogs-service", &settings.service)?;
+    put("x-ezlogs-environment", &settings.environment)?;
+    for (name, value) in &settings.delivery.headers {
+        put(name, value)?;
+    }
+    if let Some(key) = settings
+        .delivery
+        .api_key
+        .as_deref()
+        .filter(|k| !k.is_empty())
+    {
+        put("authorization", &format!("Bearer {key}"))?;
+    }
+    if gzip {
+        put(CONTENT_ENCODING.as_str(), "gzip")?;
+    }
+    Ok(headers)
+}
+
+/// 2xx delivered; 408, 429 and 5xx worth retrying; any other answer final.
+async fn classify(response: Response) -> Outcome {
+    let status = response.status();
+    if status.is_success() {
+        return Outcome::Delivered;
+    }
+    let after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = response.bytes().await.unwrap_or_default();
+    let snippet = String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_BYTES)]).into_owned();
+    let error = format!("collector answered HTTP {status}: {snippet}");
+    if status == StatusCode::REQUEST_TIMEOUT
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status.is_server_error()
+    {
+        Outcome::Retry { error, after }
+    } else {
+        Outcome::Rejected {
+            error,
+            reason: DropReason::Rejected,
+        }
+    }
+}
+
+/// The error and its causes, e.g. "error sending request: connection refused".
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

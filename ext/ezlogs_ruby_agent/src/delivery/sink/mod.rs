@@ -1,0 +1,133 @@
+//! Where batches go, chosen by the endpoint's scheme. A sink answers each
+//! send with an `Outcome`; the worker decides what to do about it.
+
+mod file;
+mod http;
+mod stdout;
+
+use std::time::Duration;
+
+use crate::metrics::DropReason;
+use crate::settings::Settings;
+
+pub use http::HttpSink;
+
+/// How a sink wants a batch laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormat {
+    /// One JSON object per line.
+    JsonLines,
+    /// One JSON array.
+    JsonArray,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// Worth trying again, after `after` when the receiver said so.
+    Retry {
+        error: String,
+        after: Option<Duration>,
+    },
+    /// Trying again would not help; the batch is dropped under `reason`.
+    Rejected {
+        error: String,
+        reason: DropReason,
+    },
+}
+
+pub enum Sink {
+    File(file::FileSink),
+    Stdout,
+    Http(Box<HttpSink>),
+    /// An endpoint this build cannot deliver to; `error` says why.
+    Unsupported {
+        error: String,
+    },
+}
+
+impl Sink {
+    pub fn for_settings(settings: &Settings) -> Sink {
+        let endpoint = settings.delivery.endpoint.as_str();
+        let outcome = if let Some(path) = endpoint.strip_prefix("file://") {
+            file::FileSink::open(path).map(Sink::File)
+        } else if endpoint.starts_with("stdout://") {
+            Ok(Sink::Stdout)
+        } else if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
+            HttpSink::new(settings).map(|sink| Sink::Http(Box::new(sink)))
+        } else {
+            Err(format!("no sink for endpoint {endpoint:?}; use http://, https://, file://PATH or stdout://"))
+        };
+        outcome.unwrap_or_else(|error| Sink::Unsupported { error })
+    }
+
+    pub fn format(&self) -> BodyFormat {
+        match self {
+            Sink::Http(_) => BodyFormat::JsonArray,
+            _ => BodyFormat::JsonLines,
+        }
+    }
+
+    /// Whether bodies for this sink are gzip-compressed.
+    pub fn gzip(&self) -> bool {
+        matches!(self, Sink::Http(http) if http.gzip())
+    }
+
+    pub fn send(&mut self, body: &[u8]) -> Outcome {
+        match self {
+            Sink::File(file) => file.write(body),
+            Sink::Stdout => stdout::write(body),
+            Sink::Http(http) => http.send(body),
+            Sink::Unsupported { error } => Outcome::Rejected {
+                error: error.clone(),
+                reason: DropReason::EndpointUnavailable,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(endpoint: &str) -> Settings {
+        let mut settings = Settings::default();
+        settings.delivery.endpoint = endpoint.into();
+        settings
+    }
+
+    #[test]
+    fn file_sink_appends_lines() {
+        let dir = std::env::temp_dir().join(format!("ezlogs-sink-{}", std::process::id()));
+        let path = dir.join("nested/events.jsonl");
+        let mut sink = Sink::for_settings(&settings(&format!("file://{}", path.display())));
+        assert_eq!(sink.format(), BodyFormat::JsonLines);
+        assert_eq!(sink.send(b"{\"a\":1}\n"), Outcome::Delivered);
+        assert_eq!(sink.send(b"{\"a\":2}\n"), Outcome::Delivered);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\"a\":1}\n{\"a\":2}\n"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn unknown_schemes_say_what_to_use() {
+        let mut sink = Sink::for_settings(&settings("ftp://example"));
+        let Outcome::Rejected { error, reason } = sink.send(b"x") else {
+            panic!("expected a rejection")
+        };
+        assert_eq!(reason, DropReason::EndpointUnavailable);
+        assert!(error.contains("file://PATH"), "{error}");
+    }
+
+    #[test]
+    fn http_endpoints_take_json_arrays() {
+        let sink = Sink::for_settings(&settings("http://127.0.0.1:9000/events"));
+        assert_eq!(sink.format(), BodyFormat::JsonArray);
+        assert!(
+            !sink.gzip(),
+            "loopback collectors get plain JSON under :auto"
+        );
+    }
+}

@@ -1,0 +1,39 @@
+//! Events for the delivery tests.
+
+use std::sync::Arc;
+
+use crate::data::{Data, Object};
+use crate::event::{Correlation, Event, EventContext, EventInput, Platform, ProcessInfo};
+
+pub fn event() -> Event {
+    let mut actor = Object::default();
+    actor.push("type", Data::text("user"));
+    actor.push("id", Data::Int(1));
+    Event::build(
+        EventInput {
+            event_type: Some("user.action".into()),
+            action: Some("x".into()),
+            actor: Data::Map(actor),
+            subject: None,
+            metadata: None,
+            timing: None,
+        },
+        EventContext {
+            event_id: None,
+            timestamp: None,
+            correlation: Arc::new(Correlation::standalone()),
+            platform: Platform {
+                process: Arc::new(ProcessInfo {
+                    service: "s".into(),
+                    environment: "e".into(),
+                    agent_version: "v".into(),
+                    ruby_version: "r".into(),
+                    hostname: "h".into(),
+                }),
+                process_id: 1,
+                thread_id: 1,
+            },
+        },
+    )
+    .expect("a valid test event")
+}

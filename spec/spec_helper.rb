@@ -5,6 +5,7 @@ require "stringio"
 require "time"
 require "tmpdir"
 require "ezlogs_ruby_agent"
+require_relative "support/collector"
 require_relative "support/subprocess"
 
 RSpec.configure do |config|

@@ -1,0 +1,151 @@
+# frozen_string_literal: true
+
+# Delivery over HTTP to a real collector on loopback that speaks the ezlogs
+# agent's protocol (spec/support/collector.rb). The agent runs in its own
+# process, as it would in an app.
+RSpec.describe "Delivering events over HTTP" do
+  let(:collector) { Collector.new }
+
+  after { collector.stop }
+
+  def run_agent(body, endpoint: collector.url, configure: "", timeout: 60)
+    result = run_ruby(<<~RUBY, timeout:)
+      require "ezlogs_ruby_agent"
+      require "json"
+      EzlogsRubyAgent.configure do |c|
+        c.service_name = "shop"
+        c.environment = "test"
+        c.delivery.endpoint = #{endpoint.inspect}
+        c.delivery.retry_backoff = 0.2
+        #{configure}
+      end
+      def emit(i) = EzlogsRubyAgent.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: i })
+      #{body}
+      STDOUT.print JSON.generate(EzlogsRubyAgent.metrics)
+    RUBY
+    expect(result).to be_success, result.stderr
+    @printed = result.stdout.lines.map { |line| JSON.parse(line) }
+    @printed.last
+  end
+
+  it "delivers 8 threads x 25,000 events exactly once, and the counters add up" do
+    metrics = run_agent(<<~RUBY, configure: "c.performance.event_buffer_size = 250_000; c.delivery.batch_size = 1_000")
+      Array.new(8) { |t| Thread.new { 25_000.times { |i| emit(t * 100_000 + i) } } }.each(&:join)
+      EzlogsRubyAgent.flush(timeout: 60)
+    RUBY
+    ids = collector.events.map { |e| e["event_id"] }
+    expect(ids.size).to eq(200_000)
+    expect(ids.uniq.size).to eq(200_000)
+    expect(metrics).to include("events_captured" => 200_000, "events_delivered" => 200_000, "events_dropped_total" => 0)
+    expect(metrics["batches_sent"]).to eq(collector.requests.size)
+  end
+
+  it "sends JSON arrays with the agent's headers, uncompressed to a collector on loopback" do
+    run_agent(<<~RUBY, configure: 'c.delivery.headers = { "X-Team" => "checkout" }; c.delivery.api_key = "k-123"')
+      3.times { |i| emit(i) }
+      EzlogsRubyAgent.flush(timeout: 10)
+    RUBY
+    request = collector.requests.first
+    expect(request.headers).to include(
+      "content-type" => "application/json", "user-agent" => "EzlogsRubyAgent/#{EzlogsRubyAgent::VERSION}",
+      "x-ezlogs-agent" => "ruby", "x-ezlogs-version" => EzlogsRubyAgent::VERSION, "x-ezlogs-service" => "shop",
+      "x-ezlogs-environment" => "test", "x-team" => "checkout", "authorization" => "Bearer k-123"
+    )
+    expect(request.headers).not_to have_key("content-encoding")
+    expect(JSON.parse(request.body)).to be_an(Array)
+    expect(collector.events.size).to eq(3)
+  end
+
+  it "gzips when asked, and the ezlogs agent (which ignores Content-Encoding) refuses such bodies" do
+    collector.decode_gzip!
+    run_agent(<<~RUBY, configure: "c.delivery.compression = :gzip")
+      emit(1)
+      EzlogsRubyAgent.flush(timeout: 10)
+    RUBY
+    expect(collector.requests.first.headers["content-encoding"]).to eq("gzip")
+    expect(collector.events.size).to eq(1)
+
+    plain = Collector.new
+    metrics = run_agent(<<~RUBY, endpoint: plain.url, configure: "c.delivery.compression = :gzip")
+      emit(1)
+      EzlogsRubyAgent.flush(timeout: 1)
+    RUBY
+    expect(plain.events).to be_empty
+    expect(metrics["events_dropped"]).to include("rejected" => 1)
+    expect(metrics["last_error"]).to include("HTTP 400", "NUL byte")
+  ensure
+    plain&.stop
+  end
+
+  it "loses nothing when the collector comes up 3 s after the app starts" do
+    port = collector.port
+    collector.stop
+    late = nil
+    starter = Thread.new do
+      sleep 3
+      late = Collector.new(port:)
+    end
+    metrics = run_agent(<<~RUBY, endpoint: "http://127.0.0.1:#{port}/events")
+      1_000.times { |i| emit(i) }
+      EzlogsRubyAgent.flush(timeout: 30)
+    RUBY
+    starter.join
+    expect(late.events.map { |e| e["event_id"] }.uniq.size).to eq(1_000)
+    expect(metrics).to include("events_delivered" => 1_000, "events_dropped_total" => 0)
+    expect(metrics["retries"]).to be > 0
+  ensure
+    late&.stop
+  end
+
+  it "retries 500s and honours 429 Retry-After, losing nothing" do
+    collector.fail_next(3, status: 500)
+    metrics = run_agent(<<~RUBY)
+      emit(1)
+      EzlogsRubyAgent.flush(timeout: 20)
+    RUBY
+    expect(collector.events.size).to eq(1)
+    expect(metrics["retries"]).to eq(3)
+
+    throttled = Collector.new
+    throttled.fail_next(1, status: 429, headers: { "Retry-After" => "1" })
+    started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    metrics = run_agent(<<~RUBY, endpoint: throttled.url)
+      emit(1)
+      EzlogsRubyAgent.flush(timeout: 20)
+    RUBY
+    expect(Process.clock_gettime(Process::CLOCK_MONOTONIC) - started).to be >= 1.0
+    expect(throttled.events.size).to eq(1)
+    expect(metrics["retries"]).to eq(1)
+  ensure
+    throttled&.stop
+  end
+
+  it "drops a batch the collector refuses with a 4xx, keeping the reason" do
+    collector.fail_next(1, status: 400)
+    metrics = run_agent(<<~RUBY)
+      2.times { |i| emit(i) }
+      EzlogsRubyAgent.flush(timeout: 10)
+    RUBY
+    expect(metrics["events_dropped"]).to include("rejected" => 2)
+    expect(metrics["last_error"]).to start_with("collector answered HTTP 400 Bad Request")
+  end
+
+  it "keeps log_event fast while the collector hangs or resets connections" do
+    collector.hang_next(2, seconds: 3)
+    collector.reset_next(3)
+    metrics = run_agent(<<~RUBY, configure: "c.delivery.timeout = 1; c.delivery.batch_size = 10")
+      timings = Array.new(5_000) do |i|
+        started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+        emit(i)
+        sleep 0.0005 if (i % 50).zero?
+        Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
+      end
+      EzlogsRubyAgent.flush(timeout: 30)
+      STDOUT.puts JSON.generate(p99_ms: timings.sort[(timings.size * 0.99).floor] * 1000)
+    RUBY
+    expect(@printed.first["p99_ms"]).to be < 1.0
+    expect(metrics["events_delivered"]).to eq(5_000)
+    expect(collector.events.map { |e| e["event_id"] }.uniq.size).to eq(5_000)
+    expect(metrics["retries"]).to be >= 2
+  end
+end

@@ -66,12 +66,19 @@ module EzlogsRubyAgent
         custom_events_enabled: instrumentation.custom ? true : false,
         correlation_enabled: correlation.enable_correlation ? true : false,
         max_correlation_depth: correlation.max_correlation_depth,
-        limits: { max_event_bytes: security.max_event_size },
-        delivery: native_delivery
+        # Conversion keeps up to twice the limit, so that the size limit can
+        # then cut the largest values rather than whatever came last.
+        limits: { max_event_bytes: security.max_event_size * 2 },
+        delivery: native_delivery,
+        processing: native_processing
       }
     end
 
     private
+
+    def native_processing
+      security.to_native(rails_filter_parameters).merge(sample_rate: performance.sample_rate)
+    end
 
     def native_delivery
       delivery.to_native.merge(
@@ -94,6 +101,12 @@ module EzlogsRubyAgent
       return unless defined?(::Rails) && ::Rails.respond_to?(:application) && ::Rails.application
 
       ::Rails.application.class.module_parent_name.to_s.gsub(/([a-z\d])([A-Z])/, '\1_\2').downcase
+    end
+
+    def rails_filter_parameters
+      return [] unless defined?(::Rails) && ::Rails.respond_to?(:application) && ::Rails.application
+
+      Array(::Rails.application.config.filter_parameters)
     end
 
     def rails_env

@@ -9,6 +9,7 @@ pub mod event;
 pub mod fork;
 pub mod ids;
 pub mod metrics;
+pub mod processor;
 pub mod settings;
 pub mod timestamp;
 pub mod truncate;

@@ -8,6 +8,7 @@ use parking_lot::RwLock;
 use serde::Deserialize;
 
 use crate::event::ProcessInfo;
+use crate::processor::{ProcessingSettings, Processor};
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default)]
@@ -22,6 +23,7 @@ pub struct Settings {
     pub max_correlation_depth: u32,
     pub limits: Limits,
     pub delivery: DeliverySettings,
+    pub processing: ProcessingSettings,
 }
 
 /// Bounds on what one converted value may hold, so a single event cannot
@@ -70,6 +72,7 @@ impl Default for Settings {
             max_correlation_depth: 20,
             limits: Limits::default(),
             delivery: DeliverySettings::default(),
+            processing: ProcessingSettings::default(),
         }
     }
 }
@@ -140,28 +143,36 @@ impl Settings {
     }
 }
 
-/// The settings in force, with the platform block every event shares.
+/// The settings in force, with what is built from them once: the platform
+/// block every event shares and the processor.
 pub struct Active {
     pub settings: Settings,
     pub process: Arc<ProcessInfo>,
+    pub processor: Arc<Processor>,
 }
 
-static ACTIVE: LazyLock<RwLock<Arc<Active>>> =
-    LazyLock::new(|| RwLock::new(Arc::new(Active::from(Settings::default()))));
-
-impl From<Settings> for Active {
-    fn from(settings: Settings) -> Self {
-        Self {
+impl Active {
+    fn new(settings: Settings) -> Result<Self, String> {
+        Ok(Self {
             process: Arc::new(settings.process_info()),
+            processor: Arc::new(Processor::new(&settings.processing)?),
             settings,
-        }
+        })
     }
 }
+
+static ACTIVE: LazyLock<RwLock<Arc<Active>>> = LazyLock::new(|| {
+    let defaults = Active::new(Settings::default()).expect("the built-in patterns compile");
+    RwLock::new(Arc::new(defaults))
+});
 
 pub fn current() -> Arc<Active> {
     ACTIVE.read().clone()
 }
 
-pub fn replace(settings: Settings) {
-    *ACTIVE.write() = Arc::new(Active::from(settings));
+/// Puts `settings` in force, or says what in them cannot be used.
+pub fn replace(settings: Settings) -> Result<(), String> {
+    let active = Active::new(settings)?;
+    *ACTIVE.write() = Arc::new(active);
+    Ok(())
 }

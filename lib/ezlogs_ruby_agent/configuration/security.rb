@@ -36,6 +36,19 @@ module EzlogsRubyAgent
         @custom_pii_patterns = patterns
       end
 
+      # The plain data the native core takes. `filter_parameters` (Rails')
+      # match key names as Rails matches them: case-insensitive substrings
+      # for strings and symbols, the Regexp itself otherwise.
+      def to_native(filter_parameters = [])
+        {
+          sensitive_fields:,
+          sensitive_key_patterns: filter_parameters.filter_map { |filter| key_pattern(filter) },
+          auto_detect_pii: auto_detect_pii ? true : false,
+          custom_pii_patterns: custom_pii_patterns.map { |name, regexp| [name.to_s, source(regexp)] },
+          max_event_size:
+        }
+      end
+
       def max_event_size=(bytes)
         unless bytes.is_a?(Integer) && bytes >= 1024
           raise ConfigurationError,
@@ -43,6 +56,20 @@ module EzlogsRubyAgent
         end
 
         @max_event_size = bytes
+      end
+
+      private
+
+      def key_pattern(filter)
+        case filter
+        when Regexp then source(filter)
+        when String, Symbol then "(?i)#{Regexp.escape(filter.to_s)}"
+        end
+      end
+
+      # Ruby's Regexp as the Rust regex engine writes it.
+      def source(regexp)
+        regexp.casefold? ? "(?i)#{regexp.source}" : regexp.source
       end
     end
   end

@@ -10,7 +10,7 @@ mod queue;
 mod retry;
 mod sink;
 #[cfg(test)]
-mod test_events;
+pub(crate) mod test_events;
 mod worker;
 
 pub use pipeline::{

@@ -43,8 +43,8 @@ thread_local! {
 }
 
 fn start() -> Option<Pipeline> {
-    let settings = settings::current().settings.clone();
-    let delivery = &settings.delivery;
+    let active = settings::current();
+    let delivery = &active.settings.delivery;
     let queue = Arc::new(Queue::new(QueueConfig {
         capacity: delivery.event_buffer_size,
         batch_size: delivery.batch_size,
@@ -53,7 +53,7 @@ fn start() -> Option<Pipeline> {
     let worker_queue = queue.clone();
     thread::Builder::new()
         .name("ezlogs-delivery".into())
-        .spawn(move || worker::run(&worker_queue, &settings))
+        .spawn(move || worker::run(&worker_queue, &active))
         .ok()?;
     Some(Pipeline {
         pid: current_pid(),

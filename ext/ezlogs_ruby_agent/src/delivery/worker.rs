@@ -14,7 +14,8 @@ use super::sink::{Outcome, Sink};
 use crate::event::Event;
 use crate::ids;
 use crate::metrics::{DropReason, METRICS};
-use crate::settings::{DeliverySettings, Settings};
+use crate::processor::Processor;
+use crate::settings::{Active, DeliverySettings};
 
 struct Worker<'a> {
     queue: &'a Queue,
@@ -26,9 +27,10 @@ struct Worker<'a> {
     reported: HashSet<String>,
 }
 
-pub fn run(queue: &Queue, settings: &Settings) {
-    let sink = Sink::for_settings(settings);
-    let delivery = &settings.delivery;
+pub fn run(queue: &Queue, active: &Active) {
+    let sink = Sink::for_settings(&active.settings);
+    let delivery = &active.settings.delivery;
+    let processor: &Processor = &active.processor;
     let mut worker = Worker {
         queue,
         delivery,
@@ -44,7 +46,11 @@ pub fn run(queue: &Queue, settings: &Settings) {
     let mut next_tick = Instant::now() + delivery.flush_interval();
     while queue.next_batch(&mut batch, &mut next_tick) {
         let taken = batch.len();
-        for event in batch.drain(..) {
+        for mut event in batch.drain(..) {
+            if let Err(reason) = processor.process(&mut event) {
+                METRICS.record_drop(reason, 1);
+                continue;
+            }
             if !worker.encoder.push(&event) {
                 METRICS.record_drop(DropReason::TooLarge, 1);
             }

@@ -24,17 +24,20 @@ fn configure(ruby: &Ruby, hash: RHash) -> Result<bool, Error> {
     let json = Converter::new(ruby, settings::Limits::default()).convert(hash.as_value());
     let settings: Settings = serde_json::from_value((&json).into())
         .map_err(|e| errors::configuration(ruby, format!("invalid agent settings: {e}")))?;
-    settings::replace(settings);
+    settings::replace(settings).map_err(|problem| errors::configuration(ruby, problem))?;
     Ok(without_gvl(|| delivery::restart(RECONFIGURE_FLUSH)).unwrap_or(false))
 }
 
-/// Sends a built event to the test capture or the delivery pipeline.
-fn dispatch(event: Event) {
+/// Sends a built event to the test capture (processed right away, as it
+/// would be for sending) or to the delivery pipeline.
+fn dispatch(mut event: Event) {
     METRICS.events_captured.fetch_add(1, Relaxed);
-    if capture::enabled() {
-        capture::push(event);
-    } else {
-        delivery::submit(event);
+    if !capture::enabled() {
+        return delivery::submit(event);
+    }
+    match settings::current().processor.process(&mut event) {
+        Ok(()) => capture::push(event),
+        Err(reason) => METRICS.record_drop(reason, 1),
     }
 }
 

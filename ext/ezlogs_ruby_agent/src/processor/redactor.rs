@@ -1,0 +1,359 @@
+//! Redaction (DESIGN section 7). A value is replaced by "[REDACTED]" when
+//! its key names a secret, or, with `auto_detect_pii`, when it is a string
+//! holding a card number, e-mail address, US SSN or phone number, or when a
+//! custom pattern matches it.
+//!
+//! Key names are matched on whole segments, not substrings: `api_key`
+//! matches `X-Api-Key` and `stripeApiKey`, `password` matches
+//! `password_confirmation`, but `monkey` matches nothing. The bare word
+//! `key` is too common to match inside compounds, so it only matches a key
+//! named `key`: `primary_key` and `key_pattern` pass. Correlation and
+//! platform blocks are never touched.
+
+use regex::Regex;
+
+use super::ProcessingSettings;
+use crate::data::{Data, Object, Text};
+use crate::event::Event;
+
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Always sensitive, whatever the configuration adds.
+const BUILT_IN_FIELDS: &[&str] = &[
+    "password",
+    "passwd",
+    "token",
+    "secret",
+    "api_key",
+    "apikey",
+    "access_key",
+    "private_key",
+    "authorization",
+    "bearer",
+    "cookie",
+    "credit_card",
+    "card_number",
+    "cvv",
+    "cvc",
+    "ssn",
+    "social_security_number",
+];
+
+/// Words that only match a key that is exactly that word.
+const WHOLE_KEY_ONLY: &[&str] = &["key"];
+
+pub struct Redactor {
+    /// Each field as its lowercase segments.
+    fields: Vec<Vec<String>>,
+    key_patterns: Vec<Regex>,
+    value_patterns: Vec<Regex>,
+    card_candidates: Option<Regex>,
+}
+
+impl Redactor {
+    pub fn new(settings: &ProcessingSettings) -> Result<Redactor, String> {
+        let fields = BUILT_IN_FIELDS
+            .iter()
+            .copied()
+            .chain(settings.sensitive_fields.iter().map(String::as_str))
+            .map(segments)
+            .filter(|segments| !segments.is_empty())
+            .collect();
+        let compile = |what: &str, source: &str| {
+            Regex::new(source).map_err(|e| format!("{what} {source:?} cannot be used: {e}"))
+        };
+        let key_patterns = settings
+            .sensitive_key_patterns
+            .iter()
+            .map(|source| compile("the filter parameter pattern", source))
+            .collect::<Result<_, _>>()?;
+        let mut value_patterns = Vec::new();
+        if settings.auto_detect_pii {
+            for source in [
+                r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+                r"\b\d{3}-\d{2}-\d{4}\b",
+                r"(?:\+\d{1,3}[ .-]?)?\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b",
+                r"\+\d{8,15}\b",
+            ] {
+                value_patterns.push(compile("the built-in pattern", source)?);
+            }
+        }
+        for (name, source) in &settings.custom_pii_patterns {
+            value_patterns.push(compile(
+                &format!("security.custom_pii_patterns[{name}]"),
+                source,
+            )?);
+        }
+        let card_candidates = settings
+            .auto_detect_pii
+            .then(|| compile("the card pattern", r"\b(?:\d[ -]?){12,18}\d\b"))
+            .transpose()?;
+        Ok(Redactor {
+            fields,
+            key_patterns,
+            value_patterns,
+            card_candidates,
+        })
+    }
+
+    pub fn redact(&self, event: &mut Event) {
+        self.object(&mut event.actor);
+        for object in [&mut event.subject, &mut event.metadata, &mut event.timing]
+            .into_iter()
+            .flatten()
+        {
+            self.object(object);
+        }
+    }
+
+    fn object(&self, object: &mut Object) {
+        for (key, value) in &mut object.0 {
+            if self.is_sensitive_key(key) {
+                *value = Data::text(REDACTED);
+            } else {
+                self.value(value);
+            }
+        }
+    }
+
+    fn value(&self, value: &mut Data) {
+        match value {
+            Data::Map(object) => self.object(object),
+            Data::List(items) => items.iter_mut().for_each(|item| self.value(item)),
+            Data::Text(text) if self.holds_pii(text) => *value = Data::text(REDACTED),
+            _ => {}
+        }
+    }
+
+    pub fn is_sensitive_key(&self, key: &str) -> bool {
+        let key_segments = segments(key);
+        self.fields
+            .iter()
+            .any(|field| matches_segments(&key_segments, field))
+            || self
+                .key_patterns
+                .iter()
+                .any(|pattern| pattern.is_match(key))
+    }
+
+    fn holds_pii(&self, text: &Text) -> bool {
+        self.value_patterns
+            .iter()
+            .any(|pattern| pattern.is_match(text))
+            || self.card_candidates.as_ref().is_some_and(|cards| {
+                cards
+                    .find_iter(text)
+                    .any(|candidate| luhn_valid(candidate.as_str()))
+            })
+    }
+}
+
+/// `X-Api-Key`, `apiKey` and `api_key` all become ["api", "key"].
+fn segments(name: &str) -> Vec<String> {
+    let mut segments = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            previous_lower = false;
+            if !current.is_empty() {
+                segments.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if c.is_uppercase() && previous_lower && !current.is_empty() {
+            segments.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        segments.push(current);
+    }
+    segments
+}
+
+fn matches_segments(key: &[String], field: &[String]) -> bool {
+    if field.len() == 1 && WHOLE_KEY_ONLY.contains(&field[0].as_str()) {
+        return key == field;
+    }
+    key.windows(field.len()).any(|window| window == field)
+}
+
+/// A payment card number: a card network's prefix (Visa 4, Mastercard 2
+/// and 5, Amex and Diners 3, Discover 6) and the Luhn checksum. The prefix
+/// keeps long ids and millisecond timestamps from passing by chance.
+fn luhn_valid(candidate: &str) -> bool {
+    let digits: Vec<u32> = candidate.chars().filter_map(|c| c.to_digit(10)).collect();
+    if !(13..=19).contains(&digits.len()) || !matches!(digits[0], 2..=6) {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 {
+                    d * 2 - 9
+                } else {
+                    d * 2
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redactor(settings: ProcessingSettings) -> Redactor {
+        Redactor::new(&settings).unwrap()
+    }
+
+    fn defaults() -> Redactor {
+        redactor(ProcessingSettings {
+            sensitive_fields: [
+                "password",
+                "token",
+                "api_key",
+                "secret",
+                "key",
+                "authorization",
+                "bearer",
+            ]
+            .map(String::from)
+            .to_vec(),
+            ..ProcessingSettings::default()
+        })
+    }
+
+    #[test]
+    fn matches_whole_segments_not_substrings() {
+        let r = defaults();
+        for secret in [
+            "password",
+            "Password",
+            "password_confirmation",
+            "user_password",
+            "X-Api-Key",
+            "stripeApiKey",
+            "api_key",
+            "access_token",
+            "Authorization",
+            "client_secret",
+            "key",
+            "credit_card_number",
+            "creditCard",
+            "ssn",
+        ] {
+            assert!(r.is_sensitive_key(secret), "{secret} should be redacted");
+        }
+        for harmless in [
+            "primary_key",
+            "key_pattern",
+            "flow_id",
+            "monkey",
+            "keyboard",
+            "tokenizer_name",
+            "email",
+        ] {
+            assert!(!r.is_sensitive_key(harmless), "{harmless} should pass");
+        }
+    }
+
+    #[test]
+    fn filter_parameter_patterns_match_keys() {
+        let r = redactor(ProcessingSettings {
+            sensitive_key_patterns: vec!["(?i)passw".into(), "(?i)\\Acrypt".into()],
+            ..ProcessingSettings::default()
+        });
+        assert!(r.is_sensitive_key("passwd_hint"));
+        assert!(r.is_sensitive_key("crypted_value"));
+        assert!(!r.is_sensitive_key("encrypted_at_rest_flag"));
+    }
+
+    #[test]
+    fn detects_pii_in_values() {
+        let r = defaults();
+        for pii in [
+            "alice@example.com",
+            "write to bob.smith+shop@mail.example.org please",
+            "123-45-6789",
+            "4111 1111 1111 1111",
+            "4111-1111-1111-1111",
+            "5500005555555559",
+            "(555) 123-4567",
+            "+1 555-123-4567",
+            "+447911123456",
+        ] {
+            assert!(r.holds_pii(&Text::from(pii)), "{pii} should be redacted");
+        }
+        for harmless in [
+            "order 1234",
+            "4111 1111 1111 1112",
+            "2026-01-15",
+            "1768473000123",
+            "v1.2.3",
+            "SKU-12-34",
+        ] {
+            assert!(
+                !r.holds_pii(&Text::from(harmless)),
+                "{harmless} should pass"
+            );
+        }
+    }
+
+    #[test]
+    fn custom_patterns_and_their_errors() {
+        let r = redactor(ProcessingSettings {
+            custom_pii_patterns: vec![("employee".into(), r"\bEMP-\d{6}\b".into())],
+            ..ProcessingSettings::default()
+        });
+        assert!(r.holds_pii(&Text::from("badge EMP-123456")));
+        let error = Redactor::new(&ProcessingSettings {
+            custom_pii_patterns: vec![("lookahead".into(), r"a(?=b)".into())],
+            ..ProcessingSettings::default()
+        })
+        .err()
+        .unwrap();
+        assert!(
+            error.contains("security.custom_pii_patterns[lookahead]"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn redacts_nested_values_but_not_correlation() {
+        let r = defaults();
+        let mut event = crate::delivery::test_events::event();
+        let mut card = Object::default();
+        card.push("number", Data::text("4111111111111111"));
+        card.push("brand", Data::text("visa"));
+        let mut metadata = Object::default();
+        metadata.push("password", Data::text("hunter2"));
+        metadata.push("card", Data::Map(card));
+        metadata.push(
+            "contacts",
+            Data::List(vec![Data::text("a@b.co"), Data::Int(3)]),
+        );
+        metadata.push("primary_key", Data::text("id"));
+        event.metadata = Some(metadata);
+        let flow_before = event.correlation.flow_id.clone();
+        r.redact(&mut event);
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["metadata"]["password"], REDACTED);
+        assert_eq!(json["metadata"]["card"]["number"], REDACTED);
+        assert_eq!(json["metadata"]["card"]["brand"], "visa");
+        assert_eq!(
+            json["metadata"]["contacts"],
+            serde_json::json!([REDACTED, 3])
+        );
+        assert_eq!(json["metadata"]["primary_key"], "id");
+        assert_eq!(event.correlation.flow_id, flow_before);
+    }
+}

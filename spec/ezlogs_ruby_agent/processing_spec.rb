@@ -1,0 +1,96 @@
+# frozen_string_literal: true
+
+# What happens to an event before it is sent (and so before it is captured
+# in test mode): redaction, sampling by flow, the size limit.
+RSpec.describe "Processing events before they leave" do
+  let(:agent) { EzlogsRubyAgent }
+
+  def sent(metadata, actor: { type: "user", id: 1 })
+    agent.log_event(event_type: "user.updated", action: "profile.saved", actor:, metadata:)
+    captured.last
+  end
+
+  describe "redaction" do
+    it "redacts values under sensitive keys, matching whole key segments" do
+      event = sent({ password: "hunter2", password_confirmation: "hunter2", "X-Api-Key" => "k",
+                     stripeApiKey: "sk", key: "v", primary_key: "id", key_pattern: "*.rb", monkey: "banana",
+                     nested: { access_token: "t", list: [{ client_secret: "s" }] } })
+      expect(event[:metadata]).to eq(
+        password: "[REDACTED]", password_confirmation: "[REDACTED]", "X-Api-Key": "[REDACTED]",
+        stripeApiKey: "[REDACTED]", key: "[REDACTED]", primary_key: "id", key_pattern: "*.rb", monkey: "banana",
+        nested: { access_token: "[REDACTED]", list: [{ client_secret: "[REDACTED]" }] }
+      )
+    end
+
+    it "redacts card numbers, e-mail addresses, SSNs and phone numbers in values" do
+      event = sent({ a: "4111 1111 1111 1111", b: "mail bob@example.com", c: "123-45-6789", d: "(555) 123-4567",
+                     e: "order 4111 1111 1111 1112", f: "1768473000123" })
+      expect(event[:metadata]).to eq(a: "[REDACTED]", b: "[REDACTED]", c: "[REDACTED]", d: "[REDACTED]",
+                                     e: "order 4111 1111 1111 1112", f: "1768473000123")
+    end
+
+    it "leaves values alone when auto_detect_pii is off, and applies custom patterns" do
+      agent.configure do |c|
+        c.security.auto_detect_pii = false
+        c.security.custom_pii_patterns = { employee: /emp-\d{6}/i }
+      end
+      expect(sent({ email: "bob@example.com", badge: "EMP-123456" })[:metadata])
+        .to eq(email: "bob@example.com", badge: "[REDACTED]")
+    end
+
+    it "takes extra sensitive fields from the configuration" do
+      agent.configure { |c| c.security.sensitive_fields += ["pin"] }
+      expect(sent({ card_pin: "1234", pinned: true })[:metadata]).to eq(card_pin: "[REDACTED]", pinned: true)
+    end
+
+    it "never redacts correlation ids" do
+      agent::CorrelationManager.start_request_context("alice@example.com")
+      event = sent({})
+      expect(event[:correlation][:request_id]).to eq("alice@example.com")
+    end
+
+    it "explains a custom pattern the Rust engine cannot run" do
+      expect { agent.configure { |c| c.security.custom_pii_patterns = { odd: /a(?=b)/ } } }
+        .to raise_error(EzlogsRubyAgent::ConfigurationError, /custom_pii_patterns\[odd\].*look-around/m)
+    end
+  end
+
+  describe "Rails' filter_parameters" do
+    it "become key patterns matched as Rails matches them" do
+      native = EzlogsRubyAgent::Configuration::Security.new.to_native([:passw, "Secret_Code", /\Acrypt/i, -> {}])
+      expect(native[:sensitive_key_patterns]).to eq(["(?i)passw", "(?i)Secret_Code", "(?i)\\Acrypt"])
+    end
+  end
+
+  describe "sampling" do
+    it "keeps or drops a flow whole, and counts what it drops" do
+      agent.configure { |c| c.performance.sample_rate = 0.5 }
+      before = agent.metrics[:events_dropped][:sampled_out]
+      kept = Array.new(200) do |i|
+        agent.start_flow("order", i)
+        3.times { sent({ step: 1 }) }
+        captured.count { |e| e[:correlation][:flow_id] == "flow_order_#{i}" }
+      end
+      expect(kept.uniq.sort).to eq([0, 3])
+      expect(kept.count(3)).to be_between(60, 140)
+      expect(agent.metrics[:events_dropped][:sampled_out] - before).to eq(kept.count(0) * 3)
+    end
+  end
+
+  describe "the size limit" do
+    it "shrinks an oversized event by cutting its largest values" do
+      agent.configure { |c| c.security.max_event_size = 4_096 }
+      event = sent({ body: "x" * 3_000, page: "y" * 3_000, tag: "small" })
+      expect(JSON.generate(event).bytesize).to be <= 4_096
+      expect(event[:metadata][:tag]).to eq("small")
+      expect(event[:metadata][:body] + event[:metadata][:page]).to include("[truncated, 3000 bytes in all]")
+    end
+
+    it "drops, and counts, an event that cannot be shrunk" do
+      agent.configure { |c| c.security.max_event_size = 2_048 }
+      before = agent.metrics[:events_dropped][:too_large]
+      expect(sent(Array.new(500) { |i| ["k#{i}", i] }.to_h)).to be_nil
+      expect(agent.metrics[:events_dropped][:too_large]).to eq(before + 1)
+    end
+  end
+end

@@ -83,6 +83,7 @@ module EzlogsRubyAgent
     def native_delivery
       delivery.to_native.merge(
         event_buffer_size: performance.event_buffer_size,
+        event_buffer_bytes: performance.event_buffer_bytes,
         max_connections: performance.max_delivery_connections,
         compression: performance.enable_compression ? delivery.compression.to_s : "none"
       )

@@ -29,7 +29,8 @@ RSpec.describe "Delivering events over HTTP" do
   end
 
   it "delivers 8 threads x 25,000 events exactly once, and the counters add up" do
-    metrics = run_agent(<<~RUBY, configure: "c.performance.event_buffer_size = 250_000; c.delivery.batch_size = 1_000")
+    big_queue = "c.performance.event_buffer_size = 250_000; c.performance.event_buffer_bytes = 512 << 20"
+    metrics = run_agent(<<~RUBY, configure: "#{big_queue}; c.delivery.batch_size = 1_000")
       Array.new(8) { |t| Thread.new { 25_000.times { |i| emit(t * 100_000 + i) } } }.each(&:join)
       EzlogsRubyAgent.flush(timeout: 60)
     RUBY
@@ -147,5 +148,69 @@ RSpec.describe "Delivering events over HTTP" do
     expect(metrics["events_delivered"]).to eq(5_000)
     expect(collector.events.map { |e| e["event_id"] }.uniq.size).to eq(5_000)
     expect(metrics["retries"]).to be >= 2
+  end
+end
+
+RSpec.describe "Delivery at the edges of a process's life" do
+  let(:collector) { Collector.new }
+
+  after { collector.stop }
+
+  it "delivers events still queued when the process exits" do
+    result = run_ruby(<<~RUBY)
+      require "ezlogs_ruby_agent"
+      EzlogsRubyAgent.configure { |c| c.delivery.endpoint = #{collector.url.inspect} }
+      300.times { |i| EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "t", id: i }) }
+    RUBY
+    expect(result).to be_success, result.stderr
+    expect(collector.events.size).to eq(300)
+  end
+
+  it "with the collector down, delays exit by no more than delivery.shutdown_timeout" do
+    port = collector.port
+    collector.stop
+    started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    result = run_ruby(<<~RUBY)
+      require "ezlogs_ruby_agent"
+      EzlogsRubyAgent.configure do |c|
+        c.delivery.endpoint = "http://127.0.0.1:#{port}/events"
+        c.delivery.shutdown_timeout = 1.5
+      end
+      10.times { |i| EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "t", id: i }) }
+    RUBY
+    elapsed = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
+    expect(result).to be_success, result.stderr
+    expect(elapsed).to be_between(1.5, 4.0)
+  end
+
+  it "drops exactly what overflows the queue, counts it, and keeps memory bounded" do
+    port = collector.port
+    collector.stop
+    result = run_ruby(<<~RUBY)
+      require "ezlogs_ruby_agent"
+      require "json"
+      EzlogsRubyAgent.configure do |c|
+        c.delivery.endpoint = "http://127.0.0.1:#{port}/events"
+        c.performance.event_buffer_size = 1_000_000
+        c.performance.event_buffer_bytes = 8 * 1024 * 1024
+        c.delivery.shutdown_timeout = 0.1
+      end
+      rss = -> { File.read("/proc/self/status")[/VmRSS:\\s+(\\d+)/, 1].to_i * 1024 }
+      payload = { blob: "x" * 4_000 }
+      EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "t", id: 0 }, metadata: payload)
+      before = rss.call
+      ids = Array.new(20_000) { |i| EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "t", id: i }, metadata: payload) }
+      m = EzlogsRubyAgent.metrics
+      print JSON.generate(growth: rss.call - before, ids: ids.compact.size, dropped: m[:events_dropped][:queue_full],
+                          captured: m[:events_captured], queue: m[:queue_depth], bytes: m[:queue_bytes])
+    RUBY
+    expect(result).to be_success, result.stderr
+    stats = JSON.parse(result.stdout)
+    expect(stats["ids"]).to eq(20_000)
+    expect(stats["captured"]).to eq(20_001)
+    expect(stats["dropped"]).to be > 15_000
+    expect(stats["captured"] - stats["dropped"]).to be <= stats["queue"] + 2_000 # queued, or taken by the worker
+    expect(stats["bytes"]).to be <= 8 * 1024 * 1024
+    expect(stats["growth"]).to be < 64 * 1024 * 1024
   end
 end

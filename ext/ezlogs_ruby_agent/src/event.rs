@@ -82,7 +82,13 @@ pub struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timing: Option<Object>,
     pub platform: Platform,
+    /// Roughly how much memory the event holds, for the queue's byte bound.
+    #[serde(skip)]
+    pub approx_bytes: usize,
 }
+
+/// What an event holds beyond the app's strings: ids, the envelope, maps.
+pub const ENVELOPE_BYTES: usize = 512;
 
 /// What the caller gave, already converted to owned data. `event_type` and
 /// `action` are None when the caller passed something other than a String.
@@ -183,6 +189,7 @@ impl Event {
             timestamp: context.timestamp.unwrap_or_else(SystemTime::now),
             timing: input.timing.and_then(Data::into_object),
             platform: context.platform,
+            approx_bytes: ENVELOPE_BYTES,
         })
     }
 

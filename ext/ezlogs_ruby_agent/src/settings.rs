@@ -47,6 +47,8 @@ pub struct DeliverySettings {
     pub max_batch_bytes: usize,
     pub flush_interval_secs: f64,
     pub event_buffer_size: usize,
+    /// The queue also holds at most this many bytes of events.
+    pub event_buffer_bytes: usize,
     pub timeout_secs: f64,
     pub retry_attempts: u32,
     pub retry_backoff_secs: f64,
@@ -96,6 +98,7 @@ impl Default for DeliverySettings {
             max_batch_bytes: 1024 * 1024,
             flush_interval_secs: 5.0,
             event_buffer_size: 10_000,
+            event_buffer_bytes: 16 * 1024 * 1024,
             timeout_secs: 10.0,
             retry_attempts: 3,
             retry_backoff_secs: 1.0,

@@ -47,6 +47,7 @@ fn start() -> Option<Pipeline> {
     let delivery = &active.settings.delivery;
     let queue = Arc::new(Queue::new(QueueConfig {
         capacity: delivery.event_buffer_size,
+        max_bytes: delivery.event_buffer_bytes,
         batch_size: delivery.batch_size,
         flush_interval: delivery.flush_interval(),
     }));
@@ -128,8 +129,9 @@ pub fn restart(timeout: Duration) -> bool {
     flushed
 }
 
-pub fn queue_depth() -> usize {
-    running_queue().map_or(0, |queue| queue.depth())
+/// Events and bytes waiting to be sent.
+pub fn queue_depth() -> (usize, usize) {
+    running_queue().map_or((0, 0), |queue| queue.depth())
 }
 
 pub fn lock_for_fork() {

@@ -16,12 +16,15 @@ use crate::metrics::DropReason;
 #[derive(Debug, Clone, Copy)]
 pub struct QueueConfig {
     pub capacity: usize,
+    pub max_bytes: usize,
     pub batch_size: usize,
     pub flush_interval: Duration,
 }
 
 struct State {
     events: VecDeque<Event>,
+    /// The sum of the queued events' `approx_bytes`.
+    bytes: usize,
     /// Events ever accepted, and events the worker has finished with.
     accepted: u64,
     finished: u64,
@@ -49,6 +52,7 @@ impl Queue {
             },
             state: Mutex::new(State {
                 events: VecDeque::new(),
+                bytes: 0,
                 accepted: 0,
                 finished: 0,
                 flush_target: 0,
@@ -64,9 +68,12 @@ impl Queue {
         if state.closed {
             return Err(DropReason::Shutdown);
         }
-        if state.events.len() >= self.config.capacity {
+        if state.events.len() >= self.config.capacity
+            || state.bytes + event.approx_bytes > self.config.max_bytes
+        {
             return Err(DropReason::QueueFull);
         }
+        state.bytes += event.approx_bytes;
         state.events.push_back(event);
         state.accepted += 1;
         let batch_full = state.events.len() == self.config.batch_size;
@@ -102,6 +109,8 @@ impl Queue {
             self.work.wait_until(&mut state, *next_tick);
         }
         let take = state.events.len().min(self.config.batch_size);
+        let taken: usize = state.events.range(..take).map(|e| e.approx_bytes).sum();
+        state.bytes -= taken;
         batch.extend(state.events.drain(..take));
         true
     }
@@ -138,8 +147,10 @@ impl Queue {
         self.state.lock().closed
     }
 
-    pub fn depth(&self) -> usize {
-        self.state.lock().events.len()
+    /// Events and bytes waiting.
+    pub fn depth(&self) -> (usize, usize) {
+        let state = self.state.lock();
+        (state.events.len(), state.bytes)
     }
 }
 
@@ -153,6 +164,7 @@ mod tests {
     fn queue(capacity: usize, batch_size: usize, flush_interval: Duration) -> Arc<Queue> {
         Arc::new(Queue::new(QueueConfig {
             capacity,
+            max_bytes: usize::MAX,
             batch_size,
             flush_interval,
         }))
@@ -181,7 +193,22 @@ mod tests {
             queue.push(event()).unwrap();
         }
         assert_eq!(queue.push(event()), Err(DropReason::QueueFull));
-        assert_eq!(queue.depth(), 3);
+        assert_eq!(queue.depth().0, 3);
+    }
+
+    #[test]
+    fn the_queue_is_bounded_by_bytes_too() {
+        let one = event().approx_bytes;
+        let queue = Queue::new(QueueConfig {
+            capacity: 1_000,
+            max_bytes: one * 2,
+            batch_size: 10,
+            flush_interval: Duration::from_secs(60),
+        });
+        queue.push(event()).unwrap();
+        queue.push(event()).unwrap();
+        assert_eq!(queue.push(event()), Err(DropReason::QueueFull));
+        assert_eq!(queue.depth(), (2, one * 2));
     }
 
     #[test]
@@ -204,7 +231,7 @@ mod tests {
         let worker = spawn_worker(queue.clone());
         queue.push(event()).unwrap();
         thread::sleep(Duration::from_millis(300));
-        assert_eq!(queue.depth(), 0);
+        assert_eq!(queue.depth(), (0, 0));
         queue.close();
         assert_eq!(worker.join().unwrap(), vec![1]);
     }

@@ -85,6 +85,16 @@ fn emit(event: &UniversalEvent) -> String {
 }
 
 /// Turns test mode on or off; returns the previous setting.
+/// What `event` would look like when sent (redacted, fitted), or nil when
+/// it would be dropped (sampled out, too large).
+fn process_event(ruby: &Ruby, event: &UniversalEvent) -> Value {
+    let mut event = event.event().clone();
+    match settings::current().processor.process(&mut event) {
+        Ok(()) => to_ruby::value(ruby, &event.to_value()),
+        Err(_) => ruby.qnil().as_value(),
+    }
+}
+
 fn set_test_mode(on: bool) -> bool {
     capture::set_enabled(on)
 }
@@ -149,7 +159,9 @@ fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
     put("retries", count(&METRICS.retries))?;
     put("bytes_serialized", count(&METRICS.bytes_serialized))?;
     put("bytes_sent", count(&METRICS.bytes_sent))?;
-    put("queue_depth", delivery::queue_depth().into_value_with(ruby))?;
+    let (queue_depth, queue_bytes) = delivery::queue_depth();
+    put("queue_depth", queue_depth.into_value_with(ruby))?;
+    put("queue_bytes", queue_bytes.into_value_with(ruby))?;
     let circuit = CircuitState::from_index(METRICS.circuit_state.load(Relaxed));
     put("circuit_state", circuit.name().into_value_with(ruby))?;
     put("last_error", METRICS.last_error().into_value_with(ruby))?;
@@ -162,6 +174,7 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("configure", function!(configure, 1))?;
     native.define_module_function("log_event", function!(log_event, 5))?;
     native.define_module_function("emit", function!(emit, 1))?;
+    native.define_module_function("process_event", function!(process_event, 1))?;
     native.define_module_function("set_test_mode", function!(set_test_mode, 1))?;
     native.define_module_function("test_mode?", function!(test_mode, 0))?;
     native.define_module_function("captured_events", function!(captured_events, 0))?;

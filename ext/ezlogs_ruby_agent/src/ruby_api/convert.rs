@@ -31,6 +31,11 @@ impl<'r> Converter<'r> {
         }
     }
 
+    /// Bytes of string data copied so far.
+    pub fn bytes_copied(&self) -> usize {
+        self.limits.max_event_bytes - self.budget
+    }
+
     pub fn convert(&mut self, value: Value) -> Data {
         self.value(value, 0)
     }

@@ -59,5 +59,7 @@ pub fn build(ruby: &Ruby, args: EventArgs, overrides: Overrides) -> Result<Event
             thread_id: helpers::current_thread_id(ruby),
         },
     };
-    Event::build(input, context)
+    let mut event = Event::build(input, context)?;
+    event.approx_bytes += converter.bytes_copied();
+    Ok(event)
 }

@@ -166,6 +166,38 @@ RSpec.describe "Delivery at the edges of a process's life" do
     expect(collector.events.size).to eq(300)
   end
 
+  it "delivers a forked child's 1,000 events once, while the parent keeps delivering" do
+    result = run_ruby(<<~RUBY)
+      require "ezlogs_ruby_agent"
+      EzlogsRubyAgent.configure { |c| c.delivery.endpoint = #{collector.url.inspect} }
+      emit = ->(who, i) { EzlogsRubyAgent.log_event(event_type: "a.b", action: who, actor: { type: "t", id: i }) }
+      100.times { |i| emit.call("parent", i) }
+      pid = fork { 1_000.times { |i| emit.call("child", i) } }
+      100.times { |i| emit.call("parent", 100 + i) }
+      Process.wait(pid)
+      100.times { |i| emit.call("parent", 200 + i) }
+      exit($?.success? && EzlogsRubyAgent.flush(timeout: 10))
+    RUBY
+    expect(result).to be_success, result.stderr
+    by_action = collector.events.group_by { |e| e["action"] }.transform_values(&:size)
+    expect(by_action).to eq("parent" => 300, "child" => 1_000)
+    expect(collector.events.map { |e| e["event_id"] }.uniq.size).to eq(1_300)
+  end
+
+  it "survives 50 forks in a loop under load without hanging" do
+    result = run_ruby(<<~RUBY, timeout: 120)
+      require "ezlogs_ruby_agent"
+      EzlogsRubyAgent.configure { |c| c.delivery.endpoint = #{collector.url.inspect} }
+      emit = ->(i) { EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "t", id: i }) }
+      load = Thread.new { loop { 50.times { emit.call(0) }; sleep 0.005 } }
+      50.times { Process.wait(fork { emit.call(1) }) }
+      load.kill
+      exit(EzlogsRubyAgent.flush(timeout: 10))
+    RUBY
+    expect(result).to be_success, result.stderr
+    expect(collector.events.count { |e| e["actor"]["id"] == 1 }).to eq(50)
+  end
+
   it "with the collector down, delays exit by no more than delivery.shutdown_timeout" do
     port = collector.port
     collector.stop

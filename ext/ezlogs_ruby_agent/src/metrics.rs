@@ -55,6 +55,7 @@ pub struct Metrics {
     pub retries: AtomicU64,
     pub bytes_serialized: AtomicU64,
     pub bytes_sent: AtomicU64,
+    pub spool_bytes: AtomicU64,
     /// `retry::CircuitState` as its index: 0 closed, 1 open, 2 half open.
     pub circuit_state: AtomicU8,
     /// Held across fork() by `lock_for_fork`, so the worker can never be
@@ -78,6 +79,7 @@ pub static METRICS: Metrics = Metrics {
     retries: AtomicU64::new(0),
     bytes_serialized: AtomicU64::new(0),
     bytes_sent: AtomicU64::new(0),
+    spool_bytes: AtomicU64::new(0),
     circuit_state: AtomicU8::new(0),
     last_error: Mutex::new(None),
     last_success_at_ms: AtomicU64::new(0),

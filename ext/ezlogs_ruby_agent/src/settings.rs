@@ -60,6 +60,9 @@ pub struct DeliverySettings {
     pub max_connections: usize,
     pub circuit_breaker_threshold: u32,
     pub circuit_breaker_timeout_secs: f64,
+    /// Where batches that cannot be sent wait on disk; none when unset.
+    pub spool_dir: Option<String>,
+    pub spool_max_bytes: u64,
 }
 
 impl Default for Settings {
@@ -108,6 +111,8 @@ impl Default for DeliverySettings {
             max_connections: 2,
             circuit_breaker_threshold: 5,
             circuit_breaker_timeout_secs: 60.0,
+            spool_dir: None,
+            spool_max_bytes: 100 * 1024 * 1024,
         }
     }
 }

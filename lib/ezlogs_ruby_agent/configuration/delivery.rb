@@ -9,7 +9,7 @@ module EzlogsRubyAgent
       COMPRESSIONS = %i[auto gzip none].freeze
 
       attr_accessor :timeout, :retry_attempts, :retry_backoff, :circuit_breaker_threshold,
-                    :circuit_breaker_timeout, :api_key
+                    :circuit_breaker_timeout, :api_key, :spool_dir, :spool_max_bytes
       attr_reader :endpoint, :batch_size, :flush_interval, :headers, :shutdown_timeout, :compression
 
       def initialize
@@ -25,6 +25,8 @@ module EzlogsRubyAgent
         @shutdown_timeout = 5.0
         @api_key = nil
         @compression = :auto
+        @spool_dir = nil
+        @spool_max_bytes = 100 * 1024 * 1024
       end
 
       # :auto gzips for remote collectors and not for one on loopback (the
@@ -69,14 +71,20 @@ module EzlogsRubyAgent
       # The plain data the native core takes.
       def to_native
         {
-          endpoint:, batch_size:, flush_interval_secs: flush_interval, retry_attempts:,
-          timeout_secs: timeout.to_f, retry_backoff_secs: retry_backoff.to_f,
+          endpoint:, batch_size:, flush_interval_secs: flush_interval, timeout_secs: timeout.to_f,
           headers: headers.to_a, api_key: api_key&.to_s, compression: compression.to_s,
-          circuit_breaker_threshold:, circuit_breaker_timeout_secs: circuit_breaker_timeout.to_f
-        }
+          spool_dir: spool_dir&.to_s, spool_max_bytes: spool_max_bytes.to_i
+        }.merge(native_retry)
       end
 
       private
+
+      def native_retry
+        {
+          retry_attempts:, retry_backoff_secs: retry_backoff.to_f,
+          circuit_breaker_threshold:, circuit_breaker_timeout_secs: circuit_breaker_timeout.to_f
+        }
+      end
 
       def positive(name, value, type)
         return value if value.is_a?(type) && value.positive?

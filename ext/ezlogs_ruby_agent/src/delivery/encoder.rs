@@ -1,5 +1,6 @@
-//! Lays a batch out as the sink wants it (JSON lines or a JSON array) and
-//! gzips it when asked, in buffers reused from batch to batch.
+//! Lays a batch out as the sink wants it (JSON lines or a JSON array), in a
+//! buffer reused from batch to batch, and gzips bodies for sinks that want
+//! them compressed.
 
 use std::io::Write;
 
@@ -11,19 +12,15 @@ use crate::event::Event;
 
 pub struct Encoder {
     format: BodyFormat,
-    gzip: bool,
     json: Vec<u8>,
-    compressed: Vec<u8>,
     count: usize,
 }
 
 impl Encoder {
-    pub fn new(format: BodyFormat, gzip: bool) -> Self {
+    pub fn new(format: BodyFormat) -> Self {
         Self {
             format,
-            gzip,
             json: Vec::with_capacity(256 * 1024),
-            compressed: Vec::new(),
             count: 0,
         }
     }
@@ -55,27 +52,28 @@ impl Encoder {
         self.json.len()
     }
 
-    /// The finished body. Call once per batch, then `clear`.
+    /// The finished JSON. Call once per batch, then `clear`.
     pub fn finish(&mut self) -> &[u8] {
         if self.format == BodyFormat::JsonArray {
             self.json.push(b']');
         }
-        if !self.gzip {
-            return &self.json;
-        }
-        self.compressed.clear();
-        let mut gzip = GzEncoder::new(&mut self.compressed, Compression::fast());
-        // Writing into a Vec cannot fail.
-        let _ = gzip.write_all(&self.json).and_then(|()| gzip.try_finish());
-        drop(gzip);
-        &self.compressed
+        &self.json
     }
 
     pub fn clear(&mut self) {
         self.json.clear();
-        self.compressed.clear();
         self.count = 0;
     }
+}
+
+/// `json` gzipped into `buffer` (cleared first).
+pub fn gzip<'a>(json: &[u8], buffer: &'a mut Vec<u8>) -> &'a [u8] {
+    buffer.clear();
+    let mut encoder = GzEncoder::new(&mut *buffer, Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(json).and_then(|()| encoder.try_finish());
+    drop(encoder);
+    buffer
 }
 
 #[cfg(test)]
@@ -86,7 +84,7 @@ mod tests {
 
     #[test]
     fn json_arrays_hold_every_event() {
-        let mut encoder = Encoder::new(BodyFormat::JsonArray, false);
+        let mut encoder = Encoder::new(BodyFormat::JsonArray);
         assert!(encoder.push(&event()));
         assert!(encoder.push(&event()));
         let parsed: serde_json::Value = serde_json::from_slice(encoder.finish()).unwrap();
@@ -99,7 +97,7 @@ mod tests {
 
     #[test]
     fn json_lines_end_each_event_with_a_newline() {
-        let mut encoder = Encoder::new(BodyFormat::JsonLines, false);
+        let mut encoder = Encoder::new(BodyFormat::JsonLines);
         encoder.push(&event());
         encoder.push(&event());
         let body = String::from_utf8(encoder.finish().to_vec()).unwrap();
@@ -109,15 +107,14 @@ mod tests {
 
     #[test]
     fn gzip_bodies_decompress_to_the_json() {
-        let mut plain = Encoder::new(BodyFormat::JsonArray, false);
-        let mut gzipped = Encoder::new(BodyFormat::JsonArray, true);
-        let event = event();
-        plain.push(&event);
-        gzipped.push(&event);
+        let mut encoder = Encoder::new(BodyFormat::JsonArray);
+        encoder.push(&event());
+        let json = encoder.finish().to_vec();
+        let mut buffer = Vec::new();
         let mut inflated = Vec::new();
-        flate2::read::GzDecoder::new(gzipped.finish())
+        flate2::read::GzDecoder::new(gzip(&json, &mut buffer))
             .read_to_end(&mut inflated)
             .unwrap();
-        assert_eq!(inflated, plain.finish());
+        assert_eq!(inflated, json);
     }
 }

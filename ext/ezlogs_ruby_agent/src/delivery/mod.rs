@@ -9,6 +9,7 @@ mod pipeline;
 mod queue;
 mod retry;
 mod sink;
+mod spool;
 #[cfg(test)]
 pub(crate) mod test_events;
 mod worker;

@@ -1,45 +1,56 @@
-//! The background worker: takes batches from the queue, encodes them into
-//! reused buffers and sends them, retrying as `retry` says. It never
-//! touches a Ruby object.
+//! The background worker: takes batches from the queue, processes and
+//! encodes them into reused buffers, and sends them, retrying as `retry`
+//! says. A batch that still fails is held (the queue fills behind it) until
+//! the collector answers, or, with a spool, written to disk and replayed
+//! later in order. The worker never touches a Ruby object.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::sync::atomic::Ordering::Relaxed;
 use std::thread;
 use std::time::Instant;
 
-use super::encoder::Encoder;
+use super::encoder::{self, Encoder};
 use super::queue::Queue;
-use super::retry::{self, CircuitBreaker};
+use super::retry::{self, CircuitBreaker, CircuitState};
 use super::sink::{Outcome, Sink};
+use super::spool::{Spool, SpoolError};
 use crate::event::Event;
 use crate::ids;
 use crate::metrics::{DropReason, METRICS};
-use crate::processor::Processor;
 use crate::settings::{Active, DeliverySettings};
 
-struct Worker<'a> {
-    queue: &'a Queue,
+/// How one batch fared.
+enum Sent {
+    Delivered,
+    /// Refused for good; already counted as dropped.
+    Dropped,
+    /// Still failing after every retry.
+    Failed(String),
+}
+
+struct Sender<'a> {
     delivery: &'a DeliverySettings,
     sink: Sink,
-    encoder: Encoder,
     breaker: CircuitBreaker,
+    compressed: Vec<u8>,
     /// Problems already printed; each is said once, the counters say how often.
     reported: HashSet<String>,
 }
 
 pub fn run(queue: &Queue, active: &Active) {
-    let sink = Sink::for_settings(&active.settings);
     let delivery = &active.settings.delivery;
-    let processor: &Processor = &active.processor;
-    let mut worker = Worker {
-        queue,
+    let sink = Sink::for_settings(&active.settings);
+    let mut encoder = Encoder::new(sink.format());
+    let mut spool = open_spool(delivery);
+    let mut sender = Sender {
         delivery,
-        encoder: Encoder::new(sink.format(), sink.gzip()),
         sink,
         breaker: CircuitBreaker::new(
             delivery.circuit_breaker_threshold,
             delivery.circuit_breaker_timeout(),
         ),
+        compressed: Vec::new(),
         reported: HashSet::new(),
     };
     let mut batch: Vec<Event> = Vec::with_capacity(delivery.batch_size);
@@ -47,91 +58,164 @@ pub fn run(queue: &Queue, active: &Active) {
     while queue.next_batch(&mut batch, &mut next_tick) {
         let taken = batch.len();
         for mut event in batch.drain(..) {
-            if let Err(reason) = processor.process(&mut event) {
+            if let Err(reason) = active.processor.process(&mut event) {
                 METRICS.record_drop(reason, 1);
                 continue;
             }
-            if !worker.encoder.push(&event) {
+            if !encoder.push(&event) {
                 METRICS.record_drop(DropReason::TooLarge, 1);
             }
-            if worker.encoder.json_len() >= delivery.max_batch_bytes {
-                worker.deliver();
+            if encoder.json_len() >= delivery.max_batch_bytes {
+                sender.deliver(&mut encoder, spool.as_mut(), queue);
             }
         }
-        if worker.encoder.count() > 0 {
-            worker.deliver();
+        if encoder.count() > 0 {
+            sender.deliver(&mut encoder, spool.as_mut(), queue);
         }
         queue.finished(taken);
     }
 }
 
-impl Worker<'_> {
-    /// Sends what the encoder holds. Transient failures are retried with
-    /// backoff; a batch that still fails counts against the circuit breaker
-    /// and is held (the queue fills behind it) until the collector answers,
-    /// unless the queue has been closed, when it is dropped.
-    fn deliver(&mut self) {
-        let Worker {
-            queue,
-            delivery,
-            sink,
-            encoder,
-            breaker,
-            reported,
-        } = self;
+fn open_spool(delivery: &DeliverySettings) -> Option<Spool> {
+    let dir = delivery.spool_dir.as_deref().filter(|d| !d.is_empty())?;
+    match Spool::open(Path::new(dir), delivery.spool_max_bytes) {
+        Ok(spool) => {
+            METRICS.spool_bytes.store(spool.bytes(), Relaxed);
+            Some(spool)
+        }
+        Err(error) => {
+            let message = format!("cannot use delivery.spool_dir {dir:?}: {error}; batches are held in memory instead");
+            METRICS.set_last_error(&message);
+            eprintln!("[ezlogs_ruby_agent] {message}");
+            None
+        }
+    }
+}
+
+impl Sender<'_> {
+    fn deliver(&mut self, encoder: &mut Encoder, spool: Option<&mut Spool>, queue: &Queue) {
         let count = encoder.count() as u64;
         METRICS
             .bytes_serialized
             .fetch_add(encoder.json_len() as u64, Relaxed);
-        let body = encoder.finish();
-        let mut attempt = 0;
+        let json = encoder.finish();
+        match spool {
+            Some(spool) => self.deliver_with_spool(json, count, spool),
+            None => self.deliver_holding(json, count, queue),
+        }
+        encoder.clear();
+    }
+
+    /// Without a spool: hold the batch until it goes, unless the queue has
+    /// closed (the agent is shutting down), when it is dropped and counted.
+    fn deliver_holding(&mut self, json: &[u8], count: u64, queue: &Queue) {
         loop {
-            let wait = breaker.wait(Instant::now());
-            if !wait.is_zero() {
-                thread::sleep(wait);
+            let Sent::Failed(error) = self.send(json, count, true) else {
+                return;
+            };
+            if queue.is_closed() {
+                METRICS.record_drop(DropReason::RetriesExhausted, count);
+                self.report(DropReason::RetriesExhausted, &error);
+                return;
             }
-            publish(breaker);
-            match sink.send(body) {
+        }
+    }
+
+    /// With a spool: older spooled batches go first; while they cannot, and
+    /// whenever this one cannot, it joins them on disk.
+    fn deliver_with_spool(&mut self, json: &[u8], count: u64, spool: &mut Spool) {
+        let sent = if self.replay(spool) {
+            self.send(json, count, false)
+        } else {
+            Sent::Failed(String::new())
+        };
+        if let Sent::Failed(error) = sent {
+            if let Err(problem) = spool.push(json, count) {
+                METRICS.record_drop(DropReason::RetriesExhausted, count);
+                let why = match problem {
+                    SpoolError::Full => "delivery.spool_max_bytes reached".to_owned(),
+                    SpoolError::Io(io) => format!("cannot write to the spool: {io}"),
+                };
+                self.report(DropReason::RetriesExhausted, &format!("{why} ({error})"));
+            }
+        }
+        METRICS.spool_bytes.store(spool.bytes(), Relaxed);
+    }
+
+    /// Sends spooled batches, oldest first; true once none is left.
+    fn replay(&mut self, spool: &Spool) -> bool {
+        while let Some((entry, json)) = spool.claim_oldest() {
+            match self.send(&json, entry.events, false) {
+                Sent::Failed(_) => {
+                    spool.release(entry);
+                    return false;
+                }
+                Sent::Delivered | Sent::Dropped => spool.remove(entry),
+            }
+        }
+        true
+    }
+
+    /// One batch, with retries. `wait_while_open`: sleep out an open
+    /// circuit rather than fail at once.
+    fn send(&mut self, json: &[u8], count: u64, wait_while_open: bool) -> Sent {
+        let now = Instant::now();
+        if self.breaker.state(now) == CircuitState::Open {
+            if !wait_while_open {
+                return Sent::Failed("circuit open".into());
+            }
+            thread::sleep(self.breaker.wait(now));
+        }
+        let body = if self.sink.gzip() {
+            encoder::gzip(json, &mut self.compressed)
+        } else {
+            json
+        };
+        let mut attempt = 0;
+        let sent = loop {
+            publish(&self.breaker);
+            match self.sink.send(body) {
                 Outcome::Delivered => {
-                    breaker.record_success();
                     METRICS.record_success(count, body.len() as u64);
-                    break;
+                    break Sent::Delivered;
                 }
                 Outcome::Rejected { error, reason } => {
-                    breaker.record_success();
                     METRICS.batches_failed.fetch_add(1, Relaxed);
                     METRICS.record_drop(reason, count);
-                    report(reported, reason.name(), &error);
-                    break;
+                    self.report(reason, &error);
+                    break Sent::Dropped;
                 }
                 Outcome::Retry { error, after } => {
                     METRICS.set_last_error(&error);
                     attempt += 1;
-                    if attempt <= delivery.retry_attempts {
-                        METRICS.retries.fetch_add(1, Relaxed);
-                        let pause = after.unwrap_or_else(|| {
-                            retry::backoff(
-                                delivery.retry_backoff(),
-                                attempt,
-                                ids::random_fraction(),
-                            )
-                        });
-                        thread::sleep(pause);
-                        continue;
+                    if attempt > self.delivery.retry_attempts {
+                        METRICS.batches_failed.fetch_add(1, Relaxed);
+                        break Sent::Failed(error);
                     }
-                    METRICS.batches_failed.fetch_add(1, Relaxed);
-                    breaker.record_failure(Instant::now());
-                    if queue.is_closed() {
-                        METRICS.record_drop(DropReason::RetriesExhausted, count);
-                        report(reported, DropReason::RetriesExhausted.name(), &error);
-                        break;
-                    }
-                    attempt = 0;
+                    METRICS.retries.fetch_add(1, Relaxed);
+                    let random = ids::random_fraction();
+                    thread::sleep(after.unwrap_or_else(|| {
+                        retry::backoff(self.delivery.retry_backoff(), attempt, random)
+                    }));
                 }
             }
+        };
+        match sent {
+            Sent::Failed(_) => self.breaker.record_failure(Instant::now()),
+            _ => self.breaker.record_success(),
         }
-        publish(breaker);
-        encoder.clear();
+        publish(&self.breaker);
+        sent
+    }
+
+    fn report(&mut self, reason: DropReason, error: &str) {
+        METRICS.set_last_error(error);
+        if self.reported.insert(format!("{}{error}", reason.name())) {
+            eprintln!(
+                "[ezlogs_ruby_agent] events dropped ({}): {error}",
+                reason.name()
+            );
+        }
     }
 }
 
@@ -139,11 +223,4 @@ fn publish(breaker: &CircuitBreaker) {
     METRICS
         .circuit_state
         .store(breaker.state(Instant::now()) as u8, Relaxed);
-}
-
-fn report(reported: &mut HashSet<String>, reason: &str, error: &str) {
-    METRICS.set_last_error(error);
-    if reported.insert(format!("{reason}{error}")) {
-        eprintln!("[ezlogs_ruby_agent] events dropped ({reason}): {error}");
-    }
 }

@@ -159,6 +159,7 @@ fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
     put("retries", count(&METRICS.retries))?;
     put("bytes_serialized", count(&METRICS.bytes_serialized))?;
     put("bytes_sent", count(&METRICS.bytes_sent))?;
+    put("spool_bytes", count(&METRICS.spool_bytes))?;
     let (queue_depth, queue_bytes) = delivery::queue_depth();
     put("queue_depth", queue_depth.into_value_with(ruby))?;
     put("queue_bytes", queue_bytes.into_value_with(ruby))?;

@@ -73,6 +73,7 @@ impl Sink {
         matches!(self, Sink::Http(http) if http.gzip())
     }
 
+    /// Sends one body, gzipped already when `gzip()` says so.
     pub fn send(&mut self, body: &[u8]) -> Outcome {
         match self {
             Sink::File(file) => file.write(body),

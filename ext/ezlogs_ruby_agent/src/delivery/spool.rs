@@ -1,0 +1,252 @@
+//! The optional disk spool (`delivery.spool_dir`): batches that cannot be
+//! sent are written here and replayed, oldest first, when the collector
+//! answers again, by this process or the next one.
+//!
+//! Each batch is one file, `<ms since epoch>-<pid>-<seq>-<events>.batch`,
+//! holding the uncompressed JSON body. It is written to a `.tmp` file,
+//! synced and renamed, so a crash mid-write leaves no partial batch. A
+//! process replaying a batch first renames it to `.claimed-<pid>`, so two
+//! processes sharing the directory never send the same batch; claims left
+//! by a process that died are released when the spool is opened.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const SUFFIX: &str = ".batch";
+
+pub struct Spool {
+    dir: PathBuf,
+    max_bytes: u64,
+    pid: u32,
+    seq: u64,
+}
+
+pub struct Entry {
+    path: PathBuf,
+    pub events: u64,
+}
+
+#[derive(Debug)]
+pub enum SpoolError {
+    Full,
+    Io(io::Error),
+}
+
+impl Spool {
+    pub fn open(dir: &Path, max_bytes: u64) -> io::Result<Spool> {
+        fs::create_dir_all(dir)?;
+        let spool = Spool {
+            dir: dir.to_owned(),
+            max_bytes,
+            pid: std::process::id(),
+            seq: 0,
+        };
+        spool.release_dead_claims();
+        Ok(spool)
+    }
+
+    /// Bytes of batches waiting in the directory (from every process).
+    pub fn bytes(&self) -> u64 {
+        self.waiting()
+            .iter()
+            .filter_map(|path| fs::metadata(path).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.waiting().is_empty()
+    }
+
+    /// Writes a batch, unless that would take the spool past its cap.
+    pub fn push(&mut self, json: &[u8], events: u64) -> Result<(), SpoolError> {
+        if self.bytes() + json.len() as u64 > self.max_bytes {
+            return Err(SpoolError::Full);
+        }
+        self.seq += 1;
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        let name = format!(
+            "{millis:016}-{:010}-{:010}-{events}{SUFFIX}",
+            self.pid, self.seq
+        );
+        let tmp = self.dir.join(format!("{name}.tmp"));
+        let write = || -> io::Result<()> {
+            let mut file = File::create(&tmp)?;
+            file.write_all(json)?;
+            file.sync_all()?;
+            fs::rename(&tmp, self.dir.join(&name))
+        };
+        write().map_err(|error| {
+            let _ = fs::remove_file(&tmp);
+            SpoolError::Io(error)
+        })
+    }
+
+    /// Claims the oldest waiting batch for this process.
+    pub fn claim_oldest(&self) -> Option<(Entry, Vec<u8>)> {
+        for path in self.waiting() {
+            let claimed = claimed_path(&path, self.pid);
+            if fs::rename(&path, &claimed).is_err() {
+                continue; // another process claimed it first
+            }
+            let events = events_in(&path);
+            match fs::read(&claimed) {
+                Ok(json) => {
+                    return Some((
+                        Entry {
+                            path: claimed,
+                            events,
+                        },
+                        json,
+                    ))
+                }
+                Err(_) => self.release(Entry {
+                    path: claimed,
+                    events,
+                }),
+            }
+        }
+        None
+    }
+
+    /// The batch was delivered.
+    pub fn remove(&self, entry: Entry) {
+        let _ = fs::remove_file(entry.path);
+    }
+
+    /// The batch could not be delivered; it waits again, in its place.
+    pub fn release(&self, entry: Entry) {
+        if let Some(original) = unclaimed_path(&entry.path) {
+            let _ = fs::rename(&entry.path, original);
+        }
+    }
+
+    /// Batch files in order, oldest first.
+    fn waiting(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = fs::read_dir(&self.dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.to_str().is_some_and(|s| s.ends_with(SUFFIX)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        paths.sort();
+        paths
+    }
+
+    fn release_dead_claims(&self) {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for path in entries.filter_map(Result::ok).map(|e| e.path()) {
+            let Some(owner) = claim_owner(&path) else {
+                continue;
+            };
+            if !process_alive(owner) {
+                if let Some(original) = unclaimed_path(&path) {
+                    let _ = fs::rename(&path, original);
+                }
+            }
+        }
+    }
+}
+
+fn claimed_path(path: &Path, pid: u32) -> PathBuf {
+    let mut claimed = path.as_os_str().to_owned();
+    claimed.push(format!(".claimed-{pid}"));
+    PathBuf::from(claimed)
+}
+
+fn unclaimed_path(path: &Path) -> Option<PathBuf> {
+    let text = path.to_str()?;
+    let end = text.rfind(".claimed-")?;
+    Some(PathBuf::from(&text[..end]))
+}
+
+fn claim_owner(path: &Path) -> Option<u32> {
+    let text = path.to_str()?;
+    text[text.rfind(".claimed-")? + ".claimed-".len()..]
+        .parse()
+        .ok()
+}
+
+fn events_in(path: &Path) -> u64 {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(SUFFIX))
+        .and_then(|n| n.rsplit('-').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn process_alive(pid: u32) -> bool {
+    // SAFETY: kill with signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ezlogs-spool-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn replays_in_order_and_survives_reopening() {
+        let path = dir("order");
+        let mut spool = Spool::open(&path, 1 << 20).unwrap();
+        for i in 0..3 {
+            spool.push(format!("[{i}]").as_bytes(), 1).unwrap();
+        }
+        drop(spool);
+        let spool = Spool::open(&path, 1 << 20).unwrap();
+        let mut seen = Vec::new();
+        while let Some((entry, json)) = spool.claim_oldest() {
+            assert_eq!(entry.events, 1);
+            seen.push(String::from_utf8(json).unwrap());
+            spool.remove(entry);
+        }
+        assert_eq!(seen, ["[0]", "[1]", "[2]"]);
+        assert!(spool.is_empty());
+        fs::remove_dir_all(path).unwrap();
+    }
+
+    #[test]
+    fn refuses_batches_past_the_cap_and_ignores_partial_writes() {
+        let path = dir("cap");
+        let mut spool = Spool::open(&path, 10).unwrap();
+        spool.push(b"[1,2,3]", 3).unwrap();
+        assert!(matches!(spool.push(b"[4,5,6]", 3), Err(SpoolError::Full)));
+        fs::write(path.join("0000000000000000-1-1-5.batch.tmp"), b"[trunc").unwrap();
+        let (entry, json) = spool.claim_oldest().unwrap();
+        assert_eq!(json, b"[1,2,3]");
+        spool.release(entry);
+        assert_eq!(spool.bytes(), 7);
+        fs::remove_dir_all(path).unwrap();
+    }
+
+    #[test]
+    fn releases_claims_of_processes_that_died() {
+        let path = dir("claims");
+        let mut spool = Spool::open(&path, 1 << 20).unwrap();
+        spool.push(b"[1]", 1).unwrap();
+        let (entry, _) = spool.claim_oldest().unwrap();
+        let dead = claimed_path(&unclaimed_path(&entry.path).unwrap(), u32::MAX / 2);
+        fs::rename(&entry.path, &dead).unwrap();
+        assert!(spool.is_empty());
+        let reopened = Spool::open(&path, 1 << 20).unwrap();
+        assert!(!reopened.is_empty());
+        fs::remove_dir_all(path).unwrap();
+    }
+}

@@ -1,0 +1,55 @@
+# frozen_string_literal: true
+
+# delivery.spool_dir: batches that cannot be sent wait on disk and are
+# replayed in order, by the next process if need be.
+RSpec.describe "The disk spool" do
+  let(:spool_dir) { Dir.mktmpdir("ezlogs-spool") }
+
+  after { FileUtils.rm_rf(spool_dir) }
+
+  def agent_process(port, body)
+    run_ruby(<<~RUBY, timeout: 120)
+      require "ezlogs_ruby_agent"
+      require "json"
+      EzlogsRubyAgent.configure do |c|
+        c.delivery.endpoint = "http://127.0.0.1:#{port}/events"
+        c.delivery.spool_dir = #{spool_dir.inspect}
+        c.delivery.retry_attempts = 1
+        c.delivery.retry_backoff = 0.05
+        c.delivery.circuit_breaker_threshold = 1
+        c.performance.event_buffer_size = 50_000
+      end
+      #{body}
+      print JSON.generate(EzlogsRubyAgent.metrics)
+    RUBY
+  end
+
+  it "keeps 20,000 events across a restart while the collector is down, then delivers them in order" do
+    down = Collector.new
+    port = down.port
+    down.stop
+
+    first = agent_process(port, <<~RUBY)
+      20_000.times { |i| EzlogsRubyAgent.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: i }) }
+      EzlogsRubyAgent.flush(timeout: 60)
+    RUBY
+    expect(first).to be_success, first.stderr
+    spooled = JSON.parse(first.stdout)
+    expect(spooled).to include("events_delivered" => 0, "events_dropped_total" => 0)
+    expect(spooled["spool_bytes"]).to be > 0
+    expect(Dir.glob(File.join(spool_dir, "*.batch")).size).to be >= 200
+
+    collector = Collector.new(port:)
+    second = agent_process(port, <<~RUBY)
+      EzlogsRubyAgent.log_event(event_type: "order.placed", action: "after_restart", actor: { type: "user", id: -1 })
+      EzlogsRubyAgent.flush(timeout: 60)
+    RUBY
+    expect(second).to be_success, second.stderr
+    ids = collector.events.map { |e| e["actor"]["id"] }
+    expect(ids).to eq((0...20_000).to_a + [-1])
+    expect(JSON.parse(second.stdout)).to include("events_delivered" => 20_001, "spool_bytes" => 0)
+    expect(Dir.glob(File.join(spool_dir, "*"))).to be_empty
+  ensure
+    collector&.stop
+  end
+end

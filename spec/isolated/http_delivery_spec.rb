@@ -42,10 +42,12 @@ RSpec.describe "Delivering events over HTTP" do
   end
 
   it "sends JSON arrays with the agent's headers, uncompressed to a collector on loopback" do
-    run_agent(<<~RUBY, configure: 'c.delivery.headers = { "X-Team" => "checkout" }; c.delivery.api_key = "k-123"')
+    extra = 'c.delivery.headers = { "X-Team" => "checkout" }; c.delivery.api_key = "k-123"'
+    metrics = run_agent(<<~RUBY, configure: extra)
       3.times { |i| emit(i) }
       EzlogsRubyAgent.flush(timeout: 10)
     RUBY
+    expect(metrics).to include("batches_sent" => 1, "connections_opened" => 1)
     request = collector.requests.first
     expect(request.headers).to include(
       "content-type" => "application/json", "user-agent" => "EzlogsRubyAgent/#{EzlogsRubyAgent::VERSION}",

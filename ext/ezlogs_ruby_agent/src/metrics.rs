@@ -56,6 +56,7 @@ pub struct Metrics {
     pub bytes_serialized: AtomicU64,
     pub bytes_sent: AtomicU64,
     pub spool_bytes: AtomicU64,
+    pub connections_opened: AtomicU64,
     /// `retry::CircuitState` as its index: 0 closed, 1 open, 2 half open.
     pub circuit_state: AtomicU8,
     /// Held across fork() by `lock_for_fork`, so the worker can never be
@@ -80,6 +81,7 @@ pub static METRICS: Metrics = Metrics {
     bytes_serialized: AtomicU64::new(0),
     bytes_sent: AtomicU64::new(0),
     spool_bytes: AtomicU64::new(0),
+    connections_opened: AtomicU64::new(0),
     circuit_state: AtomicU8::new(0),
     last_error: Mutex::new(None),
     last_success_at_ms: AtomicU64::new(0),

@@ -1,6 +1,10 @@
 //! `http://` and `https://`: a JSON array per POST, on a keep-alive
 //! connection pool, with the ezlogs agent's headers (DESIGN section 5).
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering::Relaxed;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use reqwest::header::{
@@ -10,7 +14,7 @@ use reqwest::{Client, Response, StatusCode, Url};
 use tokio::runtime::Runtime;
 
 use super::Outcome;
-use crate::metrics::DropReason;
+use crate::metrics::{DropReason, METRICS};
 use crate::settings::Settings;
 
 /// How much of a refusal's body is kept in `last_error`.
@@ -45,6 +49,7 @@ impl HttpSink {
             .default_headers(headers(settings, gzip)?)
             .timeout(delivery.timeout())
             .pool_max_idle_per_host(delivery.max_connections.max(1))
+            .connector_layer(tower::layer::layer_fn(CountConnections))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -73,6 +78,36 @@ impl HttpSink {
                     after: None,
                 },
             }
+        })
+    }
+}
+
+/// Counts the connections the pool opens (`connections_opened`): a
+/// keep-alive pool should open few.
+#[derive(Clone)]
+struct CountConnections<S>(S);
+
+impl<S, R> tower::Service<R> for CountConnections<S>
+where
+    S: tower::Service<R>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: R) -> Self::Future {
+        let connecting = self.0.call(request);
+        Box::pin(async move {
+            let connection = connecting.await;
+            if connection.is_ok() {
+                METRICS.connections_opened.fetch_add(1, Relaxed);
+            }
+            connection
         })
     }
 }

@@ -123,6 +123,42 @@ RSpec.describe "Delivering events over HTTP" do
     throttled&.stop
   end
 
+  it "sends a batch once 1 MB of JSON is ready, whatever batch_size says" do
+    run_agent(<<~RUBY, configure: "c.delivery.batch_size = 10_000")
+      3_000.times { |i| EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "t", id: i }, metadata: { pad: "p" * 1_000 }) }
+      EzlogsRubyAgent.flush(timeout: 20)
+    RUBY
+    sizes = collector.requests.map { |request| request.body.bytesize }
+    expect(collector.events.size).to eq(3_000)
+    expect(sizes.size).to be >= 3
+    expect(sizes.max).to be < 1_100_000
+  end
+
+  it "opens the circuit after repeated failures and closes it when a probe gets through" do
+    port = collector.port
+    collector.stop
+    revived = nil
+    reviver = Thread.new do
+      sleep 2.5
+      revived = Collector.new(port:)
+    end
+    breaker = "c.delivery.circuit_breaker_threshold = 2; c.delivery.circuit_breaker_timeout = 3"
+    metrics = run_agent(<<~RUBY, endpoint: "http://127.0.0.1:#{port}/events", configure: breaker)
+      EzlogsRubyAgent.config.delivery.retry_attempts = 0
+      EzlogsRubyAgent.configure
+      emit(1)
+      EzlogsRubyAgent.flush(timeout: 1)
+      STDOUT.puts JSON.generate(state: EzlogsRubyAgent.metrics[:circuit_state])
+      EzlogsRubyAgent.flush(timeout: 15)
+    RUBY
+    reviver.join
+    expect(@printed.first["state"]).to eq("open")
+    expect(revived.events.size).to eq(1)
+    expect(metrics["circuit_state"]).to eq("closed")
+  ensure
+    revived&.stop
+  end
+
   it "drops a batch the collector refuses with a 4xx, keeping the reason" do
     collector.fail_next(1, status: 400)
     metrics = run_agent(<<~RUBY)

@@ -13,6 +13,9 @@ use parking_lot::{Condvar, Mutex};
 use crate::event::Event;
 use crate::metrics::DropReason;
 
+/// Queue slots allocated up front; beyond this the deque grows as needed.
+const PREALLOCATED_EVENTS: usize = 16_384;
+
 #[derive(Debug, Clone, Copy)]
 pub struct QueueConfig {
     pub capacity: usize,
@@ -51,7 +54,9 @@ impl Queue {
                 ..config
             },
             state: Mutex::new(State {
-                events: VecDeque::new(),
+                // Allocated once (up to a point) so that pushes on the app's
+                // threads do not pay for the deque doubling.
+                events: VecDeque::with_capacity(config.capacity.min(PREALLOCATED_EVENTS)),
                 bytes: 0,
                 accepted: 0,
                 finished: 0,

@@ -46,7 +46,8 @@ pub struct Redactor {
     /// Each field as its lowercase segments.
     fields: Vec<Vec<String>>,
     key_patterns: Vec<Regex>,
-    value_patterns: Vec<Regex>,
+    /// Every value pattern in one alternation, so a string is scanned once.
+    value_patterns: Option<Regex>,
     card_candidates: Option<Regex>,
 }
 
@@ -67,23 +68,30 @@ impl Redactor {
             .iter()
             .map(|source| compile("the filter parameter pattern", source))
             .collect::<Result<_, _>>()?;
-        let mut value_patterns = Vec::new();
+        let mut value_sources: Vec<String> = Vec::new();
         if settings.auto_detect_pii {
-            for source in [
-                r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
-                r"\b\d{3}-\d{2}-\d{4}\b",
-                r"(?:\+\d{1,3}[ .-]?)?\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b",
-                r"\+\d{8,15}\b",
-            ] {
-                value_patterns.push(compile("the built-in pattern", source)?);
-            }
+            value_sources.extend(
+                [
+                    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+                    r"\b\d{3}-\d{2}-\d{4}\b",
+                    r"(?:\+\d{1,3}[ .-]?)?\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b",
+                    r"\+\d{8,15}\b",
+                ]
+                .map(String::from),
+            );
         }
         for (name, source) in &settings.custom_pii_patterns {
-            value_patterns.push(compile(
-                &format!("security.custom_pii_patterns[{name}]"),
-                source,
-            )?);
+            // Compiled alone first, so that an error names the pattern.
+            compile(&format!("security.custom_pii_patterns[{name}]"), source)?;
+            value_sources.push(source.clone());
         }
+        let value_patterns = if value_sources.is_empty() {
+            None
+        } else {
+            let alternation: Vec<String> =
+                value_sources.iter().map(|s| format!("(?:{s})")).collect();
+            Some(compile("the value patterns", &alternation.join("|"))?)
+        };
         let card_candidates = settings
             .auto_detect_pii
             .then(|| compile("the card pattern", r"\b(?:\d[ -]?){12,18}\d\b"))

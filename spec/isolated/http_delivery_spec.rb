@@ -83,16 +83,12 @@ RSpec.describe "Delivering events over HTTP" do
   it "loses nothing when the collector comes up 3 s after the app starts" do
     port = collector.port
     collector.stop
-    late = nil
-    starter = Thread.new do
-      sleep 3
-      late = Collector.new(port:)
-    end
+    starter = Collector.start_later(port, delay: 3)
     metrics = run_agent(<<~RUBY, endpoint: "http://127.0.0.1:#{port}/events")
       1_000.times { |i| emit(i) }
       EzlogsRubyAgent.flush(timeout: 30)
     RUBY
-    starter.join
+    late = starter.value
     expect(late.events.map { |e| e["event_id"] }.uniq.size).to eq(1_000)
     expect(metrics).to include("events_delivered" => 1_000, "events_dropped_total" => 0)
     expect(metrics["retries"]).to be > 0
@@ -137,11 +133,7 @@ RSpec.describe "Delivering events over HTTP" do
   it "opens the circuit after repeated failures and closes it when a probe gets through" do
     port = collector.port
     collector.stop
-    revived = nil
-    reviver = Thread.new do
-      sleep 2.5
-      revived = Collector.new(port:)
-    end
+    reviver = Collector.start_later(port, delay: 2.5)
     breaker = "c.delivery.circuit_breaker_threshold = 2; c.delivery.circuit_breaker_timeout = 3"
     metrics = run_agent(<<~RUBY, endpoint: "http://127.0.0.1:#{port}/events", configure: breaker)
       EzlogsRubyAgent.config.delivery.retry_attempts = 0
@@ -151,7 +143,7 @@ RSpec.describe "Delivering events over HTTP" do
       STDOUT.puts JSON.generate(state: EzlogsRubyAgent.metrics[:circuit_state])
       EzlogsRubyAgent.flush(timeout: 15)
     RUBY
-    reviver.join
+    revived = reviver.value
     expect(@printed.first["state"]).to eq("open")
     expect(revived.events.size).to eq(1)
     expect(metrics["circuit_state"]).to eq("closed")

@@ -32,6 +32,15 @@ class Collector
     @acceptor = Thread.new { accept_loop }
   end
 
+  # A collector that starts listening on `port` only after `delay` seconds
+  # (a collector that is down when the app starts). The thread's value is it.
+  def self.start_later(port, delay:)
+    Thread.new do
+      sleep delay
+      new(port:)
+    end
+  end
+
   def url(path = "/events")
     "http://127.0.0.1:#{port}#{path}"
   end
@@ -99,13 +108,6 @@ class Collector
     nil
   ensure
     socket.close unless socket.closed?
-  end
-
-  # Reads the head and a little of the body, then resets the connection.
-  def reset(socket)
-    socket.gets
-    socket.readpartial(64)
-    socket.setsockopt(Socket::SOL_SOCKET, Socket::SO_LINGER, [1, 0].pack("ii"))
   end
 
   def accept(socket, request)

@@ -24,6 +24,13 @@ module HttpWire
     Request.new(path:, headers:, body:)
   end
 
+  # Reads the head and a little of the body, then resets the connection.
+  def reset(socket)
+    socket.gets
+    socket.readpartial(64)
+    socket.setsockopt(Socket::SOL_SOCKET, Socket::SO_LINGER, [1, 0].pack("ii"))
+  end
+
   def respond(socket, status, payload, headers = {})
     body = JSON.generate(payload)
     head = ["HTTP/1.1 #{status} X", "Content-Type: application/json", "Content-Length: #{body.bytesize}",

@@ -134,10 +134,11 @@ impl Redactor {
     }
 
     pub fn is_sensitive_key(&self, key: &str) -> bool {
-        let key_segments = segments(key);
+        let mut key_segments = [""; MAX_SEGMENTS];
+        let count = split_segments(key, &mut key_segments);
         self.fields
             .iter()
-            .any(|field| matches_segments(&key_segments, field))
+            .any(|field| matches_segments(&key_segments[..count], field))
             || self
                 .key_patterns
                 .iter()
@@ -156,36 +157,54 @@ impl Redactor {
     }
 }
 
-/// `X-Api-Key`, `apiKey` and `api_key` all become ["api", "key"].
-fn segments(name: &str) -> Vec<String> {
-    let mut segments = Vec::new();
-    let mut current = String::new();
+/// A key is split into at most this many segments; the rest is ignored.
+const MAX_SEGMENTS: usize = 32;
+
+/// `X-Api-Key`, `apiKey` and `api_key` all become ["api"/"Api", "key"/"Key"]:
+/// slices of `name`, split at non-alphanumerics and lower-to-upper case
+/// changes, written into `out` without allocating. Returns how many.
+fn split_segments<'a>(name: &'a str, out: &mut [&'a str; MAX_SEGMENTS]) -> usize {
+    let mut count = 0;
+    let mut push = |segment: &'a str| {
+        if count < MAX_SEGMENTS {
+            out[count] = segment;
+            count += 1;
+        }
+    };
+    let mut start = None;
     let mut previous_lower = false;
-    for c in name.chars() {
-        if !c.is_alphanumeric() {
-            previous_lower = false;
-            if !current.is_empty() {
-                segments.push(std::mem::take(&mut current));
+    for (i, c) in name.char_indices() {
+        let boundary = !c.is_alphanumeric() || (c.is_uppercase() && previous_lower);
+        if boundary {
+            if let Some(s) = start.take() {
+                push(&name[s..i]);
             }
-            continue;
         }
-        if c.is_uppercase() && previous_lower && !current.is_empty() {
-            segments.push(std::mem::take(&mut current));
+        if c.is_alphanumeric() && start.is_none() {
+            start = Some(i);
         }
-        previous_lower = c.is_lowercase() || c.is_ascii_digit();
-        current.extend(c.to_lowercase());
+        previous_lower = c.is_alphanumeric() && (c.is_lowercase() || c.is_ascii_digit());
     }
-    if !current.is_empty() {
-        segments.push(current);
+    if let Some(s) = start {
+        push(&name[s..]);
     }
-    segments
+    count
 }
 
-fn matches_segments(key: &[String], field: &[String]) -> bool {
+/// A field's segments, lowercased once when the redactor is built.
+fn segments(name: &str) -> Vec<String> {
+    let mut out = [""; MAX_SEGMENTS];
+    let count = split_segments(name, &mut out);
+    out[..count].iter().map(|s| s.to_lowercase()).collect()
+}
+
+fn matches_segments(key: &[&str], field: &[String]) -> bool {
+    let same = |k: &&str, f: &String| k.eq_ignore_ascii_case(f);
     if field.len() == 1 && WHOLE_KEY_ONLY.contains(&field[0].as_str()) {
-        return key == field;
+        return key.len() == 1 && same(&key[0], &field[0]);
     }
-    key.windows(field.len()).any(|window| window == field)
+    key.windows(field.len())
+        .any(|window| window.iter().zip(field).all(|(k, f)| same(k, f)))
 }
 
 /// A payment card number: a card network's prefix (Visa 4, Mastercard 2

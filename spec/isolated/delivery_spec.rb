@@ -36,6 +36,15 @@ RSpec.describe "Delivering events" do
     expect(metrics).to include("events_captured" => 10_000, "events_delivered" => 10_000, "events_dropped_total" => 0)
   end
 
+  it "keeps events in the in-memory capture with the memory:// endpoint, processed like any sink's" do
+    result = run_agent(<<~RUBY, endpoint: "memory://")
+      3.times { |i| EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "t", id: i }, metadata: { token: "t" }) }
+      EzlogsRubyAgent.flush(timeout: 5)
+      print JSON.generate(EzlogsRubyAgent.captured_events.map { |e| e[:event][:metadata] })
+    RUBY
+    expect(JSON.parse(result.stdout)).to eq([{ "token" => "[REDACTED]" }] * 3), result.stderr
+  end
+
   it "delivers what is still queued when the process exits" do
     result = run_agent("500.times { |i| emit(i) }")
     expect(result).to be_success, result.stderr

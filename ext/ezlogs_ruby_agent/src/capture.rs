@@ -1,5 +1,7 @@
-//! Test mode: events are kept in memory, synchronously, instead of being
-//! delivered. Bounded, so a test that forgets to clear cannot exhaust memory.
+//! The in-memory capture: in test mode, events land here synchronously
+//! instead of being delivered; with the `memory://` endpoint, the worker
+//! puts them here after processing. Bounded, so a test that forgets to
+//! clear cannot exhaust memory.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;

@@ -5,7 +5,7 @@ module EzlogsRubyAgent
     # Where events go and how they are batched and retried.
     class Delivery
       DEFAULT_ENDPOINT = "http://127.0.0.1:9000/events"
-      SCHEMES = %w[http https file stdout].freeze
+      SCHEMES = %w[http https file stdout memory].freeze
       COMPRESSIONS = %i[auto gzip none].freeze
 
       attr_accessor :timeout, :retry_attempts, :retry_backoff, :circuit_breaker_threshold,

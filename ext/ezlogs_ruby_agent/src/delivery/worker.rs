@@ -16,9 +16,9 @@ use super::retry::{self, CircuitBreaker, CircuitState};
 use super::sink::{Outcome, Sink};
 use super::spool::{Spool, SpoolError};
 use crate::event::Event;
-use crate::ids;
 use crate::metrics::{DropReason, METRICS};
 use crate::settings::{Active, DeliverySettings};
+use crate::{capture, ids};
 
 /// How one batch fared.
 enum Sent {
@@ -60,6 +60,10 @@ pub fn run(queue: &Queue, active: &Active) {
         for mut event in batch.drain(..) {
             if let Err(reason) = active.processor.process(&mut event) {
                 METRICS.record_drop(reason, 1);
+                continue;
+            }
+            if matches!(sender.sink, Sink::Memory) {
+                capture::push(event);
                 continue;
             }
             if !encoder.push(&event) {

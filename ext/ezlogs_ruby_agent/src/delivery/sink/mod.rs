@@ -39,6 +39,9 @@ pub enum Outcome {
 pub enum Sink {
     File(file::FileSink),
     Stdout,
+    /// `memory://`: events are kept in the in-memory capture that
+    /// `captured_events` reads, after the same processing as any sink.
+    Memory,
     Http(Box<HttpSink>),
     /// An endpoint this build cannot deliver to; `error` says why.
     Unsupported {
@@ -53,10 +56,14 @@ impl Sink {
             file::FileSink::open(path).map(Sink::File)
         } else if endpoint.starts_with("stdout://") {
             Ok(Sink::Stdout)
+        } else if endpoint.starts_with("memory://") {
+            Ok(Sink::Memory)
         } else if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
             HttpSink::new(settings).map(|sink| Sink::Http(Box::new(sink)))
         } else {
-            Err(format!("no sink for endpoint {endpoint:?}; use http://, https://, file://PATH or stdout://"))
+            Err(format!(
+                "no sink for endpoint {endpoint:?}; use http://, https://, file://PATH, stdout:// or memory://"
+            ))
         };
         outcome.unwrap_or_else(|error| Sink::Unsupported { error })
     }
@@ -78,6 +85,8 @@ impl Sink {
         match self {
             Sink::File(file) => file.write(body),
             Sink::Stdout => stdout::write(body),
+            // The worker hands events to the capture itself (see `worker`).
+            Sink::Memory => Outcome::Delivered,
             Sink::Http(http) => http.send(body),
             Sink::Unsupported { error } => Outcome::Rejected {
                 error: error.clone(),

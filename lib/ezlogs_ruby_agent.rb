@@ -10,9 +10,13 @@ require_relative "ezlogs_ruby_agent/universal_event"
 require_relative "ezlogs_ruby_agent/event_writer"
 require_relative "ezlogs_ruby_agent/event_processor"
 require_relative "ezlogs_ruby_agent/delivery_engine"
+require_relative "ezlogs_ruby_agent/performance_monitor"
+require_relative "ezlogs_ruby_agent/introspection"
 
 # Rails event tracking with a Rust core. See README.md.
 module EzlogsRubyAgent
+  extend Introspection
+
   class << self
     def config
       @config ||= Configuration.new
@@ -93,12 +97,6 @@ module EzlogsRubyAgent
       Native.shutdown(timeout.to_f) ? true : false
     end
 
-    # Counters kept by the native core: events captured, delivered, invalid
-    # and dropped by reason.
-    def metrics
-      Native.metrics || {}
-    end
-
     def writer
       @writer ||= EventWriter.new
     end
@@ -109,22 +107,6 @@ module EzlogsRubyAgent
 
     def delivery_engine
       @delivery_engine ||= DeliveryEngine.new
-    end
-
-    # One summary of the agent's state, from the native counters.
-    def health_status
-      metrics = self.metrics
-      {
-        healthy: native_loaded? && metrics[:circuit_state] == "closed",
-        native_loaded: native_loaded?,
-        circuit_breaker_state: metrics[:circuit_state],
-        queue_depth: metrics[:queue_depth],
-        events_captured: metrics[:events_captured],
-        events_delivered: metrics[:events_delivered],
-        events_dropped: metrics[:events_dropped_total],
-        last_error: metrics[:last_error],
-        last_success_at: metrics[:last_success_at]
-      }
     end
 
     def install_exit_hook

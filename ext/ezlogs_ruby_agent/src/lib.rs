@@ -1,6 +1,7 @@
 //! ezlogs_ruby_agent's native core. Everything but `ruby_api` is plain Rust,
 //! tested by `cargo test` without a Ruby VM.
 
+pub mod app_metrics;
 pub mod capture;
 pub mod correlation;
 pub mod data;

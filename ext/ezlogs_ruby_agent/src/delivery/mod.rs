@@ -17,4 +17,10 @@ mod worker;
 pub use pipeline::{
     flush, lock_for_fork, queue_depth, restart, shutdown, submit, unlock_after_fork,
 };
+use std::sync::atomic::AtomicBool;
+
 pub use retry::CircuitState;
+
+/// `EzlogsRubyAgent.debug_mode`: the worker also prints each event it
+/// sends, as sent, to stderr.
+pub static DEBUG: AtomicBool = AtomicBool::new(false);

@@ -62,6 +62,9 @@ pub fn run(queue: &Queue, active: &Active) {
                 METRICS.record_drop(reason, 1);
                 continue;
             }
+            if super::DEBUG.load(Relaxed) {
+                eprintln!("[ezlogs_ruby_agent] event: {}", event.to_json());
+            }
             if matches!(sender.sink, Sink::Memory) {
                 capture::push(event);
                 continue;

@@ -15,7 +15,7 @@ use crate::delivery::CircuitState;
 use crate::event::Event;
 use crate::metrics::{DropReason, METRICS};
 use crate::settings::{self, Settings};
-use crate::{capture, delivery};
+use crate::{app_metrics, capture, delivery};
 
 /// How long a reconfiguration waits for the old worker to hand over.
 const RECONFIGURE_FLUSH: Duration = Duration::from_secs(1);
@@ -95,6 +95,11 @@ fn process_event(ruby: &Ruby, event: &UniversalEvent) -> Value {
     }
 }
 
+/// Returns the previous setting.
+fn set_debug(on: bool) -> bool {
+    delivery::DEBUG.swap(on, Relaxed)
+}
+
 fn set_test_mode(on: bool) -> bool {
     capture::set_enabled(on)
 }
@@ -172,7 +177,35 @@ fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
     Ok(hash)
 }
 
+/// Records an app metric; `series` is built by the Ruby facade from the
+/// name and tags. False when refused (not finite, too many series).
+fn record_metric(series: String, value: f64) -> bool {
+    app_metrics::record(series, value)
+}
+
+/// {series => {count:, sum:, min:, max:, avg:}}
+fn app_metrics_summary(ruby: &Ruby) -> Result<RHash, Error> {
+    let all = ruby.hash_new();
+    for (series, summary) in app_metrics::snapshot() {
+        let entry = ruby.hash_new();
+        entry.aset(ruby.to_symbol("count"), summary.count)?;
+        entry.aset(ruby.to_symbol("sum"), summary.sum)?;
+        entry.aset(ruby.to_symbol("min"), summary.min)?;
+        entry.aset(ruby.to_symbol("max"), summary.max)?;
+        entry.aset(
+            ruby.to_symbol("avg"),
+            summary.sum / summary.count.max(1) as f64,
+        )?;
+        all.aset(series, entry)?;
+    }
+    Ok(all)
+}
+
 pub fn init(native: RModule) -> Result<(), Error> {
+    native.define_module_function("record_metric", function!(record_metric, 2))?;
+    native.define_module_function("set_debug", function!(set_debug, 1))?;
+    native.define_module_function("app_metrics", function!(app_metrics_summary, 0))?;
+    native.define_module_function("clear_app_metrics", function!(app_metrics::clear, 0))?;
     native.define_module_function("configure", function!(configure, 1))?;
     native.define_module_function("log_event", function!(log_event, 5))?;
     native.define_module_function("emit", function!(emit, 1))?;

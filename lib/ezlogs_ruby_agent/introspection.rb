@@ -1,0 +1,53 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  # What the agent can say about itself and what the app can measure with
+  # it: counters, health, app metrics, debug output.
+  module Introspection
+    # Counters kept by the native core: events captured, delivered, invalid
+    # and dropped by reason.
+    def metrics
+      Native.metrics || {}
+    end
+
+    # One summary of the agent's state, from the native counters.
+    def health_status
+      metrics = self.metrics
+      {
+        healthy: native_loaded? && metrics[:circuit_state] == "closed",
+        native_loaded: native_loaded?,
+        circuit_breaker_state: metrics[:circuit_state],
+        queue_depth: metrics[:queue_depth],
+        events_captured: metrics[:events_captured],
+        events_delivered: metrics[:events_delivered],
+        events_dropped: metrics[:events_dropped_total],
+        last_error: metrics[:last_error],
+        last_success_at: metrics[:last_success_at]
+      }
+    end
+
+    def performance_monitor
+      @performance_monitor ||= PerformanceMonitor.new
+    end
+
+    # Runs the block, records its duration in ms under `name`, and returns
+    # the block's value.
+    def timing(name, tags = {}, &)
+      performance_monitor.time(name, tags, &)
+    end
+
+    def record_metric(name, value, tags = {})
+      performance_monitor.record(name, value, tags)
+    end
+
+    # When on, the worker also prints every event it sends to stderr.
+    def debug_mode
+      @debug_mode || false
+    end
+
+    def debug_mode=(on)
+      @debug_mode = on ? true : false
+      Native.set_debug(@debug_mode)
+    end
+  end
+end

@@ -113,7 +113,19 @@ module EzlogsRubyAgent
       return if @exit_hook_installed
 
       @exit_hook_installed = true
-      at_exit { flush }
+      at_exit { flush_at_exit }
+    end
+
+    private
+
+    # Events still undelivered at the deadline die with the process (unless
+    # a spool holds them): say so.
+    def flush_at_exit
+      return if flush || events_pending.zero?
+
+      kept = config.delivery.spool_dir ? " (batches that failed are in #{config.delivery.spool_dir})" : ""
+      warn "[ezlogs_ruby_agent] exiting with #{events_pending} events not delivered within " \
+           "delivery.shutdown_timeout (#{config.delivery.shutdown_timeout} s)#{kept}: #{metrics[:last_error]}"
     end
   end
 

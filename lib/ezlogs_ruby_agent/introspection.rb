@@ -10,6 +10,13 @@ module EzlogsRubyAgent
       Native.metrics || {}
     end
 
+    # Events accepted but neither delivered nor dropped yet: queued, being
+    # sent, or (with a spool) waiting on disk.
+    def events_pending
+      counts = metrics
+      counts[:events_captured].to_i - counts[:events_delivered].to_i - counts[:events_dropped_total].to_i
+    end
+
     # One summary of the agent's state, from the native counters.
     def health_status
       metrics = self.metrics

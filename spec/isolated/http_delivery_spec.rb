@@ -243,6 +243,8 @@ RSpec.describe "Delivery at the edges of a process's life" do
     elapsed = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
     expect(result).to be_success, result.stderr
     expect(elapsed).to be_between(1.5, 4.0)
+    expect(result.stderr).to include("exiting with 10 events not delivered within delivery.shutdown_timeout (1.5 s)",
+                                     "Connection refused")
   end
 
   it "drops exactly what overflows the queue, counts it, and keeps memory bounded" do

@@ -16,10 +16,6 @@ module EzlogsRubyAgent
       nil
     end
 
-    def flush(timeout: EzlogsRubyAgent.config.delivery.shutdown_timeout)
-      EzlogsRubyAgent.flush(timeout:)
-    end
-
     def health_status
       metrics = EzlogsRubyAgent.metrics
       { queue_depth: metrics[:queue_depth], queue_bytes: metrics[:queue_bytes],

@@ -1,0 +1,32 @@
+# frozen_string_literal: true
+
+require "bigdecimal"
+require "date"
+
+# With GC.stress, Ruby collects at every allocation: a Ruby object the native
+# code holds where the GC cannot see it (say, in a Rust Vec) is freed early
+# and shows up as garbage here.
+RSpec.describe "The native code under GC.stress" do
+  it "keeps every Ruby object it builds or reads alive" do
+    agent = EzlogsRubyAgent
+    metadata = { list: [1, "two", :three, 2**70, 1.5, Time.now, Date.today, BigDecimal("1.5"), nil],
+                 nested: { deep: [{ name: "value" }] }, text: "x" * 100 }
+    results = nil
+    begin
+      GC.stress = true
+      2.times do |i|
+        agent.start_flow("gc", i)
+        agent.log_event(event_type: "gc.stress", action: "run", actor: { type: "t", id: i }, metadata:)
+        context = agent::CorrelationManager.create_child_context("evt_#{i}", { step: i })
+        agent::CorrelationManager.with_context(context) { log }
+        agent::UniversalEvent.new(event_type: "gc.stress", action: "built", actor: { type: "t", id: i }).to_h
+      end
+      results = agent.captured_events
+    ensure
+      GC.stress = false
+    end
+    expect(results.size).to eq(4)
+    expect(results.map { |entry| entry[:event][:metadata] }.compact.first[:nested]).to eq(deep: [{ name: "value" }])
+    expect(results).to all(include(event: a_hash_including(:event_id, :correlation, :platform)))
+  end
+end

@@ -34,6 +34,9 @@ module EzlogsRubyAgent
           @seen << message
         end
         warn("[ezlogs_ruby_agent] #{message}") if first
+      rescue ThreadError
+        # In a signal trap a Mutex cannot be taken: say it without remembering.
+        warn("[ezlogs_ruby_agent] #{message}")
       end
     end
   end

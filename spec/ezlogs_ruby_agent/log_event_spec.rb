@@ -58,6 +58,17 @@ RSpec.describe "EzlogsRubyAgent.log_event" do
       end
     end
 
+    it "reports bad input from a signal trap too, where no Mutex can be taken" do
+      result = run_ruby(<<~RUBY)
+        require "ezlogs_ruby_agent"
+        trap("USR1") { print EzlogsRubyAgent.log_event(event_type: "bad", action: "x", actor: { type: "t", id: 1 }).inspect }
+        Process.kill("USR1", Process.pid)
+        sleep 0.2
+      RUBY
+      expect(result.stdout).to eq("nil")
+      expect(result.stderr).to include("Event validation failed")
+    end
+
     it "counts invalid calls" do
       before = agent.metrics[:events_invalid]
       expect { agent.log_event(event_type: "x", action: "", actor: nil) }.to output.to_stderr

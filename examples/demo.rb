@@ -38,7 +38,8 @@ Thread.new do
   agent::CorrelationManager.inherit_context(JSON.parse(payload))
   charge = agent.log_event(event_type: "payment.charged", action: "card.charged",
                            actor: { type: "system", id: "billing" }, subject: { type: "order", id: "1001" },
-                           metadata: { amount: 59.90, currency: "EUR" })
+                           metadata: { amount: 59.90, currency: "EUR", card_number: "4111 1111 1111 1111",
+                                       receipt_to: "ann@example.com" })
   agent::CorrelationManager.with_context(agent::CorrelationManager.create_child_context(charge)) do
     agent.log_event(event_type: "mail.sent", action: "receipt.sent", actor: { type: "system", id: "mailer" },
                     metadata: { recipients: 1 })
@@ -63,4 +64,6 @@ end.uniq.join(", ")}"
 puts "trace #{events.first["correlation"]["trace_id"]}\n\n"
 print_tree(events, nil, 0)
 puts "\nThe first event as sent:\n#{JSON.pretty_generate(events.first)}"
+payment = events.find { |e| e["event_type"] == "payment.charged" }
+puts "\nThe payment's metadata as sent (redacted on the worker): #{payment["metadata"]}"
 puts "\nAgent counters: #{agent.metrics.slice(:events_captured, :events_delivered, :events_dropped_total)}"

@@ -101,7 +101,8 @@ impl Serialize for Object {
     }
 }
 
-/// For data that arrives as JSON (job payloads, context hashes).
+/// Builds test data from `json!` literals.
+#[cfg(test)]
 impl From<serde_json::Value> for Data {
     fn from(value: serde_json::Value) -> Self {
         use serde_json::Value as Json;

@@ -14,7 +14,7 @@ use super::{errors, to_ruby};
 use crate::delivery::CircuitState;
 use crate::event::Event;
 use crate::metrics::{DropReason, METRICS};
-use crate::settings::{self, Settings};
+use crate::settings::{self, Active, Settings};
 use crate::{app_metrics, capture, delivery};
 
 /// How long a reconfiguration waits for the old worker to hand over.
@@ -30,12 +30,12 @@ fn configure(ruby: &Ruby, hash: RHash) -> Result<bool, Error> {
 
 /// Sends a built event to the test capture (processed right away, as it
 /// would be for sending) or to the delivery pipeline.
-fn dispatch(mut event: Event) {
+fn dispatch(active: &Active, mut event: Event) {
     METRICS.events_captured.fetch_add(1, Relaxed);
     if !capture::enabled() {
         return delivery::submit(event);
     }
-    match settings::current().processor.process(&mut event) {
+    match active.processor.process(&mut event) {
         Ok(()) => capture::push(event),
         Err(reason) => METRICS.record_drop(reason, 1),
     }
@@ -52,7 +52,8 @@ fn log_event(
     subject: Value,
     metadata: Value,
 ) -> Result<Option<RString>, Error> {
-    if !settings::current().settings.custom_events_enabled {
+    let active = settings::current();
+    if !active.settings.custom_events_enabled {
         return Ok(None);
     }
     let args = EventArgs {
@@ -63,10 +64,10 @@ fn log_event(
         metadata,
         timing: ruby.qnil().as_value(),
     };
-    match event_builder::build(ruby, args, Overrides::default()) {
+    match event_builder::build(ruby, &active, args, Overrides::default()) {
         Ok(event) => {
             let id = ruby.str_new(&event.event_id);
-            dispatch(event);
+            dispatch(&active, event);
             Ok(Some(id))
         }
         Err(invalid) => {
@@ -80,7 +81,7 @@ fn log_event(
 fn emit(event: &UniversalEvent) -> String {
     let event = event.event().clone();
     let id = event.event_id.clone();
-    dispatch(event);
+    dispatch(&settings::current(), event);
     id
 }
 

@@ -63,9 +63,13 @@ fn set_current(ruby: &Ruby, context: Option<&RubyContext>, value: Value) -> Resu
     Ok(stored)
 }
 
+fn converter(ruby: &Ruby) -> Converter<'_> {
+    Converter::new(ruby, settings::current().settings.limits)
+}
+
 /// A Ruby hash as a JSON object; anything else as an empty one.
 fn json_object(ruby: &Ruby, value: Value) -> Object {
-    let data = Converter::new(ruby, settings::current().settings.limits).convert(value);
+    let data = converter(ruby).convert(value);
     match Json::from(&data) {
         Json::Object(object) => object,
         _ => Object::new(),
@@ -76,12 +80,7 @@ fn text(ruby: &Ruby, value: Value) -> Option<Id> {
     if value.is_nil() {
         return None;
     }
-    Some(
-        Converter::new(ruby, settings::current().settings.limits)
-            .text(value)
-            .as_str()
-            .into(),
-    )
+    Some(converter(ruby).text(value).as_str().into())
 }
 
 fn install(ruby: &Ruby, context: Context) -> Result<Value, Error> {

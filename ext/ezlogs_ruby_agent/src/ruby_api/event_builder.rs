@@ -11,7 +11,7 @@ use super::convert::Converter;
 use super::helpers;
 use crate::data::Data;
 use crate::event::{Correlation, Event, EventContext, EventInput, Platform, ValidationError};
-use crate::settings;
+use crate::settings::Active;
 
 pub struct EventArgs {
     pub event_type: Value,
@@ -33,8 +33,13 @@ fn optional(converter: &mut Converter, value: Value) -> Option<Data> {
     (!value.is_nil()).then(|| converter.convert(value))
 }
 
-pub fn build(ruby: &Ruby, args: EventArgs, overrides: Overrides) -> Result<Event, ValidationError> {
-    let active = settings::current();
+/// `active`: the settings in force, looked up once by the caller.
+pub fn build(
+    ruby: &Ruby,
+    active: &Active,
+    args: EventArgs,
+    overrides: Overrides,
+) -> Result<Event, ValidationError> {
     let mut converter = Converter::new(ruby, active.settings.limits);
     let mut string = |value: Value| RString::from_value(value).map(|_| converter.text(value));
     let input = EventInput {

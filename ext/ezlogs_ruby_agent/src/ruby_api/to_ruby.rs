@@ -5,8 +5,6 @@ use std::time::SystemTime;
 use magnus::{prelude::*, IntoValue, Ruby, Value};
 use serde_json::Value as Json;
 
-use crate::data::{Data, Object};
-
 pub fn value(ruby: &Ruby, json: &Json) -> Value {
     match json {
         Json::Null => ruby.qnil().into_value_with(ruby),
@@ -33,30 +31,6 @@ pub fn value(ruby: &Ruby, json: &Json) -> Value {
             hash.into_value_with(ruby)
         }
     }
-}
-
-pub fn data(ruby: &Ruby, data: &Data) -> Value {
-    match data {
-        Data::Null => ruby.qnil().into_value_with(ruby),
-        Data::Bool(b) => b.into_value_with(ruby),
-        Data::Int(i) => i.into_value_with(ruby),
-        Data::UInt(u) => u.into_value_with(ruby),
-        Data::Float(f) => f.into_value_with(ruby),
-        Data::Text(text) => ruby.str_new(text).into_value_with(ruby),
-        Data::List(items) => ruby
-            .ary_from_iter(items.iter().map(|item| self::data(ruby, item)))
-            .into_value_with(ruby),
-        Data::Map(map) => object(ruby, map),
-    }
-}
-
-pub fn object(ruby: &Ruby, object: &Object) -> Value {
-    let hash = ruby.hash_new();
-    for (key, item) in &object.0 {
-        // Inserting a fresh symbol and value cannot raise.
-        let _ = hash.aset(ruby.to_symbol(key), data(ruby, item));
-    }
-    hash.into_value_with(ruby)
 }
 
 /// A Ruby Time for a SystemTime (UTC).

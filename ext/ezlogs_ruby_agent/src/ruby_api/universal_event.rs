@@ -59,17 +59,15 @@ fn build(
         metadata,
         timing,
     };
-    match event_builder::build(ruby, args, overrides) {
+    match event_builder::build(ruby, &settings::current(), args, overrides) {
         Ok(event) => Ok(UniversalEvent { event }),
         Err(invalid) => Err(errors::invalid_event(ruby, invalid.to_string())),
     }
 }
 
-fn optional_object(ruby: &Ruby, object: &Option<crate::event::Object>) -> Value {
-    match object {
-        Some(object) => to_ruby::object(ruby, object),
-        None => ruby.qnil().as_value(),
-    }
+/// A part of the event as Ruby sees it: symbol keys, nil when absent.
+fn part<T: serde::Serialize>(ruby: &Ruby, part: &T) -> Value {
+    to_ruby::value(ruby, &serde_json::to_value(part).unwrap_or_default())
 }
 
 impl UniversalEvent {
@@ -92,28 +90,22 @@ impl UniversalEvent {
         self.event.correlation.correlation_id.to_string()
     }
     fn actor(ruby: &Ruby, rb_self: &Self) -> Value {
-        to_ruby::object(ruby, &rb_self.event.actor)
+        part(ruby, &rb_self.event.actor)
     }
     fn subject(ruby: &Ruby, rb_self: &Self) -> Value {
-        optional_object(ruby, &rb_self.event.subject)
+        part(ruby, &rb_self.event.subject)
     }
     fn metadata(ruby: &Ruby, rb_self: &Self) -> Value {
-        optional_object(ruby, &rb_self.event.metadata)
+        part(ruby, &rb_self.event.metadata)
     }
     fn timing(ruby: &Ruby, rb_self: &Self) -> Value {
-        optional_object(ruby, &rb_self.event.timing)
+        part(ruby, &rb_self.event.timing)
     }
     fn correlation(ruby: &Ruby, rb_self: &Self) -> Value {
-        to_ruby::value(
-            ruby,
-            &serde_json::to_value(&rb_self.event.correlation).unwrap_or_default(),
-        )
+        part(ruby, &rb_self.event.correlation)
     }
     fn platform(ruby: &Ruby, rb_self: &Self) -> Value {
-        to_ruby::value(
-            ruby,
-            &serde_json::to_value(&rb_self.event.platform).unwrap_or_default(),
-        )
+        part(ruby, &rb_self.event.platform)
     }
     fn to_h(ruby: &Ruby, rb_self: &Self) -> Value {
         to_ruby::value(ruby, &rb_self.event.to_value())

@@ -9,6 +9,7 @@
 #   bundle exec rake bench        (or: ruby -Ilib benches/log_event.rb)
 
 require "ezlogs_ruby_agent"
+require "json"
 
 ROUNDS = Integer(ENV.fetch("ROUNDS", 15))
 CALLS = Integer(ENV.fetch("CALLS", 20_000))
@@ -24,6 +25,15 @@ end
 module Baseline
   def self.log_event(event_type:, action:, actor:, subject: nil, metadata: nil)
     [event_type, action, actor, subject, metadata] && nil
+  end
+end
+
+# A yardstick, not a target: the least a Ruby agent that copies its
+# arguments on the calling thread pays, here by handing them to Ruby's own C
+# JSON encoder (no ids, no context, no queue).
+module JsonYardstick
+  def self.log_event(event_type:, action:, actor:, subject: nil, metadata: nil)
+    JSON.generate([event_type, action, actor, subject, metadata]) && nil
   end
 end
 
@@ -48,8 +58,9 @@ end
 
 EzlogsRubyAgent.start_flow("bench", 1)
 started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
-2.times { measure(Baseline) && measure(EzlogsRubyAgent) } # warm up
-results = { Baseline => [], EzlogsRubyAgent => [] }
+targets = [Baseline, JsonYardstick, EzlogsRubyAgent]
+2.times { targets.each { |target| measure(target) } } # warm up
+results = targets.to_h { |target| [target, []] }
 ROUNDS.times do
   results.each_key { |target| results[target] << measure(target) }
 end
@@ -58,6 +69,7 @@ drained = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
 
 baseline_us = median(results[Baseline].map(&:first))
 agent_us = median(results[EzlogsRubyAgent].map(&:first))
+json_us = median(results[JsonYardstick].map(&:first))
 baseline_objects = median(results[Baseline].map(&:last))
 agent_objects = median(results[EzlogsRubyAgent].map(&:last))
 metrics = EzlogsRubyAgent.metrics
@@ -68,6 +80,8 @@ puts format("  no-op baseline : %<us>.3f us/call, %<objects>.2f objects/call", u
 puts format("  log_event      : %<us>.3f us/call, %<objects>.2f objects/call", us: agent_us, objects: agent_objects)
 puts format("  ratio          : %<ratio>.2fx time, %<extra>+.2f objects per call",
             ratio: agent_us / baseline_us, extra: agent_objects - baseline_objects)
+puts format("  yardstick      : JSON.generate of the same arguments %<us>.3f us/call (%<ratio>.2fx the no-op)",
+            us: json_us, ratio: json_us / baseline_us)
 puts "  delivered #{metrics[:events_delivered]} of #{metrics[:events_captured]} events, " \
      "dropped #{metrics[:events_dropped_total]} #{metrics[:events_dropped].select { |_, n| n.positive? }}"
 puts format("  pipeline       : all delivered %<s>.1f s after the first call, %<rate>d events/s end to end",

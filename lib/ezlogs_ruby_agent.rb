@@ -12,6 +12,16 @@ require_relative "ezlogs_ruby_agent/event_processor"
 require_relative "ezlogs_ruby_agent/delivery_engine"
 require_relative "ezlogs_ruby_agent/performance_monitor"
 require_relative "ezlogs_ruby_agent/introspection"
+require_relative "ezlogs_ruby_agent/tracking"
+require_relative "ezlogs_ruby_agent/resource_filter"
+require_relative "ezlogs_ruby_agent/actor_extractor"
+require_relative "ezlogs_ruby_agent/trackers/http_tracker"
+require_relative "ezlogs_ruby_agent/trackers/callbacks_tracker"
+require_relative "ezlogs_ruby_agent/trackers/job_tracker"
+require_relative "ezlogs_ruby_agent/trackers/sidekiq_job_tracker"
+require_relative "ezlogs_ruby_agent/trackers/job_enqueue_middleware"
+require_relative "ezlogs_ruby_agent/trackers/mail_tracker"
+require_relative "ezlogs_ruby_agent/railtie" if defined?(Rails::Railtie)
 
 # Rails event tracking with a Rust core. See README.md.
 module EzlogsRubyAgent

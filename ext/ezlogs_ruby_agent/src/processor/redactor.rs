@@ -39,6 +39,11 @@ const BUILT_IN_FIELDS: &[&str] = &[
     "social_security_number",
 ];
 
+/// Identifiers that frameworks generate in shapes PII detection would take
+/// for an address (a mail Message-ID is `random@host`). Their values are not
+/// scanned; their keys are still checked like any other.
+const IDENTIFIER_KEYS: &[&str] = &["message_id", "request_id", "job_id", "provider_job_id"];
+
 /// Words that only match a key that is exactly that word.
 const WHOLE_KEY_ONLY: &[&str] = &["key"];
 
@@ -118,7 +123,7 @@ impl Redactor {
         for (key, value) in &mut object.0 {
             if self.is_sensitive_key(key) {
                 *value = Data::text(REDACTED);
-            } else {
+            } else if !IDENTIFIER_KEYS.contains(&key.as_str()) {
                 self.value(value);
             }
         }
@@ -382,5 +387,22 @@ mod tests {
         );
         assert_eq!(json["metadata"]["primary_key"], "id");
         assert_eq!(event.correlation.flow_id, flow_before);
+    }
+
+    #[test]
+    fn framework_identifiers_are_not_taken_for_addresses() {
+        let r = defaults();
+        let mut event = crate::delivery::test_events::event();
+        let mut metadata = Object::default();
+        metadata.push("message_id", Data::text("6b094a1f_41a2@mail.example.com"));
+        metadata.push("reply_to", Data::text("6b094a1f_41a2@mail.example.com"));
+        event.metadata = Some(metadata);
+        r.redact(&mut event);
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            json["metadata"]["message_id"],
+            "6b094a1f_41a2@mail.example.com"
+        );
+        assert_eq!(json["metadata"]["reply_to"], REDACTED);
     }
 }

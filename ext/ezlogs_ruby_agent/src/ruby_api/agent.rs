@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use magnus::{function, prelude::*, Error, IntoValue, RHash, RModule, RString, Ruby, Value};
 
+use super::context::RubyContext;
 use super::convert::Converter;
 use super::event_builder::{self, EventArgs, Overrides};
 use super::helpers::without_gvl;
@@ -75,6 +76,55 @@ fn log_event(
             Err(errors::invalid_event(ruby, invalid.to_string()))
         }
     }
+}
+
+/// An event from one of the built-in trackers (HTTP, ActiveRecord, jobs,
+/// mail), which have their own switches. `event_id` fixes the id chosen
+/// when the work started; `context` (a Context, or nil for the current one)
+/// gives the correlation. Returns the event id; raises InvalidEventError.
+#[allow(clippy::too_many_arguments)]
+fn record(
+    ruby: &Ruby,
+    event_type: Value,
+    action: Value,
+    actor: Value,
+    subject: Value,
+    metadata: Value,
+    timing: Value,
+    event_id: Option<String>,
+    context: Option<&RubyContext>,
+) -> Result<RString, Error> {
+    let active = settings::current();
+    let args = EventArgs {
+        event_type,
+        action,
+        actor,
+        subject,
+        metadata,
+        timing,
+    };
+    let overrides = Overrides {
+        event_id,
+        timestamp: None,
+        correlation: context.map(RubyContext::correlation),
+    };
+    match event_builder::build(ruby, &active, args, overrides) {
+        Ok(event) => {
+            let id = ruby.str_new(&event.event_id);
+            dispatch(&active, event);
+            Ok(id)
+        }
+        Err(invalid) => {
+            METRICS.events_invalid.fetch_add(1, Relaxed);
+            Err(errors::invalid_event(ruby, invalid.to_string()))
+        }
+    }
+}
+
+/// A new event id, for work whose event is recorded when it ends but which
+/// its children must already name as their parent.
+fn new_event_id() -> String {
+    crate::ids::event_id()
 }
 
 /// Emits an already-built `UniversalEvent`.
@@ -209,6 +259,8 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("clear_app_metrics", function!(app_metrics::clear, 0))?;
     native.define_module_function("configure", function!(configure, 1))?;
     native.define_module_function("log_event", function!(log_event, 5))?;
+    native.define_module_function("record", function!(record, 8))?;
+    native.define_module_function("new_event_id", function!(new_event_id, 0))?;
     native.define_module_function("emit", function!(emit, 1))?;
     native.define_module_function("process_event", function!(process_event, 1))?;
     native.define_module_function("set_test_mode", function!(set_test_mode, 1))?;

@@ -27,6 +27,9 @@ pub struct EventArgs {
 pub struct Overrides {
     pub event_id: Option<String>,
     pub timestamp: Option<std::time::SystemTime>,
+    /// Correlation of a context other than the current one (a request's
+    /// own event belongs to the context the request started in).
+    pub correlation: Option<Arc<Correlation>>,
 }
 
 fn optional(converter: &mut Converter, value: Value) -> Option<Data> {
@@ -50,8 +53,9 @@ pub fn build(
         metadata: optional(&mut converter, args.metadata),
         timing: optional(&mut converter, args.timing),
     };
-    let correlation = match context::current(ruby) {
-        Some(current) if active.settings.correlation_enabled => current.correlation(),
+    let context_correlation = || context::current(ruby).map(|current| current.correlation());
+    let correlation = match overrides.correlation.or_else(context_correlation) {
+        Some(correlation) if active.settings.correlation_enabled => correlation,
         _ => Arc::new(Correlation::standalone()),
     };
     let context = EventContext {

@@ -50,6 +50,7 @@ fn build(
                 .text(event_id)
                 .into()
         }),
+        correlation: None,
     };
     let args = EventArgs {
         event_type,

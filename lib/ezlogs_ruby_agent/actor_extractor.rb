@@ -1,0 +1,80 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  # Who is acting: `config.actor_extractor` first, then the user the app
+  # already has at hand (Current.user, a Warden/Devise user that was already
+  # fetched, RequestStore[:current_user], Thread.current[:current_user]),
+  # else the system. It never authenticates and never queries the database.
+  module ActorExtractor
+    SYSTEM = { type: "system", id: "system" }.freeze
+
+    module_function
+
+    # `source` is what the event is about (a Rack env for a request, a
+    # record, a job); it is handed to `config.actor_extractor`.
+    def extract(source = nil)
+      from_config(source) || from_app(source) || SYSTEM
+    end
+
+    def from_config(source)
+      extractor = EzlogsRubyAgent.config.actor_extractor
+      return unless extractor
+
+      actor(extractor.arity.zero? ? extractor.call : extractor.call(source))
+    rescue StandardError => e
+      ProblemReporter.internal(e, "config.actor_extractor")
+      nil
+    end
+
+    def from_app(source)
+      candidates = [current_attributes_user, warden_user(source), request_store_user, Thread.current[:current_user]]
+      candidates.each do |candidate|
+        found = actor(candidate)
+        return found if found
+      end
+      nil
+    end
+
+    # A Hash with type and id, or a model-like object with an id.
+    def actor(value)
+      case value
+      when nil, false then nil
+      when Hash then hash_actor(value)
+      else object_actor(value)
+      end
+    end
+
+    def hash_actor(hash)
+      type = hash[:type] || hash["type"]
+      id = hash[:id] || hash["id"]
+      { type: type.to_s, id: id.to_s } if type && id
+    end
+
+    def object_actor(object)
+      return unless object.respond_to?(:id) && !object.id.nil?
+
+      name = object.class.respond_to?(:model_name) ? object.class.model_name.element : object.class.name.to_s
+      { type: ResourceFilter.underscore(name.split("::").last), id: object.id.to_s }
+    end
+
+    def current_attributes_user
+      return unless defined?(::Current) && ::Current.respond_to?(:user)
+
+      ::Current.user
+    end
+
+    # Only a user Warden has already loaded: asking Warden for one would
+    # run authentication and a query.
+    def warden_user(source)
+      warden = source.is_a?(Hash) ? source["warden"] : nil
+      users = warden&.instance_variable_get(:@users)
+      users.is_a?(Hash) ? users.values.compact.first : nil
+    end
+
+    def request_store_user
+      return unless defined?(::RequestStore) && ::RequestStore.respond_to?(:store)
+
+      ::RequestStore.store[:current_user]
+    end
+  end
+end

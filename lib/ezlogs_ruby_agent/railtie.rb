@@ -1,0 +1,51 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  # Zero configuration in Rails: installs the trackers as the frameworks
+  # load. Each tracker checks its `instrumentation` switch on every use, so
+  # options set in config/initializers apply even though the hooks are
+  # installed before those files run.
+  class Railtie < ::Rails::Railtie
+    initializer "ezlogs_ruby_agent.http" do |app|
+      app.config.middleware.insert(0, HttpTracker)
+      ActiveSupport::Notifications.subscribe("process_action.action_controller") do |*, payload|
+        HttpTracker.controller_finished(payload)
+      end
+    end
+
+    initializer "ezlogs_ruby_agent.active_record" do
+      ActiveSupport.on_load(:active_record) { include CallbacksTracker }
+    end
+
+    initializer "ezlogs_ruby_agent.active_job" do
+      ActiveSupport.on_load(:active_job) { prepend JobTracker }
+    end
+
+    initializer "ezlogs_ruby_agent.action_mailer" do
+      ActiveSupport.on_load(:action_mailer) do
+        prepend MailTracker::Origin
+        register_observer(MailTracker)
+      end
+    end
+
+    # The client middleware goes into the server configuration as well, so
+    # that jobs enqueued from jobs keep the chain.
+    initializer "ezlogs_ruby_agent.sidekiq" do
+      next unless defined?(::Sidekiq)
+
+      ::Sidekiq.configure_client do |config|
+        config.client_middleware { |chain| chain.add JobEnqueueMiddleware }
+      end
+      ::Sidekiq.configure_server do |config|
+        config.client_middleware { |chain| chain.add JobEnqueueMiddleware }
+        config.server_middleware { |chain| chain.add SidekiqJobTracker }
+      end
+    end
+
+    # Rails' filter_parameters are set by an initializer that may run after
+    # the app's own call to configure: hand the settings over once more.
+    config.after_initialize do
+      EzlogsRubyAgent.configure
+    end
+  end
+end

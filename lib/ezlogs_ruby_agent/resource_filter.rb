@@ -1,0 +1,54 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  # `included_resources` / `excluded_resources`: which models (by class
+  # name) and request paths are tracked. Strings and Regexps both match
+  # case-insensitively; a malformed pattern never raises.
+  module ResourceFilter
+    module_function
+
+    # A model or job class name: tracked unless excluded, and, when
+    # `included_resources` is set, only if included.
+    def track_name?(name)
+      config = EzlogsRubyAgent.config
+      return false if config.excluded_resources.any? { |pattern| name_matches?(pattern, name) }
+
+      config.included_resources.empty? || config.included_resources.any? { |pattern| name_matches?(pattern, name) }
+    end
+
+    # A request path: excluded by a String that is the path or a parent of
+    # it ("/admin" excludes "/admin/users"), or by a Regexp that matches it.
+    def excluded_path?(path, defaults)
+      (defaults + EzlogsRubyAgent.config.excluded_resources).any? { |pattern| path_matches?(pattern, path) }
+    end
+
+    def name_matches?(pattern, name)
+      return insensitive(pattern).match?(name) if pattern.is_a?(Regexp)
+
+      pattern.casecmp?(name) || pattern.casecmp?(underscore(name))
+    rescue StandardError
+      false
+    end
+
+    def path_matches?(pattern, path)
+      return insensitive(pattern).match?(path) if pattern.is_a?(Regexp)
+      return false unless pattern.start_with?("/")
+
+      prefix = pattern.chomp("/")
+      path.casecmp?(prefix) || path.downcase.start_with?("#{prefix.downcase}/")
+    rescue StandardError
+      false
+    end
+
+    def insensitive(regexp)
+      return regexp if regexp.casefold?
+
+      Regexp.new(regexp.source, regexp.options | Regexp::IGNORECASE)
+    end
+
+    # "Admin::UserProfile" -> "admin/user_profile"
+    def underscore(name)
+      name.gsub("::", "/").gsub(/([a-z\d])([A-Z])/, '\1_\2').downcase
+    end
+  end
+end

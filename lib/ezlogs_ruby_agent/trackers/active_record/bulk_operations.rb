@@ -1,0 +1,67 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  module CallbacksTracker
+    # One `data.change` event per bulk write, with the rows it affected.
+    # `destroy_all` also destroys (and so reports) each record.
+    module BulkOperations
+      module_function
+
+      # insert_all, insert_all!, upsert_all (and insert, upsert, which call them).
+      module Inserts
+        %i[insert_all insert_all! upsert_all].each do |operation|
+          define_method(operation) do |attributes, **options|
+            result = super(attributes, **options)
+            BulkOperations.record(self, operation, rows_given: attributes.size,
+                                                   affected_rows: BulkOperations.last_affected_rows(connection))
+            result
+          end
+        end
+      end
+
+      # update_all, delete_all, destroy_all on a relation (and on the model).
+      module RelationWrites
+        def update_all(updates)
+          affected = super
+          BulkOperations.record(klass, :update_all, affected_rows: affected, updates: (updates if updates.is_a?(Hash)))
+          affected
+        end
+
+        def delete_all
+          affected = super
+          BulkOperations.record(klass, :delete_all, affected_rows: affected)
+          affected
+        end
+
+        def destroy_all
+          destroyed = super
+          BulkOperations.record(klass, :destroy_all, affected_rows: destroyed.size)
+          destroyed
+        end
+      end
+
+      def record(model, operation, affected_rows:, **details)
+        return unless RecordChange.tracked?(model)
+
+        Tracking.safely("recording data.change") do
+          type = RecordChange.model_type(model)
+          metadata = RecordChange.base_metadata(model).merge(operation: operation.to_s, affected_rows:)
+          Tracking.record("data.change", "#{type}.#{operation}", actor: ActorExtractor.extract,
+                                                                 subject: { type: },
+                                                                 metadata: metadata.merge(details).compact)
+        end
+      end
+
+      # What the database reports for the last statement, where the adapter
+      # exposes it (SQLite, MySQL); nil elsewhere.
+      def last_affected_rows(connection)
+        raw = connection.raw_connection
+        return raw.changes if raw.respond_to?(:changes)
+
+        raw.affected_rows if raw.respond_to?(:affected_rows)
+      rescue StandardError
+        nil
+      end
+    end
+  end
+end

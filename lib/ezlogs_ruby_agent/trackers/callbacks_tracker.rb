@@ -1,0 +1,35 @@
+# frozen_string_literal: true
+
+require_relative "active_record/record_change"
+require_relative "active_record/bulk_operations"
+
+module EzlogsRubyAgent
+  # ActiveRecord: a `data.change` event per committed create, update and
+  # destroy, per failed validation, and per bulk operation. Included into
+  # ActiveRecord::Base by the Railtie. The callbacks read the correlation
+  # context; they never change it.
+  module CallbacksTracker
+    def self.included(base)
+      base.after_commit { |record| RecordChange.committed(record) }
+      base.prepend(ValidationFailures)
+      base.singleton_class.prepend(BulkOperations::Inserts)
+      ::ActiveRecord::Relation.prepend(BulkOperations::RelationWrites)
+    end
+
+    # `save` returning false and `save!` raising, because of validations.
+    module ValidationFailures
+      def save(**options, &)
+        saved = super
+        RecordChange.validation_failed(self) if !saved && errors.any?
+        saved
+      end
+
+      def save!(**options, &)
+        super
+      rescue ::ActiveRecord::RecordInvalid => e
+        RecordChange.validation_failed(self) if e.record.equal?(self)
+        raise
+      end
+    end
+  end
+end

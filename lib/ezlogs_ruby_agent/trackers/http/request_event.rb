@@ -1,0 +1,134 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  class HttpTracker
+    # What an `http.request` event says about one request and its response:
+    # action, subject and metadata, read from the Rack env, the response
+    # and what Rails recorded while routing and running the controller.
+    class RequestEvent
+      GRAPHQL_PATH = %r{/graphql\z}i
+
+      # Filled by the `process_action.action_controller` subscriber.
+      CONTROLLER_KEY = "ezlogs.controller"
+
+      def initialize(env, response, error, bytes_sent = nil)
+        @env = env
+        @bytes_sent = bytes_sent
+        @response = response
+        @error = error || env["action_dispatch.exception"]
+        @request = Rack::Request.new(env)
+        @controller = env[CONTROLLER_KEY] || {}
+      end
+
+      def action
+        return graphql_action if graphql
+
+        "#{method} #{path}"
+      end
+
+      def subject
+        return { type: "graphql", id: graphql.map(&:name).join(",") } if graphql
+
+        id = path_parameters[:id]
+        { type: singular(path_parameters[:controller].to_s), id: id.to_s } if id && path_parameters[:controller]
+      end
+
+      def metadata
+        {
+          method:, path:, status:, route:, format: @controller[:format],
+          ip:, user_agent: @env["HTTP_USER_AGENT"], params:,
+          content_type: response_header("Content-Type"), content_length:,
+          db_runtime_ms: runtime(:db_runtime), view_runtime_ms: runtime(:view_runtime),
+          graphql: graphql_metadata, error: @error && Tracking.error_summary(@error)
+        }.compact
+      end
+
+      private
+
+      def method
+        @request.request_method
+      end
+
+      def path
+        @env["PATH_INFO"].to_s.empty? ? "/" : @env["PATH_INFO"]
+      end
+
+      # A request that raised past every middleware is answered 500 by the
+      # server.
+      def status
+        @response ? @response[0].to_i : 500
+      end
+
+      def path_parameters
+        @path_parameters ||= @env["action_dispatch.request.path_parameters"] || {}
+      end
+
+      def route
+        controller = path_parameters[:controller]
+        "#{controller}##{path_parameters[:action]}" if controller
+      end
+
+      def singular(controller_path)
+        name = controller_path.split("/").last.to_s
+        name.respond_to?(:singularize) ? name.singularize : name.delete_suffix("s")
+      end
+
+      # The remote IP Rails computed through trusted proxies, else Rack's.
+      def ip
+        (@env["action_dispatch.remote_ip"] || @request.ip).to_s
+      end
+
+      # The controller's (already filtered) params, else the query string.
+      def params
+        params = @controller[:params] || Rack::Utils.parse_nested_query(@env["QUERY_STRING"])
+        params = params.to_unsafe_h if params.respond_to?(:to_unsafe_h)
+        params = params.except("controller", "action") if params.respond_to?(:except)
+        params.empty? ? nil : params
+      rescue StandardError
+        nil
+      end
+
+      def response_header(name)
+        return unless @response
+
+        headers = @response[1]
+        headers[name] || headers[name.downcase]
+      end
+
+      # From the header, else the bytes the server wrote.
+      def content_length
+        length = response_header("Content-Length")
+        length ? Integer(length, exception: false) : @bytes_sent
+      end
+
+      def runtime(key)
+        value = @controller[key]
+        value&.to_f&.round(3)
+      end
+
+      # The GraphQL operations of a POST to .../graphql (one, or a batch).
+      def graphql
+        return @graphql if defined?(@graphql)
+
+        @graphql = (GraphqlOperation.from_request(@env, @controller[:params]) if graphql_request?)
+      end
+
+      def graphql_request?
+        method == "POST" && GRAPHQL_PATH.match?(path)
+      end
+
+      def graphql_action
+        return "graphql #{graphql.first.label}" if graphql.one?
+
+        "graphql batch #{graphql.map(&:label).join(", ")}"
+      end
+
+      def graphql_metadata
+        return unless graphql
+        return graphql.first.to_h if graphql.one?
+
+        { batch: true, operations: graphql.map(&:to_h) }
+      end
+    end
+  end
+end

@@ -1,0 +1,54 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  class HttpTracker
+    # Wraps a Rack response body to count the bytes the server writes and to
+    # record the request's event when the server closes the body, which is
+    # when the response is complete.
+    class ResponseBody
+      def initialize(body, &on_close)
+        @body = body
+        @bytes = 0
+        @on_close = on_close
+      end
+
+      def each
+        @body.each do |chunk|
+          @bytes += chunk.bytesize
+          yield chunk
+        end
+      end
+
+      def close
+        @body.close if @body.respond_to?(:close)
+      ensure
+        finish
+      end
+
+      # A file body the server may send without calling #each.
+      def bytes_sent
+        @body.respond_to?(:to_path) && @bytes.zero? ? File.size?(@body.to_path) : @bytes
+      end
+
+      def respond_to_missing?(name, include_private = false)
+        name != :to_ary && @body.respond_to?(name, include_private)
+      end
+
+      def method_missing(name, *args, &)
+        return super if name == :to_ary || !@body.respond_to?(name)
+
+        @body.public_send(name, *args, &)
+      end
+
+      private
+
+      def finish
+        return unless @on_close
+
+        on_close = @on_close
+        @on_close = nil
+        on_close.call(self)
+      end
+    end
+  end
+end

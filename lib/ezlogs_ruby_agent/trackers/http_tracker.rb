@@ -1,0 +1,119 @@
+# frozen_string_literal: true
+
+require "securerandom"
+require_relative "http/graphql_operation"
+require_relative "http/request_event"
+require_relative "http/response_body"
+
+module EzlogsRubyAgent
+  # Rack middleware: one `http.request` event per request. The Railtie puts
+  # it first in the stack, so it also sees requests that other middleware
+  # answers. The request's event id is chosen when the request starts, so
+  # that everything the request causes can name it as its parent.
+  class HttpTracker
+    # Health checks and static assets are noise, not user journeys.
+    DEFAULT_EXCLUDED_PATHS = [
+      %r{\A/(?:health|healthz|healthcheck|up|ping|status|livez|readyz)(?:\z|[/.])}i,
+      %r{\A/(?:assets|packs|vite)/}i,
+      /\.(?:css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|eot)\z/i
+    ].freeze
+    # Rails' own rule for X-Request-Id: word characters, '-' and '@', at
+    # most 255 of them.
+    UNSAFE_REQUEST_ID = /[^\w\-@]/
+
+    # Keeps what Rails measured in the controller (process_action payload)
+    # for the request's event.
+    def self.controller_finished(payload)
+      env = payload[:request]&.env
+      return unless env
+
+      env[RequestEvent::CONTROLLER_KEY] = payload.slice(:params, :format, :db_runtime, :view_runtime)
+    rescue StandardError => e
+      ProblemReporter.internal(e, "reading process_action.action_controller")
+    end
+
+    def initialize(app)
+      @app = app
+    end
+
+    def call(env)
+      track?(env) ? track(env) : @app.call(env)
+    end
+
+    private
+
+    def track(env)
+      previous = CorrelationManager.current_context
+      request = start(env)
+      begin
+        status, headers, body = @app.call(env)
+      rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised untouched
+        finish(request, env, nil, e)
+        raise
+      end
+      respond(request, env, [status, headers, body])
+    ensure
+      Native.context_set(previous)
+    end
+
+    # The response, its body wrapped so that the event is recorded, with the
+    # bytes sent, once the server has written it.
+    def respond(request, env, response)
+      return response unless request
+
+      Tracking.safely("tracking the response") do
+        expose_request_id(response[1], request[:request_id])
+        request[:actor] = ActorExtractor.extract(env)
+        response[2] = ResponseBody.new(response[2]) { |body| finish(request, env, response, nil, body.bytes_sent) }
+      end
+      response
+    end
+
+    def track?(env)
+      Tracking.enabled?(:http) && !ResourceFilter.excluded_path?(env["PATH_INFO"].to_s, DEFAULT_EXCLUDED_PATHS)
+    rescue StandardError
+      false
+    end
+
+    # Starts the request's context and picks its event id. Returns what
+    # `finish` needs, or nil when that failed (the request runs untracked).
+    def start(env)
+      Tracking.safely("starting http.request") do
+        request_id = request_id!(env)
+        context = CorrelationManager.start_request_context(request_id, nil, {}, traceparent: env["HTTP_TRACEPARENT"])
+        event_id = Native.new_event_id
+        Native.context_set(Native.derive_context(context, event_id, {}))
+        { context:, event_id:, request_id:,
+          started_at: Time.now, started_ms: Tracking.clock_ms }
+      end
+    end
+
+    # The incoming X-Request-ID when it is usable, else a new one, written
+    # back so that Rails' RequestId middleware and the app use the same.
+    def request_id!(env)
+      incoming = env["HTTP_X_REQUEST_ID"].to_s.gsub(UNSAFE_REQUEST_ID, "")[0, 255]
+      return incoming unless incoming.empty?
+
+      env["HTTP_X_REQUEST_ID"] = SecureRandom.uuid
+    end
+
+    def finish(request, env, response, error, bytes_sent = nil)
+      return unless request
+
+      Tracking.safely("recording http.request") do
+        event = RequestEvent.new(env, response, error, bytes_sent)
+        Tracking.record("http.request", event.action,
+                        actor: request[:actor] || ActorExtractor.extract(env), subject: event.subject,
+                        metadata: event.metadata.merge(request_id: request[:request_id]),
+                        timing: Tracking.timing(request[:started_at], request[:started_ms]),
+                        event_id: request[:event_id], context: request[:context])
+      end
+    end
+
+    def expose_request_id(headers, request_id)
+      return if headers.frozen? || %w[X-Request-Id X-Request-ID x-request-id].any? { |name| headers.key?(name) }
+
+      headers["X-Request-ID"] = request_id
+    end
+  end
+end

@@ -1,0 +1,139 @@
+# frozen_string_literal: true
+
+require_relative "jobs/job_payload"
+require_relative "jobs/job_run"
+
+module EzlogsRubyAgent
+  # ActiveJob: `job.enqueue` when a job is enqueued, `job.execution` for each
+  # run. The enqueuer's context travels in the serialized job. Prepended to
+  # ActiveJob::Base by the Railtie.
+  module JobTracker
+    def self.prepended(base)
+      base.around_enqueue { |job, block| Enqueue.new(job).call(&block) }
+      base.around_perform { |job, block| job.__ezlogs_capture_error(&block) }
+      ActiveSupport::Notifications.subscribe("enqueue_retry.active_job") do |*, payload|
+        payload[:job]&.instance_variable_set(:@__ezlogs_retry_scheduled, true)
+      end
+    end
+
+    def serialize
+      data = super
+      return data unless Tracking.enabled?(:active_job)
+
+      context = @__ezlogs_enqueue_context || CorrelationManager.current_context
+      context ? data.merge(JobPayload::KEY => JobPayload.dump(context)) : data
+    rescue StandardError => e
+      ProblemReporter.internal(e, "ActiveJob serialize")
+      data
+    end
+
+    def deserialize(job_data)
+      super
+      @__ezlogs_enqueued_context = JobPayload.context_from(job_data)
+    end
+
+    def perform_now
+      return super unless Tracking.enabled?(:active_job)
+
+      @__ezlogs_error = nil
+      @__ezlogs_retry_scheduled = false
+      started_at = Time.now
+      JobRun.new(job_class: self.class.name, job_id:, queue: queue_name, enqueued: @__ezlogs_enqueued_context)
+            .handled_error { @__ezlogs_error }
+            .details { |result, error| Execution.new(self, started_at).details(result, error) }
+            .run { super }
+    end
+
+    # Keeps the error a run raised, even when retry_on or discard_on then
+    # handles it inside perform_now.
+    def __ezlogs_capture_error
+      yield
+    rescue Exception => e # rubocop:disable Lint/RescueException -- kept for the event, then re-raised
+      @__ezlogs_error = e
+      raise
+    end
+
+    def __ezlogs_enqueue_context=(context)
+      @__ezlogs_enqueue_context = context
+    end
+
+    def __ezlogs_retry_scheduled?
+      @__ezlogs_retry_scheduled ? true : false
+    end
+
+    # `job.enqueue` for one ActiveJob enqueue.
+    class Enqueue
+      def initialize(job)
+        @job = job
+      end
+
+      def call
+        return yield unless Tracking.enabled?(:active_job)
+
+        event_id = Native.new_event_id
+        @job.__ezlogs_enqueue_context = Native.derive_context(CorrelationManager.current_context, event_id, {})
+        result = yield
+        Tracking.safely("recording job.enqueue") { record(event_id) }
+        result
+      end
+
+      private
+
+      def record(event_id)
+        Tracking.record("job.enqueue", "#{@job.class.name}.enqueued",
+                        actor: ActorExtractor.extract, subject: { type: "job", id: @job.job_id },
+                        metadata:, event_id:)
+      end
+
+      def metadata
+        {
+          job_class: @job.class.name, job_id: @job.job_id, queue: @job.queue_name,
+          provider_job_id: @job.provider_job_id, adapter: adapter_name,
+          scheduled_at: @job.scheduled_at && Time.at(@job.scheduled_at),
+          arguments: JobPayload.arguments(@job.arguments)
+        }.compact
+      end
+
+      def adapter_name
+        @job.class.queue_adapter_name
+      rescue StandardError
+        nil
+      end
+    end
+
+    # What a finished ActiveJob run adds to its `job.execution` event.
+    class Execution
+      def initialize(job, started_at)
+        @job = job
+        @started_at = started_at
+      end
+
+      def details(result, error)
+        {
+          queue_wait_ms:, arguments: JobPayload.arguments(@job.arguments),
+          result: error ? nil : JobPayload.result_summary(result),
+          attempt: @job.executions, executions: @job.executions,
+          retry_scheduled: error ? retry_scheduled? : nil, provider_job_id: @job.provider_job_id
+        }
+      end
+
+      private
+
+      # From the enqueue (or retry) time in the payload to the start of this run.
+      def queue_wait_ms
+        enqueued_at = @job.enqueued_at && Time.iso8601(@job.enqueued_at.to_s)
+        return unless enqueued_at
+
+        ((@started_at - enqueued_at) * 1000).round(3).clamp(0, Float::INFINITY)
+      rescue ArgumentError
+        nil
+      end
+
+      # By ActiveJob's retry_on, or by Sidekiq when ActiveJob runs on it and
+      # lets the error through.
+      def retry_scheduled?
+        @job.__ezlogs_retry_scheduled? || SidekiqJobTracker.retry_scheduled_for_current_job?
+      end
+    end
+  end
+end

@@ -1,0 +1,44 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  # How a correlation context rides inside a job payload, and how it comes
+  # back out, including the keys older versions of this gem wrote.
+  module JobPayload
+    KEY = "ezlogs_correlation"
+    LEGACY_KEY = "_correlation_data"
+    LEGACY_ID_KEY = "correlation_id"
+
+    module_function
+
+    # `context` as plain JSON data (string keys), as job queues require.
+    def dump(context)
+      JSON.parse(JSON.generate(context.to_h))
+    end
+
+    # The context stored in `payload` (a Context), or nil.
+    def context_from(payload)
+      data = payload[KEY] || payload[LEGACY_KEY]
+      data = { "correlation_id" => payload[LEGACY_ID_KEY] } if !data.is_a?(Hash) && payload[LEGACY_ID_KEY].is_a?(String)
+      Native.context_from_hash(data) if data.is_a?(Hash)
+    end
+
+    # A bounded, JSON-safe account of a job's return value.
+    def result_summary(value)
+      case value
+      when nil, true, false, Numeric, Symbol then value
+      when String then value.length > 200 ? "#{value[0, 200]}... (#{value.length} chars)" : value
+      when Hash, Array then { class: value.class.name, size: value.size }
+      else value.respond_to?(:to_global_id) ? value.to_global_id.to_s : { class: value.class.name }
+      end
+    rescue StandardError
+      { class: value.class.name }
+    end
+
+    # Job arguments with records shown as their GlobalID, not their columns.
+    def arguments(arguments)
+      Array(arguments).map { |argument| argument.respond_to?(:to_global_id) ? argument.to_global_id.to_s : argument }
+    rescue StandardError
+      []
+    end
+  end
+end

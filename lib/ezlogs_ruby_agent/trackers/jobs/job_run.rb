@@ -1,0 +1,72 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  # One run of a job (ActiveJob or Sidekiq): restores the enqueuer's
+  # context as a child, picks the `job.execution` event id up front so that
+  # what the job does can name it, and records the event when the run ends.
+  # The previous context is put back in `ensure`, so a worker thread that
+  # is reused never carries one job's context into the next.
+  class JobRun
+    # `enqueued` is the context carried in the payload (nil when the job was
+    # enqueued without one).
+    def initialize(job_class:, job_id:, queue:, enqueued:)
+      @job_class = job_class
+      @job_id = job_id
+      @queue = queue
+      @enqueued = enqueued
+    end
+
+    # Runs the job (the block) and returns what it returns.
+    def run(&work)
+      previous = CorrelationManager.current_context
+      started = start
+      result = work.call
+      finish(started, result, @handled_error&.call)
+      result
+    rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised untouched
+      finish(started, nil, e) if started
+      raise
+    ensure
+      Native.context_set(previous)
+    end
+
+    # Extra metadata for the event, from whoever runs the job; a block
+    # called with (result, error) when the run has ended.
+    def details(&block)
+      @details = block
+      self
+    end
+
+    # An error the job raised and handled itself (ActiveJob's retry_on and
+    # discard_on): the run failed although nothing was raised out of it.
+    def handled_error(&block)
+      @handled_error = block
+      self
+    end
+
+    private
+
+    def start
+      Tracking.safely("starting job.execution") do
+        context = @enqueued || Native.derive_context(nil, nil, {})
+        event_id = Native.new_event_id
+        Native.context_set(Native.derive_context(context, event_id, {}))
+        { context:, event_id:, started_at: Time.now, started_ms: Tracking.clock_ms }
+      end
+    end
+
+    def finish(started, result, error)
+      return unless started
+
+      Tracking.safely("recording job.execution") do
+        metadata = { queue: @queue, job_class: @job_class, job_id: @job_id }
+        metadata.merge!(@details.call(result, error)) if @details
+        metadata[:error] = Tracking.error_summary(error, backtrace_lines: 5) if error
+        Tracking.record("job.execution", "#{@job_class}.#{error ? "failed" : "completed"}",
+                        actor: ActorExtractor.extract, subject: { type: "job", id: @job_id.to_s },
+                        metadata: metadata.compact, timing: Tracking.timing(started[:started_at], started[:started_ms]),
+                        event_id: started[:event_id], context: started[:context])
+      end
+    end
+  end
+end

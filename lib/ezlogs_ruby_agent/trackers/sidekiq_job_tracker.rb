@@ -1,0 +1,66 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  # Sidekiq server middleware: a `job.execution` event per run of a Sidekiq
+  # worker. ActiveJob jobs on the Sidekiq adapter are reported by JobTracker
+  # instead, so each run gives exactly one event.
+  class SidekiqJobTracker
+    ACTIVE_JOB_WRAPPER = "ActiveJob::QueueAdapters::SidekiqAdapter::JobWrapper"
+    CURRENT_JOB = :__ezlogs_sidekiq_job
+
+    def self.active_job_wrapper?(job)
+      job["class"].to_s == ACTIVE_JOB_WRAPPER
+    end
+
+    # Whether Sidekiq will retry the job now running on this thread if the
+    # error reaching it now escapes (its own rule: retries left under
+    # `retry`).
+    def self.retry_scheduled_for_current_job?
+      job = Thread.current[CURRENT_JOB]
+      return false unless job
+
+      limit = job["retry"] == true ? Sidekiq.options.fetch(:max_retries, 25) : job["retry"]
+      next_count = job["retry_count"] ? job["retry_count"] + 1 : 0
+      limit.is_a?(Integer) && next_count < limit
+    end
+
+    def call(_worker, job, queue, &)
+      return yield unless Tracking.enabled?(:sidekiq)
+      return with_current_job(job, &) if self.class.active_job_wrapper?(job)
+
+      with_current_job(job) { run(job, queue, &) }
+    end
+
+    private
+
+    def run(job, queue, &)
+      JobRun.new(job_class: job["class"].to_s, job_id: job["jid"], queue:, enqueued: JobPayload.context_from(job))
+            .details { |result, error| details(job, result, error) }
+            .run(&)
+    end
+
+    def details(job, result, error)
+      {
+        queue_wait_ms: queue_wait_ms(job), arguments: JobPayload.arguments(job["args"]),
+        result: error ? nil : JobPayload.result_summary(result),
+        attempt: (job["retry_count"] || -1) + 2, retry_count: job["retry_count"] || 0,
+        retry_scheduled: error ? self.class.retry_scheduled_for_current_job? : nil
+      }
+    end
+
+    # Sidekiq's own timestamps: when the job was enqueued (or re-enqueued
+    # for a retry) and now, when it starts.
+    def queue_wait_ms(job)
+      enqueued_at = job["enqueued_at"]
+      ((Time.now.to_f - enqueued_at.to_f) * 1000).round(3).clamp(0, Float::INFINITY) if enqueued_at.is_a?(Numeric)
+    end
+
+    def with_current_job(job)
+      previous = Thread.current[CURRENT_JOB]
+      Thread.current[CURRENT_JOB] = job
+      yield
+    ensure
+      Thread.current[CURRENT_JOB] = previous
+    end
+  end
+end

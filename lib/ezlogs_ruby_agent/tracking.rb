@@ -1,0 +1,48 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  # What the built-in trackers share: emitting an event, and running their
+  # own code so that a failure in it is reported but never reaches the app.
+  module Tracking
+    module_function
+
+    # Emits an event from a tracker; returns its event_id, or nil when it
+    # could not be built (counted as invalid and reported once).
+    def record(event_type, action, actor:, subject: nil, metadata: nil, timing: nil, event_id: nil, context: nil)
+      Native.record(event_type, action, actor, subject, metadata, timing, event_id, context)
+    rescue StandardError => e
+      ProblemReporter.internal(e, "recording #{event_type}")
+      nil
+    end
+
+    def safely(during)
+      yield
+    rescue StandardError => e
+      ProblemReporter.internal(e, during)
+      nil
+    end
+
+    # Whether `instrumentation.<switch>` is on, read on every use so that
+    # an initializer can change it after the hooks are installed.
+    def enabled?(switch)
+      EzlogsRubyAgent.config.instrumentation.public_send(switch) ? true : false
+    end
+
+    def clock_ms
+      Process.clock_gettime(Process::CLOCK_MONOTONIC, :float_millisecond)
+    end
+
+    # The `timing` block of work that started at `started_at` (a Time) and
+    # `started_ms` (clock_ms then), and ends now.
+    def timing(started_at, started_ms)
+      { started_at:, completed_at: Time.now, duration_ms: (clock_ms - started_ms).round(3) }
+    end
+
+    # {class:, message:, backtrace:} of an exception, bounded.
+    def error_summary(error, backtrace_lines: 0)
+      summary = { class: error.class.name, message: error.message.to_s[0, 1_000] }
+      summary[:backtrace] = Array(error.backtrace).first(backtrace_lines) if backtrace_lines.positive?
+      summary
+    end
+  end
+end

@@ -1,0 +1,31 @@
+# frozen_string_literal: true
+
+# A small shop: users in accounts place orders; updating a user sends a
+# receipt through jobs and a mailer. The suite drives it through the full
+# Rails middleware stack, with SQLite and jobs on a real Sidekiq.
+require "logger"
+require "rails"
+require "active_record/railtie"
+require "action_controller/railtie"
+require "action_mailer/railtie"
+require "active_job/railtie"
+require "sidekiq"
+require "ezlogs_ruby_agent"
+
+module Dummy
+  class Application < Rails::Application
+    config.load_defaults 6.1
+    config.root = File.expand_path("..", __dir__)
+    config.eager_load = false
+    config.logger = Logger.new(nil)
+    config.log_level = :warn
+    config.secret_key_base = "dummy-secret-key-base-for-tests-only-#{"0" * 32}"
+    config.hosts = ["example.org", "127.0.0.1", "localhost"]
+    config.action_dispatch.show_exceptions = ENV.fetch("DUMMY_SHOW_EXCEPTIONS", "false") == "true"
+    config.active_job.queue_adapter = ENV.fetch("DUMMY_JOB_ADAPTER", "sidekiq").to_sym
+    config.action_mailer.delivery_method = :test
+    config.action_mailer.default_url_options = { host: "example.org" }
+    config.action_controller.allow_forgery_protection = false
+    config.filter_parameters += %i[passw secret_answer]
+  end
+end

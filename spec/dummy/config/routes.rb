@@ -1,0 +1,10 @@
+# frozen_string_literal: true
+
+Rails.application.routes.draw do
+  resources :users, only: %i[show create update destroy]
+  resources :orders, only: %i[create]
+  post "graphql", to: "graphql#execute"
+  get "boom", to: "failures#boom"
+  get "health", to: proc { [200, { "Content-Type" => "text/plain" }, ["ok"]] }
+  get "whoami", to: "users#whoami"
+end

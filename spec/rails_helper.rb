@@ -1,0 +1,76 @@
+# frozen_string_literal: true
+
+# Boots the dummy Rails app under spec/dummy with a fresh SQLite database,
+# a redis-server started for the suite and Sidekiq processing its jobs.
+# Run with `rspec --options .rspec-rails`: Rails loads before the gem, as
+# Bundler.require does in an app, so the gem's Railtie installs itself.
+require "tmpdir"
+require_relative "support/redis_server"
+
+RAILS_SPEC_TMP = Dir.mktmpdir("ezlogs-rails-spec")
+REDIS = RedisServer.new.start
+# Registered before Sidekiq's own at_exit (which flushes its stats to Redis),
+# so it runs after it.
+at_exit do
+  REDIS.stop
+  FileUtils.remove_entry(RAILS_SPEC_TMP)
+end
+ENV["REDIS_URL"] = REDIS.url
+ENV["DUMMY_DATABASE"] = File.join(RAILS_SPEC_TMP, "dummy.sqlite3")
+ENV["RAILS_ENV"] = "test"
+
+require_relative "support/sidekiq_server"
+require_relative "dummy/config/environment"
+require "rack/test"
+require_relative "spec_helper"
+
+ActiveRecord::Migration.verbose = false
+load File.expand_path("dummy/db/schema.rb", __dir__)
+
+# Every example: a clean database and queues, events of this example only.
+module RailsApp
+  include Rack::Test::Methods
+
+  TABLES = %w[orders users accounts].freeze
+
+  def app
+    Rails.application
+  end
+
+  # Waits (up to `timeout` seconds) until the block is true, for work that
+  # Sidekiq threads do.
+  def eventually(timeout: 15)
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + timeout
+    until (result = yield)
+      raise "condition not met within #{timeout} s" if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+
+      sleep 0.02
+    end
+    result
+  end
+
+  def events_of(type)
+    captured.select { |event| event[:event_type] == type }
+  end
+
+  # Rows written without ActiveRecord callbacks, so setup emits nothing.
+  def insert_row(table, **columns)
+    now = Time.now.utc
+    ActiveRecord::Base.connection.insert_fixture(columns.merge(created_at: now, updated_at: now), table)
+    columns[:id]
+  end
+end
+
+RSpec.configure do |config|
+  config.include RailsApp
+
+  config.before(:suite) { SidekiqServer.start }
+  config.after(:suite) { SidekiqServer.stop }
+
+  config.before do
+    SidekiqServer.clear
+    RailsApp::TABLES.each { |table| ActiveRecord::Base.connection.execute("DELETE FROM #{table}") }
+    ActionMailer::Base.deliveries.clear
+    EzlogsRubyAgent.clear_captured_events
+  end
+end

@@ -58,6 +58,21 @@ module EzlogsRubyAgent
       nil
     end
 
+    # Headers to add to an outbound HTTP call, so that a service that runs
+    # this gem continues the current flow under the current event:
+    # `traceparent` (W3C trace), `baggage` (the flow and event) and
+    # `X-Request-ID`. Empty outside any context.
+    def propagation_headers
+      context = current_correlation_context
+      return {} unless context
+
+      { "traceparent" => context.traceparent, "baggage" => context.baggage,
+        "X-Request-ID" => context.request_id }.compact
+    rescue StandardError => e
+      ProblemReporter.internal(e, "propagation_headers")
+      {}
+    end
+
     def start_flow(flow_type, entity_id, metadata = {})
       CorrelationManager.start_flow_context(flow_type, entity_id, metadata)
     end

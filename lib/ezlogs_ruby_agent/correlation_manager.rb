@@ -6,10 +6,12 @@ module EzlogsRubyAgent
   # objects (CorrelationManager::Context); this class only wires the calls.
   class CorrelationManager
     class << self
-      # A request entering the app: a new flow, in the caller's W3C trace
-      # when `traceparent` is valid.
-      def start_request_context(request_id, session_id = nil, metadata = {}, traceparent: nil)
-        Native.start_request_context(request_id, session_id, metadata, traceparent)
+      # A request entering the app: in the caller's W3C trace when
+      # `traceparent` is valid, and in the caller's flow when its `baggage`
+      # header names one (see EzlogsRubyAgent.propagation_headers); else a
+      # new flow.
+      def start_request_context(request_id, session_id = nil, metadata = {}, traceparent: nil, baggage: nil)
+        Native.start_request_context(request_id, session_id, metadata, traceparent, baggage)
       end
 
       # A business flow with flow_id "flow_<flow_type>_<entity_id>".

@@ -1,8 +1,19 @@
 # frozen_string_literal: true
 
-RSpec.describe "http.request events from the dummy app", type: :request do
-  let(:account_id) { insert_row("accounts", id: 7, name: "Acme") }
-  let!(:user_id) { insert_row("users", id: 123, account_id:, name: "Ada", email: "ada@example.com") }
+RSpec.describe EzlogsRubyAgent::HttpTracker do
+  before do
+    insert_row("accounts", id: 7, name: "Acme")
+    insert_row("users", id: 123, account_id: 7, name: "Ada", email: "ada@example.com")
+  end
+
+  # As in production: Rails renders error pages instead of raising.
+  def with_error_pages
+    config = Rails.application.env_config
+    config["action_dispatch.show_exceptions"] = true
+    yield
+  ensure
+    config["action_dispatch.show_exceptions"] = false
+  end
 
   def request_event
     events = events_of("http.request")
@@ -10,9 +21,19 @@ RSpec.describe "http.request events from the dummy app", type: :request do
     events.first
   end
 
+  it "is the first middleware of the app, so it sees requests other middleware answers" do
+    expect(Rails.application.middleware.first.klass).to eq(described_class)
+
+    get "/users/123", {}, { "HTTP_HOST" => "attacker.test" } # answered by Rails' HostAuthorization
+
+    expect(last_response.status).to eq(403)
+    expect(request_event[:metadata]).to include(status: 403, path: "/users/123")
+    expect(request_event[:metadata]).not_to have_key(:route)
+  end
+
   it "describes a routed request: action, route, subject, status, timing and the controller's runtimes" do
-    get "/users/123?include=orders", {},
-        { "HTTP_USER_AGENT" => "spec-agent/1.0", "HTTP_X_USER_ID" => "123", "HTTP_ACCEPT" => "application/json" }
+    get "/users/123?include=orders", {}, { "HTTP_USER_AGENT" => "spec-agent/1.0", "HTTP_X_USER_ID" => "123",
+                                           "HTTP_ACCEPT" => "application/json" }
 
     expect(last_response.status).to eq(200)
     event = request_event
@@ -29,5 +50,174 @@ RSpec.describe "http.request events from the dummy app", type: :request do
     expect(event[:timing][:duration_ms]).to be > 0
     expect(event[:metadata][:request_id]).to eq(last_response.headers["X-Request-Id"])
     expect(event[:correlation][:request_id]).to eq(event[:metadata][:request_id])
+  end
+
+  it "takes the client IP through trusted proxies" do
+    get "/users/123", {}, { "REMOTE_ADDR" => "10.0.0.1", "HTTP_X_FORWARDED_FOR" => "203.0.113.9, 10.0.0.2" }
+
+    expect(request_event[:metadata][:ip]).to eq("203.0.113.9")
+  end
+
+  it "honours an incoming X-Request-ID and traceparent, and answers with the request id" do
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    get "/users/123", {}, { "HTTP_X_REQUEST_ID" => "req-from-proxy-42", "HTTP_TRACEPARENT" => traceparent }
+
+    expect(last_response.headers["X-Request-Id"]).to eq("req-from-proxy-42")
+    expect(request_event[:correlation]).to include(request_id: "req-from-proxy-42",
+                                                   trace_id: "4bf92f3577b34da6a3ce929d0e0e4736")
+  end
+
+  it "sanitises an unsafe X-Request-ID as Rails does" do
+    get "/users/123", {}, { "HTTP_X_REQUEST_ID" => "abc<script>def" }
+
+    expect(request_event[:correlation][:request_id]).to eq("abcscriptdef")
+    expect(last_response.headers["X-Request-Id"]).to eq("abcscriptdef")
+  end
+
+  it "gives the response an X-Request-ID even when middleware before Rails' answers" do
+    get "/users/123", {}, { "HTTP_HOST" => "attacker.test" }
+
+    expect(last_response.headers["X-Request-ID"]).to eq(request_event[:correlation][:request_id])
+  end
+
+  it "redacts params: secret field names, Rails filter_parameters and PII values" do
+    post "/users", { user: { name: "Bob", email: "bob@example.com", password: "hunter2", passw: "p4ss",
+                             secret_answer: "blue" } }
+
+    event = request_event
+    json = JSON.generate(event)
+    %w[hunter2 p4ss blue bob@example.com].each { |secret| expect(json).not_to include(secret) }
+    expect(event[:metadata][:params][:user][:name]).to eq("Bob")
+    expect(event[:metadata][:status]).to eq(201)
+  end
+
+  it "records an exception raised by the app and re-raises it untouched" do
+    expect { get "/boom" }.to raise_error(FailuresController::Kaboom, "the controller blew up")
+
+    event = request_event
+    expect(event[:action]).to eq("GET /boom")
+    expect(event[:metadata]).to include(status: 500, route: "failures#boom",
+                                        error: { class: "FailuresController::Kaboom",
+                                                 message: "the controller blew up" })
+    expect(EzlogsRubyAgent.current_correlation_context).to be_nil
+  end
+
+  it "records the exception Rails rendered as a 500 page" do
+    with_error_pages { get "/boom" }
+
+    expect(last_response.status).to eq(500)
+    expect(request_event[:metadata]).to include(status: 500, error: include(class: "FailuresController::Kaboom"))
+  end
+
+  it "emits nothing for health checks, assets and configured exclusions" do
+    get "/health"
+    with_error_pages { get "/assets/application-1a2b.css" }
+    EzlogsRubyAgent.config.excluded_resources = ["/USERS", %r{\A/who}]
+    get "/users/123"
+    get "/whoami"
+
+    expect(last_response.status).to eq(200)
+    expect(events_of("http.request")).to be_empty
+  end
+
+  it "clears the context after each request, so two requests on one thread share nothing" do
+    get "/users/123"
+    expect(EzlogsRubyAgent.current_correlation_context).to be_nil
+    get "/users/123"
+
+    first, second = events_of("http.request")
+    expect(second[:correlation][:flow_id]).not_to eq(first[:correlation][:flow_id])
+    expect(second[:correlation][:request_id]).not_to eq(first[:correlation][:request_id])
+    expect(second[:correlation]).not_to have_key(:parent_event_id)
+  end
+
+  describe "GraphQL" do
+    let(:document) do
+      "query GetUser($id: ID!) { user(id: $id) { name } } mutation UpdateUser($password: String) { x }"
+    end
+
+    it "names the operation chosen by operationName, with its type from the document" do
+      post "/graphql", JSON.generate(query: document, operationName: "UpdateUser",
+                                     variables: { password: "s3cret", id: 5 }),
+           { "CONTENT_TYPE" => "application/json" }
+
+      event = request_event
+      expect(event[:action]).to eq("graphql mutation UpdateUser")
+      expect(event[:subject]).to eq(type: "graphql", id: "UpdateUser")
+      expect(event[:metadata][:graphql]).to eq(operation_type: "mutation", operation_name: "UpdateUser",
+                                               variables: { password: "[REDACTED]", id: 5 })
+    end
+
+    it "handles a batch of operations" do
+      batch = [{ query: document, operationName: "GetUser", variables: { id: 1 } },
+               { query: "{ me { id } }" }]
+      post "/graphql", JSON.generate(batch), { "CONTENT_TYPE" => "application/json" }
+
+      event = request_event
+      expect(event[:action]).to eq("graphql batch query GetUser, query anonymous")
+      expect(event[:metadata][:graphql]).to eq(
+        batch: true, operations: [{ operation_type: "query", operation_name: "GetUser", variables: { id: 1 } },
+                                  { operation_type: "query", operation_name: "anonymous" }]
+      )
+    end
+  end
+
+  describe "actor" do
+    it "asks config.actor_extractor first, with the Rack env" do
+      EzlogsRubyAgent.config.actor_extractor = ->(env) { { type: "api_client", id: env["HTTP_X_CLIENT"] } }
+      get "/users/123", {}, { "HTTP_X_CLIENT" => "mobile-7", "HTTP_X_USER_ID" => "123" }
+
+      expect(request_event[:actor]).to eq(type: "api_client", id: "mobile-7")
+    end
+
+    it "falls back to the system when the app has no user at hand" do
+      get "/users/123"
+
+      expect(request_event[:actor]).to eq(type: "system", id: "system")
+    end
+
+    it "uses a Warden user only when the app already fetched it" do
+      warden = Class.new do
+        def initialize(users) = @users = users
+        def user(*) = raise("authenticating would query the database")
+      end
+      user = User.find(123)
+      get "/users/123", {}, { "warden" => warden.new({}) }
+      get "/users/123", {}, { "warden" => warden.new({ user: }) }
+
+      expect(events_of("http.request").map { |e| e[:actor] }).to eq([{ type: "system", id: "system" },
+                                                                     { type: "user", id: "123" }])
+    end
+
+    it "reads Thread.current[:current_user]" do
+      Thread.current[:current_user] = { type: "admin", id: 9 }
+      get "/users/123"
+
+      expect(request_event[:actor]).to eq(type: "admin", id: "9")
+    ensure
+      Thread.current[:current_user] = nil
+    end
+  end
+
+  describe "across services" do
+    it "gives outbound headers with which a downstream app continues the flow under the current event" do
+      get "/outbound"
+      upstream = request_event
+      headers = JSON.parse(last_response.body)
+      expect(headers["traceparent"]).to match(/\A00-#{upstream[:correlation][:trace_id]}-\h{16}-01\z/)
+      expect(headers["X-Request-ID"]).to eq(upstream[:correlation][:request_id])
+
+      EzlogsRubyAgent.clear_captured_events
+      get "/users/123", {}, { "HTTP_TRACEPARENT" => headers["traceparent"], "HTTP_BAGGAGE" => headers["baggage"] }
+
+      downstream = request_event
+      expect(downstream[:correlation]).to include(flow_id: upstream[:correlation][:flow_id],
+                                                  parent_event_id: upstream[:event_id],
+                                                  trace_id: upstream[:correlation][:trace_id])
+    end
+
+    it "returns no headers outside any context" do
+      expect(EzlogsRubyAgent.propagation_headers).to eq({})
+    end
   end
 end

@@ -80,7 +80,8 @@ module EzlogsRubyAgent
     def start(env)
       Tracking.safely("starting http.request") do
         request_id = request_id!(env)
-        context = CorrelationManager.start_request_context(request_id, nil, {}, traceparent: env["HTTP_TRACEPARENT"])
+        context = CorrelationManager.start_request_context(request_id, nil, {}, traceparent: env["HTTP_TRACEPARENT"],
+                                                                                baggage: env["HTTP_BAGGAGE"])
         event_id = Native.new_event_id
         Native.context_set(Native.derive_context(context, event_id, {}))
         { context:, event_id:, request_id:,

@@ -7,4 +7,5 @@ Rails.application.routes.draw do
   get "boom", to: "failures#boom"
   get "health", to: proc { [200, { "Content-Type" => "text/plain" }, ["ok"]] }
   get "whoami", to: "users#whoami"
+  get "outbound", to: "calls#outbound"
 end

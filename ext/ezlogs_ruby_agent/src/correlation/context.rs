@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use serde_json::{json, Value};
 
+use super::baggage::FlowBaggage;
 use super::traceparent::TraceParent;
 use crate::event::{Correlation, Id};
 
@@ -106,19 +107,24 @@ impl Context {
         }
     }
 
-    /// A request entering the process: a new flow, in the caller's trace
-    /// when it sent a valid `traceparent`, else in a new trace.
+    /// A request entering the process: in the caller's trace when it sent a
+    /// valid `traceparent`, else in a new trace; in the caller's flow, under
+    /// the caller's event, when its `baggage` names them, else a new flow.
     pub fn for_request(
         request_id: Id,
         session_id: Option<Id>,
         metadata: Object,
         traceparent: Option<&str>,
+        baggage: Option<&str>,
     ) -> Self {
+        let caller = baggage.map(FlowBaggage::parse).unwrap_or_default();
+        let flow_id = caller.flow_id.unwrap_or_else(ids::flow_id);
         Self {
             request_id: Some(request_id),
             session_id,
+            parent_event_id: caller.parent_event_id.map(Id::from),
             trace: Some(Trace::join_or_start(traceparent)),
-            ..Self::root(ids::flow_id().into(), metadata)
+            ..Self::root(flow_id.into(), metadata)
         }
     }
 
@@ -175,6 +181,16 @@ impl Context {
 
     pub fn traceparent(&self) -> Option<String> {
         self.trace.as_ref().map(Trace::traceparent)
+    }
+
+    /// The `baggage` members that let a downstream service continue this
+    /// flow under the current event.
+    pub fn baggage(&self) -> Option<String> {
+        FlowBaggage {
+            flow_id: Some(self.flow_id.to_string()),
+            parent_event_id: self.parent_event_id.as_deref().map(str::to_owned),
+        }
+        .format()
     }
 
     /// The correlation block of an event logged in this context.
@@ -307,7 +323,7 @@ mod tests {
 
     #[test]
     fn a_flow_inside_a_request_keeps_the_request_and_names_the_outer_flow() {
-        let request = Context::for_request("req-1".into(), None, Object::new(), None);
+        let request = Context::for_request("req-1".into(), None, Object::new(), None, None);
         let flow = Context::for_flow("order", "42", Object::new(), Some(&request), MAX_DEPTH);
         assert_eq!(flow.request_id.as_deref(), Some("req-1"));
         assert_eq!(flow.parent_flow_id.as_deref(), Some(&*request.flow_id));
@@ -316,7 +332,13 @@ mod tests {
 
     #[test]
     fn children_share_the_flow_and_go_one_deeper_with_a_bounded_chain() {
-        let root = Context::for_request("req-1".into(), Some("sess".into()), Object::new(), None);
+        let root = Context::for_request(
+            "req-1".into(),
+            Some("sess".into()),
+            Object::new(),
+            None,
+            None,
+        );
         let mut context = root.clone();
         for depth in 1..=5 {
             context = context.child(
@@ -338,7 +360,7 @@ mod tests {
     #[test]
     fn requests_join_a_valid_trace_and_start_one_otherwise() {
         let header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-        let joined = Context::for_request("r".into(), None, Object::new(), Some(header));
+        let joined = Context::for_request("r".into(), None, Object::new(), Some(header), None);
         let trace = joined.trace.as_ref().unwrap();
         assert_eq!(&*trace.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
         assert_eq!(trace.parent_span_id.as_deref(), Some("00f067aa0ba902b7"));
@@ -346,7 +368,7 @@ mod tests {
         assert!(onward.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
         assert!(!onward.contains("00f067aa0ba902b7"));
 
-        let fresh = Context::for_request("r".into(), None, Object::new(), Some("garbage"));
+        let fresh = Context::for_request("r".into(), None, Object::new(), Some("garbage"), None);
         assert_ne!(
             &*fresh.trace.unwrap().trace_id,
             "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -354,14 +376,28 @@ mod tests {
     }
 
     #[test]
+    fn a_request_continues_the_flow_its_caller_names_in_baggage() {
+        let upstream = Context::for_request("r".into(), None, Object::new(), None, None).child(
+            Some("evt_upstream".into()),
+            Object::new(),
+            10,
+        );
+        let header = upstream.baggage().unwrap();
+        let downstream = Context::for_request("r".into(), None, Object::new(), None, Some(&header));
+        assert_eq!(downstream.flow_id, upstream.flow_id);
+        assert_eq!(downstream.parent_event_id.as_deref(), Some("evt_upstream"));
+
+        let unrelated = Context::for_request("r".into(), None, Object::new(), None, Some("a=b"));
+        assert_ne!(unrelated.flow_id, upstream.flow_id);
+        assert_eq!(unrelated.parent_event_id, None);
+    }
+
+    #[test]
     fn round_trips_through_json() {
         let mut metadata = Object::new();
         metadata.insert("tenant".into(), json!("acme"));
-        let original = Context::for_request("req".into(), Some("s".into()), metadata, None).child(
-            Some("evt_1".into()),
-            Object::new(),
-            MAX_DEPTH,
-        );
+        let original = Context::for_request("req".into(), Some("s".into()), metadata, None, None)
+            .child(Some("evt_1".into()), Object::new(), MAX_DEPTH);
         let text = serde_json::to_string(&original.to_object()).unwrap();
         let parsed: Object = serde_json::from_str(&text).unwrap();
         let restored = Context::from_object(&parsed);

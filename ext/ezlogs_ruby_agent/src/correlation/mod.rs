@@ -1,2 +1,3 @@
+pub mod baggage;
 pub mod context;
 pub mod traceparent;

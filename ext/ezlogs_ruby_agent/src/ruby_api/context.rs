@@ -110,6 +110,7 @@ fn start_request_context(
     session_id: Value,
     metadata_value: Value,
     traceparent: Value,
+    baggage: Value,
 ) -> Result<Value, Error> {
     let request_id = text(ruby, request_id).unwrap_or_else(|| crate::ids::correlation_id().into());
     let context = Context::for_request(
@@ -117,6 +118,7 @@ fn start_request_context(
         text(ruby, session_id),
         json_object(ruby, metadata_value),
         text(ruby, traceparent).as_deref(),
+        text(ruby, baggage).as_deref(),
     );
     install(ruby, context)
 }
@@ -219,6 +221,9 @@ impl RubyContext {
     fn traceparent(&self) -> Option<String> {
         self.inner.traceparent()
     }
+    fn baggage(&self) -> Option<String> {
+        self.inner.baggage()
+    }
     fn to_h(ruby: &Ruby, rb_self: &Self) -> Value {
         to_ruby::value(ruby, &Json::Object(rb_self.inner.to_object()))
     }
@@ -251,12 +256,13 @@ pub fn init(ruby: &Ruby, agent: RModule, native: RModule) -> Result<(), Error> {
     class.define_method("trace_id", method!(RubyContext::trace_id, 0))?;
     class.define_method("span_id", method!(RubyContext::span_id, 0))?;
     class.define_method("traceparent", method!(RubyContext::traceparent, 0))?;
+    class.define_method("baggage", method!(RubyContext::baggage, 0))?;
     class.define_method("to_h", method!(RubyContext::to_h, 0))?;
     class.define_method("inspect", method!(RubyContext::inspect, 0))?;
 
     native.define_module_function("context_current", function!(context_current, 0))?;
     native.define_module_function("context_set", function!(context_set, 1))?;
-    native.define_module_function("start_request_context", function!(start_request_context, 4))?;
+    native.define_module_function("start_request_context", function!(start_request_context, 5))?;
     native.define_module_function("start_flow_context", function!(start_flow_context, 3))?;
     native.define_module_function("derive_context", function!(derive_context, 3))?;
     native.define_module_function("context_from_hash", function!(context_from_hash, 1))?;

@@ -1,0 +1,108 @@
+//! The flow a request continues, carried in a W3C `baggage` header
+//! (<https://www.w3.org/TR/baggage/>) next to `traceparent`. A trace links
+//! spans; the baggage links ezlogs events, so a downstream service that runs
+//! this gem puts its events in the caller's flow, under the caller's event.
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+
+pub const FLOW_ID_KEY: &str = "ezlogs.flow_id";
+pub const PARENT_EVENT_ID_KEY: &str = "ezlogs.parent_event_id";
+
+/// The W3C limit on a whole baggage header.
+const MAX_HEADER_BYTES: usize = 8192;
+/// Longer ids are not ids: ignore them rather than carry them.
+const MAX_VALUE_BYTES: usize = 256;
+
+/// What a baggage value may not hold unencoded: controls, space, DQUOTE,
+/// comma, semicolon, backslash, and '%' itself.
+const VALUE_ESCAPES: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b',')
+    .add(b';')
+    .add(b'\\')
+    .add(b'%');
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct FlowBaggage {
+    pub flow_id: Option<String>,
+    pub parent_event_id: Option<String>,
+}
+
+impl FlowBaggage {
+    /// Reads our entries from a baggage header; other members are left
+    /// alone, malformed or oversized ones ignored.
+    pub fn parse(header: &str) -> Self {
+        let mut found = Self::default();
+        if header.len() > MAX_HEADER_BYTES {
+            return found;
+        }
+        for member in header.split(',') {
+            let entry = member.split(';').next().unwrap_or_default();
+            let Some((key, value)) = entry.split_once('=') else {
+                continue;
+            };
+            let slot = match key.trim() {
+                FLOW_ID_KEY => &mut found.flow_id,
+                PARENT_EVENT_ID_KEY => &mut found.parent_event_id,
+                _ => continue,
+            };
+            *slot = decode(value.trim());
+        }
+        found
+    }
+
+    /// The header members for our entries, or None when there are none.
+    pub fn format(&self) -> Option<String> {
+        let members: Vec<String> = [
+            (FLOW_ID_KEY, &self.flow_id),
+            (PARENT_EVENT_ID_KEY, &self.parent_event_id),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let value = value.as_deref()?;
+            Some(format!(
+                "{key}={}",
+                utf8_percent_encode(value, VALUE_ESCAPES)
+            ))
+        })
+        .collect();
+        (!members.is_empty()).then(|| members.join(","))
+    }
+}
+
+fn decode(value: &str) -> Option<String> {
+    let decoded = percent_decode_str(value).decode_utf8().ok()?;
+    let usable = !decoded.is_empty()
+        && decoded.len() <= MAX_VALUE_BYTES
+        && !decoded.chars().any(char::is_control);
+    usable.then(|| decoded.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_ids_including_ones_that_need_escaping() {
+        let baggage = FlowBaggage {
+            flow_id: Some("flow_order_42, or; \"so\" 100%".into()),
+            parent_event_id: Some("evt_abc-DEF_123".into()),
+        };
+        let header = baggage.format().unwrap();
+        assert!(!header.contains(' '), "{header}");
+        assert_eq!(FlowBaggage::parse(&header), baggage);
+    }
+
+    #[test]
+    fn reads_our_members_among_others_and_ignores_bad_ones() {
+        let header =
+            "userId=alice, ezlogs.flow_id = flow_x ;prop=1,ezlogs.parent_event_id=%FF,broken";
+        let parsed = FlowBaggage::parse(header);
+        assert_eq!(parsed.flow_id.as_deref(), Some("flow_x"));
+        assert_eq!(parsed.parent_event_id, None, "invalid UTF-8 is ignored");
+        let long = format!("ezlogs.flow_id={}", "a".repeat(MAX_VALUE_BYTES + 1));
+        assert_eq!(FlowBaggage::parse(&long), FlowBaggage::default());
+        assert_eq!(FlowBaggage::default().format(), None);
+    }
+}

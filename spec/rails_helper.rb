@@ -24,6 +24,10 @@ require_relative "dummy/config/environment"
 require "rack/test"
 require_relative "spec_helper"
 
+# Test mode for the whole suite: a job Sidekiq finishes between examples
+# leaves its events in the capture, not on the network.
+EzlogsRubyAgent::Native.set_test_mode(true)
+
 ActiveRecord::Migration.verbose = false
 load File.expand_path("dummy/db/schema.rb", __dir__)
 
@@ -69,6 +73,7 @@ RSpec.configure do |config|
 
   config.before do
     SidekiqServer.clear
+    eventually { SidekiqServer.idle? }
     RailsApp::TABLES.each { |table| ActiveRecord::Base.connection.execute("DELETE FROM #{table}") }
     ActionMailer::Base.deliveries.clear
     EzlogsRubyAgent.clear_captured_events

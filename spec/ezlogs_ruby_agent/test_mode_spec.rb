@@ -50,4 +50,16 @@ RSpec.describe "EzlogsRubyAgent.test_mode" do
     RUBY
     expect(outside.stdout).to eq("false true"), outside.stderr
   end
+
+  it "lets other threads keep logging while captured_events is read (no lock held across Ruby calls)" do
+    2_000.times { log }
+    reading = true
+    loggers = Array.new(3) { Thread.new { 5_000.times { reading ? log : break } } }
+    reader = Thread.new { 10.times { EzlogsRubyAgent.captured_events } }
+
+    finished = reader.join(30)
+    reading = false
+    expect(finished).to be(reader), "captured_events was still blocked after 30 s: deadlock"
+    expect(loggers.map { |thread| thread.join(5) }).to all(be_a(Thread))
+  end
 end

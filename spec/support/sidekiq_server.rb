@@ -17,7 +17,7 @@ module SidekiqServer
   module_function
 
   def start
-    Sidekiq.logger.level = Logger::WARN
+    Sidekiq.logger.level = Logger::ERROR # failing jobs are expected here
     options = Sidekiq.options.merge(queues: QUEUES, concurrency: 2, timeout: 5)
     @launcher = Sidekiq::Launcher.new(options)
     @launcher.run
@@ -29,8 +29,16 @@ module SidekiqServer
 
   # Moves due scheduled jobs and retries into their queues now, as the
   # scheduler thread would on its next poll (which may be seconds away).
+  # Retries are first made due now (Sidekiq waits 15 s and more).
   def enqueue_due_jobs
+    Sidekiq::RetrySet.new.each { |entry| entry.reschedule(Time.now.to_f) }
     Sidekiq::Scheduled::Enq.new.enqueue_jobs
+    true
+  end
+
+  # No job is running in this process.
+  def idle?
+    Sidekiq::Processor::WORKER_STATE.size.zero?
   end
 
   def clear

@@ -13,6 +13,7 @@ use crate::metrics::{DropReason, METRICS};
 
 pub const MAX_CAPTURED: usize = 100_000;
 
+#[derive(Clone)]
 pub struct Captured {
     pub event: Event,
     pub captured_at: SystemTime,
@@ -46,9 +47,12 @@ pub fn push(event: Event) {
     METRICS.events_delivered.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Runs `read` over the captured events while holding the lock.
-pub fn with_captured<T>(read: impl FnOnce(&[Captured]) -> T) -> T {
-    read(&CAPTURED.lock())
+/// A copy of the captured events. Callers turn it into Ruby objects after
+/// the lock is released: Ruby may switch threads during any call into it,
+/// and a thread that then pushes an event would wait for this lock while
+/// holding the GVL that the lock holder waits for.
+pub fn snapshot() -> Vec<Captured> {
+    CAPTURED.lock().clone()
 }
 
 pub fn clear() {

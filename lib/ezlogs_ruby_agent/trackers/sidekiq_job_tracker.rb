@@ -43,7 +43,7 @@ module EzlogsRubyAgent
       {
         queue_wait_ms: queue_wait_ms(job), arguments: JobPayload.arguments(job["args"]),
         result: error ? nil : JobPayload.result_summary(result),
-        attempt: (job["retry_count"] || -1) + 2, retry_count: job["retry_count"] || 0,
+        attempt: (job["retry_count"] || -1) + 2, retry_count: job["retry_count"],
         retry_scheduled: error ? self.class.retry_scheduled_for_current_job? : nil
       }
     end

@@ -166,15 +166,13 @@ fn captured_events(ruby: &Ruby) -> Result<Value, Error> {
     // Each entry goes straight into a Ruby array: a Ruby object held only
     // in a Rust heap collection would be invisible to the GC.
     let entries = ruby.ary_new();
-    capture::with_captured(|captured| {
-        captured.iter().try_for_each(|entry| {
-            let hash = ruby.hash_new();
-            hash.aset(event_sym, to_ruby::value(ruby, &entry.event.to_value()))?;
-            hash.aset(captured_at_sym, to_ruby::time(ruby, entry.captured_at))?;
-            hash.aset(thread_id_sym, entry.thread_id)?;
-            entries.push(hash)
-        })
-    })?;
+    for entry in capture::snapshot() {
+        let hash = ruby.hash_new();
+        hash.aset(event_sym, to_ruby::value(ruby, &entry.event.to_value()))?;
+        hash.aset(captured_at_sym, to_ruby::time(ruby, entry.captured_at))?;
+        hash.aset(thread_id_sym, entry.thread_id)?;
+        entries.push(hash)?;
+    }
     Ok(entries.as_value())
 }
 

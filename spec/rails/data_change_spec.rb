@@ -1,0 +1,130 @@
+# frozen_string_literal: true
+
+RSpec.describe EzlogsRubyAgent::CallbacksTracker do
+  before { insert_row("accounts", id: 7, name: "Acme") }
+
+  def changes
+    events_of("data.change")
+  end
+
+  it "emits created, updated and destroyed after commit, with subject, changes, table, model and relations" do
+    user = User.create!(name: "Ada", email: "ada@example.com", account_id: 7, password: "hunter2")
+    user.update!(name: "Ada L")
+    user.destroy!
+
+    created, updated, destroyed = changes
+    expect(changes.map { |e| e[:action] }).to eq(%w[user.created user.updated user.destroyed])
+    expect(created[:subject]).to eq(type: "user", id: user.id.to_s)
+    expect(created[:metadata]).to include(model: "User", table: "users", related: [{ type: "account", id: "7" }])
+    expect(created[:metadata][:changes]).to include(name: [nil, "Ada"], email: [nil, "[REDACTED]"],
+                                                    password_digest: "[REDACTED]", id: [nil, user.id])
+    expect(updated[:metadata][:changes]).to include(name: ["Ada", "Ada L"])
+    expect(updated[:metadata][:changes].keys).to contain_exactly(:name, :updated_at)
+    expect(destroyed[:metadata]).not_to have_key(:changes)
+    expect(created[:actor]).to eq(type: "system", id: "system")
+  end
+
+  it "emits nothing for a rolled-back transaction" do
+    ActiveRecord::Base.transaction do
+      User.create!(name: "Ghost", email: "ghost@example.com")
+      raise ActiveRecord::Rollback
+    end
+
+    expect(changes).to be_empty
+    expect(User.count).to eq(0)
+  end
+
+  it "emits once, after the outer transaction commits" do
+    ActiveRecord::Base.transaction do
+      User.create!(name: "Ada", email: "ada@example.com")
+      expect(changes).to be_empty
+    end
+
+    expect(changes.map { |e| e[:action] }).to eq(["user.created"])
+  end
+
+  it "reports validation failures of save and save!, with the errors" do
+    user = User.new(name: "Nobody", email: "not-an-address")
+    expect(user.save).to be(false)
+    expect { user.save! }.to raise_error(ActiveRecord::RecordInvalid)
+
+    expect(changes.map { |e| e[:action] }).to eq(%w[user.validation_failed user.validation_failed])
+    expect(changes.first[:metadata]).to include(model: "User", new_record: true, errors: { email: ["is invalid"] })
+    expect(changes.first[:subject]).to eq(type: "user")
+  end
+
+  describe "bulk operations, one event each with the rows affected" do
+    before do
+      insert_row("users", id: 1, name: "A", email: "a@example.com")
+      insert_row("users", id: 2, name: "B", email: "b@example.com")
+    end
+
+    it "insert_all and upsert_all" do
+      now = Time.now
+      User.insert_all([{ id: 3, name: "C", email: "c@example.com", created_at: now, updated_at: now },
+                       { id: 4, name: "D", email: "d@example.com", created_at: now, updated_at: now }])
+      User.upsert_all([{ id: 4, name: "D2", email: "d@example.com", created_at: now, updated_at: now }])
+
+      insert, upsert = changes
+      expect(insert).to include(action: "user.insert_all", subject: { type: "user" })
+      expect(insert[:metadata]).to include(operation: "insert_all", rows_given: 2, affected_rows: 2, table: "users")
+      expect(upsert[:metadata]).to include(operation: "upsert_all", rows_given: 1, affected_rows: 1)
+    end
+
+    it "update_all and delete_all" do
+      User.where(id: 1).update_all(name: "renamed")
+      User.delete_all
+
+      update, delete = changes
+      expect(update[:action]).to eq("user.update_all")
+      expect(update[:metadata]).to include(affected_rows: 1, updates: { name: "renamed" })
+      expect(delete[:action]).to eq("user.delete_all")
+      expect(delete[:metadata]).to include(affected_rows: 2)
+    end
+
+    it "destroy_all, which also reports each destroyed record" do
+      User.where(id: [1, 2]).destroy_all
+
+      expect(changes.map { |e| e[:action] }).to eq(%w[user.destroyed user.destroyed user.destroy_all])
+      expect(changes.last[:metadata]).to include(affected_rows: 2)
+    end
+  end
+
+  describe "included_resources and excluded_resources" do
+    it "match model names case-insensitively, as strings or regexps" do
+      EzlogsRubyAgent.config.excluded_resources = ["USER"]
+      User.create!(name: "A", email: "a@example.com")
+      Account.create!(name: "B")
+      EzlogsRubyAgent.config.excluded_resources = []
+      EzlogsRubyAgent.config.included_resources = [/^acc/]
+      User.create!(name: "C", email: "c@example.com")
+      Account.create!(name: "D")
+
+      expect(changes.map { |e| e[:action] }).to eq(%w[account.created account.created])
+    end
+
+    it "never raise, whatever the pattern" do
+      EzlogsRubyAgent.config.included_resources = [/(?<unused>x)*/, "user"]
+      expect { User.create!(name: "A", email: "a@example.com") }.not_to raise_error
+      expect(changes.size).to eq(1)
+    end
+  end
+
+  it "inherits the enclosing request's correlation, pointing at the http.request event" do
+    insert_row("users", id: 123, name: "Ada", email: "ada@example.com")
+    patch "/users/123", { user: { name: "Ada L" } }
+
+    request = events_of("http.request").first
+    change = changes.first
+    expect(change[:correlation]).to include(flow_id: request[:correlation][:flow_id],
+                                            request_id: request[:correlation][:request_id],
+                                            parent_event_id: request[:event_id])
+  end
+
+  it "is off when instrumentation.active_record is off" do
+    EzlogsRubyAgent.config.instrumentation.active_record = false
+    User.create!(name: "A", email: "a@example.com")
+
+    expect(changes).to be_empty
+  end
+end

@@ -1,0 +1,164 @@
+# frozen_string_literal: true
+
+RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
+  before do
+    insert_row("users", id: 123, name: "Ada", email: "ada@example.com")
+    insert_row("orders", id: 9, user_id: 123, status: "paid", total: 10)
+  end
+
+  let(:manager) { EzlogsRubyAgent::CorrelationManager }
+
+  # Runs the block as if caused by a custom event in a business flow;
+  # returns that event's id.
+  def within_cause(&)
+    EzlogsRubyAgent.start_flow("order", 9)
+    cause = EzlogsRubyAgent.log_event(event_type: "order.paid", action: "paid", actor: { type: "user", id: 123 })
+    manager.with_context(manager.create_child_context(cause), &)
+    EzlogsRubyAgent.clear_correlation_context
+    cause
+  end
+
+  def executions_of(job_class)
+    events_of("job.execution").select { |e| e[:metadata][:job_class] == job_class }
+  end
+
+  describe "ActiveJob on Sidekiq" do
+    it "emits job.enqueue under the current event, then one job.execution under the enqueue, in the same flow" do
+      job = nil
+      cause = within_cause { job = ReceiptJob.perform_later(123) }
+      eventually { executions_of("ReceiptJob").any? && events_of("mail.delivery").any? }
+      sleep 0.2 # a second execution event, if any, would arrive now
+
+      enqueue = events_of("job.enqueue").find { |e| e[:metadata][:job_class] == "ReceiptJob" }
+      executions = executions_of("ReceiptJob")
+      expect(executions.size).to eq(1)
+      execution = executions.first
+      expect(enqueue[:correlation]).to include(flow_id: "flow_order_9", parent_event_id: cause)
+      expect(enqueue).to include(action: "ReceiptJob.enqueued", subject: { type: "job", id: job.job_id })
+      expect(enqueue[:metadata]).to include(queue: "default", adapter: "sidekiq", arguments: [123],
+                                            provider_job_id: job.provider_job_id)
+      expect(execution[:correlation]).to include(flow_id: "flow_order_9", parent_event_id: enqueue[:event_id])
+      expect(execution).to include(action: "ReceiptJob.completed", subject: { type: "job", id: job.job_id })
+      expect(execution[:metadata]).to include(queue: "default", arguments: [123], result: 9, attempt: 1,
+                                              executions: 1, provider_job_id: job.provider_job_id)
+      expect(execution[:metadata]).not_to have_key(:retry_scheduled)
+    end
+
+    it "reports a failed run with the error, and that Sidekiq will retry it" do
+      BrokenJob.perform_later("x")
+      eventually { executions_of("BrokenJob").any? }
+
+      execution = executions_of("BrokenJob").first
+      expect(execution[:action]).to eq("BrokenJob.failed")
+      expect(execution[:metadata]).to include(retry_scheduled: true, attempt: 1)
+      expect(execution[:metadata][:error]).to include(class: "BrokenJob::Broken", message: "the job blew up")
+      expect(execution[:metadata][:error][:backtrace].first).to include("broken_job.rb")
+    end
+
+    it "follows retry_on: a failed attempt with a retry scheduled, then a completed one" do
+      FlakyJob.perform_later("note")
+      eventually { executions_of("FlakyJob").size == 1 && SidekiqServer.idle? }
+      eventually { SidekiqServer.enqueue_due_jobs && executions_of("FlakyJob").size == 2 }
+
+      first, second = executions_of("FlakyJob")
+      expect(first[:action]).to eq("FlakyJob.failed")
+      expect(first[:metadata]).to include(attempt: 1, executions: 1, retry_scheduled: true,
+                                          error: include(class: "FlakyJob::Hiccup"))
+      expect(second[:action]).to eq("FlakyJob.completed")
+      expect(second[:metadata]).to include(attempt: 2, executions: 2, result: "note on attempt 2")
+      expect(second[:correlation][:flow_id]).to eq(first[:correlation][:flow_id])
+    end
+
+    it "is off when instrumentation.active_job is off" do
+      EzlogsRubyAgent.config.instrumentation.active_job = false
+      ReceiptJob.perform_later(123)
+      eventually { ActionMailer::Base.deliveries.any? }
+
+      expect(events_of("job.enqueue") + events_of("job.execution")).to be_empty
+    end
+  end
+
+  describe "Sidekiq workers" do
+    it "emits job.enqueue and job.execution, and keeps the chain when a job enqueues a job" do
+      cause = within_cause { AuditWorker.perform_async(123, "chain") }
+      eventually { executions_of("AuditWorker").size == 2 }
+
+      first_enqueue, second_enqueue = events_of("job.enqueue")
+      first_run = executions_of("AuditWorker").find { |e| e[:metadata][:arguments] == [123, "chain"] }
+      second_run = executions_of("AuditWorker").find { |e| e[:metadata][:arguments] == [123, "follow-up"] }
+      expect(first_enqueue[:correlation][:parent_event_id]).to eq(cause)
+      expect(first_run[:correlation][:parent_event_id]).to eq(first_enqueue[:event_id])
+      expect(second_enqueue[:correlation][:parent_event_id]).to eq(first_run[:event_id])
+      expect(second_run[:correlation][:parent_event_id]).to eq(second_enqueue[:event_id])
+      expect((events_of("job.enqueue") + events_of("job.execution") + events_of("data.change"))
+               .map { |e| e[:correlation][:flow_id] }.uniq).to eq(["flow_order_9"])
+      expect(first_run).to include(action: "AuditWorker.completed")
+      expect(first_run[:metadata]).to include(queue: "default", result: "chain", attempt: 1)
+      expect(first_run[:metadata][:queue_wait_ms]).to be >= 0
+      expect(first_enqueue[:metadata]).to include(job_class: "AuditWorker", queue: "default",
+                                                  arguments: [123, "chain"])
+    end
+
+    it "follows Sidekiq's retries: attempt, retry_count and whether another retry is scheduled" do
+      AuditWorker.perform_async(123, "fail")
+      eventually { executions_of("AuditWorker").size == 1 && SidekiqServer.idle? }
+      eventually { SidekiqServer.enqueue_due_jobs && executions_of("AuditWorker").size == 2 }
+
+      first, second = executions_of("AuditWorker")
+      expect(first[:metadata]).to include(attempt: 1, retry_scheduled: true, error: include(class: "ArgumentError"))
+      expect(first[:metadata]).not_to have_key(:retry_count)
+      expect(second[:metadata]).to include(attempt: 2, retry_count: 0, retry_scheduled: false)
+      expect(events_of("job.enqueue").size).to eq(1) # Sidekiq's own re-push is not an enqueue
+    end
+
+    it "restores the context written by older versions of the gem" do
+      legacy = { "flow_id" => "flow_legacy_1", "correlation_id" => "corr_legacy", "request_id" => "req-old" }
+      push_raw("class" => "AuditWorker", "args" => [123, "old"], "_correlation_data" => legacy)
+      push_raw("class" => "AuditWorker", "args" => [123, "older"], "correlation_id" => "corr_oldest")
+      eventually { executions_of("AuditWorker").size == 2 }
+
+      old = executions_of("AuditWorker").find { |e| e[:metadata][:arguments] == [123, "old"] }
+      oldest = executions_of("AuditWorker").find { |e| e[:metadata][:arguments] == [123, "older"] }
+      expect(old[:correlation]).to include(flow_id: "flow_legacy_1", request_id: "req-old")
+      expect(oldest[:correlation][:primary_correlation_id]).to eq("corr_oldest")
+    end
+
+    it "is off when instrumentation.sidekiq is off" do
+      EzlogsRubyAgent.config.instrumentation.sidekiq = false
+      AuditWorker.perform_async(123, "quiet")
+      eventually { User.find(123).name == "audited: quiet" }
+
+      expect(events_of("job.enqueue") + events_of("job.execution")).to be_empty
+    end
+
+    # A job as an older agent left it in Redis, without this gem's key.
+    def push_raw(job)
+      payload = job.merge("queue" => "default", "jid" => SecureRandom.hex(12), "retry" => false,
+                          "created_at" => Time.now.to_f, "enqueued_at" => Time.now.to_f)
+      Sidekiq.redis do |redis|
+        redis.sadd("queues", "default")
+        redis.lpush("queue:default", JSON.generate(payload))
+      end
+    end
+  end
+
+  it "never carries one job's context into the next job on the same thread" do
+    chain = Sidekiq.server_middleware
+    job_hash = ->(flow) { { "class" => "AuditWorker", "jid" => SecureRandom.hex(12), "args" => [123, flow] } }
+    seen = []
+    run = lambda do |job|
+      chain.invoke(AuditWorker.new, job, "default") { seen << EzlogsRubyAgent.current_correlation_context&.flow_id }
+    end
+    EzlogsRubyAgent.start_flow("first", 1)
+    first = job_hash.call("first").merge(EzlogsRubyAgent::JobPayload::KEY => EzlogsRubyAgent.extract_correlation_data)
+    EzlogsRubyAgent.clear_correlation_context
+
+    run.call(first)
+    expect(EzlogsRubyAgent.current_correlation_context).to be_nil
+    run.call(job_hash.call("second"))
+    expect(EzlogsRubyAgent.current_correlation_context).to be_nil
+
+    expect(seen.first).to eq("flow_first_1")
+    expect(seen.last).not_to eq("flow_first_1")
+  end
+end

@@ -1,0 +1,50 @@
+# frozen_string_literal: true
+
+# Boots the dummy app in a fresh process, as a Rails app boots, with
+# switches turned off in its config/initializers/ezlogs.rb, and drives a
+# request that updates a user (job, mail) and a Sidekiq enqueue.
+RSpec.describe "Instrumentation switches set in config/initializers" do
+  let(:script) do
+    <<~RUBY
+      require "./spec/dummy/config/environment"
+      ActiveRecord::Migration.verbose = false
+      load "spec/dummy/db/schema.rb"
+      ActiveRecord::Base.connection.execute(
+        "INSERT INTO users (id, name, email, created_at, updated_at) VALUES (123, 'Ada', 'a@example.com', 0, 0)"
+      )
+      EzlogsRubyAgent.test_mode do
+        env = Rack::MockRequest.env_for("/users/123", method: "PATCH", "HTTP_HOST" => "example.org",
+                                                              params: { user: { email: "b@example.com" } })
+        status, _headers, body = Rails.application.call(env)
+        body.close
+        AuditWorker.perform_async(123, "from a web process")
+        events = EzlogsRubyAgent.captured_events.map { |entry| entry[:event][:event_type] }
+        puts JSON.generate(status: status, events: events.tally, mails: ActionMailer::Base.deliveries.size)
+      end
+    RUBY
+  end
+
+  def boot_and_drive(switches_off)
+    database = File.join(RAILS_SPEC_TMP, "switches-#{switches_off.size}.sqlite3")
+    result = run_ruby(script, env: { "DUMMY_INSTRUMENTATION_OFF" => switches_off.join(","),
+                                     "DUMMY_JOB_ADAPTER" => "inline", "DUMMY_DATABASE" => database,
+                                     "REDIS_URL" => REDIS.url, "RAILS_ENV" => "test" })
+    expect(result).to be_success, result.stderr
+    JSON.parse(result.stdout.lines.last, symbolize_names: true)
+  end
+
+  it "tracks everything by default" do
+    outcome = boot_and_drive([])
+
+    expect(outcome).to include(status: 200, mails: 1)
+    expect(outcome[:events].keys.map(&:to_s)).to include("http.request", "data.change", "job.enqueue",
+                                                         "job.execution", "mail.delivery")
+    expect(outcome[:events][:"job.enqueue"]).to eq(3) # ReceiptJob, its mail job, AuditWorker
+  end
+
+  it "tracks nothing when every switch is turned off there, and the app works the same" do
+    outcome = boot_and_drive(%w[http active_record active_job sidekiq mail])
+
+    expect(outcome).to eq(status: 200, events: {}, mails: 1)
+  end
+end

@@ -1,69 +1,134 @@
 # frozen_string_literal: true
 
-# A small checkout flow, as a Rails app would produce it: a request logs an
-# order, hands its correlation to a background job through JSON (as a job
-# queue would), and the job logs the payment and the receipt. The events go
-# through the real delivery pipeline to a JSON-lines file, which is then read
-# back and printed as the tree their parent_event_id links form.
+# The main job: a small Rails shop (the suite's app, spec/dummy) served by
+# Puma on loopback, with its jobs on Sidekiq (redis-server started here) or,
+# without redis-server, on ActiveJob's async adapter. A scripted user
+# journey goes through it as real HTTP requests; the agent delivers the
+# events to a local collector that speaks the ezlogs agent protocol; each
+# flow is then printed as the tree its parent_event_id links form.
 
-require "json"
 require "fileutils"
-require "ezlogs_ruby_agent"
+require "json"
+require "net/http"
+require "tmpdir"
+require_relative "../spec/support/collector"
+require_relative "../spec/support/redis_server"
 
-OUTPUT = File.expand_path("../tmp/demo-events.jsonl", __dir__)
-FileUtils.rm_f(OUTPUT)
+WORKDIR = Dir.mktmpdir("ezlogs-demo")
+COLLECTOR = Collector.new
+REDIS = RedisServer.new.start if RedisServer.available?
 
-EzlogsRubyAgent.configure do |c|
-  c.service_name = "demo-shop"
-  c.environment = "demo"
-  c.delivery.endpoint = "file://#{OUTPUT}"
+ENV["RAILS_ENV"] = "production"
+ENV["DUMMY_DATABASE"] = File.join(WORKDIR, "shop.sqlite3")
+ENV["DUMMY_SHOW_EXCEPTIONS"] = "true"
+ENV["DUMMY_JOB_ADAPTER"] = REDIS ? "sidekiq" : "async"
+ENV["EZLOGS_ENDPOINT"] = COLLECTOR.url
+ENV["REDIS_URL"] = REDIS.url if REDIS
+
+require "sidekiq/cli" if REDIS # a Sidekiq server process: server middleware on
+require_relative "../spec/dummy/config/environment"
+require "puma"
+require "puma/events"
+
+# The shop's data, written with SQL so that seeding emits no events.
+def seed
+  ActiveRecord::Migration.verbose = false
+  load File.expand_path("../spec/dummy/db/schema.rb", __dir__)
+  connection = ActiveRecord::Base.connection
+  connection.execute("INSERT INTO accounts (id, name, created_at, updated_at) VALUES (7, 'Acme', 0, 0)")
+  connection.execute("INSERT INTO users (id, account_id, name, email, created_at, updated_at) " \
+                     "VALUES (123, 7, 'Ada', 'ada@example.com', 0, 0)")
+  connection.execute("INSERT INTO orders (id, user_id, status, total, created_at, updated_at) " \
+                     "VALUES (9, 123, 'paid', 59.9, 0, 0)")
 end
 
-agent = EzlogsRubyAgent
-customer = { type: "user", id: "42" }
+def start_sidekiq
+  require "sidekiq/launcher"
+  Sidekiq.logger.level = Logger::ERROR
+  Redis.silence_deprecations = true
+  Sidekiq::Launcher.new(Sidekiq.options.merge(queues: %w[default mailers], concurrency: 2, timeout: 5)).tap(&:run)
+end
 
-# The request: its context is started at the Rack boundary in a real app.
-agent::CorrelationManager.start_request_context(
-  "req-#{rand(1000)}", "session-7", {}, traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-)
-order_event = agent.log_event(event_type: "order.placed", action: "order.created", actor: customer,
-                              subject: { type: "order", id: "1001" }, metadata: { total: 59.90, items: 3 })
+def start_puma
+  server = Puma::Server.new(Rails.application, Puma::Events.null, min_threads: 1, max_threads: 4)
+  port = server.add_tcp_listener("127.0.0.1", 0).addr[1]
+  server.run
+  [server, port]
+end
 
-# Enqueue: the job payload carries the context, pointing at the order event.
-payload = JSON.generate(agent::CorrelationManager.create_child_context(order_event).to_h)
-agent.clear_correlation_context
+# One step of the journey: a real HTTP request to the shop.
+def visit(port, method, path, body: nil, headers: {})
+  request = Net::HTTP.const_get(method.capitalize).new(path, { "Content-Type" => "application/json" }.merge(headers))
+  request.body = JSON.generate(body) if body
+  response = Net::HTTP.start("127.0.0.1", port) { |http| http.request(request) }
+  puts format("  %-6<method>s %-14<path>s -> %<status>s", method:, path:, status: response.code)
+end
 
-# The job, on another thread, restores the context from the payload.
-Thread.new do
-  agent::CorrelationManager.inherit_context(JSON.parse(payload))
-  charge = agent.log_event(event_type: "payment.charged", action: "card.charged",
-                           actor: { type: "system", id: "billing" }, subject: { type: "order", id: "1001" },
-                           metadata: { amount: 59.90, currency: "EUR", card_number: "4111 1111 1111 1111",
-                                       receipt_to: "ann@example.com" })
-  agent::CorrelationManager.with_context(agent::CorrelationManager.create_child_context(charge)) do
-    agent.log_event(event_type: "mail.sent", action: "receipt.sent", actor: { type: "system", id: "mailer" },
-                    metadata: { recipients: 1 })
-  end
-ensure
-  agent.clear_correlation_context
-end.join
+def journey(port)
+  signed_in = { "X-User-Id" => "123" }
+  visit(port, "GET", "/users/123", headers: signed_in)
+  visit(port, "PATCH", "/users/123", headers: signed_in,
+                                     body: { user: { email: "ada.lovelace@example.com", password: "hunter2" } })
+  visit(port, "POST", "/graphql", body: { query: "query GetUser($id: ID!) { user(id: $id) { name } }",
+                                          operationName: "GetUser", variables: { id: 123 } })
+  visit(port, "GET", "/boom")
+  visit(port, "GET", "/health")
+end
 
-agent.flush(timeout: 5)
-events = File.readlines(OUTPUT).map { |line| JSON.parse(line) }
+def wait_for_mail(timeout: 20)
+  deadline = Time.now + timeout
+  sleep 0.05 until COLLECTOR.events.any? { |e| e["event_type"] == "mail.delivery" } || Time.now > deadline
+end
 
-def print_tree(events, parent, depth)
-  events.select { |e| e["correlation"]["parent_event_id"] == parent }.each do |event|
-    puts "#{"  " * depth}#{event["event_type"]} #{event["action"]}  (#{event["event_id"]})"
+# "http.request  PATCH /users/123  200  11.1 ms  [evt_...]"
+def line(event)
+  status = event.dig("metadata", "status") if event["event_type"] == "http.request"
+  ms = event.dig("timing", "duration_ms")
+  [event["event_type"], event["action"], status, ms && format("%.1f ms", ms), "[#{event["event_id"]}]"]
+    .compact.join("  ")
+end
+
+def print_tree(events, parent_id, depth)
+  children = events.select { |e| e.dig("correlation", "parent_event_id") == parent_id }
+  children.sort_by { |e| e["timestamp"] }.each do |event|
+    puts "#{"  " * depth}#{line(event)}"
     print_tree(events, event["event_id"], depth + 1)
   end
 end
 
-puts "#{events.size} events delivered to #{OUTPUT}, all in flow #{events.map do |e|
-  e["correlation"]["flow_id"]
-end.uniq.join(", ")}"
-puts "trace #{events.first["correlation"]["trace_id"]}\n\n"
-print_tree(events, nil, 0)
-puts "\nThe first event as sent:\n#{JSON.pretty_generate(events.first)}"
-payment = events.find { |e| e["event_type"] == "payment.charged" }
-puts "\nThe payment's metadata as sent (redacted on the worker): #{payment["metadata"]}"
-puts "\nAgent counters: #{agent.metrics.slice(:events_captured, :events_delivered, :events_dropped_total)}"
+def print_flows(events)
+  events.group_by { |e| e.dig("correlation", "flow_id") }.each do |flow_id, flow|
+    ids = flow.to_set { |e| e["event_id"] }
+    roots = flow.reject { |e| ids.include?(e.dig("correlation", "parent_event_id")) }
+    puts "\nflow #{flow_id} (#{flow.size} events)"
+    roots.each { |root| print_tree(flow, root.dig("correlation", "parent_event_id"), 1) }
+  end
+end
+
+def print_metrics
+  metrics = EzlogsRubyAgent.metrics
+  puts "\ndelivery: #{metrics[:events_delivered]} of #{metrics[:events_captured]} events delivered " \
+       "in #{metrics[:batches_sent]} batches (#{metrics[:bytes_sent]} bytes) to #{COLLECTOR.url}; " \
+       "dropped #{metrics[:events_dropped_total]}, failed batches #{metrics[:batches_failed]}, " \
+       "circuit #{metrics[:circuit_state]}"
+end
+
+begin
+  seed
+  launcher = start_sidekiq if REDIS
+  server, port = start_puma
+  puts "dummy shop on http://127.0.0.1:#{port}, jobs on #{REDIS ? "Sidekiq (redis-server)" : "the async adapter"}, " \
+       "events to the collector at #{COLLECTOR.url}\n\njourney:"
+  journey(port)
+  wait_for_mail
+  EzlogsRubyAgent.flush(timeout: 5)
+  print_flows(COLLECTOR.events)
+  print_metrics
+ensure
+  server&.stop(true)
+  launcher&.stop
+  EzlogsRubyAgent.shutdown
+  COLLECTOR.stop
+  REDIS&.stop
+  FileUtils.remove_entry(WORKDIR)
+end

@@ -106,7 +106,9 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     with_error_pages { get "/boom" }
 
     expect(last_response.status).to eq(500)
-    expect(request_event[:metadata]).to include(status: 500, error: include(class: "FailuresController::Kaboom"))
+    expect(request_event[:action]).to eq("GET /boom") # not the error page's path
+    expect(request_event[:metadata]).to include(status: 500, route: "failures#boom",
+                                                error: include(class: "FailuresController::Kaboom"))
   end
 
   it "emits nothing for health checks, assets and configured exclusions" do

@@ -84,7 +84,8 @@ module EzlogsRubyAgent
                                                                                 baggage: env["HTTP_BAGGAGE"])
         event_id = Native.new_event_id
         Native.context_set(Native.derive_context(context, event_id, {}))
-        { context:, event_id:, request_id:,
+        # Method and path as they came in: Rails' error pages rewrite PATH_INFO.
+        { context:, event_id:, request_id:, method: env["REQUEST_METHOD"], path: env["PATH_INFO"],
           started_at: Time.now, started_ms: Tracking.clock_ms }
       end
     end
@@ -102,7 +103,7 @@ module EzlogsRubyAgent
       return unless request
 
       Tracking.safely("recording http.request") do
-        event = RequestEvent.new(env, response, error, bytes_sent)
+        event = RequestEvent.new(env, request, response, error, bytes_sent)
         Tracking.record("http.request", event.action,
                         actor: request[:actor] || ActorExtractor.extract(env), subject: event.subject,
                         metadata: event.metadata.merge(request_id: request[:request_id]),

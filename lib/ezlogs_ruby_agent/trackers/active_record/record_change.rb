@@ -29,8 +29,11 @@ module EzlogsRubyAgent
         end
       end
 
+      # Rails' own bookkeeping tables (schema_migrations,
+      # ar_internal_metadata) are not the app's data.
       def tracked?(model)
-        Tracking.enabled?(:active_record) && ResourceFilter.track_name?(model.name.to_s)
+        name = model.name.to_s
+        Tracking.enabled?(:active_record) && !name.start_with?("ActiveRecord::") && ResourceFilter.track_name?(name)
       rescue StandardError
         false
       end

@@ -11,8 +11,10 @@ module EzlogsRubyAgent
       # Filled by the `process_action.action_controller` subscriber.
       CONTROLLER_KEY = "ezlogs.controller"
 
-      def initialize(env, response, error, bytes_sent = nil)
+      # `started`: what HttpTracker noted when the request came in.
+      def initialize(env, started, response, error, bytes_sent = nil)
         @env = env
+        @started = started
         @bytes_sent = bytes_sent
         @response = response
         @error = error || env["action_dispatch.exception"]
@@ -46,11 +48,11 @@ module EzlogsRubyAgent
       private
 
       def method
-        @request.request_method
+        @started[:method].to_s
       end
 
       def path
-        @env["PATH_INFO"].to_s.empty? ? "/" : @env["PATH_INFO"]
+        @started[:path].to_s.empty? ? "/" : @started[:path]
       end
 
       # A request that raised past every middleware is answered 500 by the

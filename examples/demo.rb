@@ -16,7 +16,7 @@ require_relative "../spec/support/redis_server"
 
 WORKDIR = Dir.mktmpdir("ezlogs-demo")
 COLLECTOR = Collector.new
-REDIS = RedisServer.new.start if RedisServer.available?
+REDIS = (RedisServer.new.start if RedisServer.available?)
 
 ENV["RAILS_ENV"] = "production"
 ENV["DUMMY_DATABASE"] = File.join(WORKDIR, "shop.sqlite3")

@@ -48,6 +48,7 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(event[:metadata][:db_runtime_ms]).to be_a(Float).and(be >= 0)
     expect(event[:metadata][:view_runtime_ms]).to be_a(Float).and(be >= 0)
     expect(event[:timing][:duration_ms]).to be > 0
+    expect(event[:metadata][:duration_ms]).to eq(event[:timing][:duration_ms])
     expect(event[:metadata][:request_id]).to eq(last_response.headers["X-Request-Id"])
     expect(event[:correlation][:request_id]).to eq(event[:metadata][:request_id])
   end

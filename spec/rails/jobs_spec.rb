@@ -42,6 +42,7 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(execution[:metadata]).to include(queue: "default", arguments: [123], result: 9, attempt: 1,
                                               executions: 1, provider_job_id: job.provider_job_id)
       expect(execution[:metadata]).not_to have_key(:retry_scheduled)
+      expect(execution[:metadata][:duration_ms]).to eq(execution[:timing][:duration_ms]).and(be > 0)
     end
 
     it "reports a failed run with the error, and that Sidekiq will retry it" do

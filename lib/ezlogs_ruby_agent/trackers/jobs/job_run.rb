@@ -59,13 +59,13 @@ module EzlogsRubyAgent
       return unless started
 
       Tracking.safely("recording job.execution") do
-        metadata = { queue: @queue, job_class: @job_class, job_id: @job_id }
+        timing = Tracking.timing(started[:started_at], started[:started_ms])
+        metadata = { queue: @queue, job_class: @job_class, job_id: @job_id, duration_ms: timing[:duration_ms] }
         metadata.merge!(@details.call(result, error)) if @details
         metadata[:error] = Tracking.error_summary(error, backtrace_lines: 5) if error
         Tracking.record("job.execution", "#{@job_class}.#{error ? "failed" : "completed"}",
                         actor: ActorExtractor.extract, subject: { type: "job", id: @job_id.to_s },
-                        metadata: metadata.compact, timing: Tracking.timing(started[:started_at], started[:started_ms]),
-                        event_id: started[:event_id], context: started[:context])
+                        metadata: metadata.compact, timing:, event_id: started[:event_id], context: started[:context])
       end
     end
   end

@@ -24,6 +24,14 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(created[:actor]).to eq(type: "system", id: "system")
   end
 
+  it "emits nothing for a save that changed nothing" do
+    user = User.create!(name: "Ada", email: "ada@example.com")
+    user.save!
+    user.update!(name: "Ada")
+
+    expect(changes.map { |e| e[:action] }).to eq(["user.created"])
+  end
+
   it "emits nothing for a rolled-back transaction" do
     ActiveRecord::Base.transaction do
       User.create!(name: "Ghost", email: "ghost@example.com")

@@ -70,6 +70,23 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(second[:correlation][:flow_id]).to eq(first[:correlation][:flow_id])
     end
 
+    it "reports an error that discard_on handled as a failure with no retry" do
+      DiscardedJob.perform_later
+      eventually { executions_of("DiscardedJob").any? }
+
+      execution = executions_of("DiscardedJob").first
+      expect(execution[:action]).to eq("DiscardedJob.failed")
+      expect(execution[:metadata]).to include(retry_scheduled: false, error: include(class: "DiscardedJob::Gone"))
+    end
+
+    it "runs a job called with perform_now in the caller's flow, under the caller's event" do
+      cause = within_cause { ReceiptJob.perform_now(123) }
+
+      execution = executions_of("ReceiptJob").first
+      expect(execution[:correlation]).to include(flow_id: "flow_order_9", parent_event_id: cause)
+      expect(events_of("job.enqueue").map { |e| e[:action] }).to eq(["ActionMailer::MailDeliveryJob.enqueued"])
+    end
+
     it "is off when instrumentation.active_job is off" do
       EzlogsRubyAgent.config.instrumentation.active_job = false
       ReceiptJob.perform_later(123)
@@ -141,6 +158,15 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
         redis.lpush("queue:default", JSON.generate(payload))
       end
     end
+  end
+
+  it "reports a mail delivered at once (deliver_now, keyword arguments) in the current flow" do
+    cause = within_cause { ReceiptMailer.notice(user: User.find(123), note: "hello").deliver_now }
+
+    mail = events_of("mail.delivery").first
+    expect(mail).to include(action: "ReceiptMailer#notice", subject: { type: "mailer", id: "ReceiptMailer" })
+    expect(mail[:metadata]).to include(recipient_count: 1, recipient_domains: ["example.com"])
+    expect(mail[:correlation]).to include(flow_id: "flow_order_9", parent_event_id: cause)
   end
 
   it "never carries one job's context into the next job on the same thread" do

@@ -105,10 +105,11 @@ module EzlogsRubyAgent
       Tracking.safely("recording http.request") do
         event = RequestEvent.new(env, request, response, error, bytes_sent)
         timing = Tracking.timing(request[:started_at], request[:started_ms])
+        # A failure reading the details costs the details, not the event.
+        metadata = Tracking.safely("reading request details") { event.metadata } || {}
         Tracking.record("http.request", event.action,
                         actor: request[:actor] || ActorExtractor.extract(env), subject: event.subject,
-                        metadata: event.metadata.merge(request_id: request[:request_id],
-                                                       duration_ms: timing[:duration_ms]),
+                        metadata: metadata.merge(request_id: request[:request_id], duration_ms: timing[:duration_ms]),
                         timing:, event_id: request[:event_id], context: request[:context])
       end
     end

@@ -40,7 +40,7 @@ module EzlogsRubyAgent
       started_at = Time.now
       JobRun.new(job_class: self.class.name, job_id:, queue: queue_name, enqueued: @__ezlogs_enqueued_context)
             .handled_error { @__ezlogs_error }
-            .details { |result, error| Execution.new(self, started_at).details(result, error) }
+            .details { |result, error, escaped| Execution.new(self, started_at).details(result, error, escaped) }
             .run { super }
     end
 
@@ -108,12 +108,12 @@ module EzlogsRubyAgent
         @started_at = started_at
       end
 
-      def details(result, error)
+      def details(result, error, escaped)
         {
           queue_wait_ms:, arguments: JobPayload.arguments(@job.arguments),
           result: error ? nil : JobPayload.result_summary(result),
           attempt: @job.executions, executions: @job.executions,
-          retry_scheduled: error ? retry_scheduled? : nil, provider_job_id: @job.provider_job_id
+          retry_scheduled: error ? retry_scheduled?(escaped) : nil, provider_job_id: @job.provider_job_id
         }
       end
 
@@ -129,10 +129,13 @@ module EzlogsRubyAgent
         nil
       end
 
-      # By ActiveJob's retry_on, or by Sidekiq when ActiveJob runs on it and
-      # lets the error through.
-      def retry_scheduled?
-        @job.__ezlogs_retry_scheduled? || SidekiqJobTracker.retry_scheduled_for_current_job?
+      # A handled error: whether retry_on enqueued a retry. An error let
+      # through: whether Sidekiq will retry it, when the job runs on Sidekiq;
+      # other backends do not say (nil).
+      def retry_scheduled?(escaped)
+        return @job.__ezlogs_retry_scheduled? unless escaped
+
+        SidekiqJobTracker.retry_scheduled_for_current_job? if SidekiqJobTracker.running_job?
       end
     end
   end

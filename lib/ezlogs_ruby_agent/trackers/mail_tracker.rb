@@ -8,9 +8,9 @@ module EzlogsRubyAgent
     # Prepended to ActionMailer::Base: remembers which mailer action built
     # each message.
     module Origin
-      def process(method_name, *args)
+      def process(...)
         super
-        message.instance_variable_set(:@__ezlogs_origin, [self.class.name, method_name.to_s])
+        message.instance_variable_set(:@__ezlogs_origin, [self.class.name, action_name.to_s])
       end
     end
 

@@ -12,6 +12,11 @@ module EzlogsRubyAgent
       job["class"].to_s == ACTIVE_JOB_WRAPPER
     end
 
+    # Whether this thread is running a Sidekiq job (ActiveJob's included).
+    def self.running_job?
+      Thread.current[CURRENT_JOB] ? true : false
+    end
+
     # Whether Sidekiq will retry the job now running on this thread if the
     # error reaching it now escapes (its own rule: retries left under
     # `retry`).
@@ -19,9 +24,17 @@ module EzlogsRubyAgent
       job = Thread.current[CURRENT_JOB]
       return false unless job
 
-      limit = job["retry"] == true ? Sidekiq.options.fetch(:max_retries, 25) : job["retry"]
+      limit = job["retry"] == true ? max_retries : job["retry"]
       next_count = job["retry_count"] ? job["retry_count"] + 1 : 0
       limit.is_a?(Integer) && next_count < limit
+    end
+
+    # Sidekiq's `max_retries` (25 unless configured).
+    def self.max_retries
+      options = ::Sidekiq.respond_to?(:default_configuration) ? ::Sidekiq.default_configuration : ::Sidekiq.options
+      options[:max_retries] || 25
+    rescue StandardError
+      25
     end
 
     def call(_worker, job, queue, &)

@@ -11,6 +11,9 @@ module EzlogsRubyAgent
 
         Tracking.safely("recording data.change") do
           operation = operation_of(record)
+          # A save that changed nothing still commits; it is not a change.
+          next if operation == "updated" && record.saved_changes.empty?
+
           metadata = base_metadata(record.class)
           metadata[:changes] = record.saved_changes unless operation == "destroyed"
           metadata[:related] = related(record)

@@ -21,17 +21,18 @@ module EzlogsRubyAgent
       previous = CorrelationManager.current_context
       started = start
       result = work.call
-      finish(started, result, @handled_error&.call)
+      finish(started, result, @handled_error&.call, escaped: false)
       result
     rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised untouched
-      finish(started, nil, e) if started
+      finish(started, nil, e, escaped: true) if started
       raise
     ensure
       Native.context_set(previous)
     end
 
     # Extra metadata for the event, from whoever runs the job; a block
-    # called with (result, error) when the run has ended.
+    # called with (result, error, escaped) when the run has ended, `escaped`
+    # telling whether the error was raised out of the run.
     def details(&block)
       @details = block
       self
@@ -48,20 +49,23 @@ module EzlogsRubyAgent
 
     def start
       Tracking.safely("starting job.execution") do
-        context = @enqueued || Native.derive_context(nil, nil, {})
+        # A job run without a payload context (perform_now) belongs to the
+        # work that runs it.
+        context = @enqueued || Native.derive_context(CorrelationManager.current_context, nil, {})
         event_id = Native.new_event_id
         Native.context_set(Native.derive_context(context, event_id, {}))
         { context:, event_id:, started_at: Time.now, started_ms: Tracking.clock_ms }
       end
     end
 
-    def finish(started, result, error)
+    def finish(started, result, error, escaped:)
       return unless started
 
       Tracking.safely("recording job.execution") do
         timing = Tracking.timing(started[:started_at], started[:started_ms])
         metadata = { queue: @queue, job_class: @job_class, job_id: @job_id, duration_ms: timing[:duration_ms] }
-        metadata.merge!(@details.call(result, error)) if @details
+        # A failure here costs the details, not the event.
+        metadata.merge!(Tracking.safely("reading job details") { @details&.call(result, error, escaped) } || {})
         metadata[:error] = Tracking.error_summary(error, backtrace_lines: 5) if error
         Tracking.record("job.execution", "#{@job_class}.#{error ? "failed" : "completed"}",
                         actor: ActorExtractor.extract, subject: { type: "job", id: @job_id.to_s },

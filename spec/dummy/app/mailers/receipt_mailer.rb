@@ -7,4 +7,9 @@ class ReceiptMailer < ActionMailer::Base
     @order = params[:order]
     mail(to: params[:user].email, cc: "billing@example.org", subject: "Your receipt")
   end
+
+  def notice(user:, note:)
+    @note = note
+    mail(to: user.email, subject: "A notice")
+  end
 end

@@ -70,7 +70,8 @@ module EzlogsRubyAgent
         # then cut the largest values rather than whatever came last.
         limits: { max_event_bytes: security.max_event_size * 2 },
         delivery: native_delivery,
-        processing: native_processing
+        processing: native_processing,
+        trusted_proxies: rails_trusted_proxies
       }
     end
 
@@ -89,9 +90,10 @@ module EzlogsRubyAgent
       )
     end
 
+    # Regexps are made case-insensitive here, once, as strings are matched.
     def resource_patterns(name, resources)
       Array(resources).map do |resource|
-        next resource if resource.is_a?(Regexp)
+        next Regexp.new(resource.source, resource.options | Regexp::IGNORECASE) if resource.is_a?(Regexp)
         next resource.to_s if resource.is_a?(String) || resource.is_a?(Symbol)
 
         raise ConfigurationError, "#{name} takes Strings or Regexps, got #{resource.inspect}"
@@ -108,6 +110,15 @@ module EzlogsRubyAgent
       return [] unless defined?(::Rails) && ::Rails.respond_to?(:application) && ::Rails.application
 
       Array(::Rails.application.config.filter_parameters)
+    end
+
+    # Rails' `action_dispatch.trusted_proxies` as CIDR strings, which then
+    # replace Rails' defaults, as they do in Rails; nil keeps the defaults.
+    def rails_trusted_proxies
+      return unless defined?(::Rails) && ::Rails.respond_to?(:application) && ::Rails.application
+
+      proxies = Array(::Rails.application.config.action_dispatch.trusted_proxies)
+      proxies.map { |proxy| proxy.respond_to?(:prefix) ? "#{proxy}/#{proxy.prefix}" : proxy.to_s } unless proxies.empty?
     end
 
     def rails_env

@@ -3,7 +3,8 @@
 module EzlogsRubyAgent
   # `included_resources` / `excluded_resources`: which models (by class
   # name) and request paths are tracked. Strings and Regexps both match
-  # case-insensitively; a malformed pattern never raises.
+  # case-insensitively (Configuration makes the Regexps so); a pattern that
+  # fails to match never raises.
   module ResourceFilter
     module_function
 
@@ -19,11 +20,12 @@ module EzlogsRubyAgent
     # A request path: excluded by a String that is the path or a parent of
     # it ("/admin" excludes "/admin/users"), or by a Regexp that matches it.
     def excluded_path?(path, defaults)
-      (defaults + EzlogsRubyAgent.config.excluded_resources).any? { |pattern| path_matches?(pattern, path) }
+      defaults.any? { |pattern| pattern.match?(path) } ||
+        EzlogsRubyAgent.config.excluded_resources.any? { |pattern| path_matches?(pattern, path) }
     end
 
     def name_matches?(pattern, name)
-      return insensitive(pattern).match?(name) if pattern.is_a?(Regexp)
+      return pattern.match?(name) if pattern.is_a?(Regexp)
 
       pattern.casecmp?(name) || pattern.casecmp?(underscore(name))
     rescue StandardError
@@ -31,19 +33,13 @@ module EzlogsRubyAgent
     end
 
     def path_matches?(pattern, path)
-      return insensitive(pattern).match?(path) if pattern.is_a?(Regexp)
+      return pattern.match?(path) if pattern.is_a?(Regexp)
       return false unless pattern.start_with?("/")
 
       prefix = pattern.chomp("/")
       path.casecmp?(prefix) || path.downcase.start_with?("#{prefix.downcase}/")
     rescue StandardError
       false
-    end
-
-    def insensitive(regexp)
-      return regexp if regexp.casefold?
-
-      Regexp.new(regexp.source, regexp.options | Regexp::IGNORECASE)
     end
 
     # "Admin::UserProfile" -> "admin/user_profile"

@@ -67,9 +67,9 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     end
   end
 
-  it "accepts strings and regexps as resource patterns" do
+  it "accepts strings and regexps as resource patterns, the regexps made case-insensitive" do
     config.excluded_resources = ["AuditLog", /\ASecret/]
-    expect(config.excluded_resources).to eq(["AuditLog", /\ASecret/])
+    expect(config.excluded_resources).to eq(["AuditLog", /\ASecret/i])
   end
 
   describe "EzlogsRubyAgent.configure" do

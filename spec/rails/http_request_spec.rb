@@ -59,6 +59,16 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(request_event[:metadata][:ip]).to eq("203.0.113.9")
   end
 
+  it "believes the proxies the app trusts (action_dispatch.trusted_proxies)" do
+    Rails.application.config.action_dispatch.trusted_proxies = [IPAddr.new("203.0.113.0/24")]
+    EzlogsRubyAgent.configure
+    get "/users/123", {}, { "REMOTE_ADDR" => "203.0.113.1", "HTTP_X_FORWARDED_FOR" => "198.51.100.7, 203.0.113.9" }
+
+    expect(request_event[:metadata][:ip]).to eq("198.51.100.7")
+  ensure
+    Rails.application.config.action_dispatch.trusted_proxies = nil
+  end
+
   it "honours an incoming X-Request-ID and traceparent, and answers with the request id" do
     traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
     get "/users/123", {}, { "HTTP_X_REQUEST_ID" => "req-from-proxy-42", "HTTP_TRACEPARENT" => traceparent }

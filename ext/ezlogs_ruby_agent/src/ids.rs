@@ -71,6 +71,15 @@ pub fn flow_id() -> String {
     prefixed("flow_")
 }
 
+/// A request id for requests that came without one: a UUID (version 4),
+/// the form Rails and most proxies use.
+pub fn request_id() -> String {
+    uuid::Builder::from_random_bytes(random_u128().to_le_bytes())
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
 /// A W3C trace id: 32 lowercase hex digits, never all zeros.
 pub fn trace_id() -> String {
     loop {
@@ -104,6 +113,15 @@ mod tests {
         assert!(tail
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    }
+
+    #[test]
+    fn request_ids_are_version_4_uuids() {
+        let id = request_id();
+        let parsed = uuid::Uuid::parse_str(&id).unwrap();
+        assert_eq!(parsed.get_version_num(), 4);
+        assert_eq!(id, parsed.hyphenated().to_string());
+        assert_ne!(request_id(), id);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod app_metrics;
 pub mod capture;
+pub mod client_ip;
 pub mod correlation;
 pub mod data;
 pub mod delivery;

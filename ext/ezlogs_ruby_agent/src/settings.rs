@@ -7,6 +7,9 @@ use std::time::Duration;
 use parking_lot::RwLock;
 use serde::Deserialize;
 
+use ipnet::IpNet;
+
+use crate::client_ip;
 use crate::event::ProcessInfo;
 use crate::processor::{ProcessingSettings, Processor};
 
@@ -24,6 +27,9 @@ pub struct Settings {
     pub limits: Limits,
     pub delivery: DeliverySettings,
     pub processing: ProcessingSettings,
+    /// Proxies whose forwarded addresses are believed (Rails'
+    /// `action_dispatch.trusted_proxies`); None: Rails' defaults.
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 /// Bounds on what one converted value may hold, so a single event cannot
@@ -78,6 +84,7 @@ impl Default for Settings {
             limits: Limits::default(),
             delivery: DeliverySettings::default(),
             processing: ProcessingSettings::default(),
+            trusted_proxies: None,
         }
     }
 }
@@ -157,13 +164,19 @@ pub struct Active {
     pub settings: Settings,
     pub process: Arc<ProcessInfo>,
     pub processor: Arc<Processor>,
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl Active {
     fn new(settings: Settings) -> Result<Self, String> {
+        let trusted_proxies = match &settings.trusted_proxies {
+            Some(entries) => client_ip::parse_trusted(entries)?,
+            None => client_ip::default_trusted(),
+        };
         Ok(Self {
             process: Arc::new(settings.process_info()),
             processor: Arc::new(Processor::new(&settings.processing)?),
+            trusted_proxies,
             settings,
         })
     }

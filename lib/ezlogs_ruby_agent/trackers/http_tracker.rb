@@ -1,6 +1,5 @@
 # frozen_string_literal: true
 
-require "securerandom"
 require_relative "http/graphql_operation"
 require_relative "http/request_event"
 require_relative "http/response_body"
@@ -13,9 +12,11 @@ module EzlogsRubyAgent
   class HttpTracker
     # Health checks and static assets are noise, not user journeys.
     DEFAULT_EXCLUDED_PATHS = [
-      %r{\A/(?:health|healthz|healthcheck|up|ping|status|livez|readyz)(?:\z|[/.])}i,
-      %r{\A/(?:assets|packs|vite)/}i,
-      /\.(?:css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|eot)\z/i
+      Regexp.union(
+        %r{\A/(?:health|healthz|healthcheck|up|ping|livez|readyz)(?:\z|[/.])}i,
+        %r{\A/(?:assets|packs|vite)/}i,
+        /\.(?:css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|eot)\z/i
+      )
     ].freeze
     # Rails' own rule for X-Request-Id: word characters, '-' and '@', at
     # most 255 of them.
@@ -96,7 +97,7 @@ module EzlogsRubyAgent
       incoming = env["HTTP_X_REQUEST_ID"].to_s.gsub(UNSAFE_REQUEST_ID, "")[0, 255]
       return incoming unless incoming.empty?
 
-      env["HTTP_X_REQUEST_ID"] = SecureRandom.uuid
+      env["HTTP_X_REQUEST_ID"] = Native.new_request_id
     end
 
     def finish(request, env, response, error, bytes_sent = nil)

@@ -127,6 +127,26 @@ fn new_event_id() -> String {
     crate::ids::event_id()
 }
 
+/// The client's address behind the app's trusted proxies, from the peer
+/// address and the `X-Forwarded-For` and `Client-Ip` headers.
+fn client_ip(
+    remote_addr: Option<String>,
+    forwarded_for: Option<String>,
+    client_ip_header: Option<String>,
+) -> Option<String> {
+    crate::client_ip::client_ip(
+        remote_addr.as_deref(),
+        forwarded_for.as_deref(),
+        client_ip_header.as_deref(),
+        &settings::current().trusted_proxies,
+    )
+}
+
+/// A request id (a UUID) for a request that came without one.
+fn new_request_id() -> String {
+    crate::ids::request_id()
+}
+
 /// Emits an already-built `UniversalEvent`.
 fn emit(event: &UniversalEvent) -> String {
     let event = event.event().clone();
@@ -259,6 +279,8 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("log_event", function!(log_event, 5))?;
     native.define_module_function("record", function!(record, 8))?;
     native.define_module_function("new_event_id", function!(new_event_id, 0))?;
+    native.define_module_function("new_request_id", function!(new_request_id, 0))?;
+    native.define_module_function("client_ip", function!(client_ip, 3))?;
     native.define_module_function("emit", function!(emit, 1))?;
     native.define_module_function("process_event", function!(process_event, 1))?;
     native.define_module_function("set_test_mode", function!(set_test_mode, 1))?;

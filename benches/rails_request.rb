@@ -66,7 +66,7 @@ REQUEST_KINDS.each do |label, request|
   end
   off = median(results[false])
   on = median(results[true])
-  puts format("  %-26<label>s tracking off %<off>7.1f us, on %<on>7.1f us: +%<extra>.1f us (%<ratio>.3fx)",
+  puts format("  %-26<label>s tracking off %<off>7.1f us, on %<on>7.1f us: %<extra>+.1f us (%<ratio>.3fx)",
               label:, off:, on:, extra: on - off, ratio: on / off)
 end
 tracking(true)

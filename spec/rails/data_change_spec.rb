@@ -42,6 +42,23 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(User.count).to eq(0)
   end
 
+  it "reports a record created and updated in one transaction once, as created, with all its changes" do
+    ActiveRecord::Base.transaction do
+      user = User.create!(name: "Ada", email: "ada@example.com")
+      user.update!(name: "Ada L")
+    end
+
+    expect(changes.map { |e| e[:action] }).to eq(["user.created"])
+    expect(changes.first[:metadata][:changes]).to include(name: [nil, "Ada L"])
+  end
+
+  it "reads relations only from columns that were loaded" do
+    insert_row("users", id: 5, account_id: 7, name: "Ada", email: "ada@example.com")
+    User.select(:id, :name, :email).find(5).update!(name: "Ada L")
+
+    expect(changes.first[:metadata]).to include(related: [])
+  end
+
   it "emits once, after the outer transaction commits" do
     ActiveRecord::Base.transaction do
       User.create!(name: "Ada", email: "ada@example.com")
@@ -88,6 +105,19 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
       expect(update[:metadata]).to include(affected_rows: 1, updates: { name: "renamed" })
       expect(delete[:action]).to eq("user.delete_all")
       expect(delete[:metadata]).to include(affected_rows: 2)
+    end
+
+    it "waits for the transaction: nothing for a rolled-back bulk write, one event after a commit" do
+      ActiveRecord::Base.transaction do
+        User.update_all(name: "never")
+        raise ActiveRecord::Rollback
+      end
+      ActiveRecord::Base.transaction do
+        User.where(id: 1).delete_all
+        expect(changes).to be_empty
+      end
+
+      expect(changes.map { |e| e[:action] }).to eq(["user.delete_all"])
     end
 
     it "destroy_all, which also reports each destroyed record" do

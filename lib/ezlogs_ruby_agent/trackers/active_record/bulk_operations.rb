@@ -2,8 +2,9 @@
 
 module EzlogsRubyAgent
   module CallbacksTracker
-    # One `data.change` event per bulk write, with the rows it affected.
-    # `destroy_all` also destroys (and so reports) each record.
+    # One `data.change` event per bulk write, with the rows it affected, sent
+    # when its transaction commits (none if it rolls back). `destroy_all`
+    # also destroys (and so reports) each record.
     module BulkOperations
       module_function
 
@@ -12,8 +13,10 @@ module EzlogsRubyAgent
         %i[insert_all insert_all! upsert_all].each do |operation|
           define_method(operation) do |attributes, **options|
             result = super(attributes, **options)
-            BulkOperations.record(self, operation, rows_given: attributes.size,
-                                                   affected_rows: BulkOperations.last_affected_rows(connection))
+            Tracking.safely("recording data.change") do
+              BulkOperations.record(self, operation, rows_given: attributes.size,
+                                                     affected_rows: BulkOperations.affected_rows(connection, result))
+            end
             result
           end
         end
@@ -46,19 +49,24 @@ module EzlogsRubyAgent
         Tracking.safely("recording data.change") do
           type = RecordChange.model_type(model)
           metadata = RecordChange.base_metadata(model).merge(operation: operation.to_s, affected_rows:)
-          Tracking.record("data.change", "#{type}.#{operation}", actor: ActorExtractor.extract,
-                                                                 subject: { type: },
-                                                                 metadata: metadata.merge(details).compact)
+          event = { actor: ActorExtractor.extract, subject: { type: }, metadata: metadata.merge(details).compact }
+          context = CorrelationManager.current_context
+          AfterCommit.run(model.connection) do
+            CorrelationManager.with_context(context) { Tracking.record("data.change", "#{type}.#{operation}", **event) }
+          end
         end
       end
 
-      # What the database reports for the last statement, where the adapter
-      # exposes it (SQLite, MySQL); nil elsewhere.
-      def last_affected_rows(connection)
-        raw = connection.raw_connection
-        return raw.changes if raw.respond_to?(:changes)
+      # The rows an insert reported: from RETURNING where the database has it
+      # (PostgreSQL), else from the driver's count for the last statement
+      # (SQLite, MySQL); nil when neither says.
+      def affected_rows(connection, result)
+        return result.rows.size if result.respond_to?(:columns) && result.columns.any?
 
-        raw.affected_rows if raw.respond_to?(:affected_rows)
+        driver = connection.instance_variable_get(:@connection) # not raw_connection: that ends lazy transactions
+        return driver.changes if driver.respond_to?(:changes)
+
+        driver.affected_rows if driver.respond_to?(:affected_rows)
       rescue StandardError
         nil
       end

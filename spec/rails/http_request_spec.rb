@@ -107,9 +107,10 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
 
     event = request_event
     expect(event[:action]).to eq("GET /boom")
-    expect(event[:metadata]).to include(status: 500, route: "failures#boom",
+    expect(event[:metadata]).to include(route: "failures#boom",
                                         error: { class: "FailuresController::Kaboom",
                                                  message: "the controller blew up" })
+    expect(event[:metadata]).not_to have_key(:status) # the app answered nothing; the server chooses
     expect(EzlogsRubyAgent.current_correlation_context).to be_nil
   end
 
@@ -144,6 +145,14 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(second[:correlation]).not_to have_key(:parent_event_id)
   end
 
+  it "keeps an Array body as it is (so the server can set Content-Length) and counts its bytes" do
+    inner = ->(_env) { [200, { "Content-Type" => "text/plain" }, %w[hello world]] }
+    status, _headers, body = described_class.new(inner).call(Rack::MockRequest.env_for("/plain"))
+
+    expect([status, body]).to eq([200, %w[hello world]])
+    expect(request_event[:metadata]).to include(path: "/plain", content_length: 10)
+  end
+
   describe "GraphQL" do
     let(:document) do
       "query GetUser($id: ID!) { user(id: $id) { name } } mutation UpdateUser($password: String) { x }"
@@ -159,6 +168,20 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
       expect(event[:subject]).to eq(type: "graphql", id: "UpdateUser")
       expect(event[:metadata][:graphql]).to eq(operation_type: "mutation", operation_name: "UpdateUser",
                                                variables: { password: "[REDACTED]", id: 5 })
+    end
+
+    it "reads the operation from the body when no controller parsed it (a mounted Rack app)" do
+      graphql_app = lambda do |env|
+        [200, { "Content-Type" => "application/json" }, Rack::BodyProxy.new([env["rack.input"].read.size.to_s]) { nil }]
+      end
+      app = described_class.new(graphql_app)
+      body = JSON.generate(query: "mutation Pay { pay }", operationName: "Pay")
+      env = Rack::MockRequest.env_for("/api/graphql", method: "POST", input: body)
+      _status, _headers, response_body = app.call(env)
+      env["rack.input"].close # as Puma does before it closes the response body
+      response_body.close
+
+      expect(request_event[:action]).to eq("graphql mutation Pay")
     end
 
     it "handles a batch of operations" do

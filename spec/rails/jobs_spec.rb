@@ -54,6 +54,26 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(execution[:metadata]).to include(retry_scheduled: true, attempt: 1)
       expect(execution[:metadata][:error]).to include(class: "BrokenJob::Broken", message: "the job blew up")
       expect(execution[:metadata][:error][:backtrace].first).to include("broken_job.rb")
+
+      eventually { SidekiqServer.idle? && SidekiqServer.enqueue_due_jobs && executions_of("BrokenJob").size == 2 }
+      expect(executions_of("BrokenJob").last[:metadata]).to include(attempt: 2, executions: 1)
+    end
+
+    it "records no enqueue when a before_enqueue callback refuses the job, and lets serialisation errors through" do
+      expect(GuardedJob.perform_later("refuse")).to be(false)
+      expect { GuardedJob.perform_later(Object.new) }.to raise_error(ActiveJob::SerializationError)
+
+      expect(events_of("job.enqueue")).to be_empty
+    end
+
+    it "measures queue wait from when a scheduled job became due" do
+      GuardedJob.set(wait: 1).perform_later("later")
+      enqueued = Time.now
+      eventually { SidekiqServer.enqueue_due_jobs && executions_of("GuardedJob").any? }
+
+      execution = executions_of("GuardedJob").first
+      expect(Time.iso8601(execution[:timing][:started_at]) - enqueued).to be >= 1
+      expect(execution[:metadata][:queue_wait_ms]).to be_between(0, 900)
     end
 
     it "follows retry_on: a failed attempt with a retry scheduled, then a completed one" do

@@ -44,7 +44,7 @@ module EzlogsRubyAgent
     private
 
     def track(env)
-      previous = CorrelationManager.current_context
+      previous = Tracking.safely("reading the context") { CorrelationManager.current_context }
       request = start(env)
       begin
         status, headers, body = @app.call(env)
@@ -57,15 +57,23 @@ module EzlogsRubyAgent
       Native.context_set(previous)
     end
 
-    # The response, its body wrapped so that the event is recorded, with the
-    # bytes sent, once the server has written it.
+    # The response. The event is recorded once the server has written the
+    # body (its close), with the bytes it wrote; an Array body is complete
+    # already, so it is recorded now and handed on as it is.
     def respond(request, env, response)
       return response unless request
 
       Tracking.safely("tracking the response") do
         expose_request_id(response[1], request[:request_id])
         request[:actor] = ActorExtractor.extract(env)
-        response[2] = ResponseBody.new(response[2]) { |body| finish(request, env, response, nil, body.bytes_sent) }
+        # The server closes rack.input before the body: read GraphQL now.
+        request[:graphql] = RequestEvent.graphql_operations(env, request)
+        body = response[2]
+        if body.is_a?(Array)
+          finish(request, env, response, nil, body)
+        else
+          response[2] = ResponseBody.new(body) { |wrapped| finish(request, env, response, nil, wrapped) }
+        end
       end
       response
     end
@@ -100,11 +108,12 @@ module EzlogsRubyAgent
       env["HTTP_X_REQUEST_ID"] = Native.new_request_id
     end
 
-    def finish(request, env, response, error, bytes_sent = nil)
+    # `body`: what the server wrote, when it did.
+    def finish(request, env, response, error, body = nil)
       return unless request
 
       Tracking.safely("recording http.request") do
-        event = RequestEvent.new(env, request, response, error, bytes_sent)
+        event = RequestEvent.new(env, request, response, error, bytes_of(body))
         timing = Tracking.timing(request[:started_at], request[:started_ms])
         # A failure reading the details costs the details, not the event.
         metadata = Tracking.safely("reading request details") { event.metadata } || {}
@@ -112,6 +121,13 @@ module EzlogsRubyAgent
                         actor: request[:actor] || ActorExtractor.extract(env), subject: event.subject,
                         metadata: metadata.merge(request_id: request[:request_id], duration_ms: timing[:duration_ms]),
                         timing:, event_id: request[:event_id], context: request[:context])
+      end
+    end
+
+    def bytes_of(body)
+      case body
+      when ResponseBody then body.bytes_sent
+      when Array then body.sum { |part| part.to_s.bytesize }
       end
     end
 

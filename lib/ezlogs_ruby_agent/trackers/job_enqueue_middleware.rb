@@ -9,11 +9,13 @@ module EzlogsRubyAgent
     def call(worker_class, job, queue, _redis_pool)
       return yield unless track?(job)
 
-      event_id = Native.new_event_id
-      context = Native.derive_context(CorrelationManager.current_context, event_id, {})
-      job[JobPayload::KEY] = JobPayload.dump(context)
+      event_id = Tracking.safely("starting job.enqueue") do
+        Native.new_event_id.tap do |id|
+          job[JobPayload::KEY] = JobPayload.dump(Native.derive_context(CorrelationManager.current_context, id, {}))
+        end
+      end
       pushed = yield
-      Tracking.safely("recording job.enqueue") { record(worker_class, job, queue, event_id) } if pushed
+      Tracking.safely("recording job.enqueue") { record(worker_class, job, queue, event_id) } if pushed && event_id
       pushed
     end
 

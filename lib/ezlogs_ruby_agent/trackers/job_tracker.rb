@@ -16,20 +16,18 @@ module EzlogsRubyAgent
       end
     end
 
+    # The job's data plus the context it runs in and when it became due.
+    # Errors of Rails' own serialisation (an argument it cannot serialise)
+    # reach the app untouched.
     def serialize
       data = super
-      return data unless Tracking.enabled?(:active_job)
-
-      context = @__ezlogs_enqueue_context || CorrelationManager.current_context
-      context ? data.merge(JobPayload::KEY => JobPayload.dump(context)) : data
-    rescue StandardError => e
-      ProblemReporter.internal(e, "ActiveJob serialize")
-      data
+      Tracking.safely("ActiveJob serialize") { data.merge(__ezlogs_payload) } || data
     end
 
     def deserialize(job_data)
       super
       @__ezlogs_enqueued_context = JobPayload.context_from(job_data)
+      @__ezlogs_due_at = job_data[JobPayload::DUE_AT_KEY]
     end
 
     def perform_now
@@ -55,6 +53,29 @@ module EzlogsRubyAgent
 
     def __ezlogs_enqueue_context=(context)
       @__ezlogs_enqueue_context = context
+      @__ezlogs_serialized = false
+    end
+
+    # Whether the adapter took the job (serialised it) since the enqueue
+    # began; a before_enqueue callback may have aborted it.
+    def __ezlogs_serialized?
+      @__ezlogs_serialized ? true : false
+    end
+
+    # When the job became due (enqueued, or its scheduled time), as a
+    # precise epoch: Rails 6.1 stores `enqueued_at` to the second.
+    def __ezlogs_due_at
+      @__ezlogs_due_at
+    end
+
+    def __ezlogs_payload
+      @__ezlogs_serialized = true
+      return {} unless Tracking.enabled?(:active_job)
+
+      context = @__ezlogs_enqueue_context || CorrelationManager.current_context
+      payload = { JobPayload::DUE_AT_KEY => (scheduled_at || Time.now).to_f }
+      payload[JobPayload::KEY] = JobPayload.dump(context) if context
+      payload
     end
 
     def __ezlogs_retry_scheduled?
@@ -70,10 +91,13 @@ module EzlogsRubyAgent
       def call
         return yield unless Tracking.enabled?(:active_job)
 
-        event_id = Native.new_event_id
-        @job.__ezlogs_enqueue_context = Native.derive_context(CorrelationManager.current_context, event_id, {})
+        event_id = Tracking.safely("starting job.enqueue") do
+          Native.new_event_id.tap do |id|
+            @job.__ezlogs_enqueue_context = Native.derive_context(CorrelationManager.current_context, id, {})
+          end
+        end
         result = yield
-        Tracking.safely("recording job.enqueue") { record(event_id) }
+        Tracking.safely("recording job.enqueue") { record(event_id) } if event_id && @job.__ezlogs_serialized?
         result
       end
 
@@ -112,21 +136,26 @@ module EzlogsRubyAgent
         {
           queue_wait_ms:, arguments: JobPayload.arguments(@job.arguments),
           result: error ? nil : JobPayload.result_summary(result),
-          attempt: @job.executions, executions: @job.executions,
+          attempt:, executions: @job.executions,
           retry_scheduled: error ? retry_scheduled?(escaped) : nil, provider_job_id: @job.provider_job_id
         }
       end
 
       private
 
-      # From the enqueue (or retry) time in the payload to the start of this run.
+      # From when the job became due (enqueued, retried, or its scheduled
+      # time) to the start of this run.
       def queue_wait_ms
-        enqueued_at = @job.enqueued_at && Time.iso8601(@job.enqueued_at.to_s)
-        return unless enqueued_at
-
-        ((@started_at - enqueued_at) * 1000).round(3).clamp(0, Float::INFINITY)
+        due_at = @job.__ezlogs_due_at || (@job.enqueued_at && Time.iso8601(@job.enqueued_at.to_s).to_f)
+        ((@started_at.to_f - due_at.to_f) * 1000).round(3).clamp(0, Float::INFINITY) if due_at
       rescue ArgumentError
         nil
+      end
+
+      # ActiveJob counts its own retries in `executions`; Sidekiq's retries of
+      # an ActiveJob job rerun the same payload, so they are added.
+      def attempt
+        @job.executions.to_i + SidekiqJobTracker.retries_of_current_job
       end
 
       # A handled error: whether retry_on enqueued a retry. An error let

@@ -9,8 +9,11 @@ module EzlogsRubyAgent
     # each message.
     module Origin
       def process(...)
-        super
-        message.instance_variable_set(:@__ezlogs_origin, [self.class.name, action_name.to_s])
+        result = super
+        Tracking.safely("noting the mailer action") do
+          message.instance_variable_set(:@__ezlogs_origin, [self.class.name, action_name.to_s])
+        end
+        result
       end
     end
 

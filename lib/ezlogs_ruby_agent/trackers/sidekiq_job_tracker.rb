@@ -17,6 +17,12 @@ module EzlogsRubyAgent
       Thread.current[CURRENT_JOB] ? true : false
     end
 
+    # How many times Sidekiq has retried the job running on this thread.
+    def self.retries_of_current_job
+      count = Thread.current[CURRENT_JOB]&.[]("retry_count")
+      count.is_a?(Integer) ? count + 1 : 0
+    end
+
     # Whether Sidekiq will retry the job now running on this thread if the
     # error reaching it now escapes (its own rule: retries left under
     # `retry`).
@@ -25,8 +31,7 @@ module EzlogsRubyAgent
       return false unless job
 
       limit = job["retry"] == true ? max_retries : job["retry"]
-      next_count = job["retry_count"] ? job["retry_count"] + 1 : 0
-      limit.is_a?(Integer) && next_count < limit
+      limit.is_a?(Integer) && retries_of_current_job < limit
     end
 
     # Sidekiq's `max_retries` (25 unless configured).
@@ -47,16 +52,17 @@ module EzlogsRubyAgent
     private
 
     def run(job, queue, &)
+      waited = queue_wait_ms(job)
       JobRun.new(job_class: job["class"].to_s, job_id: job["jid"], queue:, enqueued: JobPayload.context_from(job))
-            .details { |result, error| details(job, result, error) }
+            .details { |result, error| details(job, waited, result, error) }
             .run(&)
     end
 
-    def details(job, result, error)
+    def details(job, waited, result, error)
       {
-        queue_wait_ms: queue_wait_ms(job), arguments: JobPayload.arguments(job["args"]),
+        queue_wait_ms: waited, arguments: JobPayload.arguments(job["args"]),
         result: error ? nil : JobPayload.result_summary(result),
-        attempt: (job["retry_count"] || -1) + 2, retry_count: job["retry_count"],
+        attempt: self.class.retries_of_current_job + 1, retry_count: job["retry_count"],
         retry_scheduled: error ? self.class.retry_scheduled_for_current_job? : nil
       }
     end

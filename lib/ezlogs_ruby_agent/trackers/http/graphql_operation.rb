@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require "json"
+require_relative "graphql_document"
 
 module EzlogsRubyAgent
   class HttpTracker
@@ -9,11 +10,6 @@ module EzlogsRubyAgent
     # holds several operations, `operationName` picks one, as GraphQL does.
     class GraphqlOperation
       ANONYMOUS = "anonymous"
-      NAME = /[_A-Za-z][_0-9A-Za-z]*/
-      # What cannot hold an operation keyword: comments and string literals.
-      IGNORED = /#[^\n\r]*|"""(?:\\"""|.)*?"""|"(?:\\.|[^"\\])*"/m
-      BLOCK = "\u0001"
-      DEFINITION = /(?:\b(query|mutation|subscription|fragment)\b\s*(#{NAME})?[^\u0001]*)?\u0001/
 
       MAX_BODY = 1_000_000
 
@@ -59,7 +55,7 @@ module EzlogsRubyAgent
       end
 
       def initialize(document, requested_name, variables)
-        @type, found_name = find(definitions(document), requested_name)
+        @type, found_name = find(GraphqlDocument.new(document).operations, requested_name)
         @name = requested_name || found_name || ANONYMOUS
         @variables = variables.is_a?(Hash) ? variables : nil
       end
@@ -76,27 +72,7 @@ module EzlogsRubyAgent
 
       def find(definitions, requested_name)
         chosen = definitions.find { |(_, name)| name == requested_name } if requested_name
-        chosen || definitions.first || ["query", nil]
-      end
-
-      # [[type, name], ...] for each top-level operation; a block that
-      # follows no keyword is an anonymous query.
-      def definitions(document)
-        top_level = collapse(document.gsub(IGNORED, " "))
-        top_level.scan(DEFINITION).filter_map do |keyword, name|
-          [keyword || "query", name] unless keyword == "fragment"
-        end
-      end
-
-      # Each top-level { ... } becomes one BLOCK, and ( ... ) disappears,
-      # leaving keywords and names: "query A BLOCK mutation B BLOCK".
-      def collapse(text)
-        loop do
-          collapsed = text.gsub(/\{[^{}]*\}/, BLOCK)
-          return collapsed.gsub(/\([^()]*\)/, " ") if collapsed == text
-
-          text = collapsed
-        end
+        chosen || definitions.first || ["unknown", nil] # e.g. a persisted query sent by id only
       end
     end
   end

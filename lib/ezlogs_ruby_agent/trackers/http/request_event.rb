@@ -13,6 +13,12 @@ module EzlogsRubyAgent
       CONTROLLER_KEY = "ezlogs.controller"
 
       # `started`: what HttpTracker noted when the request came in.
+      def self.graphql_operations(env, started)
+        return unless started[:method] == "POST" && GRAPHQL_PATH.match?(started[:path].to_s)
+
+        GraphqlOperation.from_request(env, env[CONTROLLER_KEY]&.[](:params))
+      end
+
       def initialize(env, started, response, error, bytes_sent = nil)
         @env = env
         @started = started
@@ -55,10 +61,10 @@ module EzlogsRubyAgent
         @started[:path].to_s.empty? ? "/" : @started[:path]
       end
 
-      # A request that raised past every middleware is answered 500 by the
-      # server.
+      # None when the app raised instead of answering: the server picks the
+      # status then, and `error` says what happened.
       def status
-        @response ? @response[0].to_i : 500
+        @response && @response[0].to_i
       end
 
       def path_parameters
@@ -113,15 +119,12 @@ module EzlogsRubyAgent
         value&.to_f&.round(3)
       end
 
-      # The GraphQL operations of a POST to .../graphql (one, or a batch).
+      # The GraphQL operations of a POST to .../graphql (one, or a batch),
+      # read by HttpTracker while the request body was still open.
       def graphql
         return @graphql if defined?(@graphql)
 
-        @graphql = (GraphqlOperation.from_request(@env, @controller[:params]) if graphql_request?)
-      end
-
-      def graphql_request?
-        method == "POST" && GRAPHQL_PATH.match?(path)
+        @graphql = @started.key?(:graphql) ? @started[:graphql] : self.class.graphql_operations(@env, @started)
       end
 
       def graphql_action

@@ -5,6 +5,8 @@ module EzlogsRubyAgent
   # back out, including the keys older versions of this gem wrote.
   module JobPayload
     KEY = "ezlogs_correlation"
+    # When an ActiveJob job became due, as a precise epoch.
+    DUE_AT_KEY = "ezlogs_due_at"
     LEGACY_KEY = "_correlation_data"
     LEGACY_ID_KEY = "correlation_id"
 
@@ -15,11 +17,15 @@ module EzlogsRubyAgent
       JSON.parse(JSON.generate(context.to_h))
     end
 
-    # The context stored in `payload` (a Context), or nil.
+    # The context stored in `payload` (a Context), or nil, whatever the
+    # payload holds.
     def context_from(payload)
       data = payload[KEY] || payload[LEGACY_KEY]
       data = { "correlation_id" => payload[LEGACY_ID_KEY] } if !data.is_a?(Hash) && payload[LEGACY_ID_KEY].is_a?(String)
       Native.context_from_hash(data) if data.is_a?(Hash)
+    rescue StandardError => e
+      ProblemReporter.internal(e, "reading the context from a job payload")
+      nil
     end
 
     # A bounded, JSON-safe account of a job's return value.

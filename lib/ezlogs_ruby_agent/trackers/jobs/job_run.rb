@@ -18,7 +18,7 @@ module EzlogsRubyAgent
 
     # Runs the job (the block) and returns what it returns.
     def run(&work)
-      previous = CorrelationManager.current_context
+      previous = Tracking.safely("reading the context") { CorrelationManager.current_context }
       started = start
       result = work.call
       finish(started, result, @handled_error&.call, escaped: false)

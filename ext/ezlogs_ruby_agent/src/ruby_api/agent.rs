@@ -42,6 +42,27 @@ fn dispatch(active: &Active, mut event: Event) {
     }
 }
 
+/// Builds an event from the caller's values and dispatches it; returns its
+/// id, or raises InvalidEventError (counted) for bad input.
+fn emit_built(
+    ruby: &Ruby,
+    active: &Active,
+    args: EventArgs,
+    overrides: Overrides,
+) -> Result<RString, Error> {
+    match event_builder::build(ruby, active, args, overrides) {
+        Ok(event) => {
+            let id = ruby.str_new(&event.event_id);
+            dispatch(active, event);
+            Ok(id)
+        }
+        Err(invalid) => {
+            METRICS.events_invalid.fetch_add(1, Relaxed);
+            Err(errors::invalid_event(ruby, invalid.to_string()))
+        }
+    }
+}
+
 /// Returns the new event's id (nil when custom events are off); raises
 /// InvalidEventError for bad input, which the Ruby facade turns into a
 /// warning.
@@ -65,17 +86,7 @@ fn log_event(
         metadata,
         timing: ruby.qnil().as_value(),
     };
-    match event_builder::build(ruby, &active, args, Overrides::default()) {
-        Ok(event) => {
-            let id = ruby.str_new(&event.event_id);
-            dispatch(&active, event);
-            Ok(Some(id))
-        }
-        Err(invalid) => {
-            METRICS.events_invalid.fetch_add(1, Relaxed);
-            Err(errors::invalid_event(ruby, invalid.to_string()))
-        }
-    }
+    emit_built(ruby, &active, args, Overrides::default()).map(Some)
 }
 
 /// An event from one of the built-in trackers (HTTP, ActiveRecord, jobs,
@@ -108,17 +119,7 @@ fn record(
         timestamp: None,
         correlation: context.map(RubyContext::correlation),
     };
-    match event_builder::build(ruby, &active, args, overrides) {
-        Ok(event) => {
-            let id = ruby.str_new(&event.event_id);
-            dispatch(&active, event);
-            Ok(id)
-        }
-        Err(invalid) => {
-            METRICS.events_invalid.fetch_add(1, Relaxed);
-            Err(errors::invalid_event(ruby, invalid.to_string()))
-        }
-    }
+    emit_built(ruby, &active, args, overrides)
 }
 
 /// A new event id, for work whose event is recorded when it ends but which

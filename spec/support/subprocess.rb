@@ -23,8 +23,26 @@ module Subprocess
   # outside this suite's bundle, as a user's process would run.
   def run_command(command, env: {}, chdir: ROOT, timeout: 60)
     outside_bundle do
-      stdout, stderr, status = Open3.capture3(env, "timeout", timeout.to_s, *command, chdir:)
-      Result.new(stdout:, stderr:, status:)
+      Open3.popen3(env, *command, chdir:, pgroup: true) do |stdin, stdout, stderr, waiter|
+        stdin.close
+        watchdog = kill_group_after(timeout, waiter.pid)
+        out = Thread.new { stdout.read }
+        err = Thread.new { stderr.read }
+        result = Result.new(status: waiter.value, stdout: out.value, stderr: err.value)
+        watchdog.kill
+        result
+      end
+    end
+  end
+
+  # The whole process group: a forked child left hanging would otherwise
+  # keep the output pipes open, and the suite would wait for it forever.
+  def kill_group_after(seconds, pid)
+    Thread.new do
+      sleep seconds
+      Process.kill("KILL", -pid)
+    rescue Errno::ESRCH
+      nil
     end
   end
 

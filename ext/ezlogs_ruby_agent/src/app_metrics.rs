@@ -3,8 +3,9 @@
 //! by Ruby threads, with the GVL.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
-use parking_lot::Mutex;
+use crate::sync::lock;
 
 /// Distinct name-and-tags series kept; later ones are refused, so a
 /// high-cardinality tag cannot grow memory without bound.
@@ -26,7 +27,7 @@ pub fn record(series: String, value: f64) -> bool {
     if !value.is_finite() {
         return false;
     }
-    let mut all = SERIES.lock();
+    let mut all = lock(&SERIES);
     if !all.contains_key(&series) && all.len() >= MAX_SERIES {
         return false;
     }
@@ -44,11 +45,11 @@ pub fn record(series: String, value: f64) -> bool {
 }
 
 pub fn snapshot() -> Vec<(String, Summary)> {
-    SERIES.lock().iter().map(|(k, v)| (k.clone(), *v)).collect()
+    lock(&SERIES).iter().map(|(k, v)| (k.clone(), *v)).collect()
 }
 
 pub fn clear() {
-    SERIES.lock().clear();
+    lock(&SERIES).clear();
 }
 
 #[cfg(test)]

@@ -4,12 +4,12 @@
 //! clear cannot exhaust memory.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::SystemTime;
-
-use parking_lot::Mutex;
 
 use crate::event::Event;
 use crate::metrics::{DropReason, METRICS};
+use crate::sync::lock;
 
 pub const MAX_CAPTURED: usize = 100_000;
 
@@ -34,7 +34,7 @@ pub fn set_enabled(on: bool) -> bool {
 
 pub fn push(event: Event) {
     let thread_id = event.platform.thread_id;
-    let mut captured = CAPTURED.lock();
+    let mut captured = lock(&CAPTURED);
     if captured.len() >= MAX_CAPTURED {
         METRICS.record_drop(DropReason::QueueFull, 1);
         return;
@@ -52,9 +52,9 @@ pub fn push(event: Event) {
 /// and a thread that then pushes an event would wait for this lock while
 /// holding the GVL that the lock holder waits for.
 pub fn snapshot() -> Vec<Captured> {
-    CAPTURED.lock().clone()
+    lock(&CAPTURED).clone()
 }
 
 pub fn clear() {
-    CAPTURED.lock().clear();
+    lock(&CAPTURED).clear();
 }

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod metrics;
 pub mod processor;
 pub mod settings;
+pub mod sync;
 pub mod timestamp;
 pub mod truncate;
 

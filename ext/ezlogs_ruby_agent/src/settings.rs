@@ -1,10 +1,9 @@
 //! The agent's settings, handed over from the Ruby configuration once per
 //! `configure` as plain data and read by everything else from here.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, RwLock};
 use std::time::Duration;
 
-use parking_lot::RwLock;
 use serde::Deserialize;
 
 use ipnet::IpNet;
@@ -12,6 +11,7 @@ use ipnet::IpNet;
 use crate::client_ip;
 use crate::event::ProcessInfo;
 use crate::processor::{ProcessingSettings, Processor};
+use crate::sync;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default)]
@@ -188,12 +188,12 @@ static ACTIVE: LazyLock<RwLock<Arc<Active>>> = LazyLock::new(|| {
 });
 
 pub fn current() -> Arc<Active> {
-    ACTIVE.read().clone()
+    sync::read(&ACTIVE).clone()
 }
 
 /// Puts `settings` in force, or says what in them cannot be used.
 pub fn replace(settings: Settings) -> Result<(), String> {
     let active = Active::new(settings)?;
-    *ACTIVE.write() = Arc::new(active);
+    *sync::write(&ACTIVE) = Arc::new(active);
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! event (never while the app boots) and replaced in a forked child.
 
 use std::cell::RefCell;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ use super::worker;
 use crate::event::Event;
 use crate::fork::current_pid;
 use crate::metrics::{DropReason, METRICS};
-use crate::settings;
+use crate::{settings, sync};
 
 struct Pipeline {
     /// The process that started the worker. In a forked child the worker
@@ -26,14 +26,11 @@ enum State {
     ShutDown,
 }
 
-/// A std mutex, not parking_lot's: a parking_lot unlock may hand the lock
-/// to a waiting thread, which after a fork does not exist in the child.
+/// Held across a fork (see `crate::sync` for why it is std's mutex).
 static STATE: Mutex<State> = Mutex::new(State::Idle);
 
 fn state() -> MutexGuard<'static, State> {
-    // Nothing panics while holding it; if something did, the state is
-    // still consistent.
-    STATE.lock().unwrap_or_else(PoisonError::into_inner)
+    sync::lock(&STATE)
 }
 
 thread_local! {

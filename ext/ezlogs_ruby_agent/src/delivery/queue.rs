@@ -6,12 +6,12 @@
 //! threads make no system call here in the common case.
 
 use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
-
-use parking_lot::{Condvar, Mutex};
 
 use crate::event::Event;
 use crate::metrics::DropReason;
+use crate::sync::lock;
 
 /// Queue slots allocated up front; beyond this the deque grows as needed.
 const PREALLOCATED_EVENTS: usize = 16_384;
@@ -69,7 +69,7 @@ impl Queue {
     }
 
     pub fn push(&self, event: Event) -> Result<(), DropReason> {
-        let mut state = self.state.lock();
+        let mut state = lock(&self.state);
         if state.closed {
             return Err(DropReason::Shutdown);
         }
@@ -95,7 +95,7 @@ impl Queue {
     /// sets one `flush_interval` apart, so no event waits longer than that.
     /// Returns false once the queue is closed and empty.
     pub fn next_batch(&self, batch: &mut Vec<Event>, next_tick: &mut Instant) -> bool {
-        let mut state = self.state.lock();
+        let mut state = lock(&self.state);
         loop {
             let waiting = state.events.len();
             let asked = state.closed || state.flush_target > state.finished;
@@ -111,7 +111,7 @@ impl Queue {
                     break;
                 }
             }
-            self.work.wait_until(&mut state, *next_tick);
+            state = wait_until(&self.work, state, *next_tick).0;
         }
         let take = state.events.len().min(self.config.batch_size);
         let taken: usize = state.events.range(..take).map(|e| e.approx_bytes).sum();
@@ -122,7 +122,7 @@ impl Queue {
 
     /// For the worker: `count` events taken by `next_batch` are dealt with.
     pub fn finished(&self, count: usize) {
-        self.state.lock().finished += count as u64;
+        lock(&self.state).finished += count as u64;
         self.progress.notify_all();
     }
 
@@ -130,12 +130,14 @@ impl Queue {
     /// passes. True when they all were.
     pub fn flush(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
-        let mut state = self.state.lock();
+        let mut state = lock(&self.state);
         let target = state.accepted;
         state.flush_target = state.flush_target.max(target);
         self.work.notify_one();
         while state.finished < target {
-            if self.progress.wait_until(&mut state, deadline).timed_out() {
+            let timed_out;
+            (state, timed_out) = wait_until(&self.progress, state, deadline);
+            if timed_out {
                 return state.finished >= target;
             }
         }
@@ -144,19 +146,33 @@ impl Queue {
 
     /// Refuses new events; the worker sends what is queued, then stops.
     pub fn close(&self) {
-        self.state.lock().closed = true;
+        lock(&self.state).closed = true;
         self.work.notify_one();
     }
 
     pub fn is_closed(&self) -> bool {
-        self.state.lock().closed
+        lock(&self.state).closed
     }
 
     /// Events and bytes waiting.
     pub fn depth(&self) -> (usize, usize) {
-        let state = self.state.lock();
+        let state = lock(&self.state);
         (state.events.len(), state.bytes)
     }
+}
+
+/// Waits on `condvar` until woken or `deadline`; true when the deadline
+/// passed.
+fn wait_until<'a>(
+    condvar: &Condvar,
+    state: MutexGuard<'a, State>,
+    deadline: Instant,
+) -> (MutexGuard<'a, State>, bool) {
+    let timeout = deadline.saturating_duration_since(Instant::now());
+    let (state, result) = condvar
+        .wait_timeout(state, timeout)
+        .unwrap_or_else(PoisonError::into_inner);
+    (state, result.timed_out())
 }
 
 #[cfg(test)]

@@ -141,9 +141,13 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
       expect(changes.map { |e| e[:action] }).to eq(%w[account.created account.created])
     end
 
-    it "never raise, whatever the pattern" do
-      EzlogsRubyAgent.config.included_resources = [/(?<unused>x)*/, "user"]
-      expect { User.create!(name: "A", email: "a@example.com") }.not_to raise_error
+    it "never raise, even for a pattern that cannot be matched against the name" do
+      binary = Regexp.new("\xFF".b)
+      expect { binary.match?("Café") }.to raise_error(Encoding::CompatibilityError)
+
+      expect(EzlogsRubyAgent::ResourceFilter.name_matches?(binary, "Café")).to be(false)
+      EzlogsRubyAgent.config.included_resources = [binary, "user"]
+      User.create!(name: "A", email: "a@example.com")
       expect(changes.size).to eq(1)
     end
   end

@@ -2,7 +2,7 @@
 //! middleware uses: of the addresses in `X-Forwarded-For` and `Client-Ip`
 //! (nearest first) and the peer address, the nearest one that is not a
 //! trusted proxy. Rails computes this on every call, at 30-100 µs; here it
-//! costs well under one.
+//! costs about one.
 
 use std::net::IpAddr;
 

@@ -11,13 +11,11 @@ module EzlogsRubyAgent
   # that everything the request causes can name it as its parent.
   class HttpTracker
     # Health checks and static assets are noise, not user journeys.
-    DEFAULT_EXCLUDED_PATHS = [
-      Regexp.union(
-        %r{\A/(?:health|healthz|healthcheck|up|ping|livez|readyz)(?:\z|[/.])}i,
-        %r{\A/(?:assets|packs|vite)/}i,
-        /\.(?:css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|eot)\z/i
-      )
-    ].freeze
+    DEFAULT_EXCLUDED_PATHS = Regexp.union(
+      %r{\A/(?:health|healthz|healthcheck|up|ping|livez|readyz)(?:\z|[/.])}i,
+      %r{\A/(?:assets|packs|vite)/}i,
+      /\.(?:css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|eot)\z/i
+    )
     # Rails' own rule for X-Request-Id: word characters, '-' and '@', at
     # most 255 of them.
     UNSAFE_REQUEST_ID = /[^\w\-@]/
@@ -79,7 +77,7 @@ module EzlogsRubyAgent
     end
 
     def track?(env)
-      Tracking.enabled?(:http) && !ResourceFilter.excluded_path?(env["PATH_INFO"].to_s, DEFAULT_EXCLUDED_PATHS)
+      Tracking.enabled?(:http) && !ResourceFilter.excluded_path?(env["PATH_INFO"].to_s, default: DEFAULT_EXCLUDED_PATHS)
     rescue StandardError
       false
     end

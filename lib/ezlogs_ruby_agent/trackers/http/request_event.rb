@@ -31,7 +31,7 @@ module EzlogsRubyAgent
       def action
         return graphql_action if graphql
 
-        "#{method} #{path}"
+        "#{request_method} #{path}"
       end
 
       def subject
@@ -43,7 +43,7 @@ module EzlogsRubyAgent
 
       def metadata
         {
-          method:, path:, status:, route:, format: @controller[:format],
+          method: request_method, path:, status:, route:, format: @controller[:format],
           ip:, user_agent: @env["HTTP_USER_AGENT"], params:,
           content_type: response_header("Content-Type"), content_length:,
           db_runtime_ms: runtime(:db_runtime), view_runtime_ms: runtime(:view_runtime),
@@ -53,7 +53,7 @@ module EzlogsRubyAgent
 
       private
 
-      def method
+      def request_method
         @started[:method].to_s
       end
 

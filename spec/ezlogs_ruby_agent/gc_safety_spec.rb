@@ -29,4 +29,24 @@ RSpec.describe "The native code under GC.stress" do
     expect(results.map { |entry| entry[:event][:metadata] }.compact.first[:nested]).to eq(deep: [{ name: "value" }])
     expect(results).to all(include(event: a_hash_including(:event_id, :correlation, :platform)))
   end
+  it "keeps a hash's entries alive when app code empties the hash while it is converted" do
+    hash = {}
+    emptier = Object.new
+    emptier.define_singleton_method(:as_json) do |*|
+      hash.clear
+      GC.start
+      "emptied"
+    end
+    hash[:first] = emptier
+    hash[:second] = "kept #{"x" * 64}"
+    hash[:third] = ["a", { nested: "b" * 40 }]
+    id = begin
+      GC.stress = true
+      log(metadata: hash)
+    ensure
+      GC.stress = false
+    end
+    metadata = captured.find { |event| event[:event_id] == id }[:metadata]
+    expect(metadata).to eq(first: "emptied", second: "kept #{"x" * 64}", third: ["a", { nested: "b" * 40 }])
+  end
 end

@@ -23,6 +23,20 @@ RSpec.describe "Converting Ruby values into event data" do
       .to eq("1": "a", null: "b", "[1,2]": "c", Object: "d")
   end
 
+  it "names keys alike whether their symbols are literal, made at run time or long" do
+    made = "made_#{rand(1_000_000)}".to_sym
+    long = :a_key_longer_than_twenty_four_bytes_of_inline_storage
+    expect(converted({ plain: 1, made => 2, long => :a_symbol_value_longer_than_twenty_four_bytes }))
+      .to eq(plain: 1, made => 2, long => "a_symbol_value_longer_than_twenty_four_bytes")
+  end
+
+  it "converts hashes alike on both sides of the size walked without rb_protect (32 entries)" do
+    [31, 32, 33, 100].each do |size|
+      hash = Array.new(size) { |i| [:"key_#{i}", i.even? ? i : "v#{i}"] }.to_h
+      expect(converted(hash)).to eq(hash)
+    end
+  end
+
   it "keeps integers within 64 bits as numbers and bigger ones as their digits" do
     expect(converted(-(2**63))).to eq(-(2**63))
     expect(converted((2**64) - 1)).to eq((2**64) - 1)

@@ -2,12 +2,18 @@
 //! Never raises: whatever the app passes becomes something JSON-safe,
 //! bounded by `Limits` in depth, size and item count.
 
+use std::os::raw::c_int;
+
+use arrayvec::ArrayVec;
 use magnus::encoding::EncodingCapable;
 use magnus::r_hash::ForEach;
-use magnus::rb_sys::AsRawValue;
+use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::ReprValue;
 use magnus::{Float, Integer, RArray, RHash, RString, Ruby, Symbol, Time, Value};
+use rb_sys::{ruby_value_type, st_retval, VALUE};
+use smallvec::SmallVec;
 
+use super::symbol_names;
 use crate::data::{Data, Object, Text};
 use crate::settings::Limits;
 use crate::{timestamp, truncate};
@@ -18,7 +24,7 @@ pub struct Converter<'r> {
     /// Bytes of string data this conversion may still copy.
     budget: usize,
     /// Containers being converted, from the outermost in, to cut cycles.
-    path: Vec<Value>,
+    path: SmallVec<[Value; 8]>,
 }
 
 impl<'r> Converter<'r> {
@@ -27,7 +33,7 @@ impl<'r> Converter<'r> {
             ruby,
             limits,
             budget: limits.max_event_bytes,
-            path: Vec::new(),
+            path: SmallVec::new(),
         }
     }
 
@@ -49,45 +55,45 @@ impl<'r> Converter<'r> {
     }
 
     fn value(&mut self, value: Value, depth: usize) -> Data {
-        if value.is_nil() {
-            return Data::Null;
+        use ruby_value_type::*;
+        // The `from_value`s below cannot fail for the type matched: they
+        // only give the value its magnus type.
+        // SAFETY: `value` is a live Ruby value; its type is read from its tag
+        // bits or its object header.
+        match unsafe { rb_sys::RB_TYPE(value.as_raw()) } {
+            RUBY_T_NIL => Data::Null,
+            RUBY_T_TRUE => Data::Bool(true),
+            RUBY_T_FALSE => Data::Bool(false),
+            RUBY_T_STRING => RString::from_value(value)
+                .map_or(Data::Null, |string| Data::Text(self.string(string))),
+            RUBY_T_SYMBOL => Symbol::from_value(value)
+                .map_or(Data::Null, |symbol| Data::Text(self.symbol(symbol))),
+            RUBY_T_FIXNUM | RUBY_T_BIGNUM => {
+                Integer::from_value(value).map_or(Data::Null, |integer| self.integer(integer))
+            }
+            RUBY_T_FLOAT => {
+                Float::from_value(value).map_or(Data::Null, |float| float_data(float.to_f64()))
+            }
+            _ => self.container(value, depth),
         }
-        if value.as_raw() == self.ruby.qtrue().as_raw() {
-            return Data::Bool(true);
-        }
-        if value.as_raw() == self.ruby.qfalse().as_raw() {
-            return Data::Bool(false);
-        }
-        if let Some(string) = RString::from_value(value) {
-            return Data::Text(self.string(string));
-        }
-        if let Some(symbol) = Symbol::from_value(value) {
-            return Data::Text(self.symbol(symbol));
-        }
-        if let Some(integer) = Integer::from_value(value) {
-            return self.integer(integer);
-        }
-        if let Some(float) = Float::from_value(value) {
-            return float_data(float.to_f64());
-        }
+    }
+
+    /// Arrays, hashes and other objects: bounded in depth, cycles cut.
+    fn container(&mut self, value: Value, depth: usize) -> Data {
         if depth >= self.limits.max_depth {
             return Data::text(truncate::DEPTH_EXCEEDED);
         }
         if self.path.iter().any(|seen| seen.as_raw() == value.as_raw()) {
             return Data::text(truncate::CYCLE);
         }
-        if let Some(array) = RArray::from_value(value) {
-            return self.nested(value, |me| me.array(array, depth + 1));
-        }
-        if let Some(hash) = RHash::from_value(value) {
-            return self.nested(value, |me| me.hash(hash, depth + 1));
-        }
-        self.nested(value, |me| me.object(value, depth + 1))
-    }
-
-    fn nested(&mut self, value: Value, convert: impl FnOnce(&mut Self) -> Data) -> Data {
         self.path.push(value);
-        let data = convert(self);
+        let data = if let Some(array) = RArray::from_value(value) {
+            self.array(array, depth + 1)
+        } else if let Some(hash) = RHash::from_value(value) {
+            self.hash(hash, depth + 1)
+        } else {
+            self.object(value, depth + 1)
+        };
         self.path.pop();
         data
     }
@@ -106,6 +112,16 @@ impl<'r> Converter<'r> {
         };
         self.budget = self.budget.saturating_sub(kept.len());
         kept
+    }
+
+    /// `bounded` for text that lives as long as the process: not copied
+    /// when it fits.
+    fn bounded_static(&mut self, text: &'static str) -> Text {
+        if text.len() > self.limits.max_string_bytes.min(self.budget) {
+            return self.bounded(text);
+        }
+        self.budget -= text.len();
+        Text::const_new(text)
     }
 
     fn string(&mut self, string: RString) -> Text {
@@ -133,6 +149,9 @@ impl<'r> Converter<'r> {
     }
 
     fn symbol(&mut self, symbol: Symbol) -> Text {
+        if let Some(name) = symbol_names::name(symbol) {
+            return self.bounded_static(name);
+        }
         match symbol.name() {
             Ok(name) => self.bounded(&name),
             Err(_) => truncate::unrepresentable("Symbol").into(),
@@ -177,22 +196,41 @@ impl<'r> Converter<'r> {
         let total = hash.len();
         let max = self.limits.max_collection_items;
         let mut object = Object::with_capacity(total.min(max) + usize::from(total > max));
-        // An error here means app code changed the hash while we walked it;
-        // what was walked is kept and the marker below counts the rest.
-        let _ = hash.foreach(|key: Value, value: Value| {
-            if object.len() >= max {
-                return Ok(ForEach::Stop);
+        if total <= SMALL_HASH {
+            let mut entries = SmallHashEntries::new();
+            copy_small_hash(hash, &mut entries);
+            for &(key, value) in &entries {
+                if object.len() >= max {
+                    break;
+                }
+                self.entry(&mut object, key, value, depth);
             }
-            let key = self.text(key);
-            let value = self.value(value, depth);
-            object.push(key, value);
-            Ok(ForEach::Continue)
-        });
+        } else {
+            // An error here means app code changed the hash while we walked
+            // it; what was walked is kept and the marker below counts the rest.
+            let _ = hash.foreach(|key: Value, value: Value| {
+                if object.len() >= max {
+                    return Ok(ForEach::Stop);
+                }
+                self.entry(&mut object, key, value, depth);
+                Ok(ForEach::Continue)
+            });
+        }
         if total > object.len() {
             let marker = truncate::hash_marker(total, object.len());
             object.push(truncate::HASH_MARKER_KEY, Data::text(marker));
         }
         Data::Map(object)
+    }
+
+    fn entry(&mut self, object: &mut Object, key: Value, value: Value, depth: usize) {
+        // Most keys are static symbols, whose names are remembered.
+        let key = match Symbol::from_value(key).and_then(symbol_names::name) {
+            Some(name) => self.bounded_static(name),
+            None => self.text(key),
+        };
+        let value = self.value(value, depth);
+        object.push(key, value);
     }
 
     /// Anything else: times as timestamps, dates through `iso8601`,
@@ -245,6 +283,44 @@ impl<'r> Converter<'r> {
         } else {
             Data::text(truncate::unrepresentable(&result.class().inspect()))
         }
+    }
+}
+
+/// Hashes of up to this many entries (nearly all that apps log) are walked
+/// without `rb_protect`: see `small_hash_entries`.
+const SMALL_HASH: usize = 32;
+
+type SmallHashEntries = ArrayVec<(Value, Value), SMALL_HASH>;
+
+/// Copies a small hash's entries to the stack. The copying runs no Ruby code,
+/// so the walk cannot be disturbed and cannot raise, and needs no
+/// `rb_protect`. Converting the entries afterwards may run app code
+/// (`as_json`) that changes the hash; the copies stay valid because Ruby's
+/// garbage collector scans the machine stack, where they are.
+fn copy_small_hash(hash: RHash, entries: &mut SmallHashEntries) {
+    unsafe extern "C" fn copy(key: VALUE, value: VALUE, entries: VALUE) -> c_int {
+        // SAFETY: `entries` is the pointer passed below, to a vector that
+        // outlives the walk; `key` and `value` are live Ruby values.
+        let (entries, key, value) = unsafe {
+            (
+                &mut *(entries as *mut SmallHashEntries),
+                Value::from_raw(key),
+                Value::from_raw(value),
+            )
+        };
+        match entries.try_push((key, value)) {
+            Ok(()) => st_retval::ST_CONTINUE as c_int,
+            Err(_) => st_retval::ST_STOP as c_int,
+        }
+    }
+    // SAFETY: a live Hash, with the GVL held; `copy` only writes into
+    // `entries`, which outlives the call.
+    unsafe {
+        rb_sys::rb_hash_foreach(
+            hash.as_raw(),
+            Some(copy),
+            entries as *mut SmallHashEntries as VALUE,
+        );
     }
 }
 

@@ -7,6 +7,7 @@ mod convert;
 mod errors;
 mod event_builder;
 mod helpers;
+mod symbol_names;
 mod to_ruby;
 mod universal_event;
 

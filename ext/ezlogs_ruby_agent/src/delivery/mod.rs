@@ -17,10 +17,19 @@ mod worker;
 pub use pipeline::{
     flush, lock_for_fork, queue_depth, restart, shutdown, submit, unlock_after_fork,
 };
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::event::Event;
 
 pub use retry::CircuitState;
 
-/// `EzlogsRubyAgent.debug_mode`: the worker also prints each event it
-/// sends, as sent, to stderr.
+/// `EzlogsRubyAgent.debug_mode`: each event is also printed to stderr, as
+/// sent (or, in test mode, as captured).
 pub static DEBUG: AtomicBool = AtomicBool::new(false);
+
+/// Prints a processed event to stderr when debug mode is on.
+pub fn print_if_debug(event: &Event) {
+    if DEBUG.load(Ordering::Relaxed) {
+        eprintln!("[ezlogs_ruby_agent] event: {}", event.to_json());
+    }
+}

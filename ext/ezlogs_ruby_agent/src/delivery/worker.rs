@@ -62,9 +62,7 @@ pub fn run(queue: &Queue, active: &Active) {
                 METRICS.record_drop(reason, 1);
                 continue;
             }
-            if super::DEBUG.load(Relaxed) {
-                eprintln!("[ezlogs_ruby_agent] event: {}", event.to_json());
-            }
+            super::print_if_debug(&event);
             if matches!(sender.sink, Sink::Memory) {
                 capture::push(event);
                 continue;

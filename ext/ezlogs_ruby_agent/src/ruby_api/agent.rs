@@ -37,7 +37,10 @@ fn dispatch(active: &Active, mut event: Event) {
         return delivery::submit(event);
     }
     match active.processor.process(&mut event) {
-        Ok(()) => capture::push(event),
+        Ok(()) => {
+            delivery::print_if_debug(&event);
+            capture::push(event)
+        }
         Err(reason) => METRICS.record_drop(reason, 1),
     }
 }

@@ -1,0 +1,53 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  # The debugging switches of earlier versions, under their old names, for
+  # the specs and consoles that call them. Each is a shortcut to the agent's
+  # own API.
+  module DebugTools
+    class << self
+      # Prints each event as it is handled, and captures events in memory
+      # instead of delivering them (as `EzlogsRubyAgent.test_mode` does), so
+      # that `captured_events` shows them. Meant for specs and consoles: while
+      # it is on, nothing reaches the collector.
+      def enable_debug_mode
+        EzlogsRubyAgent.debug_mode = true
+        Native.set_test_mode(true)
+      end
+
+      # Back to delivering; the capture is emptied.
+      def disable_debug_mode
+        EzlogsRubyAgent.debug_mode = false
+        Native.set_test_mode(false)
+        clear_captured_events
+      end
+
+      def debug_mode
+        EzlogsRubyAgent.debug_mode
+      end
+
+      # `EzlogsRubyAgent.test_mode`, starting from an empty capture.
+      def test_mode(&)
+        clear_captured_events
+        EzlogsRubyAgent.test_mode(&)
+      end
+
+      def captured_events
+        EzlogsRubyAgent.captured_events
+      end
+
+      def clear_captured_events
+        EzlogsRubyAgent.clear_captured_events
+      end
+
+      # The app metrics recorded with `record_metric` and `timing`.
+      def performance_metrics
+        EzlogsRubyAgent.performance_monitor.summary
+      end
+
+      def record_metric(name, value, tags = {})
+        EzlogsRubyAgent.record_metric(name, value, tags)
+      end
+    end
+  end
+end

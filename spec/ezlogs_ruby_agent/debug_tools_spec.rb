@@ -1,0 +1,42 @@
+# frozen_string_literal: true
+
+# DebugTools keeps the switches earlier versions had, for the specs and
+# consoles written against them.
+RSpec.describe EzlogsRubyAgent::DebugTools do
+  it "captures and prints events while debug mode is on, and delivers them again once it is off" do
+    result = run_ruby(<<~RUBY)
+      require "ezlogs_ruby_agent"
+      require "json"
+      require "tmpdir"
+      path = File.join(Dir.mktmpdir, "events.jsonl")
+      EzlogsRubyAgent.configure { |c| c.delivery.endpoint = "file://" + path }
+      tools = EzlogsRubyAgent::DebugTools
+      actor = { type: "t", id: 1 }
+      tools.enable_debug_mode
+      shown = EzlogsRubyAgent.log_event(event_type: "debug.tools", action: "shown", actor:, metadata: { token: "x" })
+      captured = tools.captured_events.map { |entry| entry[:event][:event_id] }
+      on = tools.debug_mode
+      tools.disable_debug_mode
+      sent = EzlogsRubyAgent.log_event(event_type: "debug.tools", action: "sent", actor:)
+      EzlogsRubyAgent.flush(timeout: 5)
+      delivered = File.readlines(path).map { |line| JSON.parse(line)["event_id"] }
+      print [captured == [shown], on, tools.captured_events, delivered == [sent], tools.debug_mode].inspect
+    RUBY
+    expect(result.stdout).to eq("[true, true, [], true, false]"), result.stderr
+    expect(result.stderr).to match(/\[ezlogs_ruby_agent\] event: \{.*"action":"shown".*"token":"\[REDACTED\]"/)
+    expect(result.stderr).not_to include('"action":"sent"')
+  end
+
+  it "runs test_mode from an empty capture" do
+    log
+    ids = []
+    described_class.test_mode { ids << log }
+    expect(described_class.captured_events.map { |entry| entry[:event][:event_id] }).to eq(ids)
+  end
+
+  it "records and reads app metrics" do
+    described_class.record_metric("checkout.ms", 12.5, region: "eu")
+    summary = described_class.performance_metrics["checkout.ms{region=eu}"]
+    expect(summary).to include(count: 1, sum: 12.5)
+  end
+end

@@ -287,7 +287,7 @@ impl<'r> Converter<'r> {
 }
 
 /// Hashes of up to this many entries (nearly all that apps log) are walked
-/// without `rb_protect`: see `small_hash_entries`.
+/// without `rb_protect`: see `copy_small_hash`.
 const SMALL_HASH: usize = 32;
 
 type SmallHashEntries = ArrayVec<(Value, Value), SMALL_HASH>;

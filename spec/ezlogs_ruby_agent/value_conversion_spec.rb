@@ -30,6 +30,19 @@ RSpec.describe "Converting Ruby values into event data" do
       .to eq(plain: 1, made => 2, long => "a_symbol_value_longer_than_twenty_four_bytes")
   end
 
+  it "still names keys right once it remembers no more symbol names (10,000)" do
+    result = run_ruby(<<~RUBY)
+      require "ezlogs_ruby_agent"
+      keys = Array.new(10_050) { |i| eval(":key_\#{i}") } # literal symbols are static
+      EzlogsRubyAgent.test_mode do
+        keys.each_slice(30) { |slice| EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "t", id: 1 }, metadata: slice.to_h { |k| [k, 1] }) }
+      end
+      names = EzlogsRubyAgent.captured_events.flat_map { |entry| entry[:event][:metadata].keys }
+      print names == keys
+    RUBY
+    expect(result.stdout).to eq("true"), result.stderr
+  end
+
   it "converts hashes alike on both sides of the size walked without rb_protect (32 entries)" do
     [31, 32, 33, 100].each do |size|
       hash = Array.new(size) { |i| [:"key_#{i}", i.even? ? i : "v#{i}"] }.to_h

@@ -53,16 +53,20 @@ pub fn name(symbol: Symbol) -> Option<&'static str> {
 }
 
 fn remembered(symbol: Symbol, raw: u64) -> Option<&'static str> {
-    let mut names = lock(&NAMES);
-    if let Some(name) = names.get(&raw) {
+    if let Some(name) = lock(&NAMES).get(&raw) {
         return Some(name);
     }
+    // Asked outside the lock: no lock of ours is held while Ruby runs.
+    let name = symbol.name().ok()?.into_owned();
+    let mut names = lock(&NAMES);
     if names.len() >= MAX_NAMES {
         return None;
     }
-    let name: &'static str = Box::leak(symbol.name().ok()?.into_owned().into_boxed_str());
-    names.insert(raw, name);
-    Some(name)
+    Some(
+        names
+            .entry(raw)
+            .or_insert_with(|| Box::leak(name.into_boxed_str())),
+    )
 }
 
 /// A static symbol's value is its id shifted left above a type tag in the

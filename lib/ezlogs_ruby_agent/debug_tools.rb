@@ -9,16 +9,21 @@ module EzlogsRubyAgent
       # Prints each event as it is handled, and captures events in memory
       # instead of delivering them (as `EzlogsRubyAgent.test_mode` does), so
       # that `captured_events` shows them. Meant for specs and consoles: while
-      # it is on, nothing reaches the collector.
+      # it is on, nothing reaches the collector, which it says on stderr.
       def enable_debug_mode
         EzlogsRubyAgent.debug_mode = true
-        Native.set_test_mode(true)
+        previous = Native.set_test_mode(true)
+        @test_mode_before = previous if @test_mode_before.nil?
+        warn "[ezlogs_ruby_agent] debug mode: events are printed here and captured in memory " \
+             "(DebugTools.captured_events) instead of delivered, until DebugTools.disable_debug_mode"
       end
 
-      # Back to delivering; the capture is emptied.
+      # Debug output off, the capture emptied, and delivery back as it was
+      # before `enable_debug_mode` (still captured inside a `test_mode` block).
       def disable_debug_mode
         EzlogsRubyAgent.debug_mode = false
-        Native.set_test_mode(false)
+        Native.set_test_mode(@test_mode_before ? true : false)
+        @test_mode_before = nil
         clear_captured_events
       end
 

@@ -25,6 +25,14 @@ RSpec.describe EzlogsRubyAgent::DebugTools do
     expect(result.stdout).to eq("[true, true, [], true, false]"), result.stderr
     expect(result.stderr).to match(/\[ezlogs_ruby_agent\] event: \{.*"action":"shown".*"token":"\[REDACTED\]"/)
     expect(result.stderr).not_to include('"action":"sent"')
+    expect(result.stderr).to include("debug mode: events are printed here and captured in memory")
+  end
+
+  it "leaves test mode on when it was on before debug mode" do
+    quietly { described_class.enable_debug_mode }
+    described_class.disable_debug_mode
+    id = log
+    expect(described_class.captured_events.map { |entry| entry[:event][:event_id] }).to eq([id])
   end
 
   it "runs test_mode from an empty capture" do

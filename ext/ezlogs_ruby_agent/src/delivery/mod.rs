@@ -17,6 +17,7 @@ mod worker;
 pub use pipeline::{
     flush, lock_for_fork, queue_depth, restart, shutdown, submit, unlock_after_fork,
 };
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::event::Event;
@@ -30,6 +31,13 @@ pub static DEBUG: AtomicBool = AtomicBool::new(false);
 /// Prints a processed event to stderr when debug mode is on.
 pub fn print_if_debug(event: &Event) {
     if DEBUG.load(Ordering::Relaxed) {
-        eprintln!("[ezlogs_ruby_agent] event: {}", event.to_json());
+        to_stderr(&format!("event: {}", event.to_json()));
     }
+}
+
+/// One line to stderr. A stderr that cannot be written (a closed pipe) is
+/// ignored, where `eprintln!` would panic.
+fn to_stderr(message: &str) {
+    let line = format!("[ezlogs_ruby_agent] {message}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }

@@ -91,7 +91,7 @@ fn open_spool(delivery: &DeliverySettings) -> Option<Spool> {
         Err(error) => {
             let message = format!("cannot use delivery.spool_dir {dir:?}: {error}; batches are held in memory instead");
             METRICS.set_last_error(&message);
-            eprintln!("[ezlogs_ruby_agent] {message}");
+            super::to_stderr(&message);
             None
         }
     }
@@ -216,10 +216,7 @@ impl Sender<'_> {
     fn report(&mut self, reason: DropReason, error: &str) {
         METRICS.set_last_error(error);
         if self.reported.insert(format!("{}{error}", reason.name())) {
-            eprintln!(
-                "[ezlogs_ruby_agent] events dropped ({}): {error}",
-                reason.name()
-            );
+            super::to_stderr(&format!("events dropped ({}): {error}", reason.name()));
         }
     }
 }

@@ -224,9 +224,9 @@ impl<'r> Converter<'r> {
     }
 
     fn entry(&mut self, object: &mut Object, key: Value, value: Value, depth: usize) {
-        // Most keys are static symbols, whose names are remembered.
-        let key = match Symbol::from_value(key).and_then(symbol_names::name) {
-            Some(name) => self.bounded_static(name),
+        // Most keys are symbols: straight to `symbol`, which remembers names.
+        let key = match Symbol::from_value(key) {
+            Some(symbol) => self.symbol(symbol),
             None => self.text(key),
         };
         let value = self.value(value, depth);
@@ -293,8 +293,9 @@ const SMALL_HASH: usize = 32;
 type SmallHashEntries = ArrayVec<(Value, Value), SMALL_HASH>;
 
 /// Copies a small hash's entries to the stack. The copying runs no Ruby code,
-/// so the walk cannot be disturbed and cannot raise, and needs no
-/// `rb_protect`. Converting the entries afterwards may run app code
+/// so the walk cannot be disturbed and needs no `rb_protect`. (Ruby could
+/// still raise NoMemoryError if the app had 127 walks of this very hash in
+/// progress, where it starts keeping the count in an instance variable.) Converting the entries afterwards may run app code
 /// (`as_json`) that changes the hash; the copies stay valid because Ruby's
 /// garbage collector scans the machine stack, where they are.
 fn copy_small_hash(hash: RHash, entries: &mut SmallHashEntries) {

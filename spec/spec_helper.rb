@@ -23,6 +23,7 @@ RSpec.configure do |config|
   ensure
     EzlogsRubyAgent.clear_correlation_context
     EzlogsRubyAgent.reset_configuration
+    EzlogsRubyAgent.performance_monitor.reset
   end
 end
 

@@ -61,7 +61,7 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
 
   it "emits once, after the outer transaction commits" do
     ActiveRecord::Base.transaction do
-      User.create!(name: "Ada", email: "ada@example.com")
+      ActiveRecord::Base.transaction(requires_new: true) { User.create!(name: "Ada", email: "ada@example.com") }
       expect(changes).to be_empty
     end
 

@@ -4,6 +4,10 @@
 # switches turned off in its config/initializers/ezlogs.rb, and drives a
 # request that updates a user (job, mail) and a Sidekiq enqueue.
 RSpec.describe "Instrumentation switches set in config/initializers" do
+  # Another database of the suite's Redis: the child's Sidekiq pushes must not
+  # reach this process's Sidekiq, which would run them here.
+  let(:other_redis_db) { REDIS.url.sub(%r{/0\z}, "/1") }
+
   let(:script) do
     <<~RUBY
       require "./spec/dummy/config/environment"
@@ -28,7 +32,7 @@ RSpec.describe "Instrumentation switches set in config/initializers" do
     database = File.join(RAILS_SPEC_TMP, "switches-#{switches_off.size}.sqlite3")
     result = run_ruby(script, env: { "DUMMY_INSTRUMENTATION_OFF" => switches_off.join(","),
                                      "DUMMY_JOB_ADAPTER" => "inline", "DUMMY_DATABASE" => database,
-                                     "REDIS_URL" => REDIS.url, "RAILS_ENV" => "test" })
+                                     "REDIS_URL" => other_redis_db, "RAILS_ENV" => "test" })
     expect(result).to be_success, result.stderr
     JSON.parse(result.stdout.lines.last, symbolize_names: true)
   end

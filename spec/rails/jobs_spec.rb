@@ -67,8 +67,8 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
     end
 
     it "measures queue wait from when a scheduled job became due" do
-      GuardedJob.set(wait: 1).perform_later("later")
       enqueued = Time.now
+      GuardedJob.set(wait: 1).perform_later("later")
       eventually { SidekiqServer.enqueue_due_jobs && executions_of("GuardedJob").any? }
 
       execution = executions_of("GuardedJob").first
@@ -110,7 +110,7 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
     it "is off when instrumentation.active_job is off" do
       EzlogsRubyAgent.config.instrumentation.active_job = false
       ReceiptJob.perform_later(123)
-      eventually { ActionMailer::Base.deliveries.any? }
+      eventually { ActionMailer::Base.deliveries.any? && SidekiqServer.idle? }
 
       expect(events_of("job.enqueue") + events_of("job.execution")).to be_empty
     end
@@ -164,7 +164,7 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
     it "is off when instrumentation.sidekiq is off" do
       EzlogsRubyAgent.config.instrumentation.sidekiq = false
       AuditWorker.perform_async(123, "quiet")
-      eventually { User.find(123).name == "audited: quiet" }
+      eventually { User.find(123).name == "audited: quiet" && SidekiqServer.idle? }
 
       expect(events_of("job.enqueue") + events_of("job.execution")).to be_empty
     end

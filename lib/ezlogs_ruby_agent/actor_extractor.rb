@@ -26,13 +26,10 @@ module EzlogsRubyAgent
       nil
     end
 
+    # The first that names a user; the later lookups run only when needed.
     def from_app(source)
-      candidates = [current_attributes_user, warden_user(source), request_store_user, Thread.current[:current_user]]
-      candidates.each do |candidate|
-        found = actor(candidate)
-        return found if found
-      end
-      nil
+      actor(current_attributes_user) || actor(warden_user(source)) ||
+        actor(request_store_user) || actor(Thread.current[:current_user])
     end
 
     # A Hash with type and id, or a model-like object with an id.

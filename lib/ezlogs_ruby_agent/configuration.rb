@@ -100,24 +100,27 @@ module EzlogsRubyAgent
       end
     end
 
-    def rails_app_name
-      return unless defined?(::Rails) && ::Rails.respond_to?(:application) && ::Rails.application
+    # The Rails application, when there is one.
+    def rails_application
+      ::Rails.application if defined?(::Rails) && ::Rails.respond_to?(:application)
+    end
 
-      ::Rails.application.class.module_parent_name.to_s.gsub(/([a-z\d])([A-Z])/, '\1_\2').downcase
+    def rails_app_name
+      return unless rails_application
+
+      rails_application.class.module_parent_name.to_s.gsub(/([a-z\d])([A-Z])/, '\1_\2').downcase
     end
 
     def rails_filter_parameters
-      return [] unless defined?(::Rails) && ::Rails.respond_to?(:application) && ::Rails.application
-
-      Array(::Rails.application.config.filter_parameters)
+      rails_application ? Array(rails_application.config.filter_parameters) : []
     end
 
     # Rails' `action_dispatch.trusted_proxies` as CIDR strings, which then
     # replace Rails' defaults, as they do in Rails; nil keeps the defaults.
     def rails_trusted_proxies
-      return unless defined?(::Rails) && ::Rails.respond_to?(:application) && ::Rails.application
+      return unless rails_application
 
-      proxies = Array(::Rails.application.config.action_dispatch.trusted_proxies)
+      proxies = Array(rails_application.config.action_dispatch.trusted_proxies)
       proxies.map { |proxy| proxy.respond_to?(:prefix) ? "#{proxy}/#{proxy.prefix}" : proxy.to_s } unless proxies.empty?
     end
 

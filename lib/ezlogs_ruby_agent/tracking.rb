@@ -38,6 +38,12 @@ module EzlogsRubyAgent
       { started_at:, completed_at: Time.now, duration_ms: (clock_ms - started_ms).round(3) }
     end
 
+    # Milliseconds from `epoch` (seconds, as Sidekiq and job payloads keep
+    # them) to `time`; never negative, as clocks of two hosts may disagree.
+    def ms_since(epoch, time)
+      ((time.to_f - epoch.to_f) * 1000).round(3).clamp(0, Float::INFINITY)
+    end
+
     # {class:, message:, backtrace:} of an exception, bounded.
     def error_summary(error, backtrace_lines: 0)
       summary = { class: error.class.name, message: error.message.to_s[0, 1_000] }

@@ -11,7 +11,7 @@ module EzlogsRubyAgent
 
       event_id = Tracking.safely("starting job.enqueue") do
         Native.new_event_id.tap do |id|
-          job[JobPayload::KEY] = JobPayload.dump(Native.derive_context(CorrelationManager.current_context, id, {}))
+          job[JobPayload::KEY] = JobPayload.dump(CorrelationManager.create_child_context(id))
         end
       end
       pushed = yield
@@ -27,14 +27,8 @@ module EzlogsRubyAgent
 
     def record(worker_class, job, queue, event_id)
       job_class = job["class"].to_s.empty? ? worker_class.to_s : job["class"].to_s
-      Tracking.record("job.enqueue", "#{job_class}.enqueued",
-                      actor: ActorExtractor.extract, subject: { type: "job", id: job["jid"].to_s },
-                      metadata: {
-                        job_class:, job_id: job["jid"], queue:,
-                        scheduled_at: job["at"] && Time.at(job["at"].to_f),
-                        arguments: JobPayload.arguments(job["args"])
-                      }.compact,
-                      event_id:)
+      JobEnqueue.record(event_id:, job_class:, job_id: job["jid"], arguments: job["args"],
+                        queue:, scheduled_at: job["at"] && Time.at(job["at"].to_f))
     end
   end
 end

@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require_relative "jobs/job_payload"
+require_relative "jobs/job_enqueue"
 require_relative "jobs/job_run"
 
 module EzlogsRubyAgent
@@ -93,7 +94,7 @@ module EzlogsRubyAgent
 
         event_id = Tracking.safely("starting job.enqueue") do
           Native.new_event_id.tap do |id|
-            @job.__ezlogs_enqueue_context = Native.derive_context(CorrelationManager.current_context, id, {})
+            @job.__ezlogs_enqueue_context = CorrelationManager.create_child_context(id)
           end
         end
         result = yield
@@ -104,18 +105,9 @@ module EzlogsRubyAgent
       private
 
       def record(event_id)
-        Tracking.record("job.enqueue", "#{@job.class.name}.enqueued",
-                        actor: ActorExtractor.extract, subject: { type: "job", id: @job.job_id },
-                        metadata:, event_id:)
-      end
-
-      def metadata
-        {
-          job_class: @job.class.name, job_id: @job.job_id, queue: @job.queue_name,
-          provider_job_id: @job.provider_job_id, adapter: adapter_name,
-          scheduled_at: @job.scheduled_at && Time.at(@job.scheduled_at),
-          arguments: JobPayload.arguments(@job.arguments)
-        }.compact
+        JobEnqueue.record(event_id:, job_class: @job.class.name, job_id: @job.job_id, arguments: @job.arguments,
+                          queue: @job.queue_name, provider_job_id: @job.provider_job_id, adapter: adapter_name,
+                          scheduled_at: @job.scheduled_at && Time.at(@job.scheduled_at))
       end
 
       def adapter_name
@@ -147,7 +139,7 @@ module EzlogsRubyAgent
       # time) to the start of this run.
       def queue_wait_ms
         due_at = @job.__ezlogs_due_at || (@job.enqueued_at && Time.iso8601(@job.enqueued_at.to_s).to_f)
-        ((@started_at.to_f - due_at.to_f) * 1000).round(3).clamp(0, Float::INFINITY) if due_at
+        Tracking.ms_since(due_at, @started_at) if due_at
       rescue ArgumentError
         nil
       end
@@ -164,7 +156,7 @@ module EzlogsRubyAgent
       def retry_scheduled?(escaped)
         return @job.__ezlogs_retry_scheduled? unless escaped
 
-        SidekiqJobTracker.retry_scheduled_for_current_job? if SidekiqJobTracker.running_job?
+        SidekiqJobTracker.retry_scheduled_for_current_job?
       end
     end
   end

@@ -12,11 +12,6 @@ module EzlogsRubyAgent
       job["class"].to_s == ACTIVE_JOB_WRAPPER
     end
 
-    # Whether this thread is running a Sidekiq job (ActiveJob's included).
-    def self.running_job?
-      Thread.current[CURRENT_JOB] ? true : false
-    end
-
     # How many times Sidekiq has retried the job running on this thread.
     def self.retries_of_current_job
       count = Thread.current[CURRENT_JOB]&.[]("retry_count")
@@ -25,10 +20,10 @@ module EzlogsRubyAgent
 
     # Whether Sidekiq will retry the job now running on this thread if the
     # error reaching it now escapes (its own rule: retries left under
-    # `retry`).
+    # `retry`); nil when no Sidekiq job runs here.
     def self.retry_scheduled_for_current_job?
       job = Thread.current[CURRENT_JOB]
-      return false unless job
+      return unless job
 
       limit = job["retry"] == true ? max_retries : job["retry"]
       limit.is_a?(Integer) && retries_of_current_job < limit
@@ -71,7 +66,7 @@ module EzlogsRubyAgent
     # for a retry) and now, when it starts.
     def queue_wait_ms(job)
       enqueued_at = job["enqueued_at"]
-      ((Time.now.to_f - enqueued_at.to_f) * 1000).round(3).clamp(0, Float::INFINITY) if enqueued_at.is_a?(Numeric)
+      Tracking.ms_since(enqueued_at, Time.now) if enqueued_at.is_a?(Numeric)
     end
 
     def with_current_job(job)

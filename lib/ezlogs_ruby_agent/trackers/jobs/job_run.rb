@@ -51,7 +51,7 @@ module EzlogsRubyAgent
       Tracking.safely("starting job.execution") do
         # A job run without a payload context (perform_now) belongs to the
         # work that runs it.
-        context = @enqueued || Native.derive_context(CorrelationManager.current_context, nil, {})
+        context = @enqueued || CorrelationManager.create_child_context(nil)
         event_id = Native.new_event_id
         Native.context_set(Native.derive_context(context, event_id, {}))
         { context:, event_id:, started_at: Time.now, started_ms: Tracking.clock_ms }

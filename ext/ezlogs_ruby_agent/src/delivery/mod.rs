@@ -21,6 +21,8 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::event::Event;
+use crate::metrics::METRICS;
+use crate::processor::Processor;
 
 pub use retry::CircuitState;
 
@@ -28,11 +30,19 @@ pub use retry::CircuitState;
 /// sent (or, in test mode, as captured).
 pub static DEBUG: AtomicBool = AtomicBool::new(false);
 
-/// Prints a processed event to stderr when debug mode is on.
-pub fn print_if_debug(event: &Event) {
+/// Makes an event what would be sent (redacted, sampled, bounded) and, in
+/// debug mode, prints it. False when the processor dropped it (counted).
+/// For the worker, and for test mode, which captures events as they would
+/// be sent.
+pub fn prepare(processor: &Processor, event: &mut Event) -> bool {
+    if let Err(reason) = processor.process(event) {
+        METRICS.record_drop(reason, 1);
+        return false;
+    }
     if DEBUG.load(Ordering::Relaxed) {
         to_stderr(&format!("event: {}", event.to_json()));
     }
+    true
 }
 
 /// One line to stderr. A stderr that cannot be written (a closed pipe) is

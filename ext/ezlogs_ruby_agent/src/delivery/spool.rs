@@ -95,21 +95,13 @@ impl Spool {
             if fs::rename(&path, &claimed).is_err() {
                 continue; // another process claimed it first
             }
-            let events = events_in(&path);
-            match fs::read(&claimed) {
-                Ok(json) => {
-                    return Some((
-                        Entry {
-                            path: claimed,
-                            events,
-                        },
-                        json,
-                    ))
-                }
-                Err(_) => self.release(Entry {
-                    path: claimed,
-                    events,
-                }),
+            let entry = Entry {
+                events: events_in(&path),
+                path: claimed,
+            };
+            match fs::read(&entry.path) {
+                Ok(json) => return Some((entry, json)),
+                Err(_) => self.release(entry),
             }
         }
         None
@@ -122,9 +114,7 @@ impl Spool {
 
     /// The batch could not be delivered; it waits again, in its place.
     pub fn release(&self, entry: Entry) {
-        if let Some(original) = unclaimed_path(&entry.path) {
-            let _ = fs::rename(&entry.path, original);
-        }
+        unclaim(&entry.path);
     }
 
     /// Batch files in order, oldest first.
@@ -151,11 +141,16 @@ impl Spool {
                 continue;
             };
             if !process_alive(owner) {
-                if let Some(original) = unclaimed_path(&path) {
-                    let _ = fs::rename(&path, original);
-                }
+                unclaim(&path);
             }
         }
+    }
+}
+
+/// Puts a claimed batch back under its waiting name.
+fn unclaim(claimed: &Path) {
+    if let Some(original) = unclaimed_path(claimed) {
+        let _ = fs::rename(claimed, original);
     }
 }
 

@@ -58,11 +58,9 @@ pub fn run(queue: &Queue, active: &Active) {
     while queue.next_batch(&mut batch, &mut next_tick) {
         let taken = batch.len();
         for mut event in batch.drain(..) {
-            if let Err(reason) = active.processor.process(&mut event) {
-                METRICS.record_drop(reason, 1);
+            if !super::prepare(&active.processor, &mut event) {
                 continue;
             }
-            super::print_if_debug(&event);
             if matches!(sender.sink, Sink::Memory) {
                 capture::push(event);
                 continue;
@@ -132,7 +130,7 @@ impl Sender<'_> {
         let sent = if self.replay(spool) {
             self.send(json, count, false)
         } else {
-            Sent::Failed(String::new())
+            Sent::Failed("older spooled batches could not be sent first".into())
         };
         if let Sent::Failed(error) = sent {
             if let Err(problem) = spool.push(json, count) {

@@ -36,12 +36,8 @@ fn dispatch(active: &Active, mut event: Event) {
     if !capture::enabled() {
         return delivery::submit(event);
     }
-    match active.processor.process(&mut event) {
-        Ok(()) => {
-            delivery::print_if_debug(&event);
-            capture::push(event)
-        }
-        Err(reason) => METRICS.record_drop(reason, 1),
+    if delivery::prepare(&active.processor, &mut event) {
+        capture::push(event);
     }
 }
 

@@ -53,11 +53,15 @@ pub fn build(
         metadata: optional(&mut converter, args.metadata),
         timing: optional(&mut converter, args.timing),
     };
-    let context_correlation = || context::current(ruby).map(|current| current.correlation());
-    let correlation = match overrides.correlation.or_else(context_correlation) {
-        Some(correlation) if active.settings.correlation_enabled => correlation,
-        _ => Arc::new(Correlation::standalone()),
-    };
+    let correlation = active
+        .settings
+        .correlation_enabled
+        .then(|| {
+            let current = || context::current(ruby).map(|current| current.correlation());
+            overrides.correlation.or_else(current)
+        })
+        .flatten()
+        .unwrap_or_else(|| Arc::new(Correlation::standalone()));
     let context = EventContext {
         event_id: overrides.event_id,
         timestamp: overrides.timestamp,

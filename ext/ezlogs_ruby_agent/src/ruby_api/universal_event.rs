@@ -9,7 +9,8 @@ use super::convert::Converter;
 use super::event_builder::{self, EventArgs, Overrides};
 use super::{errors, to_ruby};
 use crate::event::Event;
-use crate::{settings, timestamp};
+use crate::settings::{self, Limits};
+use crate::timestamp;
 
 #[magnus::wrap(class = "EzlogsRubyAgent::UniversalEvent", free_immediately, size)]
 pub struct UniversalEvent {
@@ -17,11 +18,15 @@ pub struct UniversalEvent {
 }
 
 /// A Time or RFC 3339 string.
-fn timestamp_override(ruby: &Ruby, value: Value) -> Result<Option<SystemTime>, Error> {
+fn timestamp_override(
+    ruby: &Ruby,
+    limits: Limits,
+    value: Value,
+) -> Result<Option<SystemTime>, Error> {
     if value.is_nil() {
         return Ok(None);
     }
-    let text = Converter::new(ruby, settings::current().settings.limits).text(value);
+    let text = Converter::new(ruby, limits).text(value);
     match timestamp::parse(&text).filter(|at| timestamp::format(*at).is_some()) {
         Some(at) => Ok(Some(at)),
         None => Err(errors::invalid_event(
@@ -43,13 +48,11 @@ fn build(
     timestamp: Value,
     event_id: Value,
 ) -> Result<UniversalEvent, Error> {
+    let active = settings::current();
+    let limits = active.settings.limits;
     let overrides = Overrides {
-        timestamp: timestamp_override(ruby, timestamp)?,
-        event_id: (!event_id.is_nil()).then(|| {
-            Converter::new(ruby, settings::current().settings.limits)
-                .text(event_id)
-                .into()
-        }),
+        timestamp: timestamp_override(ruby, limits, timestamp)?,
+        event_id: (!event_id.is_nil()).then(|| Converter::new(ruby, limits).text(event_id).into()),
         correlation: None,
     };
     let args = EventArgs {
@@ -60,7 +63,7 @@ fn build(
         metadata,
         timing,
     };
-    match event_builder::build(ruby, &settings::current(), args, overrides) {
+    match event_builder::build(ruby, &active, args, overrides) {
         Ok(event) => Ok(UniversalEvent { event }),
         Err(invalid) => Err(errors::invalid_event(ruby, invalid.to_string())),
     }

@@ -9,13 +9,7 @@ RSpec.describe "Delivering events" do
   after { FileUtils.rm_rf(dir) }
 
   def run_agent(body, endpoint: "file://#{path}")
-    run_ruby(<<~RUBY)
-      require "ezlogs_ruby_agent"
-      require "json"
-      EzlogsRubyAgent.configure { |c| c.delivery.endpoint = #{endpoint.inspect} }
-      def emit(i) = EzlogsRubyAgent.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: i })
-      #{body}
-    RUBY
+    run_ruby(agent_script("c.delivery.endpoint = #{endpoint.inspect}", body))
   end
 
   def delivered

@@ -9,20 +9,14 @@ RSpec.describe "Delivering events over HTTP" do
   after { collector.stop }
 
   def run_agent(body, endpoint: collector.url, configure: "", timeout: 60)
-    result = run_ruby(<<~RUBY, timeout:)
-      require "ezlogs_ruby_agent"
-      require "json"
-      EzlogsRubyAgent.configure do |c|
-        c.service_name = "shop"
-        c.environment = "test"
-        c.delivery.endpoint = #{endpoint.inspect}
-        c.delivery.retry_backoff = 0.2
-        #{configure}
-      end
-      def emit(i) = EzlogsRubyAgent.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: i })
-      #{body}
-      STDOUT.print JSON.generate(EzlogsRubyAgent.metrics)
+    settings = <<~RUBY
+      c.service_name = "shop"
+      c.environment = "test"
+      c.delivery.endpoint = #{endpoint.inspect}
+      c.delivery.retry_backoff = 0.2
+      #{configure}
     RUBY
+    result = run_ruby(agent_script(settings, "#{body}\nSTDOUT.print JSON.generate(EzlogsRubyAgent.metrics)"), timeout:)
     expect(result).to be_success, result.stderr
     @printed = result.stdout.lines.map { |line| JSON.parse(line) }
     @printed.last

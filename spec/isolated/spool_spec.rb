@@ -8,20 +8,15 @@ RSpec.describe "The disk spool" do
   after { FileUtils.rm_rf(spool_dir) }
 
   def agent_process(port, body)
-    run_ruby(<<~RUBY, timeout: 120)
-      require "ezlogs_ruby_agent"
-      require "json"
-      EzlogsRubyAgent.configure do |c|
-        c.delivery.endpoint = "http://127.0.0.1:#{port}/events"
-        c.delivery.spool_dir = #{spool_dir.inspect}
-        c.delivery.retry_attempts = 1
-        c.delivery.retry_backoff = 0.05
-        c.delivery.circuit_breaker_threshold = 1
-        c.performance.event_buffer_size = 50_000
-      end
-      #{body}
-      print JSON.generate(EzlogsRubyAgent.metrics)
+    settings = <<~RUBY
+      c.delivery.endpoint = "http://127.0.0.1:#{port}/events"
+      c.delivery.spool_dir = #{spool_dir.inspect}
+      c.delivery.retry_attempts = 1
+      c.delivery.retry_backoff = 0.05
+      c.delivery.circuit_breaker_threshold = 1
+      c.performance.event_buffer_size = 50_000
     RUBY
+    run_ruby(agent_script(settings, "#{body}\nprint JSON.generate(EzlogsRubyAgent.metrics)"), timeout: 120)
   end
 
   it "keeps 20,000 events across a restart while the collector is down, then delivers them in order" do
@@ -30,7 +25,7 @@ RSpec.describe "The disk spool" do
     down.stop
 
     first = agent_process(port, <<~RUBY)
-      20_000.times { |i| EzlogsRubyAgent.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: i }) }
+      20_000.times { |i| emit(i) }
       EzlogsRubyAgent.flush(timeout: 60)
     RUBY
     expect(first).to be_success, first.stderr

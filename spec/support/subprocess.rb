@@ -14,6 +14,21 @@ module Subprocess
     end
   end
 
+  # A script for run_ruby that loads the agent, configures it (`configure`:
+  # Ruby run with `c`, the configuration), defines `emit(i)`, which logs one
+  # event, and then runs `body`.
+  def agent_script(configure, body)
+    <<~RUBY
+      require "ezlogs_ruby_agent"
+      require "json"
+      EzlogsRubyAgent.configure do |c|
+        #{configure}
+      end
+      def emit(i) = EzlogsRubyAgent.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: i })
+      #{body}
+    RUBY
+  end
+
   def run_ruby(script, env: {}, load_path: ["#{ROOT}/lib"], chdir: ROOT, timeout: 60)
     args = load_path.flat_map { |dir| ["-I", dir] }
     run_command([RbConfig.ruby, *args, "-e", script], env:, chdir:, timeout:)

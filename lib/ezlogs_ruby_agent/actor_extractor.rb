@@ -50,8 +50,9 @@ module EzlogsRubyAgent
     def object_actor(object)
       return unless object.respond_to?(:id) && !object.id.nil?
 
-      name = object.class.respond_to?(:model_name) ? object.class.model_name.element : object.class.name.to_s
-      { type: ResourceFilter.underscore(name.split("::").last), id: object.id.to_s }
+      model = object.class
+      type = model.respond_to?(:model_name) ? Tracking.model_type(model) : Tracking.model_type_named(model.name.to_s)
+      { type:, id: object.id.to_s }
     end
 
     def current_attributes_user

@@ -43,9 +43,10 @@ module EzlogsRubyAgent
       false
     end
 
-    # "Admin::UserProfile" -> "admin/user_profile"
+    # "Admin::UserProfile" -> "admin/user_profile", "PDFInvoice" ->
+    # "pdf_invoice": ActiveSupport's rules, without the app's inflections.
     def underscore(name)
-      name.gsub("::", "/").gsub(/([a-z\d])([A-Z])/, '\1_\2').downcase
+      name.gsub("::", "/").gsub(/([A-Z\d]+)([A-Z][a-z])/, '\1_\2').gsub(/([a-z\d])([A-Z])/, '\1_\2').downcase
     end
   end
 end

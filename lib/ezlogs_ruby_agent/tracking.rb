@@ -28,6 +28,19 @@ module EzlogsRubyAgent
       EzlogsRubyAgent.config.instrumentation.public_send(switch) ? true : false
     end
 
+    # How events name a model class as a `type`: Rails' singular model name
+    # ("user" for User, "admin_user" for Admin::User, "pdf_invoice" for
+    # PDFInvoice), so that a record is named alike wherever it appears.
+    def model_type(model)
+      model.model_name.singular
+    end
+
+    # The same for a class that is not a model or cannot be loaded: what
+    # its model name would be.
+    def model_type_named(class_name)
+      ResourceFilter.underscore(class_name).tr("/", "_")
+    end
+
     def clock_ms
       Process.clock_gettime(Process::CLOCK_MONOTONIC, :float_millisecond)
     end

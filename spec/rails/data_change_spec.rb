@@ -59,6 +59,21 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(changes.first[:metadata]).to include(related: [])
   end
 
+  it "names a related record's type as that record's own events name it: namespaced, acronyms, polymorphic" do
+    insert_row("orders", id: 9, status: "paid")
+    invoice = Billing::PDFInvoice.create!(order_id: 9, number: "INV-1")
+    Current.user = invoice # any model can be the actor
+    Billing::LineItem.create!(invoice:, billable: invoice, description: "Setup")
+
+    invoice_change, item_change = changes
+    expect(invoice_change[:subject]).to eq(type: "billing_pdf_invoice", id: invoice.id.to_s)
+    expect(invoice_change[:metadata][:related]).to eq([{ type: "order", id: "9" }])
+    expect(item_change[:metadata][:related]).to eq([invoice_change[:subject], invoice_change[:subject]])
+    expect(item_change[:actor]).to eq(invoice_change[:subject])
+  ensure
+    Current.reset
+  end
+
   it "emits once, after the outer transaction commits" do
     ActiveRecord::Base.transaction do
       ActiveRecord::Base.transaction(requires_new: true) { User.create!(name: "Ada", email: "ada@example.com") }
@@ -139,6 +154,15 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
       Account.create!(name: "D")
 
       expect(changes.map { |e| e[:action] }).to eq(%w[account.created account.created])
+    end
+
+    it "match a namespaced name with acronyms in its underscored form" do
+      EzlogsRubyAgent.config.excluded_resources = ["billing/pdf_invoice"]
+      insert_row("orders", id: 9, status: "paid")
+      Billing::PDFInvoice.create!(order_id: 9, number: "INV-1")
+      Account.create!(name: "B")
+
+      expect(changes.map { |e| e[:action] }).to eq(%w[account.created])
     end
 
     it "never raise, even for a pattern that cannot be matched against the name" do

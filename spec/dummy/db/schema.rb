@@ -20,4 +20,17 @@ ActiveRecord::Schema.define do
     t.decimal :total, precision: 10, scale: 2
     t.timestamps
   end
+
+  create_table :billing_pdf_invoices, force: true do |t|
+    t.references :order
+    t.string :number, null: false
+    t.timestamps
+  end
+
+  create_table :billing_line_items, force: true do |t|
+    t.references :invoice
+    t.references :billable, polymorphic: true
+    t.string :description
+    t.timestamps
+  end
 end

@@ -47,7 +47,7 @@ module EzlogsRubyAgent
         return unless RecordChange.tracked?(model)
 
         Tracking.safely("recording data.change") do
-          type = RecordChange.model_type(model)
+          type = Tracking.model_type(model)
           metadata = RecordChange.base_metadata(model).merge(operation: operation.to_s, affected_rows:)
           event = { actor: ActorExtractor.extract, subject: { type: }, metadata: metadata.merge(details).compact }
           context = CorrelationManager.current_context

@@ -77,21 +77,16 @@ module EzlogsRubyAgent
       end
 
       def emit(record, operation, metadata)
-        Tracking.record("data.change", "#{model_type(record.class)}.#{operation}",
-                        actor: ActorExtractor.extract(record),
-                        subject: { type: model_type(record.class), id: record.id&.to_s }.compact,
-                        metadata:)
+        type = Tracking.model_type(record.class)
+        Tracking.record("data.change", "#{type}.#{operation}", actor: ActorExtractor.extract(record),
+                                                               subject: { type:, id: record.id&.to_s }.compact,
+                                                               metadata:)
       end
 
       def operation_of(record, pending)
         return "destroyed" if record.destroyed?
 
         pending && pending[:created] ? "created" : "updated"
-      end
-
-      # "user" for User, "admin_user" for Admin::User.
-      def model_type(model)
-        model.model_name.singular
       end
 
       def base_metadata(model)
@@ -103,14 +98,28 @@ module EzlogsRubyAgent
       # left the key out).
       def related(record)
         record.class.reflect_on_all_associations(:belongs_to).filter_map do |reflection|
-          next unless record.has_attribute?(reflection.foreign_key)
-
-          id = record[reflection.foreign_key]
-          next if id.nil?
-
-          type = reflection.polymorphic? ? record[reflection.foreign_type].to_s : reflection.class_name
-          { type: ResourceFilter.underscore(type).tr("/", "_"), id: id.to_s }
+          id = column(record, reflection.foreign_key)
+          type = related_type(record, reflection) unless id.nil?
+          { type:, id: id.to_s } unless type.to_s.empty?
         end
+      end
+
+      # Named after the related class as Rails resolves it: `class_name` is
+      # relative to the model's namespace; a polymorphic type column holds
+      # the full name.
+      def related_type(record, reflection)
+        return Tracking.model_type(reflection.klass) unless reflection.polymorphic?
+
+        name = column(record, reflection.foreign_type).to_s
+        model = name.empty? ? nil : name.safe_constantize
+        model ? Tracking.model_type(model) : Tracking.model_type_named(name)
+      rescue NameError # a class_name that names no class
+        Tracking.model_type_named(reflection.class_name)
+      end
+
+      # nil when a partial select left the column out.
+      def column(record, name)
+        record[name] if record.has_attribute?(name)
       end
     end
   end

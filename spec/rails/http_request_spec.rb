@@ -198,6 +198,21 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     end
   end
 
+  describe "session" do
+    it "names a session the app loaded by a digest of its id, alike across its requests, never by the id" do
+      get "/visits"
+      get "/visits"
+      session_id = last_response.body
+      get "/users/123" # does not use the session
+
+      first, second, untouched = events_of("http.request").map { |event| event[:correlation] }
+      expect(first[:session_id]).to eq(Digest::SHA256.hexdigest(session_id)[0, 32])
+      expect(second[:session_id]).to eq(first[:session_id])
+      expect(untouched).not_to have_key(:session_id)
+      expect(captured.to_s).not_to include(session_id)
+    end
+  end
+
   describe "actor" do
     it "asks config.actor_extractor first, with the Rack env" do
       EzlogsRubyAgent.config.actor_extractor = ->(env) { { type: "api_client", id: env["HTTP_X_CLIENT"] } }

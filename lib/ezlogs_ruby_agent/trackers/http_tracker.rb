@@ -3,6 +3,7 @@
 require_relative "http/graphql_operation"
 require_relative "http/request_event"
 require_relative "http/response_body"
+require_relative "http/session_digest"
 
 module EzlogsRubyAgent
   # Rack middleware: one `http.request` event per request. The Railtie puts
@@ -118,8 +119,14 @@ module EzlogsRubyAgent
         Tracking.record("http.request", event.action,
                         actor: request[:actor] || ActorExtractor.extract(env), subject: event.subject,
                         metadata: metadata.merge(request_id: request[:request_id], duration_ms: timing[:duration_ms]),
-                        timing:, event_id: request[:event_id], context: request[:context])
+                        timing:, event_id: request[:event_id], context: context_of(request, env))
       end
+    end
+
+    # The request's context, in its session once the app has loaded one.
+    def context_of(request, env)
+      session_id = Tracking.safely("reading the session id") { SessionDigest.of(env) }
+      session_id ? Native.context_in_session(request[:context], session_id) : request[:context]
     end
 
     def bytes_of(body)

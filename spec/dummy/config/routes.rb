@@ -8,4 +8,5 @@ Rails.application.routes.draw do
   get "health", to: proc { [200, { "Content-Type" => "text/plain" }, ["ok"]] }
   get "whoami", to: "users#whoami"
   get "outbound", to: "calls#outbound"
+  get "visits", to: "visits#show"
 end

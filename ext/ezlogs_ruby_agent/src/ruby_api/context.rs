@@ -164,6 +164,14 @@ fn derive_context(
     RubyContext::from(inner)
 }
 
+/// `context` in the session `session_id`: a request learns its session only
+/// once the app has loaded it. Not made current.
+fn context_in_session(ruby: &Ruby, context: &RubyContext, session_id: Value) -> RubyContext {
+    let mut inner = context.inner.clone();
+    inner.session_id = text(ruby, session_id);
+    RubyContext::from(inner)
+}
+
 /// A context rebuilt from `to_h` / `extract_correlation_data` output, with
 /// symbol or string keys (as after a JSON round trip). Not made current.
 fn context_from_hash(ruby: &Ruby, hash: RHash) -> RubyContext {
@@ -266,5 +274,6 @@ pub fn init(ruby: &Ruby, agent: RModule, native: RModule) -> Result<(), Error> {
     native.define_module_function("start_flow_context", function!(start_flow_context, 3))?;
     native.define_module_function("derive_context", function!(derive_context, 3))?;
     native.define_module_function("context_from_hash", function!(context_from_hash, 1))?;
+    native.define_module_function("context_in_session", function!(context_in_session, 2))?;
     Ok(())
 }

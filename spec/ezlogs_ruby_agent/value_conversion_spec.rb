@@ -67,10 +67,13 @@ RSpec.describe "Converting Ruby values into event data" do
     expect(converted("caf\xE9".dup.force_encoding("ISO-8859-1"))).to eq("café")
   end
 
-  it "writes times and dates as ISO 8601 and BigDecimal as its digits" do
+  it "writes instants as ISO 8601 in UTC with milliseconds, dates as dates, BigDecimal as its digits" do
     expect(converted(Time.utc(2026, 1, 15, 10, 30, 0, 123_456))).to eq("2026-01-15T10:30:00.123Z")
+    expect(converted(Time.new(2026, 1, 15, 11, 30, Rational(123_456, 1_000_000), "+01:00")))
+      .to eq("2026-01-15T10:30:00.123Z")
     expect(converted(Date.new(2026, 1, 15))).to eq("2026-01-15")
-    expect(converted(DateTime.new(2026, 1, 15, 10, 30, 0))).to eq("2026-01-15T10:30:00+00:00")
+    expect(converted(DateTime.new(2026, 1, 15, 11, 30, Rational(1_123, 1_000), "+01:00")))
+      .to eq("2026-01-15T10:30:01.123Z")
     expect(converted(BigDecimal("12345678901234567890.123456789"))).to eq("12345678901234567890.123456789")
   end
 

@@ -20,6 +20,8 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
                                                     password_digest: "[REDACTED]", id: [nil, user.id])
     expect(updated[:metadata][:changes]).to include(name: ["Ada", "Ada L"])
     expect(updated[:metadata][:changes].keys).to contain_exactly(:name, :updated_at)
+    # Rails' times (ActiveSupport::TimeWithZone) keep their milliseconds.
+    expect(updated[:metadata][:changes][:updated_at].last).to eq(user.updated_at.utc.iso8601(3))
     expect(destroyed[:metadata]).not_to have_key(:changes)
     expect(created[:actor]).to eq(type: "system", id: "system")
   end

@@ -235,19 +235,22 @@ impl<'r> Converter<'r> {
         object.push(key, value);
     }
 
-    /// Anything else: times as timestamps, dates through `iso8601`,
+    /// Anything else: instants as timestamps, dates through `iso8601`,
     /// BigDecimal as its digits, then `as_json`, then `to_s`.
     fn object(&mut self, value: Value, depth: usize) -> Data {
-        if let Some(time) = Time::from_value(value) {
-            if let Some(text) = time
-                .timespec()
-                .ok()
-                .and_then(|ts| timestamp::from_unix(ts.tv_sec, ts.tv_nsec as u32))
-            {
+        if let Some(text) = instant(value) {
+            return Data::text(text);
+        }
+        let class_name = value.class().inspect();
+        // Other instants (DateTime, ActiveSupport::TimeWithZone) are written
+        // like a Time: their own `iso8601` drops the milliseconds. A Date is
+        // a day, not an instant.
+        if class_name != "Date" && responds_to(value, "to_time") && responds_to(value, "iso8601") {
+            let time = value.funcall::<_, _, Value>("to_time", ()).ok();
+            if let Some(text) = time.and_then(instant) {
                 return Data::text(text);
             }
         }
-        let class_name = value.class().inspect();
         let attempt = if class_name == "BigDecimal" {
             value
                 .funcall::<_, _, Value>("to_s", ("F",))
@@ -332,6 +335,14 @@ fn copy_small_hash(hash: RHash, entries: &mut SmallHashEntries) {
             entries as *mut SmallHashEntries as VALUE,
         );
     }
+}
+
+/// A Time as an RFC 3339 timestamp in UTC with milliseconds, as the
+/// envelope's own; None for anything else.
+fn instant(value: Value) -> Option<String> {
+    let time = Time::from_value(value)?;
+    let ts = time.timespec().ok()?;
+    timestamp::from_unix(ts.tv_sec, ts.tv_nsec as u32)
 }
 
 fn responds_to(value: Value, method: &str) -> bool {

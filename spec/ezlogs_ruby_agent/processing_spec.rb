@@ -86,6 +86,37 @@ RSpec.describe "Processing events before they leave" do
       expect(event[:metadata][:body] + event[:metadata][:page]).to include("[truncated, 3000 bytes in all]")
     end
 
+    it "cuts many long strings to one length, keeping the short values beside them" do
+      lines = Array.new(60) { |i| { sku: "SKU#{i}", description: "d" * 30_000 } }
+      event = sent({ order_id: 42, lines:, total: "19.99" })
+
+      expect(JSON.generate(event).bytesize).to be <= 1_048_576
+      expect(event[:metadata]).to include(order_id: 42, total: "19.99")
+      expect(event[:metadata][:lines].map { |line| line[:sku] }).to eq(Array.new(60) { |i| "SKU#{i}" })
+      expect(event[:metadata][:lines].map { |line| line[:description].bytesize }.uniq.size).to eq(1)
+    end
+
+    # In a child with a deadline: this once spun forever in the worker,
+    # and every later event waited behind it.
+    it "drops, and counts, an event whose strings cannot be cut enough, and goes on delivering" do
+      script = agent_script(<<~CONFIGURE, <<~BODY)
+        c.delivery.endpoint = "memory://"
+        c.security.max_event_size = 1024
+      CONFIGURE
+        EzlogsRubyAgent.log_event(event_type: "demo.big", action: "x", actor: { type: "system", id: "s" },
+                                  metadata: (1..20).to_h { |i| ["field\#{i}", "v" * 200] })
+        3.times { |i| emit(i) }
+        EzlogsRubyAgent.flush(timeout: 10)
+        puts JSON.generate(EzlogsRubyAgent.metrics.slice(:events_delivered, :events_dropped))
+      BODY
+      result = run_ruby(script, timeout: 30)
+
+      expect(result).to be_success, result.stderr
+      metrics = JSON.parse(result.stdout, symbolize_names: true)
+      expect(metrics[:events_delivered]).to eq(3)
+      expect(metrics[:events_dropped][:too_large]).to eq(1)
+    end
+
     it "drops, and counts, an event that cannot be shrunk" do
       agent.configure { |c| c.security.max_event_size = 2_048 }
       before = agent.metrics[:events_dropped][:too_large]

@@ -127,10 +127,12 @@ RSpec.describe "Converting Ruby values into event data" do
     expect(big_hash[:_truncated]).to eq("4000 more keys")
   end
 
-  it "keeps a whole event within security.max_event_size" do
+  it "copies about security.max_event_size of strings, keeping short values after large ones" do
     EzlogsRubyAgent.configure { |c| c.security.max_event_size = 100_000 }
-    value = converted(Array.new(200) { "y" * 30_000 })
-    expect(value.sum(&:bytesize)).to be <= 110_000
-    expect(value.last).to eq("[truncated: event size limit]")
+    value = converted([*Array.new(200) { "y" * 30_000 }, "paid"])
+    # Past the budget, each string keeps 64 bytes and a marker.
+    expect(value.sum(&:bytesize)).to be <= 100_000 + (201 * 100)
+    expect(value[150]).to eq("#{"y" * 64}...[truncated, 30000 bytes in all]")
+    expect(value.last).to eq("paid")
   end
 end

@@ -1,6 +1,13 @@
 //! Visible markers for data cut to fit the limits, so a reader of the event
 //! sees that something was cut and by how much.
 
+/// Strings are never cut shorter than this, so ids, statuses and other
+/// short values survive.
+pub const MIN_KEPT_BYTES: usize = 64;
+
+/// The longest marker `string` adds: its text and a usize's 20 digits.
+pub const MARKER_MAX_BYTES: usize = "...[truncated,  bytes in all]".len() + 20;
+
 /// Keeps at most `max_bytes` of `text` (on a character boundary) and says
 /// how long the original was.
 pub fn string(text: &str, max_bytes: usize) -> String {
@@ -32,7 +39,6 @@ pub fn hash_marker(total: usize, kept: usize) -> String {
 
 pub const DEPTH_EXCEEDED: &str = "[max depth exceeded]";
 pub const CYCLE: &str = "[cycle]";
-pub const BUDGET_EXHAUSTED: &str = "[truncated: event size limit]";
 
 pub fn binary(len: usize) -> String {
     format!("[binary {len} bytes]")

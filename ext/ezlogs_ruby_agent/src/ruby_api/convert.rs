@@ -98,13 +98,18 @@ impl<'r> Converter<'r> {
         data
     }
 
-    /// Copies `text` within the string limit and what is left of the event's
-    /// budget.
+    /// The most of a string this conversion copies: the string limit, and
+    /// what is left of the event's budget, but never less than
+    /// `MIN_KEPT_BYTES`, so that short values after a large one survive
+    /// (the size limit later cuts the longest strings evenly).
+    fn max_copy(&self) -> usize {
+        self.limits
+            .max_string_bytes
+            .min(self.budget.max(truncate::MIN_KEPT_BYTES))
+    }
+
     fn bounded(&mut self, text: &str) -> Text {
-        if self.budget == 0 {
-            return truncate::BUDGET_EXHAUSTED.into();
-        }
-        let max = self.limits.max_string_bytes.min(self.budget);
+        let max = self.max_copy();
         let kept: Text = if text.len() <= max {
             text.into()
         } else {
@@ -117,10 +122,10 @@ impl<'r> Converter<'r> {
     /// `bounded` for text that lives as long as the process: not copied
     /// when it fits.
     fn bounded_static(&mut self, text: &'static str) -> Text {
-        if text.len() > self.limits.max_string_bytes.min(self.budget) {
+        if text.len() > self.max_copy() {
             return self.bounded(text);
         }
-        self.budget -= text.len();
+        self.budget = self.budget.saturating_sub(text.len());
         Text::const_new(text)
     }
 

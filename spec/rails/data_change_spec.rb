@@ -76,6 +76,27 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     Current.reset
   end
 
+  it "forgets only a rolled-back savepoint's changes; the outer transaction's still commit" do
+    user = User.create!(name: "Ada", email: "ada@example.com")
+    created = nil
+    ActiveRecord::Base.transaction do
+      user.update!(name: "Ada L")
+      created = User.create!(name: "Bob", email: "bob@example.com")
+      ActiveRecord::Base.transaction(requires_new: true) do
+        user.update!(email: "ada@elsewhere.example")
+        created.update!(name: "Robert")
+        raise ActiveRecord::Rollback
+      end
+    end
+
+    updated, bob = changes.drop(1)
+    expect(changes.map { |e| e[:action] }).to eq(%w[user.created user.updated user.created])
+    expect(updated[:metadata][:changes].keys).to contain_exactly(:name, :updated_at)
+    expect(bob[:subject]).to eq(type: "user", id: created.id.to_s)
+    expect(bob[:metadata][:changes]).to include(name: [nil, "Bob"])
+    expect(user.reload.email).to eq("ada@example.com")
+  end
+
   it "emits once, after the outer transaction commits" do
     ActiveRecord::Base.transaction do
       ActiveRecord::Base.transaction(requires_new: true) { User.create!(name: "Ada", email: "ada@example.com") }

@@ -5,9 +5,13 @@ module EzlogsRubyAgent
     # The `data.change` event of one record, sent when its transaction
     # commits. Each save inside the transaction adds its `saved_changes`, so
     # a record created and then updated before the commit is reported once,
-    # as created, with all its changes.
+    # as created, with all its changes. A savepoint that rolls back takes
+    # only its own saves with it.
     module RecordChange
       PENDING = :@__ezlogs_pending_change
+
+      # The saves of a record made in one transaction (or savepoint), merged.
+      PendingSave = Struct.new(:transaction, :created, :changes)
 
       module_function
 
@@ -15,43 +19,68 @@ module EzlogsRubyAgent
         return unless tracked?(record.class)
 
         Tracking.safely("reading saved_changes") do
-          pending = record.instance_variable_get(PENDING) || { created: record.previously_new_record?, changes: {} }
-          record.saved_changes.each do |attribute, (before, after)|
-            earlier = pending[:changes][attribute]
-            pending[:changes][attribute] = [earlier ? earlier.first : before, after]
+          saves = record.instance_variable_get(PENDING) || []
+          transaction = record.class.connection.current_transaction
+          unless saves.last&.transaction.equal?(transaction)
+            saves << PendingSave.new(transaction, record.previously_new_record?, {})
           end
-          record.instance_variable_set(PENDING, pending)
+          merge_changes(saves.last.changes, record.saved_changes)
+          record.instance_variable_set(PENDING, saves)
         end
       end
 
+      # `changes` ({attribute => [before, after]}) added to `into`: the
+      # earliest before, the latest after.
+      def merge_changes(into, changes)
+        changes.each do |attribute, (before, after)|
+          earlier = into[attribute]
+          into[attribute] = [earlier ? earlier.first : before, after]
+        end
+      end
+
+      # Rails tells the record of a rolled-back savepoint too, while the
+      # outer transaction may still commit: only the saves of transactions
+      # that rolled back (a savepoint's, or all when the whole transaction
+      # did) are forgotten.
       def rolled_back(record)
-        take_pending(record)
+        saves = take_pending(record)
+        return unless saves
+
+        kept = saves.reject { |save| rolled_back?(save.transaction) }
+        record.instance_variable_set(PENDING, kept) unless kept.empty? || record.frozen?
+      end
+
+      # Unknown (not a transaction Rails tracks): forgotten, as rolled back.
+      def rolled_back?(transaction)
+        state = transaction.respond_to?(:state) ? transaction.state : nil
+        state.nil? || state.rolledback?
       end
 
       def committed(record)
-        pending = take_pending(record)
+        saves = take_pending(record)
         return unless tracked?(record.class)
 
         Tracking.safely("recording data.change") do
-          operation = operation_of(record, pending)
+          operation = operation_of(record, saves)
+          changes = Array(saves).each_with_object({}) { |save, all| merge_changes(all, save.changes) }
           # A save that changed nothing still commits; it is not a change.
-          next if operation == "updated" && (pending.nil? || pending[:changes].empty?)
+          next if operation == "updated" && changes.empty?
 
           metadata = base_metadata(record.class)
-          metadata[:changes] = pending[:changes] if pending && operation != "destroyed"
+          metadata[:changes] = changes unless operation == "destroyed"
           metadata[:related] = related(record)
           emit(record, operation, metadata)
         end
       end
 
-      # The changes gathered since the last commit or rollback. (A destroyed
+      # The saves gathered since the last commit or rollback. (A destroyed
       # record is frozen and keeps them; it is not saved again.)
       def take_pending(record)
         return unless record.instance_variable_defined?(PENDING)
 
-        pending = record.instance_variable_get(PENDING)
+        saves = record.instance_variable_get(PENDING)
         record.remove_instance_variable(PENDING) unless record.frozen?
-        pending
+        saves
       rescue StandardError
         nil
       end
@@ -83,10 +112,10 @@ module EzlogsRubyAgent
                                                                metadata:)
       end
 
-      def operation_of(record, pending)
+      def operation_of(record, saves)
         return "destroyed" if record.destroyed?
 
-        pending && pending[:created] ? "created" : "updated"
+        saves&.first&.created ? "created" : "updated"
       end
 
       def base_metadata(model)

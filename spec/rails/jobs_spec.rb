@@ -189,6 +189,22 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
     expect(mail[:correlation]).to include(flow_id: "flow_order_9", parent_event_id: cause)
   end
 
+  it "puts a job enqueued outside any flow (a console, a rake task) in one new flow with its enqueue" do
+    ReceiptJob.perform_later(123)
+    AuditWorker.perform_async(123, "from a script")
+    eventually { executions_of("ReceiptJob").any? && executions_of("AuditWorker").any? }
+
+    %w[ReceiptJob AuditWorker].each do |job_class|
+      enqueue = events_of("job.enqueue").find { |e| e[:metadata][:job_class] == job_class }
+      execution = executions_of(job_class).first
+      expect(execution[:correlation]).to include(flow_id: enqueue[:correlation][:flow_id],
+                                                 parent_event_id: enqueue[:event_id],
+                                                 primary_correlation_id: enqueue[:correlation][:primary_correlation_id])
+    end
+    flows = %w[ReceiptJob AuditWorker].map { |c| events_of("job.enqueue").find { |e| e[:metadata][:job_class] == c } }
+    expect(flows.map { |e| e[:correlation][:flow_id] }.uniq.size).to eq(2)
+  end
+
   it "never carries one job's context into the next job on the same thread" do
     chain = Sidekiq.server_middleware
     job_hash = ->(flow) { { "class" => "AuditWorker", "jid" => SecureRandom.hex(12), "args" => [123, flow] } }

@@ -9,13 +9,11 @@ module EzlogsRubyAgent
     def call(worker_class, job, queue, _redis_pool)
       return yield unless track?(job)
 
-      event_id = Tracking.safely("starting job.enqueue") do
-        Native.new_event_id.tap do |id|
-          job[JobPayload::KEY] = JobPayload.dump(CorrelationManager.create_child_context(id))
-        end
+      started = Tracking.safely("starting job.enqueue") do
+        JobEnqueue.start.tap { |enqueue| job[JobPayload::KEY] = JobPayload.dump(enqueue.job_context) }
       end
       pushed = yield
-      Tracking.safely("recording job.enqueue") { record(worker_class, job, queue, event_id) } if pushed && event_id
+      Tracking.safely("recording job.enqueue") { record(worker_class, job, queue, started) } if pushed && started
       pushed
     end
 
@@ -25,10 +23,10 @@ module EzlogsRubyAgent
       Tracking.enabled?(:sidekiq) && !job.key?(JobPayload::KEY) && !SidekiqJobTracker.active_job_wrapper?(job)
     end
 
-    def record(worker_class, job, queue, event_id)
+    def record(worker_class, job, queue, started)
       job_class = job["class"].to_s.empty? ? worker_class.to_s : job["class"].to_s
-      JobEnqueue.record(event_id:, job_class:, job_id: job["jid"], arguments: job["args"],
-                        queue:, scheduled_at: job["at"] && Time.at(job["at"].to_f))
+      JobEnqueue.record(started, job_class:, job_id: job["jid"], arguments: job["args"],
+                                 queue:, scheduled_at: job["at"] && Time.at(job["at"].to_f))
     end
   end
 end

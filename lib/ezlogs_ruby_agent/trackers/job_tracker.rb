@@ -92,22 +92,20 @@ module EzlogsRubyAgent
       def call
         return yield unless Tracking.enabled?(:active_job)
 
-        event_id = Tracking.safely("starting job.enqueue") do
-          Native.new_event_id.tap do |id|
-            @job.__ezlogs_enqueue_context = CorrelationManager.create_child_context(id)
-          end
+        started = Tracking.safely("starting job.enqueue") do
+          JobEnqueue.start.tap { |enqueue| @job.__ezlogs_enqueue_context = enqueue.job_context }
         end
         result = yield
-        Tracking.safely("recording job.enqueue") { record(event_id) } if event_id && @job.__ezlogs_serialized?
+        Tracking.safely("recording job.enqueue") { record(started) } if started && @job.__ezlogs_serialized?
         result
       end
 
       private
 
-      def record(event_id)
-        JobEnqueue.record(event_id:, job_class: @job.class.name, job_id: @job.job_id, arguments: @job.arguments,
-                          queue: @job.queue_name, provider_job_id: @job.provider_job_id, adapter: adapter_name,
-                          scheduled_at: @job.scheduled_at && Time.at(@job.scheduled_at))
+      def record(started)
+        JobEnqueue.record(started, job_class: @job.class.name, job_id: @job.job_id, arguments: @job.arguments,
+                                   queue: @job.queue_name, provider_job_id: @job.provider_job_id,
+                                   adapter: adapter_name, scheduled_at: @job.scheduled_at && Time.at(@job.scheduled_at))
       end
 
       def adapter_name

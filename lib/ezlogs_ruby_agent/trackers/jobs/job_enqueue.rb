@@ -1,18 +1,30 @@
 # frozen_string_literal: true
 
 module EzlogsRubyAgent
-  # The `job.enqueue` event, alike for ActiveJob and Sidekiq: recorded once
-  # the queue took the job, under the event id its payload already names.
+  # The `job.enqueue` event, alike for ActiveJob and Sidekiq: its id is
+  # chosen before the job is pushed, so that the job's payload can name it,
+  # and it is recorded once the queue took the job.
   module JobEnqueue
+    # `context`: what the enqueue is recorded in, the current context or,
+    # outside any (a console, a rake task), a new flow. `job_context`: what
+    # the job carries, a child of it naming the enqueue event.
+    Started = Struct.new(:event_id, :context, :job_context)
+
     module_function
+
+    def start
+      context = CorrelationManager.current_context || Native.derive_context(nil, nil, {})
+      event_id = Native.new_event_id
+      Started.new(event_id, context, Native.derive_context(context, event_id, {}))
+    end
 
     # `details`: what the queue says of the job (queue, scheduled_at, ...),
     # in the order they should appear; nil values are left out.
-    def record(event_id:, job_class:, job_id:, arguments:, **details)
+    def record(started, job_class:, job_id:, arguments:, **details)
       metadata = { job_class:, job_id:, **details, arguments: JobPayload.arguments(arguments) }.compact
       Tracking.record("job.enqueue", "#{job_class}.enqueued",
                       actor: ActorExtractor.extract, subject: { type: "job", id: job_id.to_s },
-                      metadata:, event_id:)
+                      metadata:, event_id: started.event_id, context: started.context)
     end
   end
 end

@@ -155,6 +155,28 @@ RSpec.describe "Delivering events over HTTP" do
     expect(metrics["last_error"]).to start_with("collector answered HTTP 400 Bad Request")
   end
 
+  it "lets Ctrl-C or Thread#raise interrupt a flush that waits on a hung collector" do
+    collector.hang_next(5, seconds: 20)
+    run_agent(<<~RUBY, configure: "c.delivery.timeout = 20")
+      emit(1)
+      main = Thread.current
+      waited = lambda do |interrupt|
+        started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+        Thread.new { sleep 0.5; interrupt.call }
+        begin
+          EzlogsRubyAgent.flush(timeout: 30)
+        rescue Interrupt, RuntimeError
+          nil
+        end
+        Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
+      end
+      by_signal = waited.call(-> { Process.kill("INT", Process.pid) })
+      by_raise = waited.call(-> { main.raise("stop waiting") })
+      STDOUT.puts JSON.generate(by_signal:, by_raise:)
+    RUBY
+    expect(@printed.first).to include("by_signal" => be < 5, "by_raise" => be < 5)
+  end
+
   it "keeps log_event fast while the collector hangs or resets connections" do
     collector.hang_next(2, seconds: 3)
     collector.reset_next(3)

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::queue::{Queue, QueueConfig};
 use super::worker;
@@ -101,6 +101,29 @@ fn running_queue() -> Option<Arc<Queue>> {
 /// `timeout` passes. True when it all was.
 pub fn flush(timeout: Duration) -> bool {
     running_queue().is_none_or(|queue| queue.flush(timeout))
+}
+
+/// A flush asked for, to wait for in steps (between which the caller may
+/// do other work, such as letting Ruby handle a signal).
+pub struct PendingFlush {
+    queue: Arc<Queue>,
+    target: u64,
+}
+
+impl PendingFlush {
+    /// True once everything the flush covers is handed to the sink; waits
+    /// until then or `until`.
+    pub fn wait(&self, until: Instant) -> bool {
+        self.queue.wait_flushed(self.target, until)
+    }
+}
+
+/// Asks for a flush of everything submitted so far; None when no worker
+/// runs, so there is nothing to wait for.
+pub fn request_flush() -> Option<PendingFlush> {
+    let queue = running_queue()?;
+    let target = queue.request_flush();
+    Some(PendingFlush { queue, target })
 }
 
 /// Flushes, then stops the worker. Events submitted afterwards are dropped

@@ -129,11 +129,24 @@ impl Queue {
     /// Waits until every event accepted so far is dealt with, or `timeout`
     /// passes. True when they all were.
     pub fn flush(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        let target = self.request_flush();
+        self.wait_flushed(target, Instant::now() + timeout)
+    }
+
+    /// Asks the worker to send everything accepted so far, now; returns the
+    /// count to wait for with `wait_flushed`.
+    pub fn request_flush(&self) -> u64 {
         let mut state = lock(&self.state);
         let target = state.accepted;
         state.flush_target = state.flush_target.max(target);
         self.work.notify_one();
+        target
+    }
+
+    /// Waits until `target` events are dealt with, or `deadline`; true when
+    /// they are.
+    pub fn wait_flushed(&self, target: u64, deadline: Instant) -> bool {
+        let mut state = lock(&self.state);
         while state.finished < target {
             let timed_out;
             (state, timed_out) = wait_until(&self.progress, state, deadline);

@@ -2,7 +2,7 @@
 //! configure the agent, emit events and read its state.
 
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use magnus::{function, prelude::*, Error, IntoValue, RHash, RModule, RString, Ruby, Value};
 
@@ -20,6 +20,9 @@ use crate::{app_metrics, capture, delivery};
 
 /// How long a reconfiguration waits for the old worker to hand over.
 const RECONFIGURE_FLUSH: Duration = Duration::from_secs(1);
+
+/// How long a flush waits without looking for interrupts.
+const INTERRUPT_CHECK: Duration = Duration::from_millis(50);
 
 fn configure(ruby: &Ruby, hash: RHash) -> Result<bool, Error> {
     let json = Converter::new(ruby, settings::Limits::default()).convert(hash.as_value());
@@ -204,12 +207,31 @@ fn seconds(timeout: f64) -> Duration {
     Duration::try_from_secs_f64(timeout).unwrap_or(Duration::ZERO)
 }
 
-fn flush(timeout: f64) -> bool {
-    without_gvl(|| delivery::flush(seconds(timeout))).unwrap_or(false)
+/// Waits for a flush in slices of `INTERRUPT_CHECK`, taking the GVL back
+/// between them so that Ruby can run this thread's interrupts (Ctrl-C,
+/// `Thread#raise`, `Timeout`), which may raise.
+fn flush(ruby: &Ruby, timeout: f64) -> Result<bool, Error> {
+    let deadline = Instant::now() + seconds(timeout);
+    let Some(pending) = delivery::request_flush() else {
+        return Ok(true);
+    };
+    loop {
+        let until = deadline.min(Instant::now() + INTERRUPT_CHECK);
+        if without_gvl(|| pending.wait(until)).unwrap_or(false) {
+            return Ok(true);
+        }
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
+        ruby.thread_check_ints()?;
+    }
 }
 
-fn shutdown(timeout: f64) -> bool {
-    without_gvl(|| delivery::shutdown(seconds(timeout))).unwrap_or(false)
+fn shutdown(ruby: &Ruby, timeout: f64) -> Result<bool, Error> {
+    let flushed = flush(ruby, timeout)?;
+    // Flushed already: nothing left to wait for.
+    without_gvl(|| delivery::shutdown(Duration::ZERO));
+    Ok(flushed)
 }
 
 fn metrics(ruby: &Ruby) -> Result<RHash, Error> {

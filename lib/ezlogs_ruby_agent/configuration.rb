@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require "socket"
+require_relative "configuration/checks"
 require_relative "configuration/instrumentation"
 require_relative "configuration/security"
 require_relative "configuration/performance"
@@ -11,10 +12,12 @@ module EzlogsRubyAgent
   # Everything a user can set, with documented defaults, in groups that each
   # have a block form: `c.delivery { |d| d.endpoint = "..." }`.
   class Configuration
+    include Checks
+
     GROUPS = %i[instrumentation security performance delivery correlation].freeze
 
-    attr_accessor :service_name, :environment, :job_adapter
-    attr_reader :included_resources, :excluded_resources, :actor_extractor
+    attr_accessor :job_adapter
+    attr_reader :service_name, :environment, :included_resources, :excluded_resources, :actor_extractor
 
     GROUPS.each do |group|
       ivar = :"@#{group}"
@@ -37,6 +40,14 @@ module EzlogsRubyAgent
       @performance = Performance.new
       @delivery = Delivery.new
       @correlation = Correlation.new
+    end
+
+    def service_name=(name)
+      @service_name = check_name("service_name", name)
+    end
+
+    def environment=(name)
+      @environment = check_name("environment", name)
     end
 
     def included_resources=(resources)

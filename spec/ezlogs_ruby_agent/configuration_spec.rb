@@ -61,10 +61,30 @@ RSpec.describe EzlogsRubyAgent::Configuration do
       -> { config.security.custom_pii_patterns = { a: "x" } } => /custom_pii_patterns must be a Hash of name => Regexp/,
       -> { config.correlation.max_correlation_depth = 0 } => /max_correlation_depth must be a positive Integer/,
       -> { config.actor_extractor = "x" } => /actor_extractor must respond to #call/,
-      -> { config.excluded_resources = [1] } => /excluded_resources takes Strings or Regexps, got 1/
+      -> { config.excluded_resources = [1] } => /excluded_resources takes Strings or Regexps, got 1/,
+      -> { config.delivery.endpoint = "http://" } => %r{delivery.endpoint "http://" names no host},
+      -> { config.delivery.endpoint = "file://" } => %r{delivery.endpoint "file://" names no path},
+      -> { config.delivery.endpoint = "http://a b" } => /is not a valid URL/,
+      -> { config.delivery.api_key = "k\nv" } => /delivery.api_key must not contain line breaks/,
+      -> { config.delivery.headers = { "X Id" => "1" } } => /delivery.headers: "X Id" is not a valid header name/,
+      -> { config.delivery.headers = { "X-Id" => "1\r\nEvil: 1" } } => /delivery.headers\["X-Id"\] must not contain/,
+      -> { config.delivery.retry_attempts = -1 } => /delivery.retry_attempts must be an Integer of 0 or more, got -1/,
+      -> { config.delivery.timeout = 0 } => /delivery.timeout must be a positive Numeric/,
+      -> { config.instrumentation.custom = "false" } => /instrumentation.custom must be true or false, got "false"/,
+      -> { config.performance.enable_compression = nil } => /enable_compression must be true or false, got nil/,
+      -> { config.correlation.enable_correlation = 1 } => /enable_correlation must be true or false/,
+      -> { config.service_name = nil } => /service_name must be a non-empty String, got nil/,
+      -> { config.environment = " " } => /environment must be a non-empty String/
     }.each do |assignment, message|
       expect(&assignment).to raise_error(EzlogsRubyAgent::ConfigurationError, message)
     end
+  end
+
+  it "drops the line break a secret read from a file ends with" do
+    config.delivery.api_key = "s3cret\n"
+    config.delivery.headers = { "X-Tenant" => " acme\n" }
+    expect(config.delivery.api_key).to eq("s3cret")
+    expect(config.delivery.headers).to eq("X-Tenant" => "acme")
   end
 
   it "accepts strings and regexps as resource patterns, the regexps made case-insensitive" do

@@ -4,21 +4,21 @@ module EzlogsRubyAgent
   class Configuration
     # How events are linked into flows.
     class Correlation
-      attr_accessor :enable_correlation
-      attr_reader :max_correlation_depth
+      include Checks
+
+      attr_reader :enable_correlation, :max_correlation_depth
 
       def initialize
         @enable_correlation = true
         @max_correlation_depth = 20
       end
 
-      def max_correlation_depth=(depth)
-        unless depth.is_a?(Integer) && depth.positive?
-          raise ConfigurationError,
-                "correlation.max_correlation_depth must be a positive Integer, got #{depth.inspect}"
-        end
+      def enable_correlation=(on)
+        @enable_correlation = check_boolean("correlation.enable_correlation", on)
+      end
 
-        @max_correlation_depth = depth
+      def max_correlation_depth=(depth)
+        @max_correlation_depth = check_positive("correlation.max_correlation_depth", depth)
       end
     end
   end

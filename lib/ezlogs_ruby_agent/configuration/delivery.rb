@@ -1,16 +1,20 @@
 # frozen_string_literal: true
 
+require "uri"
+
 module EzlogsRubyAgent
   class Configuration
     # Where events go and how they are batched and retried.
     class Delivery
+      include Checks
+
       DEFAULT_ENDPOINT = "http://127.0.0.1:9000/events"
       SCHEMES = %w[http https file stdout memory].freeze
       COMPRESSIONS = %i[auto gzip none].freeze
 
-      attr_accessor :timeout, :retry_attempts, :retry_backoff, :circuit_breaker_threshold,
-                    :circuit_breaker_timeout, :api_key, :spool_dir, :spool_max_bytes
-      attr_reader :endpoint, :batch_size, :flush_interval, :headers, :shutdown_timeout, :compression
+      attr_reader :endpoint, :batch_size, :flush_interval, :headers, :shutdown_timeout, :compression, :timeout,
+                  :retry_attempts, :retry_backoff, :circuit_breaker_threshold, :circuit_breaker_timeout, :api_key,
+                  :spool_dir, :spool_max_bytes
 
       def initialize
         self.endpoint = ENV.fetch("EZLOGS_ENDPOINT", DEFAULT_ENDPOINT)
@@ -40,56 +44,93 @@ module EzlogsRubyAgent
       end
 
       def endpoint=(url)
-        scheme = url.to_s[%r{\A([a-z]+)://}, 1]
+        url = url.to_s
+        scheme = url[%r{\A([a-z]+)://}, 1]
         unless SCHEMES.include?(scheme)
           raise ConfigurationError,
                 "delivery.endpoint must start with one of #{SCHEMES.map { |s| "#{s}://" }.join(", ")}, " \
                 "got #{url.inspect} (for a file, write file:///path/to/events.jsonl)"
         end
-
-        @endpoint = url.to_s
+        check_endpoint_target(scheme, url)
+        @endpoint = url
       end
 
       def batch_size=(size)
-        @batch_size = positive(:batch_size, size, Integer)
+        @batch_size = check_positive("delivery.batch_size", size)
       end
 
       def flush_interval=(seconds)
-        @flush_interval = positive(:flush_interval, seconds, Numeric).to_f
+        @flush_interval = check_positive("delivery.flush_interval", seconds, Numeric).to_f
       end
 
       def shutdown_timeout=(seconds)
-        @shutdown_timeout = positive(:shutdown_timeout, seconds, Numeric).to_f
+        @shutdown_timeout = check_positive("delivery.shutdown_timeout", seconds, Numeric).to_f
+      end
+
+      def timeout=(seconds)
+        @timeout = check_positive("delivery.timeout", seconds, Numeric)
+      end
+
+      def retry_attempts=(count)
+        @retry_attempts = check_non_negative("delivery.retry_attempts", count)
+      end
+
+      def retry_backoff=(seconds)
+        @retry_backoff = check_non_negative("delivery.retry_backoff", seconds, Numeric)
+      end
+
+      def circuit_breaker_threshold=(failures)
+        @circuit_breaker_threshold = check_positive("delivery.circuit_breaker_threshold", failures)
+      end
+
+      def circuit_breaker_timeout=(seconds)
+        @circuit_breaker_timeout = check_positive("delivery.circuit_breaker_timeout", seconds, Numeric)
+      end
+
+      def spool_max_bytes=(bytes)
+        @spool_max_bytes = check_positive("delivery.spool_max_bytes", bytes)
+      end
+
+      def spool_dir=(dir)
+        @spool_dir = dir.nil? ? nil : check_name("delivery.spool_dir", dir.to_s)
+      end
+
+      # Sent as `Authorization: Bearer <api_key>`.
+      def api_key=(key)
+        @api_key = key.nil? ? nil : check_header_value("delivery.api_key", key)
       end
 
       def headers=(headers)
-        raise ConfigurationError, "delivery.headers must be a Hash, got #{headers.inspect}" unless headers.is_a?(Hash)
-
-        @headers = headers.to_h { |name, value| [name.to_s, value.to_s] }
+        @headers = check_headers("delivery.headers", headers)
       end
 
       # The plain data the native core takes.
       def to_native
         {
           endpoint:, batch_size:, flush_interval_secs: flush_interval, timeout_secs: timeout.to_f,
-          headers: headers.to_a, api_key: api_key&.to_s, compression: compression.to_s,
-          spool_dir: spool_dir&.to_s, spool_max_bytes: spool_max_bytes.to_i
+          headers: headers.to_a, api_key:, compression: compression.to_s, spool_dir:, spool_max_bytes:
         }.merge(native_retry)
       end
 
       private
+
+      # An HTTP endpoint must name a host, a file endpoint a path.
+      def check_endpoint_target(scheme, url)
+        uri = URI.parse(url)
+        missing = { "http" => uri.host, "https" => uri.host, "file" => uri.path }.fetch(scheme, "-").to_s.empty?
+        if missing
+          raise ConfigurationError,
+                "delivery.endpoint #{url.inspect} names no #{scheme == "file" ? "path" : "host"}"
+        end
+      rescue URI::InvalidURIError => e
+        raise ConfigurationError, "delivery.endpoint #{url.inspect} is not a valid URL: #{e.message}"
+      end
 
       def native_retry
         {
           retry_attempts:, retry_backoff_secs: retry_backoff.to_f,
           circuit_breaker_threshold:, circuit_breaker_timeout_secs: circuit_breaker_timeout.to_f
         }
-      end
-
-      def positive(name, value, type)
-        return value if value.is_a?(type) && value.positive?
-
-        raise ConfigurationError, "delivery.#{name} must be a positive #{type}, got #{value.inspect}"
       end
     end
   end

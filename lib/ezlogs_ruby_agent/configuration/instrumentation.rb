@@ -4,15 +4,20 @@ module EzlogsRubyAgent
   class Configuration
     # Which sources of events are on. All are on by default.
     class Instrumentation
-      attr_accessor :http, :active_record, :active_job, :sidekiq, :mail, :custom
+      include Checks
+
+      SWITCHES = %i[http active_record active_job sidekiq mail custom].freeze
+
+      attr_reader(*SWITCHES)
+
+      SWITCHES.each do |switch|
+        define_method(:"#{switch}=") do |on|
+          instance_variable_set(:"@#{switch}", check_boolean("instrumentation.#{switch}", on))
+        end
+      end
 
       def initialize
-        @http = true
-        @active_record = true
-        @active_job = true
-        @sidekiq = true
-        @mail = true
-        @custom = true
+        SWITCHES.each { |switch| instance_variable_set(:"@#{switch}", true) }
       end
     end
   end

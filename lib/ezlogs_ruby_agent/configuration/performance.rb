@@ -4,8 +4,10 @@ module EzlogsRubyAgent
   class Configuration
     # How much the agent may keep and how it samples.
     class Performance
-      attr_accessor :max_delivery_connections, :enable_compression, :enable_async
-      attr_reader :sample_rate, :event_buffer_size, :event_buffer_bytes
+      include Checks
+
+      attr_reader :sample_rate, :event_buffer_size, :event_buffer_bytes, :max_delivery_connections,
+                  :enable_compression, :enable_async
 
       def initialize
         @sample_rate = 1.0
@@ -26,19 +28,23 @@ module EzlogsRubyAgent
 
       # The queue holds at most this many events, and this many bytes of them.
       def event_buffer_size=(size)
-        @event_buffer_size = positive(:event_buffer_size, size)
+        @event_buffer_size = check_positive("performance.event_buffer_size", size)
       end
 
       def event_buffer_bytes=(bytes)
-        @event_buffer_bytes = positive(:event_buffer_bytes, bytes)
+        @event_buffer_bytes = check_positive("performance.event_buffer_bytes", bytes)
       end
 
-      private
+      def max_delivery_connections=(count)
+        @max_delivery_connections = check_positive("performance.max_delivery_connections", count)
+      end
 
-      def positive(name, value)
-        return value if value.is_a?(Integer) && value.positive?
+      def enable_compression=(on)
+        @enable_compression = check_boolean("performance.enable_compression", on)
+      end
 
-        raise ConfigurationError, "performance.#{name} must be a positive Integer, got #{value.inspect}"
+      def enable_async=(on)
+        @enable_async = check_boolean("performance.enable_async", on)
       end
     end
   end

@@ -18,6 +18,14 @@ module EzlogsRubyAgent
       count.is_a?(Integer) ? count + 1 : 0
     end
 
+    # When Sidekiq put the job running on this thread back on its queue for
+    # this retry (an ActiveJob payload inside it still says when it was
+    # first enqueued); nil for a first run, or when no Sidekiq job runs here.
+    def self.requeued_at_of_current_job
+      job = Thread.current[CURRENT_JOB]
+      job["enqueued_at"] if job&.key?("retry_count") && job["enqueued_at"].is_a?(Numeric)
+    end
+
     # Whether Sidekiq will retry the job now running on this thread if the
     # error reaching it now escapes (its own rule: retries left under
     # `retry`); nil when no Sidekiq job runs here.

@@ -22,7 +22,7 @@ module EzlogsRubyAgent
 
       actor(extractor.arity.zero? ? extractor.call : extractor.call(source))
     rescue StandardError => e
-      ProblemReporter.internal(e, "config.actor_extractor")
+      ProblemReporter.app_code(e, "config.actor_extractor", "the actor was looked up without it")
       nil
     end
 

@@ -20,6 +20,13 @@ module EzlogsRubyAgent
         once("#{message} (called from #{site}); the event was not logged")
       end
 
+      # A failure in code the app gave the agent (`config.actor_extractor`).
+      def app_code(error, what, consequence)
+        location = Array(error.backtrace_locations).first
+        site = location ? " at #{location.path}:#{location.lineno}" : ""
+        once("#{what} raised #{error.class}: #{error.message}#{site}; #{consequence}")
+      end
+
       # A failure inside the agent itself.
       def internal(error, during)
         once("internal error during #{during}: #{error.class}: #{error.message}; please report it")

@@ -53,6 +53,15 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(event[:correlation][:request_id]).to eq(event[:metadata][:request_id])
   end
 
+  it "describes an uploaded file by its name, type and size" do
+    upload = Rack::Test::UploadedFile.new(StringIO.new("hello"), "text/plain", original_filename: "note.txt")
+    post "/users", { user: { name: "Ada", email: "ada@example.org", avatar: upload } }
+
+    params = request_event[:metadata][:params]
+    expect(params[:user]).to include(name: "Ada", avatar: { filename: "note.txt", content_type: "text/plain", size: 5 })
+    expect(request_event.to_s).not_to include("Content-Disposition")
+  end
+
   it "takes the client IP through trusted proxies" do
     get "/users/123", {}, { "REMOTE_ADDR" => "10.0.0.1", "HTTP_X_FORWARDED_FOR" => "203.0.113.9, 10.0.0.2" }
 
@@ -219,6 +228,16 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
       get "/users/123", {}, { "HTTP_X_CLIENT" => "mobile-7", "HTTP_X_USER_ID" => "123" }
 
       expect(request_event[:actor]).to eq(type: "api_client", id: "mobile-7")
+    end
+
+    it "reports an actor_extractor that raises as the app's error, once, and looks further" do
+      EzlogsRubyAgent.config.actor_extractor = ->(_env) { raise KeyError, "no tenant" }
+      stderr = quietly { 2.times { get "/users/123", {}, { "HTTP_X_USER_ID" => "123" } } }
+
+      expect(stderr.lines.grep(/actor_extractor/).size).to eq(1)
+      expect(stderr).to include("config.actor_extractor raised KeyError: no tenant at #{__FILE__}")
+      expect(stderr).not_to include("please report it")
+      expect(events_of("http.request").map { |e| e[:actor] }).to all(eq(type: "user", id: "123"))
     end
 
     it "falls back to the system when the app has no user at hand" do

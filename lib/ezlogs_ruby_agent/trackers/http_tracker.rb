@@ -4,6 +4,7 @@ require_relative "http/graphql_operation"
 require_relative "http/request_event"
 require_relative "http/response_body"
 require_relative "http/session_digest"
+require_relative "http/uploaded_files"
 
 module EzlogsRubyAgent
   # Rack middleware: one `http.request` event per request. The Railtie puts
@@ -27,7 +28,9 @@ module EzlogsRubyAgent
       env = payload[:request]&.env
       return unless env
 
-      env[RequestEvent::CONTROLLER_KEY] = payload.slice(:params, :format, :db_runtime, :view_runtime)
+      details = payload.slice(:params, :format, :db_runtime, :view_runtime)
+      details[:params] = UploadedFiles.describe(details[:params]) if env["CONTENT_TYPE"]&.start_with?("multipart/")
+      env[RequestEvent::CONTROLLER_KEY] = details
     rescue StandardError => e
       ProblemReporter.internal(e, "reading process_action.action_controller")
     end

@@ -79,13 +79,17 @@ RSpec.describe "Delivering events" do
       emit(-1)
       pid = fork do
         Array.new(1_000) { |i| emit(i) }
+        EzlogsRubyAgent.flush(timeout: 5)
+        # The child's counters count the child's events only.
+        metrics = EzlogsRubyAgent.metrics
+        exit!(metrics[:events_captured] == 1_000 && metrics[:events_delivered] == 1_000)
       end
       Process.wait(pid)
       emit(-2)
       EzlogsRubyAgent.flush(timeout: 5)
-      print $?.success?
+      print $?.success?, " ", EzlogsRubyAgent.metrics[:events_captured]
     RUBY
-    expect(result.stdout).to eq("true"), result.stderr
+    expect(result.stdout).to eq("true 2"), result.stderr
     by_process = delivered.group_by { |e| e["platform"]["process_id"] }
     expect(by_process.values.map(&:size).sort).to eq([2, 1_000])
     expect(delivered.map { |e| e["event_id"] }.uniq.size).to eq(1_002)

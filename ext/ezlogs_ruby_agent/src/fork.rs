@@ -58,6 +58,6 @@ extern "C" fn after_fork_in_parent() {
 extern "C" fn after_fork_in_child() {
     PID.store(std::process::id(), Ordering::Relaxed);
     GENERATION.fetch_add(1, Ordering::Relaxed);
-    METRICS.unlock_after_fork();
+    METRICS.start_over_in_child();
     delivery::unlock_after_fork();
 }

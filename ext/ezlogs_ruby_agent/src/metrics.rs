@@ -137,6 +137,34 @@ impl Metrics {
     pub fn unlock_after_fork(&self) {
         HELD_FOR_FORK.with(|held| drop(held.borrow_mut().take()));
     }
+
+    /// In a forked child: the counters start from zero and count the
+    /// child's own events (the events queued at the fork stay the parent's
+    /// to deliver and count).
+    pub fn start_over_in_child(&self) {
+        HELD_FOR_FORK.with(|held| {
+            if let Some(mut last_error) = held.borrow_mut().take() {
+                *last_error = None;
+            }
+        });
+        let counters = [
+            &self.events_captured,
+            &self.events_delivered,
+            &self.events_invalid,
+            &self.batches_sent,
+            &self.batches_failed,
+            &self.retries,
+            &self.bytes_serialized,
+            &self.bytes_sent,
+            &self.spool_bytes,
+            &self.connections_opened,
+            &self.last_success_at_ms,
+        ];
+        for counter in counters.into_iter().chain(&self.dropped) {
+            counter.store(0, Relaxed);
+        }
+        self.circuit_state.store(0, Relaxed);
+    }
 }
 
 #[cfg(test)]

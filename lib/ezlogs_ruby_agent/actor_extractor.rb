@@ -20,7 +20,11 @@ module EzlogsRubyAgent
       extractor = EzlogsRubyAgent.config.actor_extractor
       return unless extractor
 
-      actor(extractor.arity.zero? ? extractor.call : extractor.call(source))
+      actor(call_extractor(extractor, source))
+    end
+
+    def call_extractor(extractor, source)
+      extractor.arity.zero? ? extractor.call : extractor.call(source)
     rescue StandardError => e
       ProblemReporter.app_code(e, "config.actor_extractor", "the actor was looked up without it")
       nil

@@ -33,8 +33,10 @@ pub fn generation() -> u64 {
 pub fn install() {
     INSTALL.call_once(|| {
         PID.store(std::process::id(), Ordering::Relaxed);
-        // SAFETY: the handlers are plain `extern "C"` functions that neither
-        // unwind nor allocate; registering them has no other precondition.
+        // SAFETY: the handlers are plain `extern "C"` functions that do not
+        // unwind and do not allocate (the child's only frees a string,
+        // which glibc's malloc allows once its own fork handlers ran);
+        // registering them has no other precondition.
         unsafe {
             libc::pthread_atfork(
                 Some(before_fork),

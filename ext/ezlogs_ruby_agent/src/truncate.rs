@@ -6,23 +6,30 @@
 pub const MIN_KEPT_BYTES: usize = 64;
 
 /// The longest marker `string` adds: its text and a usize's 20 digits.
-pub const MARKER_MAX_BYTES: usize = "...[truncated,  bytes in all]".len() + 20;
+pub const MARKER_MAX_BYTES: usize = MARKER_START.len() + 20 + MARKER_END.len();
+
+const MARKER_START: &str = "...[truncated, ";
+const MARKER_END: &str = " bytes in all]";
 
 /// Keeps at most `max_bytes` of `text` (on a character boundary) and says
-/// how long the original was.
+/// how long the original was (cut again, it still says the original's).
 pub fn string(text: &str, max_bytes: usize) -> String {
     if text.len() <= max_bytes {
         return text.to_owned();
     }
+    let total = original_len(text).unwrap_or(text.len());
     let mut cut = max_bytes;
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!(
-        "{}...[truncated, {} bytes in all]",
-        &text[..cut],
-        text.len()
-    )
+    format!("{}{MARKER_START}{total}{MARKER_END}", &text[..cut])
+}
+
+/// The length the marker at the end of an already cut `text` names.
+fn original_len(text: &str) -> Option<usize> {
+    let rest = text.strip_suffix(MARKER_END)?;
+    let digits = &rest[rest.rfind(MARKER_START)? + MARKER_START.len()..];
+    digits.parse().ok()
 }
 
 /// The last element of an array cut to `kept` items.
@@ -64,6 +71,16 @@ mod tests {
         assert!(cut.starts_with(&"x".repeat(100)));
         assert!(cut.ends_with("...[truncated, 5242880 bytes in all]"));
         assert!(cut.len() < 200);
+    }
+
+    #[test]
+    fn a_string_cut_again_keeps_the_original_length() {
+        let once = string(&"x".repeat(30_000), 1_000);
+        let twice = string(&once, 100);
+        assert_eq!(
+            twice,
+            format!("{}...[truncated, 30000 bytes in all]", "x".repeat(100))
+        );
     }
 
     #[test]

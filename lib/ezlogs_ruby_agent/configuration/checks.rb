@@ -1,5 +1,7 @@
 # frozen_string_literal: true
 
+require "uri"
+
 module EzlogsRubyAgent
   class Configuration
     # The checks setters run, so that a bad value fails in `configure`,
@@ -39,6 +41,32 @@ module EzlogsRubyAgent
         return text if text.is_a?(String) && !text.strip.empty?
 
         raise ConfigurationError, "#{name} must be a non-empty String, got #{value.inspect}"
+      end
+
+      # A URL with one of `schemes`; an HTTP one must name a host, a file one
+      # a path (taken as written, as the file sink takes it).
+      def check_endpoint(name, url, schemes)
+        scheme = url[%r{\A([a-z]+)://}, 1]
+        unless schemes.include?(scheme)
+          raise ConfigurationError,
+                "#{name} must start with one of #{schemes.map { |s| "#{s}://" }.join(", ")}, " \
+                "got #{url.inspect} (for a file, write file:///path/to/events.jsonl)"
+        end
+        if target_missing?(scheme, url)
+          raise ConfigurationError, "#{name} #{url.inspect} names no #{scheme == "file" ? "path" : "host"}"
+        end
+
+        url
+      rescue URI::InvalidURIError => e
+        raise ConfigurationError, "#{name} #{url.inspect} is not a valid URL: #{e.message}"
+      end
+
+      def target_missing?(scheme, url)
+        case scheme
+        when "file" then url.delete_prefix("file://").empty?
+        when "http", "https" then URI.parse(url).host.to_s.empty?
+        else false
+        end
       end
 
       # {name => value} of request headers, as Strings.

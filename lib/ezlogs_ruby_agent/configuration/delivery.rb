@@ -1,7 +1,5 @@
 # frozen_string_literal: true
 
-require "uri"
-
 module EzlogsRubyAgent
   class Configuration
     # Where events go and how they are batched and retried.
@@ -44,15 +42,7 @@ module EzlogsRubyAgent
       end
 
       def endpoint=(url)
-        url = url.to_s
-        scheme = url[%r{\A([a-z]+)://}, 1]
-        unless SCHEMES.include?(scheme)
-          raise ConfigurationError,
-                "delivery.endpoint must start with one of #{SCHEMES.map { |s| "#{s}://" }.join(", ")}, " \
-                "got #{url.inspect} (for a file, write file:///path/to/events.jsonl)"
-        end
-        check_endpoint_target(scheme, url)
-        @endpoint = url
+        @endpoint = check_endpoint("delivery.endpoint", url.to_s, SCHEMES)
       end
 
       def batch_size=(size)
@@ -113,18 +103,6 @@ module EzlogsRubyAgent
       end
 
       private
-
-      # An HTTP endpoint must name a host, a file endpoint a path.
-      def check_endpoint_target(scheme, url)
-        uri = URI.parse(url)
-        missing = { "http" => uri.host, "https" => uri.host, "file" => uri.path }.fetch(scheme, "-").to_s.empty?
-        if missing
-          raise ConfigurationError,
-                "delivery.endpoint #{url.inspect} names no #{scheme == "file" ? "path" : "host"}"
-        end
-      rescue URI::InvalidURIError => e
-        raise ConfigurationError, "delivery.endpoint #{url.inspect} is not a valid URL: #{e.message}"
-      end
 
       def native_retry
         {

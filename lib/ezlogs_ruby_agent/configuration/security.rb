@@ -7,8 +7,10 @@ module EzlogsRubyAgent
       DEFAULT_SENSITIVE_FIELDS = %w[password token api_key secret key authorization bearer].freeze
       DEFAULT_REDACTED_HEADERS = %w[Authorization Cookie Set-Cookie X-Api-Key X-Auth-Token Proxy-Authorization].freeze
 
-      attr_accessor :auto_detect_pii, :redacted_cookies
-      attr_reader :sensitive_fields, :custom_pii_patterns, :max_event_size, :redacted_headers
+      include Checks
+
+      attr_accessor :redacted_cookies
+      attr_reader :auto_detect_pii, :sensitive_fields, :custom_pii_patterns, :max_event_size, :redacted_headers
 
       def initialize
         @auto_detect_pii = true
@@ -17,6 +19,10 @@ module EzlogsRubyAgent
         @max_event_size = 1024 * 1024
         @redacted_headers = DEFAULT_REDACTED_HEADERS.dup
         @redacted_cookies = []
+      end
+
+      def auto_detect_pii=(on)
+        @auto_detect_pii = check_boolean("security.auto_detect_pii", on)
       end
 
       def sensitive_fields=(fields)

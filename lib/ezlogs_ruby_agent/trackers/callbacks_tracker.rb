@@ -2,6 +2,7 @@
 
 require_relative "active_record/after_commit"
 require_relative "active_record/record_change"
+require_relative "active_record/related_records"
 require_relative "active_record/bulk_operations"
 
 module EzlogsRubyAgent

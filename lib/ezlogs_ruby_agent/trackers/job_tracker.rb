@@ -136,7 +136,7 @@ module EzlogsRubyAgent
       # From when the job became due (enqueued, retried, or its scheduled
       # time) to the start of this run.
       def queue_wait_ms
-        due_at = SidekiqJobTracker.requeued_at_of_current_job || @job.__ezlogs_due_at ||
+        due_at = SidekiqJobTracker.retry_requeued_at(@job.job_id) || @job.__ezlogs_due_at ||
                  (@job.enqueued_at && Time.iso8601(@job.enqueued_at.to_s).to_f)
         Tracking.ms_since(due_at, @started_at) if due_at
       rescue ArgumentError

@@ -18,12 +18,16 @@ module EzlogsRubyAgent
       count.is_a?(Integer) ? count + 1 : 0
     end
 
-    # When Sidekiq put the job running on this thread back on its queue for
-    # this retry (an ActiveJob payload inside it still says when it was
-    # first enqueued); nil for a first run, or when no Sidekiq job runs here.
-    def self.requeued_at_of_current_job
+    # When Sidekiq put the ActiveJob job `active_job_id` back on its queue
+    # for this retry (the ActiveJob payload inside still says when it was
+    # first enqueued); nil for a first run, or when the Sidekiq job running
+    # on this thread is not that job's wrapper.
+    def self.retry_requeued_at(active_job_id)
       job = Thread.current[CURRENT_JOB]
-      job["enqueued_at"] if job&.key?("retry_count") && job["enqueued_at"].is_a?(Numeric)
+      return unless job&.key?("retry_count") && job["enqueued_at"].is_a?(Numeric)
+
+      payload = Array(job["args"]).first
+      job["enqueued_at"] if payload.is_a?(Hash) && payload["job_id"] == active_job_id
     end
 
     # Whether Sidekiq will retry the job now running on this thread if the

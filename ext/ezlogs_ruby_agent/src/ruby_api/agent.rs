@@ -211,7 +211,11 @@ fn seconds(timeout: f64) -> Duration {
 /// between them so that Ruby can run this thread's interrupts (Ctrl-C,
 /// `Thread#raise`, `Timeout`), which may raise.
 fn flush(ruby: &Ruby, timeout: f64) -> Result<bool, Error> {
-    let deadline = Instant::now() + seconds(timeout);
+    // A timeout too far away to add to the clock waits a year instead.
+    let now = Instant::now();
+    let deadline = now
+        .checked_add(seconds(timeout))
+        .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600));
     let Some(pending) = delivery::request_flush() else {
         return Ok(true);
     };

@@ -23,6 +23,8 @@ pub struct Converter<'r> {
     limits: Limits,
     /// Bytes of string data this conversion may still copy.
     budget: usize,
+    /// Bytes of string data copied so far (past the budget too).
+    copied: usize,
     /// Containers being converted, from the outermost in, to cut cycles.
     path: SmallVec<[Value; 8]>,
 }
@@ -33,13 +35,14 @@ impl<'r> Converter<'r> {
             ruby,
             limits,
             budget: limits.max_event_bytes,
+            copied: 0,
             path: SmallVec::new(),
         }
     }
 
     /// Bytes of string data copied so far.
     pub fn bytes_copied(&self) -> usize {
-        self.limits.max_event_bytes - self.budget
+        self.copied
     }
 
     pub fn convert(&mut self, value: Value) -> Data {
@@ -116,6 +119,7 @@ impl<'r> Converter<'r> {
             truncate::string(text, max).into()
         };
         self.budget = self.budget.saturating_sub(kept.len());
+        self.copied += kept.len();
         kept
     }
 
@@ -126,6 +130,7 @@ impl<'r> Converter<'r> {
             return self.bounded(text);
         }
         self.budget = self.budget.saturating_sub(text.len());
+        self.copied += text.len();
         Text::const_new(text)
     }
 

@@ -50,27 +50,35 @@ module EzlogsRubyAgent
         record.instance_variable_set(PENDING, kept) unless kept.empty? || record.frozen?
       end
 
-      # Unknown (not a transaction Rails tracks): forgotten, as rolled back.
+      # Rolled back, or invalidated (a deadlock: Rails then skips the
+      # rollback call). Unknown (not a transaction Rails tracks): as rolled
+      # back.
       def rolled_back?(transaction)
         state = transaction.respond_to?(:state) ? transaction.state : nil
-        state.nil? || state.rolledback?
+        state.nil? || state.rolledback? || (state.respond_to?(:invalidated?) && state.invalidated?)
       end
 
       def committed(record)
-        saves = take_pending(record)
+        saves = committed_saves(record)
         return unless tracked?(record.class)
 
         Tracking.safely("recording data.change") do
           operation = operation_of(record, saves)
-          changes = Array(saves).each_with_object({}) { |save, all| merge_changes(all, save.changes) }
+          changes = saves.each_with_object({}) { |save, all| merge_changes(all, save.changes) }
           # A save that changed nothing still commits; it is not a change.
           next if operation == "updated" && changes.empty?
 
           metadata = base_metadata(record.class)
           metadata[:changes] = changes unless operation == "destroyed"
-          metadata[:related] = related(record)
+          metadata[:related] = RelatedRecords.of(record)
           emit(record, operation, metadata)
         end
+      end
+
+      # A destroyed record is frozen: a savepoint's rollback could not take
+      # its saves away, so they are left out here.
+      def committed_saves(record)
+        Array(take_pending(record)).reject { |save| rolled_back?(save.transaction) }
       end
 
       # The saves gathered since the last commit or rollback. (A destroyed
@@ -115,40 +123,11 @@ module EzlogsRubyAgent
       def operation_of(record, saves)
         return "destroyed" if record.destroyed?
 
-        saves&.first&.created ? "created" : "updated"
+        saves.first&.created ? "created" : "updated"
       end
 
       def base_metadata(model)
         { model: model.name, table: model.table_name }
-      end
-
-      # The records this one belongs to, from its belongs_to foreign keys;
-      # read from the row, never loaded (and skipped when a partial select
-      # left the key out).
-      def related(record)
-        record.class.reflect_on_all_associations(:belongs_to).filter_map do |reflection|
-          id = column(record, reflection.foreign_key)
-          type = related_type(record, reflection) unless id.nil?
-          { type:, id: id.to_s } unless type.to_s.empty?
-        end
-      end
-
-      # Named after the related class as Rails resolves it: `class_name` is
-      # relative to the model's namespace; a polymorphic type column holds
-      # the full name.
-      def related_type(record, reflection)
-        return Tracking.model_type(reflection.klass) unless reflection.polymorphic?
-
-        name = column(record, reflection.foreign_type).to_s
-        model = name.empty? ? nil : name.safe_constantize
-        model ? Tracking.model_type(model) : Tracking.model_type_named(name)
-      rescue NameError # a class_name that names no class
-        Tracking.model_type_named(reflection.class_name)
-      end
-
-      # nil when a partial select left the column out.
-      def column(record, name)
-        record[name] if record.has_attribute?(name)
       end
     end
   end

@@ -5,7 +5,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::Outcome;
 
@@ -51,7 +51,7 @@ impl FileSink {
     }
 }
 
-fn open(path: &PathBuf) -> Result<File, String> {
+fn open(path: &Path) -> Result<File, String> {
     let open = || -> std::io::Result<File> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;

@@ -155,6 +155,32 @@ RSpec.describe "Delivering events over HTTP" do
     expect(metrics["last_error"]).to start_with("collector answered HTTP 400 Bad Request")
   end
 
+  # Following it, the POST would become a GET without the events, answered
+  # 200 and counted as delivered.
+  it "reports a 301 redirect with where it points, and counts the batch as rejected" do
+    collector.fail_next(1, status: 301, headers: { "Location" => collector.url("/v2/events") })
+    metrics = run_agent(<<~RUBY)
+      2.times { |i| emit(i) }
+      EzlogsRubyAgent.flush(timeout: 10)
+    RUBY
+    expect(metrics).to include("events_delivered" => 0, "events_dropped" => include("rejected" => 2))
+    expect(metrics["last_error"]).to include("a redirect to #{collector.url("/v2/events")}: set delivery.endpoint")
+  end
+
+  it "does not sleep out a Retry-After longer than 30 s: the batch fails now and is sent again later" do
+    collector.fail_next(1, status: 503, headers: { "Retry-After" => "100000" })
+    started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    metrics = run_agent(<<~RUBY)
+      2.times { |i| emit(i) }
+      STDOUT.puts JSON.generate(flushed: EzlogsRubyAgent.flush(timeout: 20))
+    RUBY
+    expect(Process.clock_gettime(Process::CLOCK_MONOTONIC) - started).to be < 15
+    expect(@printed.first).to eq("flushed" => true)
+    expect(collector.events.size).to eq(2)
+    expect(metrics).to include("events_delivered" => 2, "batches_failed" => 1)
+    expect(metrics["last_error"]).to include("Retry-After 100000 s, longer than the 30 s waited out in place")
+  end
+
   it "lets Ctrl-C or Thread#raise interrupt a flush that waits on a hung collector" do
     collector.hang_next(5, seconds: 20)
     run_agent(<<~RUBY, configure: "c.delivery.timeout = 20")

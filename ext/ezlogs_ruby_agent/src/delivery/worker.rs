@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::Ordering::Relaxed;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::encoder::{self, Encoder};
 use super::queue::Queue;
@@ -20,12 +20,19 @@ use crate::metrics::{DropReason, METRICS};
 use crate::settings::{Active, DeliverySettings};
 use crate::{capture, ids};
 
+/// The longest `Retry-After` a batch waits out in place. A collector asking
+/// for longer (a rate limit, maintenance) fails the batch at once: it goes
+/// to the spool when there is one, else it is counted as dropped, and the
+/// circuit breaker spaces out the next attempts; the worker never sleeps
+/// for an hour holding it.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
 /// How one batch fared.
 enum Sent {
     Delivered,
     /// Refused for good; already counted as dropped.
     Dropped,
-    /// Still failing after every retry.
+    /// Still failing after every retry, or asked to wait too long.
     Failed(String),
 }
 
@@ -189,9 +196,18 @@ impl Sender<'_> {
                     break Sent::Dropped;
                 }
                 Outcome::Retry { error, after } => {
-                    METRICS.set_last_error(&error);
                     attempt += 1;
-                    if attempt > self.delivery.retry_attempts {
+                    let waits_too_long = after.is_some_and(|after| after > MAX_RETRY_AFTER);
+                    let error = match after {
+                        Some(after) if waits_too_long => format!(
+                            "{error} (Retry-After {} s, longer than the {} s waited out in place)",
+                            after.as_secs(),
+                            MAX_RETRY_AFTER.as_secs()
+                        ),
+                        _ => error,
+                    };
+                    METRICS.set_last_error(&error);
+                    if attempt > self.delivery.retry_attempts || waits_too_long {
                         METRICS.batches_failed.fetch_add(1, Relaxed);
                         break Sent::Failed(error);
                     }

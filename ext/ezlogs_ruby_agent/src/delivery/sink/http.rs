@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use reqwest::header::{
-    HeaderMap, HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER,
+    HeaderMap, HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, LOCATION, RETRY_AFTER,
 };
 use reqwest::{Client, Response, StatusCode, Url};
 use tokio::runtime::Runtime;
@@ -19,6 +19,9 @@ use crate::settings::Settings;
 
 /// How much of a refusal's body is kept in `last_error`.
 const ERROR_BODY_BYTES: usize = 200;
+
+/// Redirects (307 and 308 only) followed for one request.
+const MAX_REDIRECTS: usize = 5;
 
 pub struct HttpSink {
     /// A single-threaded runtime owned by the worker thread: requests run
@@ -47,6 +50,16 @@ impl HttpSink {
         };
         let client = Client::builder()
             .default_headers(headers(settings, gzip)?)
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                // 307 and 308 resend the body; 301, 302 and 303 would turn
+                // the POST into a GET without it, so they are reported.
+                let keeps_body = matches!(attempt.status().as_u16(), 307 | 308);
+                if keeps_body && attempt.previous().len() < MAX_REDIRECTS {
+                    attempt.follow()
+                } else {
+                    attempt.stop()
+                }
+            }))
             .timeout(delivery.timeout())
             .pool_max_idle_per_host(delivery.max_connections.max(1))
             .connector_layer(tower::layer::layer_fn(CountConnections))
@@ -168,9 +181,19 @@ async fn classify(response: Response) -> Outcome {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
+    let location = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = response.bytes().await.unwrap_or_default();
     let snippet = String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_BYTES)]).into_owned();
-    let error = format!("collector answered HTTP {status}: {snippet}");
+    let error = match location {
+        Some(location) if status.is_redirection() => format!(
+            "collector answered HTTP {status}, a redirect to {location}: set delivery.endpoint to that URL"
+        ),
+        _ => format!("collector answered HTTP {status}: {snippet}"),
+    };
     if status == StatusCode::REQUEST_TIMEOUT
         || status == StatusCode::TOO_MANY_REQUESTS
         || status.is_server_error()

@@ -2,6 +2,7 @@
 
 require "socket"
 require_relative "configuration/checks"
+require_relative "configuration/from_rails"
 require_relative "configuration/instrumentation"
 require_relative "configuration/security"
 require_relative "configuration/performance"
@@ -13,11 +14,12 @@ module EzlogsRubyAgent
   # have a block form: `c.delivery { |d| d.endpoint = "..." }`.
   class Configuration
     include Checks
+    include FromRails
 
     GROUPS = %i[instrumentation security performance delivery correlation].freeze
 
     attr_accessor :job_adapter
-    attr_reader :service_name, :environment, :included_resources, :excluded_resources, :actor_extractor
+    attr_reader :included_resources, :excluded_resources, :actor_extractor
 
     GROUPS.each do |group|
       ivar = :"@#{group}"
@@ -29,8 +31,10 @@ module EzlogsRubyAgent
     end
 
     def initialize
-      @service_name = ENV["EZLOGS_SERVICE_NAME"] || rails_app_name || File.basename(Dir.pwd)
-      @environment = ENV["EZLOGS_ENVIRONMENT"] || rails_env || ENV["RAILS_ENV"] || ENV["RACK_ENV"] || "development"
+      # service_name and environment default when read: the gem loads before
+      # the Rails application it should be named after exists.
+      @service_name = nil
+      @environment = nil
       @included_resources = []
       @excluded_resources = []
       @actor_extractor = nil
@@ -40,6 +44,17 @@ module EzlogsRubyAgent
       @performance = Performance.new
       @delivery = Delivery.new
       @correlation = Correlation.new
+    end
+
+    # EZLOGS_SERVICE_NAME, else the Rails application's name, else the
+    # folder's.
+    def service_name
+      @service_name || env_setting("EZLOGS_SERVICE_NAME") || rails_app_name || File.basename(Dir.pwd)
+    end
+
+    def environment
+      @environment || env_setting("EZLOGS_ENVIRONMENT") || rails_env || env_setting("RAILS_ENV") ||
+        env_setting("RACK_ENV") || "development"
     end
 
     def service_name=(name)
@@ -109,34 +124,6 @@ module EzlogsRubyAgent
 
         raise ConfigurationError, "#{name} takes Strings or Regexps, got #{resource.inspect}"
       end
-    end
-
-    # The Rails application, when there is one.
-    def rails_application
-      ::Rails.application if defined?(::Rails) && ::Rails.respond_to?(:application)
-    end
-
-    def rails_app_name
-      return unless rails_application
-
-      rails_application.class.module_parent_name.to_s.gsub(/([a-z\d])([A-Z])/, '\1_\2').downcase
-    end
-
-    def rails_filter_parameters
-      rails_application ? Array(rails_application.config.filter_parameters) : []
-    end
-
-    # Rails' `action_dispatch.trusted_proxies` as CIDR strings, which then
-    # replace Rails' defaults, as they do in Rails; nil keeps the defaults.
-    def rails_trusted_proxies
-      return unless rails_application
-
-      proxies = Array(rails_application.config.action_dispatch.trusted_proxies)
-      proxies.map { |proxy| proxy.respond_to?(:prefix) ? "#{proxy}/#{proxy.prefix}" : proxy.to_s } unless proxies.empty?
-    end
-
-    def rails_env
-      ::Rails.env.to_s if defined?(::Rails) && ::Rails.respond_to?(:env)
     end
   end
 end

@@ -87,6 +87,29 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     expect(config.delivery.headers).to eq("X-Tenant" => "acme")
   end
 
+  it "names the service after the Rails application even when the gem loaded first, ignoring blank variables" do
+    result = run_ruby(<<~RUBY, env: { "EZLOGS_SERVICE_NAME" => " " })
+      require "ezlogs_ruby_agent"
+      require "rails"
+      module ShopFront
+        class Application < Rails::Application; end
+      end
+      print EzlogsRubyAgent.config.service_name
+    RUBY
+    expect(result.stdout).to eq("shop_front"), result.stderr
+  end
+
+  it "boots with a bad EZLOGS_ENDPOINT, saying why, and sends to the default endpoint" do
+    script = 'require "ezlogs_ruby_agent"; print EzlogsRubyAgent.config.delivery.endpoint'
+    bad = run_ruby(script, env: { "EZLOGS_ENDPOINT" => "collector:9000" })
+    blank = run_ruby(script, env: { "EZLOGS_ENDPOINT" => "" })
+
+    expect([bad.stdout, blank.stdout]).to all(eq("http://127.0.0.1:9000/events"))
+    expect(bad.stderr).to include("EZLOGS_ENDPOINT must start with one of http://, https://, file://, stdout://, " \
+                                  'memory://, got "collector:9000"')
+    expect(blank.stderr).to be_empty
+  end
+
   it "accepts strings and regexps as resource patterns, the regexps made case-insensitive" do
     config.excluded_resources = ["AuditLog", /\ASecret/]
     expect(config.excluded_resources).to eq(["AuditLog", /\ASecret/i])

@@ -186,6 +186,12 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
     end
   end
 
+  it "sends recipients' domains only, never a whole address" do
+    addresses = ["ada@Example.COM", "alice", "\"a@b\"@example.org", "@x", "y@"]
+    expect(addresses.map { |address| EzlogsRubyAgent::MailTracker.domain(address) })
+      .to eq(["example.com", nil, "example.org", nil, nil])
+  end
+
   it "reports a mail delivered at once (deliver_now, keyword arguments) in the current flow" do
     cause = within_cause { ReceiptMailer.notice(user: User.find(123), note: "hello").deliver_now }
 

@@ -15,6 +15,12 @@ module EzlogsRubyAgent
 
       private
 
+      # An environment variable's value; nil when unset or blank.
+      def env_setting(name)
+        value = ENV[name].to_s.strip
+        value unless value.empty?
+      end
+
       def check_positive(name, value, type = Integer)
         return value if value.is_a?(type) && value.positive?
 

@@ -15,7 +15,7 @@ module EzlogsRubyAgent
                   :spool_dir, :spool_max_bytes
 
       def initialize
-        self.endpoint = ENV.fetch("EZLOGS_ENDPOINT", DEFAULT_ENDPOINT)
+        @endpoint = endpoint_from_env
         @timeout = 10
         @retry_attempts = 3
         @retry_backoff = 1.0
@@ -103,6 +103,17 @@ module EzlogsRubyAgent
       end
 
       private
+
+      # EZLOGS_ENDPOINT when set and valid. A bad one is reported and the
+      # default used: a stray variable must not stop the app from booting
+      # (the gem is configured while it loads, before any initializer).
+      def endpoint_from_env
+        value = env_setting("EZLOGS_ENDPOINT")
+        value ? check_endpoint("EZLOGS_ENDPOINT", value, SCHEMES) : DEFAULT_ENDPOINT
+      rescue ConfigurationError => e
+        warn("[ezlogs_ruby_agent] #{e.message}; sending to #{DEFAULT_ENDPOINT} instead")
+        DEFAULT_ENDPOINT
+      end
 
       def native_retry
         {

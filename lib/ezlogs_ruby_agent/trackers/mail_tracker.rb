@@ -36,8 +36,15 @@ module EzlogsRubyAgent
       {
         mailer:, action:, message_id: message.message_id,
         recipient_count: recipients.size,
-        recipient_domains: recipients.map { |address| address.to_s.split("@", 2).last.to_s.downcase }.uniq.sort
+        recipient_domains: recipients.filter_map { |address| domain(address) }.uniq.sort
       }.compact
+    end
+
+    # What follows the last "@" (a quoted local part may hold one); nil for
+    # an address without a domain, so that no whole address is ever sent.
+    def domain(address)
+      local, at, domain = address.to_s.rpartition("@")
+      domain.downcase unless at.empty? || local.empty? || domain.empty?
     end
   end
 end

@@ -5,6 +5,8 @@ module EzlogsRubyAgent
   # `timing`. Kept natively as count, sum, min, max and average per name and
   # tag set (at most 1,000 series); `summary` reads them.
   class PerformanceMonitor
+    SERIES_SEPARATORS = /[\\,={}]/
+
     # Records `value` under `name` and `tags`; false when refused (not a
     # finite number, or too many series). Never raises.
     def record(name, value, tags = {})
@@ -36,7 +38,13 @@ module EzlogsRubyAgent
     def series(name, tags)
       return name.to_s if tags.nil? || tags.empty?
 
-      "#{name}{#{tags.map { |key, value| "#{key}=#{value}" }.sort.join(",")}}"
+      "#{name}{#{tags.map { |key, value| "#{escape(key)}=#{escape(value)}" }.sort.join(",")}}"
+    end
+
+    # A tag's separators, escaped, so that two tag sets never name the same
+    # series ({a: "1,b=2"} and {a: "1", b: "2"}).
+    def escape(part)
+      part.to_s.gsub(SERIES_SEPARATORS) { |separator| "\\#{separator}" }
     end
   end
 end

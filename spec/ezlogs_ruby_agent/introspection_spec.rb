@@ -25,6 +25,12 @@ RSpec.describe "Metrics the app records, and debug mode" do
     )
   end
 
+  it "keeps tag sets apart even when a tag value holds the separators" do
+    agent.record_metric(:hits, 1, { a: "1,b=2" })
+    agent.record_metric(:hits, 1, { a: "1", b: "2" })
+    expect(agent.performance_monitor.summary.keys).to contain_exactly('hits{a=1\\,b\\=2}', "hits{a=1,b=2}")
+  end
+
   it "keeps at most 1,000 series" do
     1_005.times { |i| agent.record_metric("series_#{i}", 1) }
     expect(agent.performance_monitor.summary.size).to eq(1_000)

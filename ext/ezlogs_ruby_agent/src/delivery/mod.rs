@@ -15,7 +15,7 @@ pub(crate) mod test_events;
 mod worker;
 
 pub use pipeline::{
-    lock_for_fork, queue_depth, request_flush, restart, shutdown, submit, unlock_after_fork,
+    lock_for_fork, queue_depth, request_flush, restart, shut_down, submit, unlock_after_fork,
 };
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};

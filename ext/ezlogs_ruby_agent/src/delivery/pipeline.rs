@@ -126,15 +126,14 @@ pub fn request_flush() -> Option<PendingFlush> {
     Some(PendingFlush { queue, target })
 }
 
-/// Flushes, then stops the worker. Events submitted afterwards are dropped
-/// and counted under `shutdown`.
-pub fn shutdown(timeout: Duration) -> bool {
-    let flushed = flush(timeout);
+/// Stops the worker, which sends what is queued and ends (the caller
+/// flushes first, to wait for that). Events submitted afterwards are
+/// dropped and counted under `shutdown`.
+pub fn shut_down() {
     let previous = std::mem::replace(&mut *state(), State::ShutDown);
     if let State::Running(pipeline) = previous {
         pipeline.queue.close();
     }
-    flushed
 }
 
 /// Flushes and retires the current worker so that the next event starts

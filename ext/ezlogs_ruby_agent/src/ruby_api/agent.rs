@@ -233,8 +233,7 @@ fn flush(ruby: &Ruby, timeout: f64) -> Result<bool, Error> {
 
 fn shutdown(ruby: &Ruby, timeout: f64) -> Result<bool, Error> {
     let flushed = flush(ruby, timeout)?;
-    // Flushed already: nothing left to wait for.
-    without_gvl(|| delivery::shutdown(Duration::ZERO));
+    without_gvl(delivery::shut_down);
     Ok(flushed)
 }
 

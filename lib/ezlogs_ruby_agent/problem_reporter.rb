@@ -20,6 +20,11 @@ module EzlogsRubyAgent
         once("#{message} (called from #{site}); the event was not logged")
       end
 
+      # A setting the agent could not use, and what it did instead.
+      def bad_setting(problem, instead)
+        once("#{problem}; #{instead}")
+      end
+
       # A failure in code the app gave the agent (`config.actor_extractor`).
       def app_code(error, what, consequence)
         location = Array(error.backtrace_locations).first

@@ -13,6 +13,25 @@ module EzlogsRubyAgent
       # Line breaks and other control characters cannot go into a header.
       CONTROL_CHARACTERS = /[\x00-\x08\x0A-\x1F\x7F]/
 
+      def self.included(group)
+        group.extend(Declarations)
+      end
+
+      # For a group of options: `OPTION_PREFIX` is what its options' names
+      # start with in messages ("delivery.").
+      module Declarations
+        # A reader, and a writer that keeps what `check` (a method of
+        # Checks, given the option's full name) returns for the value.
+        def checked_option(option, check, *args)
+          attr_reader option
+
+          name = "#{self::OPTION_PREFIX}#{option}"
+          define_method(:"#{option}=") do |value|
+            instance_variable_set(:"@#{option}", send(check, name, value, *args))
+          end
+        end
+      end
+
       private
 
       # An environment variable's value; nil when unset or blank.

@@ -10,9 +10,18 @@ module EzlogsRubyAgent
       SCHEMES = %w[http https file stdout memory].freeze
       COMPRESSIONS = %i[auto gzip none].freeze
 
-      attr_reader :endpoint, :batch_size, :flush_interval, :headers, :shutdown_timeout, :compression, :timeout,
-                  :retry_attempts, :retry_backoff, :circuit_breaker_threshold, :circuit_breaker_timeout, :api_key,
-                  :spool_dir, :spool_max_bytes
+      OPTION_PREFIX = "delivery."
+
+      attr_reader :endpoint, :flush_interval, :shutdown_timeout, :compression, :api_key, :spool_dir
+
+      checked_option :batch_size, :check_positive
+      checked_option :timeout, :check_positive, Numeric
+      checked_option :retry_attempts, :check_non_negative
+      checked_option :retry_backoff, :check_non_negative, Numeric
+      checked_option :circuit_breaker_threshold, :check_positive
+      checked_option :circuit_breaker_timeout, :check_positive, Numeric
+      checked_option :spool_max_bytes, :check_positive
+      checked_option :headers, :check_headers
 
       def initialize
         @endpoint = endpoint_from_env
@@ -45,40 +54,12 @@ module EzlogsRubyAgent
         @endpoint = check_endpoint("delivery.endpoint", url.to_s, SCHEMES)
       end
 
-      def batch_size=(size)
-        @batch_size = check_positive("delivery.batch_size", size)
-      end
-
       def flush_interval=(seconds)
         @flush_interval = check_positive("delivery.flush_interval", seconds, Numeric).to_f
       end
 
       def shutdown_timeout=(seconds)
         @shutdown_timeout = check_positive("delivery.shutdown_timeout", seconds, Numeric).to_f
-      end
-
-      def timeout=(seconds)
-        @timeout = check_positive("delivery.timeout", seconds, Numeric)
-      end
-
-      def retry_attempts=(count)
-        @retry_attempts = check_non_negative("delivery.retry_attempts", count)
-      end
-
-      def retry_backoff=(seconds)
-        @retry_backoff = check_non_negative("delivery.retry_backoff", seconds, Numeric)
-      end
-
-      def circuit_breaker_threshold=(failures)
-        @circuit_breaker_threshold = check_positive("delivery.circuit_breaker_threshold", failures)
-      end
-
-      def circuit_breaker_timeout=(seconds)
-        @circuit_breaker_timeout = check_positive("delivery.circuit_breaker_timeout", seconds, Numeric)
-      end
-
-      def spool_max_bytes=(bytes)
-        @spool_max_bytes = check_positive("delivery.spool_max_bytes", bytes)
       end
 
       def spool_dir=(dir)
@@ -88,10 +69,6 @@ module EzlogsRubyAgent
       # Sent as `Authorization: Bearer <api_key>`.
       def api_key=(key)
         @api_key = key.nil? ? nil : check_header_value("delivery.api_key", key)
-      end
-
-      def headers=(headers)
-        @headers = check_headers("delivery.headers", headers)
       end
 
       # The plain data the native core takes.
@@ -111,7 +88,7 @@ module EzlogsRubyAgent
         value = env_setting("EZLOGS_ENDPOINT")
         value ? check_endpoint("EZLOGS_ENDPOINT", value, SCHEMES) : DEFAULT_ENDPOINT
       rescue ConfigurationError => e
-        warn("[ezlogs_ruby_agent] #{e.message}; sending to #{DEFAULT_ENDPOINT} instead")
+        ProblemReporter.bad_setting(e.message, "sending to #{DEFAULT_ENDPOINT} instead")
         DEFAULT_ENDPOINT
       end
 

@@ -6,15 +6,10 @@ module EzlogsRubyAgent
     class Instrumentation
       include Checks
 
+      OPTION_PREFIX = "instrumentation."
       SWITCHES = %i[http active_record active_job sidekiq mail custom].freeze
 
-      attr_reader(*SWITCHES)
-
-      SWITCHES.each do |switch|
-        define_method(:"#{switch}=") do |on|
-          instance_variable_set(:"@#{switch}", check_boolean("instrumentation.#{switch}", on))
-        end
-      end
+      SWITCHES.each { |switch| checked_option switch, :check_boolean }
 
       def initialize
         SWITCHES.each { |switch| instance_variable_set(:"@#{switch}", true) }

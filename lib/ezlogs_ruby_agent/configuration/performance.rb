@@ -6,8 +6,17 @@ module EzlogsRubyAgent
     class Performance
       include Checks
 
-      attr_reader :sample_rate, :event_buffer_size, :event_buffer_bytes, :max_delivery_connections,
-                  :enable_compression, :enable_async
+      OPTION_PREFIX = "performance."
+
+      attr_reader :sample_rate
+
+      # The queue holds at most `event_buffer_size` events, and
+      # `event_buffer_bytes` of them.
+      checked_option :event_buffer_size, :check_positive
+      checked_option :event_buffer_bytes, :check_positive
+      checked_option :max_delivery_connections, :check_positive
+      checked_option :enable_compression, :check_boolean
+      checked_option :enable_async, :check_boolean
 
       def initialize
         @sample_rate = 1.0
@@ -24,27 +33,6 @@ module EzlogsRubyAgent
         end
 
         @sample_rate = rate.to_f
-      end
-
-      # The queue holds at most this many events, and this many bytes of them.
-      def event_buffer_size=(size)
-        @event_buffer_size = check_positive("performance.event_buffer_size", size)
-      end
-
-      def event_buffer_bytes=(bytes)
-        @event_buffer_bytes = check_positive("performance.event_buffer_bytes", bytes)
-      end
-
-      def max_delivery_connections=(count)
-        @max_delivery_connections = check_positive("performance.max_delivery_connections", count)
-      end
-
-      def enable_compression=(on)
-        @enable_compression = check_boolean("performance.enable_compression", on)
-      end
-
-      def enable_async=(on)
-        @enable_async = check_boolean("performance.enable_async", on)
       end
     end
   end

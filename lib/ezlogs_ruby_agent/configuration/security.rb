@@ -10,7 +10,12 @@ module EzlogsRubyAgent
       include Checks
 
       attr_accessor :redacted_cookies
-      attr_reader :auto_detect_pii, :sensitive_fields, :custom_pii_patterns, :max_event_size, :redacted_headers
+
+      OPTION_PREFIX = "security."
+
+      attr_reader :sensitive_fields, :custom_pii_patterns, :max_event_size, :redacted_headers
+
+      checked_option :auto_detect_pii, :check_boolean
 
       def initialize
         @auto_detect_pii = true
@@ -19,10 +24,6 @@ module EzlogsRubyAgent
         @max_event_size = 1024 * 1024
         @redacted_headers = DEFAULT_REDACTED_HEADERS.dup
         @redacted_cookies = []
-      end
-
-      def auto_detect_pii=(on)
-        @auto_detect_pii = check_boolean("security.auto_detect_pii", on)
       end
 
       def sensitive_fields=(fields)

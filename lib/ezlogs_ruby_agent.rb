@@ -13,6 +13,7 @@ require_relative "ezlogs_ruby_agent/delivery_engine"
 require_relative "ezlogs_ruby_agent/performance_monitor"
 require_relative "ezlogs_ruby_agent/introspection"
 require_relative "ezlogs_ruby_agent/debug_tools"
+require_relative "ezlogs_ruby_agent/exit_hooks"
 require_relative "ezlogs_ruby_agent/tracking"
 require_relative "ezlogs_ruby_agent/resource_filter"
 require_relative "ezlogs_ruby_agent/actor_extractor"
@@ -113,12 +114,17 @@ module EzlogsRubyAgent
     end
 
     # Blocks (without holding the GVL) until the events logged so far are
-    # delivered or `timeout` seconds pass. True when all were delivered.
+    # delivered or `timeout` seconds pass. True only when every one of them
+    # was delivered; false when any was dropped (see `metrics`), written to
+    # the spool, or still pending at the timeout.
     def flush(timeout: config.delivery.shutdown_timeout)
       Native.flush(timeout.to_f) ? true : false
     end
 
-    # Flushes, then stops delivery; later events are dropped and counted.
+    # Sends what is queued as at exit (no retry waits; a collector that
+    # cannot be reached fails at once), says on stderr what was not
+    # delivered, then stops delivery: later events are dropped and counted
+    # (`shutdown`). True when everything was delivered.
     def shutdown(timeout: config.delivery.shutdown_timeout)
       Native.shutdown(timeout.to_f) ? true : false
     end
@@ -134,27 +140,8 @@ module EzlogsRubyAgent
     def delivery_engine
       @delivery_engine ||= DeliveryEngine.new
     end
-
-    def install_exit_hook
-      return if @exit_hook_installed
-
-      @exit_hook_installed = true
-      at_exit { flush_at_exit }
-    end
-
-    private
-
-    # Events still undelivered at the deadline die with the process (unless
-    # a spool holds them): say so.
-    def flush_at_exit
-      return if flush || events_pending.zero?
-
-      kept = config.delivery.spool_dir ? " (batches that failed are in #{config.delivery.spool_dir})" : ""
-      warn "[ezlogs_ruby_agent] exiting with #{events_pending} events not delivered within " \
-           "delivery.shutdown_timeout (#{config.delivery.shutdown_timeout} s)#{kept}: #{metrics[:last_error]}"
-    end
   end
 
   configure
-  install_exit_hook
+  ExitHooks.install
 end

@@ -51,6 +51,11 @@ class Collector
     @decode_gzip = true
   end
 
+  # Like a remote collector with a body limit: bodies over `bytes` get 413.
+  def refuse_bodies_over(bytes)
+    @body_limit = bytes
+  end
+
   # The next `count` requests get `status` (with `headers`) instead of being read.
   def fail_next(count, status:, headers: {})
     script(count, [:fail, status, headers])
@@ -135,6 +140,7 @@ class Collector
   def refusal(request)
     return [404, { error: "not found" }] unless ["/events", "/"].include?(request.path)
     return [400, { error: "body too large" }] if request.body.bytesize > MAX_BODY
+    return [413, { error: "over #{@body_limit} bytes" }] if @body_limit && request.body.bytesize > @body_limit
 
     [400, { error: "NUL byte in body" }] if body(request).include?("\0")
   end

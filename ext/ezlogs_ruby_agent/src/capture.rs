@@ -55,6 +55,11 @@ pub fn snapshot() -> Vec<Captured> {
     lock(&CAPTURED).clone()
 }
 
+/// Before a fork: the worker may be inside the capture (`memory://`).
+pub fn hold_for_fork() {
+    crate::sync::hold_for_fork(&CAPTURED);
+}
+
 pub fn clear() {
     lock(&CAPTURED).clear();
 }

@@ -7,7 +7,7 @@ use base64::Engine;
 use rand::rngs::{StdRng, SysRng};
 use rand::{RngExt, SeedableRng};
 
-use crate::fork;
+use crate::process;
 
 thread_local! {
     /// A per-thread generator, seeded from the OS, with the fork generation
@@ -19,7 +19,7 @@ thread_local! {
 fn random_u128() -> u128 {
     GENERATOR.with(|cell| {
         let mut cell = cell.borrow_mut();
-        let generation = fork::generation();
+        let generation = process::generation();
         let rng = match &mut *cell {
             Some((seeded_in, rng)) if *seeded_in == generation => rng,
             slot => {

@@ -1,7 +1,6 @@
 //! Process-wide counters. Every event the agent accepts ends up either
 //! delivered or dropped under exactly one reason from `DropReason`.
 
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -18,10 +17,13 @@ pub enum DropReason {
     /// The endpoint cannot be used: an unknown scheme, or a file that
     /// cannot be opened (see `delivery::sink`).
     EndpointUnavailable,
+    /// Not delivered when the process exited: the collector could not be
+    /// reached, or did not answer before `delivery.shutdown_timeout`.
+    Exit,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 7] = [
+    pub const ALL: [DropReason; 8] = [
         Self::QueueFull,
         Self::SampledOut,
         Self::TooLarge,
@@ -29,6 +31,7 @@ impl DropReason {
         Self::RetriesExhausted,
         Self::Shutdown,
         Self::EndpointUnavailable,
+        Self::Exit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,6 +43,7 @@ impl DropReason {
             Self::RetriesExhausted => "retries_exhausted",
             Self::Shutdown => "shutdown",
             Self::EndpointUnavailable => "endpoint_unavailable",
+            Self::Exit => "exit",
         }
     }
 }
@@ -64,10 +68,9 @@ pub struct Metrics {
     last_error: Mutex<Option<String>>,
     /// Milliseconds since the epoch; 0 before the first success.
     last_success_at_ms: AtomicU64,
-}
-
-thread_local! {
-    static HELD_FOR_FORK: RefCell<Option<MutexGuard<'static, Option<String>>>> = const { RefCell::new(None) };
+    /// When the send under way began, in milliseconds since the epoch; 0
+    /// when none is.
+    sending_since_ms: AtomicU64,
 }
 
 pub static METRICS: Metrics = Metrics {
@@ -85,7 +88,15 @@ pub static METRICS: Metrics = Metrics {
     circuit_state: AtomicU8::new(0),
     last_error: Mutex::new(None),
     last_success_at_ms: AtomicU64::new(0),
+    sending_since_ms: AtomicU64::new(0),
 };
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as u64
+}
 
 impl Metrics {
     pub fn record_drop(&self, reason: DropReason, count: u64) {
@@ -116,11 +127,21 @@ impl Metrics {
         self.events_delivered.fetch_add(events, Relaxed);
         self.batches_sent.fetch_add(1, Relaxed);
         self.bytes_sent.fetch_add(bytes, Relaxed);
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        self.last_success_at_ms
-            .store(now.as_millis() as u64, Relaxed);
+        self.last_success_at_ms.store(now_ms(), Relaxed);
+    }
+
+    /// A send begins (true) or ends (false).
+    pub fn set_sending(&self, sending: bool) {
+        let since = if sending { now_ms().max(1) } else { 0 };
+        self.sending_since_ms.store(since, Relaxed);
+    }
+
+    /// How long the send under way has waited, if one is.
+    pub fn sending_for(&self) -> Option<Duration> {
+        match self.sending_since_ms.load(Relaxed) {
+            0 => None,
+            since => Some(Duration::from_millis(now_ms().saturating_sub(since))),
+        }
     }
 
     pub fn last_success_at(&self) -> Option<SystemTime> {
@@ -130,23 +151,16 @@ impl Metrics {
         }
     }
 
-    pub fn lock_for_fork(&'static self) {
-        HELD_FOR_FORK.with(|held| *held.borrow_mut() = Some(self.last_error_slot()));
+    /// Before a fork: the worker may be setting `last_error`.
+    pub fn hold_for_fork(&'static self) {
+        crate::sync::hold_for_fork(&self.last_error);
     }
 
-    pub fn unlock_after_fork(&self) {
-        HELD_FOR_FORK.with(|held| drop(held.borrow_mut().take()));
-    }
-
-    /// In a forked child: the counters start from zero and count the
-    /// child's own events (the events queued at the fork stay the parent's
-    /// to deliver and count).
+    /// In a forked child, once the locks are released: the counters start
+    /// from zero and count the child's own events (the events queued at
+    /// the fork stay the parent's to deliver and count).
     pub fn start_over_in_child(&self) {
-        HELD_FOR_FORK.with(|held| {
-            if let Some(mut last_error) = held.borrow_mut().take() {
-                *last_error = None;
-            }
-        });
+        *self.last_error_slot() = None;
         let counters = [
             &self.events_captured,
             &self.events_delivered,
@@ -159,6 +173,7 @@ impl Metrics {
             &self.spool_bytes,
             &self.connections_opened,
             &self.last_success_at_ms,
+            &self.sending_since_ms,
         ];
         for counter in counters.into_iter().chain(&self.dropped) {
             counter.store(0, Relaxed);

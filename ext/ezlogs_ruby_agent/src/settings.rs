@@ -69,6 +69,8 @@ pub struct DeliverySettings {
     /// Where batches that cannot be sent wait on disk; none when unset.
     pub spool_dir: Option<String>,
     pub spool_max_bytes: u64,
+    /// How long the process's exit may wait for delivery (`delivery::exit`).
+    pub shutdown_timeout_secs: f64,
 }
 
 impl Default for Settings {
@@ -120,6 +122,7 @@ impl Default for DeliverySettings {
             circuit_breaker_timeout_secs: 60.0,
             spool_dir: None,
             spool_max_bytes: 100 * 1024 * 1024,
+            shutdown_timeout_secs: 5.0,
         }
     }
 }
@@ -143,6 +146,10 @@ impl DeliverySettings {
 
     pub fn circuit_breaker_timeout(&self) -> Duration {
         seconds(self.circuit_breaker_timeout_secs, 60)
+    }
+
+    pub fn shutdown_timeout(&self) -> Duration {
+        seconds(self.shutdown_timeout_secs, 5)
     }
 }
 

@@ -13,7 +13,8 @@ use crate::event::Event;
 pub struct Encoder {
     format: BodyFormat,
     json: Vec<u8>,
-    count: usize,
+    /// The queue's sequence numbers of the events encoded, in order.
+    seqs: Vec<u64>,
 }
 
 impl Encoder {
@@ -21,16 +22,17 @@ impl Encoder {
         Self {
             format,
             json: Vec::with_capacity(256 * 1024),
-            count: 0,
+            seqs: Vec::new(),
         }
     }
 
-    /// Appends one event; false (and nothing appended) if it cannot be
-    /// serialised.
-    pub fn push(&mut self, event: &Event) -> bool {
+    /// Appends one event (`seq` in the queue's order); false (and nothing
+    /// appended) if it cannot be serialised.
+    pub fn push(&mut self, event: &Event, seq: u64) -> bool {
         let start = self.json.len();
         if self.format == BodyFormat::JsonArray {
-            self.json.push(if self.count == 0 { b'[' } else { b',' });
+            self.json
+                .push(if self.seqs.is_empty() { b'[' } else { b',' });
         }
         if serde_json::to_writer(&mut self.json, event).is_err() {
             self.json.truncate(start);
@@ -39,12 +41,12 @@ impl Encoder {
         if self.format == BodyFormat::JsonLines {
             self.json.push(b'\n');
         }
-        self.count += 1;
+        self.seqs.push(seq);
         true
     }
 
     pub fn count(&self) -> usize {
-        self.count
+        self.seqs.len()
     }
 
     /// Bytes of JSON so far.
@@ -52,18 +54,46 @@ impl Encoder {
         self.json.len()
     }
 
-    /// The finished JSON. Call once per batch, then `clear`.
-    pub fn finish(&mut self) -> &[u8] {
+    /// The finished JSON and the events' sequence numbers. Call once per
+    /// batch, then `clear`.
+    pub fn finish(&mut self) -> (&[u8], &[u64]) {
         if self.format == BodyFormat::JsonArray {
             self.json.push(b']');
         }
-        &self.json
+        (&self.json, &self.seqs)
     }
 
     pub fn clear(&mut self) {
         self.json.clear();
-        self.count = 0;
+        self.seqs.clear();
     }
+}
+
+/// A JSON array body cut into two arrays of about half its events each,
+/// the events copied as they are, each with its count; None when it holds
+/// fewer than two.
+pub fn halves(json: &[u8]) -> Option<[(Vec<u8>, u64); 2]> {
+    let events: Vec<&serde_json::value::RawValue> = serde_json::from_slice(json).ok()?;
+    if events.len() < 2 {
+        return None;
+    }
+    let (first, second) = events.split_at(events.len() / 2);
+    let array = |events: &[&serde_json::value::RawValue]| {
+        let mut body = Vec::with_capacity(json.len() / 2 + 2);
+        body.push(b'[');
+        for (i, event) in events.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(event.get().as_bytes());
+        }
+        body.push(b']');
+        body
+    };
+    Some([
+        (array(first), first.len() as u64),
+        (array(second), second.len() as u64),
+    ])
 }
 
 /// `json` gzipped into `buffer` (cleared first).
@@ -85,22 +115,42 @@ mod tests {
     #[test]
     fn json_arrays_hold_every_event() {
         let mut encoder = Encoder::new(BodyFormat::JsonArray);
-        assert!(encoder.push(&event()));
-        assert!(encoder.push(&event()));
-        let parsed: serde_json::Value = serde_json::from_slice(encoder.finish()).unwrap();
+        assert!(encoder.push(&event(), 1));
+        assert!(encoder.push(&event(), 2));
+        let (json, seqs) = encoder.finish();
+        let parsed: serde_json::Value = serde_json::from_slice(json).unwrap();
         assert_eq!(parsed.as_array().unwrap().len(), 2);
+        assert_eq!(seqs, [1, 2]);
         encoder.clear();
-        assert!(encoder.push(&event()));
-        let parsed: serde_json::Value = serde_json::from_slice(encoder.finish()).unwrap();
+        assert!(encoder.push(&event(), 3));
+        let parsed: serde_json::Value = serde_json::from_slice(encoder.finish().0).unwrap();
         assert_eq!(parsed.as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn halves_split_an_array_into_two_arrays_of_the_same_events() {
+        let mut encoder = Encoder::new(BodyFormat::JsonArray);
+        for seq in 1..=5 {
+            encoder.push(&event(), seq);
+        }
+        let json = encoder.finish().0.to_vec();
+        let [(first, n1), (second, n2)] = halves(&json).unwrap();
+        let parse = |body: &[u8]| serde_json::from_slice::<Vec<serde_json::Value>>(body).unwrap();
+        let mut rejoined = parse(&first);
+        assert_eq!((rejoined.len(), n1, n2), (2, 2, 3));
+        rejoined.extend(parse(&second));
+        assert_eq!(rejoined, parse(&json));
+        let [(_, a), (_, b)] = halves(&first).unwrap();
+        assert_eq!((a, b), (1, 1));
+        assert!(halves(b"[{}]").is_none());
     }
 
     #[test]
     fn json_lines_end_each_event_with_a_newline() {
         let mut encoder = Encoder::new(BodyFormat::JsonLines);
-        encoder.push(&event());
-        encoder.push(&event());
-        let body = String::from_utf8(encoder.finish().to_vec()).unwrap();
+        encoder.push(&event(), 1);
+        encoder.push(&event(), 2);
+        let body = String::from_utf8(encoder.finish().0.to_vec()).unwrap();
         assert_eq!(body.lines().count(), 2);
         assert!(body.ends_with('\n'));
     }
@@ -108,8 +158,8 @@ mod tests {
     #[test]
     fn gzip_bodies_decompress_to_the_json() {
         let mut encoder = Encoder::new(BodyFormat::JsonArray);
-        encoder.push(&event());
-        let json = encoder.finish().to_vec();
+        encoder.push(&event(), 1);
+        let json = encoder.finish().0.to_vec();
         let mut buffer = Vec::new();
         let mut inflated = Vec::new();
         flate2::read::GzDecoder::new(gzip(&json, &mut buffer))

@@ -5,24 +5,25 @@
 //! drops the event and counts it. Serialisation and I/O happen on the worker.
 
 mod encoder;
+pub mod exit;
 mod pipeline;
 mod queue;
 mod retry;
+mod sender;
 mod sink;
 mod spool;
 #[cfg(test)]
 pub(crate) mod test_events;
 mod worker;
 
-pub use pipeline::{
-    lock_for_fork, queue_depth, request_flush, restart, shut_down, submit, unlock_after_fork,
-};
-use std::io::Write;
+pub use pipeline::{hold_for_fork, queue_depth, request_flush, restart, shut_down, submit};
+pub use queue::FlushReport;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::event::Event;
-use crate::metrics::METRICS;
+use crate::metrics::{DropReason, METRICS};
 use crate::processor::Processor;
+use crate::stdio;
 
 pub use retry::CircuitState;
 
@@ -31,23 +32,16 @@ pub use retry::CircuitState;
 pub static DEBUG: AtomicBool = AtomicBool::new(false);
 
 /// Makes an event what would be sent (redacted, sampled, bounded) and, in
-/// debug mode, prints it. False when the processor dropped it (counted).
+/// debug mode, prints it. Err when the processor dropped it (counted).
 /// For the worker, and for test mode, which captures events as they would
 /// be sent.
-pub fn prepare(processor: &Processor, event: &mut Event) -> bool {
+pub fn prepare(processor: &Processor, event: &mut Event) -> Result<(), DropReason> {
     if let Err(reason) = processor.process(event) {
         METRICS.record_drop(reason, 1);
-        return false;
+        return Err(reason);
     }
     if DEBUG.load(Ordering::Relaxed) {
-        to_stderr(&format!("event: {}", event.to_json()));
+        stdio::warn(&format!("event: {}", event.to_json()));
     }
-    true
-}
-
-/// One line to stderr. A stderr that cannot be written (a closed pipe) is
-/// ignored, where `eprintln!` would panic.
-fn to_stderr(message: &str) {
-    let line = format!("[ezlogs_ruby_agent] {message}\n");
-    let _ = std::io::stderr().write_all(line.as_bytes());
+    Ok(())
 }

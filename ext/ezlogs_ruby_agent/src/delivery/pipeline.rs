@@ -1,16 +1,15 @@
 //! The process's one queue-and-worker pair, started lazily on the first
 //! event (never while the app boots) and replaced in a forked child.
 
-use std::cell::RefCell;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::queue::{Queue, QueueConfig};
+use super::queue::{FlushReport, Queue, QueueConfig};
 use super::worker;
 use crate::event::Event;
-use crate::fork::current_pid;
 use crate::metrics::{DropReason, METRICS};
+use crate::process::current_pid;
 use crate::{settings, sync};
 
 struct Pipeline {
@@ -23,7 +22,10 @@ struct Pipeline {
 enum State {
     Idle,
     Running(Pipeline),
-    ShutDown,
+    /// `shutdown` was called in process `pid`; a forked child starts anew.
+    ShutDown {
+        pid: u32,
+    },
 }
 
 /// Held across a fork (see `crate::sync` for why it is std's mutex).
@@ -31,12 +33,6 @@ static STATE: Mutex<State> = Mutex::new(State::Idle);
 
 fn state() -> MutexGuard<'static, State> {
     sync::lock(&STATE)
-}
-
-thread_local! {
-    /// The guard `lock_for_fork` takes, released by `unlock_after_fork` in
-    /// the same thread (the one that forks) in the parent and the child.
-    static HELD_FOR_FORK: RefCell<Option<MutexGuard<'static, State>>> = const { RefCell::new(None) };
 }
 
 fn start() -> Option<Pipeline> {
@@ -62,11 +58,15 @@ fn start() -> Option<Pipeline> {
 /// The running pipeline's queue for this process, if any; with `start`,
 /// starting one when idle.
 fn queue(state: &mut State, start_if_idle: bool) -> Result<Option<&Arc<Queue>>, DropReason> {
-    if matches!(state, State::Running(pipeline) if pipeline.pid != current_pid()) {
-        // Forked: the parent delivers what was queued before the fork. The
-        // child leaves that queue untouched (its lock may have been held by
-        // the parent's worker) and starts its own.
-        std::mem::forget(std::mem::replace(state, State::Idle));
+    match state {
+        State::Running(pipeline) if pipeline.pid != current_pid() => {
+            // Forked: the parent delivers what was queued before the fork.
+            // The child leaves that queue untouched (its lock may have been
+            // held by the parent's worker) and starts its own.
+            std::mem::forget(std::mem::replace(state, State::Idle));
+        }
+        State::ShutDown { pid } if *pid != current_pid() => *state = State::Idle,
+        _ => {}
     }
     if matches!(state, State::Idle) && start_if_idle {
         *state = State::Running(start().ok_or(DropReason::Shutdown)?);
@@ -74,7 +74,7 @@ fn queue(state: &mut State, start_if_idle: bool) -> Result<Option<&Arc<Queue>>, 
     match state {
         State::Running(pipeline) => Ok(Some(&pipeline.queue)),
         State::Idle => Ok(None),
-        State::ShutDown => Err(DropReason::Shutdown),
+        State::ShutDown { .. } => Err(DropReason::Shutdown),
     }
 }
 
@@ -93,28 +93,29 @@ pub fn submit(event: Event) {
     }
 }
 
-fn running_queue() -> Option<Arc<Queue>> {
+/// This process's running queue, if any.
+pub(super) fn running_queue() -> Option<Arc<Queue>> {
     queue(&mut state(), false).ok().flatten().cloned()
-}
-
-/// Waits until everything submitted so far has been handed to the sink, or
-/// `timeout` passes. True when it all was.
-pub fn flush(timeout: Duration) -> bool {
-    running_queue().is_none_or(|queue| queue.flush(timeout))
 }
 
 /// A flush asked for, to wait for in steps (between which the caller may
 /// do other work, such as letting Ruby handle a signal).
 pub struct PendingFlush {
-    queue: Arc<Queue>,
-    target: u64,
+    pub(super) queue: Arc<Queue>,
+    pub(super) watch: u64,
 }
 
 impl PendingFlush {
-    /// True once everything the flush covers is handed to the sink; waits
-    /// until then or `until`.
-    pub fn wait(&self, until: Instant) -> bool {
-        self.queue.wait_flushed(self.target, until)
+    /// Waits until everything the flush covers is dealt with, or `until`;
+    /// then what became of it (`pending` > 0 when not all was dealt with).
+    pub fn wait(&self, until: Instant) -> FlushReport {
+        self.queue.wait_flushed(self.watch, until)
+    }
+}
+
+impl Drop for PendingFlush {
+    fn drop(&mut self) {
+        self.queue.forget(self.watch);
     }
 }
 
@@ -122,24 +123,26 @@ impl PendingFlush {
 /// runs, so there is nothing to wait for.
 pub fn request_flush() -> Option<PendingFlush> {
     let queue = running_queue()?;
-    let target = queue.request_flush();
-    Some(PendingFlush { queue, target })
+    let watch = queue.request_flush();
+    Some(PendingFlush { queue, watch })
 }
 
 /// Stops the worker, which sends what is queued and ends (the caller
 /// flushes first, to wait for that). Events submitted afterwards are
 /// dropped and counted under `shutdown`.
 pub fn shut_down() {
-    let previous = std::mem::replace(&mut *state(), State::ShutDown);
+    let pid = current_pid();
+    let previous = std::mem::replace(&mut *state(), State::ShutDown { pid });
     if let State::Running(pipeline) = previous {
         pipeline.queue.close();
     }
 }
 
 /// Flushes and retires the current worker so that the next event starts
-/// one with the settings now in force.
+/// one with the settings now in force. True when all was delivered.
 pub fn restart(timeout: Duration) -> bool {
-    let flushed = flush(timeout);
+    let flushed = request_flush()
+        .is_none_or(|pending| pending.wait(Instant::now() + timeout).all_delivered());
     let mut state = state();
     if let State::Running(pipeline) = &*state {
         pipeline.queue.close();
@@ -153,10 +156,7 @@ pub fn queue_depth() -> (usize, usize) {
     running_queue().map_or((0, 0), |queue| queue.depth())
 }
 
-pub fn lock_for_fork() {
-    HELD_FOR_FORK.with(|held| *held.borrow_mut() = Some(state()));
-}
-
-pub fn unlock_after_fork() {
-    HELD_FOR_FORK.with(|held| drop(held.borrow_mut().take()));
+/// Before a fork: no other thread may be inside the pipeline's state.
+pub fn hold_for_fork() {
+    sync::hold_for_fork(&STATE);
 }

@@ -24,15 +24,64 @@ pub struct QueueConfig {
     pub flush_interval: Duration,
 }
 
+/// What became of the events one flush waited for: those accepted and not
+/// yet dealt with when it was asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlushReport {
+    pub covered: u64,
+    /// Written to the spool instead of delivered.
+    pub spooled: u64,
+    /// Dropped, and counted under their reason. Sampled-out events are not
+    /// here: the app asked for that.
+    pub dropped: u64,
+    /// Still queued or being sent when the wait ended.
+    pub pending: u64,
+}
+
+impl FlushReport {
+    pub fn undelivered(&self) -> u64 {
+        self.spooled + self.dropped + self.pending
+    }
+
+    pub fn all_delivered(&self) -> bool {
+        self.undelivered() == 0
+    }
+}
+
+/// An event the worker took but did not deliver, by its sequence number
+/// (the order in which the queue accepted it, from 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undelivered {
+    Spooled(u64),
+    Dropped(u64),
+}
+
+/// A flush being waited for: events `from + 1 ..= target`.
+struct Watch {
+    id: u64,
+    from: u64,
+    target: u64,
+    report: FlushReport,
+}
+
 struct State {
     events: VecDeque<Event>,
     /// The sum of the queued events' `approx_bytes`.
     bytes: usize,
-    /// Events ever accepted, and events the worker has finished with.
+    /// Events ever accepted, taken by the worker, and dealt with (in that
+    /// order, so each is a prefix of the one before).
     accepted: u64,
+    taken: u64,
     finished: u64,
-    /// A flusher waits until `finished` reaches this.
+    /// The worker sends at once while a flush waits for this count.
     flush_target: u64,
+    watches: Vec<Watch>,
+    next_watch: u64,
+    /// The process is exiting: the worker sends what it has at once, never
+    /// sleeps, and gives up on a batch rather than wait past this.
+    exit_deadline: Option<Instant>,
+    /// Events up to this one have had their fate reported at exit.
+    exit_reported: u64,
     closed: bool,
 }
 
@@ -59,8 +108,13 @@ impl Queue {
                 events: VecDeque::with_capacity(config.capacity.min(PREALLOCATED_EVENTS)),
                 bytes: 0,
                 accepted: 0,
+                taken: 0,
                 finished: 0,
                 flush_target: 0,
+                watches: Vec::new(),
+                next_watch: 0,
+                exit_deadline: None,
+                exit_reported: 0,
                 closed: false,
             }),
             work: Condvar::new(),
@@ -82,28 +136,32 @@ impl Queue {
         state.events.push_back(event);
         state.accepted += 1;
         let batch_full = state.events.len() == self.config.batch_size;
+        let exiting = state.exit_deadline.is_some();
         drop(state);
-        if batch_full {
+        if batch_full || exiting {
             self.work.notify_one();
         }
         Ok(())
     }
 
     /// For the worker: blocks until a batch is due, then moves up to
-    /// `batch_size` events into `batch`. A batch is due when it is full, when
-    /// a flush or shutdown asks, or at `next_tick`, which the worker's clock
-    /// sets one `flush_interval` apart, so no event waits longer than that.
-    /// Returns false once the queue is closed and empty.
-    pub fn next_batch(&self, batch: &mut Vec<Event>, next_tick: &mut Instant) -> bool {
+    /// `batch_size` events into `batch` and returns the sequence number of
+    /// the first. A batch is due when it is full, when a flush, shutdown or
+    /// exit asks, or at `next_tick`, which the worker's clock sets one
+    /// `flush_interval` apart, so no event waits longer than that. Returns
+    /// None once the queue is closed and empty.
+    pub fn next_batch(&self, batch: &mut Vec<Event>, next_tick: &mut Instant) -> Option<u64> {
         let mut state = lock(&self.state);
         loop {
             let waiting = state.events.len();
-            let asked = state.closed || state.flush_target > state.finished;
+            let asked = state.closed
+                || state.exit_deadline.is_some()
+                || state.flush_target > state.finished;
             if waiting >= self.config.batch_size || (waiting > 0 && asked) {
                 break;
             }
             if state.closed {
-                return false;
+                return None;
             }
             if Instant::now() >= *next_tick {
                 *next_tick = Instant::now() + self.config.flush_interval;
@@ -117,50 +175,148 @@ impl Queue {
         let taken: usize = state.events.range(..take).map(|e| e.approx_bytes).sum();
         state.bytes -= taken;
         batch.extend(state.events.drain(..take));
-        true
+        let first = state.taken + 1;
+        state.taken += take as u64;
+        Some(first)
     }
 
-    /// For the worker: `count` events taken by `next_batch` are dealt with.
-    pub fn finished(&self, count: usize) {
-        lock(&self.state).finished += count as u64;
+    /// For the worker: `count` events taken by `next_batch` are dealt with;
+    /// `undelivered` says which of them were not delivered.
+    pub fn finished(&self, count: usize, undelivered: &[Undelivered]) {
+        let mut state = lock(&self.state);
+        state.finished += count as u64;
+        for watch in &mut state.watches {
+            for event in undelivered {
+                let (Undelivered::Spooled(seq) | Undelivered::Dropped(seq)) = *event;
+                if seq > watch.from && seq <= watch.target {
+                    match event {
+                        Undelivered::Spooled(_) => watch.report.spooled += 1,
+                        Undelivered::Dropped(_) => watch.report.dropped += 1,
+                    }
+                }
+            }
+        }
+        drop(state);
         self.progress.notify_all();
     }
 
     /// Waits until every event accepted so far is dealt with, or `timeout`
-    /// passes. True when they all were.
-    pub fn flush(&self, timeout: Duration) -> bool {
-        let target = self.request_flush();
-        self.wait_flushed(target, Instant::now() + timeout)
+    /// passes.
+    #[cfg(test)]
+    pub fn flush(&self, timeout: Duration) -> FlushReport {
+        let watch = self.request_flush();
+        self.wait_flushed(watch, Instant::now() + timeout)
     }
 
     /// Asks the worker to send everything accepted so far, now; returns the
-    /// count to wait for with `wait_flushed`.
+    /// flush to wait for with `wait_flushed` (and to `forget` if the wait is
+    /// abandoned).
     pub fn request_flush(&self) -> u64 {
-        let mut state = lock(&self.state);
-        let target = state.accepted;
-        state.flush_target = state.flush_target.max(target);
-        self.work.notify_one();
-        target
+        self.watch(lock(&self.state), 0)
     }
 
-    /// Waits until `target` events are dealt with, or `deadline`; true when
-    /// they are.
-    pub fn wait_flushed(&self, target: u64, deadline: Instant) -> bool {
+    /// `request_flush` for the process's exit, which from now on ends by
+    /// `deadline`. It covers only events whose fate no earlier exit flush
+    /// has reported (see `mark_exit_reported`).
+    pub fn request_exit_flush(&self, deadline: Instant) -> u64 {
         let mut state = lock(&self.state);
-        while state.finished < target {
+        state.exit_deadline = Some(deadline);
+        let reported = state.exit_reported;
+        let watch = self.watch(state, reported);
+        self.work.notify_all();
+        watch
+    }
+
+    /// The fate of the events `watch` covers has been reported.
+    pub fn mark_exit_reported(&self, watch: u64) {
+        let mut state = lock(&self.state);
+        if let Some(target) = state
+            .watches
+            .iter()
+            .find(|w| w.id == watch)
+            .map(|w| w.target)
+        {
+            state.exit_reported = state.exit_reported.max(target);
+        }
+    }
+
+    /// Starts watching events `max(finished, after) + 1 ..= accepted`.
+    fn watch(&self, mut state: MutexGuard<'_, State>, after: u64) -> u64 {
+        let (from, target) = (state.finished.max(after), state.accepted);
+        state.flush_target = state.flush_target.max(target);
+        let id = state.next_watch;
+        state.next_watch += 1;
+        state.watches.push(Watch {
+            id,
+            from,
+            target,
+            report: FlushReport {
+                covered: target.saturating_sub(from),
+                ..FlushReport::default()
+            },
+        });
+        self.work.notify_one();
+        id
+    }
+
+    /// Waits until the flush `watch` covers is dealt with, or `deadline`;
+    /// then what became of its events. The flush stays known until
+    /// `forget`, so it can be waited for again.
+    pub fn wait_flushed(&self, watch: u64, deadline: Instant) -> FlushReport {
+        let mut state = lock(&self.state);
+        loop {
+            let Some(current) = state.watches.iter().find(|w| w.id == watch) else {
+                return FlushReport::default();
+            };
+            let pending = current
+                .target
+                .saturating_sub(state.finished.max(current.from));
+            if pending == 0 || Instant::now() >= deadline {
+                return FlushReport {
+                    pending,
+                    ..current.report
+                };
+            }
+            state = wait_until(&self.progress, state, deadline).0;
+        }
+    }
+
+    pub fn forget(&self, watch: u64) {
+        lock(&self.state).watches.retain(|w| w.id != watch);
+    }
+
+    /// Moves the exit's deadline (to now: stop waiting), or ends the exit
+    /// (None: the process did not exit after all).
+    pub fn set_exit_deadline(&self, deadline: Option<Instant>) {
+        lock(&self.state).exit_deadline = deadline;
+        self.work.notify_all();
+        self.progress.notify_all();
+    }
+
+    pub fn exit_deadline(&self) -> Option<Instant> {
+        lock(&self.state).exit_deadline
+    }
+
+    /// For the worker: waits `duration` (a retry's backoff, an open
+    /// circuit), unless the process starts exiting or the queue closes
+    /// first. True when it waited the whole time.
+    pub fn pause(&self, duration: Duration) -> bool {
+        let until = Instant::now() + duration;
+        let mut state = lock(&self.state);
+        while state.exit_deadline.is_none() && !state.closed {
             let timed_out;
-            (state, timed_out) = wait_until(&self.progress, state, deadline);
+            (state, timed_out) = wait_until(&self.work, state, until);
             if timed_out {
-                return state.finished >= target;
+                return true;
             }
         }
-        true
+        false
     }
 
     /// Refuses new events; the worker sends what is queued, then stops.
     pub fn close(&self) {
         lock(&self.state).closed = true;
-        self.work.notify_one();
+        self.work.notify_all();
     }
 
     pub fn is_closed(&self) -> bool {
@@ -210,11 +366,11 @@ mod tests {
             let mut sizes = Vec::new();
             let mut batch = Vec::new();
             let mut next_tick = Instant::now() + queue.config.flush_interval;
-            while queue.next_batch(&mut batch, &mut next_tick) {
+            while queue.next_batch(&mut batch, &mut next_tick).is_some() {
                 sizes.push(batch.len());
                 let n = batch.len();
                 batch.clear();
-                queue.finished(n);
+                queue.finished(n, &[]);
             }
             sizes
         })
@@ -252,7 +408,7 @@ mod tests {
         for _ in 0..25 {
             queue.push(event()).unwrap();
         }
-        assert!(queue.flush(Duration::from_secs(5)));
+        assert!(queue.flush(Duration::from_secs(5)).all_delivered());
         queue.close();
         let sizes = worker.join().unwrap();
         assert_eq!(sizes.iter().sum::<usize>(), 25);
@@ -275,8 +431,68 @@ mod tests {
         let queue = queue(10, 10, Duration::from_secs(60));
         queue.push(event()).unwrap();
         let started = Instant::now();
-        assert!(!queue.flush(Duration::from_millis(100)));
+        let report = queue.flush(Duration::from_millis(100));
+        assert_eq!((report.covered, report.pending), (1, 1));
         assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_flush_reports_what_became_of_its_own_events_only() {
+        let queue = queue(100, 10, Duration::from_secs(60));
+        let mut batch = Vec::new();
+        let mut tick = Instant::now();
+        for _ in 0..3 {
+            queue.push(event()).unwrap();
+        }
+        // Events 1-3 are taken; 2 is dropped, before any flush asked.
+        assert_eq!(queue.next_batch(&mut batch, &mut tick), Some(1));
+        queue.finished(3, &[Undelivered::Dropped(2)]);
+        for _ in 0..4 {
+            queue.push(event()).unwrap();
+        }
+        let watch = queue.request_flush();
+        batch.clear();
+        assert_eq!(queue.next_batch(&mut batch, &mut tick), Some(4));
+        queue.push(event()).unwrap(); // after the flush: not its business
+        queue.finished(4, &[Undelivered::Spooled(5), Undelivered::Dropped(7)]);
+        queue.finished(0, &[Undelivered::Dropped(8)]);
+        let report = queue.wait_flushed(watch, Instant::now());
+        assert_eq!(
+            report,
+            FlushReport {
+                covered: 4,
+                spooled: 1,
+                dropped: 1,
+                pending: 0
+            }
+        );
+        assert!(!report.all_delivered());
+        queue.forget(watch);
+        assert_eq!(
+            queue.wait_flushed(watch, Instant::now()),
+            FlushReport::default()
+        );
+    }
+
+    #[test]
+    fn exiting_wakes_a_paused_worker_and_sends_partial_batches_at_once() {
+        let queue = queue(100, 10, Duration::from_secs(60));
+        let pauser = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.pause(Duration::from_secs(60)))
+        };
+        thread::sleep(Duration::from_millis(50));
+        queue.request_exit_flush(Instant::now() + Duration::from_secs(5));
+        assert!(
+            !pauser.join().unwrap(),
+            "the pause ends when the exit begins"
+        );
+        assert!(!queue.pause(Duration::from_secs(60)));
+        queue.push(event()).unwrap();
+        let mut batch = Vec::new();
+        let mut tick = Instant::now() + Duration::from_secs(60);
+        assert_eq!(queue.next_batch(&mut batch, &mut tick), Some(1));
+        assert_eq!(batch.len(), 1);
     }
 
     #[test]

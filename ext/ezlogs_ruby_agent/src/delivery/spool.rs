@@ -71,10 +71,13 @@ impl Spool {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis();
-        let name = format!(
-            "{millis:016}-{:010}-{:010}-{events}{SUFFIX}",
-            self.pid, self.seq
-        );
+        let stem = format!("{millis:016}-{:010}-{:010}", self.pid, self.seq);
+        self.write(&stem, json, events).map_err(SpoolError::Io)
+    }
+
+    /// Writes a batch file atomically: a crash leaves no partial batch.
+    fn write(&self, stem: &str, json: &[u8], events: u64) -> io::Result<()> {
+        let name = format!("{stem}-{events}{SUFFIX}");
         let tmp = self.dir.join(format!("{name}.tmp"));
         let write = || -> io::Result<()> {
             let mut file = File::create(&tmp)?;
@@ -82,10 +85,33 @@ impl Spool {
             file.sync_all()?;
             fs::rename(&tmp, self.dir.join(&name))
         };
-        write().map_err(|error| {
+        write().inspect_err(|_| {
             let _ = fs::remove_file(&tmp);
-            SpoolError::Io(error)
         })
+    }
+
+    /// Puts two smaller batches in the place of a claimed one that a
+    /// receiver refused as too large: they are replayed in its turn, in
+    /// order. Each is `(json, events)`.
+    pub fn split(&self, entry: Entry, halves: [(&[u8], u64); 2]) -> io::Result<()> {
+        let stem = unclaimed_path(&entry.path)
+            .as_deref()
+            .and_then(Path::file_name)
+            .and_then(|name| name.to_str())
+            .and_then(|name| name.rsplit_once('-'))
+            .map(|(stem, _)| stem.to_owned());
+        let Some(stem) = stem else {
+            self.release(entry);
+            return Err(io::Error::other("not a spooled batch's name"));
+        };
+        for (part, (json, events)) in halves.into_iter().enumerate() {
+            if let Err(error) = self.write(&format!("{stem}.{}", part + 1), json, events) {
+                self.release(entry);
+                return Err(error);
+            }
+        }
+        self.remove(entry);
+        Ok(())
     }
 
     /// Claims the oldest waiting batch for this process.
@@ -228,6 +254,26 @@ mod tests {
         assert_eq!(json, b"[1,2,3]");
         spool.release(entry);
         assert_eq!(spool.bytes(), 7);
+        fs::remove_dir_all(path).unwrap();
+    }
+
+    #[test]
+    fn a_split_batch_is_replayed_in_its_place_in_order() {
+        let path = dir("split");
+        let mut spool = Spool::open(&path, 1 << 20).unwrap();
+        spool.push(b"[1,2,3]", 3).unwrap();
+        spool.push(b"[4]", 1).unwrap();
+        let (entry, _) = spool.claim_oldest().unwrap();
+        spool.split(entry, [(b"[1]", 1), (b"[2,3]", 2)]).unwrap();
+        let (entry, _) = spool.claim_oldest().unwrap();
+        spool.split(entry, [(b"[1a]", 1), (b"[1b]", 1)]).unwrap();
+        let mut seen = Vec::new();
+        while let Some((entry, json)) = spool.claim_oldest() {
+            seen.push((String::from_utf8(json).unwrap(), entry.events));
+            spool.remove(entry);
+        }
+        let expected = [("[1a]", 1), ("[1b]", 1), ("[2,3]", 2), ("[4]", 1)];
+        assert_eq!(seen, expected.map(|(json, n)| (json.to_owned(), n)));
         fs::remove_dir_all(path).unwrap();
     }
 

@@ -8,7 +8,7 @@ mod shrink;
 
 use serde::Deserialize;
 
-pub use redactor::{Redactor, REDACTED};
+pub use redactor::{pattern_error, Redactor, REDACTED};
 
 use crate::event::Event;
 use crate::metrics::DropReason;

@@ -47,6 +47,13 @@ const IDENTIFIER_KEYS: &[&str] = &["message_id", "request_id", "job_id", "provid
 /// Words that only match a key that is exactly that word.
 const WHOLE_KEY_ONLY: &[&str] = &["key"];
 
+/// Why the regex engine cannot compile `source` (Rust `regex` syntax), or
+/// None when it can. Ruby's configuration asks before handing patterns over,
+/// and applies the ones refused here itself.
+pub fn pattern_error(source: &str) -> Option<String> {
+    Regex::new(source).err().map(|error| error.to_string())
+}
+
 pub struct Redactor {
     /// Each field as its lowercase segments.
     fields: Vec<Vec<String>>,

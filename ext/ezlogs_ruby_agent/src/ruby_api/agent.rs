@@ -2,7 +2,7 @@
 //! configure the agent, emit events and read its state.
 
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use magnus::{function, prelude::*, Error, IntoValue, RHash, RModule, RString, Ruby, Value};
 
@@ -21,15 +21,12 @@ use crate::{app_metrics, capture, delivery};
 /// How long a reconfiguration waits for the old worker to hand over.
 const RECONFIGURE_FLUSH: Duration = Duration::from_secs(1);
 
-/// How long a flush waits without looking for interrupts.
-const INTERRUPT_CHECK: Duration = Duration::from_millis(50);
-
 fn configure(ruby: &Ruby, hash: RHash) -> Result<bool, Error> {
     let json = Converter::new(ruby, settings::Limits::default()).convert(hash.as_value());
     let settings: Settings = serde_json::from_value((&json).into())
         .map_err(|e| errors::configuration(ruby, format!("invalid agent settings: {e}")))?;
     settings::replace(settings).map_err(|problem| errors::configuration(ruby, problem))?;
-    Ok(without_gvl(|| delivery::restart(RECONFIGURE_FLUSH)).unwrap_or(false))
+    Ok(without_gvl(ruby, || delivery::restart(RECONFIGURE_FLUSH))?.unwrap_or(false))
 }
 
 /// Sends a built event to the test capture (processed right away, as it
@@ -39,7 +36,7 @@ fn dispatch(active: &Active, mut event: Event) {
     if !capture::enabled() {
         return delivery::submit(event);
     }
-    if delivery::prepare(&active.processor, &mut event) {
+    if delivery::prepare(&active.processor, &mut event).is_ok() {
         capture::push(event);
     }
 }
@@ -158,7 +155,6 @@ fn emit(event: &UniversalEvent) -> String {
     id
 }
 
-/// Turns test mode on or off; returns the previous setting.
 /// What `event` would look like when sent (redacted, fitted), or nil when
 /// it would be dropped (sampled out, too large).
 fn process_event(ruby: &Ruby, event: &UniversalEvent) -> Value {
@@ -169,11 +165,18 @@ fn process_event(ruby: &Ruby, event: &UniversalEvent) -> Value {
     }
 }
 
+/// Why the native matcher cannot compile the regex `source` (Rust syntax),
+/// or nil when it can.
+fn regex_error(source: String) -> Option<String> {
+    crate::processor::pattern_error(&source)
+}
+
 /// Returns the previous setting.
 fn set_debug(on: bool) -> bool {
     delivery::DEBUG.swap(on, Relaxed)
 }
 
+/// Turns test mode on or off; returns the previous setting.
 fn set_test_mode(on: bool) -> bool {
     capture::set_enabled(on)
 }
@@ -201,40 +204,6 @@ fn captured_events(ruby: &Ruby) -> Result<Value, Error> {
 
 fn clear_captured_events() {
     capture::clear();
-}
-
-fn seconds(timeout: f64) -> Duration {
-    Duration::try_from_secs_f64(timeout).unwrap_or(Duration::ZERO)
-}
-
-/// Waits for a flush in slices of `INTERRUPT_CHECK`, taking the GVL back
-/// between them so that Ruby can run this thread's interrupts (Ctrl-C,
-/// `Thread#raise`, `Timeout`), which may raise.
-fn flush(ruby: &Ruby, timeout: f64) -> Result<bool, Error> {
-    // A timeout too far away to add to the clock waits a year instead.
-    let now = Instant::now();
-    let deadline = now
-        .checked_add(seconds(timeout))
-        .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600));
-    let Some(pending) = delivery::request_flush() else {
-        return Ok(true);
-    };
-    loop {
-        let until = deadline.min(Instant::now() + INTERRUPT_CHECK);
-        if without_gvl(|| pending.wait(until)).unwrap_or(false) {
-            return Ok(true);
-        }
-        if Instant::now() >= deadline {
-            return Ok(false);
-        }
-        ruby.thread_check_ints()?;
-    }
-}
-
-fn shutdown(ruby: &Ruby, timeout: f64) -> Result<bool, Error> {
-    let flushed = flush(ruby, timeout)?;
-    without_gvl(delivery::shut_down);
-    Ok(flushed)
 }
 
 fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
@@ -301,6 +270,7 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("app_metrics", function!(app_metrics_summary, 0))?;
     native.define_module_function("clear_app_metrics", function!(app_metrics::clear, 0))?;
     native.define_module_function("configure", function!(configure, 1))?;
+    native.define_module_function("regex_error", function!(regex_error, 1))?;
     native.define_module_function("log_event", function!(log_event, 5))?;
     native.define_module_function("record", function!(record, 8))?;
     native.define_module_function("new_event_id", function!(new_event_id, 0))?;
@@ -312,8 +282,6 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("test_mode?", function!(test_mode, 0))?;
     native.define_module_function("captured_events", function!(captured_events, 0))?;
     native.define_module_function("clear_captured_events", function!(clear_captured_events, 0))?;
-    native.define_module_function("flush", function!(flush, 1))?;
-    native.define_module_function("shutdown", function!(shutdown, 1))?;
     native.define_module_function("metrics", function!(metrics, 0))?;
     Ok(())
 }

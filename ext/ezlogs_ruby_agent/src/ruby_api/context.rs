@@ -38,12 +38,22 @@ impl From<Context> for RubyContext {
 /// `Thread.current[KEY]` is fiber-local, as DESIGN section 4 requires.
 static KEY: LazyId = LazyId::new("__ezlogs_correlation_context");
 
-/// The current context of this fiber, if it holds one of ours.
-pub fn current(ruby: &Ruby) -> Option<&'static RubyContext> {
+/// `f` of the current context of this fiber, if it holds one of ours. The
+/// reference magnus gives is only good while the context object is alive:
+/// it must not be kept, nor any Ruby code run while it is held (app code
+/// could replace the current context and the GC free it), so only what `f`
+/// copies out leaves here.
+fn with_current<T>(ruby: &Ruby, f: impl FnOnce(&RubyContext) -> T) -> Option<T> {
     ruby.thread_current()
         .local_aref::<_, Option<&RubyContext>>(*KEY)
         .ok()
         .flatten()
+        .map(f)
+}
+
+/// The correlation block of events logged now, in this fiber's context.
+pub fn current_correlation(ruby: &Ruby) -> Option<Arc<Correlation>> {
+    with_current(ruby, RubyContext::correlation)
 }
 
 fn current_value(ruby: &Ruby) -> Value {
@@ -131,12 +141,14 @@ fn start_flow_context(
 ) -> Result<Value, Error> {
     let flow_type = text(ruby, flow_type).unwrap_or_else(|| "".into());
     let entity_id = text(ruby, entity_id).unwrap_or_else(|| "".into());
-    let outer = current(ruby).map(|c| &c.inner);
+    // Converted first: converting may run app code.
+    let metadata = json_object(ruby, metadata_value);
+    let outer = with_current(ruby, |current| current.inner.clone());
     let context = Context::for_flow(
         &flow_type,
         &entity_id,
-        json_object(ruby, metadata_value),
-        outer,
+        metadata,
+        outer.as_ref(),
         max_depth(),
     );
     install(ruby, context)

@@ -57,7 +57,7 @@ pub fn build(
         .settings
         .correlation_enabled
         .then(|| {
-            let current = || context::current(ruby).map(|current| current.correlation());
+            let current = || context::current_correlation(ruby);
             overrides.correlation.or_else(current)
         })
         .flatten()
@@ -68,7 +68,7 @@ pub fn build(
         correlation,
         platform: Platform {
             process: active.process.clone(),
-            process_id: crate::fork::current_pid(),
+            process_id: crate::process::current_pid(),
             thread_id: helpers::current_thread_id(ruby),
         },
     };

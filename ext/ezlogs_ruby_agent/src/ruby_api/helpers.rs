@@ -6,11 +6,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::ReprValue;
-use magnus::{Integer, Ruby, Value};
+use magnus::{Error, Integer, Ruby, Value};
 
 /// Runs `work` with the GVL released, so other Ruby threads run while it
-/// waits. `work` must not touch any Ruby object. Returns None if it panicked.
-pub fn without_gvl<F: FnOnce() -> R, R>(work: F) -> Option<R> {
+/// waits. `work` must not touch any Ruby object. Returns None if it
+/// panicked; Err when this thread has an interrupt to handle (Ctrl-C,
+/// `Thread#raise`, `Timeout`) that raises: it is raised from here, as a
+/// Ruby exception, rather than by a jump over Rust frames.
+pub fn without_gvl<F: FnOnce() -> R, R>(ruby: &Ruby, work: F) -> Result<Option<R>, Error> {
     struct Call<F, R> {
         work: Option<F>,
         result: Option<R>,
@@ -18,7 +21,7 @@ pub fn without_gvl<F: FnOnce() -> R, R>(work: F) -> Option<R> {
 
     extern "C" fn trampoline<F: FnOnce() -> R, R>(data: *mut c_void) -> *mut c_void {
         // SAFETY: `data` is the `Call` below, alive and exclusively ours for
-        // the duration of `rb_thread_call_without_gvl`.
+        // the duration of `rb_thread_call_without_gvl2`.
         let call = unsafe { &mut *(data as *mut Call<F, R>) };
         if let Some(work) = call.work.take() {
             call.result = catch_unwind(AssertUnwindSafe(work)).ok();
@@ -30,19 +33,29 @@ pub fn without_gvl<F: FnOnce() -> R, R>(work: F) -> Option<R> {
         work: Some(work),
         result: None,
     };
-    // SAFETY: the trampoline only runs `work`, which by contract does not
-    // touch Ruby, and catches any panic so none unwinds into Ruby's frames.
-    // No unblocking function is given: the work is bounded by its own
-    // timeout.
-    unsafe {
-        rb_sys::rb_thread_call_without_gvl(
-            Some(trampoline::<F, R>),
-            &mut call as *mut Call<F, R> as *mut c_void,
-            None,
-            std::ptr::null_mut(),
-        );
+    loop {
+        // SAFETY: the trampoline only runs `work`, which by contract does
+        // not touch Ruby, and catches any panic so none unwinds into Ruby's
+        // frames. Unlike `rb_thread_call_without_gvl`, the `2` variant never
+        // raises (a raise would longjmp over these Rust frames): with an
+        // interrupt pending it returns without calling the trampoline, and
+        // `work` is still in `call`. No unblocking function is given: the
+        // work is bounded by its own timeout.
+        unsafe {
+            rb_sys::rb_thread_call_without_gvl2(
+                Some(trampoline::<F, R>),
+                &mut call as *mut Call<F, R> as *mut c_void,
+                None,
+                std::ptr::null_mut(),
+            );
+        }
+        if call.work.is_none() {
+            return Ok(call.result);
+        }
+        // Runs the pending interrupts, raising as a Ruby exception if one
+        // does (a trap that does not raise lets the work run after all).
+        ruby.thread_check_ints()?;
     }
-    call.result
 }
 
 /// `Thread.current.object_id`, the id Ruby code sees for this thread.

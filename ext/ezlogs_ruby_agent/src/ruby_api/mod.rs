@@ -6,6 +6,7 @@ mod context;
 mod convert;
 mod errors;
 mod event_builder;
+mod flush;
 mod helpers;
 mod symbol_names;
 mod to_ruby;
@@ -15,9 +16,11 @@ use magnus::{prelude::*, Error, Ruby};
 
 pub fn init(ruby: &Ruby) -> Result<(), Error> {
     crate::fork::install();
+    crate::delivery::exit::install();
     let agent = ruby.define_module("EzlogsRubyAgent")?;
     let native = agent.define_module("Native")?;
     agent::init(native)?;
+    flush::init(native)?;
     context::init(ruby, agent, native)?;
     universal_event::init(ruby, agent)?;
     Ok(())

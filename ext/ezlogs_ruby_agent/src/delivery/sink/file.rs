@@ -23,14 +23,11 @@ impl FileSink {
 
     pub fn write(&mut self, lines: &[u8]) -> Outcome {
         if let Err(error) = self.reopen_if_moved() {
-            return Outcome::Retry { error, after: None };
+            return Outcome::retry(error);
         }
         match self.file.write_all(lines).and_then(|()| self.file.flush()) {
             Ok(()) => Outcome::Delivered,
-            Err(error) => Outcome::Retry {
-                error: format!("writing the events file failed: {error}"),
-                after: None,
-            },
+            Err(error) => Outcome::retry(format!("writing the events file failed: {error}")),
         }
     }
 

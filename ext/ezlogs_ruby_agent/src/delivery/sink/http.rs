@@ -29,6 +29,8 @@ pub struct HttpSink {
     runtime: Runtime,
     client: Client,
     url: Url,
+    /// The endpoint as messages show it: no credentials, no query.
+    shown: String,
     gzip: bool,
 }
 
@@ -72,6 +74,7 @@ impl HttpSink {
         Ok(HttpSink {
             runtime,
             client,
+            shown: shown_url(&url),
             url,
             gzip,
         })
@@ -81,13 +84,17 @@ impl HttpSink {
         self.gzip
     }
 
-    pub fn send(&mut self, body: &[u8]) -> Outcome {
-        let request = self.client.post(self.url.clone()).body(body.to_vec());
+    pub fn send(&mut self, body: &[u8], timeout: Option<Duration>) -> Outcome {
+        let mut request = self.client.post(self.url.clone()).body(body.to_vec());
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
+        }
         self.runtime.block_on(async {
             match request.send().await {
                 Ok(response) => classify(response).await,
                 Err(error) => Outcome::Retry {
-                    error: describe(&error),
+                    unreachable: error.is_connect(),
+                    error: describe(error, &self.shown),
                     after: None,
                 },
             }
@@ -123,6 +130,16 @@ where
             connection
         })
     }
+}
+
+/// `url` without what may be secret: credentials and the query.
+pub fn shown_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -169,7 +186,8 @@ fn headers(settings: &Settings, gzip: bool) -> Result<HeaderMap, String> {
     Ok(headers)
 }
 
-/// 2xx delivered; 408, 429 and 5xx worth retrying; any other answer final.
+/// 2xx delivered; 408, 429 and 5xx worth retrying; 413 worth splitting;
+/// any other answer final.
 async fn classify(response: Response) -> Outcome {
     let status = response.status();
     if status.is_success() {
@@ -194,11 +212,17 @@ async fn classify(response: Response) -> Outcome {
         ),
         _ => format!("collector answered HTTP {status}: {snippet}"),
     };
-    if status == StatusCode::REQUEST_TIMEOUT
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        Outcome::TooLarge { error }
+    } else if status == StatusCode::REQUEST_TIMEOUT
         || status == StatusCode::TOO_MANY_REQUESTS
         || status.is_server_error()
     {
-        Outcome::Retry { error, after }
+        Outcome::Retry {
+            error,
+            after,
+            unreachable: false,
+        }
     } else {
         Outcome::Rejected {
             error,
@@ -207,10 +231,14 @@ async fn classify(response: Response) -> Outcome {
     }
 }
 
-/// The error and its causes, e.g. "error sending request: connection refused".
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
+/// The error and its causes, naming the endpoint as `shown` (reqwest's own
+/// text would give the URL with its query, which may hold a key), e.g.
+/// "sending to http://127.0.0.1:9000/events failed: error sending request:
+/// client error (Connect): tcp connect error: Connection refused (os error 111)".
+fn describe(error: reqwest::Error, shown: &str) -> String {
+    let error = error.without_url();
+    let mut text = format!("sending to {shown} failed: {error}");
+    let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
         text.push_str(": ");
         text.push_str(&cause.to_string());

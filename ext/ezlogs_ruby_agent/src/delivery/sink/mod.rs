@@ -12,6 +12,15 @@ use crate::settings::Settings;
 
 pub use http::HttpSink;
 
+/// An endpoint as messages show it: without credentials or a query, which
+/// may hold secrets.
+pub fn shown_endpoint(endpoint: &str) -> String {
+    match reqwest::Url::parse(endpoint) {
+        Ok(url) if url.has_host() => http::shown_url(&url),
+        _ => endpoint.to_owned(),
+    }
+}
+
 /// How a sink wants a batch laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyFormat {
@@ -25,15 +34,33 @@ pub enum BodyFormat {
 pub enum Outcome {
     Delivered,
     /// Worth trying again, after `after` when the receiver said so.
+    /// `unreachable`: the receiver could not be reached at all (connection
+    /// refused, no route), rather than failing to answer well.
     Retry {
         error: String,
         after: Option<Duration>,
+        unreachable: bool,
     },
     /// Trying again would not help; the batch is dropped under `reason`.
     Rejected {
         error: String,
         reason: DropReason,
     },
+    /// Refused as too large (HTTP 413): smaller batches may pass.
+    TooLarge {
+        error: String,
+    },
+}
+
+impl Outcome {
+    /// A failure worth retrying, from a receiver that was reached.
+    pub fn retry(error: String) -> Outcome {
+        Outcome::Retry {
+            error,
+            after: None,
+            unreachable: false,
+        }
+    }
 }
 
 pub enum Sink {
@@ -80,14 +107,15 @@ impl Sink {
         matches!(self, Sink::Http(http) if http.gzip())
     }
 
-    /// Sends one body, gzipped already when `gzip()` says so.
-    pub fn send(&mut self, body: &[u8]) -> Outcome {
+    /// Sends one body, gzipped already when `gzip()` says so; `timeout`
+    /// bounds a network send (else `delivery.timeout`).
+    pub fn send(&mut self, body: &[u8], timeout: Option<Duration>) -> Outcome {
         match self {
             Sink::File(file) => file.write(body),
             Sink::Stdout => stdout::write(body),
             // The worker hands events to the capture itself (see `worker`).
             Sink::Memory => Outcome::Delivered,
-            Sink::Http(http) => http.send(body),
+            Sink::Http(http) => http.send(body, timeout),
             Sink::Unsupported { error } => Outcome::Rejected {
                 error: error.clone(),
                 reason: DropReason::EndpointUnavailable,
@@ -112,8 +140,8 @@ mod tests {
         let path = dir.join("nested/events.jsonl");
         let mut sink = Sink::for_settings(&settings(&format!("file://{}", path.display())));
         assert_eq!(sink.format(), BodyFormat::JsonLines);
-        assert_eq!(sink.send(b"{\"a\":1}\n"), Outcome::Delivered);
-        assert_eq!(sink.send(b"{\"a\":2}\n"), Outcome::Delivered);
+        assert_eq!(sink.send(b"{\"a\":1}\n", None), Outcome::Delivered);
+        assert_eq!(sink.send(b"{\"a\":2}\n", None), Outcome::Delivered);
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "{\"a\":1}\n{\"a\":2}\n"
@@ -124,7 +152,7 @@ mod tests {
     #[test]
     fn unknown_schemes_say_what_to_use() {
         let mut sink = Sink::for_settings(&settings("ftp://example"));
-        let Outcome::Rejected { error, reason } = sink.send(b"x") else {
+        let Outcome::Rejected { error, reason } = sink.send(b"x", None) else {
             panic!("expected a rejection")
         };
         assert_eq!(reason, DropReason::EndpointUnavailable);

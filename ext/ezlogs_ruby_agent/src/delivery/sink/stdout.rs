@@ -1,16 +1,14 @@
 //! `stdout://`: JSON lines on standard output.
 
-use std::io::{self, Write};
-
 use super::Outcome;
+use crate::stdio;
 
+/// Written straight to file descriptor 1, not through Rust's `stdout()`:
+/// that one is buffered and locked, and a fork taken while the worker held
+/// its lock would leave it locked forever in the child.
 pub fn write(lines: &[u8]) -> Outcome {
-    let mut stdout = io::stdout().lock();
-    match stdout.write_all(lines).and_then(|()| stdout.flush()) {
+    match stdio::write_all(stdio::STDOUT, lines) {
         Ok(()) => Outcome::Delivered,
-        Err(error) => Outcome::Retry {
-            error: format!("writing to stdout failed: {error}"),
-            after: None,
-        },
+        Err(error) => Outcome::retry(format!("writing to stdout failed: {error}")),
     }
 }

@@ -1,0 +1,163 @@
+//! The process's exit: what is still queued gets one bounded chance to go,
+//! and whatever does not is counted and reported, never silently lost.
+//!
+//! From the moment an exit begins, the worker sends at once and never
+//! sleeps; a collector that cannot be reached fails every batch at once
+//! (written to the spool when there is one, else dropped as `exit`), and no
+//! send runs past the deadline, `delivery.shutdown_timeout` after the exit
+//! began. The whole exit shares that one budget:
+//! - the gem's Ruby `at_exit` hook, `exit!` and `Process.daemon` (Ruby,
+//!   through `EzlogsRubyAgent::Native.flush_before_exit`) wait here first;
+//! - then, for a normal exit, this module's C `atexit` handler, which runs
+//!   after every Ruby `at_exit` block: events logged by blocks that ran
+//!   after the gem's hook (registered before the gem loaded, such as
+//!   `minitest/autorun`'s) still go, within what is left of the budget.
+
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
+
+use super::pipeline;
+use super::queue::{FlushReport, Queue};
+use super::sender;
+use crate::metrics::{DropReason, METRICS};
+use crate::settings::{self, Settings};
+use crate::stdio;
+
+/// The wait at exit for the events not yet reported on.
+pub struct ExitFlush {
+    queue: Arc<Queue>,
+    watch: u64,
+    deadline: Instant,
+    budget: Duration,
+}
+
+/// Begins the exit (or joins the one under way, keeping its deadline);
+/// None when no worker runs in this process, so nothing is queued.
+pub fn begin(budget: Duration) -> Option<ExitFlush> {
+    let queue = pipeline::running_queue()?;
+    let deadline = queue
+        .exit_deadline()
+        .unwrap_or_else(|| Instant::now() + budget);
+    let watch = queue.request_exit_flush(deadline);
+    Some(ExitFlush {
+        queue,
+        watch,
+        deadline,
+        budget,
+    })
+}
+
+/// The process did not exit after all (`Process.daemon` failed): back to
+/// normal delivery.
+pub fn cancel() {
+    if let Some(queue) = pipeline::running_queue() {
+        queue.set_exit_deadline(None);
+    }
+}
+
+impl ExitFlush {
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Waits until the events are dealt with or `until` (never past the
+    /// deadline); true once there is nothing more to wait for.
+    pub fn wait(&self, until: Instant) -> bool {
+        let report = self
+            .queue
+            .wait_flushed(self.watch, until.min(self.deadline));
+        report.pending == 0 || Instant::now() >= self.deadline
+    }
+
+    /// Stops waiting now (the user pressed Ctrl-C): what is not delivered
+    /// yet is reported as lost, and the rest of the exit does not wait.
+    pub fn give_up(&self) {
+        self.queue.set_exit_deadline(Some(Instant::now()));
+    }
+
+    /// Ends the wait. What is still pending is counted as dropped (`exit`);
+    /// returns what to tell the user when anything was not delivered.
+    pub fn finish(self, settings: &Settings) -> Option<String> {
+        let report = self.queue.wait_flushed(self.watch, Instant::now());
+        self.queue.mark_exit_reported(self.watch);
+        METRICS.record_drop(DropReason::Exit, report.pending);
+        (!report.all_delivered()).then(|| message(&report, settings, self.budget))
+    }
+}
+
+impl Drop for ExitFlush {
+    fn drop(&mut self) {
+        self.queue.forget(self.watch);
+    }
+}
+
+/// "exiting with 30 of 30 events not delivered (30 lost): <why>; <what to do>"
+fn message(report: &FlushReport, settings: &Settings, budget: Duration) -> String {
+    let delivery = &settings.delivery;
+    let lost = report.dropped + report.pending;
+    let mut fates = Vec::new();
+    if lost > 0 {
+        fates.push(format!("{lost} lost"));
+    }
+    if report.spooled > 0 {
+        let dir = delivery.spool_dir.as_deref().unwrap_or_default();
+        fates.push(format!(
+            "{} written to the spool in {dir} for the next process",
+            report.spooled
+        ));
+    }
+    let why = match METRICS.sending_for() {
+        Some(waited) if report.pending > 0 => {
+            sender::exit_ran_out(&delivery.endpoint, waited, budget)
+        }
+        _ if report.pending > 0 => format!(
+            "delivery.shutdown_timeout ({:.1} s) ran out",
+            budget.as_secs_f64()
+        ),
+        _ => METRICS
+            .last_error()
+            .unwrap_or_else(|| "see EzlogsRubyAgent.metrics".into()),
+    };
+    let hint = if lost > 0 && delivery.spool_dir.is_none() {
+        "; set delivery.spool_dir to keep undelivered events for the next process"
+    } else {
+        ""
+    };
+    format!(
+        "exiting with {} of {} events not delivered ({}): {why}{hint}",
+        report.undelivered(),
+        report.covered,
+        fates.join(", ")
+    )
+}
+
+/// Registers `at_process_exit` with the C library, once per process.
+pub fn install() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        // SAFETY: `at_process_exit` is an `extern "C"` function that never
+        // unwinds (it catches panics) and touches no Ruby object, so it may
+        // run after the Ruby VM is gone. Ruby never unloads extensions, so
+        // the function stays mapped until the process ends.
+        unsafe {
+            libc::atexit(at_process_exit);
+        }
+    });
+}
+
+/// The C library runs this when the process exits normally (`exit`, or
+/// `main` returning), after Ruby has run every `at_exit` block and torn
+/// down its VM. Not after `exit!` or a death by signal: Ruby's own hooks
+/// cover those where they can (see the module docs).
+extern "C" fn at_process_exit() {
+    let _ = std::panic::catch_unwind(|| {
+        let active = settings::current();
+        let Some(flush) = begin(active.settings.delivery.shutdown_timeout()) else {
+            return;
+        };
+        while !flush.wait(flush.deadline()) {}
+        if let Some(message) = flush.finish(&active.settings) {
+            stdio::warn(&message);
+        }
+    });
+}

@@ -1,0 +1,170 @@
+# frozen_string_literal: true
+
+# A process's exit: what is still queued gets one bounded chance to go, a
+# collector that is not there costs no wait at all, and what is not
+# delivered is counted and reported, never lost without a word. Each
+# example runs the agent in its own process, against a real collector on
+# loopback (or a port where nothing listens).
+RSpec.describe "Exiting with events queued" do
+  let(:collector) { Collector.new }
+
+  after { collector.stop }
+
+  def closed_port
+    down = Collector.new
+    down.stop
+    down.port
+  end
+
+  def run_timed(script, **options)
+    started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    result = run_ruby(script, **options)
+    [result, Process.clock_gettime(Process::CLOCK_MONOTONIC) - started]
+  end
+
+  def events_named(action)
+    collector.events.select { |event| event["action"] == action }
+  end
+
+  def wait_for_events(count, seconds: 15)
+    deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + seconds
+    sleep 0.05 while collector.events.size < count && Process.clock_gettime(Process::CLOCK_MONOTONIC) < deadline
+    collector.events
+  end
+
+  it "does not wait for a collector that refuses connections: it counts and reports what was lost" do
+    # The worker is already backing off from a refused send when the
+    # process exits; an at_exit block registered before the gem loaded
+    # (so it runs after the gem's) reads the counters.
+    result, elapsed = run_timed(<<~RUBY)
+      at_exit { STDOUT.print EzlogsRubyAgent.metrics[:events_dropped][:exit] }
+      #{agent_script("c.delivery.endpoint = 'http://127.0.0.1:#{closed_port}/events'", <<~BODY)}
+        10.times { |i| emit(i) }
+        sleep 0.3
+      BODY
+    RUBY
+    expect(result).to be_success, result.stderr
+    expect(elapsed).to be < 2.5 # it waited shutdown_timeout, 5 s, before
+    expect(result.stdout).to eq("10")
+    expect(result.stderr.scan("exiting with").size).to eq(1)
+    expect(result.stderr).to include("exiting with 10 of 10 events not delivered (10 lost): sending to http://127.0.0.1",
+                                     "Connection refused", "set delivery.spool_dir")
+  end
+
+  it "writes what the refusing collector did not take to the spool, for the next process to deliver" do
+    spool = Dir.mktmpdir("ezlogs-exit-spool")
+    port = closed_port
+    settings = "c.delivery.endpoint = 'http://127.0.0.1:#{port}/events'; c.delivery.spool_dir = #{spool.inspect}"
+    result, elapsed = run_timed(agent_script(settings, "10.times { |i| emit(i) }"))
+    expect(result).to be_success, result.stderr
+    expect(elapsed).to be < 2.5
+    expect(result.stderr).to include("exiting with 10 of 10 events not delivered (10 written to the spool in #{spool}")
+
+    # The next process replays the spool once its worker starts, with its
+    # first event.
+    up = Collector.new(port:)
+    following = run_ruby(agent_script(settings, "emit(10); EzlogsRubyAgent.flush(timeout: 10)"))
+    expect(following).to be_success, following.stderr
+    expect(up.events.map { |e| e["actor"]["id"] }).to eq((0..10).to_a)
+  ensure
+    up&.stop
+    FileUtils.rm_rf(spool)
+  end
+
+  it "waits for a collector that hangs no longer than delivery.shutdown_timeout, and says what it waited for" do
+    collector.hang_next(5, seconds: 30)
+    settings = "c.delivery.endpoint = #{collector.url.inspect}; c.delivery.shutdown_timeout = 1.5"
+    result, elapsed = run_timed(agent_script(settings, "10.times { |i| emit(i) }"))
+    expect(result).to be_success, result.stderr
+    expect(elapsed).to be_between(1.5, 4.0)
+    expect(result.stderr).to match(
+      %r{exiting with 10 of 10 events not delivered \(10 lost\): a send to http://127\.0\.0\.1:\d+/events had waited 1\.\d s for an answer when delivery\.shutdown_timeout \(1\.5 s\) ran out} # rubocop:disable Layout/LineLength
+    )
+  end
+
+  it "delivers events logged in at_exit blocks that run after the gem's own (registered before it loaded)" do
+    result = run_ruby(<<~RUBY)
+      at_exit { EzlogsRubyAgent.log_event(event_type: "app.exit", action: "late", actor: { type: "system", id: 1 }) }
+      #{agent_script("c.delivery.endpoint = #{collector.url.inspect}", "emit(1)")}
+    RUBY
+    expect(result).to be_success, result.stderr
+    expect(result.stderr).to be_empty
+    expect(collector.events.map { |e| e["action"] }).to contain_exactly("created", "late")
+  end
+
+  it "delivers the events of tests run by minitest/autorun loaded before the gem" do
+    result = run_ruby(<<~RUBY)
+      require "minitest/autorun"
+      #{agent_script("c.delivery.endpoint = #{collector.url.inspect}", "")}
+      class CheckoutTest < Minitest::Test
+        def test_checkout
+          3.times { |i| EzlogsRubyAgent.log_event(event_type: "test.ran", action: "checkout", actor: { type: "user", id: i }) }
+          assert true
+        end
+      end
+    RUBY
+    expect(result).to be_success, result.stdout + result.stderr
+    expect(result.stdout).to include("1 runs, 1 assertions, 0 failures")
+    expect(events_named("checkout").size).to eq(3)
+  end
+
+  it "delivers what is queued before exit!, Kernel.exit! and Process.exit!, which skip at_exit" do
+    %w[exit!(0) Kernel.exit!(0) Process.exit!(true)].each do |call|
+      result = run_ruby(agent_script("c.delivery.endpoint = #{collector.url.inspect}", <<~RUBY))
+        5.times { |i| EzlogsRubyAgent.log_event(event_type: "job.ran", action: #{call.inspect}, actor: { type: "user", id: i }) }
+        #{call}
+      RUBY
+      expect(result).to be_success, result.stderr
+      expect(events_named(call).size).to eq(5), call
+    end
+  end
+
+  it "delivers what was queued before Process.daemon, whose parent leaves without at_exit" do
+    result = run_ruby(agent_script("c.delivery.endpoint = #{collector.url.inspect}", <<~RUBY))
+      5.times { |i| EzlogsRubyAgent.log_event(event_type: "app.boot", action: "before_daemon", actor: { type: "user", id: i }) }
+      Process.daemon(true)
+      EzlogsRubyAgent.log_event(event_type: "app.boot", action: "daemonized", actor: { type: "user", id: Process.pid })
+    RUBY
+    expect(result).to be_success, result.stderr
+    wait_for_events(6)
+    expect(events_named("before_daemon").size).to eq(5)
+    expect(events_named("daemonized").size).to eq(1)
+  end
+
+  it "delivers what is queued when the process dies of SIGTERM" do
+    result = run_ruby(agent_script("c.delivery.endpoint = #{collector.url.inspect}", <<~RUBY))
+      5.times { |i| emit(i) }
+      Process.kill("TERM", Process.pid)
+      sleep 10
+    RUBY
+    expect(result.status.termsig).to eq(Signal.list["TERM"])
+    expect(collector.events.size).to eq(5)
+  end
+
+  it "sends the parts of a batch refused as too large, drops only the event that cannot fit, and flush says so" do
+    collector.refuse_bodies_over(20_000)
+    result = run_ruby(agent_script("c.delivery.endpoint = #{collector.url.inspect}", <<~RUBY))
+      15.times { |i| emit(i) }
+      EzlogsRubyAgent.log_event(event_type: "order.placed", action: "huge", actor: { type: "user", id: 99 },
+                                metadata: { notes: "x" * 30_000 })
+      14.times { |i| emit(100 + i) }
+      print [EzlogsRubyAgent.flush(timeout: 10), EzlogsRubyAgent.metrics[:events_dropped][:too_large]].inspect
+    RUBY
+    expect(result).to be_success, result.stderr
+    expect(result.stdout).to eq("[false, 1]")
+    expect(collector.events.map { |e| e["actor"]["id"] }).to eq((0...15).to_a + (100...114).to_a)
+    expect(result.stderr.scan("events dropped (too_large): collector answered HTTP 413").size).to eq(1)
+  end
+
+  it "flush is false when nothing was delivered" do
+    collector.fail_next(10, status: 413)
+    result = run_ruby(agent_script("c.delivery.endpoint = #{collector.url.inspect}", <<~RUBY))
+      30.times { |i| emit(i) }
+      first = EzlogsRubyAgent.flush(timeout: 10)
+      emit(30)
+      print [first, EzlogsRubyAgent.flush(timeout: 10)].inspect
+    RUBY
+    expect(result).to be_success, result.stderr
+    expect(result.stdout).to eq("[false, true]")
+  end
+end

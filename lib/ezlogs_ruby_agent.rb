@@ -5,6 +5,8 @@ require_relative "ezlogs_ruby_agent/errors"
 require_relative "ezlogs_ruby_agent/native"
 require_relative "ezlogs_ruby_agent/problem_reporter"
 require_relative "ezlogs_ruby_agent/configuration"
+require_relative "ezlogs_ruby_agent/bounded_copy"
+require_relative "ezlogs_ruby_agent/app_filter"
 require_relative "ezlogs_ruby_agent/correlation_manager"
 require_relative "ezlogs_ruby_agent/universal_event"
 require_relative "ezlogs_ruby_agent/event_writer"
@@ -40,10 +42,15 @@ module EzlogsRubyAgent
       configure
     end
 
-    # Yields the configuration, then hands it to the native core.
+    # Yields the configuration, then hands it to the native core; the
+    # app's filter_parameters the core cannot apply go to AppFilter, and
+    # are reported once.
     def configure
       yield config if block_given?
-      Native.configure(config.to_native)
+      settings = config.to_native
+      config.rails_settings.report
+      AppFilter.use(config.rails_settings.filter_parameters)
+      Native.configure(settings)
       config
     end
 
@@ -51,7 +58,7 @@ module EzlogsRubyAgent
     # event_id. Bad input is reported once per problem and call site, and
     # returns nil; nothing raises into the caller.
     def log_event(event_type:, action:, actor:, subject: nil, metadata: nil)
-      Native.log_event(event_type, action, actor, subject, metadata)
+      Native.log_event(event_type, action, actor, subject, AppFilter.values(metadata))
     rescue InvalidEventError => e
       ProblemReporter.bad_call(e.message)
       nil

@@ -2,6 +2,7 @@
 
 require "socket"
 require_relative "configuration/checks"
+require_relative "configuration/inspection"
 require_relative "configuration/from_rails"
 require_relative "configuration/instrumentation"
 require_relative "configuration/security"
@@ -15,6 +16,7 @@ module EzlogsRubyAgent
   class Configuration
     include Checks
     include FromRails
+    include Inspection
 
     GROUPS = %i[instrumentation security performance delivery correlation].freeze
 
@@ -82,8 +84,10 @@ module EzlogsRubyAgent
       @actor_extractor = extractor
     end
 
-    # The plain data the native core is configured with.
+    # The plain data the native core is configured with. Reads the Rails
+    # settings afresh (rails_settings).
     def to_native
+      rails = read_rails_settings
       {
         service: service_name.to_s,
         environment: environment.to_s,
@@ -96,15 +100,15 @@ module EzlogsRubyAgent
         # then cut the largest values rather than whatever came last.
         limits: { max_event_bytes: security.max_event_size * 2 },
         delivery: native_delivery,
-        processing: native_processing,
-        trusted_proxies: rails_trusted_proxies
+        processing: native_processing(rails),
+        trusted_proxies: rails.trusted_proxies.native
       }
     end
 
     private
 
-    def native_processing
-      security.to_native(rails_filter_parameters).merge(sample_rate: performance.sample_rate)
+    def native_processing(rails)
+      security.to_native(rails.filter_parameters.native_patterns).merge(sample_rate: performance.sample_rate)
     end
 
     def native_delivery

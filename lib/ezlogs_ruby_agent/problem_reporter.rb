@@ -26,10 +26,14 @@ module EzlogsRubyAgent
       end
 
       # A failure in code the app gave the agent (`config.actor_extractor`).
-      def app_code(error, what, consequence)
+      # `show_message: false` leaves the error's message out, for code that
+      # was handed a secret (a filter_parameters Proc), whose message may
+      # hold it.
+      def app_code(error, what, consequence, show_message: true)
         location = Array(error.backtrace_locations).first
         site = location ? " at #{location.path}:#{location.lineno}" : ""
-        once("#{what} raised #{error.class}: #{error.message}#{site}; #{consequence}")
+        message = show_message ? ": #{error.message}" : ""
+        once("#{what} raised #{error.class}#{message}#{site}; #{consequence}")
       end
 
       # A failure inside the agent itself.

@@ -44,8 +44,13 @@ module EzlogsRubyAgent
 
     # Rails' filter_parameters are set by an initializer that may run after
     # the app's own call to configure: hand the settings over once more.
+    # Whatever goes wrong then is reported, never raised into the boot.
     config.after_initialize do
       EzlogsRubyAgent.configure
+    rescue StandardError => e
+      problem = e.is_a?(ConfigurationError) ? e.message : e.class.name
+      ProblemReporter.bad_setting("configuring with the app's Rails settings failed: #{problem}",
+                                  "the settings configured before stay in force")
     end
   end
 end

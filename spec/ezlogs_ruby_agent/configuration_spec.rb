@@ -66,7 +66,7 @@ RSpec.describe EzlogsRubyAgent::Configuration do
       -> { config.delivery.endpoint = "file://" } => %r{delivery.endpoint "file://" names no path},
       -> { config.delivery.endpoint = "http://a b" } => /is not a valid URL/,
       -> { config.delivery.api_key = "k\nv" } => /delivery.api_key must not contain line breaks/,
-      -> { config.delivery.headers = { "X Id" => "1" } } => /delivery.headers: "X Id" is not a valid header name/,
+      -> { config.delivery.headers = { "X Id" => "1" } } => /delivery.headers: the header name "X..." is not valid/,
       -> { config.delivery.headers = { "X-Id" => "1\r\nEvil: 1" } } => /delivery.headers\["X-Id"\] must not contain/,
       -> { config.delivery.retry_attempts = -1 } => /delivery.retry_attempts must be an Integer of 0 or more, got -1/,
       -> { config.delivery.timeout = 0 } => /delivery.timeout must be a positive Numeric/,

@@ -57,8 +57,9 @@ RSpec.describe "Processing events before they leave" do
 
   describe "Rails' filter_parameters" do
     it "become key patterns matched as Rails matches them" do
-      native = EzlogsRubyAgent::Configuration::Security.new.to_native([:passw, "Secret_Code", /\Acrypt/i, -> {}])
-      expect(native[:sensitive_key_patterns]).to eq(["(?i)passw", "(?i)Secret_Code", "(?i)\\Acrypt"])
+      filters = EzlogsRubyAgent::Configuration::FilterParameters.new([:passw, "Secret_Code", /\Acrypt/i, -> {}])
+      expect(filters.native_patterns).to eq(["(?i)passw", "(?i)Secret_Code", "(?mi)\\Acrypt"])
+      expect(filters.in_ruby.size).to eq(1) # the Proc
     end
   end
 

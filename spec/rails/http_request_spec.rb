@@ -68,14 +68,31 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(request_event[:metadata][:ip]).to eq("203.0.113.9")
   end
 
-  it "believes the proxies the app trusts (action_dispatch.trusted_proxies)" do
-    Rails.application.config.action_dispatch.trusted_proxies = [IPAddr.new("203.0.113.0/24")]
-    EzlogsRubyAgent.configure
-    get "/users/123", {}, { "REMOTE_ADDR" => "203.0.113.1", "HTTP_X_FORWARDED_FOR" => "198.51.100.7, 203.0.113.9" }
+  # Rails' RemoteIp took its proxies when the app booted (see
+  # boot_settings_spec.rb); a request answered before it is given the same
+  # rule from the app's settings.
+  it "believes the proxies the app trusts (action_dispatch.trusted_proxies) before Rails' RemoteIp too" do
+    forwarded = { "REMOTE_ADDR" => "203.0.113.1", "HTTP_X_FORWARDED_FOR" => "198.51.100.7, 203.0.113.9",
+                  "HTTP_HOST" => "attacker.test" }
+    [[IPAddr.new("203.0.113.0/24")], ["203.0.113.1", /\A203\.0\.113\.9\z/]].each do |proxies|
+      Rails.application.config.action_dispatch.trusted_proxies = proxies
+      quietly { EzlogsRubyAgent.configure }
+      get "/users/123", {}, forwarded
+    end
 
-    expect(request_event[:metadata][:ip]).to eq("198.51.100.7")
+    expect(events_of("http.request").map { |event| event[:metadata][:status] }).to eq([403, 403])
+    expect(events_of("http.request").map { |event| event[:metadata][:ip] }).to eq(%w[198.51.100.7 198.51.100.7])
   ensure
     Rails.application.config.action_dispatch.trusted_proxies = nil
+  end
+
+  it "reports the peer's address, never a forwarded one, when Rails takes the headers for IP spoofing" do
+    get "/users/123", {}, { "REMOTE_ADDR" => "10.0.0.1", "HTTP_X_FORWARDED_FOR" => "198.51.100.7",
+                            "HTTP_CLIENT_IP" => "192.0.2.66" }
+    get "/users/123", {}, { "REMOTE_ADDR" => "10.0.0.1", "HTTP_X_FORWARDED_FOR" => "198.51.100.7",
+                            "HTTP_CLIENT_IP" => "192.0.2.66", "HTTP_HOST" => "attacker.test" }
+
+    expect(events_of("http.request").map { |event| event[:metadata][:ip] }).to eq(%w[10.0.0.1 10.0.0.1])
   end
 
   it "honours an incoming X-Request-ID and traceparent, and answers with the request id" do

@@ -68,45 +68,68 @@ module EzlogsRubyAgent
         raise ConfigurationError, "#{name} must be a non-empty String, got #{value.inspect}"
       end
 
-      # A URL with one of `schemes`; an HTTP one must name a host, a file one
-      # a path (taken as written, as the file sink takes it).
+      # A URL with one of `schemes`; an HTTP one must name a host and a port
+      # the network has, a file one a path (taken as written, as the file
+      # sink takes it). Messages show the URL without its credentials and
+      # query (shown_url), and never URI's own message, which holds it all.
       def check_endpoint(name, url, schemes)
         scheme = url[%r{\A([a-z]+)://}, 1]
         unless schemes.include?(scheme)
           raise ConfigurationError,
                 "#{name} must start with one of #{schemes.map { |s| "#{s}://" }.join(", ")}, " \
-                "got #{url.inspect} (for a file, write file:///path/to/events.jsonl)"
+                "got #{shown_url(url).inspect} (for a file, write file:///path/to/events.jsonl)"
         end
-        if target_missing?(scheme, url)
-          raise ConfigurationError, "#{name} #{url.inspect} names no #{scheme == "file" ? "path" : "host"}"
-        end
+        problem = target_problem(scheme, url)
+        raise ConfigurationError, "#{name} #{shown_url(url).inspect} #{problem}" if problem
 
         url
-      rescue URI::InvalidURIError => e
-        raise ConfigurationError, "#{name} #{url.inspect} is not a valid URL: #{e.message}"
+      rescue URI::InvalidURIError
+        raise ConfigurationError, "#{name} #{shown_url(url).inspect} is not a valid URL"
       end
 
-      def target_missing?(scheme, url)
+      def target_problem(scheme, url)
         case scheme
-        when "file" then url.delete_prefix("file://").empty?
-        when "http", "https" then URI.parse(url).host.to_s.empty?
-        else false
+        when "file" then "names no path" if url.delete_prefix("file://").empty?
+        when "http", "https"
+          uri = URI.parse(url)
+          return "names no host" if uri.host.to_s.empty?
+
+          "has a port out of range (#{uri.port})" unless uri.port.between?(0, 65_535)
         end
       end
 
-      # {name => value} of request headers, as Strings.
+      # A URL as messages and `inspect` show it: everything up to its last
+      # "@" (user, password) masked, no query or fragment.
+      def shown_url(url)
+        text = url.to_s
+        scheme = text[%r{\A[a-z][a-z0-9+.-]*://}i].to_s
+        rest = text.delete_prefix(scheme)
+        at = rest.rindex("@")
+        rest = "***#{rest[at..]}" if at
+        "#{scheme}#{rest.sub(/[?#].*/m, "")}"
+      end
+
+      # {name => value} of request headers, as Strings. Messages name a
+      # header, never show a value (an Authorization header holds a secret).
       def check_headers(name, headers)
-        raise ConfigurationError, "#{name} must be a Hash, got #{headers.inspect}" unless headers.is_a?(Hash)
+        raise ConfigurationError, "#{name} must be a Hash, got #{headers.class}" unless headers.is_a?(Hash)
 
         headers.to_h do |header, value|
           header = header.to_s
-          unless HEADER_NAME.match?(header)
-            raise ConfigurationError,
-                  "#{name}: #{header.inspect} is not a valid header name"
-          end
-
+          check_header_name(name, header)
           [header, check_header_value("#{name}[#{header.inspect}]", value)]
         end
+      end
+
+      # A name that is not a header name may be a whole header line
+      # ("Authorization: Bearer ..."): it is shown up to what is wrong in it.
+      def check_header_name(name, header)
+        return if HEADER_NAME.match?(header)
+        raise ConfigurationError, "#{name}: a header name is empty" if header.empty?
+
+        valid = header[/\A[!#$%&'*+\-.^_`|~0-9A-Za-z]*/]
+        raise ConfigurationError, "#{name}: the header name #{"#{valid}...".inspect} is not valid: it holds " \
+                                  "#{header[valid.length].inspect}, which a header name cannot"
       end
 
       # A value that goes into a request header: surrounding whitespace (a

@@ -5,6 +5,7 @@ module EzlogsRubyAgent
     # How events are linked into flows.
     class Correlation
       include Checks
+      include Inspection
 
       OPTION_PREFIX = "correlation."
 

@@ -5,6 +5,7 @@ module EzlogsRubyAgent
     # Where events go and how they are batched and retried.
     class Delivery
       include Checks
+      include Inspection
 
       DEFAULT_ENDPOINT = "http://127.0.0.1:9000/events"
       SCHEMES = %w[http https file stdout memory].freeze
@@ -81,6 +82,17 @@ module EzlogsRubyAgent
       end
 
       private
+
+      # The api_key and header values are secrets; an endpoint may hold
+      # credentials or a key in its query.
+      def inspected_option(option, value)
+        case option
+        when "api_key" then value.nil? ? "nil" : MASK.inspect
+        when "headers" then value.transform_values { MASK }.inspect
+        when "endpoint" then shown_url(value).inspect
+        else super
+        end
+      end
 
       # EZLOGS_ENDPOINT when set and valid. A bad one is reported and the
       # default used: a stray variable must not stop the app from booting

@@ -1,43 +1,79 @@
 # frozen_string_literal: true
 
+require_relative "filter_parameters"
+require_relative "trusted_proxies"
+
 module EzlogsRubyAgent
   class Configuration
     # What the configuration takes from the Rails application, when there
     # is one: its name, environment, `filter_parameters` and trusted
-    # proxies.
+    # proxies. Rails accepted these settings, so none of them may stop the
+    # app from booting: a value that cannot be read is reported (by its
+    # error's class only: a NoMethodError's message would print Rails'
+    # configuration, secrets and all) and a default used instead.
     module FromRails
+      # The Rails settings as the last `to_native` read them.
+      Settings = Struct.new(:filter_parameters, :trusted_proxies) do
+        # Says once which of them the native core cannot apply itself.
+        def report
+          filter_parameters.report
+          trusted_proxies.report
+        end
+      end
+
+      def rails_settings
+        @rails_settings ||= read_rails_settings
+      end
+
       private
+
+      def read_rails_settings
+        @rails_settings = Settings.new(FilterParameters.new(rails_filter_parameters), rails_trusted_proxies)
+      end
 
       # The Rails application, when there is one.
       def rails_application
         ::Rails.application if defined?(::Rails) && ::Rails.respond_to?(:application)
       end
 
-      def rails_app_name
-        return unless rails_application
+      # `block`'s value, read from the Rails application; `fallback` when
+      # there is none or reading it raised.
+      def from_rails(name, fallback, instead)
+        return fallback unless rails_application
 
-        rails_application.class.module_parent_name.to_s.gsub(/([a-z\d])([A-Z])/, '\1_\2').downcase
+        yield rails_application
+      rescue StandardError => e
+        ProblemReporter.bad_setting("reading Rails' #{name} raised #{e.class}", instead)
+        fallback
+      end
+
+      def rails_app_name
+        from_rails("application name", nil, "the service is named without it") do |app|
+          app.class.module_parent_name.to_s.gsub(/([a-z\d])([A-Z])/, '\1_\2').downcase
+        end
       end
 
       def rails_filter_parameters
-        rails_application ? Array(rails_application.config.filter_parameters) : []
+        from_rails("config.filter_parameters", [], "only security.sensitive_fields are redacted") do |app|
+          Array(app.config.filter_parameters).dup
+        end
       end
 
-      # Rails' `action_dispatch.trusted_proxies` as CIDR strings, which then
-      # replace Rails' defaults, as they do in Rails; nil keeps the defaults.
       def rails_trusted_proxies
-        return unless rails_application
-
-        proxies = Array(rails_application.config.action_dispatch.trusted_proxies)
-        return if proxies.empty?
-
-        proxies.map do |proxy|
-          proxy.respond_to?(:prefix) ? "#{proxy}/#{proxy.prefix}" : proxy.to_s
+        from_rails("config.action_dispatch.trusted_proxies", TrustedProxies.new,
+                   "the client IP is taken through Rails' default proxies") do |app|
+          settings = app.config.action_dispatch
+          TrustedProxies.new(settings.trusted_proxies, ip_spoofing_check: settings.ip_spoofing_check)
         end
       end
 
       def rails_env
-        ::Rails.env.to_s if defined?(::Rails) && ::Rails.respond_to?(:env)
+        return unless defined?(::Rails) && ::Rails.respond_to?(:env)
+
+        ::Rails.env.to_s
+      rescue StandardError => e
+        ProblemReporter.bad_setting("reading Rails.env raised #{e.class}", "the environment is named without it")
+        nil
       end
     end
   end

@@ -5,6 +5,7 @@ module EzlogsRubyAgent
     # Which sources of events are on. All are on by default.
     class Instrumentation
       include Checks
+      include Inspection
 
       OPTION_PREFIX = "instrumentation."
       SWITCHES = %i[http active_record active_job sidekiq mail custom].freeze

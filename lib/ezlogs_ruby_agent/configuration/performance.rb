@@ -5,6 +5,7 @@ module EzlogsRubyAgent
     # How much the agent may keep and how it samples.
     class Performance
       include Checks
+      include Inspection
 
       OPTION_PREFIX = "performance."
 

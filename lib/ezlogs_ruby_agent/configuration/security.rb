@@ -8,6 +8,7 @@ module EzlogsRubyAgent
       DEFAULT_REDACTED_HEADERS = %w[Authorization Cookie Set-Cookie X-Api-Key X-Auth-Token Proxy-Authorization].freeze
 
       include Checks
+      include Inspection
 
       attr_accessor :redacted_cookies
 
@@ -21,6 +22,7 @@ module EzlogsRubyAgent
         @auto_detect_pii = true
         @sensitive_fields = DEFAULT_SENSITIVE_FIELDS.dup
         @custom_pii_patterns = {}
+        @native_pii_patterns = []
         @max_event_size = 1024 * 1024
         @redacted_headers = DEFAULT_REDACTED_HEADERS.dup
         @redacted_cookies = []
@@ -34,24 +36,27 @@ module EzlogsRubyAgent
         @redacted_headers = Array(headers).map(&:to_s)
       end
 
+      # {name => Regexp}, matched against string values by the native core:
+      # each is written for its engine with the same meaning (RustRegexp),
+      # and one it cannot match as Ruby does is refused here, by name.
       def custom_pii_patterns=(patterns)
         unless patterns.is_a?(Hash) && patterns.values.all?(Regexp)
           raise ConfigurationError,
                 "security.custom_pii_patterns must be a Hash of name => Regexp, got #{patterns.inspect}"
         end
 
+        @native_pii_patterns = patterns.map { |name, regexp| [name.to_s, native_pattern(name, regexp)] }
         @custom_pii_patterns = patterns
       end
 
-      # The plain data the native core takes. `filter_parameters` (Rails')
-      # match key names as Rails matches them: case-insensitive substrings
-      # for strings and symbols, the Regexp itself otherwise.
-      def to_native(filter_parameters = [])
+      # The plain data the native core takes. `key_patterns`: Rust regex
+      # sources of Rails' filter_parameters (FilterParameters#native_patterns).
+      def to_native(key_patterns = [])
         {
           sensitive_fields:,
-          sensitive_key_patterns: filter_parameters.filter_map { |filter| key_pattern(filter) },
+          sensitive_key_patterns: key_patterns,
           auto_detect_pii: auto_detect_pii ? true : false,
-          custom_pii_patterns: custom_pii_patterns.map { |name, regexp| [name.to_s, source(regexp)] },
+          custom_pii_patterns: @native_pii_patterns,
           max_event_size:
         }
       end
@@ -67,16 +72,12 @@ module EzlogsRubyAgent
 
       private
 
-      def key_pattern(filter)
-        case filter
-        when Regexp then source(filter)
-        when String, Symbol then "(?i)#{Regexp.escape(filter.to_s)}"
-        end
-      end
+      def native_pattern(name, regexp)
+        source, refused = RustRegexp.native(regexp)
+        return source unless refused
 
-      # Ruby's Regexp as the Rust regex engine writes it.
-      def source(regexp)
-        regexp.casefold? ? "(?i)#{regexp.source}" : regexp.source
+        raise ConfigurationError, "security.custom_pii_patterns[#{name}] #{regexp.inspect} uses syntax the " \
+                                  "native matcher does not support (#{refused}); write it without that"
       end
     end
   end

@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+require_relative "http/client_ip"
 require_relative "http/graphql_operation"
 require_relative "http/request_event"
 require_relative "http/response_body"

@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+require_relative "jobs/job_arguments"
 require_relative "jobs/job_payload"
 require_relative "jobs/job_enqueue"
 require_relative "jobs/job_run"

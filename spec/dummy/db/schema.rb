@@ -21,6 +21,15 @@ ActiveRecord::Schema.define do
     t.timestamps
   end
 
+  create_table :customers, force: true do |t|
+    t.string :name
+    t.string :email
+    t.string :street_address
+    t.text :notes
+    t.string :recovery_code
+    t.timestamps
+  end
+
   create_table :billing_pdf_invoices, force: true do |t|
     t.references :order
     t.string :number, null: false

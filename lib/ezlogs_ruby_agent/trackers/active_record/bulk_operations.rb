@@ -26,7 +26,8 @@ module EzlogsRubyAgent
       module RelationWrites
         def update_all(updates)
           affected = super
-          BulkOperations.record(klass, :update_all, affected_rows: affected, updates: (updates if updates.is_a?(Hash)))
+          BulkOperations.record(klass, :update_all, affected_rows: affected,
+                                                    updates: (AppFilter.values(updates) if updates.is_a?(Hash)))
           affected
         end
 

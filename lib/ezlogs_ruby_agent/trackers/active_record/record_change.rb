@@ -69,7 +69,7 @@ module EzlogsRubyAgent
           next if operation == "updated" && changes.empty?
 
           metadata = base_metadata(record.class)
-          metadata[:changes] = changes unless operation == "destroyed"
+          metadata[:changes] = AppFilter.changes(changes) unless operation == "destroyed"
           metadata[:related] = RelatedRecords.of(record)
           emit(record, operation, metadata)
         end

@@ -16,10 +16,11 @@ module EzlogsRubyAgent
       attr_reader :type, :name, :variables
 
       # The operations of a GraphQL request: from the params the controller
-      # parsed, else from the JSON body. A batch is a JSON array (Rails puts
-      # it under "_json"). Nil when there are none.
+      # parsed (and Rails filtered), else from the JSON body, filtered here as
+      # Rails filters params. A batch is a JSON array (Rails puts it under
+      # "_json"). Nil when there are none.
       def self.from_request(env, controller_params)
-        payload = controller_params ? plain(controller_params) : json_body(env)
+        payload = controller_params ? plain(controller_params) : filtered_body(env)
         payload = payload["_json"] || payload if payload.is_a?(Hash)
         found = Array(payload.is_a?(Hash) ? [payload] : payload).filter_map { |params| from_params(params) }
         found.empty? ? nil : found
@@ -27,6 +28,12 @@ module EzlogsRubyAgent
 
       def self.plain(params)
         params.respond_to?(:to_unsafe_h) ? params.to_unsafe_h : params
+      end
+
+      def self.filtered_body(env)
+        body = json_body(env)
+        body = { "_json" => body } if body.is_a?(Array)
+        body.is_a?(Hash) ? AppFilter.params(body) : body
       end
 
       # The JSON body, read without consuming it.

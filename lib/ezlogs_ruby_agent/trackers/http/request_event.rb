@@ -85,20 +85,25 @@ module EzlogsRubyAgent
         end
       end
 
-      # The client's address through the app's trusted proxies, by Rails'
-      # RemoteIp rule (computed in the native core: Rails' own takes 30-100 µs).
+      # The client's address through the app's trusted proxies (ClientIp).
       def ip
-        Native.client_ip(@env["REMOTE_ADDR"], @env["HTTP_X_FORWARDED_FOR"], @env["HTTP_CLIENT_IP"])
+        ClientIp.of(@env)
       end
 
-      # The controller's (already filtered) params, else the query string.
+      # The controller's params, which Rails filtered, else the query
+      # string, filtered here as Rails would have filtered it.
       def params
-        params = @controller[:params] || Rack::Utils.parse_nested_query(@env["QUERY_STRING"])
+        params = @controller[:params] || query_params
         params = params.to_unsafe_h if params.respond_to?(:to_unsafe_h)
         params = params.except("controller", "action") if params.respond_to?(:except)
         params.empty? ? nil : params
       rescue StandardError
         nil
+      end
+
+      def query_params
+        query = @env["QUERY_STRING"].to_s
+        query.empty? ? {} : AppFilter.params(Rack::Utils.parse_nested_query(query))
       end
 
       def response_header(name)

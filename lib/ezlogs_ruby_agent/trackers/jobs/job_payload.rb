@@ -40,11 +40,10 @@ module EzlogsRubyAgent
       { class: value.class.name }
     end
 
-    # Job arguments with records shown as their GlobalID, not their columns.
+    # Job arguments with records shown as their GlobalID, not their
+    # columns, and filtered (JobArguments).
     def arguments(arguments)
-      Array(arguments).map { |argument| argument.respond_to?(:to_global_id) ? argument.to_global_id.to_s : argument }
-    rescue StandardError
-      []
+      JobArguments.describe(arguments)
     end
   end
 end

@@ -1,0 +1,122 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  # The app's `filter_parameters` that the native redactor cannot apply
+  # itself (Procs, Regexps its matcher refuses, dotted filters; see
+  # Configuration::FilterParameters), applied with Rails' own
+  # ActiveSupport::ParameterFilter on the calling thread, to the values an
+  # app hands over (params, record changes, job arguments, GraphQL
+  # variables, log_event metadata) before they reach the core. With none of
+  # them, every call returns its input untouched.
+  #
+  # A Regexp or dotted filter leaves the core's own marker, "[REDACTED]", so
+  # a value reads the same whichever side redacted it; a Proc leaves what it
+  # did to the value. The params of a request no controller filtered get
+  # all of filter_parameters, with Rails' "[FILTERED]", as Rails filters a
+  # controller's params. A Proc that raises never reaches the app: its
+  # value is reported as "[REDACTED]", and the failure once.
+  module AppFilter
+    MASK = "[REDACTED]"
+    PARAMS_MASK = "[FILTERED]"
+    UNSAFE = :__ezlogs_unsafe_value
+
+    @values = nil
+    @params = nil
+
+    class << self
+      # `filter_parameters`: a Configuration::FilterParameters.
+      def use(filter_parameters)
+        @values = build(filter_parameters.in_ruby, MASK)
+        @params = build(filter_parameters.list, PARAMS_MASK)
+      end
+
+      # A value (Hash, Array of them, or anything else) with the filters
+      # applied to every Hash in it, copied first (BoundedCopy): a Proc is
+      # given String keys, as Rails' params have them.
+      def values(value)
+        filter = @values # configure may replace it meanwhile
+        filter ? apply(filter, value) : value
+      end
+
+      # A record's changes ({attribute => [before, after]}): the befores and
+      # the afters filtered each as a record's attributes are, so a Proc is
+      # given one value. A pair a pattern masked is one marker, as the core
+      # writes it.
+      def changes(changes)
+        filter = @values
+        return changes unless filter
+
+        befores = apply(filter, changes.transform_values(&:first))
+        afters = apply(filter, changes.transform_values(&:last))
+        changes.to_h do |attribute, _|
+          before = befores[attribute]
+          after = afters[attribute]
+          # ParameterFilter puts the mask object itself in.
+          [attribute, before.equal?(MASK) && after.equal?(MASK) ? MASK : [before, after]]
+        end
+      end
+
+      # The params of a request that no controller filtered.
+      def params(params)
+        filter = @params
+        filter ? apply(filter, params) : params
+      end
+
+      private
+
+      def build(filters, mask)
+        return if filters.empty?
+
+        require "active_support/parameter_filter"
+        ActiveSupport::ParameterFilter.new(filters.map { |filter| guarded(filter) }, mask:)
+      end
+
+      # A Proc that cannot raise: a String it failed on is masked in place
+      # (ParameterFilter hands each Proc a copy, and keeps it); for any other
+      # value the Hash it is in is filtered again entry by entry.
+      def guarded(filter)
+        return filter unless filter.is_a?(Proc)
+
+        pairs = filter.arity == 2
+        lambda do |key, value, original|
+          pairs ? filter.call(key, value) : filter.call(key, value, original)
+        rescue StandardError => e
+          ProblemReporter.app_code(e, "A filter_parameters Proc", "the value it was given is reported as #{MASK}",
+                                   show_message: false)
+          value.is_a?(String) && !value.frozen? ? value.replace(MASK) : throw(UNSAFE)
+        end
+      end
+
+      def apply(filter, value)
+        copy = BoundedCopy.of(value) { |item| item.respond_to?(:to_unsafe_h) ? item.to_unsafe_h : item }
+        copy.is_a?(Hash) ? filter_hash(filter, copy) : map_hashes(filter, copy)
+      rescue StandardError => e
+        ProblemReporter.internal(e, "applying filter_parameters")
+        masked(value)
+      end
+
+      def map_hashes(filter, value)
+        return value unless value.is_a?(Array)
+
+        value.map { |item| item.is_a?(Hash) ? filter_hash(filter, item) : map_hashes(filter, item) }
+      end
+
+      def filter_hash(filter, hash)
+        catch(UNSAFE) { return filter.filter(hash) }
+        hash.each_with_object({}) do |(key, value), filtered|
+          filtered[key] = MASK
+          catch(UNSAFE) { filtered[key] = filter.filter(key => value)[key] }
+        end
+      end
+
+      # What is sent when filtering itself failed: nothing of the values.
+      def masked(value)
+        case value
+        when Hash then value.transform_values { MASK }
+        when Array then value.map { |item| masked(item) }
+        else MASK
+        end
+      end
+    end
+  end
+end

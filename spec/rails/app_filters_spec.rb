@@ -1,0 +1,104 @@
+# frozen_string_literal: true
+
+# Entries of filter_parameters the native redactor cannot apply (a Proc, a
+# Regexp its matcher refuses) are applied with Rails' ParameterFilter
+# wherever the app's values are reported. The entries are added to the
+# app's own filter_parameters (the Array Rails filters controller params
+# with) for each example, and the agent configured again, as at boot.
+RSpec.describe "filter_parameters the native core cannot apply" do
+  let(:filters) { Rails.application.config.filter_parameters }
+  # Masks the value in place, as Rails documents for Procs; a String key
+  # compared to a String, as Rails' params have them.
+  let(:recovery_code_filter) do
+    ->(key, value) { value.replace("[hidden by the app]") if key == "recovery_code" && value.is_a?(String) }
+  end
+  let(:added) { [recovery_code_filter, /pin(?!_hint)/] }
+  let(:secret) { "RC-7731-SECRET" }
+
+  before do
+    filters.concat(added)
+    quietly { EzlogsRubyAgent.configure }
+  end
+
+  after { added.each { |filter| filters.delete(filter) } }
+
+  def expect_hidden(events)
+    expect(events).not_to be_empty
+    expect(JSON.generate(events)).not_to include(secret)
+  end
+
+  it "honours a Proc in a record's changes, given each value on its own" do
+    customer = Customer.create!(name: "Grace", recovery_code: secret)
+    customer.update!(recovery_code: "#{secret}-2")
+
+    created, updated = events_of("data.change")
+    expect(created[:metadata][:changes]).to include(recovery_code: [nil, "[hidden by the app]"], name: [nil, "Grace"])
+    expect(updated[:metadata][:changes][:recovery_code]).to eq(["[hidden by the app]", "[hidden by the app]"])
+    expect_hidden(events_of("data.change"))
+  end
+
+  it "honours them in the query string of a request no controller saw, as Rails would filter it" do
+    get "/users/1?recovery_code=#{secret}&pin=1234&pin_hint=birthday", {}, { "HTTP_HOST" => "attacker.test" }
+
+    expect(last_response.status).to eq(403) # answered by HostAuthorization, before any controller
+    params = events_of("http.request").first[:metadata][:params]
+    expect(params).to eq(recovery_code: "[hidden by the app]", pin: "[FILTERED]", pin_hint: "birthday")
+  end
+
+  it "honours them in job arguments, ActiveJob and Sidekiq, enqueued and run" do
+    SyncJob.perform_later(7, recovery_code: secret, card: { pin: "1234", pin_hint: "birthday" })
+    ImportWorker.perform_async({ "recovery_code" => secret, "pin" => "1234" })
+    eventually { events_of("job.execution").size == 2 }
+
+    jobs = events_of("job.enqueue") + events_of("job.execution")
+    expect(jobs.size).to eq(4)
+    sync, import = jobs.partition { |e| e[:metadata][:job_class] == "SyncJob" }
+    expect(sync.map { |e| e[:metadata][:arguments] }.uniq).to eq(
+      [[7, { recovery_code: "[hidden by the app]", card: { pin: "[REDACTED]", pin_hint: "birthday" } }]]
+    )
+    expect(import.map { |e| e[:metadata][:arguments] }.uniq).to eq(
+      [[{ recovery_code: "[hidden by the app]", pin: "[REDACTED]" }]]
+    )
+    expect_hidden(jobs)
+  end
+
+  it "honours them in GraphQL variables, whether a controller parsed them or not" do
+    body = JSON.generate(query: "mutation Recover($recovery_code: String) { recover }",
+                         variables: { recovery_code: secret, pin: "1234" })
+    post "/graphql", body, { "CONTENT_TYPE" => "application/json" }
+    mounted = EzlogsRubyAgent::HttpTracker.new(->(_env) { [200, {}, ["{}"]] })
+    mounted.call(Rack::MockRequest.env_for("/api/graphql", method: "POST", input: body))
+
+    variables = events_of("http.request").map { |event| event[:metadata][:graphql][:variables] }
+    expect(variables).to all(eq(recovery_code: "[hidden by the app]", pin: "[FILTERED]"))
+    expect_hidden(events_of("http.request"))
+  end
+
+  it "honours them in log_event metadata" do
+    EzlogsRubyAgent.log_event(event_type: "account.recovered", action: "recovered", actor: { type: "user", id: 1 },
+                              metadata: { recovery_code: secret, pin: 1234, note: "kept" })
+
+    expect(captured.last[:metadata]).to eq(recovery_code: "[hidden by the app]", pin: "[REDACTED]", note: "kept")
+  end
+
+  describe "a Proc that raises" do
+    let(:added) { [->(key, value) { raise ArgumentError, "cannot look at #{value}" if key == "boom" }] }
+
+    it "never raises into the app: its value is redacted, and the failure reported once, without the value" do
+      stderr = quietly do
+        2.times do
+          EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "user", id: 1 },
+                                    metadata: { boom: secret, other: "kept" })
+        end
+        SyncJob.perform_later(boom: 4242, other: "kept")
+      end
+
+      metadata = captured.map { |event| event[:metadata] }
+      expect(metadata.first(2)).to all(eq(boom: "[REDACTED]", other: "kept"))
+      expect(events_of("job.enqueue").first[:metadata][:arguments]).to eq([{ boom: "[REDACTED]", other: "kept" }])
+      expect(stderr.lines.grep(/filter_parameters Proc/).size).to eq(1)
+      expect(stderr).to include("A filter_parameters Proc raised ArgumentError at #{__FILE__}")
+      expect(stderr).not_to include(secret)
+    end
+  end
+end

@@ -1,0 +1,68 @@
+# frozen_string_literal: true
+
+# A record in a job's arguments, wherever it sits, is reported as its
+# GlobalID, never with its columns.
+RSpec.describe "Records in job arguments" do
+  let(:customer) do
+    Customer.create!(name: "Grace", email: "grace@example.com", street_address: "12 Harbour Lane",
+                     notes: "prefers calls after six", recovery_code: "RC-4411")
+  end
+  let(:gid) { "gid://dummy/Customer/#{customer.id}" }
+  # What no event may hold: the customer's columns.
+  let(:columns) { ["12 Harbour Lane", "prefers calls after six", "RC-4411", "Grace"] }
+
+  def job_events(job_class)
+    (events_of("job.enqueue") + events_of("job.execution")).select { |e| e[:metadata][:job_class] == job_class }
+  end
+
+  def expect_no_columns(events)
+    json = JSON.generate(events)
+    columns.each { |column| expect(json).not_to include(column) }
+  end
+
+  it "reports a record passed as a keyword argument, or inside a Hash or Array, as its GlobalID" do
+    customer
+    EzlogsRubyAgent.clear_captured_events
+    SyncJob.perform_later(customer:)
+    SyncJob.perform_later({ "who" => customer, "batch" => [customer, { deep: customer }] }, 7)
+    eventually { job_events("SyncJob").size == 4 }
+
+    enqueues, executions = job_events("SyncJob").partition { |e| e[:event_type] == "job.enqueue" }
+    [enqueues, executions].each do |events|
+      expect(events.map { |e| e[:metadata][:arguments] }).to contain_exactly(
+        [{ customer: gid }], [{ who: gid, batch: [gid, { deep: gid }] }, 7]
+      )
+    end
+    expect_no_columns(job_events("SyncJob"))
+  end
+
+  it "reports the records in a parameterized mail's params as GlobalIDs" do
+    customer
+    EzlogsRubyAgent.clear_captured_events
+    CustomerMailer.with(customer:).welcome.deliver_later
+    eventually { events_of("mail.delivery").any? }
+
+    events = job_events("ActionMailer::MailDeliveryJob")
+    expect(events.map { |e| e[:event_type] }).to contain_exactly("job.enqueue", "job.execution")
+    events.each do |event|
+      expect(event[:metadata][:arguments]).to eq(["CustomerMailer", "welcome", "deliver_now",
+                                                  { params: { customer: gid }, args: [] }])
+    end
+    expect_no_columns(events)
+  end
+
+  it "reports a record given to a Sidekiq worker as its GlobalID, and one never saved by its class" do
+    customer
+    EzlogsRubyAgent.clear_captured_events
+    unsaved = Customer.new(name: "Grace", street_address: "12 Harbour Lane", notes: "prefers calls after six")
+    # Sidekiq itself turns a record into JSON; the enqueue is reported from
+    # the record the app passed.
+    quietly { ImportWorker.perform_async(customer, [unsaved]) }
+
+    enqueue = job_events("ImportWorker").find { |e| e[:event_type] == "job.enqueue" }
+    expect(enqueue[:metadata][:arguments]).to eq([gid, ["Customer (unsaved)"]])
+    expect_no_columns([enqueue])
+  ensure
+    Sidekiq::Queue.new("default").clear
+  end
+end

@@ -55,13 +55,17 @@ RSpec.describe "Records in job arguments" do
     customer
     EzlogsRubyAgent.clear_captured_events
     unsaved = Customer.new(name: "Grace", street_address: "12 Harbour Lane", notes: "prefers calls after six")
-    # Sidekiq itself turns a record into JSON; the enqueue is reported from
-    # the record the app passed.
-    quietly { ImportWorker.perform_async(customer, [unsaved]) }
+    # Sidekiq itself turns a record into JSON, all its columns; the run
+    # reports the records where the enqueue saw them.
+    quietly { ImportWorker.perform_async(customer, [unsaved], { "note" => "plain" }) }
+    eventually { job_events("ImportWorker").size == 2 }
 
-    enqueue = job_events("ImportWorker").find { |e| e[:event_type] == "job.enqueue" }
-    expect(enqueue[:metadata][:arguments]).to eq([gid, ["Customer (unsaved)"]])
-    expect_no_columns([enqueue])
+    events = job_events("ImportWorker")
+    expect(events.map { |e| e[:event_type] }).to contain_exactly("job.enqueue", "job.execution")
+    events.each do |event|
+      expect(event[:metadata][:arguments]).to eq([gid, ["Customer (unsaved)"], { note: "plain" }])
+    end
+    expect_no_columns(events)
   ensure
     Sidekiq::Queue.new("default").clear
   end

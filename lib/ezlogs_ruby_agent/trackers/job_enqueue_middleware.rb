@@ -10,6 +10,8 @@ module EzlogsRubyAgent
       return yield unless track?(job)
 
       started = Tracking.safely("starting job.enqueue") do
+        records = JobArguments.record_paths(job["args"])
+        job[JobPayload::RECORDS_KEY] = records unless records.empty?
         JobEnqueue.start.tap { |enqueue| job[JobPayload::KEY] = JobPayload.dump(enqueue.job_context) }
       end
       pushed = yield

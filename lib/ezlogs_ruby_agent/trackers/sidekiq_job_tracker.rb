@@ -67,7 +67,8 @@ module EzlogsRubyAgent
 
     def details(job, waited, result, error)
       {
-        queue_wait_ms: waited, arguments: JobPayload.arguments(job["args"]),
+        queue_wait_ms: waited,
+        arguments: JobPayload.arguments(JobArguments.restore_records(job["args"], job[JobPayload::RECORDS_KEY])),
         result: error ? nil : JobPayload.result_summary(result),
         attempt: self.class.retries_of_current_job + 1, retry_count: job["retry_count"],
         retry_scheduled: error ? self.class.retry_scheduled_for_current_job? : nil

@@ -19,6 +19,44 @@ module EzlogsRubyAgent
       []
     end
 
+    # Where the records are in arguments that Sidekiq will write as JSON,
+    # every column with them (a plain worker given a record): [[path,
+    # description]], kept in the job so that its run reports them as the
+    # enqueue did (`restore_records`). Empty when there are none.
+    def record_paths(arguments, path = [], found = [])
+      if arguments.respond_to?(:to_global_id)
+        found << [path, record(arguments)]
+      elsif path.size < BoundedCopy::MAX_DEPTH
+        entries(arguments).each { |key, value| record_paths(value, path + [key], found) }
+      end
+      found
+    end
+
+    # A copy of the arguments a job runs with, the records in them (which
+    # Sidekiq handed over as their columns) put back as `record_paths` saw
+    # them.
+    def restore_records(arguments, paths)
+      return arguments unless paths.is_a?(Array) && !paths.empty?
+
+      copy = BoundedCopy.of(arguments) { |value| value }
+      paths.each do |path, description|
+        *parents, last = path
+        holder = parents.reduce(copy) { |value, key| entries(value).to_h[key] }
+        holder[last] = description if entries(holder).to_h.key?(last)
+      end
+      copy
+    end
+
+    # [key, value] of a Hash (String keys, as JSON has them) or [index,
+    # value] of an Array; none of anything else.
+    def entries(value)
+      case value
+      when Hash then value.map { |key, item| [key.to_s, item] }
+      when Array then value.each_with_index.map { |item, index| [index, item] }
+      else []
+      end
+    end
+
     # A record that has no id yet (never saved) has no GlobalID: its class
     # says what it was.
     def record(value)

@@ -7,6 +7,8 @@ module EzlogsRubyAgent
     KEY = "ezlogs_correlation"
     # When an ActiveJob job became due, as a precise epoch.
     DUE_AT_KEY = "ezlogs_due_at"
+    # Where a plain Sidekiq worker was given records (JobArguments.record_paths).
+    RECORDS_KEY = "ezlogs_records"
     LEGACY_KEY = "_correlation_data"
     LEGACY_ID_KEY = "correlation_id"
 

@@ -40,7 +40,7 @@ impl HttpSink {
         let url = Url::parse(&delivery.endpoint).map_err(|e| {
             format!(
                 "delivery.endpoint {:?} is not a valid URL: {e}",
-                delivery.endpoint
+                super::shown_endpoint(&delivery.endpoint)
             )
         })?;
         let gzip = match delivery.compression.as_str() {

@@ -13,11 +13,24 @@ use crate::settings::Settings;
 pub use http::HttpSink;
 
 /// An endpoint as messages show it: without credentials or a query, which
-/// may hold secrets.
+/// may hold secrets. One that is not a valid URL is cut by its text: all
+/// before its last "@" masked, nothing from "?" or "#".
 pub fn shown_endpoint(endpoint: &str) -> String {
-    match reqwest::Url::parse(endpoint) {
-        Ok(url) if url.has_host() => http::shown_url(&url),
-        _ => endpoint.to_owned(),
+    if let Ok(url) = reqwest::Url::parse(endpoint) {
+        if url.has_host() {
+            return http::shown_url(&url);
+        }
+    }
+    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("", endpoint));
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let rest = match rest.rsplit_once('@') {
+        Some((_, host)) => format!("***@{host}"),
+        None => rest.to_owned(),
+    };
+    if scheme.is_empty() {
+        rest
+    } else {
+        format!("{scheme}://{rest}")
     }
 }
 
@@ -157,6 +170,22 @@ mod tests {
         };
         assert_eq!(reason, DropReason::EndpointUnavailable);
         assert!(error.contains("file://PATH"), "{error}");
+    }
+
+    #[test]
+    fn endpoints_are_shown_without_credentials_or_query() {
+        assert_eq!(
+            shown_endpoint("https://user:pw@collector.example/events?api_key=k#x"),
+            "https://collector.example/events"
+        );
+        assert_eq!(
+            shown_endpoint("http://user:pw@999.1.1.1:9000/events?api_key=k"),
+            "http://***@999.1.1.1:9000/events"
+        );
+        assert_eq!(
+            shown_endpoint("file:///var/log/events.jsonl"),
+            "file:///var/log/events.jsonl"
+        );
     }
 
     #[test]

@@ -5,13 +5,15 @@
 //! sleeps; a collector that cannot be reached fails every batch at once
 //! (written to the spool when there is one, else dropped as `exit`), and no
 //! send runs past the deadline, `delivery.shutdown_timeout` after the exit
-//! began. The whole exit shares that one budget:
+//! began:
 //! - the gem's Ruby `at_exit` hook, `exit!` and `Process.daemon` (Ruby,
 //!   through `EzlogsRubyAgent::Native.flush_before_exit`) wait here first;
 //! - then, for a normal exit, this module's C `atexit` handler, which runs
 //!   after every Ruby `at_exit` block: events logged by blocks that ran
 //!   after the gem's hook (registered before the gem loaded, such as
-//!   `minitest/autorun`'s) still go, within what is left of the budget.
+//!   `minitest/autorun`'s) still go. It has a budget of its own when the
+//!   first flush delivered everything, and none when that one found the
+//!   collector failing (`ExitFlush::finish`).
 
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
@@ -77,11 +79,21 @@ impl ExitFlush {
 
     /// Ends the wait. What is still pending is counted as dropped (`exit`);
     /// returns what to tell the user when anything was not delivered.
+    ///
+    /// When everything went, delivery goes back to normal: the process may
+    /// run for long yet in later `at_exit` blocks (minitest runs the whole
+    /// suite in one), and the next exit flush gets a budget of its own.
+    /// When something did not, the collector failed its chance: the rest of
+    /// the exit keeps this one's deadline, now past, and does not wait.
     pub fn finish(self, settings: &Settings) -> Option<String> {
         let report = self.queue.wait_flushed(self.watch, Instant::now());
         self.queue.mark_exit_reported(self.watch);
         METRICS.record_drop(DropReason::Exit, report.pending);
-        (!report.all_delivered()).then(|| message(&report, settings, self.budget))
+        if report.all_delivered() {
+            self.queue.set_exit_deadline(None);
+            return None;
+        }
+        Some(message(&report, settings, self.budget))
     }
 }
 

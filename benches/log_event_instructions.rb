@@ -6,7 +6,11 @@
 # change to the calling-thread path helped. Each target runs twice under
 # valgrind with different call counts; the difference divided by the extra
 # calls is the cost of one call, start-up excluded. The worker is kept idle
-# (one batch per 10 minutes) so that only the calling thread is counted.
+# (one batch per 10 minutes), and the process leaves with Ruby's own exit!
+# (the gem's hook would send the queued events first), so that only the
+# calling thread is counted. The GC is off during the calls: a collection
+# that falls in one run and not the other (the heap's size decides) would
+# add millions of instructions to one side of the difference.
 #
 #   ruby -Ilib benches/log_event_instructions.rb       (needs valgrind)
 
@@ -32,11 +36,13 @@ if (target = ENV.fetch("EZLOGS_BENCH_TARGET", nil))
     end
   end
   receiver = target == "baseline" ? Baseline : EzlogsRubyAgent
+  GC.start
+  GC.disable
   Integer(ENV.fetch("EZLOGS_BENCH_CALLS")).times do |user_id|
     receiver.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: user_id },
                        subject: { type: "order", id: 42 }, metadata: { total: 59.9, items: 3, currency: "EUR" })
   end
-  exit!(0) # no at_exit flush: only the calls are counted
+  Process.method(:exit!).super_method.call(0)
 end
 
 def instructions(target, calls)

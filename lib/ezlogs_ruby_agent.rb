@@ -49,7 +49,10 @@ module EzlogsRubyAgent
       yield config if block_given?
       settings = config.to_native
       config.rails_settings.report
-      AppFilter.use(config.rails_settings.filter_parameters)
+      # AppFilter when it has filters to apply: log_event checks this ivar
+      # (about 200 instructions) rather than calling AppFilter (480), in a
+      # call whose share in the core is 10,000.
+      @app_filter = AppFilter.use(config.rails_settings.filter_parameters) ? AppFilter : nil
       Native.configure(settings)
       config
     end
@@ -58,7 +61,8 @@ module EzlogsRubyAgent
     # event_id. Bad input is reported once per problem and call site, and
     # returns nil; nothing raises into the caller.
     def log_event(event_type:, action:, actor:, subject: nil, metadata: nil)
-      Native.log_event(event_type, action, actor, subject, AppFilter.values(metadata))
+      metadata = @app_filter.values(metadata) if @app_filter
+      Native.log_event(event_type, action, actor, subject, metadata)
     rescue InvalidEventError => e
       ProblemReporter.bad_call(e.message)
       nil

@@ -24,10 +24,12 @@ module EzlogsRubyAgent
     @params = nil
 
     class << self
-      # `filter_parameters`: a Configuration::FilterParameters.
+      # `filter_parameters`: a Configuration::FilterParameters. True when
+      # some of them are applied here (`values` then does something).
       def use(filter_parameters)
         @values = build(filter_parameters.in_ruby, MASK)
         @params = build(filter_parameters.list, PARAMS_MASK)
+        !@values.nil?
       end
 
       # A value (Hash, Array of them, or anything else) with the filters

@@ -44,9 +44,24 @@ module EzlogsRubyAgent
 
     # Yields the configuration, then hands it to the native core; the
     # app's filter_parameters the core cannot apply go to AppFilter, and
-    # are reported once.
+    # are reported once. When the block raises, what it set before is put
+    # in force all the same, so that the configuration says what the agent
+    # does.
     def configure
       yield config if block_given?
+      apply_configuration
+    rescue StandardError
+      begin
+        apply_configuration
+      rescue StandardError
+        nil # the block's error says what is wrong
+      end
+      raise
+    end
+
+    private
+
+    def apply_configuration
       settings = config.to_native
       config.rails_settings.report
       # AppFilter when it has filters to apply: log_event checks this ivar
@@ -56,6 +71,8 @@ module EzlogsRubyAgent
       Native.configure(settings)
       config
     end
+
+    public
 
     # Logs a custom event in the current correlation context and returns its
     # event_id. Bad input is reported once per problem and call site, and

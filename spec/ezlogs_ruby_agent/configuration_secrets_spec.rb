@@ -79,6 +79,54 @@ RSpec.describe "Secrets in the configuration" do
     expect(messages[5]).to include('the header name "Authorization..." is not valid: it holds ":"')
   end
 
+  it "gives no secret to ActiveSupport's as_json, to_json and instance_values, nor to to_yaml" do
+    # In a process of its own: ActiveSupport's JSON changes every object's.
+    result = run_ruby(<<~RUBY)
+      require "active_support"
+      require "active_support/core_ext/object/json"
+      require "active_support/core_ext/object/instance_variables"
+      require "yaml"
+      require "ezlogs_ruby_agent"
+      config = EzlogsRubyAgent.configure do |c|
+        c.delivery.api_key = "AK-s3cr3t-0001"
+        c.delivery.headers = { "Authorization" => "Bearer HDR-s3cr3t-0002" }
+        c.delivery.endpoint = #{endpoint.inspect}
+      end
+      puts config.to_json, config.as_json, config.delivery.instance_values, config.to_yaml, config.delivery.to_yaml
+      print config.to_json
+    RUBY
+
+    expect(result).to be_success, result.stderr
+    expect_no_secret(result.stdout)
+    delivery = JSON.parse(result.stdout.lines.last)["delivery"]
+    expect(delivery).to include("api_key" => "[REDACTED]", "batch_size" => 100)
+  end
+
+  it "attaches no cause that shows the URL to a refused endpoint" do
+    error = begin
+      EzlogsRubyAgent.config.delivery.endpoint = "https://user:PW-s3cr3t-0003 x@collector.example.com/events"
+    rescue EzlogsRubyAgent::ConfigurationError => e
+      e
+    end
+
+    expect(error.message).to include("is not a valid URL")
+    expect(error.cause).to be_nil
+    expect_no_secret(error.full_message)
+  end
+
+  it "takes an api_key and header values only as Strings, and a blank api_key as none" do
+    delivery = EzlogsRubyAgent.config.delivery
+    messages = [
+      -> { delivery.api_key = { key: "AK-s3cr3t-0001" } },
+      -> { delivery.headers = { "Authorization" => %w[Bearer HDR-s3cr3t-0002] } }
+    ].map { |assignment| message_of(&assignment) }
+
+    expect(messages).to eq(["delivery.api_key must be a String, got a Hash",
+                            'delivery.headers["Authorization"] must be a String, got a Array'])
+    delivery.api_key = " "
+    expect(delivery.api_key).to be_nil
+  end
+
   it "prints no secret when EZLOGS_ENDPOINT is not a valid endpoint" do
     saved = ENV.fetch("EZLOGS_ENDPOINT", nil)
     ENV["EZLOGS_ENDPOINT"] = "collector:PW-s3cr3t-0003@collector.example.com/events?api_key=QS-s3cr3t-0004"

@@ -127,5 +127,27 @@ RSpec.describe EzlogsRubyAgent::Configuration do
       log
       expect(captured.last[:platform]).to include(service: "checkout", environment: "qa")
     end
+
+    it "puts in force what a block set before it raised, so that the configuration says what the agent does" do
+      expect do
+        EzlogsRubyAgent.configure do |c|
+          c.service_name = "checkout"
+          raise ArgumentError, "the app's own mistake"
+        end
+      end.to raise_error(ArgumentError, "the app's own mistake")
+      log
+      expect(captured.last[:platform]).to include(service: "checkout")
+    end
+  end
+
+  it "takes a relative spool_dir or file:// path from where the app is when it sets it" do
+    Dir.mktmpdir do |dir|
+      Dir.chdir(dir) do
+        config.delivery.spool_dir = "tmp/spool"
+        config.delivery.endpoint = "file://log/events.jsonl"
+      end
+      expect(config.delivery.spool_dir).to eq(File.join(dir, "tmp/spool"))
+      expect(config.delivery.endpoint).to eq("file://#{dir}/log/events.jsonl")
+    end
   end
 end

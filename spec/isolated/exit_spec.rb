@@ -73,13 +73,69 @@ RSpec.describe "Exiting with events queued" do
 
   it "waits for a collector that hangs no longer than delivery.shutdown_timeout, and says what it waited for" do
     collector.hang_next(5, seconds: 30)
-    settings = "c.delivery.endpoint = #{collector.url.inspect}; c.delivery.shutdown_timeout = 1.5"
+    settings = "c.delivery.endpoint = #{collector.url.inspect}; c.delivery.shutdown_timeout = 1.5; " \
+               "c.delivery.batch_size = 5"
     result, elapsed = run_timed(agent_script(settings, "10.times { |i| emit(i) }"))
     expect(result).to be_success, result.stderr
     expect(elapsed).to be_between(1.5, 4.0)
     expect(result.stderr).to match(
       %r{exiting with 10 of 10 events not delivered \(10 lost\): a send to http://127\.0\.0\.1:\d+/events had waited 1\.\d s for an answer when delivery\.shutdown_timeout \(1\.5 s\) ran out} # rubocop:disable Layout/LineLength
     )
+  end
+
+  it "gives a collector the circuit breaker gave up on one more try at exit" do
+    port = closed_port
+    up = Collector.start_later(port, delay: 1.5)
+    settings = "c.delivery.endpoint = 'http://127.0.0.1:#{port}/events'; c.delivery.retry_attempts = 0; " \
+               "c.delivery.circuit_breaker_threshold = 1"
+    result = run_ruby(agent_script(settings, <<~RUBY))
+      5.times { |i| emit(i) }
+      EzlogsRubyAgent.flush(timeout: 0.5)
+      sleep 0.1 until EzlogsRubyAgent.metrics[:circuit_state] == "open"
+      sleep 2 # the collector is back, the circuit still open for a minute
+    RUBY
+    expect(result).to be_success, result.stderr
+    expect(up.value.events.size).to eq(5)
+  ensure
+    up&.value&.stop
+  end
+
+  it "says once why, when a collector that stays down fails every batch at exit" do
+    settings = "c.delivery.endpoint = 'http://127.0.0.1:#{closed_port}/events'; c.delivery.batch_size = 10; " \
+               "c.delivery.retry_attempts = 0; c.delivery.circuit_breaker_threshold = 1"
+    result = run_ruby(agent_script(settings, <<~RUBY))
+      500.times { |i| emit(i) }
+      EzlogsRubyAgent.flush(timeout: 0.5)
+    RUBY
+    expect(result).to be_success, result.stderr
+    lines = result.stderr.lines.grep(/exiting with/)
+    expect(lines.size).to eq(1)
+    line = lines.first
+    expect(line).to include("exiting with 500 of 500 events not delivered (500 lost)", "Connection refused")
+    # The refused connection of the exit's one try, not the open circuit's
+    # message, which quoted the last error, itself such a message...
+    expect(line.scan("Connection refused").size).to eq(1)
+    expect(line).not_to include("circuit breaker")
+  end
+
+  it "reports events logged in later at_exit blocks once the exit's first flush has failed" do
+    result = run_ruby(<<~RUBY)
+      at_exit { EzlogsRubyAgent.log_event(event_type: "app.exit", action: "late", actor: { type: "system", id: 1 }) }
+      #{agent_script("c.delivery.endpoint = 'http://127.0.0.1:#{closed_port}/events'", "emit(1)")}
+    RUBY
+    expect(result).to be_success, result.stderr
+    expect(result.stderr.lines.grep(/exiting with 1 of 1 events not delivered \(1 lost\)/).size).to eq(2), result.stderr
+  end
+
+  it "says when the queue was full, once, and counts those events in the exit's report" do
+    settings = "c.delivery.endpoint = 'http://127.0.0.1:#{closed_port}/events'; " \
+               "c.performance.event_buffer_size = 10; c.delivery.flush_interval = 60"
+    result = run_ruby(agent_script(settings, "50.times { |i| emit(i) }"))
+    expect(result).to be_success, result.stderr
+    expect(result.stderr.scan("events dropped (queue_full): the queue holds at most " \
+                              "performance.event_buffer_size (10) events").size).to eq(1)
+    expect(result.stderr).to include("exiting with 10 of 10 events not delivered (10 lost) " \
+                                     "(and 40 were dropped earlier, when the queue was full)")
   end
 
   it "delivers events logged in at_exit blocks that run after the gem's own (registered before it loaded)" do

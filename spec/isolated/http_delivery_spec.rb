@@ -53,6 +53,19 @@ RSpec.describe "Delivering events over HTTP" do
     expect(collector.events.size).to eq(3)
   end
 
+  it "sends an endpoint's user and password as Basic auth, unless an api_key is set, which wins (said once)" do
+    with_credentials = collector.url.sub("http://", "http://ingest:pa%20ss@")
+    run_agent("emit(1); EzlogsRubyAgent.flush(timeout: 10)", endpoint: with_credentials)
+    expect(collector.requests.last.headers["authorization"]).to eq("Basic #{["ingest:pa ss"].pack("m0")}")
+
+    result = run_ruby(agent_script("c.delivery.endpoint = #{with_credentials.inspect}; c.delivery.api_key = 'k-1'",
+                                   "emit(1); EzlogsRubyAgent.configure; emit(2); EzlogsRubyAgent.flush(timeout: 10)"))
+    expect(result).to be_success, result.stderr
+    expect(collector.requests.last.headers["authorization"]).to eq("Bearer k-1")
+    expect(result.stderr.scan("delivery.endpoint holds a user and password, which are not sent").size).to eq(1)
+    expect(result.stderr).not_to include("pa ss", "pa%20ss")
+  end
+
   it "gzips when asked, and the ezlogs agent (which ignores Content-Encoding) refuses such bodies" do
     collector.decode_gzip!
     run_agent(<<~RUBY, configure: "c.delivery.compression = :gzip")

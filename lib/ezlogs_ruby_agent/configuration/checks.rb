@@ -84,7 +84,9 @@ module EzlogsRubyAgent
 
         url
       rescue URI::InvalidURIError
-        raise ConfigurationError, "#{name} #{shown_url(url).inspect} is not a valid URL"
+        # No cause: URI's error, which Ruby prints with this one, shows the
+        # whole URL.
+        raise ConfigurationError, "#{name} #{shown_url(url).inspect} is not a valid URL", cause: nil
       end
 
       def target_problem(scheme, url)
@@ -132,11 +134,15 @@ module EzlogsRubyAgent
                                   "#{header[valid.length].inspect}, which a header name cannot"
       end
 
-      # A value that goes into a request header: surrounding whitespace (a
-      # secret read from a file ends with a line break) is dropped; a line
-      # break or control character inside is refused.
+      # A value that goes into a request header, a String: surrounding
+      # whitespace (a secret read from a file ends with a line break) is
+      # dropped; a line break or control character inside is refused.
+      # Messages never show the value.
       def check_header_value(name, value)
-        text = value.to_s.strip
+        value = value.name if value.is_a?(Symbol)
+        raise ConfigurationError, "#{name} must be a String, got a #{value.class}" unless value.is_a?(String)
+
+        text = value.strip
         return text unless CONTROL_CHARACTERS.match?(text)
 
         raise ConfigurationError, "#{name} must not contain line breaks or control characters"

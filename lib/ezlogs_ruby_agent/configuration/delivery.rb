@@ -52,7 +52,7 @@ module EzlogsRubyAgent
       end
 
       def endpoint=(url)
-        @endpoint = check_endpoint("delivery.endpoint", url.to_s, SCHEMES)
+        @endpoint = absolute(check_endpoint("delivery.endpoint", url.to_s, SCHEMES))
       end
 
       def flush_interval=(seconds)
@@ -63,13 +63,16 @@ module EzlogsRubyAgent
         @shutdown_timeout = check_positive("delivery.shutdown_timeout", seconds, Numeric).to_f
       end
 
+      # A relative directory is taken from where the app is when it sets
+      # it: the process may change directory later (Process.daemon goes to /).
       def spool_dir=(dir)
-        @spool_dir = dir.nil? ? nil : check_name("delivery.spool_dir", dir.to_s)
+        @spool_dir = dir.nil? ? nil : File.expand_path(check_name("delivery.spool_dir", dir.to_s))
       end
 
-      # Sent as `Authorization: Bearer <api_key>`.
+      # Sent as `Authorization: Bearer <api_key>`; blank is none.
       def api_key=(key)
-        @api_key = key.nil? ? nil : check_header_value("delivery.api_key", key)
+        key = key.nil? ? "" : check_header_value("delivery.api_key", key)
+        @api_key = key.empty? ? nil : key
       end
 
       # The plain data the native core takes.
@@ -83,14 +86,21 @@ module EzlogsRubyAgent
 
       private
 
+      # A file:// endpoint with a relative path, made absolute as the
+      # spool_dir is.
+      def absolute(url)
+        path = url.delete_prefix("file://")
+        path == url || path.start_with?("/") ? url : "file://#{File.expand_path(path)}"
+      end
+
       # The api_key and header values are secrets; an endpoint may hold
       # credentials or a key in its query.
-      def inspected_option(option, value)
+      def shown_value(option, value)
         case option
-        when "api_key" then value.nil? ? "nil" : MASK.inspect
-        when "headers" then value.transform_values { MASK }.inspect
-        when "endpoint" then shown_url(value).inspect
-        else super
+        when "api_key" then value && MASK
+        when "headers" then value.transform_values { MASK }
+        when "endpoint" then shown_url(value)
+        else value
         end
       end
 
@@ -99,7 +109,7 @@ module EzlogsRubyAgent
       # (the gem is configured while it loads, before any initializer).
       def endpoint_from_env
         value = env_setting("EZLOGS_ENDPOINT")
-        value ? check_endpoint("EZLOGS_ENDPOINT", value, SCHEMES) : DEFAULT_ENDPOINT
+        value ? absolute(check_endpoint("EZLOGS_ENDPOINT", value, SCHEMES)) : DEFAULT_ENDPOINT
       rescue ConfigurationError => e
         ProblemReporter.bad_setting(e.message, "sending to #{DEFAULT_ENDPOINT} instead")
         DEFAULT_ENDPOINT

@@ -2,32 +2,46 @@
 
 module EzlogsRubyAgent
   class Configuration
-    # `inspect` (and so `pp`, and the message of a NoMethodError for a
-    # misspelt option, which Ruby writes with the receiver's inspect) shows
-    # the options, with secrets masked: a class names them in
-    # `inspected_option`. Ruby's own inspect would print every instance
+    # How the configuration shows itself: `inspect` (and so `pp`, and the
+    # message of a NoMethodError for a misspelt option, which Ruby writes
+    # with the receiver's inspect), and what ActiveSupport and YAML read,
+    # `as_json`/`to_json`, `instance_values` and `to_yaml`, give the
+    # options with secrets masked: a class names them in `shown_value`.
+    # Left to Ruby and ActiveSupport, each would print every instance
     # variable, an api_key among them.
     module Inspection
       MASK = "[REDACTED]"
 
-      def inspect
-        options = instance_variables.filter_map do |ivar|
+      # {option => value as shown}.
+      def instance_values
+        instance_variables.each_with_object({}) do |ivar, shown|
           option = ivar.to_s.delete_prefix("@")
-          "#{option}=#{inspected_option(option, instance_variable_get(ivar))}" unless option.start_with?("rails_")
+          shown[option] = shown_value(option, instance_variable_get(ivar)) unless option.start_with?("rails_",
+                                                                                                     "native_")
         end
-        "#<#{self.class.name} #{options.join(", ")}>"
       end
 
-      # pp would otherwise walk the instance variables itself.
+      def inspect
+        "#<#{self.class.name} #{instance_values.map { |option, value| "#{option}=#{value.inspect}" }.join(", ")}>"
+      end
+
       def pretty_print(printer)
         printer.text(inspect)
       end
 
+      def as_json(*)
+        instance_values.transform_values { |value| value.respond_to?(:as_json) ? value.as_json : value }
+      end
+
+      def encode_with(coder)
+        instance_values.each { |option, value| coder[option] = value }
+      end
+
       private
 
-      # How `inspect` shows the value of `option`.
-      def inspected_option(_option, value)
-        value.inspect
+      # How `option`'s `value` is shown.
+      def shown_value(_option, value)
+        value
       end
     end
   end

@@ -87,19 +87,9 @@ impl ExitFlush {
     /// the exit keeps this one's deadline, now past, and does not wait.
     pub fn finish(self, settings: &Settings) -> Option<String> {
         let report = self.queue.wait_flushed(self.watch, Instant::now());
-        self.queue.mark_exit_reported(self.watch);
+        self.queue.exit_reported(self.watch, report.all_delivered());
         METRICS.record_drop(DropReason::Exit, report.pending);
-        if report.all_delivered() {
-            self.queue.set_exit_deadline(None);
-            return None;
-        }
-        Some(message(&report, settings, self.budget))
-    }
-}
-
-impl Drop for ExitFlush {
-    fn drop(&mut self) {
-        self.queue.forget(self.watch);
+        (!report.all_delivered()).then(|| message(&report, settings, self.budget))
     }
 }
 
@@ -135,8 +125,12 @@ fn message(report: &FlushReport, settings: &Settings, budget: Duration) -> Strin
     } else {
         ""
     };
+    let queue_full = match METRICS.dropped(DropReason::QueueFull) {
+        0 => String::new(),
+        n => format!(" (and {n} were dropped earlier, when the queue was full)"),
+    };
     format!(
-        "exiting with {} of {} events not delivered ({}): {why}{hint}",
+        "exiting with {} of {} events not delivered ({}){queue_full}: {why}{hint}",
         report.undelivered(),
         report.covered,
         fates.join(", ")

@@ -1,6 +1,7 @@
 //! The process's one queue-and-worker pair, started lazily on the first
 //! event (never while the app boots) and replaced in a forked child.
 
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -10,7 +11,7 @@ use super::worker;
 use crate::event::Event;
 use crate::metrics::{DropReason, METRICS};
 use crate::process::current_pid;
-use crate::{settings, sync};
+use crate::{settings, stdio, sync};
 
 struct Pipeline {
     /// The process that started the worker. In a forked child the worker
@@ -90,8 +91,19 @@ pub fn submit(event: Event) {
     drop(state);
     if let Err(reason) = outcome {
         METRICS.record_drop(reason, 1);
+        if reason == DropReason::QueueFull && !QUEUE_FULL_SAID.swap(true, Relaxed) {
+            let delivery = &settings::current().settings.delivery;
+            stdio::warn(&format!(
+                "events dropped (queue_full): the queue holds at most performance.event_buffer_size ({}) events and performance.event_buffer_bytes ({}) bytes, and the collector takes them more slowly than the app logs them, or not at all; counted in metrics[:events_dropped][:queue_full]",
+                delivery.event_buffer_size, delivery.event_buffer_bytes
+            ));
+        }
     }
 }
+
+/// The first full queue is said on stderr (once per process: the counter
+/// says how often).
+static QUEUE_FULL_SAID: AtomicBool = AtomicBool::new(false);
 
 /// This process's running queue, if any.
 pub(super) fn running_queue() -> Option<Arc<Queue>> {

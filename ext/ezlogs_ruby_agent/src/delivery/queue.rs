@@ -80,8 +80,10 @@ struct State {
     /// The process is exiting: the worker sends what it has at once, never
     /// sleeps, and gives up on a batch rather than wait past this.
     exit_deadline: Option<Instant>,
-    /// Events up to this one have had their fate reported at exit.
-    exit_reported: u64,
+    /// The exit's own flush: it stays, open-ended, once an exit flush has
+    /// reported what it could not deliver, so that what later exit flushes
+    /// report includes the events that failed in between.
+    exit_watch: Option<u64>,
     closed: bool,
 }
 
@@ -114,7 +116,7 @@ impl Queue {
                 watches: Vec::new(),
                 next_watch: 0,
                 exit_deadline: None,
-                exit_reported: 0,
+                exit_watch: None,
                 closed: false,
             }),
             work: Condvar::new(),
@@ -212,37 +214,55 @@ impl Queue {
     /// flush to wait for with `wait_flushed` (and to `forget` if the wait is
     /// abandoned).
     pub fn request_flush(&self) -> u64 {
-        self.watch(lock(&self.state), 0)
+        let id = self.watch(&mut lock(&self.state));
+        self.work.notify_one();
+        id
     }
 
     /// `request_flush` for the process's exit, which from now on ends by
-    /// `deadline`. It covers only events whose fate no earlier exit flush
-    /// has reported (see `mark_exit_reported`).
+    /// `deadline`. It covers what the exit has not yet reported on.
     pub fn request_exit_flush(&self, deadline: Instant) -> u64 {
         let mut state = lock(&self.state);
         state.exit_deadline = Some(deadline);
-        let reported = state.exit_reported;
-        let watch = self.watch(state, reported);
+        let accepted = state.accepted;
+        let standing = state.exit_watch;
+        let watch = match standing.and_then(|id| state.watches.iter_mut().find(|w| w.id == id)) {
+            Some(watch) => {
+                watch.target = accepted;
+                watch.report.covered = accepted.saturating_sub(watch.from);
+                let id = watch.id;
+                state.flush_target = state.flush_target.max(accepted);
+                id
+            }
+            None => {
+                let id = self.watch(&mut state);
+                state.exit_watch = Some(id);
+                id
+            }
+        };
         self.work.notify_all();
         watch
     }
 
-    /// The fate of the events `watch` covers has been reported.
-    pub fn mark_exit_reported(&self, watch: u64) {
+    /// The exit flush `watch` has been reported on. When all was delivered,
+    /// the exit is over for now (delivery goes back to normal); else it goes
+    /// on, watching every event from here on for the next report.
+    pub fn exit_reported(&self, watch: u64, all_delivered: bool) {
         let mut state = lock(&self.state);
-        if let Some(target) = state
-            .watches
-            .iter()
-            .find(|w| w.id == watch)
-            .map(|w| w.target)
-        {
-            state.exit_reported = state.exit_reported.max(target);
+        if all_delivered {
+            state.watches.retain(|w| w.id != watch);
+            state.exit_watch = None;
+            state.exit_deadline = None;
+        } else if let Some(watch) = state.watches.iter_mut().find(|w| w.id == watch) {
+            watch.from = watch.target;
+            watch.target = u64::MAX;
+            watch.report = FlushReport::default();
         }
     }
 
-    /// Starts watching events `max(finished, after) + 1 ..= accepted`.
-    fn watch(&self, mut state: MutexGuard<'_, State>, after: u64) -> u64 {
-        let (from, target) = (state.finished.max(after), state.accepted);
+    /// Starts watching the events accepted and not yet dealt with.
+    fn watch(&self, state: &mut State) -> u64 {
+        let (from, target) = (state.finished, state.accepted);
         state.flush_target = state.flush_target.max(target);
         let id = state.next_watch;
         state.next_watch += 1;
@@ -251,11 +271,10 @@ impl Queue {
             from,
             target,
             report: FlushReport {
-                covered: target.saturating_sub(from),
+                covered: target - from,
                 ..FlushReport::default()
             },
         });
-        self.work.notify_one();
         id
     }
 
@@ -472,6 +491,30 @@ mod tests {
             queue.wait_flushed(watch, Instant::now()),
             FlushReport::default()
         );
+    }
+
+    #[test]
+    fn an_exit_that_failed_keeps_counting_what_fails_until_its_next_report() {
+        let queue = queue(100, 10, Duration::from_secs(60));
+        let mut batch = Vec::new();
+        let mut tick = Instant::now();
+        queue.push(event()).unwrap();
+        let exit = queue.request_exit_flush(Instant::now());
+        queue.next_batch(&mut batch, &mut tick);
+        queue.finished(1, &[Undelivered::Dropped(1)]);
+        assert_eq!(queue.wait_flushed(exit, Instant::now()).dropped, 1);
+        queue.exit_reported(exit, false);
+        // A later at_exit block logs an event, which fails before the next
+        // exit flush asks.
+        queue.push(event()).unwrap();
+        batch.clear();
+        queue.next_batch(&mut batch, &mut tick);
+        queue.finished(1, &[Undelivered::Dropped(2)]);
+        let again = queue.request_exit_flush(Instant::now());
+        let report = queue.wait_flushed(again, Instant::now());
+        assert_eq!((again, report.covered, report.dropped), (exit, 1, 1));
+        queue.exit_reported(again, true);
+        assert_eq!(queue.exit_deadline(), None);
     }
 
     #[test]

@@ -55,9 +55,11 @@ pub struct Sender<'a> {
     compressed: Vec<u8>,
     /// Problems already printed; each is said once, the counters say how often.
     reported: HashSet<String>,
-    /// During an exit: why the collector could not be reached. The rest of
-    /// the exit does not try again.
-    unreachable: Option<String>,
+    /// During an exit: why a batch failed. The collector had its chance;
+    /// the rest of the exit does not try again.
+    failed_at_exit: Option<String>,
+    /// The last error of an attempt, which an open circuit's message gives.
+    last_attempt_error: String,
 }
 
 impl<'a> Sender<'a> {
@@ -74,7 +76,8 @@ impl<'a> Sender<'a> {
             ),
             compressed: Vec::new(),
             reported: HashSet::new(),
-            unreachable: None,
+            failed_at_exit: None,
+            last_attempt_error: String::new(),
         }
     }
 
@@ -238,19 +241,22 @@ impl<'a> Sender<'a> {
     }
 
     /// One batch, with retries. `wait_while_open`: wait out an open
-    /// circuit rather than fail at once (never while exiting).
+    /// circuit rather than fail at once. While exiting, an open circuit
+    /// still gets one attempt (the collector may be back, and this is its
+    /// last chance), and once a batch has failed the rest fail at once.
     fn send(&mut self, json: &[u8], count: u64, wait_while_open: bool) -> Sent {
         let delivery = self.delivery;
-        let exiting = self.queue.exit_deadline().is_some();
-        if !exiting {
-            self.unreachable = None;
-        } else if let Some(error) = &self.unreachable {
+        if self.queue.exit_deadline().is_none() {
+            self.failed_at_exit = None;
+        } else if let Some(error) = &self.failed_at_exit {
             return Sent::Failed(error.clone());
         }
-        if self.breaker.state(Instant::now()) == CircuitState::Open {
-            let waited =
-                wait_while_open && !exiting && self.queue.pause(self.breaker.wait(Instant::now()));
-            if !waited {
+        if self.queue.exit_deadline().is_none()
+            && self.breaker.state(Instant::now()) == CircuitState::Open
+        {
+            let waited = wait_while_open && self.queue.pause(self.breaker.wait(Instant::now()));
+            // Woken early by the exit: on to its one attempt.
+            if !waited && self.queue.exit_deadline().is_none() {
                 return Sent::Failed(self.circuit_open());
             }
         }
@@ -315,15 +321,13 @@ impl<'a> Sender<'a> {
                 _ => error,
             };
             METRICS.set_last_error(&error);
+            self.last_attempt_error.clone_from(&error);
             let wait = after.unwrap_or_else(|| {
                 retry::backoff(delivery.retry_backoff(), attempt, ids::random_fraction())
             });
             let past_exit = exit_deadline.is_some_and(|deadline| {
                 unreachable || Instant::now() + wait + EXIT_MARGIN >= deadline
             });
-            if exit_deadline.is_some() && unreachable {
-                self.unreachable = Some(error.clone());
-            }
             if attempt > delivery.retry_attempts || waits_too_long || past_exit {
                 METRICS.batches_failed.fetch_add(1, Relaxed);
                 break Sent::Failed(error);
@@ -333,8 +337,13 @@ impl<'a> Sender<'a> {
             // then follows the exit's rules.
             self.queue.pause(wait);
         };
-        match sent {
-            Sent::Failed(_) => self.breaker.record_failure(Instant::now()),
+        match &sent {
+            Sent::Failed(error) => {
+                self.breaker.record_failure(Instant::now());
+                if self.queue.exit_deadline().is_some() {
+                    self.failed_at_exit = Some(error.clone());
+                }
+            }
             _ => self.breaker.record_success(),
         }
         publish(&self.breaker);
@@ -342,11 +351,11 @@ impl<'a> Sender<'a> {
     }
 
     fn circuit_open(&self) -> String {
-        let last = METRICS.last_error().unwrap_or_default();
         format!(
-            "the circuit breaker is open after {} failed batches, for {} s (delivery.circuit_breaker_timeout); last error: {last}",
+            "the circuit breaker is open after {} failed batches, for {} s (delivery.circuit_breaker_timeout); last error: {}",
             self.delivery.circuit_breaker_threshold,
-            self.delivery.circuit_breaker_timeout().as_secs_f64()
+            self.delivery.circuit_breaker_timeout().as_secs_f64(),
+            self.last_attempt_error
         )
     }
 

@@ -4,11 +4,16 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Once;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use percent_encoding::percent_decode_str;
 use reqwest::header::{
-    HeaderMap, HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, LOCATION, RETRY_AFTER,
+    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, LOCATION,
+    RETRY_AFTER,
 };
 use reqwest::{Client, Response, StatusCode, Url};
 use tokio::runtime::Runtime;
@@ -16,6 +21,7 @@ use tokio::runtime::Runtime;
 use super::Outcome;
 use crate::metrics::{DropReason, METRICS};
 use crate::settings::Settings;
+use crate::stdio;
 
 /// How much of a refusal's body is kept in `last_error`.
 const ERROR_BODY_BYTES: usize = 200;
@@ -37,12 +43,13 @@ pub struct HttpSink {
 impl HttpSink {
     pub fn new(settings: &Settings) -> Result<HttpSink, String> {
         let delivery = &settings.delivery;
-        let url = Url::parse(&delivery.endpoint).map_err(|e| {
+        let mut url = Url::parse(&delivery.endpoint).map_err(|e| {
             format!(
                 "delivery.endpoint {:?} is not a valid URL: {e}",
                 super::shown_endpoint(&delivery.endpoint)
             )
         })?;
+        let credentials = take_credentials(&mut url);
         let gzip = match delivery.compression.as_str() {
             "gzip" => true,
             "none" => false,
@@ -50,8 +57,12 @@ impl HttpSink {
             // compression buys nothing there; remote collectors get gzip.
             _ => !is_loopback(&url),
         };
+        let mut headers = headers(settings, gzip)?;
+        if let Some(credentials) = credentials {
+            add_basic_auth(&mut headers, &credentials);
+        }
         let client = Client::builder()
-            .default_headers(headers(settings, gzip)?)
+            .default_headers(headers)
             .redirect(reqwest::redirect::Policy::custom(|attempt| {
                 // 307 and 308 resend the body; 301, 302 and 303 would turn
                 // the POST into a GET without it, so they are reported.
@@ -184,6 +195,41 @@ fn headers(settings: &Settings, gzip: bool) -> Result<HeaderMap, String> {
         put(CONTENT_ENCODING.as_str(), "gzip")?;
     }
     Ok(headers)
+}
+
+/// The user and password in `url` ("user:password", percent-decoded),
+/// taken out of it: reqwest would otherwise send them as Basic auth in
+/// place of any Authorization header, without a word.
+fn take_credentials(url: &mut Url) -> Option<String> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decode = |part: &str| percent_decode_str(part).decode_utf8_lossy().into_owned();
+    let credentials = format!(
+        "{}:{}",
+        decode(url.username()),
+        decode(url.password().unwrap_or_default())
+    );
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Some(credentials)
+}
+
+/// The endpoint's credentials as Basic auth, unless `delivery.api_key` or
+/// an Authorization header is set, which wins (said once).
+fn add_basic_auth(headers: &mut HeaderMap, credentials: &str) {
+    static SAID: Once = Once::new();
+    if headers.contains_key(AUTHORIZATION) {
+        SAID.call_once(|| {
+            stdio::warn("delivery.endpoint holds a user and password, which are not sent: delivery.api_key (or an Authorization header in delivery.headers) is sent instead; remove one of the two");
+        });
+        return;
+    }
+    let basic = format!("Basic {}", STANDARD.encode(credentials));
+    if let Ok(mut value) = HeaderValue::from_str(&basic) {
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+    }
 }
 
 /// 2xx delivered; 408, 429 and 5xx worth retrying; 413 worth splitting;

@@ -18,8 +18,9 @@
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
+use super::flush_watches::FlushReport;
 use super::pipeline;
-use super::queue::{FlushReport, Queue};
+use super::queue::Queue;
 use super::sender;
 use crate::metrics::{DropReason, METRICS};
 use crate::settings::{self, Settings};

@@ -6,6 +6,7 @@
 
 mod encoder;
 pub mod exit;
+mod flush_watches;
 mod pipeline;
 mod queue;
 mod retry;
@@ -16,8 +17,8 @@ mod spool;
 pub(crate) mod test_events;
 mod worker;
 
+pub use flush_watches::FlushReport;
 pub use pipeline::{hold_for_fork, queue_depth, request_flush, restart, shut_down, submit};
-pub use queue::FlushReport;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::event::Event;

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::queue::{FlushReport, Queue, QueueConfig};
+use super::flush_watches::FlushReport;
+use super::queue::{Queue, QueueConfig};
 use super::worker;
 use crate::event::Event;
 use crate::metrics::{DropReason, METRICS};

@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::flush_watches::{FlushReport, FlushWatches, Undelivered};
 use crate::event::Event;
 use crate::metrics::DropReason;
 use crate::sync::lock;
@@ -24,46 +25,6 @@ pub struct QueueConfig {
     pub flush_interval: Duration,
 }
 
-/// What became of the events one flush waited for: those accepted and not
-/// yet dealt with when it was asked for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FlushReport {
-    pub covered: u64,
-    /// Written to the spool instead of delivered.
-    pub spooled: u64,
-    /// Dropped, and counted under their reason. Sampled-out events are not
-    /// here: the app asked for that.
-    pub dropped: u64,
-    /// Still queued or being sent when the wait ended.
-    pub pending: u64,
-}
-
-impl FlushReport {
-    pub fn undelivered(&self) -> u64 {
-        self.spooled + self.dropped + self.pending
-    }
-
-    pub fn all_delivered(&self) -> bool {
-        self.undelivered() == 0
-    }
-}
-
-/// An event the worker took but did not deliver, by its sequence number
-/// (the order in which the queue accepted it, from 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Undelivered {
-    Spooled(u64),
-    Dropped(u64),
-}
-
-/// A flush being waited for: events `from + 1 ..= target`.
-struct Watch {
-    id: u64,
-    from: u64,
-    target: u64,
-    report: FlushReport,
-}
-
 struct State {
     events: VecDeque<Event>,
     /// The sum of the queued events' `approx_bytes`.
@@ -75,15 +36,10 @@ struct State {
     finished: u64,
     /// The worker sends at once while a flush waits for this count.
     flush_target: u64,
-    watches: Vec<Watch>,
-    next_watch: u64,
+    watches: FlushWatches,
     /// The process is exiting: the worker sends what it has at once, never
     /// sleeps, and gives up on a batch rather than wait past this.
     exit_deadline: Option<Instant>,
-    /// The exit's own flush: it stays, open-ended, once an exit flush has
-    /// reported what it could not deliver, so that what later exit flushes
-    /// report includes the events that failed in between.
-    exit_watch: Option<u64>,
     closed: bool,
 }
 
@@ -113,10 +69,8 @@ impl Queue {
                 taken: 0,
                 finished: 0,
                 flush_target: 0,
-                watches: Vec::new(),
-                next_watch: 0,
+                watches: FlushWatches::default(),
                 exit_deadline: None,
-                exit_watch: None,
                 closed: false,
             }),
             work: Condvar::new(),
@@ -187,17 +141,7 @@ impl Queue {
     pub fn finished(&self, count: usize, undelivered: &[Undelivered]) {
         let mut state = lock(&self.state);
         state.finished += count as u64;
-        for watch in &mut state.watches {
-            for event in undelivered {
-                let (Undelivered::Spooled(seq) | Undelivered::Dropped(seq)) = *event;
-                if seq > watch.from && seq <= watch.target {
-                    match event {
-                        Undelivered::Spooled(_) => watch.report.spooled += 1,
-                        Undelivered::Dropped(_) => watch.report.dropped += 1,
-                    }
-                }
-            }
-        }
+        state.watches.record(undelivered);
         drop(state);
         self.progress.notify_all();
     }
@@ -214,7 +158,10 @@ impl Queue {
     /// flush to wait for with `wait_flushed` (and to `forget` if the wait is
     /// abandoned).
     pub fn request_flush(&self) -> u64 {
-        let id = self.watch(&mut lock(&self.state));
+        let mut state = lock(&self.state);
+        let (finished, accepted) = (state.finished, state.accepted);
+        state.flush_target = state.flush_target.max(accepted);
+        let id = state.watches.start(finished, accepted);
         self.work.notify_one();
         id
     }
@@ -224,84 +171,40 @@ impl Queue {
     pub fn request_exit_flush(&self, deadline: Instant) -> u64 {
         let mut state = lock(&self.state);
         state.exit_deadline = Some(deadline);
-        let accepted = state.accepted;
-        let standing = state.exit_watch;
-        let watch = match standing.and_then(|id| state.watches.iter_mut().find(|w| w.id == id)) {
-            Some(watch) => {
-                watch.target = accepted;
-                watch.report.covered = accepted.saturating_sub(watch.from);
-                let id = watch.id;
-                state.flush_target = state.flush_target.max(accepted);
-                id
-            }
-            None => {
-                let id = self.watch(&mut state);
-                state.exit_watch = Some(id);
-                id
-            }
-        };
+        let (finished, accepted) = (state.finished, state.accepted);
+        state.flush_target = state.flush_target.max(accepted);
+        let id = state.watches.start_exit(finished, accepted);
         self.work.notify_all();
-        watch
-    }
-
-    /// The exit flush `watch` has been reported on. When all was delivered,
-    /// the exit is over for now (delivery goes back to normal); else it goes
-    /// on, watching every event from here on for the next report.
-    pub fn exit_reported(&self, watch: u64, all_delivered: bool) {
-        let mut state = lock(&self.state);
-        if all_delivered {
-            state.watches.retain(|w| w.id != watch);
-            state.exit_watch = None;
-            state.exit_deadline = None;
-        } else if let Some(watch) = state.watches.iter_mut().find(|w| w.id == watch) {
-            watch.from = watch.target;
-            watch.target = u64::MAX;
-            watch.report = FlushReport::default();
-        }
-    }
-
-    /// Starts watching the events accepted and not yet dealt with.
-    fn watch(&self, state: &mut State) -> u64 {
-        let (from, target) = (state.finished, state.accepted);
-        state.flush_target = state.flush_target.max(target);
-        let id = state.next_watch;
-        state.next_watch += 1;
-        state.watches.push(Watch {
-            id,
-            from,
-            target,
-            report: FlushReport {
-                covered: target - from,
-                ..FlushReport::default()
-            },
-        });
         id
     }
 
+    /// The exit flush `watch` has been reported on. When all was delivered,
+    /// the exit is over for now: delivery goes back to normal.
+    pub fn exit_reported(&self, watch: u64, all_delivered: bool) {
+        let mut state = lock(&self.state);
+        state.watches.exit_reported(watch, all_delivered);
+        if all_delivered {
+            state.exit_deadline = None;
+        }
+    }
+
     /// Waits until the flush `watch` covers is dealt with, or `deadline`;
-    /// then what became of its events. The flush stays known until
-    /// `forget`, so it can be waited for again.
+    /// then what became of its events (nothing, for a flush forgotten).
     pub fn wait_flushed(&self, watch: u64, deadline: Instant) -> FlushReport {
         let mut state = lock(&self.state);
         loop {
-            let Some(current) = state.watches.iter().find(|w| w.id == watch) else {
+            let Some(report) = state.watches.report(watch, state.finished) else {
                 return FlushReport::default();
             };
-            let pending = current
-                .target
-                .saturating_sub(state.finished.max(current.from));
-            if pending == 0 || Instant::now() >= deadline {
-                return FlushReport {
-                    pending,
-                    ..current.report
-                };
+            if report.pending == 0 || Instant::now() >= deadline {
+                return report;
             }
             state = wait_until(&self.progress, state, deadline).0;
         }
     }
 
     pub fn forget(&self, watch: u64) {
-        lock(&self.state).watches.retain(|w| w.id != watch);
+        lock(&self.state).watches.forget(watch);
     }
 
     /// Moves the exit's deadline (to now: stop waiting), or ends the exit
@@ -453,68 +356,6 @@ mod tests {
         let report = queue.flush(Duration::from_millis(100));
         assert_eq!((report.covered, report.pending), (1, 1));
         assert!(started.elapsed() < Duration::from_secs(2));
-    }
-
-    #[test]
-    fn a_flush_reports_what_became_of_its_own_events_only() {
-        let queue = queue(100, 10, Duration::from_secs(60));
-        let mut batch = Vec::new();
-        let mut tick = Instant::now();
-        for _ in 0..3 {
-            queue.push(event()).unwrap();
-        }
-        // Events 1-3 are taken; 2 is dropped, before any flush asked.
-        assert_eq!(queue.next_batch(&mut batch, &mut tick), Some(1));
-        queue.finished(3, &[Undelivered::Dropped(2)]);
-        for _ in 0..4 {
-            queue.push(event()).unwrap();
-        }
-        let watch = queue.request_flush();
-        batch.clear();
-        assert_eq!(queue.next_batch(&mut batch, &mut tick), Some(4));
-        queue.push(event()).unwrap(); // after the flush: not its business
-        queue.finished(4, &[Undelivered::Spooled(5), Undelivered::Dropped(7)]);
-        queue.finished(0, &[Undelivered::Dropped(8)]);
-        let report = queue.wait_flushed(watch, Instant::now());
-        assert_eq!(
-            report,
-            FlushReport {
-                covered: 4,
-                spooled: 1,
-                dropped: 1,
-                pending: 0
-            }
-        );
-        assert!(!report.all_delivered());
-        queue.forget(watch);
-        assert_eq!(
-            queue.wait_flushed(watch, Instant::now()),
-            FlushReport::default()
-        );
-    }
-
-    #[test]
-    fn an_exit_that_failed_keeps_counting_what_fails_until_its_next_report() {
-        let queue = queue(100, 10, Duration::from_secs(60));
-        let mut batch = Vec::new();
-        let mut tick = Instant::now();
-        queue.push(event()).unwrap();
-        let exit = queue.request_exit_flush(Instant::now());
-        queue.next_batch(&mut batch, &mut tick);
-        queue.finished(1, &[Undelivered::Dropped(1)]);
-        assert_eq!(queue.wait_flushed(exit, Instant::now()).dropped, 1);
-        queue.exit_reported(exit, false);
-        // A later at_exit block logs an event, which fails before the next
-        // exit flush asks.
-        queue.push(event()).unwrap();
-        batch.clear();
-        queue.next_batch(&mut batch, &mut tick);
-        queue.finished(1, &[Undelivered::Dropped(2)]);
-        let again = queue.request_exit_flush(Instant::now());
-        let report = queue.wait_flushed(again, Instant::now());
-        assert_eq!((again, report.covered, report.dropped), (exit, 1, 1));
-        queue.exit_reported(again, true);
-        assert_eq!(queue.exit_deadline(), None);
     }
 
     #[test]

@@ -12,7 +12,8 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use super::encoder;
-use super::queue::{Queue, Undelivered};
+use super::flush_watches::Undelivered;
+use super::queue::Queue;
 use super::retry::{self, CircuitBreaker, CircuitState};
 use super::sink::{self, BodyFormat, Outcome, Sink};
 use super::spool::{Spool, SpoolError};

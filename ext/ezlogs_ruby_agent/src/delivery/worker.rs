@@ -6,7 +6,8 @@
 use std::time::Instant;
 
 use super::encoder::Encoder;
-use super::queue::{Queue, Undelivered};
+use super::flush_watches::Undelivered;
+use super::queue::Queue;
 use super::sender::Sender;
 use crate::capture;
 use crate::event::Event;

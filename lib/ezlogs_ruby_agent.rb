@@ -59,21 +59,6 @@ module EzlogsRubyAgent
       raise
     end
 
-    private
-
-    def apply_configuration
-      settings = config.to_native
-      config.rails_settings.report
-      # AppFilter when it has filters to apply: log_event checks this ivar
-      # (about 200 instructions) rather than calling AppFilter (480), in a
-      # call whose share in the core is 10,000.
-      @app_filter = AppFilter.use(config.rails_settings.filter_parameters) ? AppFilter : nil
-      Native.configure(settings)
-      config
-    end
-
-    public
-
     # Logs a custom event in the current correlation context and returns its
     # event_id. Bad input is reported once per problem and call site, and
     # returns nil; nothing raises into the caller.
@@ -167,6 +152,19 @@ module EzlogsRubyAgent
 
     def delivery_engine
       @delivery_engine ||= DeliveryEngine.new
+    end
+
+    private
+
+    def apply_configuration
+      settings = config.to_native
+      config.rails_settings.report
+      # AppFilter when it has filters to apply: log_event checks this ivar
+      # (about 200 instructions) rather than calling AppFilter (480), in a
+      # call whose share in the core is 10,000.
+      @app_filter = AppFilter.use(config.rails_settings.filter_parameters) ? AppFilter : nil
+      Native.configure(settings)
+      config
     end
   end
 

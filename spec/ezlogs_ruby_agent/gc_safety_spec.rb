@@ -49,4 +49,21 @@ RSpec.describe "The native code under GC.stress" do
     metadata = captured.find { |event| event[:event_id] == id }[:metadata]
     expect(metadata).to eq(first: "emptied", second: "kept #{"x" * 64}", third: ["a", { nested: "b" * 40 }])
   end
+
+  it "reads the current context after app code in a flow's metadata ran, never one that code let go" do
+    agent = EzlogsRubyAgent
+    agent.start_flow("outer", 1)
+    # The metadata's as_json clears the context, and the GC frees it: a
+    # reference to it taken before the conversion would read freed memory.
+    leaver = Object.new
+    leaver.define_singleton_method(:as_json) do |*|
+      agent.clear_correlation_context
+      3.times { GC.start }
+      "left"
+    end
+    inner = agent.start_flow("inner", 2, { note: leaver })
+    expect(inner.flow_id).to eq("flow_inner_2")
+    expect(inner.parent_flow_id).to be_nil
+    expect(inner.metadata).to include(note: "left")
+  end
 end

@@ -44,19 +44,21 @@ module EzlogsRubyAgent
 
     # Yields the configuration, then hands it to the native core; the
     # app's filter_parameters the core cannot apply go to AppFilter, and
-    # are reported once. When the block raises, what it set before is put
-    # in force all the same, so that the configuration says what the agent
-    # does.
+    # are reported once. When the block leaves early (it raises, `break`s,
+    # `return`s, `throw`s), what it set before is put in force all the
+    # same, so that the configuration says what the agent does.
     def configure
+      applied = false
       yield config if block_given?
-      apply_configuration
-    rescue StandardError
-      begin
-        apply_configuration
-      rescue StandardError
-        nil # the block's error says what is wrong
+      apply_configuration.tap { applied = true }
+    ensure
+      unless applied
+        begin
+          apply_configuration
+        rescue StandardError
+          nil # what left the block says what is wrong
+        end
       end
-      raise
     end
 
     # Logs a custom event in the current correlation context and returns its

@@ -128,7 +128,7 @@ RSpec.describe EzlogsRubyAgent::Configuration do
       expect(captured.last[:platform]).to include(service: "checkout", environment: "qa")
     end
 
-    it "puts in force what a block set before it raised, so that the configuration says what the agent does" do
+    it "puts in force what a block set before it left early, so that the configuration says what the agent does" do
       expect do
         EzlogsRubyAgent.configure do |c|
           c.service_name = "checkout"
@@ -137,6 +137,15 @@ RSpec.describe EzlogsRubyAgent::Configuration do
       end.to raise_error(ArgumentError, "the app's own mistake")
       log
       expect(captured.last[:platform]).to include(service: "checkout")
+
+      expect { EzlogsRubyAgent.configure { |c| c.service_name = "billing" and raise LoadError, "no dotenv" } }
+        .to raise_error(LoadError)
+      EzlogsRubyAgent.configure do |c|
+        c.environment = "staging"
+        break
+      end
+      log
+      expect(captured.last[:platform]).to include(service: "billing", environment: "staging")
     end
   end
 

@@ -220,6 +220,47 @@ RSpec.describe "Exiting with events queued" do
     expect(result.stderr.scan("events dropped (too_large): collector answered HTTP 413").size).to eq(1)
   end
 
+  it "flush is false for events a full queue refused, events logged after shutdown, and events in the spool" do
+    spool = Dir.mktmpdir("ezlogs-flush-spool")
+    port = closed_port
+    settings = "c.delivery.endpoint = #{collector.url.inspect}; c.performance.event_buffer_size = 10; " \
+               "c.delivery.flush_interval = 60; c.delivery.batch_size = 1000"
+    result = run_ruby(agent_script(settings, <<~RUBY))
+      50.times { |i| emit(i) }
+      full = EzlogsRubyAgent.flush(timeout: 10)
+      emit(50)
+      after = EzlogsRubyAgent.flush(timeout: 10)
+      EzlogsRubyAgent.shutdown(timeout: 10)
+      emit(51)
+      shut = EzlogsRubyAgent.flush(timeout: 10)
+      print [full, after, shut].inspect
+    RUBY
+    expect(result).to be_success, result.stderr
+    expect(result.stdout).to eq("[false, true, false]")
+
+    spooled = run_ruby(agent_script("c.delivery.endpoint = 'http://127.0.0.1:#{port}/events'; " \
+                                    "c.delivery.spool_dir = #{spool.inspect}", <<~RUBY))
+                                      emit(1)
+                                      print [EzlogsRubyAgent.flush(timeout: 10), EzlogsRubyAgent.flush(timeout: 10)].inspect
+                                    RUBY
+    expect(spooled.stdout).to eq("[false, false]"), spooled.stderr
+    # Nothing new to send at exit, and nothing lost: it says what waits.
+    expect(spooled.stderr).to include("exiting: 1 events wait in the spool in #{spool}, for the next process")
+  ensure
+    FileUtils.rm_rf(spool)
+  end
+
+  it "says at exit how many events a full queue refused, even when the rest was delivered" do
+    settings = "c.delivery.endpoint = #{collector.url.inspect}; c.performance.event_buffer_size = 10; " \
+               "c.delivery.flush_interval = 60; c.delivery.batch_size = 1000"
+    result = run_ruby(agent_script(settings, "50.times { |i| emit(i) }"))
+    expect(result).to be_success, result.stderr
+    expect(collector.events.size).to eq(10)
+    expect(result.stderr.lines.grep(/exiting/)).to eq(
+      ["[ezlogs_ruby_agent] exiting: 40 were dropped earlier, when the queue was full\n"]
+    )
+  end
+
   it "flush is false when nothing was delivered" do
     collector.fail_next(10, status: 413)
     result = run_ruby(agent_script("c.delivery.endpoint = #{collector.url.inspect}", <<~RUBY))

@@ -47,4 +47,23 @@ RSpec.describe "The disk spool" do
   ensure
     collector&.stop
   end
+
+  it "sends what waits in the spool once the collector is back, with no new event to carry it" do
+    down = Collector.new
+    port = down.port
+    down.stop
+    up = Collector.start_later(port, delay: 1.5)
+    result = agent_process(port, <<~RUBY)
+      EzlogsRubyAgent.configure { |c| c.delivery.flush_interval = 0.3; c.delivery.circuit_breaker_timeout = 1 }
+      5.times { |i| emit(i) }
+      EzlogsRubyAgent.flush(timeout: 5)
+      waited = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      sleep 0.1 until EzlogsRubyAgent.metrics[:spool_events].zero? || Process.clock_gettime(Process::CLOCK_MONOTONIC) - waited > 20
+    RUBY
+    expect(result).to be_success, result.stderr
+    expect(up.value.events.map { |e| e["actor"]["id"] }).to eq((0...5).to_a)
+    expect(JSON.parse(result.stdout)).to include("spool_events" => 0, "events_delivered" => 5)
+  ensure
+    up&.value&.stop
+  end
 end

@@ -60,6 +60,7 @@ pub struct Metrics {
     pub bytes_serialized: AtomicU64,
     pub bytes_sent: AtomicU64,
     pub spool_bytes: AtomicU64,
+    pub spool_events: AtomicU64,
     pub connections_opened: AtomicU64,
     /// `retry::CircuitState` as its index: 0 closed, 1 open, 2 half open.
     pub circuit_state: AtomicU8,
@@ -84,6 +85,7 @@ pub static METRICS: Metrics = Metrics {
     bytes_serialized: AtomicU64::new(0),
     bytes_sent: AtomicU64::new(0),
     spool_bytes: AtomicU64::new(0),
+    spool_events: AtomicU64::new(0),
     connections_opened: AtomicU64::new(0),
     circuit_state: AtomicU8::new(0),
     last_error: Mutex::new(None),
@@ -171,6 +173,7 @@ impl Metrics {
             &self.bytes_serialized,
             &self.bytes_sent,
             &self.spool_bytes,
+            &self.spool_events,
             &self.connections_opened,
             &self.last_success_at_ms,
             &self.sending_since_ms,

@@ -15,6 +15,7 @@
 //!   first flush delivered everything, and none when that one found the
 //!   collector failing (`ExitFlush::finish`).
 
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
@@ -32,7 +33,14 @@ pub struct ExitFlush {
     watch: u64,
     deadline: Instant,
     budget: Duration,
+    started: Instant,
+    /// The wait was cut short (Ctrl-C, a signal).
+    interrupted: bool,
 }
+
+/// Queue-full drops an exit's report has already counted: each report
+/// gives only the ones since.
+static QUEUE_FULL_REPORTED: AtomicU64 = AtomicU64::new(0);
 
 /// Begins the exit (or joins the one under way, keeping its deadline);
 /// None when no worker runs in this process, so nothing is queued.
@@ -47,6 +55,8 @@ pub fn begin(budget: Duration) -> Option<ExitFlush> {
         watch,
         deadline,
         budget,
+        started: Instant::now(),
+        interrupted: false,
     })
 }
 
@@ -74,12 +84,14 @@ impl ExitFlush {
 
     /// Stops waiting now (the user pressed Ctrl-C): what is not delivered
     /// yet is reported as lost, and the rest of the exit does not wait.
-    pub fn give_up(&self) {
+    pub fn give_up(&mut self) {
+        self.interrupted = true;
         self.queue.set_exit_deadline(Some(Instant::now()));
     }
 
     /// Ends the wait. What is still pending is counted as dropped (`exit`);
-    /// returns what to tell the user when anything was not delivered.
+    /// returns what to tell the user when anything was not delivered, was
+    /// dropped earlier because the queue was full, or waits in the spool.
     ///
     /// When everything went, delivery goes back to normal: the process may
     /// run for long yet in later `at_exit` blocks (minitest runs the whole
@@ -90,52 +102,82 @@ impl ExitFlush {
         let report = self.queue.wait_flushed(self.watch, Instant::now());
         self.queue.exit_reported(self.watch, report.all_delivered());
         METRICS.record_drop(DropReason::Exit, report.pending);
-        (!report.all_delivered()).then(|| message(&report, settings, self.budget))
-    }
-}
-
-/// "exiting with 30 of 30 events not delivered (30 lost): <why>; <what to do>"
-fn message(report: &FlushReport, settings: &Settings, budget: Duration) -> String {
-    let delivery = &settings.delivery;
-    let lost = report.dropped + report.pending;
-    let mut fates = Vec::new();
-    if lost > 0 {
-        fates.push(format!("{lost} lost"));
-    }
-    if report.spooled > 0 {
-        let dir = delivery.spool_dir.as_deref().unwrap_or_default();
-        fates.push(format!(
-            "{} written to the spool in {dir} for the next process",
-            report.spooled
-        ));
-    }
-    let why = match METRICS.sending_for() {
-        Some(waited) if report.pending > 0 => {
-            sender::exit_ran_out(&delivery.endpoint, waited, budget)
+        let queue_full = METRICS.dropped(DropReason::QueueFull).saturating_sub(
+            QUEUE_FULL_REPORTED.swap(METRICS.dropped(DropReason::QueueFull), Relaxed),
+        );
+        let queue_full = match queue_full {
+            0 => String::new(),
+            n => format!("{n} were dropped earlier, when the queue was full"),
+        };
+        if !report.all_delivered() {
+            let and = if queue_full.is_empty() {
+                queue_full
+            } else {
+                format!(" (and {queue_full})")
+            };
+            return Some(self.undelivered(&report, settings, &and));
         }
-        _ if report.pending > 0 => format!(
-            "delivery.shutdown_timeout ({:.1} s) ran out",
-            budget.as_secs_f64()
-        ),
-        _ => METRICS
-            .last_error()
-            .unwrap_or_else(|| "see EzlogsRubyAgent.metrics".into()),
-    };
-    let hint = if lost > 0 && delivery.spool_dir.is_none() {
-        "; set delivery.spool_dir to keep undelivered events for the next process"
-    } else {
-        ""
-    };
-    let queue_full = match METRICS.dropped(DropReason::QueueFull) {
-        0 => String::new(),
-        n => format!(" (and {n} were dropped earlier, when the queue was full)"),
-    };
-    format!(
-        "exiting with {} of {} events not delivered ({}){queue_full}: {why}{hint}",
-        report.undelivered(),
-        report.covered,
-        fates.join(", ")
-    )
+        let waiting = METRICS.spool_events.load(Relaxed);
+        let spooled = match (waiting, &settings.delivery.spool_dir) {
+            (1.., Some(dir)) => format!(
+                "{waiting} events wait in the spool in {dir}, for the next process (which sends them once it logs an event)"
+            ),
+            _ => String::new(),
+        };
+        let notes: Vec<String> = [queue_full, spooled]
+            .into_iter()
+            .filter(|n| !n.is_empty())
+            .collect();
+        (!notes.is_empty()).then(|| format!("exiting: {}", notes.join("; ")))
+    }
+
+    /// "exiting with 30 of 30 events not delivered (30 lost): <why>; <what
+    /// to do>"
+    fn undelivered(&self, report: &FlushReport, settings: &Settings, also: &str) -> String {
+        let delivery = &settings.delivery;
+        let lost = report.dropped + report.pending;
+        let mut fates = Vec::new();
+        if lost > 0 {
+            fates.push(format!("{lost} lost"));
+        }
+        if report.spooled > 0 {
+            let dir = delivery.spool_dir.as_deref().unwrap_or_default();
+            fates.push(format!(
+                "{} written to the spool in {dir} for the next process",
+                report.spooled
+            ));
+        }
+        let why = match METRICS.sending_for() {
+            _ if self.interrupted && report.pending > 0 => format!(
+                "the exit's wait was interrupted after {:.1} s",
+                self.started.elapsed().as_secs_f64()
+            ),
+            Some(waited) if report.pending > 0 => {
+                sender::exit_ran_out(&delivery.endpoint, waited, self.budget)
+            }
+            _ if report.pending > 0 => format!(
+                "delivery.shutdown_timeout ({:.1} s) ran out",
+                self.budget.as_secs_f64()
+            ),
+            _ => METRICS
+                .last_error()
+                .unwrap_or_else(|| "see EzlogsRubyAgent.metrics".into()),
+        };
+        // The spool keeps what fails to get through, not what the collector
+        // refused (a 4xx).
+        let failed_to_go = report.pending > 0 || METRICS.dropped(DropReason::Exit) > 0;
+        let hint = if failed_to_go && delivery.spool_dir.is_none() {
+            "; set delivery.spool_dir to keep undelivered events for the next process"
+        } else {
+            ""
+        };
+        format!(
+            "exiting with {} of {} events not delivered ({}){also}: {why}{hint}",
+            report.undelivered(),
+            report.covered,
+            fates.join(", ")
+        )
+    }
 }
 
 /// Registers `at_process_exit` with the C library, once per process.

@@ -18,7 +18,9 @@ pub(crate) mod test_events;
 mod worker;
 
 pub use flush_watches::FlushReport;
-pub use pipeline::{hold_for_fork, queue_depth, request_flush, restart, shut_down, submit};
+pub use pipeline::{
+    hold_for_fork, queue_depth, request_flush, restart, shut_down, submit, take_refused,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::event::Event;

@@ -1,7 +1,7 @@
 //! The process's one queue-and-worker pair, started lazily on the first
 //! event (never while the app boots) and replaced in a forked child.
 
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -92,6 +92,7 @@ pub fn submit(event: Event) {
     drop(state);
     if let Err(reason) = outcome {
         METRICS.record_drop(reason, 1);
+        REFUSED.fetch_add(1, Relaxed);
         if reason == DropReason::QueueFull && !QUEUE_FULL_SAID.swap(true, Relaxed) {
             let delivery = &settings::current().settings.delivery;
             stdio::warn(&format!(
@@ -100,6 +101,15 @@ pub fn submit(event: Event) {
             ));
         }
     }
+}
+
+/// Events refused by `submit` (a full queue, after `shutdown`) since the
+/// last `take_refused`: never queued, so no flush watches them, but a
+/// flush must not say they were delivered.
+static REFUSED: AtomicU64 = AtomicU64::new(0);
+
+pub fn take_refused() -> u64 {
+    REFUSED.swap(0, Relaxed)
 }
 
 /// The first full queue is said on stderr (once per process: the counter

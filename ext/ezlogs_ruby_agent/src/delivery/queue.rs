@@ -40,6 +40,9 @@ struct State {
     /// The process is exiting: the worker sends what it has at once, never
     /// sleeps, and gives up on a batch rather than wait past this.
     exit_deadline: Option<Instant>,
+    /// A flush or the exit asked: the worker takes a turn even with nothing
+    /// queued (see `next_batch`).
+    idle_turn: bool,
     closed: bool,
 }
 
@@ -71,6 +74,7 @@ impl Queue {
                 flush_target: 0,
                 watches: FlushWatches::default(),
                 exit_deadline: None,
+                idle_turn: false,
                 closed: false,
             }),
             work: Condvar::new(),
@@ -104,8 +108,10 @@ impl Queue {
     /// `batch_size` events into `batch` and returns the sequence number of
     /// the first. A batch is due when it is full, when a flush, shutdown or
     /// exit asks, or at `next_tick`, which the worker's clock sets one
-    /// `flush_interval` apart, so no event waits longer than that. Returns
-    /// None once the queue is closed and empty.
+    /// `flush_interval` apart, so no event waits longer than that. The batch
+    /// is empty at a tick with nothing queued, and when a flush or the exit
+    /// asks with nothing queued: the worker's turn to look at its spool.
+    /// Returns None once the queue is closed and empty.
     pub fn next_batch(&self, batch: &mut Vec<Event>, next_tick: &mut Instant) -> Option<u64> {
         let mut state = lock(&self.state);
         loop {
@@ -119,11 +125,12 @@ impl Queue {
             if state.closed {
                 return None;
             }
+            if std::mem::take(&mut state.idle_turn) {
+                break;
+            }
             if Instant::now() >= *next_tick {
                 *next_tick = Instant::now() + self.config.flush_interval;
-                if waiting > 0 {
-                    break;
-                }
+                break;
             }
             state = wait_until(&self.work, state, *next_tick).0;
         }
@@ -162,6 +169,7 @@ impl Queue {
         let (finished, accepted) = (state.finished, state.accepted);
         state.flush_target = state.flush_target.max(accepted);
         let id = state.watches.start(finished, accepted);
+        state.idle_turn = true;
         self.work.notify_one();
         id
     }
@@ -174,6 +182,7 @@ impl Queue {
         let (finished, accepted) = (state.finished, state.accepted);
         state.flush_target = state.flush_target.max(accepted);
         let id = state.watches.start_exit(finished, accepted);
+        state.idle_turn = true;
         self.work.notify_all();
         id
     }
@@ -289,6 +298,9 @@ mod tests {
             let mut batch = Vec::new();
             let mut next_tick = Instant::now() + queue.config.flush_interval;
             while queue.next_batch(&mut batch, &mut next_tick).is_some() {
+                if batch.is_empty() {
+                    continue;
+                }
                 sizes.push(batch.len());
                 let n = batch.len();
                 batch.clear();

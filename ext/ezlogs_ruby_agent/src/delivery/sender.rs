@@ -156,9 +156,7 @@ impl<'a> Sender<'a> {
             }
             Sent::Failed(error) => self.spool_batch(json, seqs, &error, undelivered),
         }
-        if let Some(spool) = &self.spool {
-            METRICS.spool_bytes.store(spool.bytes(), Relaxed);
-        }
+        self.publish_spool();
     }
 
     fn spool_batch(
@@ -182,6 +180,27 @@ impl<'a> Sender<'a> {
                 self.report(DropReason::RetriesExhausted, &format!("{why} ({error})"));
                 dropped(seqs, undelivered);
             }
+        }
+    }
+
+    /// With nothing else to send (a tick, a flush, the exit): spooled
+    /// batches go, unless the circuit breaker holds them back (never at
+    /// exit, the collector's last chance).
+    pub fn replay_spool(&mut self) {
+        let exiting = self.queue.exit_deadline().is_some();
+        let open = self.breaker.state(Instant::now()) == CircuitState::Open;
+        if self.spool.is_none() || (open && !exiting) {
+            return;
+        }
+        self.replay();
+        self.publish_spool();
+    }
+
+    fn publish_spool(&self) {
+        if let Some(spool) = &self.spool {
+            let (bytes, events) = spool.contents();
+            METRICS.spool_bytes.store(bytes, Relaxed);
+            METRICS.spool_events.store(events, Relaxed);
         }
     }
 
@@ -386,7 +405,9 @@ fn open_spool(delivery: &DeliverySettings) -> Option<Spool> {
     let dir = delivery.spool_dir.as_deref().filter(|d| !d.is_empty())?;
     match Spool::open(Path::new(dir), delivery.spool_max_bytes) {
         Ok(spool) => {
-            METRICS.spool_bytes.store(spool.bytes(), Relaxed);
+            let (bytes, events) = spool.contents();
+            METRICS.spool_bytes.store(bytes, Relaxed);
+            METRICS.spool_events.store(events, Relaxed);
             Some(spool)
         }
         Err(error) => {

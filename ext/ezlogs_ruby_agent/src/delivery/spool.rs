@@ -49,11 +49,15 @@ impl Spool {
 
     /// Bytes of batches waiting in the directory (from every process).
     pub fn bytes(&self) -> u64 {
-        self.waiting()
-            .iter()
-            .filter_map(|path| fs::metadata(path).ok())
-            .map(|m| m.len())
-            .sum()
+        self.contents().0
+    }
+
+    /// Bytes and events of the batches waiting in the directory.
+    pub fn contents(&self) -> (u64, u64) {
+        self.waiting().iter().fold((0, 0), |(bytes, events), path| {
+            let size = fs::metadata(path).map_or(0, |m| m.len());
+            (bytes + size, events + events_in(path))
+        })
     }
 
     #[cfg(test)]

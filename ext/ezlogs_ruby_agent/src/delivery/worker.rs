@@ -1,7 +1,8 @@
 //! The background worker: takes batches from the queue, processes and
 //! encodes them into a reused buffer, and hands them to the `Sender`. It
 //! tells the queue which events it could not deliver, so that a flush can
-//! say so. The worker never touches a Ruby object.
+//! say so. When there is nothing to send, it gives the spool's batches
+//! their turn. The worker never touches a Ruby object.
 
 use std::time::Instant;
 
@@ -22,6 +23,11 @@ pub fn run(queue: &Queue, active: &Active) {
     let mut undelivered = Vec::new();
     let mut next_tick = Instant::now() + delivery.flush_interval();
     while let Some(first) = queue.next_batch(&mut batch, &mut next_tick) {
+        if batch.is_empty() {
+            // A quiet moment: batches a collector refused earlier may go now.
+            sender.replay_spool();
+            continue;
+        }
         let taken = batch.len();
         for (seq, mut event) in (first..).zip(batch.drain(..)) {
             match super::prepare(&active.processor, &mut event) {

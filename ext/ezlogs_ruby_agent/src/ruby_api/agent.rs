@@ -228,6 +228,7 @@ fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
     put("bytes_serialized", count(&METRICS.bytes_serialized))?;
     put("bytes_sent", count(&METRICS.bytes_sent))?;
     put("spool_bytes", count(&METRICS.spool_bytes))?;
+    put("spool_events", count(&METRICS.spool_events))?;
     put("connections_opened", count(&METRICS.connections_opened))?;
     let (queue_depth, queue_bytes) = delivery::queue_depth();
     put("queue_depth", queue_depth.into_value_with(ruby))?;

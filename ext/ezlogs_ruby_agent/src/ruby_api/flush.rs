@@ -10,8 +10,10 @@ use magnus::{function, Error, RModule, Ruby};
 
 use super::helpers::without_gvl;
 use crate::delivery::{self, exit};
+use crate::metrics::METRICS;
 use crate::settings;
 use crate::stdio;
+use std::sync::atomic::Ordering::Relaxed;
 
 /// How long a wait runs without looking for interrupts.
 const INTERRUPT_CHECK: Duration = Duration::from_millis(50);
@@ -41,16 +43,22 @@ fn wait_in_slices(
 }
 
 /// Waits until the events logged so far are delivered, or `timeout`
-/// seconds pass. True only when every one of them was delivered: false when
-/// any was dropped (rejected, too large), written to the spool, or still
+/// seconds pass. True only when every one of them was delivered: false
+/// when any was dropped (rejected, too large, refused by a full queue or
+/// after `shutdown` since the last flush), is in the spool, or is still
 /// pending at the timeout.
 fn flush(ruby: &Ruby, timeout: f64) -> Result<bool, Error> {
-    let Some(pending) = delivery::request_flush() else {
-        return Ok(true);
+    let delivered = match delivery::request_flush() {
+        Some(pending) => {
+            wait_in_slices(ruby, deadline(timeout), |until| {
+                pending.wait(until).pending == 0
+            })?;
+            pending.wait(Instant::now()).all_delivered()
+        }
+        None => true,
     };
-    let deadline = deadline(timeout);
-    wait_in_slices(ruby, deadline, |until| pending.wait(until).pending == 0)?;
-    Ok(pending.wait(Instant::now()).all_delivered())
+    let refused = delivery::take_refused();
+    Ok(delivered && refused == 0 && METRICS.spool_events.load(Relaxed) == 0)
 }
 
 /// Sends what is queued as the process's exit would (no retry waits; a
@@ -58,7 +66,7 @@ fn flush(ruby: &Ruby, timeout: f64) -> Result<bool, Error> {
 /// seconds, and says on stderr what was not delivered. True when all was.
 fn flush_before_exit(ruby: &Ruby, timeout: f64) -> Result<bool, Error> {
     let budget = deadline(timeout).saturating_duration_since(Instant::now());
-    let Some(flush) = exit::begin(budget) else {
+    let Some(mut flush) = exit::begin(budget) else {
         return Ok(true);
     };
     if let Err(interrupt) = wait_in_slices(ruby, flush.deadline(), |until| flush.wait(until)) {

@@ -57,4 +57,18 @@ RSpec.describe "Installing a new build of the library" do
     expect(File.readlines(File.join(dir, "events.jsonl")).size).to eq(200)
     expect(Dir.children(lib).grep(/\.tmp\z/)).to be_empty
   end
+
+  # Every `rake compile` after the first finds the same build in place
+  # (bin/test compiles after bin/setup did): it must leave the file as it
+  # is, keep its inode, and succeed.
+  it "leaves an identical build in place and succeeds" do
+    inode = File.stat(library).ino
+    built = File.join(dir, "same.so")
+    FileUtils.cp(library, built)
+
+    installed = install(built)
+    expect(installed).to be_success, installed.stderr
+    expect(File.stat(library).ino).to eq(inode)
+    expect(Dir.children(lib).grep(/\.tmp\z/)).to be_empty
+  end
 end

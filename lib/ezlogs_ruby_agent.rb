@@ -48,11 +48,12 @@ module EzlogsRubyAgent
     # `return`s, `throw`s), what it set before is put in force all the
     # same, so that the configuration says what the agent does.
     def configure
-      applied = false
+      yielded = false
       yield config if block_given?
-      apply_configuration.tap { applied = true }
+      yielded = true
+      apply_configuration
     ensure
-      unless applied
+      unless yielded
         begin
           apply_configuration
         rescue StandardError
@@ -129,9 +130,10 @@ module EzlogsRubyAgent
     end
 
     # Blocks (without holding the GVL) until the events logged so far are
-    # delivered or `timeout` seconds pass. True only when every one of them
-    # was delivered; false when any was dropped (see `metrics`), written to
-    # the spool, or still pending at the timeout.
+    # delivered or `timeout` seconds pass (Float::INFINITY: until they
+    # are). True only when every one of them was delivered; false when any
+    # was dropped (see `metrics`) or still pending at the timeout, and while
+    # the spool holds events (this process's or an earlier one's).
     def flush(timeout: config.delivery.shutdown_timeout)
       Native.flush(timeout.to_f) ? true : false
     end
@@ -161,11 +163,13 @@ module EzlogsRubyAgent
     def apply_configuration
       settings = config.to_native
       config.rails_settings.report
+      # The core first: when it refuses the settings, it keeps its old
+      # filters, and AppFilter keeps the ones that go with them.
+      Native.configure(settings)
       # AppFilter when it has filters to apply: log_event checks this ivar
       # (about 200 instructions) rather than calling AppFilter (480), in a
       # call whose share in the core is 10,000.
       @app_filter = AppFilter.use(config.rails_settings.filter_parameters) ? AppFilter : nil
-      Native.configure(settings)
       config
     end
   end

@@ -50,8 +50,8 @@ module EzlogsRubyAgent
 
         befores = apply(filter, changes.transform_values(&:first))
         afters = apply(filter, changes.transform_values(&:last))
-        changes.to_h do |attribute, _|
-          before = befores[attribute]
+        # Keyed as the copies are (BoundedCopy writes Symbol keys as Strings).
+        befores.to_h do |attribute, before|
           after = afters[attribute]
           # ParameterFilter puts the mask object itself in.
           [attribute, before.equal?(MASK) && after.equal?(MASK) ? MASK : [before, after]]

@@ -11,9 +11,12 @@ module EzlogsRubyAgent
   # `minitest/autorun`'s) go within what is left of the budget.
   module ExitHooks
     # `exit!` skips `at_exit`: forked job workers (Resque) end with it.
+    # The process exits however the flush ends (a Ctrl-C during it too):
+    # a forked child that went on would run its parent's code.
     module ExitBang
       def exit!(...)
         ExitHooks.flush_before_exit
+      ensure
         super
       end
     end

@@ -36,9 +36,13 @@ module EzlogsRubyAgent
         once("#{what} raised #{error.class}#{message}#{site}; #{consequence}")
       end
 
-      # A failure inside the agent itself.
+      # A failure inside the agent itself: its class and the agent's line
+      # that raised it, never its message, which may hold an app value the
+      # agent was handling (Ruby's NoMethodError shows its receiver).
       def internal(error, during)
-        once("internal error during #{during}: #{error.class}: #{error.message}; please report it")
+        location = Array(error.backtrace_locations).find { |frame| frame.path.start_with?(GEM_ROOT) }
+        site = location ? " at #{location.path.delete_prefix("#{GEM_ROOT}/")}:#{location.lineno}" : ""
+        once("internal error during #{during}: #{error.class}#{site}; please report it")
       end
 
       private

@@ -121,8 +121,8 @@ RSpec.describe "Secrets in the configuration" do
       -> { delivery.headers = { "Authorization" => %w[Bearer HDR-s3cr3t-0002] } }
     ].map { |assignment| message_of(&assignment) }
 
-    expect(messages).to eq(["delivery.api_key must be a String, got a Hash",
-                            'delivery.headers["Authorization"] must be a String, got a Array'])
+    expect(messages).to eq(["delivery.api_key must be a String, got Hash",
+                            'delivery.headers["Authorization"] must be a String, got Array'])
     delivery.api_key = " "
     expect(delivery.api_key).to be_nil
   end

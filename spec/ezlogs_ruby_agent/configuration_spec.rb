@@ -53,7 +53,7 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     {
       -> { config.delivery.endpoint = "ftp://x" } => %r{delivery.endpoint must start with one of http://},
       -> { config.delivery.batch_size = 0 } => /delivery.batch_size must be a positive Integer, got 0/,
-      -> { config.delivery.flush_interval = -1 } => /delivery.flush_interval must be a positive Numeric/,
+      -> { config.delivery.flush_interval = -1 } => /delivery.flush_interval must be a finite number above 0, got -1/,
       -> { config.delivery.headers = "x" } => /delivery.headers must be a Hash/,
       -> { config.performance.sample_rate = 1.5 } => /sample_rate must be a number from 0.0 to 1.0/,
       -> { config.performance.event_buffer_size = 0 } => /event_buffer_size must be a positive Integer/,
@@ -69,7 +69,11 @@ RSpec.describe EzlogsRubyAgent::Configuration do
       -> { config.delivery.headers = { "X Id" => "1" } } => /delivery.headers: the header name "X..." is not valid/,
       -> { config.delivery.headers = { "X-Id" => "1\r\nEvil: 1" } } => /delivery.headers\["X-Id"\] must not contain/,
       -> { config.delivery.retry_attempts = -1 } => /delivery.retry_attempts must be an Integer of 0 or more, got -1/,
-      -> { config.delivery.timeout = 0 } => /delivery.timeout must be a positive Numeric/,
+      -> { config.delivery.timeout = 0 } => /delivery.timeout must be a finite number above 0/,
+      -> { config.delivery.shutdown_timeout = Float::INFINITY } => /shutdown_timeout must be a finite number above 0/,
+      -> { config.delivery.retry_backoff = Float::NAN } => /retry_backoff must be a finite number of 0 or more/,
+      -> { config.delivery.spool_dir = "~nosuchuser-ezlogs/spool" } => /spool_dir "~nosuchuser-ezlogs.*" cannot be/,
+      -> { config.delivery.endpoint = "file://~nosuchuser-ezlogs/e" } => /endpoint "file:.*" cannot be made absolute/,
       -> { config.instrumentation.custom = "false" } => /instrumentation.custom must be true or false, got "false"/,
       -> { config.performance.enable_compression = nil } => /enable_compression must be true or false, got nil/,
       -> { config.correlation.enable_correlation = 1 } => /enable_correlation must be true or false/,
@@ -103,10 +107,13 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     script = 'require "ezlogs_ruby_agent"; print EzlogsRubyAgent.config.delivery.endpoint'
     bad = run_ruby(script, env: { "EZLOGS_ENDPOINT" => "collector:9000" })
     blank = run_ruby(script, env: { "EZLOGS_ENDPOINT" => "" })
+    no_user = run_ruby(script, env: { "EZLOGS_ENDPOINT" => "file://~nosuchuser-ezlogs/events.jsonl" })
 
-    expect([bad.stdout, blank.stdout]).to all(eq("http://127.0.0.1:9000/events"))
+    expect([bad.stdout, blank.stdout, no_user.stdout]).to all(eq("http://127.0.0.1:9000/events"))
     expect(bad.stderr).to include("EZLOGS_ENDPOINT must start with one of http://, https://, file://, stdout://, " \
                                   'memory://, got "collector:9000"')
+    expect(no_user.stderr).to include('EZLOGS_ENDPOINT "file://~nosuchuser-ezlogs/events.jsonl" cannot be made ' \
+                                      "absolute (user nosuchuser-ezlogs doesn't exist)")
     expect(blank.stderr).to be_empty
   end
 

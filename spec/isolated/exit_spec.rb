@@ -83,6 +83,35 @@ RSpec.describe "Exiting with events queued" do
     )
   end
 
+  it "counts each event lost to a hanging collector once, as exit" do
+    collector.hang_next(5, seconds: 30)
+    settings = "c.delivery.endpoint = #{collector.url.inspect}; c.delivery.shutdown_timeout = 1; " \
+               "c.delivery.timeout = 2; c.delivery.flush_interval = 0.1"
+    # The batch is on its way (waiting up to delivery.timeout) when the
+    # exit begins, and its wait outlasts the exit's. The block below is
+    # registered before the gem loads, so it runs after the gem's exit
+    # flush, once the worker has given up on that batch.
+    result = run_ruby(<<~RUBY)
+      at_exit { sleep 1.5; STDOUT.print EzlogsRubyAgent.metrics[:events_dropped][:exit] }
+      #{agent_script(settings, "10.times { |i| emit(i) }; sleep 0.5")}
+    RUBY
+    expect(result).to be_success, result.stderr
+    expect(result.stdout).to eq("10")
+    expect(result.stderr).to include("exiting with 10 of 10 events not delivered (10 lost)")
+  end
+
+  it "exits from exit! even when a Ctrl-C cuts its flush short" do
+    collector.hang_next(5, seconds: 30)
+    result, elapsed = run_timed(agent_script("c.delivery.endpoint = #{collector.url.inspect}", <<~RUBY))
+      10.times { |i| emit(i) }
+      Thread.new { sleep 0.5; Process.kill("INT", Process.pid) }
+      exit!(7)
+    RUBY
+    expect(result.status.exitstatus).to eq(7), result.stderr
+    expect(elapsed).to be < 4 # shutdown_timeout is 5 s
+    expect(result.stderr).to include("the exit's wait was interrupted")
+  end
+
   it "gives a collector the circuit breaker gave up on one more try at exit" do
     port = closed_port
     up = Collector.start_later(port, delay: 1.5)
@@ -248,6 +277,24 @@ RSpec.describe "Exiting with events queued" do
     expect(spooled.stderr).to include("exiting: 1 events wait in the spool in #{spool}, for the next process")
   ensure
     FileUtils.rm_rf(spool)
+  end
+
+  it "flush in a forked child answers for the child's events, not what the parent refused" do
+    dir = Dir.mktmpdir("ezlogs-fork-flush")
+    result = run_ruby(agent_script("c.delivery.endpoint = 'file://#{dir}/events.jsonl'", <<~RUBY))
+      EzlogsRubyAgent.shutdown(timeout: 5)
+      emit(1) # refused: the agent has shut down
+      child = fork do
+        emit(2)
+        Process.exit!(EzlogsRubyAgent.flush(timeout: 5) ? 0 : 1)
+      end
+      Process.wait(child)
+      print $?.exitstatus, EzlogsRubyAgent.flush(timeout: 5)
+    RUBY
+    expect(result).to be_success, result.stderr
+    expect(result.stdout).to eq("0false")
+  ensure
+    FileUtils.rm_rf(dir)
   end
 
   it "says at exit how many events a full queue refused, even when the rest was delivered" do

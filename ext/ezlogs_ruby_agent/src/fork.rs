@@ -3,8 +3,13 @@
 //! `pthread_atfork` handlers hold the locks the worker thread can take (the
 //! delivery pipeline's, the capture's, `last_error`'s) across the fork, so
 //! no other thread is inside them, and tell the child who it is
-//! (`process::forked`). The locks Ruby threads take only while holding the
-//! GVL need nothing: the forking thread holds it.
+//! (`process::forked`). They are taken in one order, the pipeline's state,
+//! then the capture, then `last_error`, and no thread holds one of them
+//! while it takes one before it in that order, so holding all three cannot
+//! deadlock. Every other lock either belongs to the parent's pipeline (its
+//! queue, its spool), which the child never touches (it starts its own),
+//! or is taken only by Ruby threads holding the GVL, which the forking
+//! thread holds.
 
 use std::panic::catch_unwind;
 use std::sync::Once;
@@ -52,5 +57,6 @@ extern "C" fn after_fork_in_child() {
         process::forked();
         sync::release_after_fork();
         METRICS.start_over_in_child();
+        delivery::start_over_in_child();
     });
 }

@@ -127,8 +127,22 @@ impl Default for DeliverySettings {
     }
 }
 
+/// The longest wait a setting or a call can ask for: a year. Longer ones
+/// (infinity among them) wait this long, so that adding one to the clock
+/// cannot overflow.
+pub const LONGEST_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// `secs` as a Duration, at most LONGEST_WAIT; None when it is negative or
+/// not a number.
+pub fn duration_secs(secs: f64) -> Option<Duration> {
+    if secs.is_nan() || secs < 0.0 {
+        return None;
+    }
+    Some(Duration::try_from_secs_f64(secs).map_or(LONGEST_WAIT, |d| d.min(LONGEST_WAIT)))
+}
+
 fn seconds(secs: f64, fallback: u64) -> Duration {
-    Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(fallback))
+    duration_secs(secs).unwrap_or(Duration::from_secs(fallback))
 }
 
 impl DeliverySettings {
@@ -203,4 +217,22 @@ pub fn replace(settings: Settings) -> Result<(), String> {
     let active = Active::new(settings)?;
     *sync::write(&ACTIVE) = Arc::new(active);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_capped_and_refuse_what_is_not_a_wait() {
+        assert_eq!(duration_secs(1.5), Some(Duration::from_millis(1500)));
+        assert_eq!(duration_secs(f64::INFINITY), Some(LONGEST_WAIT));
+        assert_eq!(duration_secs(1e300), Some(LONGEST_WAIT));
+        assert_eq!(duration_secs(f64::NAN), None);
+        assert_eq!(duration_secs(-1.0), None);
+        // A capped wait can always be added to the clock.
+        assert!(std::time::Instant::now()
+            .checked_add(duration_secs(f64::INFINITY).unwrap())
+            .is_some());
+    }
 }

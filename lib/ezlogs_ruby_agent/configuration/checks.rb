@@ -40,17 +40,22 @@ module EzlogsRubyAgent
         value unless value.empty?
       end
 
+      # Infinity and NaN are not amounts: a wait of "forever" would hold
+      # the process's exit.
       def check_positive(name, value, type = Integer)
-        return value if value.is_a?(type) && value.positive?
+        return value if value.is_a?(type) && value.finite? && value.positive?
 
-        raise ConfigurationError, "#{name} must be a positive #{type}, got #{value.inspect}"
+        raise ConfigurationError,
+              "#{name} must be #{type == Integer ? "a positive Integer" : "a finite number above 0"}, " \
+              "got #{value.inspect}"
       end
 
       def check_non_negative(name, value, type = Integer)
-        return value if value.is_a?(type) && !value.negative?
+        return value if value.is_a?(type) && value.finite? && !value.negative?
 
         raise ConfigurationError,
-              "#{name} must be #{type == Integer ? "an Integer" : "a number"} of 0 or more, got #{value.inspect}"
+              "#{name} must be #{type == Integer ? "an Integer" : "a finite number"} of 0 or more, " \
+              "got #{value.inspect}"
       end
 
       def check_boolean(name, value)
@@ -100,15 +105,11 @@ module EzlogsRubyAgent
         end
       end
 
-      # A URL as messages and `inspect` show it: everything up to its last
-      # "@" (user, password) masked, no query or fragment.
+      # A URL as messages and `inspect` show it, the core's way (user and
+      # password masked, no query); nothing of it when the core is not
+      # loaded.
       def shown_url(url)
-        text = url.to_s
-        scheme = text[%r{\A[a-z][a-z0-9+.-]*://}i].to_s
-        rest = text.delete_prefix(scheme)
-        at = rest.rindex("@")
-        rest = "***#{rest[at..]}" if at
-        "#{scheme}#{rest.sub(/[?#].*/m, "")}"
+        Native.shown_endpoint(url.to_s) || "(not shown: the native extension is not loaded)"
       end
 
       # {name => value} of request headers, as Strings. Messages name a
@@ -140,7 +141,7 @@ module EzlogsRubyAgent
       # Messages never show the value.
       def check_header_value(name, value)
         value = value.name if value.is_a?(Symbol)
-        raise ConfigurationError, "#{name} must be a String, got a #{value.class}" unless value.is_a?(String)
+        raise ConfigurationError, "#{name} must be a String, got #{value.class}" unless value.is_a?(String)
 
         text = value.strip
         return text unless CONTROL_CHARACTERS.match?(text)

@@ -52,7 +52,7 @@ module EzlogsRubyAgent
       end
 
       def endpoint=(url)
-        @endpoint = absolute(check_endpoint("delivery.endpoint", url.to_s, SCHEMES))
+        @endpoint = absolute("delivery.endpoint", check_endpoint("delivery.endpoint", url.to_s, SCHEMES))
       end
 
       def flush_interval=(seconds)
@@ -66,7 +66,7 @@ module EzlogsRubyAgent
       # A relative directory is taken from where the app is when it sets
       # it: the process may change directory later (Process.daemon goes to /).
       def spool_dir=(dir)
-        @spool_dir = dir.nil? ? nil : File.expand_path(check_name("delivery.spool_dir", dir.to_s))
+        @spool_dir = dir.nil? ? nil : expand("delivery.spool_dir", check_name("delivery.spool_dir", dir.to_s))
       end
 
       # Sent as `Authorization: Bearer <api_key>`; blank is none.
@@ -88,9 +88,18 @@ module EzlogsRubyAgent
 
       # A file:// endpoint with a relative path, made absolute as the
       # spool_dir is.
-      def absolute(url)
+      def absolute(name, url)
         path = url.delete_prefix("file://")
-        path == url || path.start_with?("/") ? url : "file://#{File.expand_path(path)}"
+        path == url || path.start_with?("/") ? url : "file://#{expand(name, path, shown: shown_url(url))}"
+      end
+
+      # `path` made absolute from the current directory; "~" and "~user"
+      # as the shell reads them.
+      def expand(name, path, shown: path)
+        File.expand_path(path)
+      rescue ArgumentError => e # "~user" with no such user, "~" with no HOME
+        raise ConfigurationError, "#{name} #{shown.inspect} cannot be made absolute (#{e.message}): " \
+                                  "write an absolute path", cause: nil
       end
 
       # The api_key and header values are secrets; an endpoint may hold
@@ -109,7 +118,7 @@ module EzlogsRubyAgent
       # (the gem is configured while it loads, before any initializer).
       def endpoint_from_env
         value = env_setting("EZLOGS_ENDPOINT")
-        value ? absolute(check_endpoint("EZLOGS_ENDPOINT", value, SCHEMES)) : DEFAULT_ENDPOINT
+        value ? absolute("EZLOGS_ENDPOINT", check_endpoint("EZLOGS_ENDPOINT", value, SCHEMES)) : DEFAULT_ENDPOINT
       rescue ConfigurationError => e
         ProblemReporter.bad_setting(e.message, "sending to #{DEFAULT_ENDPOINT} instead")
         DEFAULT_ENDPOINT

@@ -42,6 +42,10 @@ pub struct ExitFlush {
 /// gives only the ones since.
 static QUEUE_FULL_REPORTED: AtomicU64 = AtomicU64::new(0);
 
+pub(super) fn start_over_in_child() {
+    QUEUE_FULL_REPORTED.store(0, Relaxed);
+}
+
 /// Begins the exit (or joins the one under way, keeping its deadline);
 /// None when no worker runs in this process, so nothing is queued.
 pub fn begin(budget: Duration) -> Option<ExitFlush> {
@@ -89,9 +93,12 @@ impl ExitFlush {
         self.queue.set_exit_deadline(Some(Instant::now()));
     }
 
-    /// Ends the wait. What is still pending is counted as dropped (`exit`);
-    /// returns what to tell the user when anything was not delivered, was
-    /// dropped earlier because the queue was full, or waits in the spool.
+    /// Ends the wait. Returns what to tell the user when anything was not
+    /// delivered, was dropped earlier because the queue was full, or waits
+    /// in the spool. What is still pending is reported as lost but counted
+    /// by the worker, as every event is, once: its send ends at the
+    /// deadline and the batch is dropped as `exit` (spooled, with a spool),
+    /// unless the process has ended first.
     ///
     /// When everything went, delivery goes back to normal: the process may
     /// run for long yet in later `at_exit` blocks (minitest runs the whole
@@ -101,10 +108,9 @@ impl ExitFlush {
     pub fn finish(self, settings: &Settings) -> Option<String> {
         let report = self.queue.wait_flushed(self.watch, Instant::now());
         self.queue.exit_reported(self.watch, report.all_delivered());
-        METRICS.record_drop(DropReason::Exit, report.pending);
-        let queue_full = METRICS.dropped(DropReason::QueueFull).saturating_sub(
-            QUEUE_FULL_REPORTED.swap(METRICS.dropped(DropReason::QueueFull), Relaxed),
-        );
+        let queue_full_now = METRICS.dropped(DropReason::QueueFull);
+        let queue_full =
+            queue_full_now.saturating_sub(QUEUE_FULL_REPORTED.swap(queue_full_now, Relaxed));
         let queue_full = match queue_full {
             0 => String::new(),
             n => format!("{n} were dropped earlier, when the queue was full"),
@@ -186,8 +192,11 @@ pub fn install() {
     INSTALL.call_once(|| {
         // SAFETY: `at_process_exit` is an `extern "C"` function that never
         // unwinds (it catches panics) and touches no Ruby object, so it may
-        // run after the Ruby VM is gone. Ruby never unloads extensions, so
-        // the function stays mapped until the process ends.
+        // run after the Ruby VM is gone, and on whichever thread calls
+        // exit(3). Ruby never unloads extensions, so the function stays
+        // mapped until the process ends. A forked child inherits the
+        // registration; there it finds the child's own pipeline (none
+        // until the child logs an event), as `process::forked` reset it.
         unsafe {
             libc::atexit(at_process_exit);
         }

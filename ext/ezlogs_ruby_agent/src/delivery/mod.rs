@@ -17,7 +17,6 @@ mod spool;
 pub(crate) mod test_events;
 mod worker;
 
-pub use flush_watches::FlushReport;
 pub use pipeline::{
     hold_for_fork, queue_depth, request_flush, restart, shut_down, submit, take_refused,
 };
@@ -29,6 +28,14 @@ use crate::processor::Processor;
 use crate::stdio;
 
 pub use retry::CircuitState;
+pub use sink::shown_endpoint;
+
+/// In a forked child: what the parent refused, reported and said is the
+/// parent's, as its counters are (`METRICS.start_over_in_child`).
+pub fn start_over_in_child() {
+    pipeline::start_over_in_child();
+    exit::start_over_in_child();
+}
 
 /// `EzlogsRubyAgent.debug_mode`: each event is also printed to stderr, as
 /// sent (or, in test mode, as captured).

@@ -104,8 +104,9 @@ pub fn submit(event: Event) {
 }
 
 /// Events refused by `submit` (a full queue, after `shutdown`) since the
-/// last `take_refused`: never queued, so no flush watches them, but a
-/// flush must not say they were delivered.
+/// last `take_refused` (the previous `flush`, in whichever thread): never
+/// queued, so no flush watches them, but a flush must not say they were
+/// delivered.
 static REFUSED: AtomicU64 = AtomicU64::new(0);
 
 pub fn take_refused() -> u64 {
@@ -115,6 +116,11 @@ pub fn take_refused() -> u64 {
 /// The first full queue is said on stderr (once per process: the counter
 /// says how often).
 static QUEUE_FULL_SAID: AtomicBool = AtomicBool::new(false);
+
+pub(super) fn start_over_in_child() {
+    REFUSED.store(0, Relaxed);
+    QUEUE_FULL_SAID.store(false, Relaxed);
+}
 
 /// This process's running queue, if any.
 pub(super) fn running_queue() -> Option<Arc<Queue>> {

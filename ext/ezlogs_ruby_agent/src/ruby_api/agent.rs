@@ -171,6 +171,11 @@ fn regex_error(source: String) -> Option<String> {
     crate::processor::pattern_error(&source)
 }
 
+/// `endpoint` as messages show it (delivery::shown_endpoint).
+fn shown_endpoint(endpoint: String) -> String {
+    delivery::shown_endpoint(&endpoint)
+}
+
 /// Returns the previous setting.
 fn set_debug(on: bool) -> bool {
     delivery::DEBUG.swap(on, Relaxed)
@@ -272,6 +277,7 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("clear_app_metrics", function!(app_metrics::clear, 0))?;
     native.define_module_function("configure", function!(configure, 1))?;
     native.define_module_function("regex_error", function!(regex_error, 1))?;
+    native.define_module_function("shown_endpoint", function!(shown_endpoint, 1))?;
     native.define_module_function("log_event", function!(log_event, 5))?;
     native.define_module_function("record", function!(record, 8))?;
     native.define_module_function("new_event_id", function!(new_event_id, 0))?;

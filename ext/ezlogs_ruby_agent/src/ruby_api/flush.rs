@@ -18,12 +18,10 @@ use std::sync::atomic::Ordering::Relaxed;
 /// How long a wait runs without looking for interrupts.
 const INTERRUPT_CHECK: Duration = Duration::from_millis(50);
 
-/// `timeout` seconds from now; one too far away to add to the clock waits
-/// a year instead.
+/// `timeout` seconds from now: none for a negative one or NaN, a year
+/// (settings::LONGEST_WAIT) for a longer one or infinity.
 fn deadline(timeout: f64) -> Instant {
-    let now = Instant::now();
-    now.checked_add(Duration::try_from_secs_f64(timeout).unwrap_or(Duration::ZERO))
-        .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600))
+    Instant::now() + settings::duration_secs(timeout).unwrap_or(Duration::ZERO)
 }
 
 /// Calls `wait(until)` in slices until it says it is done or `deadline`
@@ -44,9 +42,10 @@ fn wait_in_slices(
 
 /// Waits until the events logged so far are delivered, or `timeout`
 /// seconds pass. True only when every one of them was delivered: false
-/// when any was dropped (rejected, too large, refused by a full queue or
-/// after `shutdown` since the last flush), is in the spool, or is still
-/// pending at the timeout.
+/// when any was dropped (rejected, too large, or refused by a full queue
+/// or after `shutdown` since the previous flush in any thread), or is
+/// still pending at the timeout, and while the spool holds any batch (this
+/// process's or one an earlier process left).
 fn flush(ruby: &Ruby, timeout: f64) -> Result<bool, Error> {
     let delivered = match delivery::request_flush() {
         Some(pending) => {

@@ -8,6 +8,10 @@ use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::ReprValue;
 use magnus::{Error, Integer, Ruby, Value};
 
+/// How often `without_gvl` lets Ruby run this thread's interrupts before
+/// it gives up releasing the GVL.
+const INTERRUPT_ROUNDS: u32 = 100;
+
 /// Runs `work` with the GVL released, so other Ruby threads run while it
 /// waits. `work` must not touch any Ruby object. Returns None if it
 /// panicked; Err when this thread has an interrupt to handle (Ctrl-C,
@@ -33,14 +37,15 @@ pub fn without_gvl<F: FnOnce() -> R, R>(ruby: &Ruby, work: F) -> Result<Option<R
         work: Some(work),
         result: None,
     };
-    loop {
+    for _ in 0..INTERRUPT_ROUNDS {
         // SAFETY: the trampoline only runs `work`, which by contract does
         // not touch Ruby, and catches any panic so none unwinds into Ruby's
         // frames. Unlike `rb_thread_call_without_gvl`, the `2` variant never
         // raises (a raise would longjmp over these Rust frames): with an
         // interrupt pending it returns without calling the trampoline, and
-        // `work` is still in `call`. No unblocking function is given: the
-        // work is bounded by its own timeout.
+        // `work` is still in `call`. No unblocking function is given: every
+        // caller's work is short (a 50 ms slice of a wait, taking a lock, a
+        // flush bounded by its timeout).
         unsafe {
             rb_sys::rb_thread_call_without_gvl2(
                 Some(trampoline::<F, R>),
@@ -56,6 +61,13 @@ pub fn without_gvl<F: FnOnce() -> R, R>(ruby: &Ruby, work: F) -> Result<Option<R
         // does (a trap that does not raise lets the work run after all).
         ruby.thread_check_ints()?;
     }
+    // An interrupt Ruby keeps flagging but does not run now (it does not
+    // while this thread is raising one already): the work runs holding the
+    // GVL rather than never. It is short, and touches no Ruby object.
+    Ok(call
+        .work
+        .take()
+        .and_then(|work| catch_unwind(AssertUnwindSafe(work)).ok()))
 }
 
 /// `Thread.current.object_id`, the id Ruby code sees for this thread.

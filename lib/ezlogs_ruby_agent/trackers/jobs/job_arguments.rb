@@ -22,12 +22,15 @@ module EzlogsRubyAgent
     # Where the records are in arguments that Sidekiq will write as JSON,
     # every column with them (a plain worker given a record): [[path,
     # description]], kept in the job so that its run reports them as the
-    # enqueue did (`restore_records`). Empty when there are none.
-    def record_paths(arguments, path = [], found = [])
+    # enqueue did (`restore_records`). Empty when there are none. Like
+    # BoundedCopy, it stops at a cycle and past its depth.
+    def record_paths(arguments, path = [], found = [], parents = [])
       if arguments.respond_to?(:to_global_id)
         found << [path, record(arguments)]
-      elsif path.size < BoundedCopy::MAX_DEPTH
-        entries(arguments).each { |key, value| record_paths(value, path + [key], found) }
+      elsif !BoundedCopy.cut(arguments, parents)
+        parents.push(arguments)
+        entries(arguments).each { |key, value| record_paths(value, path + [key], found, parents) }
+        parents.pop
       end
       found
     end

@@ -85,7 +85,7 @@ impl HttpSink {
         Ok(HttpSink {
             runtime,
             client,
-            shown: shown_url(&url),
+            shown: super::shown_endpoint(url.as_str()),
             url,
             gzip,
         })
@@ -143,16 +143,6 @@ where
     }
 }
 
-/// `url` without what may be secret: credentials and the query.
-pub fn shown_url(url: &Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
-}
-
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
@@ -168,9 +158,12 @@ fn headers(settings: &Settings, gzip: bool) -> Result<HeaderMap, String> {
     let mut put = |name: &str, value: &str| -> Result<(), String> {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("delivery.headers: {name:?} is not a valid header name"))?;
-        let value = HeaderValue::from_str(value).map_err(|_| {
+        let mut value = HeaderValue::from_str(value).map_err(|_| {
             format!("delivery.headers: the value of {name} is not a valid header value")
         })?;
+        // Kept out of any Debug output (reqwest's, a panic's): an
+        // Authorization header, or one the app set, may hold a secret.
+        value.set_sensitive(true);
         headers.insert(name, value);
         Ok(())
     };
@@ -189,7 +182,7 @@ fn headers(settings: &Settings, gzip: bool) -> Result<HeaderMap, String> {
         .as_deref()
         .filter(|k| !k.is_empty())
     {
-        put("authorization", &format!("Bearer {key}"))?;
+        put(AUTHORIZATION.as_str(), &format!("Bearer {key}"))?;
     }
     if gzip {
         put(CONTENT_ENCODING.as_str(), "gzip")?;
@@ -254,7 +247,8 @@ async fn classify(response: Response) -> Outcome {
     let snippet = String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_BYTES)]).into_owned();
     let error = match location {
         Some(location) if status.is_redirection() => format!(
-            "collector answered HTTP {status}, a redirect to {location}: set delivery.endpoint to that URL"
+            "collector answered HTTP {status}, a redirect to {}: set delivery.endpoint to that URL",
+            super::shown_endpoint(&location)
         ),
         _ => format!("collector answered HTTP {status}: {snippet}"),
     };

@@ -12,26 +12,21 @@ use crate::settings::Settings;
 
 pub use http::HttpSink;
 
-/// An endpoint as messages show it: without credentials or a query, which
-/// may hold secrets. One that is not a valid URL is cut by its text: all
-/// before its last "@" masked, nothing from "?" or "#".
+/// An endpoint as messages and `inspect` show it (the Ruby configuration
+/// uses this too, through `Native.shown_endpoint`): everything up to its
+/// last "@" (user, password) masked, then nothing from "?" or "#" (a query
+/// may hold a key). Taken as text, so that a URL too broken to parse (a
+/// "?" in its password) is masked all the same.
 pub fn shown_endpoint(endpoint: &str) -> String {
-    if let Ok(url) = reqwest::Url::parse(endpoint) {
-        if url.has_host() {
-            return http::shown_url(&url);
-        }
-    }
-    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("", endpoint));
-    let rest = rest.split(['?', '#']).next().unwrap_or_default();
-    let rest = match rest.rsplit_once('@') {
-        Some((_, host)) => format!("***@{host}"),
+    let (scheme, rest) = endpoint
+        .find("://")
+        .map_or(("", endpoint), |at| endpoint.split_at(at + 3));
+    let rest = match rest.rfind('@') {
+        Some(at) => format!("***{}", &rest[at..]),
         None => rest.to_owned(),
     };
-    if scheme.is_empty() {
-        rest
-    } else {
-        format!("{scheme}://{rest}")
-    }
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    format!("{scheme}{}", &rest[..end])
 }
 
 /// How a sink wants a batch laid out.
@@ -176,7 +171,15 @@ mod tests {
     fn endpoints_are_shown_without_credentials_or_query() {
         assert_eq!(
             shown_endpoint("https://user:pw@collector.example/events?api_key=k#x"),
-            "https://collector.example/events"
+            "https://***@collector.example/events"
+        );
+        assert_eq!(
+            shown_endpoint("https://key:s3cr?t@collector.example/x"),
+            "https://***@collector.example/x"
+        );
+        assert_eq!(
+            shown_endpoint("http://127.0.0.1:9000/events"),
+            "http://127.0.0.1:9000/events"
         );
         assert_eq!(
             shown_endpoint("http://user:pw@999.1.1.1:9000/events?api_key=k"),

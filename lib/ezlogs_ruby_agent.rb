@@ -14,6 +14,7 @@ require_relative "ezlogs_ruby_agent/event_processor"
 require_relative "ezlogs_ruby_agent/delivery_engine"
 require_relative "ezlogs_ruby_agent/performance_monitor"
 require_relative "ezlogs_ruby_agent/introspection"
+require_relative "ezlogs_ruby_agent/flow_tree"
 require_relative "ezlogs_ruby_agent/debug_tools"
 require_relative "ezlogs_ruby_agent/exit_hooks"
 require_relative "ezlogs_ruby_agent/tracking"
@@ -112,19 +113,30 @@ module EzlogsRubyAgent
     end
 
     # Within the block, events are captured in memory (synchronously, with
-    # no network) instead of delivered; see captured_events.
+    # no network) instead of delivered; see captured_events. The block
+    # starts from an empty capture, and when it ends the capture is the
+    # one before it again: a nested block's events are not in the outer
+    # block's, and nothing carries over from one block to the next.
+    # Returns the block's value.
     def test_mode
       previous = Native.set_test_mode(true)
+      Native.begin_capture_scope
       yield
     ensure
+      Native.end_capture_scope
       Native.set_test_mode(previous ? true : false)
     end
 
-    # [{event:, captured_at:, thread_id:}] for each event captured in test mode.
+    # A copy of what has been captured: [{event:, captured_at:, thread_id:}],
+    # oldest first, `event` being the Hash that would have been sent
+    # (Symbol keys), `captured_at` a Time, `thread_id` the logging thread's
+    # `object_id`. At most 100,000 entries; later events are dropped and
+    # counted (metrics[:events_dropped][:queue_full]).
     def captured_events
       Native.captured_events || []
     end
 
+    # Empties the capture.
     def clear_captured_events
       Native.clear_captured_events
     end

@@ -31,14 +31,18 @@ module EzlogsRubyAgent
         EzlogsRubyAgent.debug_mode
       end
 
-      # `EzlogsRubyAgent.test_mode`, starting from an empty capture.
       def test_mode(&)
-        clear_captured_events
         EzlogsRubyAgent.test_mode(&)
       end
 
       def captured_events
         EzlogsRubyAgent.captured_events
+      end
+
+      # `events` (captured entries or event Hashes; default: everything
+      # captured) drawn as flow trees, one line per event (FlowTree.render).
+      def flow_tree(events = EzlogsRubyAgent.captured_events)
+        FlowTree.render(events)
       end
 
       def clear_captured_events

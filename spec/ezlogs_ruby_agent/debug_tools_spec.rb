@@ -37,9 +37,8 @@ RSpec.describe EzlogsRubyAgent::DebugTools do
 
   it "runs test_mode from an empty capture" do
     log
-    ids = []
-    described_class.test_mode { ids << log }
-    expect(described_class.captured_events.map { |entry| entry[:event][:event_id] }).to eq(ids)
+    inside = described_class.test_mode { [log, described_class.captured_events] }
+    expect(inside.last.map { |entry| entry[:event][:event_id] }).to eq([inside.first])
   end
 
   it "records and reads app metrics" do

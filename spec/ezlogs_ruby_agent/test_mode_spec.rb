@@ -19,6 +19,23 @@ RSpec.describe "EzlogsRubyAgent.test_mode" do
     expect(sent.keys).to include("event_id", "event_type", "action", "actor", "correlation", "timestamp", "platform")
   end
 
+  it "starts each block from an empty capture, and gives the outer block's back when a nested one ends" do
+    ids_of = -> { agent.captured_events.map { |entry| entry[:event][:event_id] } }
+    before = log
+    first = agent.test_mode { [log, ids_of.call] }
+    second = agent.test_mode do
+      outer = log
+      inner = agent.test_mode { [log, ids_of.call] }
+      [outer, inner, ids_of.call]
+    end
+
+    expect(first).to eq([first[0], [first[0]]])
+    outer, (inner, inner_seen), outer_seen = second
+    expect(inner_seen).to eq([inner])
+    expect(outer_seen).to eq([outer])
+    expect(ids_of.call).to eq([before]) # this example's own block (spec_helper) again
+  end
+
   it "empties the capture on clear_captured_events" do
     log
     agent.clear_captured_events
@@ -31,9 +48,12 @@ RSpec.describe "EzlogsRubyAgent.test_mode" do
       require "tmpdir"
       path = File.join(Dir.mktmpdir, "events.jsonl")
       EzlogsRubyAgent.configure { |c| c.delivery.endpoint = "file://" + path }
-      EzlogsRubyAgent.test_mode { EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "t", id: 1 }) }
+      captured = EzlogsRubyAgent.test_mode do
+        EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "t", id: 1 })
+        EzlogsRubyAgent.captured_events.size
+      end
       EzlogsRubyAgent.flush(timeout: 2)
-      print [File.exist?(path), EzlogsRubyAgent.captured_events.size].inspect
+      print [File.exist?(path), captured].inspect
     RUBY
     expect(result.stdout).to eq("[false, 1]"), result.stderr
   end

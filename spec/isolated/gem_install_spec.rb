@@ -19,8 +19,8 @@ RSpec.describe "Installing the gem" do
         require "ezlogs_ruby_agent"
         EzlogsRubyAgent.test_mode do
           EzlogsRubyAgent.log_event(event_type: "gem.installed", action: "loaded", actor: { type: "system", id: 1 })
+          print [$LOADED_FEATURES.grep(/ezlogs_ruby_agent\\.so/).first, EzlogsRubyAgent.captured_events.size].inspect
         end
-        print [$LOADED_FEATURES.grep(/ezlogs_ruby_agent\\.so/).first, EzlogsRubyAgent.captured_events.size].inspect
       RUBY
       expect(loaded).to be_success, loaded.stderr
       library, captured = eval(loaded.stdout) # rubocop:disable Security/Eval

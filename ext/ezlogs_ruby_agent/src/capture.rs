@@ -22,6 +22,9 @@ pub struct Captured {
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 static CAPTURED: Mutex<Vec<Captured>> = Mutex::new(Vec::new());
+/// The captures of the `test_mode` blocks around the current one, each set
+/// aside when a block inside it began.
+static OUTER: Mutex<Vec<Vec<Captured>>> = Mutex::new(Vec::new());
 
 pub fn enabled() -> bool {
     ENABLED.load(Ordering::Acquire)
@@ -62,4 +65,18 @@ pub fn hold_for_fork() {
 
 pub fn clear() {
     lock(&CAPTURED).clear();
+}
+
+/// A `test_mode` block begins: the capture so far is set aside, and the
+/// block starts from an empty one.
+pub fn begin_scope() {
+    let current = std::mem::take(&mut *lock(&CAPTURED));
+    lock(&OUTER).push(current);
+}
+
+/// The block ends: its capture goes, and the one set aside when it began
+/// is back (empty when there was none).
+pub fn end_scope() {
+    let outer = lock(&OUTER).pop().unwrap_or_default();
+    *lock(&CAPTURED) = outer;
 }

@@ -211,6 +211,14 @@ fn clear_captured_events() {
     capture::clear();
 }
 
+fn begin_capture_scope() {
+    capture::begin_scope();
+}
+
+fn end_capture_scope() {
+    capture::end_scope();
+}
+
 fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
     let dropped = ruby.hash_new();
     for reason in DropReason::ALL {
@@ -289,6 +297,8 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("test_mode?", function!(test_mode, 0))?;
     native.define_module_function("captured_events", function!(captured_events, 0))?;
     native.define_module_function("clear_captured_events", function!(clear_captured_events, 0))?;
+    native.define_module_function("begin_capture_scope", function!(begin_capture_scope, 0))?;
+    native.define_module_function("end_capture_scope", function!(end_capture_scope, 0))?;
     native.define_module_function("metrics", function!(metrics, 0))?;
     Ok(())
 }

@@ -1,0 +1,66 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  module Testing
+    # Which events an expectation such as `have_logged_event("data.change",
+    # action: "user.updated")` is about: the event type, then each
+    # attribute (a top-level key of the event: action, actor, subject,
+    # metadata, correlation, ...) compared with `matches`, a callable
+    # `(expected, actual) -> bool` (RSpec's values_match? in RSpec, so that
+    # `a_hash_including` and friends compose; ValueMatch in Minitest).
+    class EventQuery
+      attr_reader :event_type, :attributes
+
+      def initialize(event_type, attributes, matches)
+        @event_type = event_type
+        @attributes = attributes.transform_keys(&:to_sym)
+        @matches = matches
+      end
+
+      def select(events)
+        events.select { |event| match?(event) }
+      end
+
+      # 'a "data.change" event with action: "user.updated"'
+      def describe(describe_value = :inspect.to_proc)
+        kind = event_type ? "a #{describe_value.call(event_type)} event" : "an event"
+        return kind if attributes.empty?
+
+        "#{kind} with #{attributes.map { |key, value| "#{key}: #{describe_value.call(value)}" }.join(", ")}"
+      end
+
+      private
+
+      def match?(event)
+        (event_type.nil? || @matches.call(event_type, event[:event_type])) &&
+          attributes.all? { |key, expected| @matches.call(expected, event[key]) }
+      end
+    end
+
+    # How Minitest's assertions compare an expected value with an event's:
+    # Hashes key by key (Symbol or String keys alike) and Arrays item by
+    # item, each with the same rule; otherwise `===` (a Regexp, a Range, a
+    # Class, a Proc) or `==`.
+    module ValueMatch
+      module_function
+
+      def call(expected, actual)
+        case expected
+        when Hash then hash_match?(expected, actual)
+        when Array then array_match?(expected, actual)
+        else expected === actual || expected == actual # rubocop:disable Style/CaseEquality
+        end
+      end
+
+      def hash_match?(expected, actual)
+        actual.is_a?(Hash) && actual.size == expected.size &&
+          expected.all? { |key, value| actual.key?(key.to_sym) && call(value, actual[key.to_sym]) }
+      end
+
+      def array_match?(expected, actual)
+        actual.is_a?(Array) && actual.size == expected.size &&
+          expected.zip(actual).all? { |value, item| call(value, item) }
+      end
+    end
+  end
+end

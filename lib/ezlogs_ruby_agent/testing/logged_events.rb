@@ -1,0 +1,34 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  module Testing
+    # Where the test helpers take events from: what the test handed them,
+    # or what was captured.
+    module LoggedEvents
+      module_function
+
+      # `source`: an Array of captured entries or event Hashes; nil or the
+      # EzlogsRubyAgent module for everything captured so far. Symbol-keyed
+      # event Hashes (FlowTree.normalize).
+      def of(source)
+        source = EzlogsRubyAgent.captured_events if source.nil? || source.equal?(EzlogsRubyAgent)
+        FlowTree.normalize(source)
+      end
+
+      # The events logged while `block` ran. Outside test mode the block runs
+      # in a `test_mode` block of its own, so that its events are captured.
+      def during(&block)
+        return EzlogsRubyAgent.test_mode { during(&block) } unless Native.test_mode?
+
+        before = of(nil).to_set { |event| event[:event_id] }
+        block.call
+        of(nil).reject { |event| before.include?(event[:event_id]) }
+      end
+
+      # "Captured (3 events):" and the flow trees, for failure messages.
+      def report(events)
+        "Captured (#{events.size} #{events.size == 1 ? "event" : "events"}):\n#{FlowTree.render(events)}"
+      end
+    end
+  end
+end

@@ -1,0 +1,62 @@
+# frozen_string_literal: true
+
+require_relative "../test_helper"
+
+class UserFlowTest < ActionDispatch::IntegrationTest
+  setup do
+    host! "example.org" # one of the shop's config.hosts
+    connection = ActiveRecord::Base.connection
+    %w[orders users accounts].each { |table| connection.execute("DELETE FROM #{table}") }
+    connection.execute("INSERT INTO accounts (id, name, created_at, updated_at) VALUES (7, 'Acme', 0, 0)")
+    connection.execute("INSERT INTO users (id, account_id, name, email, created_at, updated_at) " \
+                       "VALUES (123, 7, 'Ada', 'old@example.com', 0, 0)")
+    connection.execute("INSERT INTO orders (id, user_id, status, total, created_at, updated_at) " \
+                       "VALUES (9, 123, 'paid', 59.9, 0, 0)")
+  end
+
+  # Rails' tests queue jobs without running them; this runs them, and the
+  # mail job they enqueue.
+  def update_user
+    perform_enqueued_jobs { update_user_now }
+  end
+
+  def update_user_now
+    patch "/users/123", params: { user: { name: "Ada L", email: "new@example.com" } },
+                        headers: { "X-User-Id" => "123" }
+  end
+
+  test "tracks complete user journey" do
+    EzlogsRubyAgent.test_mode do
+      update_user
+      assert_correlation_flow(starting_with: "http.request", including: %w[data.change job.execution mail.delivery])
+      changes = assert_logged_event("data.change", action: "user.updated", subject: { type: "user", id: "123" },
+                                                   count: 1)
+      assert_equal ["Ada", "Ada L"], changes.first[:metadata][:changes][:name]
+    end
+  end
+
+  test "looks at the events a block logged" do
+    EzlogsRubyAgent.test_mode do
+      update_user
+      assert_logged_event("data.change", action: "user.destroyed") { delete "/users/123" }
+      assert_no_logged_event("data.change") { get "/health" }
+      assert_logged_event("job.execution", action: /\AReceiptJob/, subject: Hash)
+    end
+  end
+
+  test "says what was captured when an assertion fails" do
+    EzlogsRubyAgent.test_mode do
+      update_user
+      error = assert_raises(Minitest::Assertion) { assert_logged_event("data.change", action: "user.created") }
+      lines = error.message.lines.map(&:chomp)
+      assert_equal 'Expected a "data.change" event with action: "user.created", but none matched.', lines[0]
+      assert_match(/\ACaptured \(\d+ events\):\z/, lines[2])
+      assert_match(%r{\A  http\.request  PATCH /users/123  user 123  \[evt_}, lines[4])
+
+      EzlogsRubyAgent.log_event(event_type: "note.added", action: "added", actor: { type: "system", id: "cron" })
+      error = assert_raises(Minitest::Assertion) { assert_correlation_flow }
+      assert_match(/\AExpected the events to form one correlation flow, but the events belong to 2 flows/,
+                   error.message)
+    end
+  end
+end

@@ -1,0 +1,89 @@
+# frozen_string_literal: true
+
+require "ezlogs_ruby_agent/rspec"
+
+# The matchers, used as an app's own specs would use them: a request whose
+# record change enqueues a job that sends a mail, on the suite's Sidekiq.
+RSpec.describe "User flow" do
+  before do
+    insert_row("accounts", id: 7, name: "Acme")
+    insert_row("users", id: 123, account_id: 7, name: "Ada", email: "old@example.com")
+    insert_row("orders", id: 9, user_id: 123, status: "paid", total: 59.9)
+  end
+
+  def update_user
+    patch "/users/123", { user: { name: "Ada L", email: "new@example.com" } }, { "HTTP_X_USER_ID" => "123" }
+    eventually { EzlogsRubyAgent.captured_events.any? { |entry| entry[:event][:event_type] == "mail.delivery" } }
+  end
+
+  # The README's example, as written there, with its actions.
+  it "tracks complete user journey" do
+    EzlogsRubyAgent.test_mode do
+      # perform actions
+      update_user
+      events = EzlogsRubyAgent.captured_events
+      expect(events).to have_correlation_flow
+    end
+  end
+
+  it "says what the flow holds" do
+    update_user
+    expect(EzlogsRubyAgent.captured_events).to have_correlation_flow
+      .starting_with("http.request").including("data.change", "job.execution", "mail.delivery")
+  end
+
+  it "finds events by type and composable attributes, and counts them" do
+    update_user
+    events = EzlogsRubyAgent.captured_events
+    expect(events).to have_logged_event("data.change", action: "user.updated", subject: { type: "user", id: "123" },
+                                                       metadata: a_hash_including(model: "User")).once
+    expect(events).to have_logged_event("job.execution").exactly(2).times
+    expect(events).to have_logged_event(a_string_starting_with("job."), action: /ReceiptJob/).at_least(2).times
+    expect(EzlogsRubyAgent).to have_logged_event("mail.delivery")
+    expect(events).not_to have_logged_event("data.change", action: "user.destroyed")
+  end
+
+  it "takes a block, and looks only at the events logged while it ran" do
+    update_user
+    expect { delete "/users/123" }.to have_logged_event("data.change", action: "user.destroyed").once
+    expect { get "/health" }.not_to have_logged_event("data.change")
+  end
+
+  describe "failure messages" do
+    def failure_of
+      yield
+      raise "expected the expectation to fail"
+    rescue RSpec::Expectations::ExpectationNotMetError => e
+      e.message
+    end
+
+    it "shows what was captured as a flow tree, then what was expected" do
+      update_user
+      message = failure_of do
+        expect(EzlogsRubyAgent.captured_events).to have_logged_event("data.change", action: "user.created").once
+      end
+      flow_id = EzlogsRubyAgent.captured_events.first[:event][:correlation][:flow_id]
+      lines = message.lines.map(&:chomp)
+
+      expect(lines.first).to eq('expected to log a "data.change" event with action: "user.created" once, ' \
+                                "but none matched.")
+      expect(lines[2]).to match(/\ACaptured \(\d+ events\):\z/)
+      expect(lines[3]).to start_with("flow #{flow_id} (")
+      expect(lines[4]).to match(%r{\A  http\.request  PATCH /users/123  user 123  \[evt_\S+\]\z})
+      # The request's children, one level in, as they were logged.
+      expect(lines[5..]).to include(a_string_matching(/\A    data\.change  user\.updated  user 123  \[evt_\S+\]\z/),
+                                    a_string_matching(/\A    job\.enqueue  ReceiptJob\.enqueued  job \S+  \[evt_/))
+      expect(message.length).to be < 3_000
+    end
+
+    it "says why events do not form one flow" do
+      update_user
+      EzlogsRubyAgent.log_event(event_type: "note.added", action: "added", actor: { type: "system", id: "cron" })
+      message = failure_of { expect(EzlogsRubyAgent).to have_correlation_flow.including("billing.charged") }
+
+      expect(message).to start_with('expected the events to form one correlation flow, including "billing.charged", ' \
+                                    "but the events belong to 2 flows (")
+      expect(message).to include('the flow has no "billing.charged" event', "note.added  added  [evt_")
+    end
+  end
+end

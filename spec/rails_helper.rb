@@ -57,6 +57,14 @@ module RailsApp
     captured.select { |event| event[:event_type] == type }
   end
 
+  # The shop of the journey: account 7, its user 123 (Ada), and her paid
+  # order 9, whose receipt goes out when her e-mail address changes.
+  def seed_journey
+    insert_row("accounts", id: 7, name: "Acme")
+    insert_row("users", id: 123, account_id: 7, name: "Ada", email: "old@example.com")
+    insert_row("orders", id: 9, user_id: 123, status: "paid", total: 59.9)
+  end
+
   # Rows written without ActiveRecord callbacks, so setup emits nothing.
   def insert_row(table, **columns)
     now = Time.now.utc

@@ -52,5 +52,15 @@ module EzlogsRubyAgent
       ProblemReporter.bad_setting("configuring with the app's Rails settings failed: #{problem}",
                                   "the settings configured before stay in force")
     end
+
+    # In the test environment, unless the app chose an endpoint, events
+    # stay in the process: they go to the capture (`captured_events`,
+    # bounded), as in a `test_mode` block, and no test run waits on a
+    # collector at exit.
+    config.after_initialize do
+      Native.set_test_mode(true) if Rails.env.test? && !EzlogsRubyAgent.config.delivery.endpoint_chosen?
+    rescue StandardError => e
+      ProblemReporter.internal(e, "choosing the test environment's capture")
+    end
   end
 end

@@ -147,11 +147,17 @@ RSpec.describe "Exiting with events queued" do
     expect(line).not_to include("circuit breaker")
   end
 
-  it "reports events logged in later at_exit blocks once the exit's first flush has failed" do
-    result = run_ruby(<<~RUBY)
+  # A process that logs one event, and one more in an at_exit block
+  # registered before the gem loaded, so that it runs after the gem's.
+  def run_with_late_event(endpoint)
+    run_ruby(<<~RUBY)
       at_exit { EzlogsRubyAgent.log_event(event_type: "app.exit", action: "late", actor: { type: "system", id: 1 }) }
-      #{agent_script("c.delivery.endpoint = 'http://127.0.0.1:#{closed_port}/events'", "emit(1)")}
+      #{agent_script("c.delivery.endpoint = #{endpoint.inspect}", "emit(1)")}
     RUBY
+  end
+
+  it "reports events logged in later at_exit blocks once the exit's first flush has failed" do
+    result = run_with_late_event("http://127.0.0.1:#{closed_port}/events")
     expect(result).to be_success, result.stderr
     expect(result.stderr.lines.grep(/exiting with 1 of 1 events not delivered \(1 lost\)/).size).to eq(2), result.stderr
   end
@@ -168,10 +174,7 @@ RSpec.describe "Exiting with events queued" do
   end
 
   it "delivers events logged in at_exit blocks that run after the gem's own (registered before it loaded)" do
-    result = run_ruby(<<~RUBY)
-      at_exit { EzlogsRubyAgent.log_event(event_type: "app.exit", action: "late", actor: { type: "system", id: 1 }) }
-      #{agent_script("c.delivery.endpoint = #{collector.url.inspect}", "emit(1)")}
-    RUBY
+    result = run_with_late_event(collector.url)
     expect(result).to be_success, result.stderr
     expect(result.stderr).to be_empty
     expect(collector.events.map { |e| e["action"] }).to contain_exactly("created", "late")

@@ -1,11 +1,7 @@
 # frozen_string_literal: true
 
 RSpec.describe "One user journey, request to job to mail, as one flow" do
-  before do
-    insert_row("accounts", id: 7, name: "Acme")
-    insert_row("users", id: 123, account_id: 7, name: "Ada", email: "old@example.com")
-    insert_row("orders", id: 9, user_id: 123, status: "paid", total: 59.9)
-  end
+  before { seed_journey }
 
   # PATCH /users/123 -> User after_commit -> ReceiptJob (ActiveJob on Sidekiq)
   # -> Order update + deliver_later -> MailDeliveryJob -> mail.

@@ -5,15 +5,12 @@ require "ezlogs_ruby_agent/rspec"
 # The matchers, used as an app's own specs would use them: a request whose
 # record change enqueues a job that sends a mail, on the suite's Sidekiq.
 RSpec.describe "User flow" do
-  before do
-    insert_row("accounts", id: 7, name: "Acme")
-    insert_row("users", id: 123, account_id: 7, name: "Ada", email: "old@example.com")
-    insert_row("orders", id: 9, user_id: 123, status: "paid", total: 59.9)
-  end
+  before { seed_journey }
 
   def update_user
     patch "/users/123", { user: { name: "Ada L", email: "new@example.com" } }, { "HTTP_X_USER_ID" => "123" }
-    eventually { EzlogsRubyAgent.captured_events.any? { |entry| entry[:event][:event_type] == "mail.delivery" } }
+    # The mail's job completes after the mail is out.
+    eventually { events_of("mail.delivery").any? && events_of("job.execution").size == 2 }
   end
 
   # The README's example, as written there, with its actions.

@@ -25,6 +25,7 @@ module EzlogsRubyAgent
       checked_option :headers, :check_headers
 
       def initialize
+        @endpoint_chosen = false
         @endpoint = endpoint_from_env
         @timeout = 10
         @retry_attempts = 3
@@ -53,6 +54,14 @@ module EzlogsRubyAgent
 
       def endpoint=(url)
         @endpoint = absolute("delivery.endpoint", check_endpoint("delivery.endpoint", url.to_s, SCHEMES))
+        @endpoint_chosen = true
+      end
+
+      # True once the app chose where events go (delivery.endpoint, or a
+      # valid EZLOGS_ENDPOINT). In the Rails test environment, events are
+      # otherwise captured in memory (Railtie).
+      def endpoint_chosen?
+        @endpoint_chosen
       end
 
       def flush_interval=(seconds)
@@ -118,7 +127,9 @@ module EzlogsRubyAgent
       # (the gem is configured while it loads, before any initializer).
       def endpoint_from_env
         value = env_setting("EZLOGS_ENDPOINT")
-        value ? absolute("EZLOGS_ENDPOINT", check_endpoint("EZLOGS_ENDPOINT", value, SCHEMES)) : DEFAULT_ENDPOINT
+        return DEFAULT_ENDPOINT unless value
+
+        absolute("EZLOGS_ENDPOINT", check_endpoint("EZLOGS_ENDPOINT", value, SCHEMES)).tap { @endpoint_chosen = true }
       rescue ConfigurationError => e
         ProblemReporter.bad_setting(e.message, "sending to #{DEFAULT_ENDPOINT} instead")
         DEFAULT_ENDPOINT

@@ -3,6 +3,7 @@
 require "socket"
 require_relative "configuration/checks"
 require_relative "configuration/inspection"
+require_relative "configuration/unknown_options"
 require_relative "configuration/from_rails"
 require_relative "configuration/instrumentation"
 require_relative "configuration/security"
@@ -17,8 +18,10 @@ module EzlogsRubyAgent
     include Checks
     include FromRails
     include Inspection
+    include UnknownOptions
 
     GROUPS = %i[instrumentation security performance delivery correlation].freeze
+    OPTION_PREFIX = ""
 
     attr_accessor :job_adapter
     attr_reader :included_resources, :excluded_resources, :actor_extractor

@@ -117,6 +117,33 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     expect(blank.stderr).to be_empty
   end
 
+  it "names a misspelt or unknown option, suggests the closest valid one, and lists its group's" do
+    message_of = lambda do |assignment|
+      assignment.call
+    rescue EzlogsRubyAgent::ConfigurationError => e
+      e.message
+    end
+    expect(message_of.call(-> { EzlogsRubyAgent.configure { |c| c.servce_name = "shop" } })).to start_with(
+      "servce_name is not an option of ezlogs_ruby_agent. Did you mean service_name? " \
+      "The options of the configuration: actor_extractor, correlation, delivery, environment,"
+    )
+    {
+      -> { config.delivery.endpont = "http://x" } =>
+        "delivery.endpont is not an option of ezlogs_ruby_agent. Did you mean delivery.endpoint? " \
+        "The options of delivery: api_key,",
+      -> { config.active_reccord = false } => "Did you mean instrumentation.active_record?",
+      -> { config.instrumentation.action_mailer = false } => "Did you mean instrumentation.mail?",
+      -> { config.tracing { nil } } => "tracing is not an option of ezlogs_ruby_agent. The options of the " \
+                                       "configuration: actor_extractor,",
+      -> { config.logging } => "logging is not an option"
+    }.each do |assignment, message|
+      expect(message_of.call(assignment)).to include(message)
+    end
+    # What Ruby and libraries probe for stays a plain NoMethodError.
+    expect([config].flatten).to eq([config])
+    expect(config).not_to respond_to(:tracing)
+  end
+
   it "accepts strings and regexps as resource patterns, the regexps made case-insensitive" do
     config.excluded_resources = ["AuditLog", /\ASecret/]
     expect(config.excluded_resources).to eq(["AuditLog", /\ASecret/i])

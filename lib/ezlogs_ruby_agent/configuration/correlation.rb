@@ -6,6 +6,7 @@ module EzlogsRubyAgent
     class Correlation
       include Checks
       include Inspection
+      include UnknownOptions
 
       OPTION_PREFIX = "correlation."
 

@@ -6,6 +6,7 @@ module EzlogsRubyAgent
     class Delivery
       include Checks
       include Inspection
+      include UnknownOptions
 
       DEFAULT_ENDPOINT = "http://127.0.0.1:9000/events"
       SCHEMES = %w[http https file stdout memory].freeze

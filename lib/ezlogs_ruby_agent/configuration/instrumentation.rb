@@ -6,9 +6,13 @@ module EzlogsRubyAgent
     class Instrumentation
       include Checks
       include Inspection
+      include UnknownOptions
 
       OPTION_PREFIX = "instrumentation."
       SWITCHES = %i[http active_record active_job sidekiq mail custom].freeze
+      # The Rails frameworks' names, for the switch that covers each.
+      OTHER_NAMES = { "action_mailer" => "mail", "action_controller" => "http", "action_dispatch" => "http",
+                      "rack" => "http", "activerecord" => "active_record", "activejob" => "active_job" }.freeze
 
       SWITCHES.each { |switch| checked_option switch, :check_boolean }
 

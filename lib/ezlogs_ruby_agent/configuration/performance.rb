@@ -6,6 +6,7 @@ module EzlogsRubyAgent
     class Performance
       include Checks
       include Inspection
+      include UnknownOptions
 
       OPTION_PREFIX = "performance."
 

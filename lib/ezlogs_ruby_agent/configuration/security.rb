@@ -9,6 +9,7 @@ module EzlogsRubyAgent
 
       include Checks
       include Inspection
+      include UnknownOptions
 
       attr_accessor :redacted_cookies
 

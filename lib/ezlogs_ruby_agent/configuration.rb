@@ -36,6 +36,7 @@ module EzlogsRubyAgent
     end
 
     def initialize
+      @enabled = env_switch("EZLOGS_ENABLED", default: true)
       # service_name and environment default when read: the gem loads before
       # the Rails application it should be named after exists.
       @service_name = nil
@@ -60,6 +61,16 @@ module EzlogsRubyAgent
     def environment
       @environment || env_setting("EZLOGS_ENVIRONMENT") || rails_env || env_setting("RAILS_ENV") ||
         env_setting("RACK_ENV") || "development"
+    end
+
+    # The off switch: false and the agent records nothing, starts no
+    # thread, and has nothing to flush at exit. EZLOGS_ENABLED=false
+    # (or 0, off, no) sets it before the app boots, and then no Rails hook
+    # is installed either.
+    attr_reader :enabled
+
+    def enabled=(on)
+      @enabled = check_boolean("enabled", on)
     end
 
     def service_name=(name)
@@ -96,7 +107,7 @@ module EzlogsRubyAgent
         environment: environment.to_s,
         ruby_version: RUBY_VERSION,
         hostname: Socket.gethostname,
-        custom_events_enabled: instrumentation.custom ? true : false,
+        custom_events_enabled: custom_events?,
         correlation_enabled: correlation.enable_correlation ? true : false,
         max_correlation_depth: correlation.max_correlation_depth,
         # Conversion keeps up to twice the limit, so that the size limit can
@@ -109,6 +120,10 @@ module EzlogsRubyAgent
     end
 
     private
+
+    def custom_events?
+      enabled && instrumentation.custom ? true : false
+    end
 
     def native_processing(rails)
       security.to_native(rails.filter_parameters.native_patterns).merge(sample_rate: performance.sample_rate)

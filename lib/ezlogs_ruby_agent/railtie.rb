@@ -2,11 +2,14 @@
 
 module EzlogsRubyAgent
   # Zero configuration in Rails: installs the trackers as the frameworks
-  # load. Each tracker checks its `instrumentation` switch on every use, so
-  # options set in config/initializers apply even though the hooks are
-  # installed before those files run.
+  # load. Each tracker checks `enabled` and its `instrumentation` switch on
+  # every use, so options set in config/initializers apply even though the
+  # hooks are installed before those files run. With EZLOGS_ENABLED=false,
+  # read before, none is installed.
   class Railtie < ::Rails::Railtie
     initializer "ezlogs_ruby_agent.http" do |app|
+      next unless EzlogsRubyAgent.config.enabled
+
       app.config.middleware.insert(0, HttpTracker)
       ActiveSupport::Notifications.subscribe("process_action.action_controller") do |*, payload|
         HttpTracker.controller_finished(payload)
@@ -14,14 +17,20 @@ module EzlogsRubyAgent
     end
 
     initializer "ezlogs_ruby_agent.active_record" do
+      next unless EzlogsRubyAgent.config.enabled
+
       ActiveSupport.on_load(:active_record) { include CallbacksTracker }
     end
 
     initializer "ezlogs_ruby_agent.active_job" do
+      next unless EzlogsRubyAgent.config.enabled
+
       ActiveSupport.on_load(:active_job) { prepend JobTracker }
     end
 
     initializer "ezlogs_ruby_agent.action_mailer" do
+      next unless EzlogsRubyAgent.config.enabled
+
       ActiveSupport.on_load(:action_mailer) do
         prepend MailTracker::Origin
         register_observer(MailTracker)
@@ -31,7 +40,7 @@ module EzlogsRubyAgent
     # The client middleware goes into the server configuration as well, so
     # that jobs enqueued from jobs keep the chain.
     initializer "ezlogs_ruby_agent.sidekiq" do
-      next unless defined?(::Sidekiq)
+      next unless defined?(::Sidekiq) && EzlogsRubyAgent.config.enabled
 
       ::Sidekiq.configure_client do |config|
         config.client_middleware { |chain| chain.add JobEnqueueMiddleware }

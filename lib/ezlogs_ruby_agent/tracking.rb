@@ -22,10 +22,12 @@ module EzlogsRubyAgent
       nil
     end
 
-    # Whether `instrumentation.<switch>` is on, read on every use so that
-    # an initializer can change it after the hooks are installed.
+    # Whether the agent and `instrumentation.<switch>` are on, read on every
+    # use so that an initializer can change them after the hooks are
+    # installed.
     def enabled?(switch)
-      EzlogsRubyAgent.config.instrumentation.public_send(switch) ? true : false
+      config = EzlogsRubyAgent.config
+      config.enabled && config.instrumentation.public_send(switch) ? true : false
     end
 
     # How events name a model class as a `type`: Rails' singular model name

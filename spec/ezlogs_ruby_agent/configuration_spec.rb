@@ -125,7 +125,7 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     end
     expect(message_of.call(-> { EzlogsRubyAgent.configure { |c| c.servce_name = "shop" } })).to start_with(
       "servce_name is not an option of ezlogs_ruby_agent. Did you mean service_name? " \
-      "The options of the configuration: actor_extractor, correlation, delivery, environment,"
+      "The options of the configuration: actor_extractor, correlation, delivery, enabled, environment,"
     )
     {
       -> { config.delivery.endpont = "http://x" } =>
@@ -142,6 +142,28 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     # What Ruby and libraries probe for stays a plain NoMethodError.
     expect([config].flatten).to eq([config])
     expect(config).not_to respond_to(:tracing)
+  end
+
+  it "records nothing, starts no thread and writes nothing with enabled = false (or EZLOGS_ENABLED=false)" do
+    dir = Dir.mktmpdir("ezlogs-off")
+    script = lambda do |name, setting|
+      agent_script("c.delivery.endpoint = 'file://#{dir}/#{name}.jsonl'; #{setting}", <<~RUBY)
+        threads = -> { Dir.children("/proc/self/task").size }
+        before = threads.call
+        id = emit(1)
+        EzlogsRubyAgent.flush(timeout: 5)
+        print [id.nil?, threads.call - before, EzlogsRubyAgent.metrics[:events_captured]].inspect
+      RUBY
+    end
+    off = run_ruby(script.call("off", "c.enabled = false"))
+    on = run_ruby(script.call("on", "c.enabled = true"))
+    from_env = run_ruby(script.call("env", ""), env: { "EZLOGS_ENABLED" => "0" })
+
+    expect(on.stdout).to eq("[false, 1, 1]"), on.stderr # the worker thread
+    [off, from_env].each { |result| expect(result.stdout).to eq("[true, 0, 0]"), result.stderr }
+    expect(Dir.children(dir)).to eq(["on.jsonl"])
+  ensure
+    FileUtils.rm_rf(dir)
   end
 
   it "accepts strings and regexps as resource patterns, the regexps made case-insensitive" do

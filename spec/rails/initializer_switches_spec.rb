@@ -23,16 +23,17 @@ RSpec.describe "Instrumentation switches set in config/initializers" do
         body.close
         AuditWorker.perform_async(123, "from a web process")
         events = EzlogsRubyAgent.captured_events.map { |entry| entry[:event][:event_type] }
-        puts JSON.generate(status: status, events: events.tally, mails: ActionMailer::Base.deliveries.size)
+        puts JSON.generate(status: status, events: events.tally, mails: ActionMailer::Base.deliveries.size,
+                           middleware: Rails.application.middleware.include?(EzlogsRubyAgent::HttpTracker))
       end
     RUBY
   end
 
-  def boot_and_drive(switches_off)
-    database = File.join(RAILS_SPEC_TMP, "switches-#{switches_off.size}.sqlite3")
+  def boot_and_drive(switches_off, env = {})
+    database = File.join(RAILS_SPEC_TMP, "switches-#{switches_off.size}-#{env.size}.sqlite3")
     result = run_ruby(script, env: { "DUMMY_INSTRUMENTATION_OFF" => switches_off.join(","),
                                      "DUMMY_JOB_ADAPTER" => "inline", "DUMMY_DATABASE" => database,
-                                     "REDIS_URL" => other_redis_db, "RAILS_ENV" => "test" })
+                                     "REDIS_URL" => other_redis_db, "RAILS_ENV" => "test" }.merge(env))
     expect(result).to be_success, result.stderr
     JSON.parse(result.stdout.lines.last, symbolize_names: true)
   end
@@ -40,7 +41,7 @@ RSpec.describe "Instrumentation switches set in config/initializers" do
   it "tracks everything by default" do
     outcome = boot_and_drive([])
 
-    expect(outcome).to include(status: 200, mails: 1)
+    expect(outcome).to include(status: 200, mails: 1, middleware: true)
     expect(outcome[:events].keys.map(&:to_s)).to include("http.request", "data.change", "job.enqueue",
                                                          "job.execution", "mail.delivery")
     expect(outcome[:events][:"job.enqueue"]).to eq(3) # ReceiptJob, its mail job, AuditWorker
@@ -49,6 +50,16 @@ RSpec.describe "Instrumentation switches set in config/initializers" do
   it "tracks nothing when every switch is turned off there, and the app works the same" do
     outcome = boot_and_drive(%w[http active_record active_job sidekiq mail])
 
-    expect(outcome).to eq(status: 200, events: {}, mails: 1)
+    expect(outcome).to include(status: 200, events: {}, mails: 1)
+  end
+
+  it "tracks nothing with enabled = false there, and the app works the same" do
+    expect(boot_and_drive([], "DUMMY_AGENT_OFF" => "1")).to include(status: 200, events: {}, mails: 1,
+                                                                    middleware: true)
+  end
+
+  it "installs no hook at all with EZLOGS_ENABLED=false" do
+    expect(boot_and_drive([], "EZLOGS_ENABLED" => "false")).to include(status: 200, events: {}, mails: 1,
+                                                                       middleware: false)
   end
 end

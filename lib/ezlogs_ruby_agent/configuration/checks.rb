@@ -42,6 +42,13 @@ module EzlogsRubyAgent
 
       # Infinity and NaN are not amounts: a wait of "forever" would hold
       # the process's exit.
+      # An environment variable read as a switch: "false", "0", "off" or
+      # "no" (any case) is off, anything else set is on.
+      def env_switch(name, default:)
+        value = env_setting(name)
+        value ? !%w[false 0 off no].include?(value.downcase) : default
+      end
+
       def check_positive(name, value, type = Integer)
         return value if value.is_a?(type) && value.finite? && value.positive?
 

@@ -1,9 +1,11 @@
 # frozen_string_literal: true
 
 # The one line a Rails app adds. DUMMY_INSTRUMENTATION_OFF lets a spec boot
-# the app with one switch turned off here, as an app would.
+# the app with one switch turned off here, as an app would, and
+# DUMMY_AGENT_OFF with the whole agent off.
 EzlogsRubyAgent.configure do |c|
   c.service_name = "dummy-shop"
+  c.enabled = false if ENV["DUMMY_AGENT_OFF"]
   ENV.fetch("DUMMY_INSTRUMENTATION_OFF", "").split(",").each do |switch|
     c.instrumentation.public_send(:"#{switch}=", false)
   end

@@ -139,12 +139,14 @@ module EzlogsRubyAgent
     end
 
     # Regexps are made case-insensitive here, once, as strings are matched.
+    # A class (a model) stands for its name.
     def resource_patterns(name, resources)
       Array(resources).map do |resource|
         next Regexp.new(resource.source, resource.options | Regexp::IGNORECASE) if resource.is_a?(Regexp)
         next resource.to_s if resource.is_a?(String) || resource.is_a?(Symbol)
+        next resource.name if resource.is_a?(Module) && resource.name
 
-        raise ConfigurationError, "#{name} takes Strings or Regexps, got #{resource.inspect}"
+        raise ConfigurationError, "#{name} takes model classes, Strings or Regexps, got #{resource.inspect}"
       end
     end
   end

@@ -19,7 +19,7 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     expect(config.instrumentation).to have_attributes(http: true, active_record: true, active_job: true,
                                                       sidekiq: true, custom: true)
     expect(config.security).to have_attributes(
-      auto_detect_pii: true, sensitive_fields: %w[password token api_key secret key authorization bearer],
+      auto_detect_pii: true, sensitive_fields: [],
       custom_pii_patterns: {}, max_event_size: 1_048_576
     )
     expect(config.security.redacted_headers).to include("Authorization", "Cookie", "X-Api-Key")
@@ -61,7 +61,7 @@ RSpec.describe EzlogsRubyAgent::Configuration do
       -> { config.security.custom_pii_patterns = { a: "x" } } => /custom_pii_patterns must be a Hash of name => Regexp/,
       -> { config.correlation.max_correlation_depth = 0 } => /max_correlation_depth must be a positive Integer/,
       -> { config.actor_extractor = "x" } => /actor_extractor must respond to #call/,
-      -> { config.excluded_resources = [1] } => /excluded_resources takes Strings or Regexps, got 1/,
+      -> { config.excluded_resources = [1] } => /excluded_resources takes model classes, Strings or Regexps, got 1/,
       -> { config.delivery.endpoint = "http://" } => %r{delivery.endpoint "http://" names no host},
       -> { config.delivery.endpoint = "file://" } => %r{delivery.endpoint "file://" names no path},
       -> { config.delivery.endpoint = "http://a b" } => /is not a valid URL/,
@@ -167,8 +167,8 @@ RSpec.describe EzlogsRubyAgent::Configuration do
   end
 
   it "accepts strings and regexps as resource patterns, the regexps made case-insensitive" do
-    config.excluded_resources = ["AuditLog", /\ASecret/]
-    expect(config.excluded_resources).to eq(["AuditLog", /\ASecret/i])
+    config.excluded_resources = ["AuditLog", /\ASecret/, Struct]
+    expect(config.excluded_resources).to eq(["AuditLog", /\ASecret/i, "Struct"])
   end
 
   describe "EzlogsRubyAgent.configure" do

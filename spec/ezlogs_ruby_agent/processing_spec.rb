@@ -43,6 +43,12 @@ RSpec.describe "Processing events before they leave" do
       expect(sent({ card_pin: "1234", pinned: true })[:metadata]).to eq(card_pin: "[REDACTED]", pinned: true)
     end
 
+    it "adds the fields an app names to the built-in ones, which stay" do
+      agent.configure { |c| c.security.sensitive_fields = ["pin"] }
+      expect(sent({ pin: "1234", password: "hunter2", api_key: "k-1", key: "k-2", monkey: "m" })[:metadata])
+        .to eq(pin: "[REDACTED]", password: "[REDACTED]", api_key: "[REDACTED]", key: "[REDACTED]", monkey: "m")
+    end
+
     it "never redacts correlation ids" do
       agent::CorrelationManager.start_request_context("alice@example.com")
       event = sent({})

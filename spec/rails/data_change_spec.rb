@@ -179,6 +179,14 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
       expect(changes.map { |e| e[:action] }).to eq(%w[account.created account.created])
     end
 
+    it "take model classes" do
+      EzlogsRubyAgent.config.excluded_resources = [User]
+      User.create!(name: "A", email: "a@example.com")
+      Account.create!(name: "B")
+
+      expect(changes.map { |e| e[:action] }).to eq(%w[account.created])
+    end
+
     it "match a namespaced name with acronyms in its underscored form" do
       EzlogsRubyAgent.config.excluded_resources = ["billing/pdf_invoice"]
       insert_row("orders", id: 9, status: "paid")

@@ -4,7 +4,6 @@ module EzlogsRubyAgent
   class Configuration
     # What never leaves the process, and how large one event may be.
     class Security
-      DEFAULT_SENSITIVE_FIELDS = %w[password token api_key secret key authorization bearer].freeze
       DEFAULT_REDACTED_HEADERS = %w[Authorization Cookie Set-Cookie X-Api-Key X-Auth-Token Proxy-Authorization].freeze
 
       include Checks
@@ -21,7 +20,7 @@ module EzlogsRubyAgent
 
       def initialize
         @auto_detect_pii = true
-        @sensitive_fields = DEFAULT_SENSITIVE_FIELDS.dup
+        @sensitive_fields = []
         @custom_pii_patterns = {}
         @native_pii_patterns = []
         @max_event_size = 1024 * 1024
@@ -29,6 +28,9 @@ module EzlogsRubyAgent
         @redacted_cookies = []
       end
 
+      # Key names to redact besides the native core's built-in ones
+      # (password, token, secret, api_key, key, authorization, ...; see the
+      # README), which always are: setting this adds, it never replaces.
       def sensitive_fields=(fields)
         @sensitive_fields = Array(fields).map(&:to_s)
       end

@@ -37,6 +37,7 @@ const BUILT_IN_FIELDS: &[&str] = &[
     "cvc",
     "ssn",
     "social_security_number",
+    "key",
 ];
 
 /// Identifiers that frameworks generate in shapes PII detection would take

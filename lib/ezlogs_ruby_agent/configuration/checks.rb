@@ -40,8 +40,6 @@ module EzlogsRubyAgent
         value unless value.empty?
       end
 
-      # Infinity and NaN are not amounts: a wait of "forever" would hold
-      # the process's exit.
       # An environment variable read as a switch: "false", "0", "off" or
       # "no" (any case) is off, anything else set is on.
       def env_switch(name, default:)
@@ -49,6 +47,8 @@ module EzlogsRubyAgent
         value ? !%w[false 0 off no].include?(value.downcase) : default
       end
 
+      # Infinity and NaN are not amounts: a wait of "forever" would hold
+      # the process's exit.
       def check_positive(name, value, type = Integer)
         return value if value.is_a?(type) && value.finite? && value.positive?
 

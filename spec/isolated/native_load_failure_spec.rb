@@ -15,6 +15,7 @@ RSpec.describe "When the native extension cannot be loaded" do
   it "prints one clear error, and the public API does nothing and never raises" do
     result = run_with_broken_library(<<~RUBY)
       require "ezlogs_ruby_agent"
+      require "ezlogs_ruby_agent/testing"
       agent = EzlogsRubyAgent
       agent.configure { |c| c.service_name = "app" }
       results = [
@@ -28,13 +29,14 @@ RSpec.describe "When the native extension cannot be loaded" do
         agent.captured_events,
         agent::CorrelationManager.with_context({}) { :inner_ran },
         agent.flush(timeout: 0.1),
-        agent.metrics
+        agent.metrics,
+        agent::Testing::LoggedEvents.during { :test_ran }
       ]
       print results.inspect
     RUBY
 
     expect(result).to be_success, result.stderr
-    expect(result.stdout).to eq("[false, nil, nil, nil, {}, nil, :block_ran, [], :inner_ran, false, {}]")
+    expect(result.stdout).to eq("[false, nil, nil, nil, {}, nil, :block_ran, [], :inner_ran, false, {}, []]")
     expect(result.stderr.lines.size).to eq(1)
     expect(result.stderr).to include("The native extension could not be loaded", "ezlogs_ruby_agent.so",
                                      "Event tracking is disabled", "gem pristine ezlogs_ruby_agent",

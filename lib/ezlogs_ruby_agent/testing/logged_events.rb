@@ -18,8 +18,10 @@ module EzlogsRubyAgent
       # The events logged while `block` ran. Outside test mode the block runs
       # in a `test_mode` block of its own, so that its events are captured.
       def during(&block)
-        return EzlogsRubyAgent.test_mode { during(&block) } unless Native.test_mode?
+        Native.test_mode? ? logged_while(block) : EzlogsRubyAgent.test_mode { logged_while(block) }
+      end
 
+      def logged_while(block)
         before = of(nil).to_set { |event| event[:event_id] }
         block.call
         of(nil).reject { |event| before.include?(event[:event_id]) }

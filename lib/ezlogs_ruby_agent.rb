@@ -15,6 +15,8 @@ require_relative "ezlogs_ruby_agent/delivery_engine"
 require_relative "ezlogs_ruby_agent/performance_monitor"
 require_relative "ezlogs_ruby_agent/introspection"
 require_relative "ezlogs_ruby_agent/flow_tree"
+require_relative "ezlogs_ruby_agent/debug_output"
+require_relative "ezlogs_ruby_agent/boot_line"
 require_relative "ezlogs_ruby_agent/debug_tools"
 require_relative "ezlogs_ruby_agent/exit_hooks"
 require_relative "ezlogs_ruby_agent/tracking"
@@ -68,7 +70,9 @@ module EzlogsRubyAgent
     # returns nil; nothing raises into the caller.
     def log_event(event_type:, action:, actor:, subject: nil, metadata: nil)
       metadata = @app_filter.values(metadata) if @app_filter
-      Native.log_event(event_type, action, actor, subject, metadata)
+      id = Native.log_event(event_type, action, actor, subject, metadata)
+      DebugOutput.print_ready if DebugOutput.on
+      id
     rescue InvalidEventError => e
       ProblemReporter.bad_call(e.message)
       nil
@@ -178,6 +182,7 @@ module EzlogsRubyAgent
       # The core first: when it refuses the settings, it keeps its old
       # filters, and AppFilter keeps the ones that go with them.
       Native.configure(settings)
+      DebugOutput.use(config.debug_output)
       # AppFilter when it has filters to apply: log_event checks this ivar
       # (about 200 instructions) rather than calling AppFilter (480), in a
       # call whose share in the core is 10,000.

@@ -5,9 +5,12 @@ require_relative "configuration/checks"
 require_relative "configuration/inspection"
 require_relative "configuration/unknown_options"
 require_relative "configuration/from_rails"
+require_relative "configuration/debug_options"
+require_relative "configuration/resources"
 require_relative "configuration/instrumentation"
 require_relative "configuration/security"
 require_relative "configuration/performance"
+require_relative "configuration/endpoint"
 require_relative "configuration/delivery"
 require_relative "configuration/correlation"
 
@@ -19,12 +22,14 @@ module EzlogsRubyAgent
     include FromRails
     include Inspection
     include UnknownOptions
+    include DebugOptions
+    include Resources
 
     GROUPS = %i[instrumentation security performance delivery correlation].freeze
     OPTION_PREFIX = ""
 
     attr_accessor :job_adapter
-    attr_reader :included_resources, :excluded_resources, :actor_extractor
+    attr_reader :actor_extractor
 
     GROUPS.each do |group|
       ivar = :"@#{group}"
@@ -37,6 +42,7 @@ module EzlogsRubyAgent
 
     def initialize
       @enabled = env_switch("EZLOGS_ENABLED", default: true)
+      debug_from_env
       # service_name and environment default when read: the gem loads before
       # the Rails application it should be named after exists.
       @service_name = nil
@@ -79,14 +85,6 @@ module EzlogsRubyAgent
 
     def environment=(name)
       @environment = check_name("environment", name)
-    end
-
-    def included_resources=(resources)
-      @included_resources = resource_patterns(:included_resources, resources)
-    end
-
-    def excluded_resources=(resources)
-      @excluded_resources = resource_patterns(:excluded_resources, resources)
     end
 
     def actor_extractor=(extractor)
@@ -136,18 +134,6 @@ module EzlogsRubyAgent
         max_connections: performance.max_delivery_connections,
         compression: performance.enable_compression ? delivery.compression.to_s : "none"
       )
-    end
-
-    # Regexps are made case-insensitive here, once, as strings are matched.
-    # A class (a model) stands for its name.
-    def resource_patterns(name, resources)
-      Array(resources).map do |resource|
-        next Regexp.new(resource.source, resource.options | Regexp::IGNORECASE) if resource.is_a?(Regexp)
-        next resource.to_s if resource.is_a?(String) || resource.is_a?(Symbol)
-        next resource.name if resource.is_a?(Module) && resource.name
-
-        raise ConfigurationError, "#{name} takes model classes, Strings or Regexps, got #{resource.inspect}"
-      end
     end
   end
 end

@@ -6,7 +6,7 @@ module EzlogsRubyAgent
   # own API.
   module DebugTools
     class << self
-      # Prints each event as it is handled, and captures events in memory
+      # Prints each event as it is logged (DebugOutput), and captures events in memory
       # instead of delivering them (as `EzlogsRubyAgent.test_mode` does), so
       # that `captured_events` shows them. Meant for specs and consoles: while
       # it is on, nothing reaches the collector, which it says on stderr.
@@ -14,7 +14,7 @@ module EzlogsRubyAgent
         EzlogsRubyAgent.debug_mode = true
         previous = Native.set_test_mode(true)
         @test_mode_before = previous if @test_mode_before.nil?
-        warn "[ezlogs_ruby_agent] debug mode: events are printed here and captured in memory " \
+        warn "[ezlogs_ruby_agent] debug mode: events are printed and captured in memory " \
              "(DebugTools.captured_events) instead of delivered, until DebugTools.disable_debug_mode"
       end
 

@@ -47,14 +47,14 @@ module EzlogsRubyAgent
       performance_monitor.record(name, value, tags)
     end
 
-    # When on, the worker also prints every event it sends to stderr.
+    # `config.debug_mode`: see DebugOutput.
     def debug_mode
-      @debug_mode || false
+      config.debug_mode
     end
 
     def debug_mode=(on)
-      @debug_mode = on ? true : false
-      Native.set_debug(@debug_mode)
+      config.debug_mode = on ? true : false
+      DebugOutput.use(config.debug_output)
     end
   end
 end

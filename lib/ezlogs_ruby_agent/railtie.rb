@@ -51,25 +51,40 @@ module EzlogsRubyAgent
       end
     end
 
+    # After the app's initializers: the environment's destination, the
+    # Rails settings, and the boot line.
+    config.after_initialize do
+      Railtie.choose_destination(Rails.env)
+      Railtie.apply_rails_settings
+      Rails.logger&.info(BootLine.text)
+    rescue StandardError => e
+      ProblemReporter.internal(e, "starting with the app's Rails settings")
+    end
+
+    # Where events go when the app chose no endpoint (delivery.endpoint or
+    # EZLOGS_ENDPOINT):
+    # - test: into the capture (`captured_events`, bounded), as in a
+    #   `test_mode` block, so that no test run waits on a collector at exit;
+    # - development: printed to the Rails log as flow trees (log://), so
+    #   that a developer without a collector sees them;
+    # - any other environment: the default endpoint, the local ezlogs agent.
+    def self.choose_destination(env)
+      delivery = EzlogsRubyAgent.config.delivery
+      return if delivery.endpoint_chosen?
+
+      Native.set_test_mode(true) if env.test?
+      delivery.print_by_default if env.development?
+    end
+
     # Rails' filter_parameters are set by an initializer that may run after
     # the app's own call to configure: hand the settings over once more.
     # Whatever goes wrong then is reported, never raised into the boot.
-    config.after_initialize do
+    def self.apply_rails_settings
       EzlogsRubyAgent.configure
     rescue StandardError => e
       problem = e.is_a?(ConfigurationError) ? e.message : e.class.name
       ProblemReporter.bad_setting("configuring with the app's Rails settings failed: #{problem}",
                                   "the settings configured before stay in force")
-    end
-
-    # In the test environment, unless the app chose an endpoint, events
-    # stay in the process: they go to the capture (`captured_events`,
-    # bounded), as in a `test_mode` block, and no test run waits on a
-    # collector at exit.
-    config.after_initialize do
-      Native.set_test_mode(true) if Rails.env.test? && !EzlogsRubyAgent.config.delivery.endpoint_chosen?
-    rescue StandardError => e
-      ProblemReporter.internal(e, "choosing the test environment's capture")
     end
   end
 end

@@ -111,7 +111,7 @@ RSpec.describe EzlogsRubyAgent::Configuration do
 
     expect([bad.stdout, blank.stdout, no_user.stdout]).to all(eq("http://127.0.0.1:9000/events"))
     expect(bad.stderr).to include("EZLOGS_ENDPOINT must start with one of http://, https://, file://, stdout://, " \
-                                  'memory://, got "collector:9000"')
+                                  'memory://, log://, got "collector:9000"')
     expect(no_user.stderr).to include('EZLOGS_ENDPOINT "file://~nosuchuser-ezlogs/events.jsonl" cannot be made ' \
                                       "absolute (user nosuchuser-ezlogs doesn't exist)")
     expect(blank.stderr).to be_empty
@@ -125,7 +125,7 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     end
     expect(message_of.call(-> { EzlogsRubyAgent.configure { |c| c.servce_name = "shop" } })).to start_with(
       "servce_name is not an option of ezlogs_ruby_agent. Did you mean service_name? " \
-      "The options of the configuration: actor_extractor, correlation, delivery, enabled, environment,"
+      "The options of the configuration: actor_extractor, correlation, debug_format, debug_mode, delivery,"
     )
     {
       -> { config.delivery.endpont = "http://x" } =>

@@ -36,16 +36,34 @@ RSpec.describe "Metrics the app records, and debug mode" do
     expect(agent.performance_monitor.summary.size).to eq(1_000)
   end
 
-  it "prints each event it sends in debug mode" do
+  it "prints each event as it is logged in debug mode, redacted, while no collector answers" do
     result = run_ruby(<<~RUBY)
       require "ezlogs_ruby_agent"
-      EzlogsRubyAgent.configure { |c| c.delivery.endpoint = "memory://" }
+      EzlogsRubyAgent.configure { |c| c.delivery.endpoint = "http://127.0.0.1:9/events" }
       EzlogsRubyAgent.debug_mode = true
-      EzlogsRubyAgent.log_event(event_type: "a.b", action: "shown", actor: { type: "t", id: 1 }, metadata: { token: "x" })
-      EzlogsRubyAgent.flush(timeout: 5)
-      print EzlogsRubyAgent.debug_mode
+      EzlogsRubyAgent.log_event(event_type: "card.charged", action: "shown", actor: { type: "t", id: 1 },
+                                subject: { type: "card", id: "4111111111111111" })
+      on = EzlogsRubyAgent.debug_mode
+      EzlogsRubyAgent.debug_mode = false
+      EzlogsRubyAgent.log_event(event_type: "card.charged", action: "quiet", actor: { type: "t", id: 1 })
+      print [on, EzlogsRubyAgent.debug_mode].inspect
+      $stdout.flush
+      exit!(0)
     RUBY
-    expect(result.stdout).to eq("true")
-    expect(result.stderr).to match(/\[ezlogs_ruby_agent\] event: \{.*"action":"shown".*"token":"\[REDACTED\]"/)
+    expect(result.stdout).to eq("[true, false]")
+    printed = /\A\[ezlogs\] flow flow_\S+ \(1 event\)\n  card.charged  shown  card \[REDACTED\]  \[evt_\S+\]\n/
+    expect(result.stderr).to match(printed).and include("exiting with 2 of 2 events not delivered")
+    expect(result.stderr).not_to include("4111", "quiet")
+  end
+
+  it "takes debug_mode and debug_format in configure, and EZLOGS_DEBUG" do
+    body = "emit(1); emit(2); print EzlogsRubyAgent.debug_mode; $stdout.flush; exit!(0)"
+    compact = run_ruby(agent_script('c.delivery.endpoint = "memory://"', body), env: { "EZLOGS_DEBUG" => "compact" })
+    expect(compact.stdout).to eq("true")
+    expect(compact.stderr.lines).to match([/\A\[ezlogs\] order.placed  created  \[evt_\S+\]  flow flow_\S+\n\z/] * 2)
+    tree = run_ruby(agent_script('c.delivery.endpoint = "memory://"; c.debug_mode = true', body))
+    expect(tree.stderr.scan(/^\[ezlogs\] flow flow_\S+ \(1 event\)$/).size).to eq(2)
+    expect { EzlogsRubyAgent.config.debug_format = :json }
+      .to raise_error(EzlogsRubyAgent::ConfigurationError, "debug_format must be one of [:tree, :compact], got :json")
   end
 end

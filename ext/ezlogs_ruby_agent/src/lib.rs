@@ -6,6 +6,7 @@ pub mod capture;
 pub mod client_ip;
 pub mod correlation;
 pub mod data;
+pub mod debug_view;
 pub mod delivery;
 pub mod event;
 pub mod fork;

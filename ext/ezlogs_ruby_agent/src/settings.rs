@@ -186,6 +186,8 @@ pub struct Active {
     pub process: Arc<ProcessInfo>,
     pub processor: Arc<Processor>,
     pub trusted_proxies: Vec<IpNet>,
+    /// `log://`: events are printed, not sent.
+    pub prints_only: bool,
 }
 
 impl Active {
@@ -198,6 +200,10 @@ impl Active {
             process: Arc::new(settings.process_info()),
             processor: Arc::new(Processor::new(&settings.processing)?),
             trusted_proxies,
+            prints_only: settings
+                .delivery
+                .endpoint
+                .starts_with(crate::delivery::LOG_ENDPOINT),
             settings,
         })
     }

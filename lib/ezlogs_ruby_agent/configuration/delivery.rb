@@ -7,14 +7,13 @@ module EzlogsRubyAgent
       include Checks
       include Inspection
       include UnknownOptions
+      include Endpoint
 
-      DEFAULT_ENDPOINT = "http://127.0.0.1:9000/events"
-      SCHEMES = %w[http https file stdout memory].freeze
       COMPRESSIONS = %i[auto gzip none].freeze
 
       OPTION_PREFIX = "delivery."
 
-      attr_reader :endpoint, :flush_interval, :shutdown_timeout, :compression, :api_key, :spool_dir
+      attr_reader :flush_interval, :shutdown_timeout, :compression, :api_key, :spool_dir
 
       checked_option :batch_size, :check_positive
       checked_option :timeout, :check_positive, Numeric
@@ -53,18 +52,6 @@ module EzlogsRubyAgent
         @compression = mode
       end
 
-      def endpoint=(url)
-        @endpoint = absolute("delivery.endpoint", check_endpoint("delivery.endpoint", url.to_s, SCHEMES))
-        @endpoint_chosen = true
-      end
-
-      # True once the app chose where events go (delivery.endpoint, or a
-      # valid EZLOGS_ENDPOINT). In the Rails test environment, events are
-      # otherwise captured in memory (Railtie).
-      def endpoint_chosen?
-        @endpoint_chosen
-      end
-
       def flush_interval=(seconds)
         @flush_interval = check_positive("delivery.flush_interval", seconds, Numeric).to_f
       end
@@ -96,13 +83,6 @@ module EzlogsRubyAgent
 
       private
 
-      # A file:// endpoint with a relative path, made absolute as the
-      # spool_dir is.
-      def absolute(name, url)
-        path = url.delete_prefix("file://")
-        path == url || path.start_with?("/") ? url : "file://#{expand(name, path, shown: shown_url(url))}"
-      end
-
       # `path` made absolute from the current directory; "~" and "~user"
       # as the shell reads them.
       def expand(name, path, shown: path)
@@ -121,19 +101,6 @@ module EzlogsRubyAgent
         when "endpoint" then shown_url(value)
         else value
         end
-      end
-
-      # EZLOGS_ENDPOINT when set and valid. A bad one is reported and the
-      # default used: a stray variable must not stop the app from booting
-      # (the gem is configured while it loads, before any initializer).
-      def endpoint_from_env
-        value = env_setting("EZLOGS_ENDPOINT")
-        return DEFAULT_ENDPOINT unless value
-
-        absolute("EZLOGS_ENDPOINT", check_endpoint("EZLOGS_ENDPOINT", value, SCHEMES)).tap { @endpoint_chosen = true }
-      rescue ConfigurationError => e
-        ProblemReporter.bad_setting(e.message, "sending to #{DEFAULT_ENDPOINT} instead")
-        DEFAULT_ENDPOINT
       end
 
       def native_retry

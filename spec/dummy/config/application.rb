@@ -17,8 +17,10 @@ module Dummy
     config.load_defaults 6.1
     config.root = File.expand_path("..", __dir__)
     config.eager_load = false
-    config.logger = Logger.new(nil)
-    config.log_level = :warn
+    # DUMMY_LOG_TO_STDOUT: the Rails log on stdout, for specs of what the
+    # agent writes there.
+    config.logger = Logger.new(ENV["DUMMY_LOG_TO_STDOUT"] ? $stdout : nil)
+    config.log_level = ENV["DUMMY_LOG_TO_STDOUT"] ? :info : :warn
     config.secret_key_base = "dummy-secret-key-base-for-tests-only-#{"0" * 32}"
     config.hosts = ["example.org", "127.0.0.1", "localhost"]
     config.action_dispatch.show_exceptions = ENV.fetch("DUMMY_SHOW_EXCEPTIONS", "false") == "true"

@@ -20,15 +20,13 @@ mod worker;
 pub use pipeline::{
     hold_for_fork, queue_depth, request_flush, restart, shut_down, submit, take_refused,
 };
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::event::Event;
 use crate::metrics::{DropReason, METRICS};
 use crate::processor::Processor;
-use crate::stdio;
 
 pub use retry::CircuitState;
-pub use sink::shown_endpoint;
+pub use sink::{shown_endpoint, LOG_ENDPOINT};
 
 /// In a forked child: what the parent refused, reported and said is the
 /// parent's, as its counters are (`METRICS.start_over_in_child`).
@@ -37,21 +35,11 @@ pub fn start_over_in_child() {
     exit::start_over_in_child();
 }
 
-/// `EzlogsRubyAgent.debug_mode`: each event is also printed to stderr, as
-/// sent (or, in test mode, as captured).
-pub static DEBUG: AtomicBool = AtomicBool::new(false);
-
-/// Makes an event what would be sent (redacted, sampled, bounded) and, in
-/// debug mode, prints it. Err when the processor dropped it (counted).
-/// For the worker, and for test mode, which captures events as they would
-/// be sent.
+/// Makes an event what would be sent (redacted, sampled, bounded). Err
+/// when the processor dropped it (counted). For the worker, and for the
+/// events test mode captures and `log://` prints, as they would be sent.
 pub fn prepare(processor: &Processor, event: &mut Event) -> Result<(), DropReason> {
-    if let Err(reason) = processor.process(event) {
-        METRICS.record_drop(reason, 1);
-        return Err(reason);
-    }
-    if DEBUG.load(Ordering::Relaxed) {
-        stdio::warn(&format!("event: {}", event.to_json()));
-    }
-    Ok(())
+    processor.process(event).inspect_err(|reason| {
+        METRICS.record_drop(*reason, 1);
+    })
 }

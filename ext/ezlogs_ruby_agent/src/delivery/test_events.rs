@@ -6,6 +6,17 @@ use crate::data::{Data, Object};
 use crate::event::{Correlation, Event, EventContext, EventInput, Platform, ProcessInfo};
 
 pub fn event() -> Event {
+    built(None, Correlation::standalone())
+}
+
+/// An event with id `event_id` whose parent is `parent`.
+pub fn event_with(event_id: &str, parent: Option<&str>) -> Event {
+    let mut correlation = Correlation::standalone();
+    correlation.parent_event_id = parent.map(Into::into);
+    built(Some(event_id.to_owned()), correlation)
+}
+
+fn built(event_id: Option<String>, correlation: Correlation) -> Event {
     let mut actor = Object::default();
     actor.push("type", Data::text("user"));
     actor.push("id", Data::Int(1));
@@ -19,9 +30,9 @@ pub fn event() -> Event {
             timing: None,
         },
         EventContext {
-            event_id: None,
+            event_id,
             timestamp: None,
-            correlation: Arc::new(Correlation::standalone()),
+            correlation: Arc::new(correlation),
             platform: Platform {
                 process: Arc::new(ProcessInfo {
                     service: "s".into(),

@@ -4,7 +4,9 @@
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use magnus::{function, prelude::*, Error, IntoValue, RHash, RModule, RString, Ruby, Value};
+use magnus::{
+    function, prelude::*, Error, IntoValue, RArray, RHash, RModule, RString, Ruby, Value,
+};
 
 use super::context::RubyContext;
 use super::convert::Converter;
@@ -16,7 +18,7 @@ use crate::delivery::CircuitState;
 use crate::event::Event;
 use crate::metrics::{DropReason, METRICS};
 use crate::settings::{self, Active, Settings};
-use crate::{app_metrics, capture, delivery};
+use crate::{app_metrics, capture, debug_view, delivery};
 
 /// How long a reconfiguration waits for the old worker to hand over.
 const RECONFIGURE_FLUSH: Duration = Duration::from_secs(1);
@@ -29,16 +31,33 @@ fn configure(ruby: &Ruby, hash: RHash) -> Result<bool, Error> {
     Ok(without_gvl(ruby, || delivery::restart(RECONFIGURE_FLUSH))?.unwrap_or(false))
 }
 
-/// Sends a built event to the test capture (processed right away, as it
-/// would be for sending) or to the delivery pipeline.
+/// Sends a built event to the test capture or, with `log://`, to the debug
+/// output only (processed right away, as it would be for sending), or to
+/// the delivery pipeline. With debug output on, a processed copy goes to it
+/// as well: what it prints is what is sent, redacted.
 fn dispatch(active: &Active, mut event: Event) {
     METRICS.events_captured.fetch_add(1, Relaxed);
-    if !capture::enabled() {
+    let capturing = capture::enabled();
+    if !capturing && !active.prints_only {
+        if debug_view::on() {
+            let mut copy = event.clone();
+            if active.processor.process(&mut copy).is_ok() {
+                debug_view::add(copy);
+            }
+        }
         return delivery::submit(event);
     }
-    if delivery::prepare(&active.processor, &mut event).is_ok() {
-        capture::push(event);
+    if delivery::prepare(&active.processor, &mut event).is_err() {
+        return;
     }
+    if !capturing {
+        METRICS.events_delivered.fetch_add(1, Relaxed);
+        return debug_view::add(event);
+    }
+    if debug_view::on() {
+        debug_view::add(event.clone());
+    }
+    capture::push(event);
 }
 
 /// Builds an event from the caller's values and dispatches it; returns its
@@ -124,7 +143,9 @@ fn record(
 /// A new event id, for work whose event is recorded when it ends but which
 /// its children must already name as their parent.
 fn new_event_id() -> String {
-    crate::ids::event_id()
+    let id = crate::ids::event_id();
+    debug_view::opened(&id);
+    id
 }
 
 /// The client's address behind the app's trusted proxies, from the peer
@@ -176,9 +197,39 @@ fn shown_endpoint(endpoint: String) -> String {
     delivery::shown_endpoint(&endpoint)
 }
 
-/// Returns the previous setting.
-fn set_debug(on: bool) -> bool {
-    delivery::DEBUG.swap(on, Relaxed)
+/// Debug output: "tree", "lines" or "off".
+fn set_debug_output(ruby: &Ruby, mode: String) -> Result<(), Error> {
+    let mode = match mode.as_str() {
+        "tree" => debug_view::Mode::Tree,
+        "lines" => debug_view::Mode::Lines,
+        "off" => debug_view::Mode::Off,
+        other => {
+            return Err(errors::configuration(
+                ruby,
+                format!("debug output {other:?}: use tree, lines or off"),
+            ))
+        }
+    };
+    debug_view::set_mode(mode);
+    Ok(())
+}
+
+/// The debug output's groups ready to print (each an Array of event
+/// Hashes, in the order logged), or nil when there is none.
+fn take_debug_output(ruby: &Ruby) -> Result<Option<RArray>, Error> {
+    let groups = debug_view::take_ready();
+    if groups.is_empty() {
+        return Ok(None);
+    }
+    let out = ruby.ary_new_capa(groups.len());
+    for group in groups {
+        let events = ruby.ary_new_capa(group.len());
+        for event in group {
+            events.push(to_ruby::value(ruby, &event.to_value()))?;
+        }
+        out.push(events)?;
+    }
+    Ok(Some(out))
 }
 
 /// Turns test mode on or off; returns the previous setting.
@@ -280,7 +331,8 @@ fn app_metrics_summary(ruby: &Ruby) -> Result<RHash, Error> {
 
 pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("record_metric", function!(record_metric, 2))?;
-    native.define_module_function("set_debug", function!(set_debug, 1))?;
+    native.define_module_function("set_debug_output", function!(set_debug_output, 1))?;
+    native.define_module_function("take_debug_output", function!(take_debug_output, 0))?;
     native.define_module_function("app_metrics", function!(app_metrics_summary, 0))?;
     native.define_module_function("clear_app_metrics", function!(app_metrics::clear, 0))?;
     native.define_module_function("configure", function!(configure, 1))?;

@@ -12,6 +12,10 @@ use crate::settings::Settings;
 
 pub use http::HttpSink;
 
+/// The endpoint that prints events to the app's log instead of sending
+/// them: the development default (see the Railtie).
+pub const LOG_ENDPOINT: &str = "log://";
+
 /// An endpoint as messages and `inspect` show it (the Ruby configuration
 /// uses this too, through `Native.shown_endpoint`): everything up to its
 /// last "@" (user, password) masked, then nothing from "?" or "#" (a query
@@ -77,6 +81,8 @@ pub enum Sink {
     /// `memory://`: events are kept in the in-memory capture that
     /// `captured_events` reads, after the same processing as any sink.
     Memory,
+    /// `log://`: events are printed to the app's log and sent nowhere.
+    Log,
     Http(Box<HttpSink>),
     /// An endpoint this build cannot deliver to; `error` says why.
     Unsupported {
@@ -93,11 +99,13 @@ impl Sink {
             Ok(Sink::Stdout)
         } else if endpoint.starts_with("memory://") {
             Ok(Sink::Memory)
+        } else if endpoint.starts_with(LOG_ENDPOINT) {
+            Ok(Sink::Log)
         } else if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
             HttpSink::new(settings).map(|sink| Sink::Http(Box::new(sink)))
         } else {
             Err(format!(
-                "no sink for endpoint {endpoint:?}; use http://, https://, file://PATH, stdout:// or memory://"
+                "no sink for endpoint {endpoint:?}; use http://, https://, file://PATH, stdout://, log:// or memory://"
             ))
         };
         outcome.unwrap_or_else(|error| Sink::Unsupported { error })
@@ -123,6 +131,9 @@ impl Sink {
             Sink::Stdout => stdout::write(body),
             // The worker hands events to the capture itself (see `worker`).
             Sink::Memory => Outcome::Delivered,
+            // Events for the log are printed on the app's threads and never
+            // queued (see `debug_view`).
+            Sink::Log => Outcome::Delivered,
             Sink::Http(http) => http.send(body, timeout),
             Sink::Unsupported { error } => Outcome::Rejected {
                 error: error.clone(),

@@ -1,0 +1,43 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  # The one line the Railtie writes to the Rails log at boot: whether the
+  # agent is on, where events go, and which trackers are on, e.g.
+  #
+  #   [ezlogs_ruby_agent] on (shop, production): events go to
+  #   https://collector.example/events; trackers: http, active_record,
+  #   active_job, mail, sidekiq, custom
+  module BootLine
+    PREFIX = "[ezlogs_ruby_agent]"
+
+    module_function
+
+    def text(config = EzlogsRubyAgent.config)
+      return "#{PREFIX} off: the native extension did not load (see its message)" unless EzlogsRubyAgent.native_loaded?
+      return "#{PREFIX} off (enabled = false): nothing is recorded" unless config.enabled
+
+      on = trackers(config)
+      "#{PREFIX} on (#{config.service_name}, #{config.environment}): #{destination(config.delivery)}; " \
+        "trackers: #{on.empty? ? "none" : on.join(", ")}" \
+        "#{"; debug output: #{config.debug_format}" if config.debug_mode}"
+    end
+
+    def destination(delivery)
+      if Native.test_mode?
+        "events are captured in memory (captured_events), not sent"
+      elsif delivery.prints_only?
+        hint = " (set delivery.endpoint or EZLOGS_ENDPOINT to send them)" unless delivery.endpoint_chosen?
+        "events are printed to this log, not sent#{hint}"
+      else
+        "events go to #{Native.shown_endpoint(delivery.endpoint)}"
+      end
+    end
+
+    # The instrumentation switches that are on; sidekiq only when loaded.
+    def trackers(config)
+      Configuration::Instrumentation::SWITCHES.select do |switch|
+        config.instrumentation.public_send(switch) && (switch != :sidekiq || defined?(::Sidekiq))
+      end
+    end
+  end
+end

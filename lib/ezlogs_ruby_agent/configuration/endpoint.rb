@@ -1,0 +1,61 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  class Configuration
+    # `delivery.endpoint`: where events go, chosen by the app, by
+    # EZLOGS_ENDPOINT, or by default (the local ezlogs agent; in Rails
+    # development, the log).
+    module Endpoint
+      DEFAULT_ENDPOINT = "http://127.0.0.1:9000/events"
+      SCHEMES = %w[http https file stdout memory log].freeze
+      # Events printed to the app's log (DebugOutput), sent nowhere.
+      LOG_ENDPOINT = "log://"
+
+      attr_reader :endpoint
+
+      def endpoint=(url)
+        @endpoint = absolute("delivery.endpoint", check_endpoint("delivery.endpoint", url.to_s, SCHEMES))
+        @endpoint_chosen = true
+      end
+
+      # True once the app chose where events go (delivery.endpoint, or a
+      # valid EZLOGS_ENDPOINT). In the Rails test environment, events are
+      # otherwise captured in memory (Railtie).
+      def endpoint_chosen?
+        @endpoint_chosen
+      end
+
+      # Events printed to the log rather than sent to the default endpoint,
+      # unless the app chose one: the Rails development default.
+      def print_by_default
+        @endpoint = LOG_ENDPOINT unless endpoint_chosen?
+      end
+
+      def prints_only?
+        endpoint.start_with?(LOG_ENDPOINT)
+      end
+
+      private
+
+      # A file:// endpoint with a relative path, made absolute as the
+      # spool_dir is.
+      def absolute(name, url)
+        path = url.delete_prefix("file://")
+        path == url || path.start_with?("/") ? url : "file://#{expand(name, path, shown: shown_url(url))}"
+      end
+
+      # EZLOGS_ENDPOINT when set and valid. A bad one is reported and the
+      # default used: a stray variable must not stop the app from booting
+      # (the gem is configured while it loads, before any initializer).
+      def endpoint_from_env
+        value = env_setting("EZLOGS_ENDPOINT")
+        return DEFAULT_ENDPOINT unless value
+
+        absolute("EZLOGS_ENDPOINT", check_endpoint("EZLOGS_ENDPOINT", value, SCHEMES)).tap { @endpoint_chosen = true }
+      rescue ConfigurationError => e
+        ProblemReporter.bad_setting(e.message, "sending to #{DEFAULT_ENDPOINT} instead")
+        DEFAULT_ENDPOINT
+      end
+    end
+  end
+end

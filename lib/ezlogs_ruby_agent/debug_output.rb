@@ -1,0 +1,56 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  # Prints events as they are logged, redacted as they are sent: with
+  # `debug_mode` on, or with the `log://` endpoint (the development
+  # default). Events are printed when captured, not when sent, so the output
+  # goes on while no collector answers.
+  #
+  # In the :tree format, each unit of work (a request, a job run) prints
+  # as one FlowTree once its own event is logged, the request's line first
+  # and what it caused beneath; the native core holds the events until
+  # then. In the :compact format, each event prints at once on one line.
+  #
+  # Output goes to `Rails.logger` (at info) when there is one, else to
+  # stderr.
+  module DebugOutput
+    PREFIX = "[ezlogs]"
+
+    class << self
+      # Whether events are printed; read after every event logged.
+      attr_reader :on
+
+      # `format`: :tree, :compact, or nil for off.
+      def use(format)
+        Native.set_debug_output({ tree: "tree", compact: "lines" }.fetch(format, "off"))
+        @format = format
+        @on = !format.nil?
+      end
+
+      # Prints what the native core says is ready. Never raises.
+      def print_ready
+        groups = Native.take_debug_output
+        groups&.each { |events| write(@format == :compact ? line(events.first) : tree(events)) }
+      rescue StandardError => e
+        ProblemReporter.internal(e, "printing debug output")
+      end
+
+      private
+
+      def tree(events)
+        "#{PREFIX} #{FlowTree.render(events)}"
+      end
+
+      # "[ezlogs] data.change  user.updated  user 1  [evt_b]  flow flow_x"
+      def line(event)
+        flow = event.dig(:correlation, :flow_id)
+        "#{PREFIX} #{FlowTree.line(event)}#{"  flow #{flow}" if flow}"
+      end
+
+      def write(text)
+        logger = defined?(::Rails) && ::Rails.respond_to?(:logger) ? ::Rails.logger : nil
+        logger ? logger.info(text) : warn(text)
+      end
+    end
+  end
+end

@@ -1,0 +1,85 @@
+# frozen_string_literal: true
+
+# What a developer sees in the Rails log: one boot line saying where events
+# go, and the flows printed as they are logged (redacted), whether or not a
+# collector answers.
+RSpec.describe "Debug output and the boot line in the Rails log" do
+  # Boots the dummy app with its log on stdout, sends PATCH /users/123 (a
+  # record change whose job sends a mail, run inline), then prints the
+  # agent's counters as the last line.
+  let(:script) do
+    <<~RUBY
+      require "./spec/dummy/config/environment"
+      ActiveRecord::Migration.verbose = false
+      load "spec/dummy/db/schema.rb"
+      ActiveRecord::Base.connection.insert_fixture({ id: 123, name: "Ada", email: "old@example.com",
+                                                     created_at: Time.now, updated_at: Time.now }, "users")
+      env = Rack::MockRequest.env_for("http://localhost/users/123", "HTTP_HOST" => "localhost", method: "PATCH",
+                                      params: { user: { email: "ada@example.com" } })
+      _, _, body = Rails.application.call(env)
+      body.close
+      puts JSON.generate(EzlogsRubyAgent.metrics.slice(:events_captured, :events_delivered, :connections_opened))
+    RUBY
+  end
+
+  def boot(env)
+    database = File.join(RAILS_SPEC_TMP, "debug-#{env.hash.abs}.sqlite3")
+    run_ruby(script, env: { "DUMMY_LOG_TO_STDOUT" => "1", "DUMMY_JOB_ADAPTER" => "inline",
+                            "DUMMY_DATABASE" => database, "REDIS_URL" => REDIS.url }.merge(env))
+  end
+
+  # The lines the agent wrote, without the logger's prefix.
+  def agent_lines(stdout)
+    stdout.lines.map { |line| line.sub(/\A[A-Z], \[[^\]]*\]\s+\w+ -- : /, "").chomp }
+          .select { |line| line.start_with?("[ezlogs", "  ") && !line.strip.start_with?("Rendered", "Parameters") }
+  end
+
+  it "prints each request as a flow tree in development when no endpoint is set, and sends nothing" do
+    result = boot("RAILS_ENV" => "development")
+    expect(result).to be_success, result.stderr
+    lines = agent_lines(result.stdout)
+    expect(lines.first).to eq(
+      "[ezlogs_ruby_agent] on (dummy-shop, development): events are printed to this log, not sent " \
+      "(set delivery.endpoint or EZLOGS_ENDPOINT to send them); " \
+      "trackers: http, active_record, active_job, sidekiq, mail, custom"
+    )
+    tree = lines.drop(1).map { |line| line.sub(/\s+\[evt_[\w-]+\]\z/, "").sub(/job \h{8}-[\h-]+/, "job ID") }
+    expect(tree).to eq([
+                         "[ezlogs] flow #{lines[1][/flow_\S+/]} (7 events)",
+                         "  http.request  PATCH /users/123  user 123",
+                         "    job.enqueue  ReceiptJob.enqueued  job ID",
+                         "      job.execution  ReceiptJob.completed  job ID",
+                         "        job.enqueue  ActionMailer::MailDeliveryJob.enqueued  job ID",
+                         "          job.execution  ActionMailer::MailDeliveryJob.completed  job ID",
+                         "            mail.delivery  ReceiptMailer#receipt  mailer ReceiptMailer",
+                         "    data.change  user.updated  user 123"
+                       ])
+    counters = JSON.parse(result.stdout.lines.last, symbolize_names: true)
+    expect(counters).to eq(events_captured: 7, events_delivered: 7, connections_opened: 0)
+  end
+
+  it "prints one line per event with EZLOGS_DEBUG=compact, while delivering to the endpoint the app chose" do
+    path = File.join(RAILS_SPEC_TMP, "debug-compact.jsonl")
+    result = boot("RAILS_ENV" => "production", "EZLOGS_DEBUG" => "compact", "EZLOGS_ENDPOINT" => "file://#{path}")
+    expect(result).to be_success, result.stderr
+    lines = agent_lines(result.stdout)
+    expect(lines.first).to eq("[ezlogs_ruby_agent] on (dummy-shop, production): events go to file://#{path}; " \
+                              "trackers: http, active_record, active_job, sidekiq, mail, custom; " \
+                              "debug output: compact")
+    sent = File.readlines(path).map { |line| JSON.parse(line, symbolize_names: true) }
+    expected = sent.map do |event|
+      "[ezlogs] #{EzlogsRubyAgent::FlowTree.line(event)}  flow #{event.dig(:correlation, :flow_id)}"
+    end
+    expect(lines.drop(1)).to eq(expected)
+    expect(sent.size).to eq(7)
+  end
+
+  it "says in the test environment that events are captured, and that the agent is off when it is" do
+    captured = boot("RAILS_ENV" => "test")
+    expect(agent_lines(captured.stdout).first).to start_with(
+      "[ezlogs_ruby_agent] on (dummy-shop, test): events are captured in memory (captured_events), not sent;"
+    )
+    off = boot("RAILS_ENV" => "test", "DUMMY_AGENT_OFF" => "1")
+    expect(agent_lines(off.stdout)).to eq(["[ezlogs_ruby_agent] off (enabled = false): nothing is recorded"])
+  end
+end

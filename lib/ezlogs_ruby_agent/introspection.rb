@@ -18,18 +18,19 @@ module EzlogsRubyAgent
     end
 
     # One summary of the agent's state, from the native counters.
+    # `healthy` is false, and `reason` says why, while the native extension
+    # is not loaded, the agent is off, the circuit breaker is open, or the
+    # last delivery failed (refused, timed out, rejected) with no success
+    # since. Times are Time objects; counts are events.
     def health_status
       metrics = self.metrics
+      reason = unhealthy_reason(metrics)
       {
-        healthy: native_loaded? && metrics[:circuit_state] == "closed",
-        native_loaded: native_loaded?,
-        circuit_breaker_state: metrics[:circuit_state],
-        queue_depth: metrics[:queue_depth],
-        events_captured: metrics[:events_captured],
-        events_delivered: metrics[:events_delivered],
-        events_dropped: metrics[:events_dropped_total],
-        last_error: metrics[:last_error],
-        last_success_at: metrics[:last_success_at]
+        healthy: reason.nil?, reason:, native_loaded: native_loaded?,
+        circuit_breaker_state: metrics[:circuit_state], queue_depth: metrics[:queue_depth],
+        events_captured: metrics[:events_captured], events_delivered: metrics[:events_delivered],
+        events_dropped: metrics[:events_dropped_total], last_error: metrics[:last_error],
+        last_error_at: metrics[:last_error_at], last_success_at: metrics[:last_success_at]
       }
     end
 
@@ -55,6 +56,22 @@ module EzlogsRubyAgent
     def debug_mode=(on)
       config.debug_mode = on ? true : false
       DebugOutput.use(config.debug_output)
+    end
+
+    private
+
+    def unhealthy_reason(metrics)
+      return "the native extension is not loaded" unless native_loaded?
+      return "the agent is off (enabled = false)" unless config.enabled
+      if metrics[:circuit_state] != "closed"
+        return "the circuit breaker is #{metrics[:circuit_state]}: #{metrics[:last_error]}"
+      end
+
+      failed_at = metrics[:last_error_at]
+      succeeded_at = metrics[:last_success_at]
+      return unless failed_at && (succeeded_at.nil? || failed_at >= succeeded_at)
+
+      "the last delivery failed: #{metrics[:last_error]}"
     end
   end
 end

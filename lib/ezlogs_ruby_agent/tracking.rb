@@ -61,11 +61,19 @@ module EzlogsRubyAgent
       ((time.to_f - epoch.to_f) * 1000).round(3).clamp(0, Float::INFINITY)
     end
 
-    # {class:, message:, backtrace:} of an exception, bounded.
-    def error_summary(error, backtrace_lines: 0)
-      summary = { class: error.class.name, message: error.message.to_s[0, 1_000] }
-      summary[:backtrace] = Array(error.backtrace).first(backtrace_lines) if backtrace_lines.positive?
-      summary
+    BACKTRACE_LINES = 20
+
+    # {class:, message:, backtrace:} of an exception, bounded: the message
+    # to 1,000 characters, the backtrace to its first 20 lines after
+    # `Rails.backtrace_cleaner` (the app's own frames, as Rails' error
+    # pages show them), or the raw first lines when cleaning leaves none
+    # (the error came from a gem with no app frame on the stack).
+    def error_summary(error)
+      backtrace = Array(error.backtrace)
+      cleaner = defined?(::Rails) && ::Rails.respond_to?(:backtrace_cleaner) ? ::Rails.backtrace_cleaner : nil
+      cleaned = cleaner ? cleaner.clean(backtrace) : backtrace
+      { class: error.class.name, message: error.message.to_s[0, 1_000],
+        backtrace: (cleaned.empty? ? backtrace : cleaned).first(BACKTRACE_LINES) }
     end
   end
 end

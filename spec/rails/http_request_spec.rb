@@ -134,10 +134,18 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     event = request_event
     expect(event[:action]).to eq("GET /boom")
     expect(event[:metadata]).to include(route: "failures#boom",
-                                        error: { class: "FailuresController::Kaboom",
-                                                 message: "the controller blew up" })
+                                        error: include(class: "FailuresController::Kaboom",
+                                                       message: "the controller blew up"))
     expect(event[:metadata]).not_to have_key(:status) # the app answered nothing; the server chooses
     expect(EzlogsRubyAgent.current_correlation_context).to be_nil
+  end
+
+  it "keeps the app's own frames of an error raised deep in a library, as Rails.backtrace_cleaner shows them" do
+    expect { get "/unreachable" }.to raise_error(Errno::ECONNREFUSED)
+
+    backtrace = request_event[:metadata][:error][:backtrace]
+    expect(backtrace.first).to match(%r{\Aapp/controllers/failures_controller\.rb:\d+:in `unreachable'\z})
+    expect(backtrace).to all(start_with("app/"))
   end
 
   it "records the exception Rails rendered as a 500 page" do

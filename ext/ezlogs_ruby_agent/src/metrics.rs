@@ -69,6 +69,7 @@ pub struct Metrics {
     last_error: Mutex<Option<String>>,
     /// Milliseconds since the epoch; 0 before the first success.
     last_success_at_ms: AtomicU64,
+    last_error_at_ms: AtomicU64,
     /// When the send under way began, in milliseconds since the epoch; 0
     /// when none is.
     sending_since_ms: AtomicU64,
@@ -90,6 +91,7 @@ pub static METRICS: Metrics = Metrics {
     circuit_state: AtomicU8::new(0),
     last_error: Mutex::new(None),
     last_success_at_ms: AtomicU64::new(0),
+    last_error_at_ms: AtomicU64::new(0),
     sending_since_ms: AtomicU64::new(0),
 };
 
@@ -119,6 +121,7 @@ impl Metrics {
 
     pub fn set_last_error(&self, error: &str) {
         *self.last_error_slot() = Some(error.to_owned());
+        self.last_error_at_ms.store(now_ms(), Relaxed);
     }
 
     pub fn last_error(&self) -> Option<String> {
@@ -147,10 +150,12 @@ impl Metrics {
     }
 
     pub fn last_success_at(&self) -> Option<SystemTime> {
-        match self.last_success_at_ms.load(Relaxed) {
-            0 => None,
-            ms => Some(UNIX_EPOCH + Duration::from_millis(ms)),
-        }
+        at(&self.last_success_at_ms)
+    }
+
+    /// When `last_error` was set.
+    pub fn last_error_at(&self) -> Option<SystemTime> {
+        at(&self.last_error_at_ms)
     }
 
     /// Before a fork: the worker may be setting `last_error`.
@@ -176,12 +181,21 @@ impl Metrics {
             &self.spool_events,
             &self.connections_opened,
             &self.last_success_at_ms,
+            &self.last_error_at_ms,
             &self.sending_since_ms,
         ];
         for counter in counters.into_iter().chain(&self.dropped) {
             counter.store(0, Relaxed);
         }
         self.circuit_state.store(0, Relaxed);
+    }
+}
+
+/// A time kept as milliseconds since the epoch, 0 for never.
+fn at(ms: &AtomicU64) -> Option<SystemTime> {
+    match ms.load(Relaxed) {
+        0 => None,
+        ms => Some(UNIX_EPOCH + Duration::from_millis(ms)),
     }
 }
 

@@ -5,6 +5,7 @@ Rails.application.routes.draw do
   resources :orders, only: %i[create]
   post "graphql", to: "graphql#execute"
   get "boom", to: "failures#boom"
+  get "unreachable", to: "failures#unreachable"
   get "health", to: proc { [200, { "Content-Type" => "text/plain" }, ["ok"]] }
   get "whoami", to: "users#whoami"
   get "outbound", to: "calls#outbound"

@@ -302,6 +302,8 @@ fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
     put("last_error", METRICS.last_error().into_value_with(ruby))?;
     let last_success = METRICS.last_success_at().map(|at| to_ruby::time(ruby, at));
     put("last_success_at", last_success.into_value_with(ruby))?;
+    let last_error_at = METRICS.last_error_at().map(|at| to_ruby::time(ruby, at));
+    put("last_error_at", last_error_at.into_value_with(ruby))?;
     Ok(hash)
 }
 

@@ -66,7 +66,7 @@ module EzlogsRubyAgent
         metadata = { queue: @queue, job_class: @job_class, job_id: @job_id, duration_ms: timing[:duration_ms] }
         # A failure here costs the details, not the event.
         metadata.merge!(Tracking.safely("reading job details") { @details&.call(result, error, escaped) } || {})
-        metadata[:error] = Tracking.error_summary(error, backtrace_lines: 5) if error
+        metadata[:error] = Tracking.error_summary(error) if error
         Tracking.record("job.execution", "#{@job_class}.#{error ? "failed" : "completed"}",
                         actor: ActorExtractor.extract, subject: { type: "job", id: @job_id.to_s },
                         metadata: metadata.compact, timing:, event_id: started[:event_id], context: started[:context])

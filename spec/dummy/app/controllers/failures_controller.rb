@@ -1,9 +1,18 @@
 # frozen_string_literal: true
 
+require "net/http"
+
 class FailuresController < ApplicationController
   class Kaboom < StandardError; end
 
   def boom
     raise Kaboom, "the controller blew up"
+  end
+
+  # A call to a service that is down: the error is raised deep inside
+  # net/http and the socket library.
+  def unreachable
+    port = TCPServer.open("127.0.0.1", 0) { |server| server.addr[1] }
+    Net::HTTP.get(URI("http://127.0.0.1:#{port}/"))
   end
 end

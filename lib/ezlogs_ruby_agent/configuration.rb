@@ -28,7 +28,8 @@ module EzlogsRubyAgent
     GROUPS = %i[instrumentation security performance delivery correlation].freeze
     OPTION_PREFIX = ""
 
-    attr_accessor :job_adapter
+    inert_option :job_adapter, "ActiveJob and Sidekiq jobs are each tracked when loaded; " \
+                               "turn one off with instrumentation.active_job or instrumentation.sidekiq = false"
     attr_reader :actor_extractor
 
     GROUPS.each do |group|

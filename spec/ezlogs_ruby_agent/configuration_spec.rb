@@ -65,6 +65,8 @@ RSpec.describe EzlogsRubyAgent::Configuration do
       -> { config.delivery.endpoint = "http://" } => %r{delivery.endpoint "http://" names no host},
       -> { config.delivery.endpoint = "file://" } => %r{delivery.endpoint "file://" names no path},
       -> { config.delivery.endpoint = "http://a b" } => /is not a valid URL/,
+      -> { config.delivery.endpoint = "http://c:99999/" } => %r{"http://c:99999/" has a port out of range \(99999\)},
+      -> { config.delivery.endpoint = "https://c:0/" } => %r{"https://c:0/" has a port out of range \(0\)},
       -> { config.delivery.api_key = "k\nv" } => /delivery.api_key must not contain line breaks/,
       -> { config.delivery.headers = { "X Id" => "1" } } => /delivery.headers: the header name "X..." is not valid/,
       -> { config.delivery.headers = { "X-Id" => "1\r\nEvil: 1" } } => /delivery.headers\["X-Id"\] must not contain/,
@@ -115,6 +117,23 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     expect(no_user.stderr).to include('EZLOGS_ENDPOINT "file://~nosuchuser-ezlogs/events.jsonl" cannot be made ' \
                                       "absolute (user nosuchuser-ezlogs doesn't exist)")
     expect(blank.stderr).to be_empty
+  end
+
+  it "accepts performance.enable_async and job_adapter, and says once that they have no effect" do
+    output = quietly do
+      2.times do
+        config.performance.enable_async = false
+        config.job_adapter = :sidekiq
+      end
+    end
+    expect(output.lines).to eq([
+                                 "[ezlogs_ruby_agent] performance.enable_async has no effect; events always go to " \
+                                 "a background thread, so the app never waits on delivery; remove the setting\n",
+                                 "[ezlogs_ruby_agent] job_adapter has no effect; ActiveJob and Sidekiq jobs are each " \
+                                 "tracked when loaded; turn one off with instrumentation.active_job or " \
+                                 "instrumentation.sidekiq = false\n"
+                               ])
+    expect([config.performance.enable_async, config.job_adapter]).to eq([false, :sidekiq])
   end
 
   it "names a misspelt or unknown option, suggests the closest valid one, and lists its group's" do

@@ -30,6 +30,19 @@ module EzlogsRubyAgent
             instance_variable_set(:"@#{option}", send(check, name, value, *args))
           end
         end
+
+        # An option accepted, so that an initializer that sets it still
+        # boots, but with no effect: setting it says so once, with what to
+        # do instead. Its reader gives back what was set.
+        def inert_option(option, instead)
+          attr_reader option
+
+          name = "#{self::OPTION_PREFIX}#{option}"
+          define_method(:"#{option}=") do |value|
+            ProblemReporter.bad_setting("#{name} has no effect", instead)
+            instance_variable_set(:"@#{option}", value)
+          end
+        end
       end
 
       private
@@ -108,7 +121,7 @@ module EzlogsRubyAgent
           uri = URI.parse(url)
           return "names no host" if uri.host.to_s.empty?
 
-          "has a port out of range (#{uri.port})" unless uri.port.between?(0, 65_535)
+          "has a port out of range (#{uri.port})" unless uri.port.between?(1, 65_535)
         end
       end
 

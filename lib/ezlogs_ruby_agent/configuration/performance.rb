@@ -18,7 +18,8 @@ module EzlogsRubyAgent
       checked_option :event_buffer_bytes, :check_positive
       checked_option :max_delivery_connections, :check_positive
       checked_option :enable_compression, :check_boolean
-      checked_option :enable_async, :check_boolean
+      inert_option :enable_async, "events always go to a background thread, so the app never waits " \
+                                  "on delivery; remove the setting"
 
       def initialize
         @sample_rate = 1.0

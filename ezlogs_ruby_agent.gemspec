@@ -12,7 +12,7 @@ Gem::Specification.new do |spec|
   spec.license = "MIT"
   spec.required_ruby_version = ">= 3.1"
 
-  spec.files = Dir["lib/**/*.rb", "ext/**/*.{rs,toml}", "Cargo.toml", "Cargo.lock", "README.md"]
+  spec.files = Dir["lib/**/*.{rb,rake,tt}", "ext/**/*.{rs,toml}", "Cargo.toml", "Cargo.lock", "README.md"]
   spec.require_paths = ["lib"]
   # RubyGems' own Cargo builder compiles the crate at install time and puts
   # the library at lib/ezlogs_ruby_agent.so, where `rake compile` puts it too.

@@ -10,11 +10,16 @@ module EzlogsRubyAgent
       include Inspection
       include UnknownOptions
 
-      attr_accessor :redacted_cookies
-
       OPTION_PREFIX = "security."
 
-      attr_reader :sensitive_fields, :custom_pii_patterns, :max_event_size, :redacted_headers
+      attr_reader :sensitive_fields, :custom_pii_patterns, :max_event_size
+
+      # Request headers and cookies are never recorded (a request event
+      # keeps only the User-Agent), so there is nothing for these to redact.
+      NEVER_RECORDED = "request headers and cookies are never recorded (only the User-Agent), " \
+                       "so none can leave the process; remove the setting"
+      inert_option :redacted_headers, NEVER_RECORDED
+      inert_option :redacted_cookies, NEVER_RECORDED
 
       checked_option :auto_detect_pii, :check_boolean
 
@@ -33,10 +38,6 @@ module EzlogsRubyAgent
       # README), which always are: setting this adds, it never replaces.
       def sensitive_fields=(fields)
         @sensitive_fields = Array(fields).map(&:to_s)
-      end
-
-      def redacted_headers=(headers)
-        @redacted_headers = Array(headers).map(&:to_s)
       end
 
       # {name => Regexp}, matched against string values by the native core:

@@ -7,6 +7,10 @@ module EzlogsRubyAgent
   # hooks are installed before those files run. With EZLOGS_ENABLED=false,
   # read before, none is installed.
   class Railtie < ::Rails::Railtie
+    rake_tasks do
+      load File.expand_path("tasks/ezlogs.rake", __dir__)
+    end
+
     initializer "ezlogs_ruby_agent.http" do |app|
       next unless EzlogsRubyAgent.config.enabled
 

@@ -288,6 +288,7 @@ fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
     put("events_dropped", dropped.as_value())?;
     put("batches_sent", count(&METRICS.batches_sent))?;
     put("batches_failed", count(&METRICS.batches_failed))?;
+    put("last_http_status", count(&METRICS.last_http_status))?;
     put("retries", count(&METRICS.retries))?;
     put("bytes_serialized", count(&METRICS.bytes_serialized))?;
     put("bytes_sent", count(&METRICS.bytes_sent))?;

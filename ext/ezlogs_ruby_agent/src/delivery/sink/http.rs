@@ -229,6 +229,9 @@ fn add_basic_auth(headers: &mut HeaderMap, credentials: &str) {
 /// any other answer final.
 async fn classify(response: Response) -> Outcome {
     let status = response.status();
+    METRICS
+        .last_http_status
+        .store(u64::from(status.as_u16()), Relaxed);
     if status.is_success() {
         return Outcome::Delivered;
     }

@@ -1,0 +1,90 @@
+# frozen_string_literal: true
+
+require "socket"
+require "uri"
+
+module EzlogsRubyAgent
+  class Doctor
+    # Where events go: the endpoint's host resolves, and the endpoint takes
+    # a test event (sent through the agent's own pipeline, so that what is
+    # checked is what the app does).
+    module Destination
+      private
+
+      def destination
+        return [] unless @config.enabled
+
+        endpoint = @config.delivery.endpoint
+        resolution = resolve(endpoint) if endpoint.start_with?("http")
+        return [resolution] if resolution&.status == :fail
+
+        [resolution, test_event].compact
+      end
+
+      # The endpoint's host resolves, or a failure saying it does not.
+      def resolve(endpoint)
+        uri = URI.parse(endpoint)
+        addresses = Addrinfo.getaddrinfo(uri.host, uri.port, nil, :STREAM).map(&:ip_address).uniq
+        ok("endpoint host #{uri.host} resolves to #{addresses.first(3).join(", ")}")
+      rescue SocketError, URI::Error => e
+        failure("endpoint host #{uri&.host.inspect} does not resolve (#{e.message})",
+                "check the host in delivery.endpoint or EZLOGS_ENDPOINT")
+      end
+
+      def test_event
+        shown = Native.shown_endpoint(@config.delivery.endpoint)
+        return ok("events are captured in memory (test mode); nothing is sent") if Native.test_mode?
+
+        if @config.delivery.prints_only?
+          return ok("events are printed to the Rails log (#{shown}); nothing is sent. " \
+                    "Set delivery.endpoint or EZLOGS_ENDPOINT to send them to a collector")
+        end
+
+        deliver_test_event(shown)
+      end
+
+      def deliver_test_event(shown)
+        before = EzlogsRubyAgent.metrics
+        id = Tracking.record("ezlogs.doctor", "test_event", actor: { type: "system", id: "ezlogs-doctor" },
+                                                            metadata: { host: Socket.gethostname })
+        delivered, after = wait_for_answer(before)
+        return ok("endpoint #{shown} took a test event (#{id})#{http_answer(after)}") if delivered
+
+        error = after[:last_error] unless after[:last_error_at] == before[:last_error_at]
+        failure("endpoint #{shown} did not take a test event (#{id}) within #{@wait} s: " \
+                "#{error || "no answer yet"}", fix_for(error))
+      end
+
+      # Waits until the test event is delivered, a send fails (a collector
+      # that refuses says so at once, and retries would only wait longer),
+      # or @wait seconds pass. Returns [delivered, metrics].
+      def wait_for_answer(before)
+        deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + @wait
+        loop do
+          delivered = EzlogsRubyAgent.flush(timeout: 0.2)
+          after = EzlogsRubyAgent.metrics
+          return [delivered, after] if delivered || after[:last_error_at] != before[:last_error_at] ||
+                                       Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+        end
+      end
+
+      def http_answer(metrics)
+        status = metrics[:last_http_status].to_i
+        status.positive? ? ": it answered HTTP #{status}" : ""
+      end
+
+      def fix_for(error)
+        case error.to_s
+        when /Connection refused|tcp connect error/
+          "start the collector (the ezlogs agent listens on 127.0.0.1:9000), or set delivery.endpoint"
+        when /HTTP 401|HTTP 403/ then "check delivery.api_key and delivery.headers against what the collector expects"
+        when /HTTP 404/ then "check the path of delivery.endpoint (the ezlogs agent takes POST /events)"
+        when /HTTP 4\d\d/ then "see the collector's answer above; it refuses the events as sent"
+        when /timed out|shutdown_timeout/
+          "the collector did not answer in time; check it, or raise delivery.timeout"
+        else "check that the collector runs and that delivery.endpoint names it"
+        end
+      end
+    end
+  end
+end

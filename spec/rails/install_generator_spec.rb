@@ -43,4 +43,10 @@ RSpec.describe "rails generate ezlogs_ruby_agent:install" do
     end
     expect(shown.keys + ["service_name"]).to match_array(options - inert)
   end
+
+  it "is the list the README gives under Every option" do
+    readme = File.read(File.expand_path("../../README.md", __dir__))
+    listed = readme[/^### Every option\n.*?^```ruby\n(.*?)^```/m, 1]
+    expect(listed).to eq(initializer[/^EzlogsRubyAgent.configure.*\z/m].sub('"dummy"', '"my-app"'))
+  end
 end

@@ -27,7 +27,8 @@ module EzlogsRubyAgent
       expected = count ? found.size == count : found.any?
       assert(expected, lambda do
         "Expected #{query.describe}#{times(count)}, " \
-          "but #{found.empty? ? "none" : found.size} matched.\n\n#{Testing::LoggedEvents.report(logged)}"
+          "but #{found.empty? ? "none" : found.size} matched.#{query.hint(logged)}\n\n" \
+          "#{Testing::LoggedEvents.report(logged)}"
       end)
       found
     end

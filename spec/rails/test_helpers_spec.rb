@@ -73,6 +73,20 @@ RSpec.describe "User flow" do
       expect(message.length).to be < 3_000
     end
 
+    it "says that ids are Strings when an Integer id is all that kept an event from matching" do
+      update_user
+      message = failure_of do
+        expect(EzlogsRubyAgent).to have_logged_event("data.change", subject: { type: "user", id: 123 })
+      end
+      expect(message.lines.first.chomp).to end_with(
+        "but none matched. Ids in events are Strings: write subject: #{{ type: "user", id: "123" }.inspect}."
+      )
+      other = failure_of do
+        expect(EzlogsRubyAgent).to have_logged_event("data.change", subject: { type: "user", id: 99 })
+      end
+      expect(other).not_to include("Ids in events")
+    end
+
     it "says why events do not form one flow" do
       update_user
       EzlogsRubyAgent.log_event(event_type: "note.added", action: "added", actor: { type: "system", id: "cron" })

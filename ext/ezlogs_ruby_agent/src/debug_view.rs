@@ -32,7 +32,7 @@ pub enum Mode {
 /// held events print as they are, the oldest open unit is forgotten. A
 /// unit whose event is never logged (its tracker failed) cannot hold
 /// output back for long.
-const MAX_HELD: usize = 10_000;
+const MAX_HELD: usize = 2_000;
 const MAX_OPEN: usize = 1_000;
 
 static MODE: AtomicU8 = AtomicU8::new(Mode::Off as u8);

@@ -60,6 +60,12 @@ module EzlogsRubyAgent
         value ? !%w[false 0 off no].include?(value.downcase) : default
       end
 
+      def check_choice(name, value, choices)
+        return value if choices.include?(value)
+
+        raise ConfigurationError, "#{name} must be one of #{choices.inspect}, got #{value.inspect}"
+      end
+
       # Infinity and NaN are not amounts: a wait of "forever" would hold
       # the process's exit.
       def check_positive(name, value, type = Integer)

@@ -17,11 +17,7 @@ module EzlogsRubyAgent
       # :tree (one flow tree per request or job, once it ends) or :compact
       # (one line per event, at once, for busy apps).
       def debug_format=(format)
-        unless DEBUG_FORMATS.include?(format)
-          raise ConfigurationError, "debug_format must be one of #{DEBUG_FORMATS.inspect}, got #{format.inspect}"
-        end
-
-        @debug_format = format
+        @debug_format = check_choice("debug_format", format, DEBUG_FORMATS)
       end
 
       # The debug output's format when events are printed (debug_mode, or

@@ -13,7 +13,7 @@ module EzlogsRubyAgent
 
       OPTION_PREFIX = "delivery."
 
-      attr_reader :flush_interval, :shutdown_timeout, :compression, :api_key, :spool_dir
+      attr_reader :flush_interval, :shutdown_timeout, :api_key, :spool_dir
 
       checked_option :batch_size, :check_positive
       checked_option :timeout, :check_positive, Numeric
@@ -23,6 +23,9 @@ module EzlogsRubyAgent
       checked_option :circuit_breaker_timeout, :check_positive, Numeric
       checked_option :spool_max_bytes, :check_positive
       checked_option :headers, :check_headers
+      # :auto gzips for remote collectors and not for one on loopback (the
+      # ezlogs agent there ignores Content-Encoding); :gzip; :none.
+      checked_option :compression, :check_choice, COMPRESSIONS
 
       def initialize
         @endpoint_chosen = false
@@ -40,16 +43,6 @@ module EzlogsRubyAgent
         @compression = :auto
         @spool_dir = nil
         @spool_max_bytes = 100 * 1024 * 1024
-      end
-
-      # :auto gzips for remote collectors and not for one on loopback (the
-      # ezlogs agent there ignores Content-Encoding); :gzip; :none.
-      def compression=(mode)
-        unless COMPRESSIONS.include?(mode)
-          raise ConfigurationError, "delivery.compression must be one of #{COMPRESSIONS.inspect}, got #{mode.inspect}"
-        end
-
-        @compression = mode
       end
 
       def flush_interval=(seconds)

@@ -53,7 +53,9 @@ module EzlogsRubyAgent
 
         absolute("EZLOGS_ENDPOINT", check_endpoint("EZLOGS_ENDPOINT", value, SCHEMES)).tap { @endpoint_chosen = true }
       rescue ConfigurationError => e
-        ProblemReporter.bad_setting(e.message, "sending to #{DEFAULT_ENDPOINT} instead")
+        ProblemReporter.bad_setting(e.message, "EZLOGS_ENDPOINT is ignored: events go where they go with no endpoint " \
+                                               "set (in Rails development the log, in tests the capture, " \
+                                               "else #{DEFAULT_ENDPOINT})")
         DEFAULT_ENDPOINT
       end
     end

@@ -32,27 +32,31 @@ module EzlogsRubyAgent
       end
 
       def test_event
+        return failure("the agent is off (enabled = false): nothing is sent", "turn it on to send events") unless
+          @config.enabled
+
         shown = Native.shown_endpoint(@config.delivery.endpoint)
-        return ok("events are captured in memory (test mode); nothing is sent") if Native.test_mode?
-
-        if @config.delivery.prints_only?
-          return ok("events are printed to the Rails log (#{shown}); nothing is sent. " \
-                    "Set delivery.endpoint or EZLOGS_ENDPOINT to send them to a collector")
-        end
-
-        deliver_test_event(shown)
-      end
-
-      def deliver_test_event(shown)
         before = EzlogsRubyAgent.metrics
         id = Tracking.record("ezlogs.doctor", "test_event", actor: { type: "system", id: "ezlogs-doctor" },
                                                             metadata: { host: Socket.gethostname })
+        return ok("a test event (#{id}) was captured in memory (test mode); nothing is sent") if Native.test_mode?
+
+        if @config.delivery.prints_only?
+          return ok("a test event (#{id}) was printed to the Rails log (#{shown}); nothing is sent. " \
+                    "Set delivery.endpoint or EZLOGS_ENDPOINT to send events to a collector")
+        end
+
+        delivered_verdict(shown, id, before)
+      end
+
+      def delivered_verdict(shown, id, before)
         delivered, after = wait_for_answer(before)
         return ok("endpoint #{shown} took a test event (#{id})#{http_answer(after)}") if delivered
 
         error = after[:last_error] unless after[:last_error_at] == before[:last_error_at]
-        failure("endpoint #{shown} did not take a test event (#{id}) within #{@wait} s: " \
-                "#{error || "no answer yet"}", fix_for(error))
+        problem = error || "no answer within #{@wait} s"
+        failure("endpoint #{shown} did not take a test event (#{id}): #{problem}. The event stays queued, " \
+                "and what is not delivered at exit is counted there", fix_for(error))
       end
 
       # Waits until the test event is delivered, a send fails (a collector
@@ -75,14 +79,21 @@ module EzlogsRubyAgent
 
       def fix_for(error)
         case error.to_s
-        when /Connection refused|tcp connect error/
-          "start the collector (the ezlogs agent listens on 127.0.0.1:9000), or set delivery.endpoint"
+        when /Connection refused|tcp connect error/ then nothing_listens
         when /HTTP 401|HTTP 403/ then "check delivery.api_key and delivery.headers against what the collector expects"
         when /HTTP 404/ then "check the path of delivery.endpoint (the ezlogs agent takes POST /events)"
         when /HTTP 4\d\d/ then "see the collector's answer above; it refuses the events as sent"
         when /timed out|shutdown_timeout/
           "the collector did not answer in time; check it, or raise delivery.timeout"
         else "check that the collector runs and that delivery.endpoint names it"
+        end
+      end
+
+      def nothing_listens
+        if @config.delivery.endpoint_chosen?
+          "start the collector there, or correct delivery.endpoint (or EZLOGS_ENDPOINT) to name it"
+        else
+          "start the ezlogs agent (it listens on 127.0.0.1:9000), or set delivery.endpoint to your collector"
         end
       end
     end

@@ -29,9 +29,28 @@ module EzlogsRubyAgent
         "#{kind} with #{attributes.map { |key, value| "#{key}: #{describe_value.call(value)}" }.join(", ")}"
       end
 
+      # A hint for a query that matched none of `events` only because it
+      # gave an id as an Integer: ids in events are Strings (as a collector
+      # reads them). "" when there is nothing to say.
+      def hint(events)
+        as_strings = attributes.transform_values { |value| ids_as_strings(value) }
+        return "" if as_strings == attributes || events.none? { |event| match?(event, as_strings) }
+
+        " Ids in events are Strings: write #{as_strings.map { |key, value| "#{key}: #{value.inspect}" }.join(", ")}."
+      end
+
       private
 
-      def match?(event)
+      def ids_as_strings(value)
+        return value unless value.is_a?(Hash)
+
+        value.to_h do |key, item|
+          id = (key.to_s == "id" || key.to_s.end_with?("_id")) && item.is_a?(Integer)
+          [key, id ? item.to_s : ids_as_strings(item)]
+        end
+      end
+
+      def match?(event, attributes = self.attributes)
         (event_type.nil? || @matches.call(event_type, event[:event_type])) &&
           attributes.all? { |key, expected| @matches.call(expected, event[key]) }
       end

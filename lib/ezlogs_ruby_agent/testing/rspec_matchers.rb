@@ -91,7 +91,7 @@ module EzlogsRubyAgent
         end
 
         def failure_message
-          "expected to #{description}, but #{@found.zero? ? "none" : @found} matched.\n\n" \
+          "expected to #{description}, but #{@found.zero? ? "none" : @found} matched.#{@query.hint(@events)}\n\n" \
             "#{LoggedEvents.report(@events)}"
         end
 

@@ -53,6 +53,13 @@ class UserFlowTest < ActionDispatch::IntegrationTest
       assert_match(/\ACaptured \(\d+ events\):\z/, lines[2])
       assert_match(%r{\A  http\.request  PATCH /users/123  user 123  \[evt_}, lines[4])
 
+      error = assert_raises(Minitest::Assertion) do
+        assert_logged_event("data.change", subject: { type: "user", id: 123 })
+      end
+      assert_equal 'Expected a "data.change" event with subject: {:type=>"user", :id=>123}, but none matched. ' \
+                   'Ids in events are Strings: write subject: {:type=>"user", :id=>"123"}.',
+                   error.message.lines.first.chomp
+
       EzlogsRubyAgent.log_event(event_type: "note.added", action: "added", actor: { type: "system", id: "cron" })
       error = assert_raises(Minitest::Assertion) { assert_correlation_flow }
       assert_match(/\AExpected the events to form one correlation flow, but the events belong to 2 flows/,

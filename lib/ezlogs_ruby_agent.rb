@@ -71,9 +71,7 @@ module EzlogsRubyAgent
     # returns nil; nothing raises into the caller.
     def log_event(event_type:, action:, actor:, subject: nil, metadata: nil)
       metadata = @app_filter.values(metadata) if @app_filter
-      id = Native.log_event(event_type, action, actor, subject, metadata)
-      DebugOutput.print_ready if DebugOutput.on
-      id
+      Native.log_event(event_type, action, actor, subject, metadata)
     rescue InvalidEventError => e
       ProblemReporter.bad_call(e.message)
       nil

@@ -12,19 +12,16 @@ module EzlogsRubyAgent
   # then. In the :compact format, each event prints at once on one line.
   #
   # Output goes to `Rails.logger` (at info) when there is one, else to
-  # stderr.
+  # stderr. The native core calls `print_ready` after each event it takes
+  # while debug output is on, on the thread that logged it.
   module DebugOutput
     PREFIX = "[ezlogs]"
 
     class << self
-      # Whether events are printed; read after every event logged.
-      attr_reader :on
-
       # `format`: :tree, :compact, or nil for off.
       def use(format)
         Native.set_debug_output({ tree: "tree", compact: "lines" }.fetch(format, "off"))
         @format = format
-        @on = !format.nil?
       end
 
       # Prints what the native core says is ready. Never raises.

@@ -8,11 +8,7 @@ module EzlogsRubyAgent
     KEYWORDS = %i[event_type action actor subject metadata].freeze
 
     def log(event)
-      if event.is_a?(UniversalEvent)
-        id = Native.emit(event)
-        DebugOutput.print_ready if DebugOutput.on
-        return id
-      end
+      return Native.emit(event) if event.is_a?(UniversalEvent)
 
       EzlogsRubyAgent.log_event(**event.to_h.transform_keys(&:to_sym).slice(*KEYWORDS))
     rescue ArgumentError => e

@@ -9,9 +9,7 @@ module EzlogsRubyAgent
     # Emits an event from a tracker; returns its event_id, or nil when it
     # could not be built (counted as invalid and reported once).
     def record(event_type, action, actor:, subject: nil, metadata: nil, timing: nil, event_id: nil, context: nil)
-      id = Native.record(event_type, action, actor, subject, metadata, timing, event_id, context)
-      DebugOutput.print_ready if DebugOutput.on
-      id
+      Native.record(event_type, action, actor, subject, metadata, timing, event_id, context)
     rescue StandardError => e
       ProblemReporter.internal(e, "recording #{event_type}")
       nil

@@ -72,6 +72,7 @@ fn emit_built(
         Ok(event) => {
             let id = ruby.str_new(&event.event_id);
             dispatch(active, event);
+            print_debug_output(ruby)?;
             Ok(id)
         }
         Err(invalid) => {
@@ -169,11 +170,27 @@ fn new_request_id() -> String {
 }
 
 /// Emits an already-built `UniversalEvent`.
-fn emit(event: &UniversalEvent) -> String {
+fn emit(ruby: &Ruby, event: &UniversalEvent) -> Result<String, Error> {
     let event = event.event().clone();
     let id = event.event_id.clone();
     dispatch(&settings::current(), event);
-    id
+    print_debug_output(ruby)?;
+    Ok(id)
+}
+
+/// With debug output on, has `EzlogsRubyAgent::DebugOutput.print_ready`
+/// print what is ready, here on the app's thread that logged the event
+/// (it holds the GVL). The check is all it costs otherwise. An exception
+/// from it (it rescues StandardError itself: an Interrupt) goes on to the
+/// caller.
+fn print_debug_output(ruby: &Ruby) -> Result<(), Error> {
+    if !debug_view::on() {
+        return Ok(());
+    }
+    let agent: RModule = ruby.class_object().const_get("EzlogsRubyAgent")?;
+    let output: RModule = agent.const_get("DebugOutput")?;
+    let _: Value = output.funcall("print_ready", ())?;
+    Ok(())
 }
 
 /// What `event` would look like when sent (redacted, fitted), or nil when

@@ -6,7 +6,7 @@ module EzlogsRubyAgent
   #
   #   [ezlogs_ruby_agent] on (shop, production): events go to
   #   https://collector.example/events; trackers: http, active_record,
-  #   active_job, mail, sidekiq, custom
+  #   active_job, sidekiq, mail, custom
   module BootLine
     PREFIX = "[ezlogs_ruby_agent]"
 

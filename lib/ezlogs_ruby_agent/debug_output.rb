@@ -20,16 +20,23 @@ module EzlogsRubyAgent
     class << self
       # `format`: :tree, :compact, or nil for off.
       def use(format)
-        Native.set_debug_output({ tree: "tree", compact: "lines" }.fetch(format, "off"))
         @format = format
+        Native.set_debug_output({ tree: "tree", compact: "lines" }.fetch(format, "off"))
       end
 
-      # Prints what the native core says is ready. Never raises.
+      # Prints what the native core says is ready. Never raises. A logger
+      # that itself logs events (one that writes to a model) is not
+      # printed into again: its events wait for the next print.
       def print_ready
+        return if Thread.current[:__ezlogs_printing]
+
+        Thread.current[:__ezlogs_printing] = true
         groups = Native.take_debug_output
         groups&.each { |events| write(@format == :compact ? line(events.first) : tree(events)) }
       rescue StandardError => e
         ProblemReporter.internal(e, "printing debug output")
+      ensure
+        Thread.current[:__ezlogs_printing] = nil
       end
 
       private

@@ -59,7 +59,7 @@ module EzlogsRubyAgent
                        "reinstall the gem so that it compiles here (gem pristine ezlogs_ruby_agent)")
       end
 
-      library = $LOADED_FEATURES.find { |path| path.end_with?("ezlogs_ruby_agent.so") }
+      library = $LOADED_FEATURES.find { |path| path.end_with?("ezlogs_ruby_agent.#{RbConfig::CONFIG["DLEXT"]}") }
       built = library && File.exist?(library) ? ", built #{File.mtime(library).strftime("%Y-%m-%d %H:%M")}" : ""
       ok("native extension: loaded (#{library}#{built}), version #{VERSION}")
     end

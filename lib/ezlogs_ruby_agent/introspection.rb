@@ -19,9 +19,10 @@ module EzlogsRubyAgent
 
     # One summary of the agent's state, from the native counters.
     # `healthy` is false, and `reason` says why, while the native extension
-    # is not loaded, the agent is off, the circuit breaker is open, or the
-    # last delivery failed (refused, timed out, rejected) with no success
-    # since. Times are Time objects; counts are events.
+    # is not loaded, the agent is off, the circuit breaker is open, or an
+    # error came after the last delivery (refused, timed out, rejected; a
+    # spool directory it cannot use). Times are Time objects; counts are
+    # events.
     def health_status
       metrics = self.metrics
       reason = unhealthy_reason(metrics)
@@ -67,11 +68,7 @@ module EzlogsRubyAgent
         return "the circuit breaker is #{metrics[:circuit_state]}: #{metrics[:last_error]}"
       end
 
-      failed_at = metrics[:last_error_at]
-      succeeded_at = metrics[:last_success_at]
-      return unless failed_at && (succeeded_at.nil? || failed_at >= succeeded_at)
-
-      "the last delivery failed: #{metrics[:last_error]}"
+      "failing, with no delivery since: #{metrics[:last_error]}" if metrics[:failing]
     end
   end
 end

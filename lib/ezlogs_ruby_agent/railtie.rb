@@ -58,11 +58,9 @@ module EzlogsRubyAgent
     # After the app's initializers: the environment's destination, the
     # Rails settings, and the boot line.
     config.after_initialize do
-      Railtie.choose_destination(Rails.env)
+      Tracking.safely("choosing the environment's destination") { Railtie.choose_destination(Rails.env) }
       Railtie.apply_rails_settings
-      Rails.logger&.info(BootLine.text)
-    rescue StandardError => e
-      ProblemReporter.internal(e, "starting with the app's Rails settings")
+      Tracking.safely("writing the boot line") { Rails.logger&.info(BootLine.text) }
     end
 
     # Where events go when the app chose no endpoint (delivery.endpoint or

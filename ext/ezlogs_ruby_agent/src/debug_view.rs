@@ -28,11 +28,12 @@ pub enum Mode {
     Lines = 2,
 }
 
-/// Held events and open units beyond these bounds are let go: the oldest
-/// held events print as they are, the oldest open unit is forgotten. A
-/// unit whose event is never logged (its tracker failed) cannot hold
-/// output back for long.
+/// Held events beyond these bounds are let go: the unit the oldest waits on
+/// is given up, and its events print without it. The oldest open unit is
+/// forgotten beyond MAX_OPEN. So a unit whose event never comes cannot hold
+/// output back, or memory, for long.
 const MAX_HELD: usize = 2_000;
+const MAX_HELD_BYTES: usize = 32 << 20;
 const MAX_OPEN: usize = 1_000;
 
 static MODE: AtomicU8 = AtomicU8::new(Mode::Off as u8);
@@ -50,16 +51,26 @@ pub fn on() -> bool {
     mode() != Mode::Off
 }
 
-/// Sets the mode; what was held or ready under the old one is let go.
+/// Sets the mode; when it changes, what was held or ready under the old
+/// one is let go.
 pub fn set_mode(mode: Mode) {
-    MODE.store(mode as u8, Ordering::Relaxed);
-    *view() = View::new();
+    if MODE.swap(mode as u8, Ordering::Relaxed) != mode as u8 {
+        *view() = View::new();
+    }
 }
 
 /// A unit of work took `event_id`; its event comes when it ends.
 pub fn opened(event_id: &str) {
     if mode() == Mode::Tree {
         view().open(event_id);
+    }
+}
+
+/// The event of the unit that took `event_id` will not come (it was
+/// dropped, or invalid): what waits on it prints without it.
+pub fn closed(event_id: &str) {
+    if mode() == Mode::Tree {
+        view().close(event_id);
     }
 }
 
@@ -94,6 +105,7 @@ struct View {
     generation: u64,
     open: VecDeque<String>,
     held: Vec<Event>,
+    held_bytes: usize,
     ready: Vec<Vec<Event>>,
 }
 
@@ -104,6 +116,7 @@ impl View {
             generation: u64::MAX,
             open: VecDeque::new(),
             held: Vec::new(),
+            held_bytes: 0,
             ready: Vec::new(),
         }
     }
@@ -113,6 +126,7 @@ impl View {
             generation: process::generation(),
             open: VecDeque::new(),
             held: Vec::new(),
+            held_bytes: 0,
             ready: Vec::new(),
         }
     }
@@ -126,15 +140,29 @@ impl View {
 
     fn add(&mut self, event: Event) {
         self.open.retain(|id| *id != event.event_id);
-        let root = self.top_of_chain(&event);
+        let top = self.top_of_chain(&event);
+        self.held_bytes += event.approx_bytes;
         self.held.push(event);
-        if !self.waits_on_open_unit(&root) {
-            self.release(&root);
+        match self.open_unit_of(&top) {
+            None => self.release(&top),
+            Some(_) => self.let_go_beyond_bounds(),
         }
-        while self.held.len() > MAX_HELD {
-            let oldest = self.held[0].event_id.clone();
-            let top = self.top_of_chain_id(&oldest);
-            self.release(&top);
+    }
+
+    /// The unit that took `event_id` is over: everything held below it
+    /// prints.
+    fn close(&mut self, event_id: &str) {
+        self.open.retain(|id| id != event_id);
+        self.release(event_id);
+    }
+
+    fn let_go_beyond_bounds(&mut self) {
+        while self.held.len() > MAX_HELD || self.held_bytes > MAX_HELD_BYTES {
+            let top = self.top_of_chain(&self.held[0]);
+            match self.open_unit_of(&top) {
+                Some(unit) => self.close(&unit),
+                None => self.release(&top),
+            }
         }
     }
 
@@ -157,27 +185,20 @@ impl View {
         top
     }
 
-    fn top_of_chain_id(&self, event_id: &str) -> String {
-        match self.held.iter().find(|e| e.event_id == event_id) {
-            Some(event) => self.top_of_chain(event),
-            None => event_id.to_owned(),
-        }
-    }
-
-    fn waits_on_open_unit(&self, top: &str) -> bool {
+    /// The open unit the held event `top` waits on, if any.
+    fn open_unit_of(&self, top: &str) -> Option<String> {
         let parent = self
             .held
             .iter()
-            .find(|e| e.event_id == top)
-            .and_then(|e| e.correlation.parent_event_id.as_deref());
-        match parent {
-            Some(parent) => self.open.iter().any(|id| id == parent),
-            None => false,
-        }
+            .find(|e| e.event_id == top)?
+            .correlation
+            .parent_event_id
+            .as_deref()?;
+        self.open.iter().find(|id| *id == parent).cloned()
     }
 
     /// Moves `top` and every held event below it to `ready`, in the order
-    /// they were logged.
+    /// they were logged (`top` itself need not be held).
     fn release(&mut self, top: &str) {
         let mut members: HashSet<String> = HashSet::from([top.to_owned()]);
         // Parents are logged after their children, so grow the set until
@@ -199,6 +220,7 @@ impl View {
             .into_iter()
             .partition(|e| members.contains(&e.event_id));
         self.held = rest;
+        self.held_bytes = self.held.iter().map(|e| e.approx_bytes).sum();
         if !group.is_empty() {
             self.ready.push(group);
         }
@@ -268,11 +290,30 @@ mod tests {
     fn a_unit_that_never_ends_holds_output_back_only_so_long() {
         let mut view = view();
         view.open("stuck");
-        for n in 0..=MAX_HELD {
+        view.open("running");
+        view.add(event_with("other", Some("running")));
+        for n in 1..MAX_HELD {
             view.add(event_with(&format!("e{n}"), Some("stuck")));
         }
-        assert_eq!(view.held.len(), MAX_HELD);
-        assert_eq!(ids(&view.ready), [["e0"]]);
+        assert!(view.ready.is_empty());
+        view.add(event_with("overflow", Some("stuck")));
+        // "other" was first, so its unit was given up first.
+        assert_eq!(ids(&view.ready), [["other"]]);
+        view.add(event_with("more", Some("stuck")));
+        assert_eq!(view.ready.len(), 2);
+        assert_eq!(view.ready[1].len(), MAX_HELD + 1);
+        assert!(view.held.is_empty() && view.held_bytes == 0);
+    }
+
+    #[test]
+    fn a_unit_whose_event_will_not_come_lets_its_children_go() {
+        let mut view = view();
+        view.open("req");
+        view.add(event_with("change", Some("req")));
+        view.add(event_with("enqueue", Some("req")));
+        view.close("req");
+        assert_eq!(ids(&view.ready), [["change", "enqueue"]]);
+        assert!(view.open.is_empty());
     }
 
     #[test]

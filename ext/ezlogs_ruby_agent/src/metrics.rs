@@ -72,6 +72,10 @@ pub struct Metrics {
     /// Milliseconds since the epoch; 0 before the first success.
     last_success_at_ms: AtomicU64,
     last_error_at_ms: AtomicU64,
+    /// The order of the last error and the last success (from `OUTCOMES`),
+    /// for `failing`: two times can fall in the same millisecond.
+    last_error_seq: AtomicU64,
+    last_success_seq: AtomicU64,
     /// When the send under way began, in milliseconds since the epoch; 0
     /// when none is.
     sending_since_ms: AtomicU64,
@@ -95,8 +99,13 @@ pub static METRICS: Metrics = Metrics {
     last_error: Mutex::new(None),
     last_success_at_ms: AtomicU64::new(0),
     last_error_at_ms: AtomicU64::new(0),
+    last_error_seq: AtomicU64::new(0),
+    last_success_seq: AtomicU64::new(0),
     sending_since_ms: AtomicU64::new(0),
 };
+
+/// Numbers errors and successes in the order they happen.
+static OUTCOMES: AtomicU64 = AtomicU64::new(0);
 
 fn now_ms() -> u64 {
     SystemTime::now()
@@ -125,6 +134,13 @@ impl Metrics {
     pub fn set_last_error(&self, error: &str) {
         *self.last_error_slot() = Some(error.to_owned());
         self.last_error_at_ms.store(now_ms(), Relaxed);
+        self.last_error_seq
+            .store(OUTCOMES.fetch_add(1, Relaxed) + 1, Relaxed);
+    }
+
+    /// Whether an error came after the last success (or with none yet).
+    pub fn failing(&self) -> bool {
+        self.last_error_seq.load(Relaxed) > self.last_success_seq.load(Relaxed)
     }
 
     pub fn last_error(&self) -> Option<String> {
@@ -136,6 +152,8 @@ impl Metrics {
         self.batches_sent.fetch_add(1, Relaxed);
         self.bytes_sent.fetch_add(bytes, Relaxed);
         self.last_success_at_ms.store(now_ms(), Relaxed);
+        self.last_success_seq
+            .store(OUTCOMES.fetch_add(1, Relaxed) + 1, Relaxed);
     }
 
     /// A send begins (true) or ends (false).
@@ -186,6 +204,8 @@ impl Metrics {
             &self.connections_opened,
             &self.last_success_at_ms,
             &self.last_error_at_ms,
+            &self.last_error_seq,
+            &self.last_success_seq,
             &self.sending_since_ms,
         ];
         for counter in counters.into_iter().chain(&self.dropped) {

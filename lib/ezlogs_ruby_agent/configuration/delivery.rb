@@ -69,7 +69,10 @@ module EzlogsRubyAgent
       def to_native
         {
           endpoint:, batch_size:, flush_interval_secs: flush_interval, timeout_secs: timeout.to_f,
-          headers: headers.to_a, api_key:, compression: compression.to_s, spool_dir:, spool_max_bytes:,
+          # With log:// nothing is sent: a spool left by an earlier process
+          # stays on disk for when an endpoint is set again.
+          headers: headers.to_a, api_key:, compression: compression.to_s, spool_dir: (spool_dir unless prints_only?),
+          spool_max_bytes:,
           shutdown_timeout_secs: shutdown_timeout
         }.merge(native_retry)
       end

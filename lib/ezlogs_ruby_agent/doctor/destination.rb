@@ -51,6 +51,10 @@ module EzlogsRubyAgent
 
       def delivered_verdict(shown, id, before)
         delivered, after = wait_for_answer(before)
+        if delivered && after[:events_delivered] == before[:events_delivered]
+          return warning("the test event (#{id}) was sampled out (performance.sample_rate " \
+                         "#{@config.performance.sample_rate}), so the endpoint was not tried", "run it again")
+        end
         return ok("endpoint #{shown} took a test event (#{id})#{http_answer(after)}") if delivered
 
         error = after[:last_error] unless after[:last_error_at] == before[:last_error_at]

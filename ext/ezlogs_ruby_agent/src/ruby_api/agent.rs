@@ -41,23 +41,24 @@ fn dispatch(active: &Active, mut event: Event) {
     if !capturing && !active.prints_only {
         if debug_view::on() {
             let mut copy = event.clone();
-            if active.processor.process(&mut copy).is_ok() {
-                debug_view::add(copy);
+            match active.processor.process(&mut copy) {
+                Ok(()) => debug_view::add(copy),
+                Err(_) => debug_view::closed(&event.event_id),
             }
         }
         return delivery::submit(event);
     }
     if delivery::prepare(&active.processor, &mut event).is_err() {
-        return;
+        return debug_view::closed(&event.event_id);
     }
-    if !capturing {
-        METRICS.events_delivered.fetch_add(1, Relaxed);
-        return debug_view::add(event);
+    if capturing {
+        if debug_view::on() {
+            debug_view::add(event.clone());
+        }
+        return capture::push(event);
     }
-    if debug_view::on() {
-        debug_view::add(event.clone());
-    }
-    capture::push(event);
+    METRICS.events_delivered.fetch_add(1, Relaxed);
+    debug_view::add(event);
 }
 
 /// Builds an event from the caller's values and dispatches it; returns its
@@ -68,6 +69,7 @@ fn emit_built(
     args: EventArgs,
     overrides: Overrides,
 ) -> Result<RString, Error> {
+    let fixed_id = overrides.event_id.clone();
     match event_builder::build(ruby, active, args, overrides) {
         Ok(event) => {
             let id = ruby.str_new(&event.event_id);
@@ -77,6 +79,9 @@ fn emit_built(
         }
         Err(invalid) => {
             METRICS.events_invalid.fetch_add(1, Relaxed);
+            if let Some(id) = fixed_id {
+                debug_view::closed(&id);
+            }
             Err(errors::invalid_event(ruby, invalid.to_string()))
         }
     }
@@ -322,6 +327,7 @@ fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
     put("last_success_at", last_success.into_value_with(ruby))?;
     let last_error_at = METRICS.last_error_at().map(|at| to_ruby::time(ruby, at));
     put("last_error_at", last_error_at.into_value_with(ruby))?;
+    put("failing", METRICS.failing().into_value_with(ruby))?;
     Ok(hash)
 }
 

@@ -132,8 +132,12 @@ impl Sink {
             // The worker hands events to the capture itself (see `worker`).
             Sink::Memory => Outcome::Delivered,
             // Events for the log are printed on the app's threads and never
-            // queued (see `debug_view`).
-            Sink::Log => Outcome::Delivered,
+            // queued (see `debug_view`), and the spool is off with it: no
+            // batch should come here, and one that did was not sent.
+            Sink::Log => Outcome::Rejected {
+                error: "log:// prints events in the app and sends none".to_owned(),
+                reason: DropReason::EndpointUnavailable,
+            },
             Sink::Http(http) => http.send(body, timeout),
             Sink::Unsupported { error } => Outcome::Rejected {
                 error: error.clone(),

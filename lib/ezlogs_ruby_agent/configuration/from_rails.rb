@@ -47,9 +47,13 @@ module EzlogsRubyAgent
         fallback
       end
 
+      # The module the Application class is in ("MyShop" -> "my_shop");
+      # nil when it is in none (a class at the top level): a blank name is
+      # no name, as a blank environment variable is none.
       def rails_app_name
         from_rails("application name", nil, "the service is named without it") do |app|
-          app.class.module_parent_name.to_s.gsub(/([a-z\d])([A-Z])/, '\1_\2').downcase
+          name = app.class.module_parent_name.to_s.gsub(/([a-z\d])([A-Z])/, '\1_\2').downcase
+          name unless name.empty?
         end
       end
 
@@ -70,7 +74,7 @@ module EzlogsRubyAgent
       def rails_env
         return unless defined?(::Rails) && ::Rails.respond_to?(:env)
 
-        ::Rails.env.to_s
+        ::Rails.env.to_s.then { |env| env unless env.empty? }
       rescue StandardError => e
         ProblemReporter.bad_setting("reading Rails.env raised #{e.class}", "the environment is named without it")
         nil

@@ -18,11 +18,10 @@ module EzlogsRubyAgent
 
       private
 
-      # The service's name in events: the application's, as Rails names it.
+      # The name events would carry without the setting (the Rails
+      # application's module, else the folder), to start from.
       def service_name
-        Rails.application.class.module_parent_name.underscore.dasherize
-      rescue StandardError
-        File.basename(destination_root)
+        EzlogsRubyAgent.config.service_name
       end
     end
   end

@@ -148,6 +148,29 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(backtrace).to all(start_with("app/"))
   end
 
+  it "names the method Rails routed when a form overrides it with _method, and keeps the method sent" do
+    post "/users/123", { _method: "patch", user: { name: "Ada L" } }
+    expect(request_event[:action]).to eq("PATCH /users/123")
+    expect(request_event[:metadata]).to include(method: "PATCH", original_method: "POST", route: "users#update")
+
+    EzlogsRubyAgent.clear_captured_events
+    post "/users/123", { _method: "delete" }
+    expect(request_event[:action]).to eq("DELETE /users/123")
+    expect(request_event[:metadata]).to include(method: "DELETE", original_method: "POST", route: "users#destroy")
+
+    # An error page is dispatched again as a GET; the request was a DELETE.
+    EzlogsRubyAgent.clear_captured_events
+    with_error_pages { post "/users/999", { _method: "delete" } }
+    expect(last_response.status).to eq(404)
+    expect(request_event[:action]).to eq("DELETE /users/999")
+    expect(request_event[:metadata]).to include(method: "DELETE", original_method: "POST", status: 404)
+
+    EzlogsRubyAgent.clear_captured_events
+    with_error_pages { get "/users/123" } # deleted above
+    expect(request_event[:metadata]).to include(method: "GET", status: 404)
+    expect(request_event[:metadata]).not_to have_key(:original_method)
+  end
+
   it "records the exception Rails rendered as a 500 page" do
     with_error_pages { get "/boom" }
 

@@ -43,7 +43,7 @@ module EzlogsRubyAgent
 
       def metadata
         {
-          method: request_method, path:, status:, route:, format: @controller[:format],
+          method: request_method, original_method:, path:, status:, route:, format: @controller[:format],
           ip:, user_agent: @env["HTTP_USER_AGENT"], params:,
           content_type: response_header("Content-Type"), content_length:,
           db_runtime_ms: runtime(:db_runtime), view_runtime_ms: runtime(:view_runtime),
@@ -53,8 +53,17 @@ module EzlogsRubyAgent
 
       private
 
+      # The method Rails routed (`request.request_method`): after
+      # Rack::MethodOverride turned a form's POST with `_method=patch` into
+      # a PATCH, and before ShowExceptions dispatched an error page as a
+      # GET (it keeps the method in action_dispatch.original_request_method).
       def request_method
-        @started[:method].to_s
+        (@env["action_dispatch.original_request_method"] || @env["REQUEST_METHOD"] || @started[:method]).to_s
+      end
+
+      # The method sent, when Rack::MethodOverride changed it.
+      def original_method
+        @env["rack.methodoverride.original_method"]
       end
 
       def path

@@ -9,8 +9,8 @@ module EzlogsRubyAgent
   # with the fix when something is wrong:
   #
   #   ok    native extension: loaded (.../ezlogs_ruby_agent.so, built 2026-12-01 03:10)
-  #   FAIL  endpoint http://127.0.0.1:9000/events did not take a test event: ... Connection refused
-  #         fix: start the collector (the ezlogs agent listens on port 9000), or set delivery.endpoint
+  #   FAIL  endpoint http://127.0.0.1:9000/events did not take a test event (evt_...): ... Connection refused ...
+  #         fix: start the ezlogs agent (it listens on 127.0.0.1:9000), or set delivery.endpoint to your collector
   #
   # `rake ezlogs:test_event` runs only the last check: it sends one event.
   class Doctor

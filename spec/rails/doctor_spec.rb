@@ -48,7 +48,7 @@ RSpec.describe "rake ezlogs:doctor" do
       %r{^FAIL  endpoint http://127\.0\.0\.1:#{port}/events did not take a test event \(evt_\S+\): .*Connection refused}
     )
     expect(down.stdout).to include(
-      "The event stays queued, and what is not delivered at exit is counted there\n      " \
+      "The event stays queued: the exit line on stderr counts it if it is still not delivered\n      " \
       "fix: start the collector there, or correct delivery.endpoint (or EZLOGS_ENDPOINT) to name it\n"
     )
 

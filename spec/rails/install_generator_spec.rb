@@ -14,7 +14,7 @@ RSpec.describe "rails generate ezlogs_ruby_agent:install" do
   before { Rails::Generators.invoke("ezlogs_ruby_agent:install", ["--quiet"], destination_root: root) }
 
   it "writes an initializer that names the service and loads" do
-    expect(initializer).to include('c.service_name = "dummy"')
+    expect(initializer).to include(%(  c.service_name = "dummy"\n))
     config = EzlogsRubyAgent::Configuration.new
     expect { eval(initializer.sub("EzlogsRubyAgent.configure do |c|", "config.tap do |c|")) } # rubocop:disable Security/Eval
       .not_to raise_error

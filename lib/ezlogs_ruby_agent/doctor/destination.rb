@@ -59,8 +59,8 @@ module EzlogsRubyAgent
 
         error = after[:last_error] unless after[:last_error_at] == before[:last_error_at]
         problem = error || "no answer within #{@wait} s"
-        failure("endpoint #{shown} did not take a test event (#{id}): #{problem}. The event stays queued, " \
-                "and what is not delivered at exit is counted there", fix_for(error))
+        failure("endpoint #{shown} did not take a test event (#{id}): #{problem}. The event stays queued: " \
+                "the exit line on stderr counts it if it is still not delivered", fix_for(error))
       end
 
       # Waits until the test event is delivered, a send fails (a collector

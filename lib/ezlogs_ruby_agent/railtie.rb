@@ -16,7 +16,7 @@ module EzlogsRubyAgent
 
       app.config.middleware.insert(0, HttpTracker)
       ActiveSupport::Notifications.subscribe("process_action.action_controller") do |*, payload|
-        HttpTracker.controller_finished(payload)
+        HttpTracker::ControllerDetails.finished(payload)
       end
     end
 

@@ -86,6 +86,29 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     Rails.application.config.action_dispatch.trusted_proxies = nil
   end
 
+  # Rails 6.1 adds a single value to its default proxies (7.0 refuses it).
+  it "gives the address Rails' remote_ip gives for a single trusted proxy, IPAddr or String" do
+    forwarded = { "REMOTE_ADDR" => "10.0.0.1", "HTTP_X_FORWARDED_FOR" => "6.6.6.6, 10.0.0.2",
+                  "HTTP_HOST" => "attacker.test" }
+    settings = [IPAddr.new("203.0.113.0/24"), "203.0.113.0/24", "10.0.0.1"]
+    rails_answers = settings.map do |proxies|
+      remote_ip = ActiveSupport::Deprecation.silence { ActionDispatch::RemoteIp.new(->(_) {}, true, proxies) }
+      env = Rack::MockRequest.env_for("/", forwarded)
+      remote_ip.call(env)
+      ActionDispatch::Request.new(env).remote_ip
+    end
+    settings.each do |proxies|
+      Rails.application.config.action_dispatch.trusted_proxies = proxies
+      quietly { EzlogsRubyAgent.configure }
+      get "/users/123", {}, forwarded
+    end
+
+    expect(rails_answers).to eq(%w[6.6.6.6 6.6.6.6 6.6.6.6])
+    expect(events_of("http.request").map { |event| event[:metadata][:ip] }).to eq(rails_answers)
+  ensure
+    Rails.application.config.action_dispatch.trusted_proxies = nil
+  end
+
   it "reports the peer's address, never a forwarded one, when Rails takes the headers for IP spoofing" do
     get "/users/123", {}, { "REMOTE_ADDR" => "10.0.0.1", "HTTP_X_FORWARDED_FOR" => "198.51.100.7",
                             "HTTP_CLIENT_IP" => "192.0.2.66" }

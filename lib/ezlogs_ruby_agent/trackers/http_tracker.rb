@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require_relative "http/client_ip"
+require_relative "http/controller_details"
 require_relative "http/graphql_operation"
 require_relative "http/request_event"
 require_relative "http/response_body"
@@ -23,19 +24,6 @@ module EzlogsRubyAgent
     # most 255 of them.
     UNSAFE_REQUEST_ID = /[^\w\-@]/
     REQUEST_ID_HEADERS = %w[X-Request-Id X-Request-ID x-request-id].freeze
-
-    # Keeps what Rails measured in the controller (process_action payload)
-    # for the request's event.
-    def self.controller_finished(payload)
-      env = payload[:request]&.env
-      return unless env
-
-      details = payload.slice(:params, :format, :db_runtime, :view_runtime)
-      details[:params] = UploadedFiles.describe(details[:params]) if env["CONTENT_TYPE"]&.start_with?("multipart/")
-      env[RequestEvent::CONTROLLER_KEY] = details
-    rescue StandardError => e
-      ProblemReporter.internal(e, "reading process_action.action_controller")
-    end
 
     def initialize(app)
       @app = app

@@ -24,6 +24,8 @@ module Dummy
     config.secret_key_base = "dummy-secret-key-base-for-tests-only-#{"0" * 32}"
     config.hosts = ["example.org", "127.0.0.1", "localhost"]
     config.action_dispatch.show_exceptions = ENV.fetch("DUMMY_SHOW_EXCEPTIONS", "false") == "true"
+    # DUMMY_EXCEPTIONS_APP=routes: error pages from ErrorsController.
+    config.exceptions_app = routes if ENV["DUMMY_EXCEPTIONS_APP"] == "routes"
     config.active_job.queue_adapter = ENV.fetch("DUMMY_JOB_ADAPTER", "sidekiq").to_sym
     config.action_mailer.delivery_method = :test
     config.action_mailer.default_url_options = { host: "example.org" }

@@ -10,4 +10,6 @@ Rails.application.routes.draw do
   get "whoami", to: "users#whoami"
   get "outbound", to: "calls#outbound"
   get "visits", to: "visits#show"
+  match "/404", to: "errors#not_found", via: :all
+  match "/500", to: "errors#internal_error", via: :all
 end

@@ -9,14 +9,12 @@ module EzlogsRubyAgent
       GRAPHQL_PATH = %r{/graphql\z}i
 
       SINGULAR_NAMES = {} # rubocop:disable Style/MutableConstant -- a cache, filled as controllers are seen
-      # Filled by the `process_action.action_controller` subscriber.
-      CONTROLLER_KEY = "ezlogs.controller"
 
       # `started`: what HttpTracker noted when the request came in.
       def self.graphql_operations(env, started)
         return unless started[:method] == "POST" && GRAPHQL_PATH.match?(started[:path].to_s)
 
-        GraphqlOperation.from_request(env, env[CONTROLLER_KEY]&.[](:params))
+        GraphqlOperation.from_request(env, ControllerDetails.of(env)&.[](:params))
       end
 
       def initialize(env, started, response, error, bytes_sent = nil)
@@ -25,7 +23,7 @@ module EzlogsRubyAgent
         @bytes_sent = bytes_sent
         @response = response
         @error = error || env["action_dispatch.exception"]
-        @controller = env[CONTROLLER_KEY] || {}
+        @controller = ControllerDetails.of(env) || {}
       end
 
       def action
@@ -77,7 +75,7 @@ module EzlogsRubyAgent
       end
 
       def path_parameters
-        @path_parameters ||= @env["action_dispatch.request.path_parameters"] || {}
+        @path_parameters ||= ControllerDetails.path_parameters(@env) || {}
       end
 
       def route

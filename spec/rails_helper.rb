@@ -35,7 +35,8 @@ load File.expand_path("dummy/db/schema.rb", __dir__)
 module RailsApp
   include Rack::Test::Methods
 
-  TABLES = %w[billing_line_items billing_pdf_invoices orders users accounts customers].freeze
+  TABLES = %w[billing_line_items billing_pdf_invoices orders users accounts customers comments tickets
+              access_tokens].freeze
 
   def app
     Rails.application

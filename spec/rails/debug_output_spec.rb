@@ -47,12 +47,12 @@ RSpec.describe "Debug output and the boot line in the Rails log" do
     expect(tree).to eq([
                          "[ezlogs] flow #{lines[1][/flow_\S+/]} (7 events)",
                          "  http.request  PATCH /users/123  user 123",
+                         "    data.change  user.updated  user 123",
                          "    job.enqueue  ReceiptJob.enqueued  job ID",
                          "      job.execution  ReceiptJob.completed  job ID",
                          "        job.enqueue  ActionMailer::MailDeliveryJob.enqueued  job ID",
                          "          job.execution  ActionMailer::MailDeliveryJob.completed  job ID",
-                         "            mail.delivery  ReceiptMailer#receipt  mailer ReceiptMailer",
-                         "    data.change  user.updated  user 123"
+                         "            mail.delivery  ReceiptMailer#receipt  mailer ReceiptMailer"
                        ])
     counters = JSON.parse(result.stdout.lines.last, symbolize_names: true)
     expect(counters).to eq(events_captured: 7, events_delivered: 7, connections_opened: 0)

@@ -2,6 +2,7 @@
 
 require_relative "active_record/after_commit"
 require_relative "active_record/record_change"
+require_relative "active_record/transaction_hooks"
 require_relative "active_record/related_records"
 require_relative "active_record/bulk_operations"
 
@@ -11,14 +12,14 @@ module EzlogsRubyAgent
   # ActiveRecord::Base by the Railtie. The callbacks read the correlation
   # context; they never change it.
   #
-  # A commit callback on every model has a cost Rails documents: records
-  # saved in a transaction are held until it ends (rather than weakly), so
-  # a transaction that saves very many records holds them all.
+  # Reporting every model's commits has a cost Rails documents for commit
+  # callbacks: records saved in a transaction are held until it ends
+  # (rather than weakly), so a transaction that saves very many records
+  # holds them all.
   module CallbacksTracker
     def self.included(base)
       base.after_save { |record| RecordChange.saved(record) }
-      base.after_commit { |record| RecordChange.committed(record) }
-      base.after_rollback { |record| RecordChange.rolled_back(record) }
+      base.prepend(TransactionHooks)
       base.prepend(ValidationFailures)
       base.singleton_class.prepend(BulkOperations::Inserts)
       ::ActiveRecord::Relation.prepend(BulkOperations::RelationWrites)

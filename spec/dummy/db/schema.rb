@@ -42,4 +42,22 @@ ActiveRecord::Schema.define do
     t.string :description
     t.timestamps
   end
+
+  create_table :tickets, force: true do |t|
+    t.string :title
+    t.string :state
+    t.integer :comments_count, null: false, default: 0
+    t.timestamps
+  end
+
+  create_table :comments, force: true do |t|
+    t.references :ticket
+    t.string :body
+    t.timestamps
+  end
+
+  create_table :access_tokens, force: true do |t|
+    t.string :token
+    t.timestamps
+  end
 end

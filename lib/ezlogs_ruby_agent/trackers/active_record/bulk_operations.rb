@@ -24,10 +24,14 @@ module EzlogsRubyAgent
 
       # update_all, delete_all, destroy_all on a relation (and on the model).
       module RelationWrites
+        # `updates` as the app gave them, when a Hash: counter caches and
+        # `update_counters` give Arel expressions, reported as their SQL.
+        # (A String or Array of SQL is not: the app's filters cannot reach
+        # inside it.)
         def update_all(updates)
           affected = super
-          BulkOperations.record(klass, :update_all, affected_rows: affected,
-                                                    updates: (AppFilter.values(updates) if updates.is_a?(Hash)))
+          readable = BulkOperations.updates(connection, updates) if updates.is_a?(Hash)
+          BulkOperations.record(klass, :update_all, affected_rows: affected, updates: readable)
           affected
         end
 
@@ -56,6 +60,24 @@ module EzlogsRubyAgent
             CorrelationManager.with_context(context) { Tracking.record("data.change", "#{type}.#{operation}", **event) }
           end
         end
+      end
+
+      # {column => value}, filtered as the app filters, with each Arel
+      # expression written as the SQL it runs, its values in place:
+      # `{comments_count: 'COALESCE("comments_count", 0) + 1'}`.
+      def updates(connection, updates)
+        AppFilter.values(updates.transform_values { |value| arel?(value) ? sql_of(connection, value) : value })
+      end
+
+      def arel?(value)
+        value.is_a?(::Arel::Nodes::Node) || value.is_a?(::Arel::Attributes::Attribute)
+      end
+
+      def sql_of(connection, node)
+        collector = ::Arel::Collectors::SubstituteBinds.new(connection, ::Arel::Collectors::SQLString.new)
+        connection.visitor.compile(node, collector)
+      rescue StandardError
+        "(an SQL expression)"
       end
 
       # The rows an insert reported: from RETURNING where the database has it

@@ -2,14 +2,21 @@
 
 module EzlogsRubyAgent
   module CallbacksTracker
-    # The `data.change` event of one record, sent when its transaction
-    # commits. Each save inside the transaction adds its `saved_changes`, so
-    # a record created and then updated before the commit is reported once,
-    # as created, with all its changes. A savepoint that rolls back takes
-    # only its own saves with it.
+    # The `data.change` event of one record: the net change one committed
+    # transaction made to it. Each save inside the transaction adds its
+    # `saved_changes`, so a record created and then updated before the
+    # commit is reported once, as created, with all its changes; a record
+    # that existed before and is destroyed is reported as destroyed; and a
+    # record created and destroyed in one transaction, which no one outside
+    # it saw, is not reported. A savepoint that rolls back takes only its
+    # own saves with it. (TransactionHooks says when a transaction ended.)
     module RecordChange
       PENDING = :@__ezlogs_pending_change
 
+      # The saves of one record object since its transaction began. They
+      # belong to that object: `dup` and `clone` copy instance variables,
+      # and a copy's saves must not join the original's.
+      Pending = Struct.new(:record, :saves)
       # The saves of a record made in one transaction (or savepoint), merged.
       PendingSave = Struct.new(:transaction, :created, :changes)
 
@@ -19,13 +26,13 @@ module EzlogsRubyAgent
         return unless tracked?(record.class)
 
         Tracking.safely("reading saved_changes") do
-          saves = record.instance_variable_get(PENDING) || []
+          saves = own_saves(record) || []
           transaction = record.class.connection.current_transaction
           unless saves.last&.transaction.equal?(transaction)
             saves << PendingSave.new(transaction, record.previously_new_record?, {})
           end
           merge_changes(saves.last.changes, record.saved_changes)
-          record.instance_variable_set(PENDING, saves)
+          record.instance_variable_set(PENDING, Pending.new(record, saves))
         end
       end
 
@@ -43,11 +50,10 @@ module EzlogsRubyAgent
       # that rolled back (a savepoint's, or all when the whole transaction
       # did) are forgotten.
       def rolled_back(record)
-        saves = take_pending(record)
-        return unless saves
-
-        kept = saves.reject { |save| rolled_back?(save.transaction) }
-        record.instance_variable_set(PENDING, kept) unless kept.empty? || record.frozen?
+        kept = take_pending(record).reject { |save| rolled_back?(save.transaction) }
+        record.instance_variable_set(PENDING, Pending.new(record, kept)) unless kept.empty?
+      rescue StandardError => e
+        ProblemReporter.internal(e, "forgetting rolled-back saves")
       end
 
       # Rolled back, or invalidated (a deadlock: Rails then skips the
@@ -59,38 +65,36 @@ module EzlogsRubyAgent
       end
 
       def committed(record)
-        saves = committed_saves(record)
+        saves = take_pending(record).reject { |save| rolled_back?(save.transaction) }
         return unless tracked?(record.class)
 
         Tracking.safely("recording data.change") do
-          operation = operation_of(record, saves)
           changes = saves.each_with_object({}) { |save, all| merge_changes(all, save.changes) }
-          # A save that changed nothing still commits; it is not a change.
-          next if operation == "updated" && changes.empty?
-
-          metadata = base_metadata(record.class)
-          metadata[:changes] = AppFilter.changes(changes) unless operation == "destroyed"
-          metadata[:related] = RelatedRecords.of(record)
-          emit(record, operation, metadata)
+          operation = operation_of(record, saves.first&.created, changes)
+          emit(record, operation, change_metadata(record, operation, changes)) if operation
         end
       end
 
-      # A destroyed record is frozen: a savepoint's rollback could not take
-      # its saves away, so they are left out here.
-      def committed_saves(record)
-        Array(take_pending(record)).reject { |save| rolled_back?(save.transaction) }
+      def change_metadata(record, operation, changes)
+        metadata = base_metadata(record.class)
+        metadata[:changes] = AppFilter.changes(changes) unless operation == "destroyed"
+        metadata[:related] = RelatedRecords.of(record)
+        metadata
       end
 
-      # The saves gathered since the last commit or rollback. (A destroyed
-      # record is frozen and keeps them; it is not saved again.)
+      # The record's own saves since its transaction began, taken: a
+      # transaction that ends starts the record afresh.
       def take_pending(record)
-        return unless record.instance_variable_defined?(PENDING)
-
-        saves = record.instance_variable_get(PENDING)
-        record.remove_instance_variable(PENDING) unless record.frozen?
-        saves
+        saves = own_saves(record)
+        record.remove_instance_variable(PENDING) if record.instance_variable_defined?(PENDING)
+        saves || []
       rescue StandardError
-        nil
+        []
+      end
+
+      def own_saves(record)
+        pending = record.instance_variable_get(PENDING)
+        pending.saves if pending&.record.equal?(record)
       end
 
       def validation_failed(record)
@@ -120,10 +124,17 @@ module EzlogsRubyAgent
                                                                metadata:)
       end
 
-      def operation_of(record, saves)
-        return "destroyed" if record.destroyed?
+      # Nil for a record that did not change the database as Rails saw it
+      # (an update or destroy that touched no row: Rails runs no commit
+      # callback for it either), for one created and destroyed in the same
+      # transaction, and for saves that changed nothing.
+      def operation_of(record, created, changes)
+        return unless !record.respond_to?(:trigger_transactional_callbacks?) || record.trigger_transactional_callbacks?
 
-        saves.first&.created ? "created" : "updated"
+        if record.destroyed? then "destroyed" unless created
+        elsif created then "created"
+        elsif changes.any? then "updated"
+        end
       end
 
       def base_metadata(model)

@@ -42,7 +42,8 @@ module EzlogsRubyAgent
     end
 
     # The client middleware goes into the server configuration as well, so
-    # that jobs enqueued from jobs keep the chain.
+    # that jobs enqueued from jobs keep the chain. The server middleware is
+    # added in every process (SidekiqInline).
     initializer "ezlogs_ruby_agent.sidekiq" do
       next unless defined?(::Sidekiq) && EzlogsRubyAgent.config.enabled
 
@@ -51,8 +52,8 @@ module EzlogsRubyAgent
       end
       ::Sidekiq.configure_server do |config|
         config.client_middleware { |chain| chain.add JobEnqueueMiddleware }
-        config.server_middleware { |chain| chain.add SidekiqJobTracker }
       end
+      SidekiqInline.install
     end
 
     # After the app's initializers: the environment's destination, the

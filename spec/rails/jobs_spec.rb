@@ -105,6 +105,25 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(execution[:metadata]).to include(retry_scheduled: false, error: include(class: "DiscardedJob::Gone"))
     end
 
+    # Rails deserialises the arguments before the perform callbacks run.
+    it "reports a job whose record was deleted before it ran as failed, discarded or retried as the job says" do
+      user = User.find(123)
+      WelcomeJob.set(wait: 1).perform_later(user)
+      ProfileSyncJob.set(wait: 1).perform_later(user)
+      user.destroy!
+      eventually do
+        SidekiqServer.enqueue_due_jobs && executions_of("WelcomeJob").any? && executions_of("ProfileSyncJob").any?
+      end
+
+      [["WelcomeJob", false], ["ProfileSyncJob", true]].each do |job_class, retried|
+        execution = executions_of(job_class).first
+        expect(execution[:action]).to eq("#{job_class}.failed")
+        expect(execution[:metadata]).to include(retry_scheduled: retried, arguments: ["gid://dummy/User/123"],
+                                                error: include(class: "ActiveJob::DeserializationError"))
+        expect(execution[:metadata]).not_to have_key(:result)
+      end
+    end
+
     it "runs a job called with perform_now in the caller's flow, under the caller's event" do
       cause = within_cause { ReceiptJob.perform_now(123) }
 

@@ -7,19 +7,27 @@ module EzlogsRubyAgent
   # carry a context and are not enqueued anew.
   class JobEnqueueMiddleware
     def call(worker_class, job, queue, _redis_pool)
+      inline = SidekiqInline.take_inline
+      Tracking.safely("joining Sidekiq::Testing") { SidekiqInline.join_testing_chain }
       return yield unless track?(job)
 
-      started = Tracking.safely("starting job.enqueue") do
-        records = JobArguments.record_paths(job["args"])
-        job[JobPayload::RECORDS_KEY] = records unless records.empty?
-        JobEnqueue.start.tap { |enqueue| job[JobPayload::KEY] = JobPayload.dump(enqueue.job_context) }
-      end
+      started = Tracking.safely("starting job.enqueue") { start(job, inline) }
       pushed = yield
       Tracking.safely("recording job.enqueue") { record(worker_class, job, queue, started) } if pushed && started
       pushed
     end
 
     private
+
+    # A job run at once (perform_inline) is not enqueued: it carries no
+    # context, and runs under the current event.
+    def start(job, inline)
+      records = JobArguments.record_paths(job["args"])
+      job[JobPayload::RECORDS_KEY] = records unless records.empty?
+      return if inline
+
+      JobEnqueue.start.tap { |enqueue| job[JobPayload::KEY] = JobPayload.dump(enqueue.job_context) }
+    end
 
     def track?(job)
       Tracking.enabled?(:sidekiq) && !job.key?(JobPayload::KEY) && !SidekiqJobTracker.active_job_wrapper?(job)

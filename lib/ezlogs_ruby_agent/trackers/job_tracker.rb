@@ -12,7 +12,6 @@ module EzlogsRubyAgent
   module JobTracker
     def self.prepended(base)
       base.around_enqueue { |job, block| Enqueue.new(job).call(&block) }
-      base.around_perform { |job, block| job.__ezlogs_capture_error(&block) }
       ActiveSupport::Notifications.subscribe("enqueue_retry.active_job") do |*, payload|
         payload[:job]&.instance_variable_set(:@__ezlogs_retry_scheduled, true)
       end
@@ -44,13 +43,13 @@ module EzlogsRubyAgent
             .run { super }
     end
 
-    # Keeps the error a run raised, even when retry_on or discard_on then
-    # handles it inside perform_now.
-    def __ezlogs_capture_error
-      yield
-    rescue Exception => e # rubocop:disable Lint/RescueException -- kept for the event, then re-raised
-      @__ezlogs_error = e
-      raise
+    # Keeps the error a run raised, as perform_now hands it to the job's
+    # retry_on, discard_on and rescue_from handlers, which may handle it:
+    # also one raised before the perform callbacks, such as the
+    # ActiveJob::DeserializationError of a record deleted since the enqueue.
+    def rescue_with_handler(exception, *, **)
+      @__ezlogs_error = exception
+      super
     end
 
     def __ezlogs_enqueue_context=(context)
@@ -125,7 +124,7 @@ module EzlogsRubyAgent
 
       def details(result, error, escaped)
         {
-          queue_wait_ms:, arguments: JobPayload.arguments(@job.arguments),
+          queue_wait_ms:, arguments: JobPayload.arguments(arguments),
           result: error ? nil : JobPayload.result_summary(result),
           attempt:, executions: @job.executions,
           retry_scheduled: error ? retry_scheduled?(escaped) : nil, provider_job_id: @job.provider_job_id
@@ -133,6 +132,14 @@ module EzlogsRubyAgent
       end
 
       private
+
+      # Arguments Rails could not deserialise (a record deleted since the
+      # enqueue: it keeps them serialised) as the enqueue reported them,
+      # each record as its GlobalID.
+      def arguments
+        serialized = @job.instance_variable_get(:@serialized_arguments)
+        serialized.nil? || serialized.empty? ? @job.arguments : JobArguments.from_serialized(serialized)
+      end
 
       # From when the job became due (enqueued, retried, or its scheduled
       # time) to the start of this run.

@@ -7,6 +7,8 @@ module EzlogsRubyAgent
   # string, never its columns; then the app's filter_parameters the core
   # cannot apply (AppFilter).
   module JobArguments
+    GLOBAL_ID_KEY = "_aj_globalid"
+
     module_function
 
     def describe(arguments)
@@ -17,6 +19,17 @@ module EzlogsRubyAgent
     rescue StandardError => e
       ProblemReporter.internal(e, "describing job arguments")
       []
+    end
+
+    # ActiveJob's serialised arguments (ActiveJob::Arguments) as the app
+    # gave them, as far as JSON can say: a record as its GlobalID string,
+    # without the markers ActiveJob adds to Hashes ("_aj_symbol_keys", ...).
+    def from_serialized(arguments)
+      BoundedCopy.of(arguments) do |value|
+        next value unless value.is_a?(Hash)
+
+        value.key?(GLOBAL_ID_KEY) ? value[GLOBAL_ID_KEY] : value.reject { |key, _| key.to_s.start_with?("_aj_") }
+      end
     end
 
     # Where the records are in arguments that Sidekiq will write as JSON,

@@ -1,0 +1,82 @@
+# frozen_string_literal: true
+
+# Apps test their Sidekiq workers with Sidekiq::Testing, in a process that
+# is no Sidekiq server: jobs run inline (`inline!`), are drained from fake
+# queues (`fake!`, `drain`, `perform_one`), or are run at once
+# (`perform_inline`). Each run is a `job.execution` as on a real server,
+# under its `job.enqueue` in the same flow; `perform_inline`, which
+# enqueues nothing, runs under the caller's event.
+RSpec.describe "Sidekiq workers run by Sidekiq::Testing" do
+  let(:script) do
+    <<~'RUBY'
+      require "./spec/dummy/config/environment"
+      require "sidekiq/testing"
+      ActiveRecord::Migration.verbose = false
+      load "spec/dummy/db/schema.rb"
+      ActiveRecord::Base.connection.insert_fixture({ id: 123, name: "Ada", email: "ada@example.com",
+                                                     created_at: Time.now, updated_at: Time.now }, "users")
+      manager = EzlogsRubyAgent::CorrelationManager
+      # As a request would: a flow, an event, and the work under it.
+      within_cause = lambda do |&work|
+        EzlogsRubyAgent.start_flow("order", 9)
+        cause = EzlogsRubyAgent.log_event(event_type: "order.paid", action: "paid", actor: { type: "user", id: 1 })
+        manager.with_context(manager.create_child_context(cause), &work)
+        EzlogsRubyAgent.clear_correlation_context
+      end
+      runs = {
+        "inline!" => -> { Sidekiq::Testing.inline! { within_cause.call { AuditWorker.perform_async(123, "inline") } } },
+        "fake! and drain" => lambda do
+          Sidekiq::Testing.fake! do
+            within_cause.call { AuditWorker.perform_async(123, "one") && AuditWorker.perform_async(123, "two") }
+            AuditWorker.perform_one
+            AuditWorker.drain
+          end
+        end,
+        "perform_inline" => -> { within_cause.call { AuditWorker.perform_inline(123, "now") } }
+      }
+      EzlogsRubyAgent.test_mode do
+        described = runs.to_h do |name, run|
+          EzlogsRubyAgent.clear_captured_events
+          run.call
+          events = EzlogsRubyAgent.captured_events.map { |entry| entry[:event] }
+          by_id = events.to_h { |event| [event[:event_id], event] }
+          [name, events.map do |event|
+            parent = by_id[event[:correlation][:parent_event_id]]
+            [event[:event_type], event[:action], parent&.[](:event_type), event[:metadata]&.[](:arguments),
+             event[:correlation][:flow_id]]
+          end]
+        end
+        puts JSON.generate(described)
+      end
+    RUBY
+  end
+
+  it "records each run under its enqueue, in the caller's flow; perform_inline under the caller's event" do
+    result = run_ruby(script, env: { "DUMMY_DATABASE" => File.join(RAILS_SPEC_TMP, "sidekiq-testing.sqlite3"),
+                                     "DUMMY_JOB_ADAPTER" => "sidekiq", "RAILS_ENV" => "test" })
+    expect(result).to be_success, result.stderr
+
+    runs = JSON.parse(result.stdout.lines.last)
+    flow = "flow_order_9"
+    expect(runs["inline!"]).to eq(
+      [["order.paid", "paid", nil, nil, flow],
+       ["job.enqueue", "AuditWorker.enqueued", "order.paid", [123, "inline"], flow],
+       ["data.change", "user.updated", "job.execution", nil, flow],
+       ["job.execution", "AuditWorker.completed", "job.enqueue", [123, "inline"], flow]]
+    )
+    expect(runs["fake! and drain"]).to eq(
+      [["order.paid", "paid", nil, nil, flow],
+       ["job.enqueue", "AuditWorker.enqueued", "order.paid", [123, "one"], flow],
+       ["job.enqueue", "AuditWorker.enqueued", "order.paid", [123, "two"], flow],
+       ["data.change", "user.updated", "job.execution", nil, flow],
+       ["job.execution", "AuditWorker.completed", "job.enqueue", [123, "one"], flow],
+       ["data.change", "user.updated", "job.execution", nil, flow],
+       ["job.execution", "AuditWorker.completed", "job.enqueue", [123, "two"], flow]]
+    )
+    expect(runs["perform_inline"]).to eq(
+      [["order.paid", "paid", nil, nil, flow],
+       ["data.change", "user.updated", "job.execution", nil, flow],
+       ["job.execution", "AuditWorker.completed", "order.paid", [123, "now"], flow]]
+    )
+  end
+end

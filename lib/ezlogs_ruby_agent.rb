@@ -8,6 +8,7 @@ require_relative "ezlogs_ruby_agent/configuration"
 require_relative "ezlogs_ruby_agent/bounded_copy"
 require_relative "ezlogs_ruby_agent/app_filter"
 require_relative "ezlogs_ruby_agent/correlation_manager"
+require_relative "ezlogs_ruby_agent/correlation_api"
 require_relative "ezlogs_ruby_agent/universal_event"
 require_relative "ezlogs_ruby_agent/event_writer"
 require_relative "ezlogs_ruby_agent/event_processor"
@@ -35,6 +36,7 @@ require_relative "ezlogs_ruby_agent/railtie" if defined?(Rails::Railtie)
 # Rails event tracking with a Rust core. See README.md.
 module EzlogsRubyAgent
   extend Introspection
+  extend CorrelationApi
 
   class << self
     def config
@@ -79,41 +81,6 @@ module EzlogsRubyAgent
     rescue StandardError => e
       ProblemReporter.internal(e, "log_event")
       nil
-    end
-
-    # Headers to add to an outbound HTTP call, so that a service that runs
-    # this gem continues the current flow under the current event:
-    # `traceparent` (W3C trace), `baggage` (the flow and event) and
-    # `X-Request-ID`. Empty outside any context.
-    def propagation_headers
-      context = current_correlation_context
-      return {} unless context
-
-      { "traceparent" => context.traceparent, "baggage" => context.baggage,
-        "X-Request-ID" => context.request_id }.compact
-    rescue StandardError => e
-      ProblemReporter.internal(e, "propagation_headers")
-      {}
-    end
-
-    def start_flow(flow_type, entity_id, metadata = {})
-      CorrelationManager.start_flow_context(flow_type, entity_id, metadata)
-    end
-
-    def current_correlation_context
-      CorrelationManager.current_context
-    end
-
-    def extract_correlation_data
-      CorrelationManager.extract_correlation_data
-    end
-
-    def restore_correlation_context(correlation_data)
-      CorrelationManager.restore_context(correlation_data)
-    end
-
-    def clear_correlation_context
-      CorrelationManager.clear_context
     end
 
     # Within the block, events are captured in memory (synchronously, with

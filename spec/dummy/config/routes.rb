@@ -10,6 +10,8 @@ Rails.application.routes.draw do
   get "whoami", to: "users#whoami"
   get "outbound", to: "calls#outbound"
   get "visits", to: "visits#show"
+  get "report", to: "reports#show"
+  get "stream", to: "streams#show"
   match "/404", to: "errors#not_found", via: :all
   match "/500", to: "errors#internal_error", via: :all
 end

@@ -79,6 +79,23 @@ RSpec.describe "data.change follows Rails' record and transaction state" do
     expect(changes.first[:subject]).to eq(type: "account", id: "7")
   end
 
+  it "forgets a destroy that a savepoint took back, and keeps the outer transaction's update" do
+    insert_row("accounts", id: 7, name: "Acme")
+
+    ActiveRecord::Base.transaction do
+      account = Account.find(7)
+      account.update!(name: "Acme 2")
+      ActiveRecord::Base.transaction(requires_new: true) do
+        account.destroy!
+        raise ActiveRecord::Rollback
+      end
+    end
+
+    expect(Account.find(7).name).to eq("Acme 2")
+    expect(actions).to eq(["account.updated"])
+    expect(changes.first[:metadata][:changes]).to include(name: ["Acme", "Acme 2"])
+  end
+
   it "keeps a copy's saves apart from the record it was copied from (dup)" do
     ActiveRecord::Base.transaction do
       original = Account.create!(name: "Original")

@@ -19,6 +19,7 @@ module EzlogsRubyAgent
   module CallbacksTracker
     def self.included(base)
       base.after_save { |record| RecordChange.saved(record) }
+      base.after_destroy { |record| RecordChange.destroyed(record) }
       base.prepend(TransactionHooks)
       base.prepend(ValidationFailures)
       base.singleton_class.prepend(BulkOperations::Inserts)

@@ -17,8 +17,9 @@ module EzlogsRubyAgent
       # belong to that object: `dup` and `clone` copy instance variables,
       # and a copy's saves must not join the original's.
       Pending = Struct.new(:record, :saves)
-      # The saves of a record made in one transaction (or savepoint), merged.
-      PendingSave = Struct.new(:transaction, :created, :changes)
+      # The saves (and destroy) of a record made in one transaction (or
+      # savepoint), merged.
+      PendingSave = Struct.new(:transaction, :created, :changes, :destroyed)
 
       module_function
 
@@ -26,14 +27,28 @@ module EzlogsRubyAgent
         return unless tracked?(record.class)
 
         Tracking.safely("reading saved_changes") do
-          saves = own_saves(record) || []
-          transaction = record.class.connection.current_transaction
-          unless saves.last&.transaction.equal?(transaction)
-            saves << PendingSave.new(transaction, record.previously_new_record?, {})
-          end
-          merge_changes(saves.last.changes, record.saved_changes)
-          record.instance_variable_set(PENDING, Pending.new(record, saves))
+          merge_changes(pending_save(record, created: record.previously_new_record?).changes, record.saved_changes)
         end
+      end
+
+      # Kept with the saves, rather than read from `destroyed?` at commit:
+      # Rails leaves a record destroyed when a savepoint takes its destroy
+      # back (it restores a record's state only when its outermost
+      # transaction rolls back), and the row is still there.
+      def destroyed(record)
+        return unless tracked?(record.class)
+
+        Tracking.safely("noting a destroy") { pending_save(record, created: false).destroyed = true }
+      end
+
+      # The record's PendingSave for the current transaction, added when
+      # this is its first save there.
+      def pending_save(record, created:)
+        saves = own_saves(record) || []
+        transaction = record.class.connection.current_transaction
+        saves << PendingSave.new(transaction, created, {}, false) unless saves.last&.transaction.equal?(transaction)
+        record.instance_variable_set(PENDING, Pending.new(record, saves))
+        saves.last
       end
 
       # `changes` ({attribute => [before, after]}) added to `into`: the
@@ -70,7 +85,7 @@ module EzlogsRubyAgent
 
         Tracking.safely("recording data.change") do
           changes = saves.each_with_object({}) { |save, all| merge_changes(all, save.changes) }
-          operation = operation_of(record, saves.first&.created, changes)
+          operation = operation_of(saves, changes) if changed_rows?(record)
           emit(record, operation, change_metadata(record, operation, changes)) if operation
         end
       end
@@ -128,13 +143,16 @@ module EzlogsRubyAgent
       # (an update or destroy that touched no row: Rails runs no commit
       # callback for it either), for one created and destroyed in the same
       # transaction, and for saves that changed nothing.
-      def operation_of(record, created, changes)
-        return unless !record.respond_to?(:trigger_transactional_callbacks?) || record.trigger_transactional_callbacks?
-
-        if record.destroyed? then "destroyed" unless created
+      def operation_of(saves, changes)
+        created = saves.first&.created
+        if saves.any?(&:destroyed) then "destroyed" unless created
         elsif created then "created"
         elsif changes.any? then "updated"
         end
+      end
+
+      def changed_rows?(record)
+        !record.respond_to?(:trigger_transactional_callbacks?) || record.trigger_transactional_callbacks?
       end
 
       def base_metadata(model)

@@ -59,10 +59,11 @@ module EzlogsRubyAgent
       @correlation = Correlation.new
     end
 
-    # EZLOGS_SERVICE_NAME, else the Rails application's name, else the
-    # folder's.
+    # EZLOGS_SERVICE_NAME, else the Rails application's name, else its
+    # folder's (Rails.root), else the current folder's.
     def service_name
-      @service_name || env_setting("EZLOGS_SERVICE_NAME") || rails_app_name || File.basename(Dir.pwd)
+      @service_name || env_setting("EZLOGS_SERVICE_NAME") || rails_app_name || rails_root_name ||
+        File.basename(Dir.pwd)
     end
 
     def environment

@@ -5,10 +5,13 @@
 # folder. A source that gives nothing (a blank name) is skipped: an empty
 # service is never sent.
 RSpec.describe "The service name of an app whose Application class is not inside a module" do
-  it "is the app's folder name" do
+  # Started from another folder, as `sidekiq -r /srv/corner-shop` from `/`
+  # is: the name is still the app's folder's (Rails.root).
+  it "is the app's folder name, whatever folder the process started in" do
     folder = File.join(RAILS_SPEC_TMP, "corner-shop")
-    FileUtils.mkdir_p(folder)
-    script = <<~RUBY
+    FileUtils.mkdir_p(File.join(folder, "config"))
+    File.write(File.join(folder, "config.ru"), "")
+    File.write(File.join(folder, "config", "application.rb"), <<~RUBY)
       require "logger"
       require "rails"
       require "ezlogs_ruby_agent"
@@ -17,6 +20,9 @@ RSpec.describe "The service name of an app whose Application class is not inside
         config.logger = Logger.new(nil)
         config.secret_key_base = "x" * 64
       end
+    RUBY
+    script = <<~RUBY
+      require "#{folder}/config/application"
       Rails.application.initialize!
       EzlogsRubyAgent.test_mode do
         EzlogsRubyAgent.log_event(event_type: "shop.opened", action: "opened", actor: { type: "system", id: "s" })
@@ -24,7 +30,7 @@ RSpec.describe "The service name of an app whose Application class is not inside
                              EzlogsRubyAgent.captured_events.first[:event][:platform][:service]])
       end
     RUBY
-    result = run_ruby(script, chdir: folder, env: { "RAILS_ENV" => "production" })
+    result = run_ruby(script, chdir: "/", env: { "RAILS_ENV" => "production" })
     expect(result).to be_success, result.stderr
     expect(JSON.parse(result.stdout)).to eq(%w[corner-shop corner-shop])
   end

@@ -87,6 +87,19 @@ RSpec.describe "User flow" do
       expect(other).not_to include("Ids in events")
     end
 
+    it "says that the agent is off when that is why nothing was captured" do
+      EzlogsRubyAgent.config.enabled = false
+      quietly { EzlogsRubyAgent.configure }
+      patch "/users/123", { user: { name: "Ada L" } }
+      message = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change") }
+
+      expect(message).to end_with("Captured (0 events):\n(no events)\nNothing can be captured: " \
+                                  "the agent is off (enabled = false, or EZLOGS_ENABLED=false).")
+    ensure
+      EzlogsRubyAgent.config.enabled = true
+      quietly { EzlogsRubyAgent.configure }
+    end
+
     it "says why events do not form one flow" do
       update_user
       EzlogsRubyAgent.log_event(event_type: "note.added", action: "added", actor: { type: "system", id: "cron" })

@@ -57,6 +57,15 @@ module EzlogsRubyAgent
         end
       end
 
+      # The app's folder (Rails.root), whatever folder the process was
+      # started in (a Sidekiq started with `-r /srv/shop` from `/`).
+      def rails_root_name
+        from_rails("root", nil, "the service is named after the current folder") do |app|
+          name = File.basename(app.config.root.to_s)
+          name unless name.empty? || name == "/"
+        end
+      end
+
       def rails_filter_parameters
         from_rails("config.filter_parameters", [], "only security.sensitive_fields are redacted") do |app|
           Array(app.config.filter_parameters).dup

@@ -27,9 +27,20 @@ module EzlogsRubyAgent
         of(nil).reject { |event| before.include?(event[:event_id]) }
       end
 
-      # "Captured (3 events):" and the flow trees, for failure messages.
+      # "Captured (3 events):" and the flow trees, for failure messages; and
+      # why nothing was, when the agent could capture nothing.
       def report(events)
-        "Captured (#{events.size} #{events.size == 1 ? "event" : "events"}):\n#{FlowTree.render(events)}"
+        captured = "Captured (#{events.size} #{events.size == 1 ? "event" : "events"}):\n#{FlowTree.render(events)}"
+        off = off_reason if events.empty?
+        off ? "#{captured}\nNothing can be captured: #{off}." : captured
+      end
+
+      def off_reason
+        unless EzlogsRubyAgent.native_loaded?
+          return "the native extension did not load (#{NATIVE_LOAD_ERROR.message}); see the warning at boot"
+        end
+
+        "the agent is off (enabled = false, or EZLOGS_ENABLED=false)" unless EzlogsRubyAgent.config.enabled
       end
     end
   end

@@ -51,6 +51,7 @@
 # stderr, cores and backtraces) under <out>/runs.
 
 require "fileutils"
+require_relative "../lib/ezlogs_ruby_agent/native_library"
 require_relative "collectors"
 require_relative "options"
 require_relative "report"
@@ -112,7 +113,7 @@ module Soak
   end
 
   def self.ready?
-    library = File.join(Runner::LIB, "ezlogs_ruby_agent.so")
+    library = EzlogsRubyAgent::NativeLibrary.path(Runner::LIB)
     return true if File.exist?(library)
 
     warn "bin/soak: #{library} is missing; build it first (bundle exec rake compile)"

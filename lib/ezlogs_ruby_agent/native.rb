@@ -1,5 +1,7 @@
 # frozen_string_literal: true
 
+require_relative "native_library"
+
 # See lib/ezlogs_ruby_agent.rb.
 module EzlogsRubyAgent
   # Loads the Rust core. When it cannot be loaded (not compiled, or built
@@ -18,12 +20,22 @@ module EzlogsRubyAgent
     end
 
     def self.load
-      require "ezlogs_ruby_agent.so"
-      nil
-    rescue LoadError, StandardError => e
-      report(e)
+      first_error = nil
+      NativeLibrary::FEATURES.each do |feature|
+        require feature
+        return nil
+      rescue LoadError, StandardError => e
+        # The error worth showing: a library that is there and failed
+        # to load, rather than one that is not there.
+        first_error = e if first_error.nil? || missing?(first_error)
+      end
+      report(first_error)
       EzlogsRubyAgent.const_set(:Native, NullNative)
-      e
+      first_error
+    end
+
+    def self.missing?(error)
+      error.is_a?(LoadError) && error.message.start_with?("cannot load such file")
     end
 
     def self.report(error)

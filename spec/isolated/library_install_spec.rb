@@ -7,7 +7,7 @@
 RSpec.describe "Installing a new build of the library" do
   let(:dir) { Dir.mktmpdir("ezlogs-install") }
   let(:lib) { File.join(dir, "lib") }
-  let(:library) { File.join(lib, "ezlogs_ruby_agent.so") }
+  let(:library) { EzlogsRubyAgent::NativeLibrary.path(lib) }
 
   before { FileUtils.cp_r(File.join(Subprocess::ROOT, "lib"), dir) }
   after { FileUtils.rm_rf(dir) }

@@ -8,7 +8,9 @@ RSpec.describe "When the native extension cannot be loaded" do
   after { FileUtils.rm_rf(broken_dir) }
 
   def run_with_broken_library(script)
-    File.write(File.join(broken_dir, "ezlogs_ruby_agent.so"), "not a shared library")
+    broken = EzlogsRubyAgent::NativeLibrary.path(broken_dir)
+    FileUtils.mkdir_p(File.dirname(broken))
+    File.write(broken, "not a shared library")
     run_ruby(script, load_path: [broken_dir, "#{Subprocess::ROOT}/lib"])
   end
 

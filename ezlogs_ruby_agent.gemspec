@@ -15,7 +15,7 @@ Gem::Specification.new do |spec|
   spec.files = Dir["lib/**/*.{rb,rake,tt}", "ext/**/*.{rs,toml}", "Cargo.toml", "Cargo.lock", "README.md"]
   spec.require_paths = ["lib"]
   # RubyGems' own Cargo builder compiles the crate at install time and puts
-  # the library at lib/ezlogs_ruby_agent.so, where `rake compile` puts it too.
+  # the library in the gem's extension directory (see NativeLibrary).
   spec.extensions = ["ext/ezlogs_ruby_agent/Cargo.toml"]
   spec.metadata["rubygems_mfa_required"] = "true"
 end

@@ -36,7 +36,7 @@ module RailsApp
   include Rack::Test::Methods
 
   TABLES = %w[billing_line_items billing_pdf_invoices orders users accounts customers comments tickets
-              access_tokens].freeze
+              access_tokens vault_entries].freeze
 
   def app
     Rails.application

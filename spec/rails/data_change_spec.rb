@@ -54,6 +54,17 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(changes.first[:metadata][:changes]).to include(name: [nil, "Ada L"])
   end
 
+  it "never reports an attribute that Active Record Encryption keeps encrypted (encrypts) in clear",
+     skip: (Rails::VERSION::MAJOR < 7 && "encrypts came with Rails 7") do
+    entry = VaultEntry.create!(label: "bank", secret: "s3cr3t-pin-4411")
+    entry.update!(label: "bank 2", secret: "n3w-s3cr3t-9922")
+
+    expect(changes.map { |event| event[:action] }).to eq(%w[vault_entry.created vault_entry.updated])
+    expect(changes.map { |event| event[:metadata][:changes][:secret] }).to eq(["[REDACTED]"] * 2)
+    expect(changes.last[:metadata][:changes][:label]).to eq(["bank", "bank 2"])
+    expect(JSON.generate(changes)).not_to include("s3cr3t")
+  end
+
   it "reads relations only from columns that were loaded" do
     insert_row("users", id: 5, account_id: 7, name: "Ada", email: "ada@example.com")
     User.select(:id, :name, :email).find(5).update!(name: "Ada L")

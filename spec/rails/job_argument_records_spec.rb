@@ -57,7 +57,7 @@ RSpec.describe "Records in job arguments" do
     unsaved = Customer.new(name: "Grace", street_address: "12 Harbour Lane", notes: "prefers calls after six")
     # Sidekiq itself turns a record into JSON, all its columns; the run
     # reports the records where the enqueue saw them.
-    quietly { ImportWorker.perform_async(customer, [unsaved], { "note" => "plain" }) }
+    quietly { SidekiqServer.loose_args { ImportWorker.perform_async(customer, [unsaved], { "note" => "plain" }) } }
     eventually { job_events("ImportWorker").size == 2 }
 
     events = job_events("ImportWorker")

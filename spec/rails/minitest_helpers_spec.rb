@@ -8,7 +8,8 @@ RSpec.describe "Minitest assertions (ezlogs_ruby_agent/minitest)" do
     database = File.join(RAILS_SPEC_TMP, "minitest.sqlite3")
     result = run_command([RbConfig.ruby, "-I", File.join(Subprocess::ROOT, "lib"), "-Itest",
                           "test/integration/user_flow_test.rb"],
-                         env: { "DUMMY_DATABASE" => database }, chdir: File.join(Subprocess::ROOT, "spec/dummy"),
+                         env: { "DUMMY_DATABASE" => database, "DUMMY_JOB_ADAPTER" => "test" },
+                         chdir: File.join(Subprocess::ROOT, "spec/dummy"),
                          timeout: 120)
 
     expect(result.stdout).to match(/^3 runs, \d+ assertions, 0 failures, 0 errors, 0 skips$/),

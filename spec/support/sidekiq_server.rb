@@ -8,8 +8,9 @@ require "sidekiq/cli"
 require "sidekiq/launcher"
 require "sidekiq/api"
 
-# Sidekiq 6.4 calls redis-rb 4.8 in ways it now warns about.
-Redis.silence_deprecations = true
+# Sidekiq 6.4 calls redis-rb 4.8 in ways it now warns about (Sidekiq 7
+# uses redis-client instead).
+Redis.silence_deprecations = true if defined?(Redis) && Redis.respond_to?(:silence_deprecations=)
 
 module SidekiqServer
   QUEUES = %w[default mailers].freeze
@@ -18,9 +19,37 @@ module SidekiqServer
 
   def start
     Sidekiq.logger.level = Logger::ERROR # failing jobs are expected here
-    options = Sidekiq.options.merge(queues: QUEUES, concurrency: 2, timeout: 5)
-    @launcher = Sidekiq::Launcher.new(options)
+    @launcher = Sidekiq::Launcher.new(configuration)
     @launcher.run
+  end
+
+  # Sidekiq 7 has a configuration object; Sidekiq 6 an options Hash.
+  def configuration
+    return Sidekiq.options.merge(queues: QUEUES, concurrency: 2, timeout: 5) unless sidekiq7?
+
+    config = Sidekiq.default_configuration
+    config.queues = QUEUES
+    config.concurrency = 2
+    config[:timeout] = 5
+    config
+  end
+
+  def sidekiq7?
+    Sidekiq.respond_to?(:default_configuration)
+  end
+
+  def server_middleware
+    (sidekiq7? ? Sidekiq.default_configuration : Sidekiq).server_middleware
+  end
+
+  # Sidekiq 7 refuses arguments that are not JSON (strict_args! is on by
+  # default); Sidekiq 6 took them. As an app that passes records would,
+  # turns it off for the block.
+  def loose_args
+    Sidekiq.strict_args!(false) if sidekiq7?
+    yield
+  ensure
+    Sidekiq.strict_args!(true) if sidekiq7?
   end
 
   def stop
@@ -32,13 +61,13 @@ module SidekiqServer
   # Retries are first made due now (Sidekiq waits 15 s and more).
   def enqueue_due_jobs
     Sidekiq::RetrySet.new.each { |entry| entry.reschedule(Time.now.to_f) }
-    Sidekiq::Scheduled::Enq.new.enqueue_jobs
+    (sidekiq7? ? Sidekiq::Scheduled::Enq.new(Sidekiq.default_configuration) : Sidekiq::Scheduled::Enq.new).enqueue_jobs
     true
   end
 
   # No job is running in this process.
   def idle?
-    Sidekiq::Processor::WORKER_STATE.size.zero?
+    (sidekiq7? ? Sidekiq::Processor::WORK_STATE : Sidekiq::Processor::WORKER_STATE).size.zero?
   end
 
   def clear

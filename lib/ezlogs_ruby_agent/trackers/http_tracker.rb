@@ -25,6 +25,12 @@ module EzlogsRubyAgent
     UNSAFE_REQUEST_ID = /[^\w\-@]/
     REQUEST_ID_HEADERS = %w[X-Request-Id X-Request-ID x-request-id].freeze
 
+    # Rack 3 requires lower-case header names; under Rack 2 it is written as
+    # Rails 6.1 writes it. (Rack is loaded once a request comes.)
+    def self.request_id_header
+      @request_id_header ||= Gem::Version.new(Rack.release) >= Gem::Version.new("3") ? "x-request-id" : "X-Request-ID"
+    end
+
     def initialize(app)
       @app = app
     end
@@ -134,7 +140,7 @@ module EzlogsRubyAgent
     def expose_request_id(headers, request_id)
       return if headers.frozen? || REQUEST_ID_HEADERS.any? { |name| headers.key?(name) }
 
-      headers["X-Request-ID"] = request_id
+      headers[self.class.request_id_header] = request_id
     end
   end
 end

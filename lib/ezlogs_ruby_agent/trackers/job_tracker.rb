@@ -96,11 +96,30 @@ module EzlogsRubyAgent
           JobEnqueue.start.tap { |enqueue| @job.__ezlogs_enqueue_context = enqueue.job_context }
         end
         result = yield
-        Tracking.safely("recording job.enqueue") { record(started) } if started && @job.__ezlogs_serialized?
+        Tracking.safely("recording job.enqueue") { record_when_enqueued(started) } if started
         result
       end
 
       private
+
+      # Recorded once the adapter took the job (serialised it). Rails 7.2
+      # may hold a job enqueued in a transaction until it commits
+      # (enqueue_after_transaction_commit): the callbacks have run, the
+      # adapter has not, and Rails calls it from an after-commit callback
+      # registered before this one; none runs if the transaction rolls back.
+      def record_when_enqueued(started)
+        return record(started) if @job.__ezlogs_serialized?
+        return unless held_until_commit?
+
+        ::ActiveRecord.after_all_transactions_commit do
+          Tracking.safely("recording job.enqueue") { record(started) if @job.__ezlogs_serialized? }
+        end
+      end
+
+      def held_until_commit?
+        @job.respond_to?(:successfully_enqueued?) && @job.successfully_enqueued? &&
+          defined?(::ActiveRecord) && ::ActiveRecord.respond_to?(:after_all_transactions_commit)
+      end
 
       def record(started)
         JobEnqueue.record(started, job_class: @job.class.name, job_id: @job.job_id, arguments: @job.arguments,

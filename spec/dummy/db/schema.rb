@@ -60,4 +60,10 @@ ActiveRecord::Schema.define do
     t.string :token
     t.timestamps
   end
+
+  create_table :vault_entries, force: true do |t|
+    t.string :label
+    t.string :secret
+    t.timestamps
+  end
 end

@@ -92,7 +92,9 @@ module EzlogsRubyAgent
 
       def change_metadata(record, operation, changes)
         metadata = base_metadata(record.class)
-        metadata[:changes] = AppFilter.changes(changes) unless operation == "destroyed"
+        unless operation == "destroyed"
+          metadata[:changes] = AppFilter.changes(EncryptedAttributes.mask(record.class, changes))
+        end
         metadata[:related] = RelatedRecords.of(record)
         metadata
       end

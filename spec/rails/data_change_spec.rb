@@ -65,6 +65,15 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(JSON.generate(changes)).not_to include("s3cr3t")
   end
 
+  it "reports an attribute as Rails normalized and saved it (normalizes)",
+     skip: (!Account.respond_to?(:normalizes) && "normalizes came with Rails 7.1") do
+    account = Account.create!(name: "  Acme   Tools ")
+    account.update!(name: "Acme  Tools Ltd ")
+
+    expect(changes.map { |event| event[:metadata][:changes][:name] }).to eq([[nil, "Acme Tools"],
+                                                                             ["Acme Tools", "Acme Tools Ltd"]])
+  end
+
   it "reads relations only from columns that were loaded" do
     insert_row("users", id: 5, account_id: 7, name: "Ada", email: "ada@example.com")
     User.select(:id, :name, :email).find(5).update!(name: "Ada L")

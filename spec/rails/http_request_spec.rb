@@ -149,6 +149,26 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(headers[name]).to eq(request_event[:correlation][:request_id])
   end
 
+  # A Rack 3 streaming body answers `call(stream)`, not `each`.
+  it "hands a streaming body on as one, and records the request once it has streamed",
+     skip: (Gem::Version.new(Rack.release) < Gem::Version.new("3") && "Rack #{Rack.release} has no streaming bodies") do
+    app = lambda do |_env|
+      [200, { "content-type" => "text/plain" }, lambda { |stream|
+        stream.write("streamed")
+        stream.close
+      }]
+    end
+    _status, _headers, body = Rack::Lint.new(described_class.new(app)).call(Rack::MockRequest.env_for("/stream"))
+    expect(body).not_to respond_to(:each)
+    expect(events_of("http.request")).to be_empty
+
+    stream = StringIO.new
+    body.call(stream)
+
+    expect(stream.string).to eq("streamed")
+    expect(request_event[:metadata]).to include(status: 200, path: "/stream")
+  end
+
   it "gives the response an X-Request-ID even when middleware before Rails' answers" do
     get "/users/123", {}, { "HTTP_HOST" => "attacker.test" }
 

@@ -70,7 +70,7 @@ module EzlogsRubyAgent
         if body.is_a?(Array)
           finish(request, env, response, nil, body)
         else
-          response[2] = ResponseBody.new(body) { |wrapped| finish(request, env, response, nil, wrapped) }
+          response[2] = ResponseBody.wrap(body) { |wrapped| finish(request, env, response, nil, wrapped) }
         end
       end
       response

@@ -6,6 +6,12 @@ module EzlogsRubyAgent
     # record the request's event when the server closes the body, which is
     # when the response is complete.
     class ResponseBody
+      # The wrapper for `body`: a Rack 3 streaming body (it answers
+      # `call(stream)`, not `each`) stays one.
+      def self.wrap(body, &)
+        body.respond_to?(:each) || !body.respond_to?(:call) ? new(body, &) : Streaming.new(body, &)
+      end
+
       def initialize(body, &on_close)
         @body = body
         @bytes = 0
@@ -48,6 +54,23 @@ module EzlogsRubyAgent
         on_close = @on_close
         @on_close = nil
         on_close.call(self)
+      end
+
+      # A streaming body: the server hands it the stream, and the response
+      # is complete when it returns (or the server closes it). The bytes it
+      # wrote are not counted.
+      class Streaming < ResponseBody
+        undef_method :each
+
+        def call(stream)
+          @body.call(stream)
+        ensure
+          finish
+        end
+
+        def bytes_sent
+          nil
+        end
       end
     end
   end

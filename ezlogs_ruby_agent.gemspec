@@ -18,4 +18,10 @@ Gem::Specification.new do |spec|
   # the library in the gem's extension directory (see NativeLibrary).
   spec.extensions = ["ext/ezlogs_ruby_agent/Cargo.toml"]
   spec.metadata["rubygems_mfa_required"] = "true"
+
+  # Neither is needed to log events; the trackers of each hook into it
+  # when the app has it. These are the versions they support (tested:
+  # Rails 6.1 and 7.2, Sidekiq 6.4 and 7.3).
+  spec.add_development_dependency "rails", ">= 6.1"
+  spec.add_development_dependency "sidekiq", ">= 6.4"
 end

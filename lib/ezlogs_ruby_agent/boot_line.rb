@@ -14,7 +14,7 @@ module EzlogsRubyAgent
 
     def text(config = EzlogsRubyAgent.config)
       return "#{PREFIX} off: the native extension did not load (see its message)" unless EzlogsRubyAgent.native_loaded?
-      return "#{PREFIX} off (enabled = false): nothing is recorded" unless config.enabled
+      return "#{PREFIX} off (#{config.off_switch}): nothing is recorded" unless config.enabled
 
       on = trackers(config)
       "#{PREFIX} on (#{config.service_name}, #{config.environment}): #{destination(config.delivery)}; " \

@@ -43,6 +43,7 @@ module EzlogsRubyAgent
 
     def initialize
       @enabled = env_switch("EZLOGS_ENABLED", default: true)
+      @off_by_environment = !@enabled
       debug_from_env
       # service_name and environment default when read: the gem loads before
       # the Rails application it should be named after exists.
@@ -78,7 +79,14 @@ module EzlogsRubyAgent
     attr_reader :enabled
 
     def enabled=(on)
+      @off_by_environment = false
       @enabled = check_boolean("enabled", on)
+    end
+
+    # What turned the agent off, as the app wrote it, for messages:
+    # "enabled = false" or "EZLOGS_ENABLED=false".
+    def off_switch
+      @off_by_environment ? "EZLOGS_ENABLED=#{ENV.fetch("EZLOGS_ENABLED", "false")}" : "enabled = false"
     end
 
     def service_name=(name)

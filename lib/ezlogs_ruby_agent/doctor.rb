@@ -66,7 +66,7 @@ module EzlogsRubyAgent
 
     def configuration
       unless @config.enabled
-        return failure("configuration: the agent is off (enabled = false), nothing is recorded",
+        return failure("configuration: the agent is off (#{@config.off_switch}), nothing is recorded",
                        "remove `c.enabled = false` or unset EZLOGS_ENABLED")
       end
 

@@ -63,7 +63,7 @@ module EzlogsRubyAgent
 
     def unhealthy_reason(metrics)
       return "the native extension is not loaded" unless native_loaded?
-      return "the agent is off (enabled = false)" unless config.enabled
+      return "the agent is off (#{config.off_switch})" unless config.enabled
       if metrics[:circuit_state] != "closed"
         return "the circuit breaker is #{metrics[:circuit_state]}: #{metrics[:last_error]}"
       end

@@ -81,5 +81,10 @@ RSpec.describe "Debug output and the boot line in the Rails log" do
     )
     off = boot("RAILS_ENV" => "test", "DUMMY_AGENT_OFF" => "1")
     expect(agent_lines(off.stdout)).to eq(["[ezlogs_ruby_agent] off (enabled = false): nothing is recorded"])
+    # The line names the switch the app used.
+    off_by_env = boot("RAILS_ENV" => "test", "EZLOGS_ENABLED" => "false")
+    expect(agent_lines(off_by_env.stdout)).to eq(
+      ["[ezlogs_ruby_agent] off (EZLOGS_ENABLED=false): nothing is recorded"]
+    )
   end
 end

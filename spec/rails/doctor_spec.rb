@@ -62,6 +62,17 @@ RSpec.describe "rake ezlogs:doctor" do
     expect(result.stdout.lines.map(&:chomp)).to match([a_string_matching(rejected), fix])
   end
 
+  it "says that the agent is off, by the switch the app used, and that no tracker runs then" do
+    result = rake("ezlogs:doctor", "EZLOGS_ENABLED" => "false")
+
+    expect(result.status.exitstatus).to eq(1)
+    lines = result.stdout.lines.map(&:chomp)
+    expect(lines).to include("FAIL  configuration: the agent is off (EZLOGS_ENABLED=false), nothing is recorded")
+    trackers = lines.grep(/\A\S+\s+tracker /)
+    expect(trackers).not_to be_empty
+    expect(trackers).to all(end_with(": off, as the whole agent is"))
+  end
+
   it "says where events go when nothing is sent, and finds a spool directory it cannot write" do
     file = File.join(RAILS_SPEC_TMP, "a-file")
     File.write(file, "")

@@ -94,7 +94,7 @@ RSpec.describe "User flow" do
       message = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change") }
 
       expect(message).to end_with("Captured (0 events):\n(no events)\nNothing can be captured: " \
-                                  "the agent is off (enabled = false, or EZLOGS_ENABLED=false).")
+                                  "the agent is off (enabled = false).")
     ensure
       EzlogsRubyAgent.config.enabled = true
       quietly { EzlogsRubyAgent.configure }

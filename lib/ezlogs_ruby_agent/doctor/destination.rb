@@ -32,7 +32,7 @@ module EzlogsRubyAgent
       end
 
       def test_event
-        return failure("the agent is off (enabled = false): nothing is sent", "turn it on to send events") unless
+        return failure("the agent is off (#{@config.off_switch}): nothing is sent", "turn it on to send events") unless
           @config.enabled
 
         shown = Native.shown_endpoint(@config.delivery.endpoint)

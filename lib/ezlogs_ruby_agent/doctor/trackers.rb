@@ -21,6 +21,7 @@ module EzlogsRubyAgent
       def trackers
         Configuration::Instrumentation::SWITCHES.map do |switch|
           name = "tracker #{switch}"
+          next warning("#{name}: off, as the whole agent is", "see the configuration line") unless @config.enabled
           next warning("#{name}: off", "instrumentation.#{switch} = true turns it on") unless
             @config.instrumentation.public_send(switch)
 

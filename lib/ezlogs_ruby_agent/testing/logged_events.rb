@@ -40,7 +40,7 @@ module EzlogsRubyAgent
           return "the native extension did not load (#{NATIVE_LOAD_ERROR.message}); see the warning at boot"
         end
 
-        "the agent is off (enabled = false, or EZLOGS_ENABLED=false)" unless EzlogsRubyAgent.config.enabled
+        "the agent is off (#{EzlogsRubyAgent.config.off_switch})" unless EzlogsRubyAgent.config.enabled
       end
     end
   end

@@ -2,6 +2,7 @@
 
 require_relative "active_record/after_commit"
 require_relative "active_record/encrypted_attributes"
+require_relative "active_record/pending_saves"
 require_relative "active_record/record_change"
 require_relative "active_record/transaction_hooks"
 require_relative "active_record/related_records"

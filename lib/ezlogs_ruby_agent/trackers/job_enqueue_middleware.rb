@@ -8,7 +8,7 @@ module EzlogsRubyAgent
   class JobEnqueueMiddleware
     def call(worker_class, job, queue, _redis_pool)
       inline = SidekiqInline.take_inline
-      Tracking.safely("joining Sidekiq::Testing") { SidekiqInline.join_testing_chain }
+      Tracking.safely("joining Sidekiq::Testing") { SidekiqInline.join_testing_chain } if SidekiqInline.testing?
       return yield unless track?(job)
 
       started = Tracking.safely("starting job.enqueue") { start(job, inline) }

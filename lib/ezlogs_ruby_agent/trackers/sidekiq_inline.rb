@@ -26,18 +26,23 @@ module EzlogsRubyAgent
     end
 
     def join_testing_chain
-      return unless defined?(::Sidekiq::Testing) && ::Sidekiq::Testing.respond_to?(:server_middleware)
-
       chain = ::Sidekiq::Testing.server_middleware
       chain.add(SidekiqJobTracker) unless chain.exists?(SidekiqJobTracker)
+    end
+
+    # Only apps that loaded sidekiq/testing (their test suites) have the
+    # chain; for the others this is the whole cost per push.
+    def testing?
+      defined?(::Sidekiq::Testing) && ::Sidekiq::Testing.respond_to?(:server_middleware)
     end
 
     # Whether the job being pushed is one `perform_inline` runs at once. The
     # answer is given once: jobs the inline job pushes are enqueued.
     def take_inline
-      inline = Thread.current[RUNNING]
+      return false unless Thread.current[RUNNING]
+
       Thread.current[RUNNING] = nil
-      inline
+      true
     end
 
     # Marks the push a `perform_inline` call makes.

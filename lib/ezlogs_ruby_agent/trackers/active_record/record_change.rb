@@ -9,25 +9,17 @@ module EzlogsRubyAgent
     # that existed before and is destroyed is reported as destroyed; and a
     # record created and destroyed in one transaction, which no one outside
     # it saw, is not reported. A savepoint that rolls back takes only its
-    # own saves with it. (TransactionHooks says when a transaction ended.)
+    # own saves with it. (TransactionHooks says when a transaction ended;
+    # PendingSaves keeps the saves until then.)
     module RecordChange
-      PENDING = :@__ezlogs_pending_change
-
-      # The saves of one record object since its transaction began. They
-      # belong to that object: `dup` and `clone` copy instance variables,
-      # and a copy's saves must not join the original's.
-      Pending = Struct.new(:record, :saves)
-      # The saves (and destroy) of a record made in one transaction (or
-      # savepoint), merged.
-      PendingSave = Struct.new(:transaction, :created, :changes, :destroyed)
-
       module_function
 
       def saved(record)
         return unless tracked?(record.class)
 
         Tracking.safely("reading saved_changes") do
-          merge_changes(pending_save(record, created: record.previously_new_record?).changes, record.saved_changes)
+          PendingSaves.merge_changes(PendingSaves.current(record, created: record.previously_new_record?).changes,
+                                     record.saved_changes)
         end
       end
 
@@ -38,26 +30,7 @@ module EzlogsRubyAgent
       def destroyed(record)
         return unless tracked?(record.class)
 
-        Tracking.safely("noting a destroy") { pending_save(record, created: false).destroyed = true }
-      end
-
-      # The record's PendingSave for the current transaction, added when
-      # this is its first save there.
-      def pending_save(record, created:)
-        saves = own_saves(record) || []
-        transaction = record.class.connection.current_transaction
-        saves << PendingSave.new(transaction, created, {}, false) unless saves.last&.transaction.equal?(transaction)
-        record.instance_variable_set(PENDING, Pending.new(record, saves))
-        saves.last
-      end
-
-      # `changes` ({attribute => [before, after]}) added to `into`: the
-      # earliest before, the latest after.
-      def merge_changes(into, changes)
-        changes.each do |attribute, (before, after)|
-          earlier = into[attribute]
-          into[attribute] = [earlier ? earlier.first : before, after]
-        end
+        Tracking.safely("noting a destroy") { PendingSaves.current(record, created: false).destroyed = true }
       end
 
       # Rails tells the record of a rolled-back savepoint too, while the
@@ -65,26 +38,18 @@ module EzlogsRubyAgent
       # that rolled back (a savepoint's, or all when the whole transaction
       # did) are forgotten.
       def rolled_back(record)
-        kept = take_pending(record).reject { |save| rolled_back?(save.transaction) }
-        record.instance_variable_set(PENDING, Pending.new(record, kept)) unless kept.empty?
+        kept = PendingSaves.take_surviving(record)
+        PendingSaves.start(record, kept) unless kept.empty?
       rescue StandardError => e
         ProblemReporter.internal(e, "forgetting rolled-back saves")
       end
 
-      # Rolled back, or invalidated (a deadlock: Rails then skips the
-      # rollback call). Unknown (not a transaction Rails tracks): as rolled
-      # back.
-      def rolled_back?(transaction)
-        state = transaction.respond_to?(:state) ? transaction.state : nil
-        state.nil? || state.rolledback? || (state.respond_to?(:invalidated?) && state.invalidated?)
-      end
-
       def committed(record)
-        saves = take_pending(record).reject { |save| rolled_back?(save.transaction) }
+        saves = PendingSaves.take_surviving(record)
         return unless tracked?(record.class)
 
         Tracking.safely("recording data.change") do
-          changes = saves.each_with_object({}) { |save, all| merge_changes(all, save.changes) }
+          changes = saves.each_with_object({}) { |save, all| PendingSaves.merge_changes(all, save.changes) }
           operation = operation_of(saves, changes) if changed_rows?(record)
           emit(record, operation, change_metadata(record, operation, changes)) if operation
         end
@@ -97,21 +62,6 @@ module EzlogsRubyAgent
         end
         metadata[:related] = RelatedRecords.of(record)
         metadata
-      end
-
-      # The record's own saves since its transaction began, taken: a
-      # transaction that ends starts the record afresh.
-      def take_pending(record)
-        saves = own_saves(record)
-        record.remove_instance_variable(PENDING) if record.instance_variable_defined?(PENDING)
-        saves || []
-      rescue StandardError
-        []
-      end
-
-      def own_saves(record)
-        pending = record.instance_variable_get(PENDING)
-        pending.saves if pending&.record.equal?(record)
       end
 
       def validation_failed(record)

@@ -216,6 +216,20 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(oldest[:correlation][:primary_correlation_id]).to eq("corr_oldest")
     end
 
+    it "tracks jobs that a Sidekiq 7 capsule runs, in the flow that enqueued them" do
+      skip "capsules are Sidekiq 7's" unless SidekiqServer.sidekiq7?
+
+      cause = within_cause { AuditWorker.set(queue: "serial").perform_async(123, "serial") }
+      eventually { executions_of("AuditWorker").size == 1 }
+
+      enqueue = events_of("job.enqueue").first
+      run = executions_of("AuditWorker").first
+      expect(enqueue[:metadata]).to include(queue: "serial")
+      expect(run[:metadata]).to include(queue: "serial", result: "serial")
+      expect(enqueue[:correlation][:parent_event_id]).to eq(cause)
+      expect(run[:correlation]).to include(parent_event_id: enqueue[:event_id], flow_id: "flow_order_9")
+    end
+
     it "is off when instrumentation.sidekiq is off" do
       EzlogsRubyAgent.config.instrumentation.sidekiq = false
       AuditWorker.perform_async(123, "quiet")

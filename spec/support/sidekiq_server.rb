@@ -24,6 +24,8 @@ module SidekiqServer
   end
 
   # Sidekiq 7 has a configuration object; Sidekiq 6 an options Hash.
+  # On Sidekiq 7 a second capsule, "serial" (one thread, its own queue),
+  # runs beside the default one, as apps use capsules for serial work.
   def configuration
     return Sidekiq.options.merge(queues: QUEUES, concurrency: 2, timeout: 5) unless sidekiq7?
 
@@ -31,6 +33,10 @@ module SidekiqServer
     config.queues = QUEUES
     config.concurrency = 2
     config[:timeout] = 5
+    config.capsule("serial") do |capsule|
+      capsule.concurrency = 1
+      capsule.queues = %w[serial]
+    end
     config
   end
 

@@ -17,6 +17,8 @@ RSpec.configure do |config|
   config.include Subprocess
 
   config.around do |example|
+    # Each example sees the agent's once-only messages afresh.
+    EzlogsRubyAgent::ProblemReporter.instance_variable_get(:@seen).clear
     EzlogsRubyAgent.clear_correlation_context
     EzlogsRubyAgent.clear_captured_events
     EzlogsRubyAgent.test_mode { example.run }

@@ -13,6 +13,10 @@ require_relative "configuration/performance"
 require_relative "configuration/endpoint"
 require_relative "configuration/delivery"
 require_relative "configuration/correlation"
+require_relative "configuration/environment_variables"
+require_relative "configuration/validation"
+require_relative "configuration/summary"
+require_relative "configuration/former_options"
 
 module EzlogsRubyAgent
   # Everything a user can set, with documented defaults, in groups that each
@@ -24,19 +28,23 @@ module EzlogsRubyAgent
     include UnknownOptions
     include DebugOptions
     include Resources
+    include EnvironmentVariables
+    include Validation
+    include Summary
 
     GROUPS = %i[instrumentation security performance delivery correlation].freeze
     OPTION_PREFIX = ""
+    include FormerOptions
 
-    inert_option :job_adapter, "ActiveJob and Sidekiq jobs are each tracked when loaded; " \
-                               "turn one off with instrumentation.active_job or instrumentation.sidekiq = false"
     attr_reader :actor_extractor
 
+    # `c.delivery { |d| d.timeout = 5 }`; a block with no parameter runs on
+    # the group, as 0.1.19 ran it: `c.delivery { self.timeout = 5 }`.
     GROUPS.each do |group|
       ivar = :"@#{group}"
       define_method(group) do |&block|
         settings = instance_variable_get(ivar)
-        block&.call(settings)
+        block&.arity&.zero? ? settings.instance_exec(&block) : block&.call(settings)
         settings
       end
     end
@@ -52,12 +60,12 @@ module EzlogsRubyAgent
       @included_resources = []
       @excluded_resources = []
       @actor_extractor = nil
-      @job_adapter = nil
       @instrumentation = Instrumentation.new
       @security = Security.new
       @performance = Performance.new
       @delivery = Delivery.new
       @correlation = Correlation.new
+      apply_environment_variables
     end
 
     # EZLOGS_SERVICE_NAME, else the Rails application's name, else its
@@ -89,12 +97,13 @@ module EzlogsRubyAgent
       @off_by_environment ? "EZLOGS_ENABLED=#{ENV.fetch("EZLOGS_ENABLED", "false")}" : "enabled = false"
     end
 
+    # nil or blank is no choice: the default (above) stays.
     def service_name=(name)
-      @service_name = check_name("service_name", name)
+      @service_name = name.to_s.strip.empty? ? nil : check_name("service_name", name)
     end
 
     def environment=(name)
-      @environment = check_name("environment", name)
+      @environment = name.to_s.strip.empty? ? nil : check_name("environment", name)
     end
 
     def actor_extractor=(extractor)

@@ -79,8 +79,8 @@ RSpec.describe EzlogsRubyAgent::Configuration do
       -> { config.instrumentation.custom = "false" } => /instrumentation.custom must be true or false, got "false"/,
       -> { config.performance.enable_compression = nil } => /enable_compression must be true or false, got nil/,
       -> { config.correlation.enable_correlation = 1 } => /enable_correlation must be true or false/,
-      -> { config.service_name = nil } => /service_name must be a non-empty String, got nil/,
-      -> { config.environment = " " } => /environment must be a non-empty String/
+      -> { config.service_name = 1 } => /service_name must be a non-empty String, got 1/,
+      -> { config.environment = 5 } => /environment must be a non-empty String, got 5/
     }.each do |assignment, message|
       expect(&assignment).to raise_error(EzlogsRubyAgent::ConfigurationError, message)
     end

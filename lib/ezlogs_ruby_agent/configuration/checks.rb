@@ -33,19 +33,53 @@ module EzlogsRubyAgent
 
         # An option accepted, so that an initializer that sets it still
         # boots, but with no effect: setting it says so once, with what to
-        # do instead. Its reader gives back what was set.
-        def inert_option(option, instead)
-          attr_reader option
-
+        # do instead. Its reader gives back what was set (or `default`).
+        def inert_option(option, instead, default: nil)
+          former_options << option.to_s
+          inert_options << option
           name = "#{self::OPTION_PREFIX}#{option}"
+          define_method(option) do
+            instance_variable_defined?(:"@#{option}") ? instance_variable_get(:"@#{option}") : default
+          end
           define_method(:"#{option}=") do |value|
             ProblemReporter.bad_setting("#{name} has no effect", instead)
             instance_variable_set(:"@#{option}", value)
           end
         end
+
+        # A name 0.1.19 gave `option`: reading and writing it is the option
+        # itself. `option` is one of this group's, or "group.option" of the
+        # configuration's ("config.option" for one at its top): 0.1.19 kept
+        # some in another group.
+        def renamed_option(former, option)
+          former_options << former.to_s
+          group, name = option.to_s.include?(".") ? option.to_s.split(".") : [nil, option.to_s]
+          define_method(former) { settings_of(group).public_send(name) }
+          define_method(:"#{former}=") { |value| settings_of(group).public_send(:"#{name}=", value) }
+        end
+
+        # Names kept for apps written for 0.1.19, left out of the options
+        # messages list (UnknownOptions).
+        def former_options
+          @former_options ||= []
+        end
+
+        # The former options that have no effect (Validation warns of them).
+        def inert_options
+          @inert_options ||= []
+        end
       end
 
       private
+
+      # The object holding a renamed option's new self: this group, or
+      # `group` of the configuration ("config": the configuration itself).
+      def settings_of(group)
+        return self unless group
+
+        root = is_a?(Configuration) ? self : EzlogsRubyAgent.config
+        group == "config" ? root : root.public_send(group)
+      end
 
       # An environment variable's value; nil when unset or blank.
       def env_setting(name)
@@ -138,12 +172,14 @@ module EzlogsRubyAgent
         Native.shown_endpoint(url.to_s) || "(not shown: the native extension is not loaded)"
       end
 
-      # {name => value} of request headers, as Strings. Messages name a
-      # header, never show a value (an Authorization header holds a secret).
+      # {name => value} of request headers, as Strings. A nil value is no
+      # header (`"X-API-Key" => ENV["EZLOGS_API_KEY"]` with the variable
+      # unset), as Net::HTTP took it. Messages name a header, never show a
+      # value (an Authorization header holds a secret).
       def check_headers(name, headers)
         raise ConfigurationError, "#{name} must be a Hash, got #{headers.class}" unless headers.is_a?(Hash)
 
-        headers.to_h do |header, value|
+        headers.compact.to_h do |header, value|
           header = header.to_s
           check_header_name(name, header)
           [header, check_header_value("#{name}[#{header.inspect}]", value)]

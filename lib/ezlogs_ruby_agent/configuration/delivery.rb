@@ -27,6 +27,23 @@ module EzlogsRubyAgent
       # ezlogs agent there ignores Content-Encoding); :gzip; :none.
       checked_option :compression, :check_choice, COMPRESSIONS
 
+      # Names 0.1.19 set or documented (docs/delivery-system.md).
+      DOCTOR = "run `rake ezlogs:doctor` to check the collector takes events"
+      inert_option :local_agent, DOCTOR, default: true
+      inert_option :agent_health_check, DOCTOR, default: true
+      inert_option :agent_health_endpoint, DOCTOR, default: "/health"
+      inert_option :circuit_breaker_ratio, "the breaker opens after delivery.circuit_breaker_threshold failures " \
+                                           "in a row"
+      RETRIED = "network errors, 408, 429 and 5xx answers are retried, delivery.retry_attempts times, waiting " \
+                "delivery.retry_backoff seconds, doubled each time up to 60 s, or as Retry-After says"
+      inert_option :retry_max_delay, RETRIED
+      inert_option :retry_status_codes, RETRIED
+      inert_option :retry_strategy, RETRIED
+      inert_option :circuit_breaker_strategy, "use delivery.circuit_breaker_threshold and circuit_breaker_timeout"
+      inert_option :require_ssl, "write an https:// delivery.endpoint", default: false
+      inert_option :ssl_verify_mode, "certificates are always verified against the system's roots"
+      former_options << "circuit_breaker"
+
       def initialize
         @endpoint_chosen = false
         @endpoint = endpoint_from_env
@@ -57,6 +74,15 @@ module EzlogsRubyAgent
       # it: the process may change directory later (Process.daemon goes to /).
       def spool_dir=(dir)
         @spool_dir = dir.nil? ? nil : expand("delivery.spool_dir", check_name("delivery.spool_dir", dir.to_s))
+      end
+
+      # 0.1.19's block form, `d.circuit_breaker { |cb| cb.failure_threshold
+      # = 5; cb.recovery_timeout = 60 }`: the block sets
+      # circuit_breaker_threshold and circuit_breaker_timeout.
+      def circuit_breaker(&block)
+        breaker = CircuitBreakerOptions.new(self)
+        block&.arity&.zero? ? breaker.instance_exec(&block) : block&.call(breaker)
+        breaker
       end
 
       # Sent as `Authorization: Bearer <api_key>`; blank is none.
@@ -104,6 +130,22 @@ module EzlogsRubyAgent
           retry_attempts:, retry_backoff_secs: retry_backoff.to_f,
           circuit_breaker_threshold:, circuit_breaker_timeout_secs: circuit_breaker_timeout.to_f
         }
+      end
+    end
+
+    # What `delivery.circuit_breaker { |cb| ... }` yields: 0.1.19's names
+    # for the breaker's two options.
+    CircuitBreakerOptions = Struct.new(:delivery) do
+      def failure_threshold = delivery.circuit_breaker_threshold
+
+      def failure_threshold=(count)
+        delivery.circuit_breaker_threshold = count
+      end
+
+      def recovery_timeout = delivery.circuit_breaker_timeout
+
+      def recovery_timeout=(seconds)
+        delivery.circuit_breaker_timeout = seconds
       end
     end
   end

@@ -13,9 +13,16 @@ module EzlogsRubyAgent
 
       attr_reader :endpoint
 
+      # nil or blank is no choice: `d.endpoint = ENV["EZLOGS_ENDPOINT"]` with
+      # the variable unset leaves the default.
       def endpoint=(url)
-        @endpoint = absolute("delivery.endpoint", check_endpoint("delivery.endpoint", url.to_s, SCHEMES))
-        @endpoint_chosen = true
+        if url.to_s.strip.empty?
+          @endpoint_chosen = false
+          @endpoint = endpoint_from_env
+        else
+          @endpoint = absolute("delivery.endpoint", check_endpoint("delivery.endpoint", url.to_s, SCHEMES))
+          @endpoint_chosen = true
+        end
       end
 
       # True once the app chose where events go (delivery.endpoint, or a

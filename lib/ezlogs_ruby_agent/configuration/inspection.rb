@@ -21,6 +21,14 @@ module EzlogsRubyAgent
         end
       end
 
+      # {option: value}, as `instance_values`, with the groups as Hashes
+      # (0.1.19's groups were OpenStructs, which had `to_h`).
+      def to_h
+        instance_values.to_h do |option, value|
+          [option.to_sym, value.is_a?(Inspection) ? value.to_h : value]
+        end
+      end
+
       def inspect
         "#<#{self.class.name} #{instance_values.map { |option, value| "#{option}=#{value.inspect}" }.join(", ")}>"
       end

@@ -16,8 +16,24 @@ module EzlogsRubyAgent
 
       SWITCHES.each { |switch| checked_option switch, :check_boolean }
 
+      # 0.1.19's names, from `config.collect` (the former name of this group).
+      renamed_option :http_requests, :http
+      renamed_option :database_changes, :active_record
+      renamed_option :custom_events, :custom
+      renamed_option :resources_to_track, "config.included_resources"
+      renamed_option :exclude_resources, "config.excluded_resources"
+      former_options << "background_jobs"
+
       def initialize
         SWITCHES.each { |switch| instance_variable_set(:"@#{switch}", true) }
+      end
+
+      # 0.1.19's switch for jobs, ActiveJob's and Sidekiq's alike.
+      def background_jobs = active_job && sidekiq
+
+      def background_jobs=(on)
+        self.active_job = on
+        self.sidekiq = on
       end
     end
   end

@@ -18,8 +18,23 @@ module EzlogsRubyAgent
       # keeps only the User-Agent), so there is nothing for these to redact.
       NEVER_RECORDED = "request headers and cookies are never recorded (only the User-Agent), " \
                        "so none can leave the process; remove the setting"
-      inert_option :redacted_headers, NEVER_RECORDED
-      inert_option :redacted_cookies, NEVER_RECORDED
+      inert_option :redacted_headers, NEVER_RECORDED, default: DEFAULT_REDACTED_HEADERS
+      inert_option :redacted_cookies, NEVER_RECORDED, default: []
+
+      # Names 0.1.19's docs showed (docs/security.md, the example app).
+      former_options << "sanitize_fields"
+      renamed_option :max_payload_size, :max_event_size
+      renamed_option :custom_patterns, :custom_pii_patterns
+      # Where 0.1.19's security audit read them (docs/security.md).
+      renamed_option :excluded_resources, "config.excluded_resources"
+      CUT_LARGEST = "security.max_event_size bounds a whole event: over it, the largest values are cut first"
+      inert_option :max_field_size, CUT_LARGEST
+      inert_option :max_fields_per_event, CUT_LARGEST
+      inert_option :sanitization_method, "a redacted value is always replaced by \"[REDACTED]\"; remove the setting"
+      NOT_LOGGED = "the agent logs no line per redaction or excluded record (one would say where a secret " \
+                   "was); EzlogsRubyAgent.metrics counts what is dropped; remove the setting"
+      inert_option :log_sanitization_events, NOT_LOGGED
+      inert_option :log_excluded_resources, NOT_LOGGED
 
       checked_option :auto_detect_pii, :check_boolean
 
@@ -29,8 +44,6 @@ module EzlogsRubyAgent
         @custom_pii_patterns = {}
         @native_pii_patterns = []
         @max_event_size = 1024 * 1024
-        @redacted_headers = DEFAULT_REDACTED_HEADERS.dup
-        @redacted_cookies = []
       end
 
       # Key names to redact besides the native core's built-in ones
@@ -51,6 +64,14 @@ module EzlogsRubyAgent
 
         @native_pii_patterns = patterns.map { |name, regexp| [name.to_s, native_pattern(name, regexp)] }
         @custom_pii_patterns = patterns
+      end
+
+      # 0.1.19's example app's name for more key names to redact: added to
+      # sensitive_fields.
+      def sanitize_fields = sensitive_fields
+
+      def sanitize_fields=(fields)
+        self.sensitive_fields = sensitive_fields | Array(fields).map(&:to_s)
       end
 
       # The plain data the native core takes. `key_patterns`: Rust regex

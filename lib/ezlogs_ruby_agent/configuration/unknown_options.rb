@@ -64,7 +64,7 @@ module EzlogsRubyAgent
       def option_names
         writers = self.class.public_instance_methods.grep(/\A[a-z]\w*=\z/).map { |m| m.to_s.delete_suffix("=") }
         groups = self.class.const_defined?(:GROUPS, false) ? self.class::GROUPS.map(&:to_s) : []
-        (writers + groups).uniq.sort
+        (writers + groups - self.class.former_options).uniq.sort
       end
     end
   end

@@ -9,6 +9,7 @@ module EzlogsRubyAgent
     def call(worker_class, job, queue, _redis_pool)
       inline = SidekiqInline.take_inline
       Tracking.safely("joining Sidekiq::Testing") { SidekiqInline.join_testing_chain } if SidekiqInline.testing?
+      Tracking.safely("writing 0.1.19's job keys") { legacy_wrapper_keys(job) } if active_job?(job)
       return yield unless track?(job)
 
       started = Tracking.safely("starting job.enqueue") { start(job, inline) }
@@ -26,11 +27,23 @@ module EzlogsRubyAgent
       job[JobPayload::RECORDS_KEY] = records unless records.empty?
       return if inline
 
-      JobEnqueue.start.tap { |enqueue| job[JobPayload::KEY] = JobPayload.dump(enqueue.job_context) }
+      JobEnqueue.start.tap { |enqueue| JobPayload.write(job, JobPayload.dump(enqueue.job_context)) }
     end
 
     def track?(job)
-      Tracking.enabled?(:sidekiq) && !job.key?(JobPayload::KEY) && !SidekiqJobTracker.active_job_wrapper?(job)
+      Tracking.enabled?(:sidekiq) && !JobPayload.carries_context?(job) && !SidekiqJobTracker.active_job_wrapper?(job)
+    end
+
+    def active_job?(job)
+      SidekiqJobTracker.active_job_wrapper?(job) && Tracking.enabled?(:active_job)
+    end
+
+    # An ActiveJob job carries its context inside its payload (JobTracker);
+    # a 0.1.19 worker read it from the Sidekiq job around it.
+    def legacy_wrapper_keys(job)
+      payload = Array(job["args"]).first
+      data = payload[JobPayload::KEY] if payload.is_a?(Hash)
+      JobPayload.write_legacy(job, data) if data.is_a?(Hash) && !job.key?(JobPayload::LEGACY_KEY)
     end
 
     def record(worker_class, job, queue, started)

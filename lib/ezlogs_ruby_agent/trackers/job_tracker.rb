@@ -27,7 +27,8 @@ module EzlogsRubyAgent
 
     def deserialize(job_data)
       super
-      @__ezlogs_enqueued_context = JobPayload.context_from(job_data)
+      @__ezlogs_enqueued_context = JobPayload.context_from(job_data) ||
+                                   SidekiqJobTracker.legacy_wrapper_context(job_data["job_id"])
       @__ezlogs_due_at = job_data[JobPayload::DUE_AT_KEY]
     end
 

@@ -30,6 +30,17 @@ module EzlogsRubyAgent
       job["enqueued_at"] if payload.is_a?(Hash) && payload["job_id"] == active_job_id
     end
 
+    # The context a 0.1.19 web process wrote around the ActiveJob job
+    # `active_job_id` (on the Sidekiq job that wraps it), when that job
+    # runs on this thread; nil otherwise.
+    def self.legacy_wrapper_context(active_job_id)
+      job = Thread.current[CURRENT_JOB]
+      payload = Array(job&.[]("args")).first
+      return unless payload.is_a?(Hash) && payload["job_id"] == active_job_id && !payload.key?(JobPayload::KEY)
+
+      JobPayload.context_from(job)
+    end
+
     # Whether Sidekiq will retry the job now running on this thread if the
     # error reaching it now escapes (its own rule: retries left under
     # `retry`); nil when no Sidekiq job runs here.

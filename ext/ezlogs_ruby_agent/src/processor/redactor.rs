@@ -3,12 +3,15 @@
 //! holding a card number, e-mail address, US SSN or phone number, or when a
 //! custom pattern matches it.
 //!
-//! Key names are matched on whole segments, not substrings: `api_key`
-//! matches `X-Api-Key` and `stripeApiKey`, `password` matches
-//! `password_confirmation`, but `monkey` matches nothing. The bare word
-//! `key` is too common to match inside compounds, so it only matches a key
-//! named `key`: `primary_key` and `key_pattern` pass. Correlation and
-//! platform blocks are never touched.
+//! Key names are matched on whole segments, not substrings, and whatever
+//! their case: `api_key` matches `X-Api-Key` and `stripeApiKey`,
+//! `password` matches `password_confirmation` and `PassWord`, but
+//! `monkey` matches nothing. A name is split at non-alphanumerics, and
+//! also at lower-to-upper changes (`apiKey`); either split may match. The
+//! bare word `key` is too common to match inside compounds, so it only
+//! matches a key named `key`: `primary_key` and `key_pattern` pass.
+//! Correlation and platform blocks are never touched (a request's
+//! `correlation.session_id` is a digest, not the session's id).
 
 use regex::Regex;
 
@@ -37,6 +40,7 @@ const BUILT_IN_FIELDS: &[&str] = &[
     "cvc",
     "ssn",
     "social_security_number",
+    "session_id",
     "key",
 ];
 
@@ -56,7 +60,8 @@ pub fn pattern_error(source: &str) -> Option<String> {
 }
 
 pub struct Redactor {
-    /// Each field as its lowercase segments.
+    /// Each field as its lowercase segments, split both ways
+    /// (`split_segments`).
     fields: Vec<Vec<String>>,
     key_patterns: Vec<Regex>,
     /// Every value pattern in one alternation, so a string is scanned once.
@@ -66,13 +71,15 @@ pub struct Redactor {
 
 impl Redactor {
     pub fn new(settings: &ProcessingSettings) -> Result<Redactor, String> {
-        let fields = BUILT_IN_FIELDS
+        let mut fields: Vec<Vec<String>> = BUILT_IN_FIELDS
             .iter()
             .copied()
             .chain(settings.sensitive_fields.iter().map(String::as_str))
-            .map(segments)
+            .flat_map(|name| [segments(name, true), segments(name, false)])
             .filter(|segments| !segments.is_empty())
             .collect();
+        fields.sort();
+        fields.dedup();
         let compile = |what: &str, source: &str| {
             Regex::new(source).map_err(|e| format!("{what} {source:?} cannot be used: {e}"))
         };
@@ -147,15 +154,22 @@ impl Redactor {
     }
 
     pub fn is_sensitive_key(&self, key: &str) -> bool {
-        let mut key_segments = [""; MAX_SEGMENTS];
-        let count = split_segments(key, &mut key_segments);
-        self.fields
+        let mut by_case = [""; MAX_SEGMENTS];
+        let count = split_segments(key, &mut by_case, true);
+        let mut whole_words = [""; MAX_SEGMENTS];
+        // The second split differs only when the case changes inside a word.
+        let words = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            split_segments(key, &mut whole_words, false)
+        } else {
+            0
+        };
+        self.fields.iter().any(|field| {
+            matches_segments(&by_case[..count], field)
+                || matches_segments(&whole_words[..words], field)
+        }) || self
+            .key_patterns
             .iter()
-            .any(|field| matches_segments(&key_segments[..count], field))
-            || self
-                .key_patterns
-                .iter()
-                .any(|pattern| pattern.is_match(key))
+            .any(|pattern| pattern.is_match(key))
     }
 
     fn holds_pii(&self, text: &Text) -> bool {
@@ -174,9 +188,10 @@ impl Redactor {
 const MAX_SEGMENTS: usize = 32;
 
 /// `X-Api-Key`, `apiKey` and `api_key` all become ["api"/"Api", "key"/"Key"]:
-/// slices of `name`, split at non-alphanumerics and lower-to-upper case
-/// changes, written into `out` without allocating. Returns how many.
-fn split_segments<'a>(name: &'a str, out: &mut [&'a str; MAX_SEGMENTS]) -> usize {
+/// slices of `name`, split at non-alphanumerics and, when `by_case`, at
+/// lower-to-upper case changes, written into `out` without allocating.
+/// Returns how many. Without `by_case`, `PassWord` stays one segment.
+fn split_segments<'a>(name: &'a str, out: &mut [&'a str; MAX_SEGMENTS], by_case: bool) -> usize {
     let mut count = 0;
     let mut push = |segment: &'a str| {
         if count < MAX_SEGMENTS {
@@ -187,7 +202,7 @@ fn split_segments<'a>(name: &'a str, out: &mut [&'a str; MAX_SEGMENTS]) -> usize
     let mut start = None;
     let mut previous_lower = false;
     for (i, c) in name.char_indices() {
-        let boundary = !c.is_alphanumeric() || (c.is_uppercase() && previous_lower);
+        let boundary = !c.is_alphanumeric() || (by_case && c.is_uppercase() && previous_lower);
         if boundary {
             if let Some(s) = start.take() {
                 push(&name[s..i]);
@@ -205,9 +220,9 @@ fn split_segments<'a>(name: &'a str, out: &mut [&'a str; MAX_SEGMENTS]) -> usize
 }
 
 /// A field's segments, lowercased once when the redactor is built.
-fn segments(name: &str) -> Vec<String> {
+fn segments(name: &str, by_case: bool) -> Vec<String> {
     let mut out = [""; MAX_SEGMENTS];
-    let count = split_segments(name, &mut out);
+    let count = split_segments(name, &mut out, by_case);
     out[..count].iter().map(|s| s.to_lowercase()).collect()
 }
 
@@ -290,6 +305,11 @@ mod tests {
             "credit_card_number",
             "creditCard",
             "ssn",
+            "PassWord",
+            "passWord",
+            "PASSWORD",
+            "session_id",
+            "sessionId",
         ] {
             assert!(r.is_sensitive_key(secret), "{secret} should be redacted");
         }
@@ -301,6 +321,8 @@ mod tests {
             "keyboard",
             "tokenizer_name",
             "email",
+            "monKey",
+            "session",
         ] {
             assert!(!r.is_sensitive_key(harmless), "{harmless} should pass");
         }
@@ -346,6 +368,25 @@ mod tests {
                 "{harmless} should pass"
             );
         }
+    }
+
+    #[test]
+    fn configured_fields_match_whatever_their_case() {
+        let r = redactor(ProcessingSettings {
+            sensitive_fields: vec!["PinCode".into(), "EMPLOYEE_ssn".into()],
+            ..ProcessingSettings::default()
+        });
+        for secret in [
+            "pincode",
+            "PINCODE",
+            "pin_code",
+            "pinCode",
+            "employee_ssn",
+            "EmployeeSsn",
+        ] {
+            assert!(r.is_sensitive_key(secret), "{secret} should be redacted");
+        }
+        assert!(!r.is_sensitive_key("pin"));
     }
 
     #[test]

@@ -9,6 +9,9 @@ module EzlogsRubyAgent
     DUE_AT_KEY = "ezlogs_due_at"
     # Where a plain Sidekiq worker was given records (JobArguments.record_paths).
     RECORDS_KEY = "ezlogs_records"
+    # The keys 0.1.19 wrote and read: written too, so that a 0.1.19 worker
+    # still running during a rolling deploy keeps the flow (until 1.0; see
+    # UPGRADING.md).
     LEGACY_KEY = "_correlation_data"
     LEGACY_ID_KEY = "correlation_id"
 
@@ -17,6 +20,25 @@ module EzlogsRubyAgent
     # `context` as plain JSON data (string keys), as job queues require.
     def dump(context)
       JSON.parse(JSON.generate(context.to_h))
+    end
+
+    # Writes `data` (a dumped context) into a Sidekiq job hash, under this
+    # gem's key and 0.1.19's. `correlation_id` was 0.1.19's primary id; one
+    # the app's own middleware set is left alone.
+    def write(job, data)
+      job[KEY] = data
+      write_legacy(job, data)
+    end
+
+    def write_legacy(job, data)
+      job[LEGACY_KEY] = data
+      job[LEGACY_ID_KEY] ||= data["primary_correlation_id"]
+    end
+
+    # Whether some version of this gem already put a context in `job`: a
+    # job Sidekiq pushes again (a retry, a scheduled job coming due).
+    def carries_context?(job)
+      job.key?(KEY) || job.key?(LEGACY_KEY)
     end
 
     # The context stored in `payload` (a Context), or nil, whatever the

@@ -12,7 +12,8 @@ Gem::Specification.new do |spec|
   spec.license = "MIT"
   spec.required_ruby_version = ">= 3.1"
 
-  spec.files = Dir["lib/**/*.{rb,rake,tt}", "ext/**/*.{rs,toml}", "Cargo.toml", "Cargo.lock", "README.md"]
+  spec.files = Dir["lib/**/*.{rb,rake,tt}", "ext/**/*.{rs,toml}", "Cargo.toml", "Cargo.lock", "README.md",
+                   "UPGRADING.md"]
   spec.require_paths = ["lib"]
   # RubyGems' own Cargo builder compiles the crate at install time and puts
   # the library in the gem's extension directory (see NativeLibrary).

@@ -13,6 +13,7 @@ require_relative "ezlogs_ruby_agent/universal_event"
 require_relative "ezlogs_ruby_agent/event_writer"
 require_relative "ezlogs_ruby_agent/event_processor"
 require_relative "ezlogs_ruby_agent/delivery_engine"
+require_relative "ezlogs_ruby_agent/pipeline_classes"
 require_relative "ezlogs_ruby_agent/performance_monitor"
 require_relative "ezlogs_ruby_agent/introspection"
 require_relative "ezlogs_ruby_agent/flow_tree"
@@ -37,6 +38,9 @@ require_relative "ezlogs_ruby_agent/railtie" if defined?(Rails::Railtie)
 module EzlogsRubyAgent
   extend Introspection
   extend CorrelationApi
+
+  # 0.1.19's matchers, loaded when named (they need the testing helpers).
+  autoload :TestHelpers, "ezlogs_ruby_agent/test_helpers"
 
   class << self
     def config
@@ -71,10 +75,15 @@ module EzlogsRubyAgent
 
     # Logs a custom event in the current correlation context and returns its
     # event_id. Bad input is reported once per problem and call site, and
-    # returns nil; nothing raises into the caller.
-    def log_event(event_type:, action:, actor:, subject: nil, metadata: nil)
+    # returns nil; nothing raises into the caller. `timestamp` (a Time, or
+    # an RFC 3339 String; 0.1.19's first releases took it): when the event
+    # happened, when not now.
+    def log_event(event_type:, action:, actor:, subject: nil, metadata: nil, timestamp: nil)
       metadata = @app_filter.values(metadata) if @app_filter
-      Native.log_event(event_type, action, actor, subject, metadata)
+      return Native.log_event(event_type, action, actor, subject, metadata) unless timestamp
+      return unless Tracking.enabled?(:custom)
+
+      Native.emit(UniversalEvent.new(event_type:, action:, actor:, subject:, metadata:, timestamp:))
     rescue InvalidEventError => e
       ProblemReporter.bad_call(e.message)
       nil
@@ -150,6 +159,9 @@ module EzlogsRubyAgent
       # filters, and AppFilter keeps the ones that go with them.
       Native.configure(settings)
       DebugOutput.use(config.debug_output)
+      # Copies are kept while `EzlogsRubyAgent.debug_mode = true` (0.1.19's
+      # debug mode) and no longer once debug_mode is off.
+      Native.set_keep_copies(false) unless config.debug_mode
       # AppFilter when it has filters to apply: log_event checks this ivar
       # (about 200 instructions) rather than calling AppFilter (480), in a
       # call whose share in the core is 10,000.

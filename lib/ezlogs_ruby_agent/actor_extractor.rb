@@ -16,6 +16,9 @@ module EzlogsRubyAgent
       from_config(source) || from_app(source) || SYSTEM
     end
 
+    # 0.1.19's name (docs/configuration.md).
+    def extract_actor(resource = nil) = extract(resource)
+
     def from_config(source)
       extractor = EzlogsRubyAgent.config.actor_extractor
       return unless extractor
@@ -45,10 +48,14 @@ module EzlogsRubyAgent
       end
     end
 
+    # `type` and `id` as Strings; other keys (an email, a role) are kept,
+    # and the native core redacts and bounds them as it does metadata.
     def hash_actor(hash)
       type = hash[:type] || hash["type"]
       id = hash[:id] || hash["id"]
-      { type: type.to_s, id: id.to_s } if type && id
+      return unless type && id
+
+      hash.transform_keys { |key| key.to_s.to_sym }.merge(type: type.to_s, id: id.to_s)
     end
 
     def object_actor(object)

@@ -18,6 +18,13 @@ module EzlogsRubyAgent
     PREFIX = "[ezlogs]"
 
     class << self
+      # The Rails.logger level it writes at (DebugTools.log_level).
+      attr_writer :level
+
+      def level
+        @level || :info
+      end
+
       # `format`: :tree, :compact, or nil for off.
       def use(format)
         @format = format
@@ -53,7 +60,7 @@ module EzlogsRubyAgent
 
       def write(text)
         logger = defined?(::Rails) && ::Rails.respond_to?(:logger) ? ::Rails.logger : nil
-        logger ? logger.info(text) : warn(text)
+        logger ? logger.public_send(level, text) : warn(text)
       end
     end
   end

@@ -1,34 +1,64 @@
 # frozen_string_literal: true
 
 module EzlogsRubyAgent
-  # The debugging switches of earlier versions, under their old names, for
-  # the specs and consoles that call them. Each is a shortcut to the agent's
-  # own API.
+  # 0.1.19's debugging switches, under their names, for the specs and
+  # consoles that call them. Each is a shortcut to the agent's own API.
   module DebugTools
+    LOG_LEVELS = %i[debug info warn error].freeze
+
     class << self
-      # Prints each event as it is logged (DebugOutput), and captures events in memory
-      # instead of delivering them (as `EzlogsRubyAgent.test_mode` does), so
-      # that `captured_events` shows them. Meant for specs and consoles: while
-      # it is on, nothing reaches the collector, which it says on stderr.
+      # Debug mode as 0.1.19 had it: each event printed (DebugOutput), and
+      # a redacted copy kept for `captured_events` while it is delivered
+      # as usual (EzlogsRubyAgent.debug_mode = true).
       def enable_debug_mode
-        EzlogsRubyAgent.debug_mode = true
-        previous = Native.set_test_mode(true)
-        @test_mode_before = previous if @test_mode_before.nil?
-        warn "[ezlogs_ruby_agent] debug mode: events are printed and captured in memory " \
-             "(DebugTools.captured_events) instead of delivered, until DebugTools.disable_debug_mode"
+        self.debug_mode = true
       end
 
-      # Debug output off, the capture emptied, and delivery back as it was
-      # before `enable_debug_mode` (still captured inside a `test_mode` block).
+      # Debug output off, no more copies kept, and the capture emptied.
       def disable_debug_mode
-        EzlogsRubyAgent.debug_mode = false
-        Native.set_test_mode(@test_mode_before ? true : false)
-        @test_mode_before = nil
+        self.debug_mode = false
         clear_captured_events
       end
 
       def debug_mode
         EzlogsRubyAgent.debug_mode
+      end
+
+      def debug_mode=(on)
+        EzlogsRubyAgent.debug_mode = on
+      end
+
+      # Whether a redacted copy of each event is kept for `captured_events`
+      # (debug mode turns it on; it is off again when debug_mode is).
+      def capture_events
+        Native.keep_copies?
+      end
+
+      def capture_events=(on)
+        Native.set_keep_copies(on ? true : false)
+      end
+
+      # Records `event` (a UniversalEvent, or a Hash of log_event's
+      # keywords) as `EzlogsRubyAgent.writer.log` does; it is captured when
+      # copies are kept. Returns its id, or nil.
+      def capture_event(event)
+        EzlogsRubyAgent.writer.log(event)
+      end
+
+      # The level debug output is written at on Rails.logger: :debug,
+      # :info (the default), :warn or :error.
+      def log_level
+        DebugOutput.level
+      end
+
+      def log_level=(level)
+        level = level.to_s.downcase.to_sym
+        if LOG_LEVELS.include?(level)
+          DebugOutput.level = level
+        else
+          ProblemReporter.bad_call("DebugTools.log_level takes one of #{LOG_LEVELS.inspect}, got " \
+                                   "#{level.inspect}; it stays #{DebugOutput.level.inspect}")
+        end
       end
 
       def test_mode(&)

@@ -1,8 +1,11 @@
 # frozen_string_literal: true
 
 module EzlogsRubyAgent
-  # The native delivery worker, under its old name: flush, shutdown and the
-  # health of the connection to the collector.
+  # The native delivery worker, under 0.1.19's name: flush, shutdown, and
+  # the figures of its requests to the collector, with the keys 0.1.19's
+  # README and docs/delivery-system.md read. Every figure is counted by the
+  # native core (EzlogsRubyAgent.metrics); a request is one attempt to send
+  # one batch.
   class DeliveryEngine
     def flush(timeout: EzlogsRubyAgent.config.delivery.shutdown_timeout)
       EzlogsRubyAgent.flush(timeout:)
@@ -12,16 +15,48 @@ module EzlogsRubyAgent
       EzlogsRubyAgent.shutdown(timeout:)
     end
 
-    def health_status
-      metrics = EzlogsRubyAgent.metrics
-      {
-        circuit_breaker_state: metrics[:circuit_state],
+    # The connection's state: the breaker (`circuit_breaker_state`
+    # "closed", "open" or "half_open"; `failure_count`, batches failed in a
+    # row; `last_failure_time`, a Time), `queue_size` (events waiting),
+    # `connection_pool_size` (connections allowed), and the request counts
+    # and average of #metrics.
+    def health_status(counts = EzlogsRubyAgent.metrics)
+      requests(counts).merge(
+        circuit_breaker_state: counts[:circuit_state],
         connection_pool_size: EzlogsRubyAgent.config.performance.max_delivery_connections,
-        total_requests: metrics[:batches_sent].to_i + metrics[:batches_failed].to_i + metrics[:retries].to_i,
-        successful_requests: metrics[:batches_sent],
-        failed_requests: metrics[:batches_failed],
-        last_error: metrics[:last_error],
-        last_success_at: metrics[:last_success_at]
+        queue_size: counts[:queue_depth],
+        failure_count: counts[:circuit_failures],
+        last_failure_time: counts[:last_error_at],
+        last_error: counts[:last_error],
+        last_success_at: counts[:last_success_at]
+      )
+    end
+
+    # {total_requests:, successful_requests:, failed_requests:,
+    # total_retries:, average_response_time: (milliseconds; 0.0 before any
+    # request), success_rate: (successful / total; 1.0 before any request,
+    # as none failed), total_bytes_sent: (as sent, gzipped or not),
+    # compression_ratio: (bytes sent / JSON bytes of the batches delivered;
+    # 1.0 when nothing is compressed or nothing was sent)}.
+    def metrics
+      counts = EzlogsRubyAgent.metrics
+      delivered = counts[:bytes_delivered].to_i
+      requests(counts).merge(
+        total_retries: counts[:retries].to_i,
+        total_bytes_sent: counts[:bytes_sent].to_i,
+        compression_ratio: delivered.zero? ? 1.0 : counts[:bytes_sent].to_i.fdiv(delivered)
+      )
+    end
+
+    private
+
+    def requests(counts)
+      total = counts[:requests].to_i
+      successful = counts[:batches_sent].to_i
+      {
+        total_requests: total, successful_requests: successful, failed_requests: total - successful,
+        average_response_time: total.zero? ? 0.0 : counts[:request_time_us].to_i / 1000.0 / total,
+        success_rate: total.zero? ? 1.0 : successful.fdiv(total)
       }
     end
   end

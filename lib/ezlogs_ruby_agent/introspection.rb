@@ -22,7 +22,10 @@ module EzlogsRubyAgent
     # is not loaded, the agent is off, the circuit breaker is open, or an
     # error came after the last delivery (refused, timed out, rejected; a
     # spool directory it cannot use). Times are Time objects; counts are
-    # events.
+    # events. Beside these, the nested keys 0.1.19 gave: `writer`
+    # (EventWriter#health_status), `delivery_engine`
+    # (DeliveryEngine#health_status), `correlation_manager`, `performance`
+    # (PerformanceMonitor#metrics), `debug_mode` and `config`.
     def health_status
       metrics = self.metrics
       reason = unhealthy_reason(metrics)
@@ -32,7 +35,7 @@ module EzlogsRubyAgent
         events_captured: metrics[:events_captured], events_delivered: metrics[:events_delivered],
         events_dropped: metrics[:events_dropped_total], last_error: metrics[:last_error],
         last_error_at: metrics[:last_error_at], last_success_at: metrics[:last_success_at]
-      }
+      }.merge(nested_health(metrics, reason.nil?))
     end
 
     def performance_monitor
@@ -54,12 +57,26 @@ module EzlogsRubyAgent
       config.debug_mode
     end
 
+    # Turns debug output on or off, as `config.debug_mode` does, and, as
+    # 0.1.19's debug mode did, keeps a redacted copy of each event for
+    # `captured_events` (at most 100,000) while it is still delivered.
     def debug_mode=(on)
       config.debug_mode = on ? true : false
       DebugOutput.use(config.debug_output)
+      Native.set_keep_copies(config.debug_mode)
     end
 
     private
+
+    def nested_health(metrics, healthy)
+      {
+        writer: writer.health_status(metrics, healthy:), delivery_engine: delivery_engine.health_status(metrics),
+        correlation_manager: { current_context: current_correlation_context&.to_h, pool_stats: EventPool.pool_stats },
+        performance: performance_monitor.metrics, debug_mode:,
+        config: { service_name: config.service_name, environment: config.environment,
+                  endpoint: Native.shown_endpoint(config.delivery.endpoint) }
+      }
+    end
 
     def unhealthy_reason(metrics)
       return "the native extension is not loaded" unless native_loaded?

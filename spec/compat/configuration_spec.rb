@@ -140,6 +140,14 @@ RSpec.describe "Upgrading from 0.1.19: configuration" do
     expect([config.performance.sample_rate, config.delivery.timeout]).to eq([0.5, 4])
   end
 
+  it "keeps 0.1.19's public detect_* readers, and freeze! as a no-op that says so" do
+    expect([config.detect_service_name, config.detect_environment]).to eq([config.service_name, config.environment])
+    expect(config.detect_job_adapter).to eq(defined?(Sidekiq) ? :sidekiq : :active_job)
+    expect(quietly { expect(config.freeze!).to be(config) }).to include("config.freeze! has no effect")
+    config.delivery.timeout = 4
+    expect(config.delivery.timeout).to eq(4)
+  end
+
   it "keeps quick_setup, to_h and summary" do
     expect(config.quick_setup(service_name: "shop", environment: nil)).to be(config)
     expect(config.service_name).to eq("shop")

@@ -31,6 +31,6 @@ RSpec.describe "EventWriter, EventProcessor, DeliveryEngine and health_status" d
       :circuit_breaker_state, :connection_pool_size, :total_requests, :successful_requests, :failed_requests
     )
     expect(agent.health_status).to include(healthy: true, native_loaded: true, circuit_breaker_state: "closed")
-    expect(agent.writer.health_status.keys).to eq(%i[queue_depth queue_bytes events_captured events_dropped])
+    expect(agent.writer.health_status.keys).to include(:queue_depth, :queue_bytes, :events_captured, :events_dropped)
   end
 end

@@ -1,7 +1,8 @@
 //! The in-memory capture: in test mode, events land here synchronously
 //! instead of being delivered; with the `memory://` endpoint, the worker
-//! puts them here after processing. Bounded, so a test that forgets to
-//! clear cannot exhaust memory.
+//! puts them here after processing; while `keeping` (0.1.19's debug mode),
+//! a processed copy of each event lands here and the event is delivered
+//! as well. Bounded, so a test that forgets to clear cannot exhaust memory.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -21,6 +22,7 @@ pub struct Captured {
 }
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
+static KEEPING: AtomicBool = AtomicBool::new(false);
 static CAPTURED: Mutex<Vec<Captured>> = Mutex::new(Vec::new());
 /// The captures of the `test_mode` blocks around the current one, each set
 /// aside when a block inside it began.
@@ -35,19 +37,44 @@ pub fn set_enabled(on: bool) -> bool {
     ENABLED.swap(on, Ordering::AcqRel)
 }
 
+/// Whether copies of delivered events are kept.
+pub fn keeping() -> bool {
+    KEEPING.load(Ordering::Acquire)
+}
+
+/// Turns the keeping of copies on or off.
+pub fn set_keeping(on: bool) {
+    KEEPING.store(on, Ordering::Release);
+}
+
+/// An event taken instead of delivered: counted as delivered, or as
+/// dropped when the capture is full.
 pub fn push(event: Event) {
+    if add(event) {
+        METRICS.events_delivered.fetch_add(1, Ordering::Relaxed);
+    } else {
+        METRICS.record_drop(DropReason::QueueFull, 1);
+    }
+}
+
+/// A copy of an event that is delivered too: not counted (the event
+/// itself is), and not kept once the capture is full.
+pub fn keep(copy: Event) {
+    add(copy);
+}
+
+fn add(event: Event) -> bool {
     let thread_id = event.platform.thread_id;
     let mut captured = lock(&CAPTURED);
     if captured.len() >= MAX_CAPTURED {
-        METRICS.record_drop(DropReason::QueueFull, 1);
-        return;
+        return false;
     }
     captured.push(Captured {
         event,
         captured_at: SystemTime::now(),
         thread_id,
     });
-    METRICS.events_delivered.fetch_add(1, Ordering::Relaxed);
+    true
 }
 
 /// A copy of the captured events. Callers turn it into Ruby objects after

@@ -59,13 +59,23 @@ pub struct Metrics {
     /// The HTTP status of the collector's last answer (0 before any).
     pub last_http_status: AtomicU64,
     pub retries: AtomicU64,
+    /// Requests made to the collector (each attempt of each batch), and
+    /// the time they took, from sending to the answer, in microseconds.
+    pub requests: AtomicU64,
+    pub request_time_us: AtomicU64,
     pub bytes_serialized: AtomicU64,
+    /// Of the batches delivered: their JSON (`bytes_delivered`), and what
+    /// went over the wire (`bytes_sent`, gzipped when compressed).
+    pub bytes_delivered: AtomicU64,
     pub bytes_sent: AtomicU64,
     pub spool_bytes: AtomicU64,
     pub spool_events: AtomicU64,
     pub connections_opened: AtomicU64,
     /// `retry::CircuitState` as its index: 0 closed, 1 open, 2 half open.
     pub circuit_state: AtomicU8,
+    /// Batches failed in a row since the last delivery (the breaker opens
+    /// at `delivery.circuit_breaker_threshold`).
+    pub circuit_failures: AtomicU64,
     /// Held across fork() by `lock_for_fork`, so the worker can never be
     /// holding it when the child starts.
     last_error: Mutex<Option<String>>,
@@ -90,12 +100,16 @@ pub static METRICS: Metrics = Metrics {
     batches_failed: AtomicU64::new(0),
     last_http_status: AtomicU64::new(0),
     retries: AtomicU64::new(0),
+    requests: AtomicU64::new(0),
+    request_time_us: AtomicU64::new(0),
     bytes_serialized: AtomicU64::new(0),
+    bytes_delivered: AtomicU64::new(0),
     bytes_sent: AtomicU64::new(0),
     spool_bytes: AtomicU64::new(0),
     spool_events: AtomicU64::new(0),
     connections_opened: AtomicU64::new(0),
     circuit_state: AtomicU8::new(0),
+    circuit_failures: AtomicU64::new(0),
     last_error: Mutex::new(None),
     last_success_at_ms: AtomicU64::new(0),
     last_error_at_ms: AtomicU64::new(0),
@@ -147,13 +161,22 @@ impl Metrics {
         self.last_error_slot().clone()
     }
 
-    pub fn record_success(&self, events: u64, bytes: u64) {
+    /// A batch of `events` delivered: `json` bytes, `sent` over the wire.
+    pub fn record_success(&self, events: u64, json: u64, sent: u64) {
         self.events_delivered.fetch_add(events, Relaxed);
         self.batches_sent.fetch_add(1, Relaxed);
-        self.bytes_sent.fetch_add(bytes, Relaxed);
+        self.bytes_delivered.fetch_add(json, Relaxed);
+        self.bytes_sent.fetch_add(sent, Relaxed);
         self.last_success_at_ms.store(now_ms(), Relaxed);
         self.last_success_seq
             .store(OUTCOMES.fetch_add(1, Relaxed) + 1, Relaxed);
+    }
+
+    /// One request to the collector, answered or not after `took`.
+    pub fn record_request(&self, took: Duration) {
+        self.requests.fetch_add(1, Relaxed);
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.request_time_us.fetch_add(micros, Relaxed);
     }
 
     /// A send begins (true) or ends (false).
@@ -197,11 +220,15 @@ impl Metrics {
             &self.batches_failed,
             &self.last_http_status,
             &self.retries,
+            &self.requests,
+            &self.request_time_us,
             &self.bytes_serialized,
+            &self.bytes_delivered,
             &self.bytes_sent,
             &self.spool_bytes,
             &self.spool_events,
             &self.connections_opened,
+            &self.circuit_failures,
             &self.last_success_at_ms,
             &self.last_error_at_ms,
             &self.last_error_seq,

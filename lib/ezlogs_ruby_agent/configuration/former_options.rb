@@ -44,6 +44,22 @@ module EzlogsRubyAgent
         security.sanitize_fields = fields
       end
 
+      # 0.1.19's public readers of the defaults: the names the
+      # configuration falls back to, and the job library it finds.
+      def detect_service_name = service_name
+      def detect_environment = environment
+      def detect_job_adapter = defined?(::Sidekiq) ? :sidekiq : :active_job
+
+      # 0.1.19 froze its configuration here. The settings are handed to the
+      # native core by `configure`, and a change made later has no effect
+      # until the next `configure`: there is nothing to freeze.
+      def freeze!
+        ProblemReporter.bad_setting("config.freeze! has no effect",
+                                    "settings take effect at EzlogsRubyAgent.configure; one changed later " \
+                                    "waits for the next configure")
+        self
+      end
+
       # 0.1.19's shorthand; a nil argument changes nothing. Returns the
       # configuration.
       def quick_setup(service_name: nil, environment: nil)

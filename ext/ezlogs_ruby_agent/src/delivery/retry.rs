@@ -77,6 +77,11 @@ impl CircuitBreaker {
         }
     }
 
+    /// Batches failed in a row since the last success.
+    pub fn consecutive_failures(&self) -> u32 {
+        self.consecutive_failures
+    }
+
     pub fn record_success(&mut self) {
         self.consecutive_failures = 0;
         self.opened_at = None;

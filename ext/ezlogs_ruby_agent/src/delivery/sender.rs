@@ -301,9 +301,10 @@ impl<'a> Sender<'a> {
             METRICS.set_sending(true);
             let outcome = self.sink.send(body, timeout);
             METRICS.set_sending(false);
+            METRICS.record_request(started.elapsed());
             let (error, after, unreachable) = match outcome {
                 Outcome::Delivered => {
-                    METRICS.record_success(count, body.len() as u64);
+                    METRICS.record_success(count, json.len() as u64, body.len() as u64);
                     break Sent::Delivered;
                 }
                 Outcome::Rejected { error, reason } => {
@@ -425,4 +426,7 @@ fn publish(breaker: &CircuitBreaker) {
     METRICS
         .circuit_state
         .store(breaker.state(Instant::now()) as u8, Relaxed);
+    METRICS
+        .circuit_failures
+        .store(breaker.consecutive_failures().into(), Relaxed);
 }

@@ -34,15 +34,16 @@ fn configure(ruby: &Ruby, hash: RHash) -> Result<bool, Error> {
 /// Sends a built event to the test capture or, with `log://`, to the debug
 /// output only (processed right away, as it would be for sending), or to
 /// the delivery pipeline. With debug output on, a processed copy goes to it
-/// as well: what it prints is what is sent, redacted.
+/// as well: what it prints is what is sent, redacted; and one to the
+/// capture while it keeps copies.
 fn dispatch(active: &Active, mut event: Event) {
     METRICS.events_captured.fetch_add(1, Relaxed);
     let capturing = capture::enabled();
     if !capturing && !active.prints_only {
-        if debug_view::on() {
+        if debug_view::on() || capture::keeping() {
             let mut copy = event.clone();
             match active.processor.process(&mut copy) {
-                Ok(()) => debug_view::add(copy),
+                Ok(()) => show(copy),
                 Err(_) => debug_view::closed(&event.event_id),
             }
         }
@@ -58,6 +59,15 @@ fn dispatch(active: &Active, mut event: Event) {
         return capture::push(event);
     }
     METRICS.events_delivered.fetch_add(1, Relaxed);
+    show(event);
+}
+
+/// A processed copy of a delivered event, to the debug output and, while
+/// it keeps copies, the capture.
+fn show(event: Event) {
+    if capture::keeping() {
+        capture::keep(event.clone());
+    }
     debug_view::add(event);
 }
 
@@ -263,6 +273,14 @@ fn test_mode() -> bool {
     capture::enabled()
 }
 
+fn set_keep_copies(on: bool) {
+    capture::set_keeping(on);
+}
+
+fn keep_copies() -> bool {
+    capture::keeping()
+}
+
 fn captured_events(ruby: &Ruby) -> Result<Value, Error> {
     let event_sym = ruby.to_symbol("event");
     let captured_at_sym = ruby.to_symbol("captured_at");
@@ -312,7 +330,10 @@ fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
     put("batches_failed", count(&METRICS.batches_failed))?;
     put("last_http_status", count(&METRICS.last_http_status))?;
     put("retries", count(&METRICS.retries))?;
+    put("requests", count(&METRICS.requests))?;
+    put("request_time_us", count(&METRICS.request_time_us))?;
     put("bytes_serialized", count(&METRICS.bytes_serialized))?;
+    put("bytes_delivered", count(&METRICS.bytes_delivered))?;
     put("bytes_sent", count(&METRICS.bytes_sent))?;
     put("spool_bytes", count(&METRICS.spool_bytes))?;
     put("spool_events", count(&METRICS.spool_events))?;
@@ -322,6 +343,7 @@ fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
     put("queue_bytes", queue_bytes.into_value_with(ruby))?;
     let circuit = CircuitState::from_index(METRICS.circuit_state.load(Relaxed));
     put("circuit_state", circuit.name().into_value_with(ruby))?;
+    put("circuit_failures", count(&METRICS.circuit_failures))?;
     put("last_error", METRICS.last_error().into_value_with(ruby))?;
     let last_success = METRICS.last_success_at().map(|at| to_ruby::time(ruby, at));
     put("last_success_at", last_success.into_value_with(ruby))?;
@@ -373,6 +395,8 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("process_event", function!(process_event, 1))?;
     native.define_module_function("set_test_mode", function!(set_test_mode, 1))?;
     native.define_module_function("test_mode?", function!(test_mode, 0))?;
+    native.define_module_function("set_keep_copies", function!(set_keep_copies, 1))?;
+    native.define_module_function("keep_copies?", function!(keep_copies, 0))?;
     native.define_module_function("captured_events", function!(captured_events, 0))?;
     native.define_module_function("clear_captured_events", function!(clear_captured_events, 0))?;
     native.define_module_function("begin_capture_scope", function!(begin_capture_scope, 0))?;

@@ -66,6 +66,29 @@ module RailsApp
     insert_row("orders", id: 9, user_id: 123, status: "paid", total: 59.9)
   end
 
+  # Ruby for a fresh process that boots the dummy app as a Rails process
+  # does (config/environment), with user 123 in its database, and, in
+  # test_mode, PATCHes /users/123; then runs `report` (Ruby), which has
+  # `status` and `events` (the captured events) at hand.
+  def dummy_request_script(report)
+    <<~RUBY
+      require "./spec/dummy/config/environment"
+      ActiveRecord::Migration.verbose = false
+      load "spec/dummy/db/schema.rb"
+      ActiveRecord::Base.connection.execute(
+        "INSERT INTO users (id, name, email, created_at, updated_at) VALUES (123, 'Ada', 'a@example.com', 0, 0)"
+      )
+      EzlogsRubyAgent.test_mode do
+        env = Rack::MockRequest.env_for("/users/123", method: "PATCH", "HTTP_HOST" => "example.org",
+                                                              params: { user: { email: "b@example.com" } })
+        status, _headers, body = Rails.application.call(env)
+        body.close
+        events = -> { EzlogsRubyAgent.captured_events.map { |entry| entry[:event] } }
+        #{report}
+      end
+    RUBY
+  end
+
   # Rows written without ActiveRecord callbacks, so setup emits nothing.
   def insert_row(table, **columns)
     now = Time.now.utc

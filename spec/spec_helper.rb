@@ -38,6 +38,16 @@ def log(**overrides)
   EzlogsRubyAgent.log_event(event_type: "user.action", action: "clicked", actor: { type: "user", id: 1 }, **overrides)
 end
 
+# Runs the block with the environment variables `values` set (nil: unset),
+# then puts them back.
+def with_env(values)
+  saved = values.keys.to_h { |key| [key, ENV.fetch(key, nil)] }
+  values.each { |key, value| ENV[key] = value }
+  yield
+ensure
+  saved.each { |key, value| ENV[key] = value }
+end
+
 # Runs the block with $stderr captured, and returns what it wrote.
 def quietly
   original = $stderr

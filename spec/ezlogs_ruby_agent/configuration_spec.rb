@@ -3,14 +3,6 @@
 RSpec.describe EzlogsRubyAgent::Configuration do
   subject(:config) { described_class.new }
 
-  def with_env(values)
-    saved = values.keys.to_h { |key| [key, ENV.fetch(key, nil)] }
-    values.each { |key, value| ENV[key] = value }
-    yield
-  ensure
-    saved.each { |key, value| ENV[key] = value }
-  end
-
   it "has the documented defaults" do
     expect(config).to have_attributes(environment: ENV["EZLOGS_ENVIRONMENT"] || ENV["RAILS_ENV"] || ENV["RACK_ENV"] ||
                                                    "development",

@@ -9,23 +9,11 @@ RSpec.describe "Instrumentation switches set in config/initializers" do
   let(:other_redis_db) { REDIS.url.sub(%r{/0\z}, "/1") }
 
   let(:script) do
-    <<~RUBY
-      require "./spec/dummy/config/environment"
-      ActiveRecord::Migration.verbose = false
-      load "spec/dummy/db/schema.rb"
-      ActiveRecord::Base.connection.execute(
-        "INSERT INTO users (id, name, email, created_at, updated_at) VALUES (123, 'Ada', 'a@example.com', 0, 0)"
-      )
-      EzlogsRubyAgent.test_mode do
-        env = Rack::MockRequest.env_for("/users/123", method: "PATCH", "HTTP_HOST" => "example.org",
-                                                              params: { user: { email: "b@example.com" } })
-        status, _headers, body = Rails.application.call(env)
-        body.close
-        AuditWorker.perform_async(123, "from a web process")
-        events = EzlogsRubyAgent.captured_events.map { |entry| entry[:event][:event_type] }
-        puts JSON.generate(status: status, events: events.tally, mails: ActionMailer::Base.deliveries.size,
-                           middleware: Rails.application.middleware.include?(EzlogsRubyAgent::HttpTracker))
-      end
+    dummy_request_script(<<~RUBY)
+      AuditWorker.perform_async(123, "from a web process")
+      puts JSON.generate(status: status, events: events.call.map { |event| event[:event_type] }.tally,
+                         mails: ActionMailer::Base.deliveries.size,
+                         middleware: Rails.application.middleware.include?(EzlogsRubyAgent::HttpTracker))
     RUBY
   end
 

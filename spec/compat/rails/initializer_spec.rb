@@ -19,25 +19,12 @@ RSpec.describe "Upgrading from 0.1.19: the old initializer boots a Rails app" do
   end
 
   let(:script) do
-    <<~RUBY
-      require "./spec/dummy/config/environment"
-      ActiveRecord::Migration.verbose = false
-      load "spec/dummy/db/schema.rb"
-      ActiveRecord::Base.connection.execute(
-        "INSERT INTO users (id, name, email, created_at, updated_at) VALUES (123, 'Ada', 'a@example.com', 0, 0)"
-      )
-      EzlogsRubyAgent.test_mode do
-        env = Rack::MockRequest.env_for("/users/123", method: "PATCH", "HTTP_HOST" => "example.org",
-                                                              params: { user: { email: "b@example.com" } })
-        status, _headers, body = Rails.application.call(env)
-        body.close
-        events = EzlogsRubyAgent.captured_events.map { |entry| entry[:event] }
-        config = EzlogsRubyAgent.config
-        puts JSON.generate(status: status, events: events.map { |e| e[:event_type] }.tally,
-                           service: events.first&.dig(:platform, :service),
-                           settings: [config.performance.event_buffer_size, config.delivery.timeout,
-                                      config.delivery.headers, config.security.sensitive_fields.sort])
-      end
+    dummy_request_script(<<~RUBY)
+      config = EzlogsRubyAgent.config
+      puts JSON.generate(status: status, events: events.call.map { |event| event[:event_type] }.tally,
+                         service: events.call.first&.dig(:platform, :service),
+                         settings: [config.performance.event_buffer_size, config.delivery.timeout,
+                                    config.delivery.headers, config.security.sensitive_fields.sort])
     RUBY
   end
 

@@ -23,13 +23,25 @@ module EzlogsRubyAgent
       extractor = EzlogsRubyAgent.config.actor_extractor
       return unless extractor
 
-      actor(call_extractor(extractor, source))
+      value = call_extractor(extractor, source)
+      actor(value) || unusable(value)
     end
 
     def call_extractor(extractor, source)
       extractor.arity.zero? ? extractor.call : extractor.call(source)
     rescue StandardError => e
       ProblemReporter.app_code(e, "config.actor_extractor", "the actor was looked up without it")
+      nil
+    end
+
+    # An extractor's answer that names no actor (an id, an IP address: 0.1.19
+    # took it as the actor, and then dropped the event as invalid), said
+    # once, by its class only (it may be personal data).
+    def unusable(value)
+      return if value.nil? || value == false
+
+      ProblemReporter.bad_setting("config.actor_extractor returned #{value.class}, which names no actor",
+                                  "return {type:, id:} or a record (with an id); the actor was looked up without it")
       nil
     end
 

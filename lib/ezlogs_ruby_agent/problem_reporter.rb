@@ -7,6 +7,9 @@ module EzlogsRubyAgent
   # and says each distinct problem only once.
   module ProblemReporter
     MAX_REMEMBERED = 1_000
+    # No message is longer: a message that held an app value could
+    # otherwise be any size, printed and remembered.
+    MAX_MESSAGE = 1_000
     GEM_ROOT = File.expand_path("..", __dir__)
 
     @seen = Set.new
@@ -25,15 +28,17 @@ module EzlogsRubyAgent
         once("#{problem}; #{instead}")
       end
 
-      # A failure in code the app gave the agent (`config.actor_extractor`).
-      # `show_message: false` leaves the error's message out, for code that
-      # was handed a secret (a filter_parameters Proc), whose message may
-      # hold it.
+      # A failure in code the app gave the agent (`config.actor_extractor`),
+      # which the agent handed app data (a Rack env, a record, a value to
+      # filter). Its message is shown only as far as it cannot hold that
+      # data (`code_message`). `show_message: false` leaves it out
+      # altogether, for code that was handed a secret (a filter_parameters
+      # Proc).
       def app_code(error, what, consequence, show_message: true)
         location = Array(error.backtrace_locations).first
         site = location ? " at #{location.path}:#{location.lineno}" : ""
-        message = show_message ? ": #{error.message}" : ""
-        once("#{what} raised #{error.class}#{message}#{site}; #{consequence}")
+        message = show_message ? code_message(error) : nil
+        once("#{what} raised #{error.class}#{": #{message}" if message}#{site}; #{consequence}")
       end
 
       # A failure inside the agent itself: its class and the agent's line
@@ -47,7 +52,27 @@ module EzlogsRubyAgent
 
       private
 
+      # What of an app error's message can be shown. Ruby's NoMethodError
+      # and NameError messages hold the receiver's `inspect` (on Ruby before
+      # 3.4): a Rack env with its cookies and Authorization header, say.
+      # They are told again from the method's name and the receiver's
+      # class. ArgumentError, TypeError and KeyError messages are mostly
+      # Ruby's, about arities, types and key names: shown, cut at 200
+      # characters. Any other message is the app's own text, which may quote
+      # what it was given: left out.
+      def code_message(error)
+        case error
+        when NoMethodError, NameError
+          "undefined #{error.is_a?(NoMethodError) ? "method" : "name"} `#{error.name}' for an instance of " \
+          "#{error.receiver.class}"
+        when ArgumentError, TypeError, KeyError then error.message[0, 200]
+        end
+      rescue StandardError # NameError#receiver raises when there is none
+        nil
+      end
+
       def once(message)
+        message = "#{message[0, MAX_MESSAGE]}..." if message.length > MAX_MESSAGE
         first = @lock.synchronize do
           next false if @seen.include?(message) || @seen.size >= MAX_REMEMBERED
 

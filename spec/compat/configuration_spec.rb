@@ -195,7 +195,7 @@ RSpec.describe "Upgrading from 0.1.19: configuration" do
     end
 
     it "reports a bad value once, without the value of a header, and keeps the default" do
-      bad = { "EZLOGS_TIMEOUT" => "soon", "EZLOGS_BATCH_SIZE" => "-4",
+      bad = { "EZLOGS_TIMEOUT" => "soon", "EZLOGS_BATCH_SIZE" => "-4", "EZLOGS_HTTP" => "nope",
               "EZLOGS_DELIVERY_HEADERS" => '{"X-Api-Key": "sk_live_123"', "EZLOGS_SAMPLE_RATE" => "2" }
       output = with_env(bad) { quietly { EzlogsRubyAgent::Configuration.new } }
 
@@ -205,7 +205,9 @@ RSpec.describe "Upgrading from 0.1.19: configuration" do
         "delivery.batch_size stays 100\n",
         "[ezlogs_ruby_agent] EZLOGS_DELIVERY_HEADERS is not valid JSON; it is ignored: delivery.headers stays {}\n",
         "[ezlogs_ruby_agent] EZLOGS_SAMPLE_RATE must be a number from 0.0 to 1.0, got 2.0; it is ignored: " \
-        "performance.sample_rate stays 1.0\n"
+        "performance.sample_rate stays 1.0\n",
+        "[ezlogs_ruby_agent] EZLOGS_HTTP is not a switch: write true or false (or 1, 0, on, off, yes, no); it is " \
+        "ignored: instrumentation.http stays true\n"
       )
       expect(output).not_to include("sk_live_123")
     end

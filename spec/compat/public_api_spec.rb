@@ -103,6 +103,18 @@ RSpec.describe "Upgrading from 0.1.19: the public API" do
     expect(sent[:note].bytesize).to be < 100_000
   end
 
+  it "says once when actor_extractor returns something that names no actor, by its class only" do
+    EzlogsRubyAgent.config.actor_extractor = ->(_env) { "203.0.113.9" }
+    output = quietly do
+      2.times do
+        expect(EzlogsRubyAgent::ActorExtractor.extract_actor({})).to eq(type: "system", id: "system")
+      end
+    end
+
+    expect(output).to eq("[ezlogs_ruby_agent] config.actor_extractor returned String, which names no actor; " \
+                         "return {type:, id:} or a record (with an id); the actor was looked up without it\n")
+  end
+
   it "keeps DebugTools' switches: debug_mode=, capture_events, capture_event, log_level" do
     tools = EzlogsRubyAgent::DebugTools
     tools.capture_events = true
@@ -138,13 +150,19 @@ RSpec.describe "Upgrading from 0.1.19: the public API" do
       expect(EzlogsRubyAgent.captured_events).to have_event_count(2)
       expect(EzlogsRubyAgent.captured_events).to have_correlation_id(primary)
       expect(EzlogsRubyAgent.captured_events).not_to have_correlation_id("corr_other")
-      log(event_type: "stray.event", action: "x") && EzlogsRubyAgent.clear_correlation_context
+      # A flow started with start_flow has no root event: its events share
+      # the flow, side by side, as 0.1.19's matcher took them.
+      log(event_type: "order.shipped", action: "shipped")
+      expect(EzlogsRubyAgent.captured_events).to have_correlation_flow
+      EzlogsRubyAgent.clear_correlation_context
       EzlogsRubyAgent.start_flow("order", 10)
       log
       expect(have_correlation_flow.matches?(EzlogsRubyAgent.captured_events)).to be(false)
       count = have_event_count(9)
       expect(count.matches?(EzlogsRubyAgent.captured_events)).to be(false)
       expect(count.failure_message).to start_with("expected 9 events\nCaptured (4 events):")
+      expect(have_correlation_flow.tap { |m| m.matches?(EzlogsRubyAgent.captured_events) }.failure_message)
+        .to start_with("expected one correlation flow, but the events belong to 2 flows")
     end
   end
 

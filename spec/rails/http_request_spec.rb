@@ -346,6 +346,24 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
       expect(events_of("http.request").map { |e| e[:actor] }).to all(eq(type: "user", id: "123"))
     end
 
+    # 0.1.19's example app: `context.current_user&.id`, on the Rack env.
+    # Ruby's NoMethodError message holds the whole env, cookies and
+    # Authorization header included.
+    it "reports an actor_extractor's NoMethodError without the env it was given, once for all requests" do
+      EzlogsRubyAgent.config.actor_extractor = ->(context) { context.current_user&.id }
+      line = __LINE__ - 1
+      stderr = quietly do
+        %w[sk_live_first sk_live_second].each do |token|
+          get "/users/123", {}, { "HTTP_AUTHORIZATION" => "Bearer #{token}", "HTTP_COOKIE" => "_shop=#{token}" }
+        end
+      end
+
+      expect(stderr.lines).to eq(["[ezlogs_ruby_agent] config.actor_extractor raised NoMethodError: undefined " \
+                                  "method `current_user' for an instance of Hash at #{__FILE__}:#{line}; " \
+                                  "the actor was looked up without it\n"])
+      expect(events_of("http.request").size).to eq(2)
+    end
+
     it "falls back to the system when the app has no user at hand" do
       get "/users/123"
 

@@ -59,15 +59,24 @@ module EzlogsRubyAgent
         end
       end
 
-      def parse_env(variable, text, type)
+      def parse_env(_variable, text, type)
         case type
         when :integer then Integer(text, 10)
         when :number then Float(text)
-        when :switch then env_switch(variable, default: true)
+        when :switch then switch_value(text)
         when :json_object
           headers = JSON.parse(text)
           headers.is_a?(Hash) ? headers : raise(ArgumentError, "not a JSON object")
         end
+      end
+
+      ENV_PROBLEMS = { json_object: "is not a JSON object", integer: "is not a whole number",
+                       switch: "is not a switch: write true or false (or 1, 0, on, off, yes, no)" }.freeze
+      SWITCH_VALUES = { "true" => true, "1" => true, "on" => true, "yes" => true,
+                        "false" => false, "0" => false, "off" => false, "no" => false }.freeze
+
+      def switch_value(text)
+        SWITCH_VALUES.fetch(text.downcase) { raise ArgumentError, "not a switch" }
       end
 
       # The message names the variable and what is wrong, never the value
@@ -77,8 +86,7 @@ module EzlogsRubyAgent
         problem = case error
                   when JSON::ParserError then "is not valid JSON"
                   when ConfigurationError then error.message.sub("#{group}.#{option}", "")
-                  else { json_object: "is not a JSON object", integer: "is not a whole number" }
-                  .fetch(type, "is not a number")
+                  else ENV_PROBLEMS.fetch(type, "is not a number")
                   end
         settings = public_send(group)
         kept = settings.send(:shown_value, option.to_s, settings.public_send(option))

@@ -6,19 +6,22 @@ module EzlogsRubyAgent
     # the events share one `correlation.flow_id`, and their
     # `correlation.parent_event_id` links form one tree (one root, every
     # other event reached from it); optionally, the root's event type and
-    # event types the tree must contain.
+    # event types the tree must contain. With `tree: false`, the flow alone
+    # (0.1.19's matcher: events of a flow started with `start_flow` share
+    # it without a root event).
     class FlowCheck
-      def initialize(events, starting_with: nil, including: [])
+      def initialize(events, starting_with: nil, including: [], tree: true)
         @events = events
         @starting_with = starting_with
         @including = including
+        @tree = tree
       end
 
       # What is wrong, one sentence each; empty when the flow holds.
       def problems
         return ["no events were captured"] if @events.empty?
 
-        [*flow_problems, *tree_problems, *content_problems]
+        [*flow_problems, *(tree_problems if @tree), *content_problems]
       end
 
       # 'one flow starting with "http.request", including "data.change"'

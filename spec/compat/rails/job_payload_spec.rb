@@ -22,12 +22,21 @@ RSpec.describe "Upgrading from 0.1.19: job payloads in flight" do
   end
 
   it "writes 0.1.19's keys into a Sidekiq job beside its own, and leaves an app's own correlation_id" do
+    # As a request does: with a W3C trace, whose ids 0.1.19 had no place for.
+    EzlogsRubyAgent::CorrelationManager.start_request_context(
+      "req-1", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    )
     EzlogsRubyAgent.start_flow("order", 9)
     AuditWorker.perform_in(3600, 123, "later")
     job = scheduled_job("later")
 
-    expect(job["_correlation_data"]).to eq(job["ezlogs_correlation"])
-    expect(job["_correlation_data"]).to include("flow_id" => "flow_order_9")
+    expect(job["ezlogs_correlation"]).to include("trace_id" => "0af7651916cd43dd8448eb211c80319c")
+    # Only what 0.1.19's Context.new takes (it refuses any other keyword).
+    taken = %w[correlation_id primary_correlation_id flow_id session_id request_id parent_event_id parent_flow_id
+               started_at metadata depth chain]
+    expect(job["_correlation_data"].keys).to all(be_in(taken))
+    expect(job["_correlation_data"]).to eq(job["ezlogs_correlation"].slice(*job["_correlation_data"].keys))
+    expect(job["_correlation_data"]).to include("flow_id" => "flow_order_9", "request_id" => "req-1")
     expect(job["correlation_id"]).to eq(job["ezlogs_correlation"]["primary_correlation_id"])
 
     Sidekiq::Client.push("class" => AuditWorker, "args" => [123, "own"], "at" => Time.now.to_f + 3600,
@@ -41,7 +50,8 @@ RSpec.describe "Upgrading from 0.1.19: job payloads in flight" do
     job = Sidekiq::ScheduledSet.new.map(&:item).find { |item| item["wrapped"] == "WelcomeJob" }
 
     expect(job["class"]).to eq("ActiveJob::QueueAdapters::SidekiqAdapter::JobWrapper")
-    expect(job["_correlation_data"]).to eq(job["args"].first["ezlogs_correlation"])
+    expect(job["_correlation_data"]).to include(job["args"].first["ezlogs_correlation"].slice("flow_id",
+                                                                                              "correlation_id"))
     expect(job["correlation_id"]).to eq(job["_correlation_data"]["primary_correlation_id"])
   end
 

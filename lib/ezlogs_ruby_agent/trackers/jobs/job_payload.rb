@@ -14,6 +14,10 @@ module EzlogsRubyAgent
     # UPGRADING.md).
     LEGACY_KEY = "_correlation_data"
     LEGACY_ID_KEY = "correlation_id"
+    # What 0.1.19's worker restores from LEGACY_KEY: the keywords of its
+    # Context.new, which refuses any other (trace_id, span_id, ...).
+    LEGACY_FIELDS = %w[correlation_id primary_correlation_id flow_id session_id request_id parent_event_id
+                       parent_flow_id started_at metadata depth chain].freeze
 
     module_function
 
@@ -31,7 +35,7 @@ module EzlogsRubyAgent
     end
 
     def write_legacy(job, data)
-      job[LEGACY_KEY] = data
+      job[LEGACY_KEY] = data.slice(*LEGACY_FIELDS)
       job[LEGACY_ID_KEY] ||= data["primary_correlation_id"]
     end
 

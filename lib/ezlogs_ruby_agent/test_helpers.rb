@@ -40,18 +40,44 @@ module EzlogsRubyAgent
       def failure_message_when_negated = "expected not #{description}\n#{Testing::LoggedEvents.report(@events)}"
     end
 
-    # See Matchers#have_correlation_flow.
+    # See Matchers#have_correlation_flow. It also takes the refinements of
+    # `require "ezlogs_ruby_agent/rspec"`'s matcher of the same name, which
+    # it replaces in a group that includes both: `.starting_with(type)`
+    # (which checks the tree too: the type is its root's) and
+    # `.including(*types)`.
     class CorrelationFlowMatcher < Matcher
-      def description = "one correlation flow"
+      def initialize
+        super
+        @starting_with = nil
+        @including = []
+      end
+
+      def starting_with(event_type)
+        @starting_with = event_type
+        self
+      end
+
+      def including(*event_types)
+        @including = event_types
+        self
+      end
+
+      def description = flow_check([]).description
 
       def holds?
-        @problems = Testing::FlowCheck.new(@events, tree: false).problems
+        @problems = flow_check(@events).problems
         @problems.empty?
       end
 
       def failure_message
-        "expected one correlation flow, but #{@problems.join("; ")}\n" \
-          "#{Testing::LoggedEvents.report(@events)}"
+        "expected #{description}, but #{@problems.join("; ")}\n#{Testing::LoggedEvents.report(@events)}"
+      end
+
+      private
+
+      def flow_check(events)
+        Testing::FlowCheck.new(events, starting_with: @starting_with, including: @including,
+                                       tree: !@starting_with.nil?)
       end
     end
 

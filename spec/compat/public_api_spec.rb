@@ -164,6 +164,22 @@ RSpec.describe "Upgrading from 0.1.19: the public API" do
       expect(have_correlation_flow.tap { |m| m.matches?(EzlogsRubyAgent.captured_events) }.failure_message)
         .to start_with("expected one correlation flow, but the events belong to 2 flows")
     end
+
+    # A group with `require "ezlogs_ruby_agent/rspec"`'s matchers as well:
+    # 0.1.19's have_correlation_flow, included last, takes their refinements.
+    it "takes the refinements of the newer have_correlation_flow" do
+      EzlogsRubyAgent.start_flow("order", 9)
+      cause = log
+      manager = EzlogsRubyAgent::CorrelationManager
+      manager.with_context(manager.create_child_context(cause)) { log(event_type: "data.change", action: "x.y") }
+
+      expect(EzlogsRubyAgent.captured_events).to have_correlation_flow.starting_with("user.action")
+                                                                      .including("data.change")
+      refined = have_correlation_flow.starting_with("http.request")
+      expect(refined.matches?(EzlogsRubyAgent.captured_events)).to be(false)
+      expect(refined.failure_message).to start_with('expected one correlation flow, starting with "http.request", ' \
+                                                    'but the flow starts with "user.action"')
+    end
   end
 
   it "keeps EventPool, BatchProcessor and ConnectionManager, doing their work through the native core" do

@@ -39,6 +39,8 @@ module EzlogsRubyAgent
   extend Introspection
   extend CorrelationApi
 
+  @performance_monitor = PerformanceMonitor.new
+
   # 0.1.19's matchers, loaded when named (they need the testing helpers).
   autoload :TestHelpers, "ezlogs_ruby_agent/test_helpers"
 
@@ -170,6 +172,15 @@ module EzlogsRubyAgent
     end
   end
 
-  configure
+  # As the gem loads, with what the environment set (EZLOGS_*). The
+  # variables were checked one by one; should the core still refuse them
+  # together, the gem loads all the same, with the core's defaults, and says
+  # so: a stray variable must not stop the app from booting.
+  begin
+    configure
+  rescue Error => e
+    ProblemReporter.bad_setting("the settings read from EZLOGS_* variables were refused (#{e.message})",
+                                "the agent runs with its defaults until EzlogsRubyAgent.configure succeeds")
+  end
   ExitHooks.install
 end

@@ -9,15 +9,17 @@ use std::path::Path;
 fn main() {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
     let ruby_file = Path::new(&manifest).join("../../lib/ezlogs_ruby_agent/version.rb");
-    println!("cargo:rerun-if-changed={}", ruby_file.display());
     // The crate built on its own, away from the gem: nothing to compare.
     let Ok(text) = std::fs::read_to_string(&ruby_file) else {
         return;
     };
+    println!("cargo:rerun-if-changed={}", ruby_file.display());
     let crate_version = env!("CARGO_PKG_VERSION");
-    let ruby_version = text
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("VERSION = \"")?.strip_suffix('"'));
+    // `VERSION = "0.2.0"`, perhaps with `.freeze` after it.
+    let ruby_version = text.lines().find_map(|line| {
+        let quoted = line.trim().strip_prefix("VERSION = \"")?;
+        quoted.split('"').next()
+    });
     match ruby_version {
         Some(version) if version == crate_version => {}
         Some(version) => panic!(

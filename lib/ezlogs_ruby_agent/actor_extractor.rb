@@ -24,7 +24,7 @@ module EzlogsRubyAgent
       return unless extractor
 
       value = call_extractor(extractor, source)
-      actor(value) || unusable(value)
+      actor(value, keep_other_keys: true) || unusable(value)
     end
 
     def call_extractor(extractor, source)
@@ -52,22 +52,25 @@ module EzlogsRubyAgent
     end
 
     # A Hash with type and id, or a model-like object with an id.
-    def actor(value)
+    def actor(value, keep_other_keys: false)
       case value
       when nil, false then nil
-      when Hash then hash_actor(value)
+      when Hash then hash_actor(value, keep_other_keys)
       else object_actor(value)
       end
     end
 
-    # `type` and `id` as Strings; other keys (an email, a role) are kept,
-    # and the native core redacts and bounds them as it does metadata.
-    def hash_actor(hash)
+    # `type` and `id` as Strings. The other keys (a role, an account) are
+    # kept only from config.actor_extractor, which the app wrote for events,
+    # as 0.1.19 kept them; the native core redacts and bounds them as it
+    # does metadata. A Hash found elsewhere (Current.user) may hold anything.
+    def hash_actor(hash, keep_other_keys)
       type = hash[:type] || hash["type"]
       id = hash[:id] || hash["id"]
       return unless type && id
 
-      hash.transform_keys { |key| key.to_s.to_sym }.merge(type: type.to_s, id: id.to_s)
+      named = { type: type.to_s, id: id.to_s }
+      keep_other_keys ? hash.transform_keys { |key| key.to_s.to_sym }.merge(named) : named
     end
 
     def object_actor(object)

@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require "socket"
+require_relative "configuration/declarations"
 require_relative "configuration/checks"
 require_relative "configuration/inspection"
 require_relative "configuration/unknown_options"
@@ -44,7 +45,7 @@ module EzlogsRubyAgent
       ivar = :"@#{group}"
       define_method(group) do |&block|
         settings = instance_variable_get(ivar)
-        block&.arity&.zero? ? settings.instance_exec(&block) : block&.call(settings)
+        run_settings_block(settings, block)
         settings
       end
     end
@@ -65,6 +66,7 @@ module EzlogsRubyAgent
       @performance = Performance.new
       @delivery = Delivery.new
       @correlation = Correlation.new
+      GROUPS.each { |group| public_send(group).instance_variable_set(:@configuration, self) }
       apply_environment_variables
     end
 

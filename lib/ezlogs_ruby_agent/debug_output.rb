@@ -46,6 +46,12 @@ module EzlogsRubyAgent
         Thread.current[:__ezlogs_printing] = nil
       end
 
+      # "[ezlogs] text" on Rails.logger at `at` (or stderr, when there is
+      # no Rails logger).
+      def write_line(at, text)
+        write("#{PREFIX} #{text}", at)
+      end
+
       private
 
       def tree(events)
@@ -58,9 +64,9 @@ module EzlogsRubyAgent
         "#{PREFIX} #{FlowTree.line(event)}#{"  flow #{flow}" if flow}"
       end
 
-      def write(text)
+      def write(text, at = level)
         logger = defined?(::Rails) && ::Rails.respond_to?(:logger) ? ::Rails.logger : nil
-        logger ? logger.public_send(level, text) : warn(text)
+        logger ? logger.public_send(at, text) : warn(text)
       end
     end
   end

@@ -38,11 +38,24 @@ module EzlogsRubyAgent
         Native.set_keep_copies(on ? true : false)
       end
 
-      # Records `event` (a UniversalEvent, or a Hash of log_event's
-      # keywords) as `EzlogsRubyAgent.writer.log` does; it is captured when
-      # copies are kept. Returns its id, or nil.
+      # Keeps a redacted copy of `event` (a UniversalEvent) for
+      # `captured_events` while copies are kept, and sends it nowhere, as
+      # 0.1.19 did. True when kept. Never raises.
       def capture_event(event)
-        EzlogsRubyAgent.writer.log(event)
+        event.is_a?(UniversalEvent) && Native.keep_event(event)
+      rescue StandardError => e
+        ProblemReporter.internal(e, "DebugTools.capture_event")
+        false
+      end
+
+      # 0.1.19's log lines, "[ezlogs] message" with the data as JSON, on
+      # Rails.logger (or stderr) at their level. Never raise.
+      %i[debug info warning error].each do |level|
+        define_method(:"log_#{level}") do |message, data = nil|
+          DebugOutput.write_line(level == :warning ? :warn : level, [message, data&.to_json].compact.join(" | "))
+        rescue StandardError => e
+          ProblemReporter.internal(e, "DebugTools.log_#{level}")
+        end
       end
 
       # The level debug output is written at on Rails.logger: :debug,

@@ -25,7 +25,7 @@ module EzlogsRubyAgent
         circuit_breaker_state: counts[:circuit_state],
         connection_pool_size: EzlogsRubyAgent.config.performance.max_delivery_connections,
         queue_size: counts[:queue_depth],
-        failure_count: counts[:circuit_failures],
+        failure_count: counts[:consecutive_failures],
         last_failure_time: counts[:last_error_at],
         last_error: counts[:last_error],
         last_success_at: counts[:last_success_at]
@@ -33,7 +33,8 @@ module EzlogsRubyAgent
     end
 
     # {total_requests:, successful_requests:, failed_requests:,
-    # total_retries:, average_response_time: (milliseconds; 0.0 before any
+    # total_retries:, total_response_time: (seconds, as 0.1.19 gave it),
+    # average_response_time: (milliseconds; 0.0 before any
     # request), success_rate: (successful / total; 1.0 before any request,
     # as none failed), total_bytes_sent: (as sent, gzipped or not),
     # compression_ratio: (bytes sent / JSON bytes of the batches delivered;
@@ -43,6 +44,7 @@ module EzlogsRubyAgent
       delivered = counts[:bytes_delivered].to_i
       requests(counts).merge(
         total_retries: counts[:retries].to_i,
+        total_response_time: counts[:request_duration_us].to_i / 1_000_000.0,
         total_bytes_sent: counts[:bytes_sent].to_i,
         compression_ratio: delivered.zero? ? 1.0 : counts[:bytes_sent].to_i.fdiv(delivered)
       )
@@ -54,8 +56,10 @@ module EzlogsRubyAgent
       total = counts[:requests].to_i
       successful = counts[:batches_sent].to_i
       {
-        total_requests: total, successful_requests: successful, failed_requests: total - successful,
-        average_response_time: total.zero? ? 0.0 : counts[:request_time_us].to_i / 1000.0 / total,
+        # The two counters are read one after the other while the worker
+        # may count: never below zero.
+        total_requests: total, successful_requests: successful, failed_requests: [total - successful, 0].max,
+        average_response_time: total.zero? ? 0.0 : counts[:request_duration_us].to_i / 1000.0 / total,
         success_rate: total.zero? ? 1.0 : successful.fdiv(total)
       }
     end

@@ -81,10 +81,13 @@ module EzlogsRubyAgent
         return ok("spool: off (delivery.spool_dir not set): events still undelivered at exit are lost, and counted")
       end
 
-      problem = Configuration::Validation.unwritable(dir)
-      return ok("spool: #{dir} is writable") unless problem
-
-      failure("spool: #{dir} is not writable (#{problem})",
+      FileUtils.mkdir_p(dir)
+      probe = File.join(dir, ".ezlogs-doctor-#{Process.pid}")
+      File.write(probe, "")
+      File.delete(probe)
+      ok("spool: #{dir} is writable")
+    rescue SystemCallError => e
+      failure("spool: #{dir} is not writable (#{e.class.name.split("::").last}: #{e.message})",
               "create it writable by the app's user, or point delivery.spool_dir elsewhere")
     end
   end

@@ -30,7 +30,7 @@ module EzlogsRubyAgent
     # The queue's state, with the keys 0.1.19 gave (`queue_size`,
     # `max_buffer`, `buffer_utilization` in percent, `metrics`) beside
     # the agent's own; `healthy` as EzlogsRubyAgent.health_status says.
-    def health_status(counts = EzlogsRubyAgent.metrics, healthy: EzlogsRubyAgent.health_status[:healthy])
+    def health_status(counts = EzlogsRubyAgent.metrics, healthy: EzlogsRubyAgent.healthy?(counts))
       max_buffer = EzlogsRubyAgent.config.performance.event_buffer_size
       {
         healthy:, queue_size: counts[:queue_depth].to_i,

@@ -38,9 +38,12 @@ module EzlogsRubyAgent
       }.merge(nested_health(metrics, reason.nil?))
     end
 
-    def performance_monitor
-      @performance_monitor ||= PerformanceMonitor.new
-    end
+    # health_status[:healthy] alone.
+    def healthy?(metrics = self.metrics) = unhealthy_reason(metrics).nil?
+
+    # Made as the gem loads (EzlogsRubyAgent), so that no two threads make
+    # one each.
+    attr_reader :performance_monitor
 
     # Runs the block, records its duration in ms under `name`, and returns
     # the block's value.
@@ -59,7 +62,7 @@ module EzlogsRubyAgent
 
     # Turns debug output on or off, as `config.debug_mode` does, and, as
     # 0.1.19's debug mode did, keeps a redacted copy of each event for
-    # `captured_events` (at most 100,000) while it is still delivered.
+    # `captured_events` (at most 10,000) while it is still delivered.
     def debug_mode=(on)
       config.debug_mode = on ? true : false
       DebugOutput.use(config.debug_output)

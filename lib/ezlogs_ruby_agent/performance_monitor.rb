@@ -4,7 +4,7 @@ module EzlogsRubyAgent
   # Metrics the app records itself: `EzlogsRubyAgent.record_metric` and
   # `timing`. Kept natively as count, sum, min, max and average per name and
   # tag set (at most 1,000 series); `summary` reads them. 0.1.19's counters
-  # and gauges are kept here, as many names again.
+  # and gauges are kept here, at most 1,000 names of each.
   class PerformanceMonitor
     SERIES_SEPARATORS = /[\\,={}]/
     MAX_NAMES = 1_000
@@ -49,20 +49,23 @@ module EzlogsRubyAgent
     # always raised).
     def record_timing(name, duration) = record(name, duration)
 
+    # Timings started on different fibers (threads) under one name are
+    # kept apart.
     def start_timing(name)
+      key = [name, Fiber.current]
       now = Process.clock_gettime(Process::CLOCK_MONOTONIC)
-      @lock.synchronize { @started[name] = now if @started.key?(name) || @started.size < MAX_NAMES }
+      @lock.synchronize { @started[key] = now if @started.key?(key) || @started.size < MAX_NAMES }
     end
 
     def end_timing(name)
-      started = @lock.synchronize { @started.delete(name) }
+      started = @lock.synchronize { @started.delete([name, Fiber.current]) }
       record(name, (Process.clock_gettime(Process::CLOCK_MONOTONIC) - started) * 1000.0) if started
     end
 
     # Adds `value` to the counter `name`; returns its total (nil when
     # refused: not a number, or too many names).
     def increment_counter(name, value = 1)
-      return unless value.is_a?(Numeric)
+      return unless value.is_a?(Numeric) && value.to_f.finite?
 
       @lock.synchronize { @counters[name] = @counters.fetch(name, 0) + value if room?(@counters, name) }
     end
@@ -80,8 +83,12 @@ module EzlogsRubyAgent
       { timings: calculate_timing_stats, counters:, gauges: }
     end
 
+    # Keyed by the series' name, a String; a Symbol finds it too
+    # (`metrics[:timings][:db]`, as 0.1.19 was read).
     def calculate_timing_stats
-      summary.transform_values { |series| series.slice(:count, :min, :max, :avg) }
+      stats = summary.transform_values { |series| series.slice(:count, :min, :max, :avg) }
+      stats.default_proc = ->(table, key) { table[key.to_s] if key.is_a?(Symbol) }
+      stats
     end
 
     private

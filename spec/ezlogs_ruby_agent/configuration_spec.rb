@@ -7,7 +7,8 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     expect(config).to have_attributes(environment: ENV["EZLOGS_ENVIRONMENT"] || ENV["RAILS_ENV"] || ENV["RACK_ENV"] ||
                                                    "development",
                                       service_name: File.basename(Dir.pwd), included_resources: [],
-                                      excluded_resources: [], actor_extractor: nil, job_adapter: nil)
+                                      excluded_resources: [], actor_extractor: nil,
+                                      job_adapter: config.detect_job_adapter)
     expect(config.instrumentation).to have_attributes(http: true, active_record: true, active_job: true,
                                                       sidekiq: true, custom: true)
     expect(config.security).to have_attributes(

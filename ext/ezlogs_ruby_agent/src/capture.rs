@@ -13,6 +13,9 @@ use crate::metrics::{DropReason, METRICS};
 use crate::sync::lock;
 
 pub const MAX_CAPTURED: usize = 100_000;
+/// Copies kept while events are also delivered (`keep`) stop here: a
+/// process left in debug mode holds at most this many.
+pub const MAX_KEPT_COPIES: usize = 10_000;
 
 #[derive(Clone)]
 pub struct Captured {
@@ -50,7 +53,7 @@ pub fn set_keeping(on: bool) {
 /// An event taken instead of delivered: counted as delivered, or as
 /// dropped when the capture is full.
 pub fn push(event: Event) {
-    if add(event) {
+    if add(event, MAX_CAPTURED) {
         METRICS.events_delivered.fetch_add(1, Ordering::Relaxed);
     } else {
         METRICS.record_drop(DropReason::QueueFull, 1);
@@ -58,15 +61,15 @@ pub fn push(event: Event) {
 }
 
 /// A copy of an event that is delivered too: not counted (the event
-/// itself is), and not kept once the capture is full.
+/// itself is), and not kept once the capture holds MAX_KEPT_COPIES.
 pub fn keep(copy: Event) {
-    add(copy);
+    add(copy, MAX_KEPT_COPIES);
 }
 
-fn add(event: Event) -> bool {
+fn add(event: Event, limit: usize) -> bool {
     let thread_id = event.platform.thread_id;
     let mut captured = lock(&CAPTURED);
-    if captured.len() >= MAX_CAPTURED {
+    if captured.len() >= limit {
         return false;
     }
     captured.push(Captured {

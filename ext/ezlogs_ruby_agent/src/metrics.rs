@@ -62,7 +62,7 @@ pub struct Metrics {
     /// Requests made to the collector (each attempt of each batch), and
     /// the time they took, from sending to the answer, in microseconds.
     pub requests: AtomicU64,
-    pub request_time_us: AtomicU64,
+    pub request_duration_us: AtomicU64,
     pub bytes_serialized: AtomicU64,
     /// Of the batches delivered: their JSON (`bytes_delivered`), and what
     /// went over the wire (`bytes_sent`, gzipped when compressed).
@@ -75,7 +75,7 @@ pub struct Metrics {
     pub circuit_state: AtomicU8,
     /// Batches failed in a row since the last delivery (the breaker opens
     /// at `delivery.circuit_breaker_threshold`).
-    pub circuit_failures: AtomicU64,
+    pub consecutive_failures: AtomicU64,
     /// Held across fork() by `lock_for_fork`, so the worker can never be
     /// holding it when the child starts.
     last_error: Mutex<Option<String>>,
@@ -101,7 +101,7 @@ pub static METRICS: Metrics = Metrics {
     last_http_status: AtomicU64::new(0),
     retries: AtomicU64::new(0),
     requests: AtomicU64::new(0),
-    request_time_us: AtomicU64::new(0),
+    request_duration_us: AtomicU64::new(0),
     bytes_serialized: AtomicU64::new(0),
     bytes_delivered: AtomicU64::new(0),
     bytes_sent: AtomicU64::new(0),
@@ -109,7 +109,7 @@ pub static METRICS: Metrics = Metrics {
     spool_events: AtomicU64::new(0),
     connections_opened: AtomicU64::new(0),
     circuit_state: AtomicU8::new(0),
-    circuit_failures: AtomicU64::new(0),
+    consecutive_failures: AtomicU64::new(0),
     last_error: Mutex::new(None),
     last_success_at_ms: AtomicU64::new(0),
     last_error_at_ms: AtomicU64::new(0),
@@ -176,7 +176,7 @@ impl Metrics {
     pub fn record_request(&self, took: Duration) {
         self.requests.fetch_add(1, Relaxed);
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-        self.request_time_us.fetch_add(micros, Relaxed);
+        self.request_duration_us.fetch_add(micros, Relaxed);
     }
 
     /// A send begins (true) or ends (false).
@@ -221,14 +221,14 @@ impl Metrics {
             &self.last_http_status,
             &self.retries,
             &self.requests,
-            &self.request_time_us,
+            &self.request_duration_us,
             &self.bytes_serialized,
             &self.bytes_delivered,
             &self.bytes_sent,
             &self.spool_bytes,
             &self.spool_events,
             &self.connections_opened,
-            &self.circuit_failures,
+            &self.consecutive_failures,
             &self.last_success_at_ms,
             &self.last_error_at_ms,
             &self.last_error_seq,

@@ -8,6 +8,9 @@ module EzlogsRubyAgent
     # naming the option, rather than later, when events are sent. `name` is
     # the option as users write it ("delivery.batch_size").
     module Checks
+      # The largest Integer a count or size may be: any larger is a mistake,
+      # and the core (JSON, u64) could not take it.
+      MAX_INTEGER = (2**53) - 1
       # RFC 9110 token characters: what a header name may hold.
       HEADER_NAME = /\A[!#$%&'*+\-.^_`|~0-9A-Za-z]+\z/
       # Line breaks and other control characters cannot go into a header.
@@ -17,68 +20,18 @@ module EzlogsRubyAgent
         group.extend(Declarations)
       end
 
-      # For a group of options: `OPTION_PREFIX` is what its options' names
-      # start with in messages ("delivery.").
-      module Declarations
-        # A reader, and a writer that keeps what `check` (a method of
-        # Checks, given the option's full name) returns for the value.
-        def checked_option(option, check, *args)
-          attr_reader option
-
-          name = "#{self::OPTION_PREFIX}#{option}"
-          define_method(:"#{option}=") do |value|
-            instance_variable_set(:"@#{option}", send(check, name, value, *args))
-          end
-        end
-
-        # An option accepted, so that an initializer that sets it still
-        # boots, but with no effect: setting it says so once, with what to
-        # do instead. Its reader gives back what was set (or `default`).
-        def inert_option(option, instead, default: nil)
-          former_options << option.to_s
-          inert_options << option
-          name = "#{self::OPTION_PREFIX}#{option}"
-          define_method(option) do
-            instance_variable_defined?(:"@#{option}") ? instance_variable_get(:"@#{option}") : default
-          end
-          define_method(:"#{option}=") do |value|
-            ProblemReporter.bad_setting("#{name} has no effect", instead)
-            instance_variable_set(:"@#{option}", value)
-          end
-        end
-
-        # A name 0.1.19 gave `option`: reading and writing it is the option
-        # itself. `option` is one of this group's, or "group.option" of the
-        # configuration's ("config.option" for one at its top): 0.1.19 kept
-        # some in another group.
-        def renamed_option(former, option)
-          former_options << former.to_s
-          group, name = option.to_s.include?(".") ? option.to_s.split(".") : [nil, option.to_s]
-          define_method(former) { settings_of(group).public_send(name) }
-          define_method(:"#{former}=") { |value| settings_of(group).public_send(:"#{name}=", value) }
-        end
-
-        # Names kept for apps written for 0.1.19, left out of the options
-        # messages list (UnknownOptions).
-        def former_options
-          @former_options ||= []
-        end
-
-        # The former options that have no effect (Validation warns of them).
-        def inert_options
-          @inert_options ||= []
-        end
+      # The configuration a group belongs to (Configuration.new sets it; a
+      # group made on its own belongs to the global one).
+      def configuration
+        @configuration || EzlogsRubyAgent.config
       end
 
       private
 
-      # The object holding a renamed option's new self: this group, or
-      # `group` of the configuration ("config": the configuration itself).
-      def settings_of(group)
-        return self unless group
-
-        root = is_a?(Configuration) ? self : EzlogsRubyAgent.config
-        group == "config" ? root : root.public_send(group)
+      # Runs a settings block: with the settings as its argument, or, a
+      # block with no parameter, on them (0.1.19's instance_eval).
+      def run_settings_block(settings, block)
+        block&.arity&.zero? ? settings.instance_exec(&block) : block&.call(settings)
       end
 
       # An environment variable's value; nil when unset or blank.
@@ -103,7 +56,7 @@ module EzlogsRubyAgent
       # Infinity and NaN are not amounts: a wait of "forever" would hold
       # the process's exit.
       def check_positive(name, value, type = Integer)
-        return value if value.is_a?(type) && value.finite? && value.positive?
+        return check_size(name, value) if value.is_a?(type) && value.finite? && value.positive?
 
         raise ConfigurationError,
               "#{name} must be #{type == Integer ? "a positive Integer" : "a finite number above 0"}, " \
@@ -111,11 +64,17 @@ module EzlogsRubyAgent
       end
 
       def check_non_negative(name, value, type = Integer)
-        return value if value.is_a?(type) && value.finite? && !value.negative?
+        return check_size(name, value) if value.is_a?(type) && value.finite? && !value.negative?
 
         raise ConfigurationError,
               "#{name} must be #{type == Integer ? "an Integer" : "a finite number"} of 0 or more, " \
               "got #{value.inspect}"
+      end
+
+      def check_size(name, value)
+        return value if value <= MAX_INTEGER
+
+        raise ConfigurationError, "#{name} must be at most #{MAX_INTEGER}, got #{value.inspect}"
       end
 
       def check_boolean(name, value)

@@ -81,7 +81,7 @@ module EzlogsRubyAgent
       # circuit_breaker_threshold and circuit_breaker_timeout.
       def circuit_breaker(&block)
         breaker = CircuitBreakerOptions.new(self)
-        block&.arity&.zero? ? breaker.instance_exec(&block) : block&.call(breaker)
+        run_settings_block(breaker, block)
         breaker
       end
 

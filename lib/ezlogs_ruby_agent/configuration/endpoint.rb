@@ -25,6 +25,16 @@ module EzlogsRubyAgent
         end
       end
 
+      # EZLOGS_ENDPOINT again, when set (Configuration#load_from_environment!):
+      # a bad one is reported and changes nothing.
+      def reload_endpoint_from_env
+        value = env_setting("EZLOGS_ENDPOINT")
+        self.endpoint = value if value
+      rescue ConfigurationError => e
+        ProblemReporter.bad_setting(e.message.sub("delivery.endpoint", "EZLOGS_ENDPOINT"),
+                                    "it is ignored: delivery.endpoint stays #{shown_url(endpoint)}")
+      end
+
       # True once the app chose where events go (delivery.endpoint, or a
       # valid EZLOGS_ENDPOINT). In the Rails test environment, events are
       # otherwise captured in memory (Railtie).

@@ -41,7 +41,7 @@ module EzlogsRubyAgent
       def load_from_environment!
         self.service_name = env_setting("EZLOGS_SERVICE_NAME") if env_setting("EZLOGS_SERVICE_NAME")
         self.environment = env_setting("EZLOGS_ENVIRONMENT") if env_setting("EZLOGS_ENVIRONMENT")
-        delivery.endpoint = ENV.fetch("EZLOGS_ENDPOINT", nil) if env_setting("EZLOGS_ENDPOINT")
+        delivery.reload_endpoint_from_env
         apply_environment_variables
         self
       end

@@ -27,6 +27,8 @@ module EzlogsRubyAgent
         RENAMED.each { |former, option| configuration.renamed_option(former, option) }
         INERT.each { |option, instead| configuration.inert_option(option, instead) }
         configuration.former_options << "excluded_fields"
+        # Unset, job_adapter reads as 0.1.19's default did: the job library found.
+        configuration.define_method(:job_adapter) { defined?(@job_adapter) ? @job_adapter : detect_job_adapter }
       end
 
       # 0.1.19's name for `instrumentation`, deprecated there already.

@@ -16,8 +16,9 @@ module EzlogsRubyAgent
       def instance_values
         instance_variables.each_with_object({}) do |ivar, shown|
           option = ivar.to_s.delete_prefix("@")
-          shown[option] = shown_value(option, instance_variable_get(ivar)) unless option.start_with?("rails_",
-                                                                                                     "native_")
+          next if option.start_with?("rails_", "native_") || option == "configuration"
+
+          shown[option] = shown_value(option, instance_variable_get(ivar))
         end
       end
 

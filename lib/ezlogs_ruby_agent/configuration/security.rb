@@ -19,7 +19,7 @@ module EzlogsRubyAgent
       NEVER_RECORDED = "request headers and cookies are never recorded (only the User-Agent), " \
                        "so none can leave the process; remove the setting"
       inert_option :redacted_headers, NEVER_RECORDED, default: DEFAULT_REDACTED_HEADERS
-      inert_option :redacted_cookies, NEVER_RECORDED, default: []
+      inert_option :redacted_cookies, NEVER_RECORDED, default: %w[session _csrf_token]
 
       # Names 0.1.19's docs showed (docs/security.md, the example app).
       former_options << "sanitize_fields"

@@ -1,12 +1,14 @@
 # frozen_string_literal: true
 
-require "fileutils"
-
 module EzlogsRubyAgent
   # What `config.validate!` returns, as in 0.1.19: `errors` and `warnings`,
   # Arrays of Strings, each saying what is wrong and how to fix it.
   ConfigurationValidation = Struct.new(:errors, :warnings) do
+    def initialize(errors = [], warnings = []) = super
+
     def valid? = errors.empty?
+    def add_error(message) = errors << message
+    def add_warning(message) = warnings << message
   end
 
   class Configuration
@@ -14,7 +16,11 @@ module EzlogsRubyAgent
     # setter checks its value), run when the app asks.
     module Validation
       # Returns a ConfigurationValidation; raises ConfigurationError listing
-      # the errors when there are any. Warnings never raise.
+      # the errors when there are any: settings with which no event can be
+      # delivered. Warnings never raise: what the agent gets by without (the
+      # native extension, in which case nothing is recorded and the app runs
+      # as usual; a spool, in which case events are held in memory).
+      # Nothing is created or written to find out.
       def validate!
         validation = ConfigurationValidation.new(validation_errors, validation_warnings)
         return validation if validation.valid?
@@ -22,57 +28,60 @@ module EzlogsRubyAgent
         raise ConfigurationError, "Configuration validation failed: #{validation.errors.join("; ")}"
       end
 
-      # Why `dir` cannot hold files the agent writes, or nil when it can: it
-      # is made if missing, and a file is written into it and removed.
-      def self.unwritable(dir)
-        FileUtils.mkdir_p(dir)
-        probe = File.join(dir, ".ezlogs-probe-#{Process.pid}")
-        File.write(probe, "")
-        File.delete(probe)
-        nil
-      rescue SystemCallError => e
-        "#{e.class.name.split("::").last}: #{e.message}"
+      # Why the agent could not write files in `dir`, which it makes if
+      # missing (the spool, a file:// endpoint), or nil when it could: the
+      # nearest folder that exists must be one this process can write to.
+      def self.unusable_folder(dir)
+        existing = File.expand_path(dir)
+        existing = File.dirname(existing) until File.exist?(existing) || existing == "/"
+        return "#{existing} is not a folder" unless File.directory?(existing)
+
+        "#{existing} is not writable by this process" unless File.writable?(existing)
       end
 
       private
 
       def validation_errors
-        errors = []
-        unless EzlogsRubyAgent.native_loaded?
-          errors << "the native extension is not loaded (#{NATIVE_LOAD_ERROR.message}): no event is recorded; " \
-                    "reinstall the gem so that it compiles here"
-        end
-        spool = delivery.spool_dir && Validation.unwritable(delivery.spool_dir)
-        if spool
-          errors << "delivery.spool_dir #{delivery.spool_dir} is not writable (#{spool}): create it writable by " \
-                    "the app's user, or point delivery.spool_dir elsewhere"
-        end
-        file = file_endpoint_problem
-        errors << file if file
-        errors
-      end
-
-      def file_endpoint_problem
         path = delivery.endpoint.delete_prefix("file://")
-        return if path == delivery.endpoint
+        return [] if path == delivery.endpoint
 
-        problem = Validation.unwritable(File.dirname(path))
-        return unless problem
-
-        "delivery.endpoint's folder #{File.dirname(path)} is not writable (#{problem}): create it, or write " \
-          "events elsewhere"
+        problem = Validation.unusable_folder(File.dirname(path))
+        if problem
+          ["delivery.endpoint #{path} cannot be written (#{problem}): events would all be dropped; " \
+           "point it at a folder the app's user can write to"]
+        else
+          []
+        end
       end
 
       def validation_warnings
+        [*("the agent is off (#{off_switch}): nothing is recorded" unless enabled), *inert_settings,
+         *setting_warnings, *degraded_warnings]
+      end
+
+      # Settings that work against each other or against the app.
+      def setting_warnings
         warnings = []
-        warnings << "the agent is off (#{off_switch}): nothing is recorded" unless enabled
-        warnings.concat(inert_settings)
         if delivery.batch_size > performance.event_buffer_size
           warnings << "delivery.batch_size (#{delivery.batch_size}) is above performance.event_buffer_size " \
                       "(#{performance.event_buffer_size}): a batch never fills, so each waits " \
                       "delivery.flush_interval; lower batch_size"
         end
         warnings << "performance.sample_rate is 0: no event is kept" if performance.sample_rate.zero?
+        warnings
+      end
+
+      def degraded_warnings
+        warnings = []
+        unless EzlogsRubyAgent.native_loaded?
+          warnings << "the native extension is not loaded (#{NATIVE_LOAD_ERROR.message}): nothing is recorded; " \
+                      "reinstall the gem so that it compiles here"
+        end
+        spool = delivery.spool_dir && Validation.unusable_folder(delivery.spool_dir)
+        if spool
+          warnings << "delivery.spool_dir #{delivery.spool_dir} cannot be used (#{spool}): undelivered events are " \
+                      "held in memory only; point it at a folder the app's user can write to"
+        end
         warnings
       end
 

@@ -28,7 +28,9 @@ module EzlogsRubyAgent
     def deserialize(job_data)
       super
       @__ezlogs_enqueued_context = JobPayload.context_from(job_data) ||
-                                   SidekiqJobTracker.legacy_wrapper_context(job_data["job_id"])
+                                   Tracking.safely("reading 0.1.19's job context") do
+                                     SidekiqJobTracker.legacy_wrapper_context(job_data["job_id"])
+                                   end
       @__ezlogs_due_at = job_data[JobPayload::DUE_AT_KEY]
     end
 

@@ -60,9 +60,12 @@ module EzlogsRubyAgent
       25
     end
 
+    # An ActiveJob job's Sidekiq job is kept at hand whatever
+    # instrumentation.sidekiq says: JobTracker reads its retries and the
+    # context a 0.1.19 process wrote around it.
     def call(_worker, job, queue, &)
-      return yield unless Tracking.enabled?(:sidekiq)
       return with_current_job(job, &) if self.class.active_job_wrapper?(job)
+      return yield unless Tracking.enabled?(:sidekiq)
 
       with_current_job(job) { run(job, queue, &) }
     end

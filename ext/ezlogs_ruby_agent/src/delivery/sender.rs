@@ -427,6 +427,6 @@ fn publish(breaker: &CircuitBreaker) {
         .circuit_state
         .store(breaker.state(Instant::now()) as u8, Relaxed);
     METRICS
-        .circuit_failures
+        .consecutive_failures
         .store(breaker.consecutive_failures().into(), Relaxed);
 }

@@ -19,7 +19,9 @@ pub fn run(queue: &Queue, active: &Active) {
     let delivery = &active.settings.delivery;
     let mut sender = Sender::new(&active.settings, queue);
     let mut encoder = Encoder::new(sender.format());
-    let mut batch: Vec<Event> = Vec::with_capacity(delivery.batch_size);
+    // Grows to the batch size when batches are that large; a huge
+    // `batch_size` must not be allocated up front.
+    let mut batch: Vec<Event> = Vec::with_capacity(delivery.batch_size.min(1024));
     let mut undelivered = Vec::new();
     let mut next_tick = Instant::now() + delivery.flush_interval();
     while let Some(first) = queue.next_batch(&mut batch, &mut next_tick) {

@@ -43,7 +43,7 @@ fn dispatch(active: &Active, mut event: Event) {
         if debug_view::on() || capture::keeping() {
             let mut copy = event.clone();
             match active.processor.process(&mut copy) {
-                Ok(()) => show(copy),
+                Ok(()) => keep_and_print(copy),
                 Err(_) => debug_view::closed(&event.event_id),
             }
         }
@@ -59,12 +59,12 @@ fn dispatch(active: &Active, mut event: Event) {
         return capture::push(event);
     }
     METRICS.events_delivered.fetch_add(1, Relaxed);
-    show(event);
+    keep_and_print(event);
 }
 
 /// A processed copy of a delivered event, to the debug output and, while
 /// it keeps copies, the capture.
-fn show(event: Event) {
+fn keep_and_print(event: Event) {
     if capture::keeping() {
         capture::keep(event.clone());
     }
@@ -218,6 +218,20 @@ fn process_event(ruby: &Ruby, event: &UniversalEvent) -> Value {
     }
 }
 
+/// 0.1.19's `DebugTools.capture_event`: while copies are kept, a processed
+/// copy of `event` goes to the capture, and nowhere else. True when kept.
+fn keep_event(event: &UniversalEvent) -> bool {
+    if !capture::keeping() {
+        return false;
+    }
+    let mut copy = event.event().clone();
+    let kept = settings::current().processor.process(&mut copy).is_ok();
+    if kept {
+        capture::keep(copy);
+    }
+    kept
+}
+
 /// Why the native matcher cannot compile the regex `source` (Rust syntax),
 /// or nil when it can.
 fn regex_error(source: String) -> Option<String> {
@@ -331,7 +345,7 @@ fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
     put("last_http_status", count(&METRICS.last_http_status))?;
     put("retries", count(&METRICS.retries))?;
     put("requests", count(&METRICS.requests))?;
-    put("request_time_us", count(&METRICS.request_time_us))?;
+    put("request_duration_us", count(&METRICS.request_duration_us))?;
     put("bytes_serialized", count(&METRICS.bytes_serialized))?;
     put("bytes_delivered", count(&METRICS.bytes_delivered))?;
     put("bytes_sent", count(&METRICS.bytes_sent))?;
@@ -343,7 +357,7 @@ fn metrics(ruby: &Ruby) -> Result<RHash, Error> {
     put("queue_bytes", queue_bytes.into_value_with(ruby))?;
     let circuit = CircuitState::from_index(METRICS.circuit_state.load(Relaxed));
     put("circuit_state", circuit.name().into_value_with(ruby))?;
-    put("circuit_failures", count(&METRICS.circuit_failures))?;
+    put("consecutive_failures", count(&METRICS.consecutive_failures))?;
     put("last_error", METRICS.last_error().into_value_with(ruby))?;
     let last_success = METRICS.last_success_at().map(|at| to_ruby::time(ruby, at));
     put("last_success_at", last_success.into_value_with(ruby))?;
@@ -393,6 +407,7 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("client_ip", function!(client_ip, 3))?;
     native.define_module_function("emit", function!(emit, 1))?;
     native.define_module_function("process_event", function!(process_event, 1))?;
+    native.define_module_function("keep_event", function!(keep_event, 1))?;
     native.define_module_function("set_test_mode", function!(set_test_mode, 1))?;
     native.define_module_function("test_mode?", function!(test_mode, 0))?;
     native.define_module_function("set_keep_copies", function!(set_keep_copies, 1))?;

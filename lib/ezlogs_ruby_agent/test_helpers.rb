@@ -46,21 +46,7 @@ module EzlogsRubyAgent
     # (which checks the tree too: the type is its root's) and
     # `.including(*types)`.
     class CorrelationFlowMatcher < Matcher
-      def initialize
-        super
-        @starting_with = nil
-        @including = []
-      end
-
-      def starting_with(event_type)
-        @starting_with = event_type
-        self
-      end
-
-      def including(*event_types)
-        @including = event_types
-        self
-      end
+      include Testing::FlowRefinements
 
       def description = flow_check([]).description
 
@@ -75,10 +61,7 @@ module EzlogsRubyAgent
 
       private
 
-      def flow_check(events)
-        Testing::FlowCheck.new(events, starting_with: @starting_with, including: @including,
-                                       tree: !@starting_with.nil?)
-      end
+      def flow_check(events) = super(events, tree: !@starting_with.nil?)
     end
 
     # Some event has the type.

@@ -97,5 +97,26 @@ module EzlogsRubyAgent
         reached
       end
     end
+
+    # The refinements both have_correlation_flow matchers take (the RSpec
+    # one, and 0.1.19's in TestHelpers): `.starting_with(type)` and
+    # `.including(*types)`.
+    module FlowRefinements
+      def starting_with(event_type)
+        @starting_with = event_type
+        self
+      end
+
+      def including(*event_types)
+        @including = (@including || []) + event_types.flatten
+        self
+      end
+
+      private
+
+      def flow_check(events, tree: true)
+        FlowCheck.new(events, starting_with: @starting_with, including: @including || [], tree:)
+      end
+    end
   end
 end

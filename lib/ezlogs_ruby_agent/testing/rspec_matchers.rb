@@ -113,30 +113,16 @@ module EzlogsRubyAgent
 
       # See RSpecMatchers#have_correlation_flow.
       class HaveCorrelationFlow < Matcher
-        def initialize
-          super
-          @starting_with = nil
-          @including = []
-        end
-
-        def starting_with(event_type)
-          @starting_with = event_type
-          self
-        end
-
-        def including(*event_types)
-          @including += event_types.flatten
-          self
-        end
+        include FlowRefinements
 
         def matches?(actual)
           @events = events_of(actual)
-          @check = FlowCheck.new(@events, starting_with: @starting_with, including: @including)
+          @check = flow_check(@events)
           @check.problems.empty?
         end
 
         def description
-          "form #{FlowCheck.new([], starting_with: @starting_with, including: @including).description}"
+          "form #{flow_check([]).description}"
         end
 
         def failure_message

@@ -35,6 +35,11 @@ module EzlogsRubyAgent
         "EZLOGS_ACTIVE_JOB" => %i[instrumentation active_job switch],
         "EZLOGS_SIDEKIQ" => %i[instrumentation sidekiq switch]
       }.freeze
+      # What a bad value of each kind is told as.
+      ENV_PROBLEMS = { json_object: "is not a JSON object", integer: "is not a whole number",
+                       switch: "is not a switch: write true or false (or 1, 0, on, off, yes, no)" }.freeze
+      SWITCH_VALUES = { "true" => true, "1" => true, "on" => true, "yes" => true,
+                        "false" => false, "0" => false, "off" => false, "no" => false }.freeze
 
       # Reads every variable again; they win over what is set. Returns the
       # configuration.
@@ -53,13 +58,13 @@ module EzlogsRubyAgent
           text = env_setting(variable)
           next unless text
 
-          public_send(group).public_send(:"#{option}=", parse_env(variable, text, type))
+          public_send(group).public_send(:"#{option}=", parse_env(text, type))
         rescue ArgumentError, JSON::ParserError, ConfigurationError => e
           report_env(variable, type, group, option, e)
         end
       end
 
-      def parse_env(_variable, text, type)
+      def parse_env(text, type)
         case type
         when :integer then Integer(text, 10)
         when :number then Float(text)
@@ -69,11 +74,6 @@ module EzlogsRubyAgent
           headers.is_a?(Hash) ? headers : raise(ArgumentError, "not a JSON object")
         end
       end
-
-      ENV_PROBLEMS = { json_object: "is not a JSON object", integer: "is not a whole number",
-                       switch: "is not a switch: write true or false (or 1, 0, on, off, yes, no)" }.freeze
-      SWITCH_VALUES = { "true" => true, "1" => true, "on" => true, "yes" => true,
-                        "false" => false, "0" => false, "off" => false, "no" => false }.freeze
 
       def switch_value(text)
         SWITCH_VALUES.fetch(text.downcase) { raise ArgumentError, "not a switch" }

@@ -16,6 +16,11 @@ RSpec.describe "Upgrading from 0.1.19: redaction" do
              Pin_Code: "[REDACTED]", pin: "f")
   end
 
+  it "matches whole words, not substrings: 0.1.19's pwd, cc_number and primary_key pass, apikey and cvv do not" do
+    expect(sent_metadata(pwd: "a", cc_number: "b", primary_key: "c", passwordhash: "d", apikey: "e", cvv: "f"))
+      .to eq(pwd: "a", cc_number: "b", primary_key: "c", passwordhash: "d", apikey: "[REDACTED]", cvv: "[REDACTED]")
+  end
+
   it "redacts a raw session id in app data, and leaves the correlation's own session_id alone" do
     EzlogsRubyAgent::CorrelationManager.start_request_context("req-1", "digest-of-the-session")
     metadata = sent_metadata(session_id: "8f2a9c", params: { "sessionId" => "8f2a9c" }, session: "kept")

@@ -17,8 +17,11 @@ RSpec.configure do |config|
   config.include Subprocess
 
   config.around do |example|
-    # Each example sees the agent's once-only messages afresh.
+    # Each example sees the agent's once-only messages afresh, and a fresh
+    # configuration: the first one too, which would otherwise see what the
+    # app's initializer set at boot (and so depend on the order).
     EzlogsRubyAgent::ProblemReporter.instance_variable_get(:@seen).clear
+    EzlogsRubyAgent.reset_configuration
     EzlogsRubyAgent.clear_correlation_context
     EzlogsRubyAgent.clear_captured_events
     EzlogsRubyAgent.test_mode { example.run }

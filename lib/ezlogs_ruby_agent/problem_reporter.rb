@@ -10,6 +10,9 @@ module EzlogsRubyAgent
     # No message is longer: a message that held an app value could
     # otherwise be any size, printed and remembered.
     MAX_MESSAGE = 1_000
+    # Ruby's messages about the shape of a call, not the values in it.
+    SHAPE_MESSAGE = Regexp.union("wrong number of arguments", "missing keyword", "unknown keyword",
+                                 "no implicit conversion", "wrong argument type", "key not found")
     GEM_ROOT = File.expand_path("..", __dir__)
 
     @seen = Set.new
@@ -56,16 +59,20 @@ module EzlogsRubyAgent
       # and NameError messages hold the receiver's `inspect` (on Ruby before
       # 3.4): a Rack env with its cookies and Authorization header, say.
       # They are told again from the method's name and the receiver's
-      # class. ArgumentError, TypeError and KeyError messages are mostly
-      # Ruby's, about arities, types and key names: shown, cut at 200
-      # characters. Any other message is the app's own text, which may quote
-      # what it was given: left out.
+      # class. Ruby's messages about arities and keywords (ArgumentError),
+      # types (TypeError) and missing keys (KeyError) are shown, cut at 200
+      # characters; others quote their input (`Integer("sk_live_...")`
+      # raises "invalid value for Integer(): ..."). Any other message is the
+      # app's own text, which may quote what it was given: left out.
       def code_message(error)
         case error
         when NoMethodError, NameError
           "undefined #{error.is_a?(NoMethodError) ? "method" : "name"} `#{error.name}' for an instance of " \
           "#{error.receiver.class}"
-        when ArgumentError, TypeError, KeyError then error.message[0, 200]
+        when ArgumentError, TypeError, KeyError
+          # The first line: did_you_mean adds the receiver's other keys.
+          first = error.message.lines.first.to_s.chomp
+          first[0, 200] if first.start_with?(SHAPE_MESSAGE)
         end
       rescue StandardError # NameError#receiver raises when there is none
         nil

@@ -337,11 +337,12 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     end
 
     it "reports an actor_extractor that raises as the app's error, once, and looks further" do
-      EzlogsRubyAgent.config.actor_extractor = ->(_env) { raise KeyError, "no tenant" }
+      EzlogsRubyAgent.config.actor_extractor = ->(env) { env.fetch("ezlogs.tenant") }
       stderr = quietly { 2.times { get "/users/123", {}, { "HTTP_X_USER_ID" => "123" } } }
 
       expect(stderr.lines.grep(/actor_extractor/).size).to eq(1)
-      expect(stderr).to include("config.actor_extractor raised KeyError: no tenant at #{__FILE__}")
+      expect(stderr).to include('config.actor_extractor raised KeyError: key not found: "ezlogs.tenant" at ' \
+                                "#{__FILE__}")
       expect(stderr).not_to include("please report it")
       expect(events_of("http.request").map { |e| e[:actor] }).to all(eq(type: "user", id: "123"))
     end
@@ -362,6 +363,16 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
                                   "method `current_user' for an instance of Hash at #{__FILE__}:#{line}; " \
                                   "the actor was looked up without it\n"])
       expect(events_of("http.request").size).to eq(2)
+    end
+
+    # Ruby's own ArgumentError and TypeError messages may quote the value
+    # they were given: one parsing a header's token prints no message.
+    it "reports an actor_extractor's error by class when its message may quote a value" do
+      EzlogsRubyAgent.config.actor_extractor = ->(env) { { type: "user", id: Integer(env["HTTP_X_TOKEN"]) } }
+      stderr = quietly { get "/users/123", {}, { "HTTP_X_TOKEN" => "sk_live_quoted" } }
+
+      expect(stderr).to include("config.actor_extractor raised ArgumentError at #{__FILE__}")
+      expect(stderr).not_to include("sk_live_quoted")
     end
 
     it "falls back to the system when the app has no user at hand" do

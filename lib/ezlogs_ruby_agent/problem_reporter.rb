@@ -38,7 +38,8 @@ module EzlogsRubyAgent
       # altogether, for code that was handed a secret (a filter_parameters
       # Proc).
       def app_code(error, what, consequence, show_message: true)
-        location = Array(error.backtrace_locations).first
+        # The app's line: Ruby 3.3 raises Integer()'s error in <internal:kernel>.
+        location = Array(error.backtrace_locations).find { |frame| !frame.path.start_with?("<internal:") }
         site = location ? " at #{location.path}:#{location.lineno}" : ""
         message = show_message ? code_message(error) : nil
         once("#{what} raised #{error.class}#{": #{message}" if message}#{site}; #{consequence}")

@@ -1,0 +1,103 @@
+# frozen_string_literal: true
+
+require "fileutils"
+require "rbconfig"
+require_relative "../lib/ezlogs_ruby_agent/native_library"
+
+# Cross-builds the core for another Linux CPU (rake native:cross): Rust's
+# target, Debian's cross compiler and linker, and the target's Ruby headers
+# and rbconfig.rb from Debian's multiarch packages. bin/setup installs them
+# all, with the target's Ruby interpreter and QEMU's user-mode emulator, in
+# which the spec installs the cross-built gem and runs it.
+module CrossBuild
+  # One target: RubyGems' platform name, Rust's target triple, the GNU
+  # triple of Debian's cross tools and multiarch paths, QEMU's emulator.
+  Target = Struct.new(:platform, :rust_triple, :gnu_triple, :emulator, keyword_init: true)
+
+  AARCH64 = Target.new(platform: "aarch64-linux", rust_triple: "aarch64-unknown-linux-gnu",
+                       gnu_triple: "aarch64-linux-gnu", emulator: "qemu-aarch64")
+  TARGETS = { AARCH64.platform => AARCH64 }.freeze
+  ROOT = File.expand_path("..", __dir__)
+  TARGET_DIR = File.join(ROOT, "target", "cross")
+
+  module_function
+
+  def target(platform)
+    TARGETS.fetch(platform) do
+      raise ArgumentError, "no cross build for #{platform.inspect}: rake native:cross builds #{TARGETS.keys.join(", ")}"
+    end
+  end
+
+  # target/native/aarch64-linux: one folder per Ruby ABI, as in the gem.
+  def library_dir(target)
+    File.join(ROOT, "target", "native", target.platform)
+  end
+
+  # Builds the core for `target` against the running Ruby's ABI (3.1 here,
+  # 3.3 in the Debian 13 root) and puts it in library_dir/<major.minor>/.
+  # Returns its path.
+  #
+  # Both platforms build in target/cross (the root sees this checkout at
+  # /ezlogs, and the same cargo registry): the second one rebuilds only what
+  # depends on Ruby's headers (rb-sys, magnus, the core), not the 200
+  # crates below them, which are the same for both.
+  def build(target)
+    cargo = ["cargo", "build", "--release", "--locked", "--lib", "--target", target.rust_triple]
+    system(environment(target), *cargo, chdir: ROOT, exception: true)
+    built = File.join(TARGET_DIR, target.rust_triple, "release",
+                      "libezlogs_ruby_agent.#{EzlogsRubyAgent::NativeLibrary::DLEXT}")
+    native = EzlogsRubyAgent::NativeLibrary
+    File.join(library_dir(target), native::ABI, "ezlogs_ruby_agent.#{native::DLEXT}").tap do |library|
+      FileUtils.mkdir_p(File.dirname(library))
+      FileUtils.cp(built, library)
+    end
+  end
+
+  # What cargo builds with. rb-sys, when told it is cross-compiling, takes
+  # every RbConfig value from an RBCONFIG_<key> variable instead of asking
+  # the running Ruby; cc and bindgen are pointed at the cross compiler.
+  def environment(target)
+    triple = target.rust_triple.tr("-", "_")
+    gnu = target.gnu_triple
+    rbconfig(target).to_h { |key, value| ["RBCONFIG_#{key}", value.to_s] }
+                    .select { |name, _| name.match?(/\A\w+\z/) }
+                    .merge("RBCONFIG_CROSS_COMPILING" => "yes", "CARGO_TARGET_DIR" => TARGET_DIR,
+                           "CARGO_TARGET_#{triple.upcase}_LINKER" => "#{gnu}-gcc",
+                           "CC_#{triple}" => "#{gnu}-gcc", "AR_#{triple}" => "#{gnu}-ar",
+                           "BINDGEN_EXTRA_CLANG_ARGS_#{triple}" => "--target=#{gnu} -I/usr/#{gnu}/include")
+  end
+
+  # RbConfig::CONFIG of the target's Ruby, of this Ruby's version: its
+  # rbconfig.rb in the sysroot, read by a Ruby that has not loaded its own.
+  # Its paths (the headers') are under the sysroot: they are made from
+  # where the file is.
+  def rbconfig(target)
+    path = File.join(sysroot(target), "usr", "lib", target.gnu_triple, "ruby", RbConfig::CONFIG["ruby_version"],
+                     "rbconfig.rb")
+    unless File.exist?(path)
+      raise "#{path} is missing: Debian's #{target.platform} Ruby is not unpacked. Run bin/setup, which " \
+            "installs the cross compiler and unpacks ruby#{EzlogsRubyAgent::NativeLibrary::ABI}-dev for it."
+    end
+
+    script = "load ARGV[0]; $stdout.write Marshal.dump(RbConfig::CONFIG)"
+    dump = IO.popen([RbConfig.ruby, "--disable-gems", "-e", script, path], &:read)
+    raise "#{path} could not be read" unless $?.success? # rubocop:disable Style/SpecialGlobalVars
+
+    Marshal.load(dump) # rubocop:disable Security/MarshalLoad -- our own child's output
+  end
+
+  # tmp/cross/aarch64-linux: where bin/setup unpacks Debian's Ruby
+  # packages for the target (interpreter, library, headers, rbconfig.rb).
+  def sysroot(target)
+    File.join(ROOT, "tmp", "cross", target.platform)
+  end
+
+  # The target's Ruby, of this Ruby's version, as a command: QEMU running
+  # the interpreter from the sysroot, and looking there first for every
+  # file it opens (libruby, the standard library's arm64 extensions); the
+  # C libraries they link with are installed (multiarch).
+  def ruby(target)
+    abi = EzlogsRubyAgent::NativeLibrary::ABI
+    [target.emulator, "-L", sysroot(target), File.join(sysroot(target), "usr", "bin", "ruby#{abi}")]
+  end
+end

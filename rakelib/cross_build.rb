@@ -22,12 +22,6 @@ module CrossBuild
 
   module_function
 
-  def target(platform)
-    TARGETS.fetch(platform) do
-      raise ArgumentError, "no cross build for #{platform.inspect}: rake native:cross builds #{TARGETS.keys.join(", ")}"
-    end
-  end
-
   # target/native/aarch64-linux: one folder per Ruby ABI, as in the gem.
   def library_dir(target)
     File.join(ROOT, "target", "native", target.platform)

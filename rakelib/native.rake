@@ -24,22 +24,20 @@ namespace :native do
        "(the Debian 13 root, bin/platform)"
   task gem: %i[compile cross] do
     sh(*as_root, "bin/platform", "debian13", "run", "bundle", "exec", "rake", "compile", "native:cross")
-    [NativeGem.local_platform, *CrossBuild::TARGETS.keys].each do |platform|
-      Rake::Task["native:package"].invoke(platform)
-      Rake::Task["native:package"].reenable
-    end
+    Rake::Task["native:package"].invoke
   end
 
-  desc "Package the libraries already built for a platform (default: this machine's) as a platform gem, " \
-       "in pkg/ or EZLOGS_GEM_DIR"
-  task :package, [:platform] do |_task, args|
-    platform = args.fetch(:platform) { NativeGem.local_platform }
-    # rake compile's libraries for this machine's platform, rake native:cross's for another.
-    libraries = if platform == NativeGem.local_platform
-                  "lib/ezlogs_ruby_agent"
-                else
-                  CrossBuild.library_dir(CrossBuild.target(platform))
-                end
-    puts NativeGem.build("ezlogs_ruby_agent.gemspec", ENV.fetch("EZLOGS_GEM_DIR", "pkg"), platform, libraries)
+  desc "Package the libraries already built as platform gems, one per platform that has any, in pkg/ or " \
+       "EZLOGS_GEM_DIR; prints each gem's path"
+  task :package do
+    dir = ENV.fetch("EZLOGS_GEM_DIR", "pkg")
+    gemspec = "ezlogs_ruby_agent.gemspec"
+    puts NativeGem.build(gemspec, dir, NativeGem.local_platform, "lib/ezlogs_ruby_agent")
+    CrossBuild::TARGETS.each_value do |target|
+      next if NativeGem.built_abis(CrossBuild.library_dir(target)).empty?
+
+      puts NativeGem.build(gemspec, dir, target.platform, CrossBuild.library_dir(target),
+                           strip: "#{target.gnu_triple}-strip")
+    end
   end
 end

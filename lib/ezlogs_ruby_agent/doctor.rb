@@ -55,8 +55,7 @@ module EzlogsRubyAgent
 
     def native_extension
       unless EzlogsRubyAgent.native_loaded?
-        return failure("native extension: not loaded (#{NATIVE_LOAD_ERROR.message})",
-                       "reinstall the gem so that it compiles here (gem pristine ezlogs_ruby_agent)")
+        return failure("native extension: not loaded (#{NATIVE_LOAD_ERROR.message})", NativeLoader.fix)
       end
 
       library = $LOADED_FEATURES.find { |path| path.end_with?("ezlogs_ruby_agent.#{RbConfig::CONFIG["DLEXT"]}") }

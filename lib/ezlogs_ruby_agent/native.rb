@@ -8,6 +8,11 @@ module EzlogsRubyAgent
   # for another platform) the gem says so once and turns into a no-op, so
   # the host app still boots.
   module NativeLoader
+    COMPILE = "reinstall the gem so that it compiles for this platform (`gem pristine ezlogs_ruby_agent`), " \
+              "or in a checkout of the gem run `bundle exec rake compile`."
+    SOURCE_GEM = "It compiles the core at install time, with Rust: in the Gemfile, " \
+                 "`gem \"ezlogs_ruby_agent\", force_ruby_platform: true`, then `bundle install`."
+
     # Stands in for the native module: every call does nothing and returns nil.
     module NullNative
       def self.method_missing(_name, *_args)
@@ -41,10 +46,24 @@ module EzlogsRubyAgent
     def self.report(error)
       warn <<~MESSAGE.tr("\n", " ").strip
         [ezlogs_ruby_agent] The native extension could not be loaded (#{error.class}: #{error.message}).
-        Event tracking is disabled; the app runs normally.
-        To fix it, reinstall the gem so that it compiles for this platform
-        (`gem pristine ezlogs_ruby_agent`), or in a checkout of the gem run `bundle exec rake compile`.
+        Event tracking is disabled; the app runs normally. To fix it, #{fix}
       MESSAGE
+    end
+
+    # What to do, by what this gem is: a precompiled gem has no Rust sources
+    # to compile, and carries the core for some Rubies on one platform.
+    def self.fix
+      return COMPILE if File.exist?(File.expand_path("../../ext/ezlogs_ruby_agent/Cargo.toml", __dir__))
+
+      built = Dir[File.join(__dir__, "*", "ezlogs_ruby_agent.#{NativeLibrary::DLEXT}")]
+              .map { |path| File.basename(File.dirname(path)) }.sort
+      if built.include?(NativeLibrary::ABI)
+        "use the source gem: this precompiled gem runs on x86_64 and aarch64 Linux with glibc 2.34 or later. " \
+          "#{SOURCE_GEM}"
+      else
+        "use the source gem: this precompiled gem carries the core for Ruby #{built.join(" and ")}, not " \
+          "#{RUBY_VERSION}. #{SOURCE_GEM}"
+      end
     end
   end
 

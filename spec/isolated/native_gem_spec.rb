@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+require "rubygems/package"
 require_relative "../../rakelib/cross_build"
 
 # The precompiled gems (rake native:gem packages the core built for each
@@ -10,12 +11,20 @@ RSpec.describe "The precompiled platform gems" do
     { "GEM_HOME" => gem_home, "GEM_PATH" => gem_home, "PATH" => "/usr/local/bin:/usr/bin:/bin" }
   end
 
+  # rake native:package into `dir`: the gems' paths, by platform.
+  def package(dir)
+    packaged = run_command(%w[rake native:package], env: { "EZLOGS_GEM_DIR" => dir })
+    expect(packaged).to be_success, packaged.stdout + packaged.stderr
+    packaged.stdout.lines.map(&:strip).grep(/\A#{Regexp.escape(dir)}/).to_h do |gem|
+      [File.basename(gem)[/-([^-]+-linux)\.gem\z/, 1], gem]
+    end
+  end
+
   it "installs offline without Rust, and loads this Ruby's library" do
     Dir.mktmpdir("ezlogs-native-gem") do |dir|
-      packaged = run_command(%w[rake native:package], env: { "EZLOGS_GEM_DIR" => dir })
-      expect(packaged).to be_success, packaged.stdout + packaged.stderr
-      gem = packaged.stdout.lines.last.strip
-      expect(File.basename(gem)).to match(/\Aezlogs_ruby_agent-[\d.]+-x86_64-linux\.gem\z/)
+      gem = package(dir).fetch("x86_64-linux")
+      expect(Gem::Package.new(gem).spec.platform.to_s).to eq("x86_64-linux")
+      expect(Gem::Package.new(gem).spec.files.grep(/\.rs\z/)).to be_empty
 
       gem_home = File.join(dir, "home")
       env = without_rust(gem_home)
@@ -32,32 +41,48 @@ RSpec.describe "The precompiled platform gems" do
       RUBY
       expect(loaded).to be_success, loaded.stderr
       abi = EzlogsRubyAgent::NativeLibrary::ABI
-      expect(JSON.parse(loaded.stdout)).to eq(
-        [["#{gem_home}/gems/#{File.basename(gem, ".gem")}/lib/ezlogs_ruby_agent/#{abi}/ezlogs_ruby_agent.so"], 1]
+      installed_lib = "#{gem_home}/gems/#{File.basename(gem, ".gem")}/lib/ezlogs_ruby_agent"
+      expect(JSON.parse(loaded.stdout)).to eq([["#{installed_lib}/#{abi}/ezlogs_ruby_agent.so"], 1])
+
+      # On a Ruby it has no library for (as if it carried Ruby 2.9's in
+      # place of this one's), the app runs, and the warning says what to
+      # install instead.
+      FileUtils.mv("#{installed_lib}/#{abi}", "#{installed_lib}/2.9")
+      carried = Dir["#{installed_lib}/*/ezlogs_ruby_agent.so"].map { |path| File.basename(File.dirname(path)) }.sort
+      script = 'require "ezlogs_ruby_agent"; print EzlogsRubyAgent.native_loaded?'
+      other_ruby = run_ruby(script, env:, load_path: [], chdir: dir)
+      expect([other_ruby.success?, other_ruby.stdout]).to eq([true, "false"])
+      expect(other_ruby.stderr).to include(
+        "this precompiled gem carries the core for Ruby #{carried.join(" and ")}, not #{RUBY_VERSION}",
+        'gem "ezlogs_ruby_agent", force_ruby_platform: true'
       )
     end
   end
 
   # Cross-built here against Debian's arm64 Ruby headers, then installed
-  # and run by Debian's arm64 Ruby of the same version, under QEMU's
-  # user-mode emulator: the worker thread delivers through the arm64 core.
-  it "cross-built for aarch64-linux, installs in Debian's arm64 Ruby and delivers a redacted event" do
+  # by Bundler in Debian's arm64 Ruby of the same version, under QEMU's
+  # user-mode emulator, from an app's vendor/cache holding both platform
+  # gems: Bundler picks the gem by the platform its metadata names. The
+  # worker thread delivers through the arm64 core.
+  it "cross-built for aarch64-linux, is what Bundler installs in Debian's arm64 Ruby, and delivers an event" do
     target = CrossBuild::AARCH64
     Dir.mktmpdir("ezlogs-native-gem") do |dir|
       built = run_command(%w[rake native:cross], timeout: 900)
       expect(built).to be_success, built.stderr.lines.last(30).join
-      packaged = run_command(["rake", "native:package[#{target.platform}]"], env: { "EZLOGS_GEM_DIR" => dir })
-      expect(packaged).to be_success, packaged.stdout + packaged.stderr
-      gem = packaged.stdout.lines.last.strip
-      expect(File.basename(gem)).to match(/\Aezlogs_ruby_agent-[\d.]+-aarch64-linux\.gem\z/)
+      gems = package(File.join(dir, "vendor", "cache"))
+      # Both made in one process: the second once claimed the first one's platform.
+      expect(gems.transform_values { |gem| Gem::Package.new(gem).spec.platform.to_s })
+        .to eq("x86_64-linux" => "x86_64-linux", "aarch64-linux" => "aarch64-linux")
 
+      File.write(File.join(dir, "Gemfile"), "source \"https://rubygems.org\"\ngem \"ezlogs_ruby_agent\"\n")
       ruby = CrossBuild.ruby(target)
-      env = without_rust(File.join(dir, "home"))
-      gem_command = ["-rrubygems/gem_runner", "-e", "Gem::GemRunner.new.run(ARGV)", "--"]
-      installed = run_command([*ruby, *gem_command, "install", "--local", "--no-document", gem], env:, timeout: 300)
+      bundle = { "BUNDLE_GEMFILE" => File.join(dir, "Gemfile"), "BUNDLE_APP_CONFIG" => File.join(dir, ".bundle") }
+      env = without_rust(File.join(dir, "home")).merge(bundle)
+      installed = run_command([*ruby, "-S", "bundle", "install", "--local"], env:, chdir: dir, timeout: 300)
       expect(installed).to be_success, installed.stdout + installed.stderr
+      expect(installed.stdout).to include("Installing ezlogs_ruby_agent #{EzlogsRubyAgent::VERSION} (aarch64-linux)")
 
-      loaded = run_command([*ruby, "-e", <<~RUBY], env:, chdir: dir, timeout: 300)
+      loaded = run_command([*ruby, "-rbundler/setup", "-e", <<~RUBY], env:, chdir: dir, timeout: 300)
         require "ezlogs_ruby_agent"
         require "json"
         EzlogsRubyAgent.configure { |c| c.delivery.endpoint = "file://#{dir}/events.jsonl" }
@@ -67,9 +92,9 @@ RSpec.describe "The precompiled platform gems" do
       RUBY
       expect(loaded).to be_success, loaded.stderr
       abi = EzlogsRubyAgent::NativeLibrary::ABI
+      installed_gem = "#{env["GEM_HOME"]}/gems/ezlogs_ruby_agent-#{EzlogsRubyAgent::VERSION}-aarch64-linux"
       expect(JSON.parse(loaded.stdout)).to eq(
-        ["aarch64-linux-gnu",
-         ["#{env["GEM_HOME"]}/gems/#{File.basename(gem, ".gem")}/lib/ezlogs_ruby_agent/#{abi}/ezlogs_ruby_agent.so"]]
+        ["aarch64-linux-gnu", ["#{installed_gem}/lib/ezlogs_ruby_agent/#{abi}/ezlogs_ruby_agent.so"]]
       )
       events = File.readlines(File.join(dir, "events.jsonl")).map { |line| JSON.parse(line) }
       expect(events.map { |event| [event["event_type"], event["metadata"]] })

@@ -4,11 +4,11 @@ require "fileutils"
 require "rbconfig"
 require_relative "../lib/ezlogs_ruby_agent/native_library"
 
-# Cross-builds the core for another Linux CPU (rake native:cross): Rust's
-# target, Debian's cross compiler and linker, and the target's Ruby headers
-# and rbconfig.rb from Debian's multiarch packages. bin/setup installs them
-# all, with the target's Ruby interpreter and QEMU's user-mode emulator, in
-# which the spec installs the cross-built gem and runs it.
+# Cross-builds the core for another Linux CPU (rake native:cross) with
+# Rust's target, Debian's cross compiler and linker, and the headers and
+# rbconfig.rb of Debian's Ruby for that CPU, unpacked into a sysroot. The
+# spec installs the cross-built gem in that Ruby, run by QEMU's user-mode
+# emulator. bin/setup installs and unpacks all of it.
 module CrossBuild
   # One target: RubyGems' platform name, Rust's target triple, the GNU
   # triple of Debian's cross tools and multiarch paths, QEMU's emulator.
@@ -33,8 +33,8 @@ module CrossBuild
   #
   # Both platforms build in target/cross (the root sees this checkout at
   # /ezlogs, and the same cargo registry): the second one rebuilds only what
-  # depends on Ruby's headers (rb-sys, magnus, the core), not the 200
-  # crates below them, which are the same for both.
+  # depends on Ruby's headers (rb-sys, magnus, the core), not the crates
+  # below them, which are the same for both.
   def build(target)
     cargo = ["cargo", "build", "--release", "--locked", "--lib", "--target", target.rust_triple]
     system(environment(target), *cargo, chdir: ROOT, exception: true)

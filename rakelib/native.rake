@@ -5,12 +5,11 @@ require_relative "native_gem"
 
 # bin/platform needs root: through sudo, with this user's Rust toolchain
 # (sudo would look in root's).
-def as_root
-  return [] if Process.uid.zero?
-
-  ["sudo", "env", "RUSTUP_HOME=#{ENV.fetch("RUSTUP_HOME", "#{Dir.home}/.rustup")}",
-   "CARGO_HOME=#{ENV.fetch("CARGO_HOME", "#{Dir.home}/.cargo")}"]
-end
+as_root = if Process.uid.zero? then []
+          else
+            ["sudo", "env", "RUSTUP_HOME=#{ENV.fetch("RUSTUP_HOME", "#{Dir.home}/.rustup")}",
+             "CARGO_HOME=#{ENV.fetch("CARGO_HOME", "#{Dir.home}/.cargo")}"]
+          end
 
 # The precompiled gems: x86_64-linux and aarch64-linux, each with the core
 # for Ruby 3.1 (built here) and 3.3 (built in the Debian 13 root,
@@ -33,8 +32,8 @@ namespace :native do
     dir = ENV.fetch("EZLOGS_GEM_DIR", "pkg")
     gemspec = "ezlogs_ruby_agent.gemspec"
     puts NativeGem.build(gemspec, dir, NativeGem.local_platform, "lib/ezlogs_ruby_agent")
-    CrossBuild::TARGETS.each_value do |target|
-      next if NativeGem.built_abis(CrossBuild.library_dir(target)).empty?
+    CrossBuild::TARGETS.each do |target|
+      next if EzlogsRubyAgent::NativeLibrary.built_abis(CrossBuild.library_dir(target)).empty?
 
       puts NativeGem.build(gemspec, dir, target.platform, CrossBuild.library_dir(target),
                            strip: "#{target.gnu_triple}-strip")

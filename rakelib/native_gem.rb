@@ -16,19 +16,22 @@ module NativeGem
   module_function
 
   # Writes the gem for `platform` ("aarch64-linux"), with the libraries
-  # found under `libraries` (a folder of <major.minor>/ezlogs_ruby_agent.so),
+  # found in `library_dir` (a folder of <major.minor>/ezlogs_ruby_agent.so),
   # into `dir`, stripped with `strip` (the binutils for that platform), and
   # returns its path.
-  def build(gemspec, dir, platform, libraries, strip: "strip")
+  def build(gemspec, dir, platform, library_dir, strip: "strip")
     spec = fresh_spec(gemspec)
-    abis = built_abis(libraries)
-    raise "no library built under #{libraries}/<Ruby major.minor>/ for #{platform}" if abis.empty?
+    abis = EzlogsRubyAgent::NativeLibrary.built_abis(library_dir)
+    if abis.empty?
+      raise "no library built in #{library_dir}/<Ruby major.minor>/ for #{platform}: run `bundle exec rake compile` " \
+            "(this platform) or `bundle exec rake native:cross` (aarch64-linux) first"
+    end
 
     root = File.dirname(File.expand_path(gemspec))
     # Each file of the gem => where it is now.
     sources = spec.files.grep_v(RUST_SOURCES).to_h { |file| [file, File.join(root, file)] }
-    abis.each { |abi| sources[library_file(abi)] = File.join(libraries, abi, library_name) }
-    native(spec, platform, abis, sources.keys)
+    abis.each { |abi| sources[library_file(abi)] = File.join(library_dir, abi, EzlogsRubyAgent::NativeLibrary::FILE) }
+    platform_spec(spec, platform, abis, sources.keys)
     package(spec, sources, dir, strip)
   end
 
@@ -48,16 +51,10 @@ module NativeGem
     "#{local.cpu}-#{local.os}"
   end
 
-  # ["3.1", "3.3"]: the ABIs a library is built for under `libraries`.
-  def built_abis(libraries)
-    Dir[File.join(libraries, "*", library_name)]
-      .map { |path| File.basename(File.dirname(path)) }.sort_by { |abi| Gem::Version.new(abi) }
-  end
-
   # The spec of the platform gem: its files, no extension to build, for the
   # Rubies from the oldest ABI built to the newest. (A Ruby in between with
   # no library of its own loads none, and says what to do.)
-  def native(spec, platform, abis, files)
+  def platform_spec(spec, platform, abis, files)
     spec.platform = Gem::Platform.new(platform)
     spec.extensions = []
     spec.files = files.sort
@@ -76,19 +73,21 @@ module NativeGem
         FileUtils.mkdir_p(File.dirname(File.join(stage, file)))
         FileUtils.cp(source, File.join(stage, file))
       end
-      libraries = spec.files.grep(/\.#{EzlogsRubyAgent::NativeLibrary::DLEXT}\z/o).map { |file| File.join(stage, file) }
-      system(strip, "--strip-unneeded", *libraries, exception: true)
+      libraries = spec.files.grep(/\.#{EzlogsRubyAgent::NativeLibrary::DLEXT}\z/).map { |file| File.join(stage, file) }
+      strip_symbols(strip, libraries)
       FileUtils.mkdir_p(dir)
       FileUtils.mv(File.join(stage, Dir.chdir(stage) { Gem::Package.build(spec) }), dir)
     end
     File.join(dir, spec.file_name)
   end
 
-  def library_name
-    "ezlogs_ruby_agent.#{EzlogsRubyAgent::NativeLibrary::DLEXT}"
+  def strip_symbols(strip, libraries)
+    system(strip, "--strip-unneeded", *libraries, exception: true)
+  rescue Errno::ENOENT
+    raise "#{strip} is not installed: run bin/setup, which installs binutils for each platform built"
   end
 
   def library_file(abi)
-    "lib/ezlogs_ruby_agent/#{abi}/#{library_name}"
+    "lib/ezlogs_ruby_agent/#{abi}/#{EzlogsRubyAgent::NativeLibrary::FILE}"
   end
 end

@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+require "etc"
 require_relative "native_library"
 
 # See lib/ezlogs_ruby_agent.rb.
@@ -8,10 +9,14 @@ module EzlogsRubyAgent
   # for another platform) the gem says so once and turns into a no-op, so
   # the host app still boots.
   module NativeLoader
-    COMPILE = "reinstall the gem so that it compiles for this platform (`gem pristine ezlogs_ruby_agent`), " \
-              "or in a checkout of the gem run `bundle exec rake compile`."
-    SOURCE_GEM = "It compiles the core at install time, with Rust: in the Gemfile, " \
-                 "`gem \"ezlogs_ruby_agent\", force_ruby_platform: true`, then `bundle install`."
+    RECOMPILE_ADVICE = "Reinstall the gem so that it compiles for this platform (`bundle pristine " \
+                       "ezlogs_ruby_agent`, or `gem pristine ezlogs_ruby_agent` outside Bundler), or in a " \
+                       "checkout of the gem run `bundle exec rake compile`."
+    SOURCE_GEM_ADVICE = "Use the source gem, which compiles the core at install time with Rust: in the Gemfile, " \
+                        "`gem \"ezlogs_ruby_agent\", force_ruby_platform: true` (Bundler 2.3.18 or later; before, " \
+                        "`bundle config set --local force_ruby_platform true`), then `bundle install`."
+    # ELF e_machine => RubyGems' CPU name.
+    ELF_MACHINES = { 0x3e => "x86_64", 0xb7 => "aarch64" }.freeze
 
     # Stands in for the native module: every call does nothing and returns nil.
     module NullNative
@@ -46,24 +51,43 @@ module EzlogsRubyAgent
     def self.report(error)
       warn <<~MESSAGE.tr("\n", " ").strip
         [ezlogs_ruby_agent] The native extension could not be loaded (#{error.class}: #{error.message}).
-        Event tracking is disabled; the app runs normally. To fix it, #{fix}
+        Event tracking is disabled; the app runs normally. #{fix}
       MESSAGE
     end
 
     # What to do, by what this gem is: a precompiled gem has no Rust sources
     # to compile, and carries the core for some Rubies on one platform.
     def self.fix
-      return COMPILE if File.exist?(File.expand_path("../../ext/ezlogs_ruby_agent/Cargo.toml", __dir__))
+      return RECOMPILE_ADVICE if File.exist?(File.expand_path("../../ext/ezlogs_ruby_agent/Cargo.toml", __dir__))
 
-      built = Dir[File.join(__dir__, "*", "ezlogs_ruby_agent.#{NativeLibrary::DLEXT}")]
-              .map { |path| File.basename(File.dirname(path)) }.sort
-      if built.include?(NativeLibrary::ABI)
-        "use the source gem: this precompiled gem runs on x86_64 and aarch64 Linux with glibc 2.34 or later. " \
-          "#{SOURCE_GEM}"
-      else
-        "use the source gem: this precompiled gem carries the core for Ruby #{built.join(" and ")}, not " \
-          "#{RUBY_VERSION}. #{SOURCE_GEM}"
+      built = NativeLibrary.built_abis(__dir__)
+      unless built.include?(NativeLibrary::ABI)
+        return "This precompiled gem carries the core for Ruby #{built.join(" and ")}, not #{RUBY_VERSION}. " \
+               "#{SOURCE_GEM_ADVICE}"
       end
+
+      cpu = ELF_MACHINES[File.binread(NativeLibrary.path(File.dirname(__dir__)), 2, 18).unpack1("v")]
+      cpu == Gem::Platform.local.cpu ? other_libc : wrong_cpu(cpu)
+    rescue StandardError
+      SOURCE_GEM_ADVICE
+    end
+
+    # The gem is the one for another CPU: `cpu`, or one it does not know.
+    def self.wrong_cpu(cpu)
+      here = Gem::Platform.local.cpu
+      "This precompiled gem is #{cpu ? "the #{cpu}-linux one" : "built for another CPU"}, and this machine is " \
+        "#{here}: install the gem for this platform (`bundle lock --add-platform #{here}-linux`, then " \
+        "`bundle install` here; a vendor/bundle or Docker layer copied from another machine has the other one)."
+    end
+
+    def self.other_libc
+      libc = begin
+        Etc.confstr(Etc::CS_GNU_LIBC_VERSION)
+      rescue StandardError
+        nil
+      end
+      "This precompiled gem needs glibc 2.34 or later, and this machine has #{libc || "another C library"}. " \
+        "#{SOURCE_GEM_ADVICE}"
     end
   end
 

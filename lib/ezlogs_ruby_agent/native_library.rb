@@ -13,6 +13,7 @@ module EzlogsRubyAgent
   module NativeLibrary
     ABI = RUBY_VERSION[/\A\d+\.\d+/]
     DLEXT = RbConfig::CONFIG["DLEXT"]
+    FILE = "ezlogs_ruby_agent.#{DLEXT}".freeze
     # As `require` takes them, in the order they are tried.
     FEATURES = ["ezlogs_ruby_agent/#{ABI}/ezlogs_ruby_agent", "ezlogs_ruby_agent/ezlogs_ruby_agent",
                 "ezlogs_ruby_agent"].map { |feature| "#{feature}.#{DLEXT}" }.freeze
@@ -20,6 +21,13 @@ module EzlogsRubyAgent
     # This Ruby's library under `lib` (a gem's or checkout's lib directory).
     def self.path(lib)
       File.join(lib, FEATURES.first)
+    end
+
+    # ["3.1", "3.3"]: the Ruby ABIs with a library in `dir` (a folder of
+    # <major.minor>/ezlogs_ruby_agent.so, as lib/ezlogs_ruby_agent is).
+    def self.built_abis(dir)
+      abis = Dir[File.join(dir, "*", FILE)].map { |path| File.basename(File.dirname(path)) }
+      abis.sort_by { |abi| Gem::Version.new(abi) }
     end
   end
 end

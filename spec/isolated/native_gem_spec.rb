@@ -20,6 +20,20 @@ RSpec.describe "The precompiled platform gems" do
     end
   end
 
+  # What each library in `gem` needs of the machine: [the newest glibc
+  # symbol version, the shared libraries it names], by Ruby ABI.
+  def needs(gem)
+    Dir.mktmpdir("ezlogs-native-gem") do |dir|
+      Gem::Package.new(gem).extract_files(dir)
+      EzlogsRubyAgent::NativeLibrary.built_abis("#{dir}/lib/ezlogs_ruby_agent").to_h do |abi|
+        library = "#{dir}/lib/ezlogs_ruby_agent/#{abi}/ezlogs_ruby_agent.so"
+        glibc = run_command(["readelf", "--dyn-syms", "-W", library]).stdout.scan(/GLIBC_([\d.]+)/).flatten
+        needed = run_command(["readelf", "-d", "-W", library]).stdout.scan(/\(NEEDED\).*\[(.+)\]/).flatten
+        [abi, [glibc.max_by { |version| Gem::Version.new(version) }, needed]]
+      end
+    end
+  end
+
   it "installs offline without Rust, and loads this Ruby's library" do
     Dir.mktmpdir("ezlogs-native-gem") do |dir|
       gem = package(dir).fetch("x86_64-linux")
@@ -53,7 +67,7 @@ RSpec.describe "The precompiled platform gems" do
       other_ruby = run_ruby(script, env:, load_path: [], chdir: dir)
       expect([other_ruby.success?, other_ruby.stdout]).to eq([true, "false"])
       expect(other_ruby.stderr).to include(
-        "this precompiled gem carries the core for Ruby #{carried.join(" and ")}, not #{RUBY_VERSION}",
+        "This precompiled gem carries the core for Ruby #{carried.join(" and ")}, not #{RUBY_VERSION}",
         'gem "ezlogs_ruby_agent", force_ruby_platform: true'
       )
     end
@@ -73,6 +87,16 @@ RSpec.describe "The precompiled platform gems" do
       # Both made in one process: the second once claimed the first one's platform.
       expect(gems.transform_values { |gem| Gem::Package.new(gem).spec.platform.to_s })
         .to eq("x86_64-linux" => "x86_64-linux", "aarch64-linux" => "aarch64-linux")
+      # What the README promises of both: glibc 2.34 or later, and no libruby
+      # (the Ruby that loads them provides its symbols).
+      gems.each_value do |gem|
+        needs(gem).each do |abi, (glibc, needed)|
+          expect(glibc).to match(/\A2\.\d+\z/)
+          expect(Gem::Version.new(glibc)).to be <= Gem::Version.new("2.34"), "#{gem} #{abi}: GLIBC_#{glibc}"
+          expect(needed.grep(/ruby/)).to be_empty, "#{gem} #{abi}: #{needed}"
+          expect(needed).to include("libc.so.6")
+        end
+      end
 
       File.write(File.join(dir, "Gemfile"), "source \"https://rubygems.org\"\ngem \"ezlogs_ruby_agent\"\n")
       ruby = CrossBuild.ruby(target)
@@ -99,6 +123,18 @@ RSpec.describe "The precompiled platform gems" do
       events = File.readlines(File.join(dir, "events.jsonl")).map { |line| JSON.parse(line) }
       expect(events.map { |event| [event["event_type"], event["metadata"]] })
         .to eq([["gem.installed", { "password" => "[REDACTED]", "host_cpu" => "aarch64" }]])
+
+      # Copied to this x86_64 machine (as a vendor/bundle or a Docker layer
+      # from an arm64 one): the app runs, and the warning names both.
+      host_env = without_rust(File.join(dir, "x86_64_home"))
+      copied = run_command(%w[gem install --local --no-document --platform aarch64-linux] + [gems["aarch64-linux"]],
+                           env: host_env)
+      expect(copied).to be_success, copied.stderr
+      loaded_here = run_ruby('require "ezlogs_ruby_agent"; print EzlogsRubyAgent.native_loaded?',
+                             env: host_env, load_path: [], chdir: dir)
+      expect([loaded_here.success?, loaded_here.stdout]).to eq([true, "false"])
+      expect(loaded_here.stderr).to include("This precompiled gem is the aarch64-linux one, and this machine is x86_64",
+                                            "`bundle lock --add-platform x86_64-linux`")
     end
   end
 end

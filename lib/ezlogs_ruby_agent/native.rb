@@ -14,7 +14,8 @@ module EzlogsRubyAgent
                        "checkout of the gem run `bundle exec rake compile`."
     SOURCE_GEM_ADVICE = "Use the source gem, which compiles the core at install time with Rust: in the Gemfile, " \
                         "`gem \"ezlogs_ruby_agent\", force_ruby_platform: true` (Bundler 2.3.18 or later; before, " \
-                        "`bundle config set --local force_ruby_platform true`), then `bundle install`."
+                        "`bundle config set --local force_ruby_platform true`, which applies to every gem), then " \
+                        "`bundle install`."
     # ELF e_machine => RubyGems' CPU name.
     ELF_MACHINES = { 0x3e => "x86_64", 0xb7 => "aarch64" }.freeze
 
@@ -35,9 +36,9 @@ module EzlogsRubyAgent
         require feature
         return nil
       rescue LoadError, StandardError => e
-        # The error worth showing: a library that is there and failed
-        # to load, rather than one that is not there.
-        first_error = e if first_error.nil? || missing?(first_error)
+        # The error worth showing: a library that is there and failed to
+        # load, rather than one that is not there; else this Ruby's path.
+        first_error = e if first_error.nil? || (missing?(first_error) && !missing?(e))
       end
       report(first_error)
       EzlogsRubyAgent.const_set(:Native, NullNative)

@@ -26,7 +26,7 @@ module EzlogsRubyAgent
     # ["3.1", "3.3"]: the Ruby ABIs with a library in `dir` (a folder of
     # <major.minor>/ezlogs_ruby_agent.so, as lib/ezlogs_ruby_agent is).
     def self.built_abis(dir)
-      abis = Dir[File.join(dir, "*", FILE)].map { |path| File.basename(File.dirname(path)) }
+      abis = Dir[File.join(dir, "*", FILE)].map { |path| File.basename(File.dirname(path)) }.grep(/\A\d+\.\d+\z/)
       abis.sort_by { |abi| Gem::Version.new(abi) }
     end
   end

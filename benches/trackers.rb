@@ -1,0 +1,193 @@
+# frozen_string_literal: true
+
+# What the trackers cost the work they track, in the shop app (spec/dummy,
+# production mode, SQLite without fsync, ActiveJob inline, mail to Rails'
+# :test delivery), with the trackers on and off in one process:
+# - GET /whoami: the full middleware stack and a controller that renders
+#   plain text (not a health-check path: the agent skips those);
+# - User#update!: one data.change;
+# - WelcomeJob.perform_later: job.enqueue and job.execution (inline);
+# - CustomerMailer#welcome.deliver_now: mail.delivery;
+# and HttpTracker alone around a bare Rack app.
+#
+#   bundle exec ruby -Ilib benches/trackers.rb                  time: alternating rounds, medians
+#   bundle exec ruby -Ilib benches/trackers.rb --instructions   instructions per operation (valgrind)
+#
+# Time moves by up to ±50 % between runs on the shared build machines;
+# instruction counts barely move (two runs of one configuration differ by
+# about 15,000 of 6.5 billion). The instruction mode runs the app under
+# valgrind's callgrind, for each operation alone, once doing it SHORT times
+# and once LONG times: the difference divided by LONG - SHORT is one
+# operation's cost, the boot and the first calls (which load code and fill
+# caches) excluded. Each operation runs in a process of its own because run
+# together they do not add up (50 more updates made a later job and mail
+# cheaper by more than the updates cost). It does so with the trackers on
+# and off. Only the main thread is counted, the worker is kept idle, and the
+# process leaves with Ruby's own exit!; the GC is off during the operations
+# (a collection in one run and not the other would add millions of
+# instructions to one side).
+
+require "json"
+require "open3"
+require "tmpdir"
+
+SWITCHES = %i[http active_record active_job mail].freeze
+SHORT = 10
+LONG = 60
+
+# Boots the shop app in this process, with a database of its own.
+def boot(workdir)
+  ENV["RAILS_ENV"] = "production"
+  ENV["DUMMY_DATABASE"] = File.join(workdir, "bench.sqlite3")
+  ENV["DUMMY_JOB_ADAPTER"] = "inline"
+  ENV["EZLOGS_ENDPOINT"] = "file:///dev/null"
+  require_relative "../spec/dummy/config/environment"
+
+  ActiveRecord::Migration.verbose = false
+  load File.expand_path("../spec/dummy/db/schema.rb", __dir__)
+  # No fsync per write: the disk's noise would drown what is measured here.
+  ActiveRecord::Base.connection.execute("PRAGMA synchronous = OFF")
+end
+
+def tracking(enabled)
+  SWITCHES.each { |switch| EzlogsRubyAgent.config.instrumentation.public_send(:"#{switch}=", enabled) }
+  enabled
+end
+
+def get(path)
+  env = Rack::MockRequest.env_for(path, "HTTP_HOST" => "example.org")
+  status, _headers, body = Rails.application.call(env)
+  body.close if body.respond_to?(:close)
+  raise "GET #{path} answered #{status}" unless status == 200
+end
+
+# name => the operation, done once (given its index and the records it works on).
+OPERATIONS = {
+  "GET /whoami (render plain)" => ->(_i, _records) { get("/whoami") },
+  "User#update!" => ->(i, records) { records[:user].update!(name: "Ada #{i}") },
+  "WelcomeJob.perform_later (inline)" => ->(_i, records) { WelcomeJob.perform_later(records[:user]) },
+  "CustomerMailer#welcome.deliver_now" => lambda { |_i, records|
+    CustomerMailer.with(customer: records[:customer]).welcome.deliver_now
+  }
+}.freeze
+
+# The operations, each a lambda of the index alone, on records made now.
+def operations
+  records = { user: User.create!(name: "Ada", email: "ada@example.com"),
+              customer: Customer.create!(name: "Ada", email: "ada@example.com") }
+  OPERATIONS.transform_values { |operation| ->(i) { operation.call(i, records) } }
+end
+
+def median(values) = values.sort[values.size / 2]
+
+def report(label, off, on, unit)
+  puts format("  %-36<label>s off %<off>10.1f, on %<on>10.1f #{unit}: %<extra>+9.1f (%<ratio>.3fx)",
+              label:, off:, on:, extra: on - off, ratio: on / off)
+end
+
+# --- time ------------------------------------------------------------------
+
+def time_per_call(count, operation)
+  GC.start
+  started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+  count.times { |i| operation.call(i) }
+  (Process.clock_gettime(Process::CLOCK_MONOTONIC) - started) * 1e6 / count
+end
+
+# The median µs per call of one side and the other (false, true) of a
+# comparison, in alternating rounds; which side goes first alternates too,
+# so that neither always inherits the other's garbage. `side.(on)` readies
+# a side and returns its operation.
+def alternate(rounds, count, side)
+  [false, true].each { |on| time_per_call(count, side.call(on)) } # warm up
+  results = { false => [], true => [] }
+  rounds.times do |round|
+    [round.even?, round.odd?].each { |on| results[on] << time_per_call(count, side.call(on)) }
+  end
+  results.values_at(false, true).map { |times| median(times) }
+end
+
+def time_mode(rounds, count)
+  puts "Trackers, time: #{rounds} rounds x #{count} operations, medians, Ruby #{RUBY_VERSION}, " \
+       "Rails #{Rails.version}"
+  operations.each do |label, operation|
+    report(label, *alternate(rounds, count, ->(on) { tracking(on).then { operation } }), "us")
+  end
+  bare_rack(rounds, count * 20)
+end
+
+# "off" is a bare Rack app, "on" the same inside HttpTracker.
+def bare_rack(rounds, count)
+  tracking(true)
+  bare = ->(_env) { [200, { "Content-Type" => "text/plain" }, ["ok"]] }
+  apps = { false => bare, true => EzlogsRubyAgent::HttpTracker.new(bare) }
+  template = Rack::MockRequest.env_for("/users/123", "REMOTE_ADDR" => "10.0.0.1",
+                                                     "HTTP_X_FORWARDED_FOR" => "203.0.113.9, 10.0.0.2")
+  request = lambda do |on|
+    ->(_i) { apps[on].call(template.dup)[2].then { |body| body.close if body.respond_to?(:close) } }
+  end
+  report("HttpTracker around a bare Rack app", *alternate(rounds, count, request), "us")
+end
+
+# --- instructions -----------------------------------------------------------
+
+# In the child valgrind runs: every operation `counts[name]` times, with
+# the trackers on or off, then out without the exit flush.
+def instructions_child(trackers, counts, workdir)
+  tracking(trackers == "on")
+  ops = operations
+  GC.start
+  GC.disable
+  ops.each { |name, operation| Integer(counts.fetch(name)).times { |i| operation.call(i) } }
+  FileUtils.remove_entry(workdir)
+  Process.method(:exit!).super_method.call(0)
+end
+
+# The instructions the app's main thread executed in a child run under
+# valgrind's callgrind, one count per thread: the other threads (the
+# agent's worker, Ruby's timer thread) run in proportion to wall time,
+# which valgrind stretches unevenly from run to run.
+def instructions(trackers, counts)
+  env = { "EZLOGS_BENCH_TRACKERS" => trackers, "EZLOGS_BENCH_COUNTS" => JSON.generate(counts),
+          "EZLOGS_FLUSH_INTERVAL" => "600", "EZLOGS_BATCH_SIZE" => "1000000", "EZLOGS_EVENT_BUFFER_SIZE" => "100000" }
+  Dir.mktmpdir("ezlogs-callgrind") do |dir|
+    command = ["valgrind", "--tool=callgrind", "--separate-threads=yes", "--callgrind-out-file=#{dir}/out",
+               RbConfig.ruby, "-I#{File.expand_path("../lib", __dir__)}", __FILE__]
+    _out, err, status = Open3.capture3(env, *command)
+    abort "valgrind failed (is it installed? apt-get install valgrind):\n#{err}" unless status.success?
+    Integer(File.read("#{dir}/out-01")[/^totals:\s+(\d+)/, 1])
+  end
+end
+
+# { name => instructions per operation } with the trackers on or off.
+def instructions_per_operation(trackers)
+  none = OPERATIONS.keys.to_h { |name| [name, 0] }
+  OPERATIONS.keys.to_h do |name|
+    extra = instructions(trackers, none.merge(name => LONG)) - instructions(trackers, none.merge(name => SHORT))
+    [name, extra.to_f / (LONG - SHORT)]
+  end
+end
+
+def instructions_mode
+  puts "Trackers, instructions per operation (valgrind), Ruby #{RUBY_VERSION}, #{LONG - SHORT} operations counted"
+  off = instructions_per_operation("off")
+  on = instructions_per_operation("on")
+  OPERATIONS.each_key { |name| report(name, off[name], on[name], "instructions") }
+end
+
+if ARGV.include?("--instructions")
+  instructions_mode
+elsif (trackers = ENV.fetch("EZLOGS_BENCH_TRACKERS", nil))
+  workdir = Dir.mktmpdir("ezlogs-bench")
+  boot(workdir)
+  instructions_child(trackers, JSON.parse(ENV.fetch("EZLOGS_BENCH_COUNTS")), workdir)
+else
+  workdir = Dir.mktmpdir("ezlogs-bench")
+  boot(workdir)
+  time_mode(Integer(ENV.fetch("ROUNDS", 21)), Integer(ENV.fetch("CALLS", 100)))
+  EzlogsRubyAgent.flush(timeout: 10)
+  metrics = EzlogsRubyAgent.metrics
+  puts "  #{metrics[:events_delivered]} events delivered of #{metrics[:events_captured]}, " \
+       "dropped #{metrics[:events_dropped_total]}"
+  FileUtils.remove_entry(workdir)
+end

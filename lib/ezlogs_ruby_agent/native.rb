@@ -1,6 +1,5 @@
 # frozen_string_literal: true
 
-require "etc"
 require_relative "native_library"
 
 # See lib/ezlogs_ruby_agent.rb.
@@ -83,6 +82,7 @@ module EzlogsRubyAgent
 
     def self.other_libc
       libc = begin
+        require "etc" # only now: every other boot has no use for it
         Etc.confstr(Etc::CS_GNU_LIBC_VERSION)
       rescue StandardError
         nil

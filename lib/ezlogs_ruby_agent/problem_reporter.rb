@@ -12,7 +12,7 @@ module EzlogsRubyAgent
     MAX_MESSAGE = 1_000
     # Ruby's messages about the shape of a call, not the values in it.
     SHAPE_MESSAGE = Regexp.union("wrong number of arguments", "missing keyword", "unknown keyword",
-                                 "no implicit conversion", "wrong argument type", "key not found")
+                                 "no implicit conversion", "wrong argument type")
     GEM_ROOT = File.expand_path("..", __dir__)
 
     @seen = Set.new
@@ -60,23 +60,31 @@ module EzlogsRubyAgent
       # and NameError messages hold the receiver's `inspect` (on Ruby before
       # 3.4): a Rack env with its cookies and Authorization header, say.
       # They are told again from the method's name and the receiver's
-      # class. Ruby's messages about arities and keywords (ArgumentError),
-      # types (TypeError) and missing keys (KeyError) are shown, cut at 200
-      # characters; others quote their input (`Integer("sk_live_...")`
-      # raises "invalid value for Integer(): ..."). Any other message is the
-      # app's own text, which may quote what it was given: left out.
+      # class. Ruby's messages about arities and keywords (ArgumentError)
+      # and types (TypeError) are shown, cut at 200 characters; others quote
+      # their input (`Integer("sk_live_...")` raises "invalid value for
+      # Integer(): ..."). A KeyError says "key not found" without the key,
+      # which may be what the app looked up (`tokens.fetch(token)`). Any
+      # other message is the app's own text, which may quote what it was
+      # given: left out.
       def code_message(error)
         case error
-        when NoMethodError, NameError
-          "undefined #{error.is_a?(NoMethodError) ? "method" : "name"} `#{error.name}' for an instance of " \
-          "#{error.receiver.class}"
-        when ArgumentError, TypeError, KeyError
+        when NameError then undefined_message(error)
+        when KeyError
+          "key not found" if error.message.start_with?("key not found")
+        when ArgumentError, TypeError
           # The first line: did_you_mean adds the receiver's other keys.
           first = error.message.lines.first.to_s.chomp
           first[0, 200] if first.start_with?(SHAPE_MESSAGE)
         end
       rescue StandardError # NameError#receiver raises when there is none
         nil
+      end
+
+      # NoMethodError is a NameError.
+      def undefined_message(error)
+        "undefined #{error.is_a?(NoMethodError) ? "method" : "name"} `#{error.name}' for an instance of " \
+          "#{error.receiver.class}"
       end
 
       def once(message)

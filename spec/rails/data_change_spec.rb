@@ -26,6 +26,45 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(created[:actor]).to eq(type: "system", id: "system")
   end
 
+  describe "an update's changes, which are its saved_changes" do
+    # What `saved_changes` said in the app's own after_save, as the event
+    # writes it.
+    def saved_changes_of(document)
+      yield
+      JSON.parse(JSON.generate(document.saved_changes_seen.except("updated_at")), symbolize_names: true)
+    end
+
+    def updated_changes
+      changes.last[:metadata][:changes]
+    end
+
+    let(:document) { Document.create!(title: "Draft", tags: ["a"]) }
+
+    it "with optimistic locking, a callback's change, an in-place change and a forced one" do
+      expected = saved_changes_of(document) do
+        document.title = "Final"
+        document.tags << "b"
+        document.title_will_change!
+        document.save!
+      end
+
+      expect(updated_changes.except(:updated_at)).to eq(expected)
+      expect(expected.keys).to contain_exactly(:title, :slug, :tags, :lock_version)
+      expect(updated_changes).to have_key(:updated_at)
+    end
+
+    it "with partial writes off (every column written)" do
+      setting = Document.respond_to?(:partial_updates=) ? :partial_updates : :partial_writes
+      Document.public_send(:"#{setting}=", false)
+      expected = saved_changes_of(document) { document.update!(title: "Final") }
+
+      expect(updated_changes.except(:updated_at)).to eq(expected)
+      expect(expected.keys).to contain_exactly(:title, :slug, :lock_version)
+    ensure
+      Document.public_send(:"#{setting}=", true)
+    end
+  end
+
   it "emits nothing for a save that changed nothing" do
     user = User.create!(name: "Ada", email: "ada@example.com")
     user.save!

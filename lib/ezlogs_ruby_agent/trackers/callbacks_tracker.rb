@@ -4,6 +4,7 @@ require_relative "active_record/after_commit"
 require_relative "active_record/encrypted_attributes"
 require_relative "active_record/pending_saves"
 require_relative "active_record/record_change"
+require_relative "active_record/saved_changes"
 require_relative "active_record/transaction_hooks"
 require_relative "active_record/related_records"
 require_relative "active_record/bulk_operations"
@@ -23,6 +24,7 @@ module EzlogsRubyAgent
       base.after_save { |record| RecordChange.saved(record) }
       base.after_destroy { |record| RecordChange.destroyed(record) }
       base.prepend(TransactionHooks)
+      SavedChanges.install(base)
       base.prepend(ValidationFailures)
       base.singleton_class.prepend(BulkOperations::Inserts)
       ::ActiveRecord::Relation.prepend(BulkOperations::RelationWrites)

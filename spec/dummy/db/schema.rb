@@ -66,4 +66,12 @@ ActiveRecord::Schema.define do
     t.string :secret
     t.timestamps
   end
+
+  create_table :documents, force: true do |t|
+    t.string :title
+    t.string :slug
+    t.text :tags
+    t.integer :lock_version, null: false, default: 0
+    t.timestamps
+  end
 end

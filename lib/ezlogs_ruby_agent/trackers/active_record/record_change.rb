@@ -4,7 +4,7 @@ module EzlogsRubyAgent
   module CallbacksTracker
     # The `data.change` event of one record: the net change one committed
     # transaction made to it. Each save inside the transaction adds its
-    # `saved_changes`, so a record created and then updated before the
+    # `saved_changes` (SavedChanges), so a record created and then updated before the
     # commit is reported once, as created, with all its changes; a record
     # that existed before and is destroyed is reported as destroyed; and a
     # record created and destroyed in one transaction, which no one outside
@@ -19,7 +19,7 @@ module EzlogsRubyAgent
 
         Tracking.safely("reading saved_changes") do
           PendingSaves.merge_changes(PendingSaves.current(record, created: record.previously_new_record?).changes,
-                                     record.saved_changes)
+                                     SavedChanges.of(record))
         end
       end
 

@@ -1,0 +1,60 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  module CallbacksTracker
+    # A record's `saved_changes` ({attribute => [before, after]}), read for
+    # the attributes an update wrote rather than by comparing every
+    # attribute again. `saved_changes` compares each attribute's value with
+    # the one loaded (ActiveModel::AttributeMutationTracker#changes). On an
+    # update with partial writes (Rails' default), Rails has just made that
+    # comparison to choose the columns it writes; the agent keeps the names
+    # it chose (`attribute_names_for_partial_writes` in Rails 6.1,
+    # `attribute_names_for_partial_updates` from 7.0) and reads the before
+    # and after of those alone from the same tracker `saved_changes` reads
+    # (`mutations_before_last_save`). Both are private to Rails: where the
+    # names are missing, after a create, and with partial writes off (every
+    # column written), `saved_changes` is read whole. On a model of seven
+    # columns an update's changes cost a fifth of the calls.
+    module SavedChanges
+      IVAR = :@__ezlogs_partial_write
+      # Rails' method choosing the columns of an update, and the setting
+      # under which they are the changed ones (Rails 6.1; 7.0 and later).
+      PARTIAL_WRITES = { attribute_names_for_partial_writes: :partial_writes?,
+                         attribute_names_for_partial_updates: :partial_updates? }.freeze
+
+      # Keeps the names each partial write of `model` (ActiveRecord::Base)
+      # chose.
+      def self.install(model)
+        methods = PARTIAL_WRITES.select { |name, _| model.private_method_defined?(name) }
+        model.prepend(Module.new do
+          methods.each do |name, partial|
+            define_method(name) do
+              super().tap { |names| instance_variable_set(IVAR, names) if public_send(partial) }
+            end
+          end
+          private(*methods.keys) # rubocop:disable Style/AccessModifierDeclarations -- only those this Rails has
+        end)
+      end
+
+      module_function
+
+      def of(record)
+        names = take(record)
+        return record.saved_changes if names.nil? || record.previously_new_record?
+
+        # Optimistic locking adds its column once the names are chosen.
+        names += [record.class.locking_column] if record.class.locking_enabled?
+        tracker = record.send(:mutations_before_last_save)
+        names.to_h { |name| [name, [tracker.original_value(name), tracker.send(:fetch_value, name)]] }
+      end
+
+      def take(record)
+        return unless record.instance_variable_defined?(IVAR)
+
+        names = record.instance_variable_get(IVAR)
+        record.remove_instance_variable(IVAR)
+        names.is_a?(Array) ? names : nil
+      end
+    end
+  end
+end

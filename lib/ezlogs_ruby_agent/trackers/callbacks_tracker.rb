@@ -25,6 +25,7 @@ module EzlogsRubyAgent
       base.after_destroy { |record| RecordChange.destroyed(record) }
       base.prepend(TransactionHooks)
       SavedChanges.install(base)
+      ::ActiveRecord::ConnectionAdapters::AbstractAdapter.prepend(PendingSaves::TransactionRecord)
       base.prepend(ValidationFailures)
       base.singleton_class.prepend(BulkOperations::Inserts)
       ::ActiveRecord::Relation.prepend(BulkOperations::RelationWrites)

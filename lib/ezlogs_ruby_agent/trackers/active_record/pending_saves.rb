@@ -9,27 +9,60 @@ module EzlogsRubyAgent
     # variables, and a copy's saves must not join the original's.
     module PendingSaves
       IVAR = :@__ezlogs_pending_change
+      TRANSACTION_IVAR = :@__ezlogs_transaction_state
 
       Pending = Struct.new(:record, :saves)
       # The saves (and destroy) of a record made in one transaction (or
-      # savepoint), merged.
-      Save = Struct.new(:transaction, :created, :changes, :destroyed)
+      # savepoint), merged; the transaction is known by its state
+      # (ActiveRecord::ConnectionAdapters::TransactionState), one per
+      # transaction.
+      Save = Struct.new(:transaction_state, :created, :changes, :destroyed)
+
+      # Rails adds a record to the current transaction as each save or
+      # destroy begins (`add_transaction_record`, on the connection): the
+      # transaction's state is noted on the record there, where the
+      # connection is at hand. Asking for the connection again in the
+      # callback costs some 60 calls (Rails resolves it by role and shard).
+      module TransactionRecord
+        def add_transaction_record(record, *)
+          super.tap { PendingSaves.note_transaction(record, current_transaction) }
+        end
+      end
 
       module_function
+
+      # Anything may be added to a transaction (it needs only the
+      # callbacks Rails calls): nothing here may raise into Rails.
+      def note_transaction(record, transaction)
+        record.instance_variable_set(TRANSACTION_IVAR, transaction.state) unless record.frozen?
+      rescue StandardError
+        nil
+      end
 
       # The record's Save for the current transaction, added when this is
       # its first save there.
       def current(record, created:)
         saves = own(record) || start(record, [])
-        transaction = record.class.connection.current_transaction
-        saves << Save.new(transaction, created, {}, false) unless saves.last&.transaction.equal?(transaction)
+        state = transaction_state(record)
+        saves << Save.new(state, created, {}, false) unless saves.last&.transaction_state.equal?(state)
         saves.last
       end
 
       # The record's saves, taken (a transaction that ends starts the record
       # afresh), less those of transactions that rolled back.
       def take_surviving(record)
-        take(record).reject { |save| rolled_back?(save.transaction) }
+        take(record).reject { |save| rolled_back?(save.transaction_state) }
+      end
+
+      # The state of the transaction the record's save or destroy runs in,
+      # as TransactionRecord noted it (taken: the next save notes its own),
+      # else asked of the connection.
+      def transaction_state(record)
+        if record.instance_variable_defined?(TRANSACTION_IVAR)
+          record.remove_instance_variable(TRANSACTION_IVAR)
+        else
+          record.class.connection.current_transaction.state
+        end
       end
 
       # `saves` made the record's own; returns them.
@@ -48,10 +81,9 @@ module EzlogsRubyAgent
       end
 
       # Rolled back, or invalidated (a deadlock: Rails then skips the
-      # rollback call). Unknown (not a transaction Rails tracks): as rolled
+      # rollback call). Unknown (no transaction Rails tracks): as rolled
       # back.
-      def rolled_back?(transaction)
-        state = transaction.respond_to?(:state) ? transaction.state : nil
+      def rolled_back?(state)
         state.nil? || state.rolledback? || (state.respond_to?(:invalidated?) && state.invalidated?)
       end
 

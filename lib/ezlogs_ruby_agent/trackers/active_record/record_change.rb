@@ -4,13 +4,13 @@ module EzlogsRubyAgent
   module CallbacksTracker
     # The `data.change` event of one record: the net change one committed
     # transaction made to it. Each save inside the transaction adds its
-    # `saved_changes` (SavedChanges), so a record created and then updated before the
-    # commit is reported once, as created, with all its changes; a record
-    # that existed before and is destroyed is reported as destroyed; and a
-    # record created and destroyed in one transaction, which no one outside
-    # it saw, is not reported. A savepoint that rolls back takes only its
-    # own saves with it. (TransactionHooks says when a transaction ended;
-    # PendingSaves keeps the saves until then.)
+    # `saved_changes` (read by SavedChanges), so a record created and then
+    # updated before the commit is reported once, as created, with all its
+    # changes; a record that existed before and is destroyed is reported as
+    # destroyed; and a record created and destroyed in one transaction,
+    # which no one outside it saw, is not reported. A savepoint that rolls
+    # back takes only its own saves with it. (TransactionHooks says when a
+    # transaction ended; PendingSaves keeps the saves until then.)
     module RecordChange
       module_function
 

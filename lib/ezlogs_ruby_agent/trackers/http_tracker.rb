@@ -117,10 +117,11 @@ module EzlogsRubyAgent
         timing = Tracking.timing(request[:started_at], request[:started_ms])
         # A failure reading the details costs the details, not the event.
         metadata = Tracking.safely("reading request details") { event.metadata } || {}
+        metadata[:request_id] = request[:request_id]
+        metadata[:duration_ms] = timing[:duration_ms]
         Tracking.record("http.request", event.action,
                         actor: request[:actor] || ActorExtractor.extract(env), subject: event.subject,
-                        metadata: metadata.merge(request_id: request[:request_id], duration_ms: timing[:duration_ms]),
-                        timing:, event_id: request[:event_id], context: context_of(request, env))
+                        metadata:, timing:, event_id: request[:event_id], context: context_of(request, env))
       end
     end
 

@@ -7,6 +7,7 @@ module EzlogsRubyAgent
     # and what Rails recorded while routing and running the controller.
     class RequestEvent
       GRAPHQL_PATH = %r{/graphql\z}i
+      HASH_EXCEPT = ::Hash.instance_method(:except)
 
       SINGULAR_NAMES = {} # rubocop:disable Style/MutableConstant -- a cache, filled as controllers are seen
 
@@ -98,11 +99,14 @@ module EzlogsRubyAgent
       end
 
       # The controller's params, which Rails filtered, else the query
-      # string, filtered here as Rails would have filtered it.
+      # string, filtered here as Rails would have filtered it. Ruby's own
+      # Hash#except gives a plain Hash of the same entries:
+      # HashWithIndifferentAccess#except (Rails' filtered params) copies
+      # through its key conversion, ten times the calls.
       def params
         params = @controller[:params] || query_params
         params = params.to_unsafe_h if params.respond_to?(:to_unsafe_h)
-        params = params.except("controller", "action") if params.respond_to?(:except)
+        params = HASH_EXCEPT.bind_call(params, "controller", "action") if params.is_a?(Hash)
         params.empty? ? nil : params
       rescue StandardError
         nil

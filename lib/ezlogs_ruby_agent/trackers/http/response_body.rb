@@ -31,9 +31,11 @@ module EzlogsRubyAgent
         finish
       end
 
-      # A file body the server may send without calling #each.
+      # A file body the server may send without calling #each. (Asked of
+      # the body only when #each wrote nothing: Rails' body answers
+      # respond_to? through each middleware's BodyProxy.)
       def bytes_sent
-        @body.respond_to?(:to_path) && @bytes.zero? ? File.size?(@body.to_path) : @bytes
+        @bytes.zero? && @body.respond_to?(:to_path) ? File.size?(@body.to_path) : @bytes
       end
 
       def respond_to_missing?(name, include_private = false)

@@ -53,6 +53,16 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
       expect(updated_changes).to have_key(:updated_at)
     end
 
+    # Rails bumps lock_version only when it writes the row.
+    it "none for a save of a locked record that changed nothing (save!, the same value, lock! then save!)" do
+      document.save!
+      document.update!(title: "Draft")
+      document.lock!
+      document.save!
+
+      expect(changes.map { |event| event[:action] }).to eq(["document.created"])
+    end
+
     it "with partial writes off (every column written)" do
       setting = Document.respond_to?(:partial_updates=) ? :partial_updates : :partial_writes
       Document.public_send(:"#{setting}=", false)

@@ -43,10 +43,20 @@ module EzlogsRubyAgent
         names = take(record)
         return record.saved_changes if names.nil? || record.previously_new_record?
 
-        # Optimistic locking adds its column once the names are chosen.
-        names += [record.class.locking_column] if record.class.locking_enabled?
         tracker = record.send(:mutations_before_last_save)
-        names.to_h { |name| [name, [tracker.original_value(name), tracker.send(:fetch_value, name)]] }
+        changes = names.to_h { |name| [name, [tracker.original_value(name), tracker.send(:fetch_value, name)]] }
+        lock_change(record, changes)
+      end
+
+      # Optimistic locking bumps its column once the names are chosen, and
+      # only when Rails writes the row: a save that changed nothing leaves
+      # it as it was.
+      def lock_change(record, changes)
+        return changes unless record.class.locking_enabled?
+
+        column = record.class.locking_column
+        change = record.saved_change_to_attribute(column)
+        change ? changes.merge(column => change) : changes
       end
 
       def take(record)

@@ -35,7 +35,7 @@ load File.expand_path("dummy/db/schema.rb", __dir__)
 module RailsApp
   include Rack::Test::Methods
 
-  TABLES = %w[billing_line_items billing_pdf_invoices orders users accounts customers comments tickets
+  TABLES = %w[documents billing_line_items billing_pdf_invoices orders users accounts customers comments tickets
               access_tokens vault_entries].freeze
 
   def app

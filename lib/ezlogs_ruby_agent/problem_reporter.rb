@@ -70,8 +70,7 @@ module EzlogsRubyAgent
       def code_message(error)
         case error
         when NameError then undefined_message(error)
-        when KeyError
-          "key not found" if error.message.start_with?("key not found")
+        when KeyError then "key not found" if plain_message(error).start_with?("key not found")
         when ArgumentError, TypeError
           # The first line: did_you_mean adds the receiver's other keys.
           first = error.message.lines.first.to_s.chomp
@@ -79,6 +78,11 @@ module EzlogsRubyAgent
         end
       rescue StandardError # NameError#receiver raises when there is none
         nil
+      end
+
+      # Without did_you_mean's look over every key of the receiver.
+      def plain_message(error)
+        error.respond_to?(:original_message) ? error.original_message : error.message
       end
 
       # NoMethodError is a NameError.

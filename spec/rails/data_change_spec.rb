@@ -53,6 +53,31 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
       expect(updated_changes).to have_key(:updated_at)
     end
 
+    # The app's after_update runs before the agent reads the changes: a
+    # touch there leaves Rails another change tracker, and a savepoint
+    # there that rolls back is not the transaction the update ran in.
+    it "after an after_update that touches the record, or saves it in a savepoint that rolls back" do
+      stub_const("BusyDocument", Class.new(Document) do
+        after_update(:touch, if: -> { title == "Touched" })
+        after_update(if: -> { title == "Undone" }) do
+          self.class.transaction(requires_new: true) do
+            touch
+            raise ActiveRecord::Rollback
+          end
+        end
+      end)
+      document = BusyDocument.create!(title: "Draft")
+      seen = %w[Touched Undone].map do |title|
+        saved_changes_of(document) { document.update!(title:) }
+      end
+
+      expect(changes.map { |event| event[:action] }).to eq(%w[busy_document.created] + (["busy_document.updated"] * 2))
+      expect(changes.drop(1).map { |event| event[:metadata][:changes].except(:updated_at) }).to eq(seen)
+      # What the agent notes on a record lives no longer than its transaction.
+      touched = Document.create!(title: "Other").tap(&:touch)
+      expect(touched.instance_variables.grep(/ezlogs/)).to be_empty
+    end
+
     # Rails bumps lock_version only when it writes the row.
     it "none for a save of a locked record that changed nothing (save!, the same value, lock! then save!)" do
       document.save!

@@ -18,11 +18,13 @@ module EzlogsRubyAgent
       # transaction.
       Save = Struct.new(:transaction_state, :created, :changes, :destroyed)
 
-      # Rails adds a record to the current transaction as each save or
-      # destroy begins (`add_transaction_record`, on the connection): the
-      # transaction's state is noted on the record there, where the
-      # connection is at hand. Asking for the connection again in the
-      # callback costs some 60 calls (Rails resolves it by role and shard).
+      # Rails adds a record to the current transaction as each save,
+      # destroy or touch begins (`add_transaction_record`, on the
+      # connection): the transaction's state is noted on the record there,
+      # where the connection is at hand. Asking for the connection again in
+      # the callback costs some 60 calls (Rails resolves it by role and
+      # shard). The note is forgotten when the record's transaction ends
+      # (TransactionHooks).
       module TransactionRecord
         def add_transaction_record(record, *)
           super.tap { PendingSaves.note_transaction(record, current_transaction) }
@@ -34,7 +36,13 @@ module EzlogsRubyAgent
       # Anything may be added to a transaction (it needs only the
       # callbacks Rails calls): nothing here may raise into Rails.
       def note_transaction(record, transaction)
-        record.instance_variable_set(TRANSACTION_IVAR, transaction.state) unless record.frozen?
+        record.instance_variable_set(TRANSACTION_IVAR, transaction.state)
+      rescue StandardError # a frozen object
+        nil
+      end
+
+      def forget_transaction(record)
+        record.remove_instance_variable(TRANSACTION_IVAR) if record.instance_variable_defined?(TRANSACTION_IVAR)
       rescue StandardError
         nil
       end
@@ -55,14 +63,13 @@ module EzlogsRubyAgent
       end
 
       # The state of the transaction the record's save or destroy runs in,
-      # as TransactionRecord noted it (taken: the next save notes its own),
-      # else asked of the connection.
+      # as TransactionRecord noted it, else asked of the connection. A
+      # noted transaction that has ended is not this one: the app's
+      # after_update added the record to a savepoint of its own since.
       def transaction_state(record)
-        if record.instance_variable_defined?(TRANSACTION_IVAR)
-          record.remove_instance_variable(TRANSACTION_IVAR)
-        else
-          record.class.connection.current_transaction.state
-        end
+        noted = record.instance_variable_get(TRANSACTION_IVAR) if record.instance_variable_defined?(TRANSACTION_IVAR)
+        forget_transaction(record)
+        noted && !noted.finalized? ? noted : record.class.connection.current_transaction.state
       end
 
       # `saves` made the record's own; returns them.

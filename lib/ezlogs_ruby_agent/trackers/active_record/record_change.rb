@@ -38,6 +38,7 @@ module EzlogsRubyAgent
       # that rolled back (a savepoint's, or all when the whole transaction
       # did) are forgotten.
       def rolled_back(record)
+        forget_notes(record)
         kept = PendingSaves.take_surviving(record)
         PendingSaves.start(record, kept) unless kept.empty?
       rescue StandardError => e
@@ -45,6 +46,7 @@ module EzlogsRubyAgent
       end
 
       def committed(record)
+        forget_notes(record)
         saves = PendingSaves.take_surviving(record)
         return unless tracked?(record.class)
 
@@ -53,6 +55,13 @@ module EzlogsRubyAgent
           operation = operation_of(saves, changes) if changed_rows?(record)
           emit(record, operation, change_metadata(record, operation, changes)) if operation
         end
+      end
+
+      # What the hooks noted for a save of the transaction that ended
+      # (its state, the columns written) lives no longer than it.
+      def forget_notes(record)
+        PendingSaves.forget_transaction(record)
+        SavedChanges.take(record)
       end
 
       def change_metadata(record, operation, changes)

@@ -11,11 +11,16 @@ module EzlogsRubyAgent
     # it chose (`attribute_names_for_partial_writes` in Rails 6.1,
     # `attribute_names_for_partial_updates` from 7.0) and reads the before
     # and after of those alone from the same tracker `saved_changes` reads
-    # (`mutations_before_last_save`). Both are private to Rails: where the
-    # names are missing, after a create, and with partial writes off (every
-    # column written), `saved_changes` is read whole. On a model of seven
-    # columns, two of them changed, this takes 107 calls where
-    # `saved_changes` takes 456.
+    # (`mutations_before_last_save`), when that is still the tracker they
+    # were chosen with: an after_update that touches or reloads the record,
+    # or saves it again and fails, leaves another. Both are private to
+    # Rails: where the names are missing or belong to another tracker,
+    # after a create, and with partial writes off (every column written),
+    # `saved_changes` is read whole. On a model of seven columns, two of
+    # them changed, this takes 107 calls where `saved_changes` takes 456.
+    # One difference: an attribute that a block given to `save` assigns
+    # (Rails runs it after the write) is in `saved_changes` but was not
+    # written, and is not reported.
     module SavedChanges
       IVAR = :@__ezlogs_partial_write
       # Rails' method choosing the columns of an update, and the setting
@@ -30,7 +35,9 @@ module EzlogsRubyAgent
         model.prepend(Module.new do
           methods.each do |name, partial|
             define_method(name) do
-              super().tap { |names| instance_variable_set(IVAR, names) if public_send(partial) }
+              names = super()
+              instance_variable_set(IVAR, [names, mutations_from_database]) if public_send(partial)
+              names
             end
           end
           private(*methods.keys) # rubocop:disable Style/AccessModifierDeclarations -- only those this Rails has
@@ -40,10 +47,10 @@ module EzlogsRubyAgent
       module_function
 
       def of(record)
-        names = take(record)
-        return record.saved_changes if names.nil? || record.previously_new_record?
-
+        names, chosen_with = take(record)
         tracker = record.send(:mutations_before_last_save)
+        return record.saved_changes unless names && chosen_with.equal?(tracker) && !record.previously_new_record?
+
         changes = names.to_h { |name| [name, [tracker.original_value(name), tracker.send(:fetch_value, name)]] }
         lock_change(record, changes)
       end
@@ -59,12 +66,16 @@ module EzlogsRubyAgent
         change ? changes.merge(column => change) : changes
       end
 
+      # [names, the tracker they were chosen with], forgotten on the record;
+      # nil when none were kept.
       def take(record)
         return unless record.instance_variable_defined?(IVAR)
 
-        names = record.instance_variable_get(IVAR)
+        kept = record.instance_variable_get(IVAR)
         record.remove_instance_variable(IVAR)
-        names.is_a?(Array) ? names : nil
+        kept.is_a?(Array) ? kept : nil
+      rescue StandardError
+        nil
       end
     end
   end

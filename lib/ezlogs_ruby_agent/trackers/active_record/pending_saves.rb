@@ -42,7 +42,15 @@ module EzlogsRubyAgent
       end
 
       def forget_transaction(record)
-        record.remove_instance_variable(TRANSACTION_IVAR) if record.instance_variable_defined?(TRANSACTION_IVAR)
+        take_note(record, TRANSACTION_IVAR)
+      end
+
+      # The value the agent noted on the record under `ivar`, removed from
+      # it; nil when there is none (or the record will not let go of it).
+      def take_note(record, ivar)
+        return unless record.instance_variable_defined?(ivar)
+
+        record.instance_variable_get(ivar).tap { record.remove_instance_variable(ivar) }
       rescue StandardError
         nil
       end
@@ -67,8 +75,7 @@ module EzlogsRubyAgent
       # noted transaction that has ended is not this one: the app's
       # after_update added the record to a savepoint of its own since.
       def transaction_state(record)
-        noted = record.instance_variable_get(TRANSACTION_IVAR) if record.instance_variable_defined?(TRANSACTION_IVAR)
-        forget_transaction(record)
+        noted = take_note(record, TRANSACTION_IVAR)
         noted && !noted.finalized? ? noted : record.class.connection.current_transaction.state
       end
 
@@ -96,7 +103,7 @@ module EzlogsRubyAgent
 
       def take(record)
         saves = own(record)
-        record.remove_instance_variable(IVAR) if record.instance_variable_defined?(IVAR)
+        take_note(record, IVAR)
         saves || []
       rescue StandardError
         []

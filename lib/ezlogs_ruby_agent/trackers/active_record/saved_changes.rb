@@ -69,13 +69,8 @@ module EzlogsRubyAgent
       # [names, the tracker they were chosen with], forgotten on the record;
       # nil when none were kept.
       def take(record)
-        return unless record.instance_variable_defined?(IVAR)
-
-        kept = record.instance_variable_get(IVAR)
-        record.remove_instance_variable(IVAR)
+        kept = PendingSaves.take_note(record, IVAR)
         kept.is_a?(Array) ? kept : nil
-      rescue StandardError
-        nil
       end
     end
   end

@@ -158,6 +158,71 @@ RSpec.describe "Delivering events over HTTP" do
     revived&.stop
   end
 
+  context "with a collector that is down for a while" do
+    let(:port) { collector.port.tap { collector.stop } }
+    let(:down_for_a_while) do
+      "c.delivery.flush_interval = 0.2; c.delivery.circuit_breaker_threshold = 2; " \
+        "c.delivery.circuit_breaker_timeout = 1"
+    end
+
+    def actor_ids(collector) = collector.events.map { |event| event.dig("actor", "id") }
+
+    it "holds what it could not send, compressed, and goes on taking events; all go, in order, once it is back" do
+      reviver = Collector.start_later(port, delay: 4)
+      metrics = run_agent(<<~RUBY, endpoint: "http://127.0.0.1:#{port}/events", configure: down_for_a_while)
+        3_000.times { |i| emit(i) }
+        sleep 1.5
+        STDOUT.puts JSON.generate(EzlogsRubyAgent.metrics.slice(:queue_depth, :queue_bytes))
+        STDOUT.puts JSON.generate(flushed: EzlogsRubyAgent.flush(timeout: 30))
+      RUBY
+      revived = reviver.value
+      held, flushed = @printed
+      # Queued, each of these events takes about 1 KB (the queue counts
+      # what it takes); held, about a tenth of its JSON.
+      expect(held["queue_depth"]).to eq(3_000)
+      expect(held["queue_bytes"]).to be_between(3_000 * 10, 3_000 * 100)
+      expect(flushed).to eq("flushed" => true)
+      expect(actor_ids(revived)).to eq((0...3_000).to_a)
+      expect(metrics).to include("events_delivered" => 3_000, "events_dropped_total" => 0, "queue_depth" => 0)
+    ensure
+      revived&.stop
+    end
+
+    it "counts held events against event_buffer_size: beyond it, the newest are dropped and counted" do
+      reviver = Collector.start_later(port, delay: 3)
+      bounded = "#{down_for_a_while}; c.performance.event_buffer_size = 1_000"
+      metrics = run_agent(<<~RUBY, endpoint: "http://127.0.0.1:#{port}/events", configure: bounded)
+        1_000.times { |i| emit(i) }
+        sleep 1
+        300.times { |i| emit(1_000 + i) }
+        STDOUT.puts JSON.generate(flushed: EzlogsRubyAgent.flush(timeout: 30))
+      RUBY
+      revived = reviver.value
+      expect(@printed.first).to eq("flushed" => false)
+      expect(actor_ids(revived)).to eq((0...1_000).to_a)
+      expect(metrics).to include("events_delivered" => 1_000, "events_dropped" => include("queue_full" => 300))
+    ensure
+      revived&.stop
+    end
+
+    it "drops and counts what it holds when delivery restarts with new settings before the collector is back" do
+      patient = "#{down_for_a_while}; c.delivery.circuit_breaker_threshold = 100"
+      metrics = run_agent(<<~RUBY, endpoint: "http://127.0.0.1:#{port}/events", configure: patient)
+        2_000.times { |i| emit(i) }
+        sleep 1
+        EzlogsRubyAgent.configure { |c| c.delivery.endpoint = "file:///dev/null"; c.delivery.shutdown_timeout = 0.5 }
+        emit(2_000)
+        EzlogsRubyAgent.flush(timeout: 5)
+        sleep 0.5 # the retired worker counts what it dropped
+      RUBY
+      expect(metrics).to include("events_dropped" => include("retries_exhausted" => 2_000), "events_delivered" => 1)
+      # Once one of the 20 batches failed, the rest were dropped without a try
+      # (each would have made retry_attempts + 1 = 4 requests; the circuit
+      # breaker, which would stop them too, waits for 100 failures here).
+      expect(metrics["requests"]).to be < 30
+    end
+  end
+
   it "drops a batch the collector refuses with a 4xx, keeping the reason" do
     collector.fail_next(1, status: 400)
     metrics = run_agent(<<~RUBY)

@@ -96,10 +96,11 @@ pub fn halves(json: &[u8]) -> Option<[(Vec<u8>, u64); 2]> {
     ])
 }
 
-/// `json` gzipped into `buffer` (cleared first).
-pub fn gzip<'a>(json: &[u8], buffer: &'a mut Vec<u8>) -> &'a [u8] {
+/// `json` gzipped into `buffer` (cleared first), at `level`: `fast()` for
+/// what goes out at once, more for what is held.
+pub fn gzip<'a>(json: &[u8], buffer: &'a mut Vec<u8>, level: Compression) -> &'a [u8] {
     buffer.clear();
-    let mut encoder = GzEncoder::new(&mut *buffer, Compression::fast());
+    let mut encoder = GzEncoder::new(&mut *buffer, level);
     // Writing into a Vec cannot fail.
     let _ = encoder.write_all(json).and_then(|()| encoder.try_finish());
     drop(encoder);
@@ -162,7 +163,7 @@ mod tests {
         let json = encoder.finish().0.to_vec();
         let mut buffer = Vec::new();
         let mut inflated = Vec::new();
-        flate2::read::GzDecoder::new(gzip(&json, &mut buffer))
+        flate2::read::GzDecoder::new(gzip(&json, &mut buffer, Compression::fast()))
             .read_to_end(&mut inflated)
             .unwrap();
         assert_eq!(inflated, json);

@@ -6,6 +6,14 @@
 //! a flush watches the events after those dealt with when it was asked for,
 //! up to the last accepted then, and the worker tells it which of them it
 //! did not deliver.
+//!
+//! Without a spool, a batch the collector did not take is held in memory
+//! (`super::held`) and the worker goes on; its events are dealt with but
+//! not settled. Held batches go oldest first, so the held events are always
+//! the oldest unsettled ones: a flush asked for while some are held watches
+//! them too, and they count as pending until they are delivered or dropped.
+
+use std::collections::VecDeque;
 
 /// What became of the events one flush watched.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -16,7 +24,7 @@ pub struct FlushReport {
     /// Dropped, and counted under their reason. Sampled-out events are not
     /// here: the app asked for that.
     pub dropped: u64,
-    /// Still queued or being sent when the wait ended.
+    /// Still queued, being sent, or held in memory when the wait ended.
     pub pending: u64,
 }
 
@@ -54,23 +62,61 @@ pub struct FlushWatches {
     /// report includes the events that failed in between (a later `at_exit`
     /// block's).
     exit: Option<u64>,
+    /// The held events' numbers, oldest first, as runs `(first, last)`.
+    held: VecDeque<(u64, u64)>,
 }
 
 impl FlushWatches {
-    /// Watches events `finished + 1 ..= accepted`; returns its id.
+    /// Watches the held events and events `finished + 1 ..= accepted`;
+    /// returns its id.
     pub fn start(&mut self, finished: u64, accepted: u64) -> u64 {
+        let from = self
+            .held
+            .front()
+            .map_or(finished, |&(first, _)| finished.min(first - 1));
         let id = self.next_id;
         self.next_id += 1;
         self.watches.push(Watch {
             id,
-            from: finished,
+            from,
             target: accepted,
             report: FlushReport {
-                covered: accepted.saturating_sub(finished),
+                covered: accepted.saturating_sub(from),
                 ..FlushReport::default()
             },
         });
         id
+    }
+
+    /// The worker held events `seqs` (taken in order, after any held).
+    pub fn hold(&mut self, seqs: &[u64]) {
+        for &seq in seqs {
+            match self.held.back_mut() {
+                Some((_, last)) if *last + 1 == seq => *last = seq,
+                _ => self.held.push_back((seq, seq)),
+            }
+        }
+    }
+
+    /// The oldest `count` held events are settled: delivered, or `dropped`
+    /// (counted under their reason already).
+    pub fn release(&mut self, mut count: u64, dropped: bool) {
+        while count > 0 {
+            let Some((first, last)) = self.held.front_mut() else {
+                return;
+            };
+            let settled = count.min(*last - *first + 1);
+            if dropped {
+                for watch in &mut self.watches {
+                    watch.report.dropped += watch.overlap(*first, *first + settled - 1);
+                }
+            }
+            *first += settled;
+            count -= settled;
+            if *first > *last {
+                self.held.pop_front();
+            }
+        }
     }
 
     /// The exit's watch, up to `accepted`: the standing one, else a new one.
@@ -117,8 +163,14 @@ impl FlushWatches {
     /// being dealt with; None for a watch forgotten.
     pub fn report(&self, id: u64, finished: u64) -> Option<FlushReport> {
         let watch = self.watches.iter().find(|w| w.id == id)?;
+        let taken = finished.max(watch.from);
+        let held: u64 = self
+            .held
+            .iter()
+            .map(|&(first, last)| watch.overlap(first, last.min(taken)))
+            .sum();
         Some(FlushReport {
-            pending: watch.target.saturating_sub(finished.max(watch.from)),
+            pending: watch.target.saturating_sub(taken) + held,
             ..watch.report
         })
     }
@@ -135,6 +187,12 @@ impl FlushWatches {
 impl Watch {
     fn covers(&self, seq: u64) -> bool {
         seq > self.from && seq <= self.target
+    }
+
+    /// How many of events `first ..= last` it watches.
+    fn overlap(&self, first: u64, last: u64) -> u64 {
+        let (first, last) = (first.max(self.from + 1), last.min(self.target));
+        (last + 1).saturating_sub(first)
     }
 }
 
@@ -162,6 +220,30 @@ mod tests {
         assert!(!report.all_delivered());
         watches.forget(flush);
         assert_eq!(watches.report(flush, 8), None);
+    }
+
+    #[test]
+    fn held_events_are_pending_for_every_flush_until_settled() {
+        let mut watches = FlushWatches::default();
+        // Events 1-4 are dealt with: 2-4 held, then 5-6 dealt with, held.
+        watches.hold(&[2, 3, 4]);
+        let early = watches.start(4, 6);
+        watches.hold(&[5, 6]);
+        let late = watches.start(6, 7);
+        assert_eq!(watches.report(early, 6).unwrap().pending, 5);
+        let report = watches.report(late, 6).unwrap();
+        assert_eq!((report.covered, report.pending), (6, 6));
+        // 2-3 delivered, 4-5 dropped, 7 dealt with.
+        watches.release(2, false);
+        watches.release(2, true);
+        let report = watches.report(late, 7).unwrap();
+        assert_eq!((report.dropped, report.pending), (2, 1));
+        assert_eq!(watches.report(early, 7).unwrap().dropped, 2);
+        watches.release(1, false);
+        assert!(watches.held.is_empty());
+        assert_eq!(watches.report(late, 7).unwrap().pending, 0);
+        assert_eq!(watches.start(7, 7), 2);
+        assert_eq!(watches.report(2, 7).unwrap().covered, 0);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod encoder;
 pub mod exit;
 mod flush_watches;
+mod held;
 mod pipeline;
 mod queue;
 mod retry;

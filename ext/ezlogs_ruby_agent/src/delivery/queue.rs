@@ -4,6 +4,9 @@
 //! wakes on its own every `flush_interval`, and is woken early only when a
 //! batch fills or a flush asks for it, never once per event: the app's
 //! threads make no system call here in the common case.
+//!
+//! The bounds count what the worker holds in memory for a collector that is
+//! down (`super::held`) as well: its events, and its compressed bytes.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -15,7 +18,7 @@ use crate::metrics::DropReason;
 use crate::sync::lock;
 
 /// Queue slots allocated up front; beyond this the deque grows as needed.
-const PREALLOCATED_EVENTS: usize = 16_384;
+const PREALLOCATED_EVENTS: usize = 1_024;
 
 #[derive(Debug, Clone, Copy)]
 pub struct QueueConfig {
@@ -29,6 +32,9 @@ struct State {
     events: VecDeque<Event>,
     /// The sum of the queued events' `approx_bytes`.
     bytes: usize,
+    /// Events the worker holds in memory, and the bytes they take there.
+    held_events: usize,
+    held_bytes: usize,
     /// Events ever accepted, taken by the worker, and dealt with (in that
     /// order, so each is a prefix of the one before).
     accepted: u64,
@@ -68,6 +74,8 @@ impl Queue {
                 // threads do not pay for the deque doubling.
                 events: VecDeque::with_capacity(config.capacity.min(PREALLOCATED_EVENTS)),
                 bytes: 0,
+                held_events: 0,
+                held_bytes: 0,
                 accepted: 0,
                 taken: 0,
                 finished: 0,
@@ -87,8 +95,8 @@ impl Queue {
         if state.closed {
             return Err(DropReason::Shutdown);
         }
-        if state.events.len() >= self.config.capacity
-            || state.bytes + event.approx_bytes > self.config.max_bytes
+        if state.events.len() + state.held_events >= self.config.capacity
+            || state.bytes + state.held_bytes + event.approx_bytes > self.config.max_bytes
         {
             return Err(DropReason::QueueFull);
         }
@@ -110,9 +118,15 @@ impl Queue {
     /// exit asks, or at `next_tick`, which the worker's clock sets one
     /// `flush_interval` apart, so no event waits longer than that. The batch
     /// is empty at a tick with nothing queued, and when a flush or the exit
-    /// asks with nothing queued: the worker's turn to look at its spool.
-    /// Returns None once the queue is closed and empty.
-    pub fn next_batch(&self, batch: &mut Vec<Event>, next_tick: &mut Instant) -> Option<u64> {
+    /// asks with nothing queued, and at `retry_at`: the worker's turn to
+    /// retry what it holds or spooled. Returns None once the queue is closed
+    /// and empty.
+    pub fn next_batch(
+        &self,
+        batch: &mut Vec<Event>,
+        next_tick: &mut Instant,
+        retry_at: Option<Instant>,
+    ) -> Option<u64> {
         let mut state = lock(&self.state);
         loop {
             let waiting = state.events.len();
@@ -128,11 +142,15 @@ impl Queue {
             if std::mem::take(&mut state.idle_turn) {
                 break;
             }
+            if retry_at.is_some_and(|at| Instant::now() >= at) {
+                break;
+            }
             if Instant::now() >= *next_tick {
                 *next_tick = Instant::now() + self.config.flush_interval;
                 break;
             }
-            state = wait_until(&self.work, state, *next_tick).0;
+            let wake = retry_at.map_or(*next_tick, |at| at.min(*next_tick));
+            state = wait_until(&self.work, state, wake).0;
         }
         let take = state.events.len().min(self.config.batch_size);
         let taken: usize = state.events.range(..take).map(|e| e.approx_bytes).sum();
@@ -149,6 +167,26 @@ impl Queue {
         let mut state = lock(&self.state);
         state.finished += count as u64;
         state.watches.record(undelivered);
+        drop(state);
+        self.progress.notify_all();
+    }
+
+    /// For the worker: it holds events `seqs` in memory until the collector
+    /// takes them; `held_bytes` is what it holds now, all batches together.
+    pub fn hold(&self, seqs: &[u64], held_bytes: usize) {
+        let mut state = lock(&self.state);
+        state.held_events += seqs.len();
+        state.held_bytes = held_bytes;
+        state.watches.hold(seqs);
+    }
+
+    /// For the worker: the oldest `events` it held are delivered, or
+    /// `dropped` (and counted); it holds `held_bytes` now.
+    pub fn release_held(&self, events: u64, dropped: bool, held_bytes: usize) {
+        let mut state = lock(&self.state);
+        state.held_events = state.held_events.saturating_sub(events as usize);
+        state.held_bytes = held_bytes;
+        state.watches.release(events, dropped);
         drop(state);
         self.progress.notify_all();
     }
@@ -254,10 +292,13 @@ impl Queue {
         lock(&self.state).closed
     }
 
-    /// Events and bytes waiting.
+    /// Events and bytes waiting: queued, and held by the worker.
     pub fn depth(&self) -> (usize, usize) {
         let state = lock(&self.state);
-        (state.events.len(), state.bytes)
+        (
+            state.events.len() + state.held_events,
+            state.bytes + state.held_bytes,
+        )
     }
 }
 
@@ -297,7 +338,7 @@ mod tests {
             let mut sizes = Vec::new();
             let mut batch = Vec::new();
             let mut next_tick = Instant::now() + queue.config.flush_interval;
-            while queue.next_batch(&mut batch, &mut next_tick).is_some() {
+            while queue.next_batch(&mut batch, &mut next_tick, None).is_some() {
                 if batch.is_empty() {
                     continue;
                 }
@@ -387,7 +428,7 @@ mod tests {
         queue.push(event()).unwrap();
         let mut batch = Vec::new();
         let mut tick = Instant::now() + Duration::from_secs(60);
-        assert_eq!(queue.next_batch(&mut batch, &mut tick), Some(1));
+        assert_eq!(queue.next_batch(&mut batch, &mut tick, None), Some(1));
         assert_eq!(batch.len(), 1);
     }
 

@@ -1,18 +1,23 @@
 //! Sending one batch: retries with backoff, the circuit breaker, batches a
 //! receiver refuses as too large split in halves, and what happens to a
-//! batch that still fails: held (the queue fills behind it) until the
-//! collector answers, or, with a spool, written to disk and replayed later
-//! in order. While the process exits, nothing waits: a collector that
-//! cannot be reached fails every batch at once, and no attempt runs past
-//! the exit's deadline.
+//! batch that fails: without a spool, held in memory, compressed, and tried
+//! again when its backoff and the circuit breaker allow, while the worker
+//! goes on taking events (later batches are held behind it, in order); with
+//! a spool, retried in place, then written to disk and replayed later in
+//! order. While the process exits, nothing waits: a collector that cannot
+//! be reached fails every batch at once, and no attempt runs past the
+//! exit's deadline.
 
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
+use flate2::Compression;
+
 use super::encoder;
 use super::flush_watches::Undelivered;
+use super::held::{Held, HeldBatch};
 use super::queue::Queue;
 use super::retry::{self, CircuitBreaker, CircuitState};
 use super::sink::{self, BodyFormat, Outcome, Sink};
@@ -43,6 +48,18 @@ enum Sent {
     Failed(String),
 }
 
+/// How one attempt fared: done with, or to be tried again.
+enum Tried {
+    Done(Sent),
+    Retry {
+        error: String,
+        /// The collector's `Retry-After`.
+        after: Option<Duration>,
+        /// Nothing answered: it is not worth waiting for at exit.
+        unreachable: bool,
+    },
+}
+
 /// How a batch is dealt with once a send fails: `deliver_holding` or
 /// `deliver_with_spool`.
 type Policy<'a> = fn(&mut Sender<'a>, &[u8], &[u64], &mut Vec<Undelivered>);
@@ -52,13 +69,19 @@ pub struct Sender<'a> {
     queue: &'a Queue,
     sink: Sink,
     spool: Option<Spool>,
+    /// Without a spool: batches that wait for the collector.
+    held: Held,
+    /// Attempts at the oldest held batch that failed since its last round
+    /// of retries began, and when it may be tried next (None: now).
+    held_attempts: u32,
+    next_held_attempt: Option<Instant>,
     breaker: CircuitBreaker,
     compressed: Vec<u8>,
     /// Problems already printed; each is said once, the counters say how often.
     reported: HashSet<String>,
-    /// During an exit: why a batch failed. The collector had its chance;
-    /// the rest of the exit does not try again.
-    failed_at_exit: Option<String>,
+    /// During an exit or a shutdown: why a batch failed. The collector had
+    /// its chance; the rest of the exit (or shutdown) does not try again.
+    failed_while_ending: Option<String>,
     /// The last error of an attempt, which an open circuit's message gives.
     last_attempt_error: String,
 }
@@ -71,13 +94,16 @@ impl<'a> Sender<'a> {
             queue,
             sink: Sink::for_settings(settings),
             spool: open_spool(delivery),
+            held: Held::default(),
+            held_attempts: 0,
+            next_held_attempt: None,
             breaker: CircuitBreaker::new(
                 delivery.circuit_breaker_threshold,
                 delivery.circuit_breaker_timeout(),
             ),
             compressed: Vec::new(),
             reported: HashSet::new(),
-            failed_at_exit: None,
+            failed_while_ending: None,
             last_attempt_error: String::new(),
         }
     }
@@ -104,34 +130,176 @@ impl<'a> Sender<'a> {
         }
     }
 
-    /// Without a spool: hold the batch until it goes, unless the agent is
-    /// shutting down (queue closed) or the process exits; then it is
-    /// dropped and counted.
+    /// Without a spool: older held batches go first; a batch that cannot go
+    /// now is held, and tried again when its backoff (`next_retry`) or the
+    /// circuit breaker allows. While the agent shuts down (queue closed) or
+    /// the process exits, nothing more is held: what fails is dropped and
+    /// counted.
     fn deliver_holding(&mut self, json: &[u8], seqs: &[u64], undelivered: &mut Vec<Undelivered>) {
-        loop {
-            let error = match self.send(json, seqs.len() as u64, true) {
-                Sent::Delivered => return,
-                Sent::Dropped => return dropped(seqs, undelivered),
-                Sent::TooLarge(error) => {
-                    return self.split(json, seqs, &error, undelivered, Self::deliver_holding)
+        let count = seqs.len() as u64;
+        let sent = if !self.send_held() {
+            Sent::Failed("older held batches could not be sent first".into())
+        } else if self.ending() {
+            self.send(json, count, true)
+        } else if !self.may_try() {
+            Sent::Failed("waiting to retry".into())
+        } else {
+            match self.try_json(json, count) {
+                Tried::Done(sent) => sent,
+                Tried::Retry {
+                    error,
+                    after,
+                    unreachable,
+                } => {
+                    self.held_failed(error.clone(), after, unreachable);
+                    Sent::Failed(error)
                 }
-                Sent::Failed(error) => error,
-            };
-            let reason = if self.queue.exit_deadline().is_some() {
-                DropReason::Exit
-            } else if self.queue.is_closed() {
-                DropReason::RetriesExhausted
-            } else {
-                continue;
-            };
-            METRICS.record_drop(reason, seqs.len() as u64);
-            if reason == DropReason::Exit {
-                // The exit's own report says it, once, with the total.
-                METRICS.set_last_error(&error);
-            } else {
-                self.report(reason, &error);
             }
-            return dropped(seqs, undelivered);
+        };
+        match sent {
+            Sent::Delivered => self.held_attempts = 0,
+            Sent::Dropped => dropped(seqs, undelivered),
+            Sent::TooLarge(error) => {
+                self.split(json, seqs, &error, undelivered, Self::deliver_holding)
+            }
+            Sent::Failed(error) if self.ending() => {
+                self.give_up(count, &error);
+                dropped(seqs, undelivered);
+            }
+            Sent::Failed(_) => {
+                self.held
+                    .push(HeldBatch::new(json, count, &mut self.compressed));
+                self.queue.hold(seqs, self.held.bytes());
+            }
+        }
+    }
+
+    /// Sends held batches, oldest first, as far as their backoff and the
+    /// circuit breaker allow (while ending: each gets its last chance, and
+    /// what fails is dropped); true once none is left.
+    fn send_held(&mut self) -> bool {
+        while let Some(batch) = self.held.pop() {
+            let ending = self.ending();
+            if !ending && !self.may_try() {
+                self.held.push_front(batch);
+                return false;
+            }
+            let json = batch.json();
+            let sent = if ending {
+                self.send(&json, batch.events, true)
+            } else {
+                let body = if self.sink.gzip() {
+                    batch.gzip()
+                } else {
+                    &json
+                };
+                match self.try_once(body, json.len(), batch.events) {
+                    Tried::Done(sent) => sent,
+                    Tried::Retry {
+                        error,
+                        after,
+                        unreachable,
+                    } => {
+                        self.held_failed(error.clone(), after, unreachable);
+                        Sent::Failed(error)
+                    }
+                }
+            };
+            let dropped = match sent {
+                Sent::Delivered => {
+                    self.held_attempts = 0;
+                    false
+                }
+                Sent::Dropped => true,
+                Sent::TooLarge(error) => match encoder::halves(&json) {
+                    Some([(first, n1), (second, n2)]) => {
+                        self.held
+                            .push_front(HeldBatch::new(&second, n2, &mut self.compressed));
+                        self.held
+                            .push_front(HeldBatch::new(&first, n1, &mut self.compressed));
+                        continue;
+                    }
+                    None => {
+                        self.drop_too_large(batch.events, &error);
+                        true
+                    }
+                },
+                Sent::Failed(error) if ending => {
+                    self.give_up(batch.events, &error);
+                    true
+                }
+                Sent::Failed(_) => {
+                    self.held.push_front(batch);
+                    return false;
+                }
+            };
+            self.queue
+                .release_held(batch.events, dropped, self.held.bytes());
+        }
+        true
+    }
+
+    /// When the worker should take a turn to retry what it holds.
+    pub fn next_retry(&self) -> Option<Instant> {
+        if self.held.is_empty() {
+            return None;
+        }
+        Some(self.next_held_attempt.unwrap_or_else(Instant::now))
+    }
+
+    /// Whether a held batch (or one that would be held) may be tried now:
+    /// its backoff has passed and the circuit is not open.
+    fn may_try(&mut self) -> bool {
+        let now = Instant::now();
+        if self.next_held_attempt.is_some_and(|at| now < at) {
+            return false;
+        }
+        if self.breaker.state(now) == CircuitState::Open {
+            self.next_held_attempt = Some(now + self.breaker.wait(now));
+            return false;
+        }
+        self.next_held_attempt = None;
+        true
+    }
+
+    /// An attempt at the oldest held batch failed: it is tried again after
+    /// its backoff, or, when its retries are spent, it counts against the
+    /// circuit breaker and a new round of retries begins (when the circuit
+    /// is open, once it half-opens).
+    fn held_failed(&mut self, error: String, after: Option<Duration>, unreachable: bool) {
+        self.held_attempts += 1;
+        self.next_held_attempt =
+            match self.retry_wait(error, after, unreachable, self.held_attempts) {
+                Ok(wait) => {
+                    METRICS.retries.fetch_add(1, Relaxed);
+                    Some(Instant::now() + wait)
+                }
+                Err(_) => {
+                    METRICS.batches_failed.fetch_add(1, Relaxed);
+                    self.held_attempts = 0;
+                    self.breaker.record_failure(Instant::now());
+                    publish(&self.breaker);
+                    None
+                }
+            };
+    }
+
+    /// The agent is shutting down (the queue is closed) or the process
+    /// exits: batches get their last chance now, and are not held.
+    fn ending(&self) -> bool {
+        self.queue.exit_deadline().is_some() || self.queue.is_closed()
+    }
+
+    /// Drops `count` events that failed while ending, counted as `exit`
+    /// (the exit's own report says it, once, with the total) or, when the
+    /// agent shut down, `retries_exhausted`.
+    fn give_up(&mut self, count: u64, error: &str) {
+        if self.queue.exit_deadline().is_some() {
+            METRICS.record_drop(DropReason::Exit, count);
+            METRICS.set_last_error(error);
+        } else {
+            METRICS.record_drop(DropReason::RetriesExhausted, count);
+            self.report(DropReason::RetriesExhausted, error);
         }
     }
 
@@ -183,10 +351,12 @@ impl<'a> Sender<'a> {
         }
     }
 
-    /// With nothing else to send (a tick, a flush, the exit): spooled
-    /// batches go, unless the circuit breaker holds them back (never at
-    /// exit, the collector's last chance).
-    pub fn replay_spool(&mut self) {
+    /// With nothing else to send (a tick, a retry's time, a flush, the
+    /// exit, the shutdown): held batches go as far as they may, and spooled
+    /// ones, unless the circuit breaker holds them back (never at exit, the
+    /// collector's last chance).
+    pub fn send_waiting(&mut self) {
+        self.send_held();
         let exiting = self.queue.exit_deadline().is_some();
         let open = self.breaker.state(Instant::now()) == CircuitState::Open;
         if self.spool.is_none() || (open && !exiting) {
@@ -263,12 +433,12 @@ impl<'a> Sender<'a> {
     /// One batch, with retries. `wait_while_open`: wait out an open
     /// circuit rather than fail at once. While exiting, an open circuit
     /// still gets one attempt (the collector may be back, and this is its
-    /// last chance), and once a batch has failed the rest fail at once.
+    /// last chance), and once a batch has failed while exiting or shutting
+    /// down, the rest fail at once.
     fn send(&mut self, json: &[u8], count: u64, wait_while_open: bool) -> Sent {
-        let delivery = self.delivery;
-        if self.queue.exit_deadline().is_none() {
-            self.failed_at_exit = None;
-        } else if let Some(error) = &self.failed_at_exit {
+        if !self.ending() {
+            self.failed_while_ending = None;
+        } else if let Some(error) = &self.failed_while_ending {
             return Sent::Failed(error.clone());
         }
         if self.queue.exit_deadline().is_none()
@@ -280,95 +450,148 @@ impl<'a> Sender<'a> {
                 return Sent::Failed(self.circuit_open());
             }
         }
-        let body = if self.sink.gzip() {
-            encoder::gzip(json, &mut self.compressed)
-        } else {
-            json
-        };
         let mut attempt = 0;
         let sent = loop {
-            publish(&self.breaker);
-            let exit_deadline = self.queue.exit_deadline();
-            let timeout = exit_deadline.map(|deadline| {
-                deadline
-                    .saturating_duration_since(Instant::now())
-                    .saturating_sub(EXIT_MARGIN)
-            });
-            if timeout == Some(Duration::ZERO) {
-                break Sent::Failed("no time was left before the process exited".into());
-            }
-            let started = Instant::now();
-            METRICS.set_sending(true);
-            let outcome = self.sink.send(body, timeout);
-            METRICS.set_sending(false);
-            METRICS.record_request(started.elapsed());
-            let (error, after, unreachable) = match outcome {
-                Outcome::Delivered => {
-                    METRICS.record_success(count, json.len() as u64, body.len() as u64);
-                    break Sent::Delivered;
-                }
-                Outcome::Rejected { error, reason } => {
-                    METRICS.batches_failed.fetch_add(1, Relaxed);
-                    METRICS.record_drop(reason, count);
-                    self.report(reason, &error);
-                    break Sent::Dropped;
-                }
-                Outcome::TooLarge { error } => break Sent::TooLarge(error),
-                Outcome::Retry {
+            let (error, after, unreachable) = match self.try_json(json, count) {
+                Tried::Done(sent) => break sent,
+                Tried::Retry {
                     error,
                     after,
                     unreachable,
-                } => match timeout {
-                    Some(timeout) if started.elapsed() >= timeout => (
-                        exit_ran_out(
-                            &delivery.endpoint,
-                            started.elapsed(),
-                            delivery.shutdown_timeout(),
-                        ),
-                        after,
-                        unreachable,
-                    ),
-                    _ => (error, after, unreachable),
-                },
+                } => (error, after, unreachable),
             };
             attempt += 1;
-            let waits_too_long = after.is_some_and(|after| after > MAX_RETRY_AFTER);
-            let error = match after {
-                Some(after) if waits_too_long => format!(
-                    "{error} (Retry-After {} s, longer than the {} s waited out in place)",
-                    after.as_secs(),
-                    MAX_RETRY_AFTER.as_secs()
-                ),
-                _ => error,
-            };
-            METRICS.set_last_error(&error);
-            self.last_attempt_error.clone_from(&error);
-            let wait = after.unwrap_or_else(|| {
-                retry::backoff(delivery.retry_backoff(), attempt, ids::random_fraction())
-            });
-            let past_exit = exit_deadline.is_some_and(|deadline| {
-                unreachable || Instant::now() + wait + EXIT_MARGIN >= deadline
-            });
-            if attempt > delivery.retry_attempts || waits_too_long || past_exit {
-                METRICS.batches_failed.fetch_add(1, Relaxed);
-                break Sent::Failed(error);
-            }
-            METRICS.retries.fetch_add(1, Relaxed);
-            // Cut short when the process starts exiting: the next attempt
-            // then follows the exit's rules.
-            self.queue.pause(wait);
-        };
-        match &sent {
-            Sent::Failed(error) => {
-                self.breaker.record_failure(Instant::now());
-                if self.queue.exit_deadline().is_some() {
-                    self.failed_at_exit = Some(error.clone());
+            match self.retry_wait(error, after, unreachable, attempt) {
+                Ok(wait) => {
+                    METRICS.retries.fetch_add(1, Relaxed);
+                    // Cut short when the process starts exiting: the next
+                    // attempt then follows the exit's rules.
+                    self.queue.pause(wait);
+                }
+                Err(error) => {
+                    METRICS.batches_failed.fetch_add(1, Relaxed);
+                    break Sent::Failed(error);
                 }
             }
-            _ => self.breaker.record_success(),
+        };
+        if let Sent::Failed(error) = &sent {
+            self.breaker.record_failure(Instant::now());
+            if self.ending() {
+                self.failed_while_ending = Some(error.clone());
+            }
         }
         publish(&self.breaker);
         sent
+    }
+
+    /// `try_once` for a batch's JSON, gzipped first when the sink wants it.
+    fn try_json(&mut self, json: &[u8], count: u64) -> Tried {
+        if !self.sink.gzip() {
+            return self.try_once(json, json.len(), count);
+        }
+        let mut compressed = std::mem::take(&mut self.compressed);
+        let tried = self.try_once(
+            encoder::gzip(json, &mut compressed, Compression::fast()),
+            json.len(),
+            count,
+        );
+        self.compressed = compressed;
+        tried
+    }
+
+    /// One attempt at sending `body` (`json_len` bytes of JSON, `count`
+    /// events). While exiting, it ends by the exit's deadline.
+    fn try_once(&mut self, body: &[u8], json_len: usize, count: u64) -> Tried {
+        publish(&self.breaker);
+        let timeout = self.queue.exit_deadline().map(|deadline| {
+            deadline
+                .saturating_duration_since(Instant::now())
+                .saturating_sub(EXIT_MARGIN)
+        });
+        if timeout == Some(Duration::ZERO) {
+            return Tried::Done(Sent::Failed(
+                "no time was left before the process exited".into(),
+            ));
+        }
+        let started = Instant::now();
+        METRICS.set_sending(true);
+        let outcome = self.sink.send(body, timeout);
+        METRICS.set_sending(false);
+        METRICS.record_request(started.elapsed());
+        let tried = match outcome {
+            Outcome::Delivered => {
+                METRICS.record_success(count, json_len as u64, body.len() as u64);
+                self.breaker.record_success();
+                Tried::Done(Sent::Delivered)
+            }
+            Outcome::Rejected { error, reason } => {
+                METRICS.batches_failed.fetch_add(1, Relaxed);
+                METRICS.record_drop(reason, count);
+                self.report(reason, &error);
+                self.breaker.record_success();
+                Tried::Done(Sent::Dropped)
+            }
+            Outcome::TooLarge { error } => {
+                self.breaker.record_success();
+                Tried::Done(Sent::TooLarge(error))
+            }
+            Outcome::Retry {
+                error,
+                after,
+                unreachable,
+            } => Tried::Retry {
+                error: match timeout {
+                    Some(timeout) if started.elapsed() >= timeout => exit_ran_out(
+                        &self.delivery.endpoint,
+                        started.elapsed(),
+                        self.delivery.shutdown_timeout(),
+                    ),
+                    _ => error,
+                },
+                after,
+                unreachable,
+            },
+        };
+        publish(&self.breaker);
+        tried
+    }
+
+    /// After failed attempt number `attempt`: how long to wait before the
+    /// next, or Err with why the batch fails now (its retries are spent, the
+    /// collector asks for too long a wait, or the exit cannot wait).
+    fn retry_wait(
+        &mut self,
+        error: String,
+        after: Option<Duration>,
+        unreachable: bool,
+        attempt: u32,
+    ) -> Result<Duration, String> {
+        let waits_too_long = after.is_some_and(|after| after > MAX_RETRY_AFTER);
+        let error = match after {
+            Some(after) if waits_too_long => format!(
+                "{error} (Retry-After {} s, longer than the {} s waited out in place)",
+                after.as_secs(),
+                MAX_RETRY_AFTER.as_secs()
+            ),
+            _ => error,
+        };
+        METRICS.set_last_error(&error);
+        self.last_attempt_error.clone_from(&error);
+        let wait = after.unwrap_or_else(|| {
+            retry::backoff(
+                self.delivery.retry_backoff(),
+                attempt,
+                ids::random_fraction(),
+            )
+        });
+        let past_exit = self
+            .queue
+            .exit_deadline()
+            .is_some_and(|deadline| unreachable || Instant::now() + wait + EXIT_MARGIN >= deadline);
+        if attempt > self.delivery.retry_attempts || waits_too_long || past_exit {
+            return Err(error);
+        }
+        Ok(wait)
     }
 
     fn circuit_open(&self) -> String {

@@ -1,8 +1,8 @@
 //! The background worker: takes batches from the queue, processes and
 //! encodes them into a reused buffer, and hands them to the `Sender`. It
 //! tells the queue which events it could not deliver, so that a flush can
-//! say so. When there is nothing to send, it gives the spool's batches
-//! their turn. The worker never touches a Ruby object.
+//! say so. When there is nothing to send, it gives the batches it holds or
+//! spooled their turn. The worker never touches a Ruby object.
 
 use std::time::Instant;
 
@@ -24,10 +24,10 @@ pub fn run(queue: &Queue, active: &Active) {
     let mut batch: Vec<Event> = Vec::with_capacity(delivery.batch_size.min(1024));
     let mut undelivered = Vec::new();
     let mut next_tick = Instant::now() + delivery.flush_interval();
-    while let Some(first) = queue.next_batch(&mut batch, &mut next_tick) {
+    while let Some(first) = queue.next_batch(&mut batch, &mut next_tick, sender.next_retry()) {
         if batch.is_empty() {
             // A quiet moment: batches a collector refused earlier may go now.
-            sender.replay_spool();
+            sender.send_waiting();
             continue;
         }
         let taken = batch.len();
@@ -59,6 +59,9 @@ pub fn run(queue: &Queue, active: &Active) {
         queue.finished(taken, &undelivered);
         undelivered.clear();
     }
+    // Shut down: what is still held gets its last chance, and what fails is
+    // dropped and counted.
+    sender.send_waiting();
 }
 
 fn send(sender: &mut Sender, encoder: &mut Encoder, undelivered: &mut Vec<Undelivered>) {

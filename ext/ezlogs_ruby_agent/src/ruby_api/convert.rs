@@ -23,8 +23,9 @@ pub struct Converter<'r> {
     limits: Limits,
     /// Bytes of string data this conversion may still copy.
     budget: usize,
-    /// Bytes of string data copied so far (past the budget too).
-    copied: usize,
+    /// Heap memory the converted data takes: strings too long to be stored
+    /// inline, and the vectors of hashes and arrays.
+    heap_bytes: usize,
     /// Containers being converted, from the outermost in, to cut cycles.
     path: SmallVec<[Value; 8]>,
 }
@@ -35,14 +36,15 @@ impl<'r> Converter<'r> {
             ruby,
             limits,
             budget: limits.max_event_bytes,
-            copied: 0,
+            heap_bytes: 0,
             path: SmallVec::new(),
         }
     }
 
-    /// Bytes of string data copied so far.
-    pub fn bytes_copied(&self) -> usize {
-        self.copied
+    /// Heap memory the data converted so far takes (for the queue's byte
+    /// bound).
+    pub fn heap_bytes(&self) -> usize {
+        self.heap_bytes
     }
 
     pub fn convert(&mut self, value: Value) -> Data {
@@ -119,7 +121,9 @@ impl<'r> Converter<'r> {
             truncate::string(text, max).into()
         };
         self.budget = self.budget.saturating_sub(kept.len());
-        self.copied += kept.len();
+        if kept.is_heap_allocated() {
+            self.heap_bytes += kept.capacity();
+        }
         kept
     }
 
@@ -130,7 +134,6 @@ impl<'r> Converter<'r> {
             return self.bounded(text);
         }
         self.budget = self.budget.saturating_sub(text.len());
-        self.copied += text.len();
         Text::const_new(text)
     }
 
@@ -199,6 +202,7 @@ impl<'r> Converter<'r> {
         if total > kept {
             items.push(Data::text(truncate::array_marker(total, kept)));
         }
+        self.heap_bytes += items.capacity() * std::mem::size_of::<Data>();
         Data::List(items)
     }
 
@@ -230,6 +234,7 @@ impl<'r> Converter<'r> {
             let marker = truncate::hash_marker(total, object.len());
             object.push(truncate::HASH_MARKER_KEY, Data::text(marker));
         }
+        self.heap_bytes += object.0.capacity() * std::mem::size_of::<(Text, Data)>();
         Data::Map(object)
     }
 

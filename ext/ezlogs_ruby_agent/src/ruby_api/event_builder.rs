@@ -73,6 +73,6 @@ pub fn build(
         },
     };
     let mut event = Event::build(input, context)?;
-    event.approx_bytes += converter.bytes_copied();
+    event.approx_bytes += converter.heap_bytes();
     Ok(event)
 }

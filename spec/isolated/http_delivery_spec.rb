@@ -188,6 +188,24 @@ RSpec.describe "Delivering events over HTTP" do
       revived&.stop
     end
 
+    it "gives each held batch its own retries: one that is dropped leaves none of its failures to the next" do
+      collector.fail_next(3, status: 503)
+      collector.fail_next(1, status: 400)
+      collector.fail_next(1, status: 503)
+      metrics = run_agent(<<~RUBY)
+        emit(1)
+        EzlogsRubyAgent.flush(timeout: 10)
+        emit(2)
+        STDOUT.puts JSON.generate(flushed: EzlogsRubyAgent.flush(timeout: 10))
+      RUBY
+      expect(@printed.first).to eq("flushed" => true)
+      expect(actor_ids(collector)).to eq([2])
+      # The first batch: three retries, then refused (rejected); the second:
+      # one retry, then delivered. Neither is a batch that failed its retries.
+      expect(metrics).to include("retries" => 4, "batches_failed" => 1, "consecutive_failures" => 0,
+                                 "events_dropped" => include("rejected" => 1), "events_delivered" => 1)
+    end
+
     it "counts held events against event_buffer_size: beyond it, the newest are dropped and counted" do
       reviver = Collector.start_later(port, delay: 3)
       bounded = "#{down_for_a_while}; c.performance.event_buffer_size = 1_000"

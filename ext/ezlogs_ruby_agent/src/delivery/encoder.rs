@@ -15,6 +15,8 @@ pub struct Encoder {
     json: Vec<u8>,
     /// The queue's sequence numbers of the events encoded, in order.
     seqs: Vec<u64>,
+    /// Where the last event pushed begins (with its separator).
+    last_start: usize,
 }
 
 impl Encoder {
@@ -23,26 +25,36 @@ impl Encoder {
             format,
             json: Vec::with_capacity(256 * 1024),
             seqs: Vec::new(),
+            last_start: 0,
         }
     }
 
-    /// Appends one event (`seq` in the queue's order); false (and nothing
-    /// appended) if it cannot be serialised.
-    pub fn push(&mut self, event: &Event, seq: u64) -> bool {
+    /// Appends one event (`seq` in the queue's order) and returns the size
+    /// of its JSON; None (and nothing appended) if it cannot be serialised.
+    pub fn push(&mut self, event: &Event, seq: u64) -> Option<usize> {
         let start = self.json.len();
         if self.format == BodyFormat::JsonArray {
             self.json
                 .push(if self.seqs.is_empty() { b'[' } else { b',' });
         }
+        let event_start = self.json.len();
         if serde_json::to_writer(&mut self.json, event).is_err() {
             self.json.truncate(start);
-            return false;
+            return None;
         }
+        let size = self.json.len() - event_start;
         if self.format == BodyFormat::JsonLines {
             self.json.push(b'\n');
         }
         self.seqs.push(seq);
-        true
+        self.last_start = start;
+        Some(size)
+    }
+
+    /// Takes back the event just pushed.
+    pub fn pop(&mut self) {
+        self.json.truncate(self.last_start);
+        self.seqs.pop();
     }
 
     pub fn count(&self) -> usize {
@@ -116,16 +128,33 @@ mod tests {
     #[test]
     fn json_arrays_hold_every_event() {
         let mut encoder = Encoder::new(BodyFormat::JsonArray);
-        assert!(encoder.push(&event(), 1));
-        assert!(encoder.push(&event(), 2));
+        assert!(encoder.push(&event(), 1).is_some());
+        assert!(encoder.push(&event(), 2).is_some());
         let (json, seqs) = encoder.finish();
         let parsed: serde_json::Value = serde_json::from_slice(json).unwrap();
         assert_eq!(parsed.as_array().unwrap().len(), 2);
         assert_eq!(seqs, [1, 2]);
         encoder.clear();
-        assert!(encoder.push(&event(), 3));
+        assert!(encoder.push(&event(), 3).is_some());
         let parsed: serde_json::Value = serde_json::from_slice(encoder.finish().0).unwrap();
         assert_eq!(parsed.as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn pop_takes_back_the_event_just_pushed() {
+        let mut encoder = Encoder::new(BodyFormat::JsonArray);
+        let size = encoder.push(&event(), 1).unwrap();
+        assert_eq!(size, serde_json::to_vec(&event()).unwrap().len());
+        encoder.push(&event(), 2);
+        encoder.pop();
+        let (json, seqs) = encoder.finish();
+        assert_eq!(
+            serde_json::from_slice::<Vec<serde_json::Value>>(json)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(seqs, [1]);
     }
 
     #[test]

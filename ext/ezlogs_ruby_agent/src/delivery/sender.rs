@@ -137,27 +137,21 @@ impl<'a> Sender<'a> {
     /// counted.
     fn deliver_holding(&mut self, json: &[u8], seqs: &[u64], undelivered: &mut Vec<Undelivered>) {
         let count = seqs.len() as u64;
-        let sent = if !self.send_held() {
+        // An exit that began during a held batch's attempt: they all get
+        // their last chance first.
+        let older_gone = self.send_held() || (self.ending() && self.send_held());
+        let sent = if !older_gone {
             Sent::Failed("older held batches could not be sent first".into())
         } else if self.ending() {
-            self.send(json, count, true)
+            self.send(json, count)
         } else if !self.may_try() {
             Sent::Failed("waiting to retry".into())
         } else {
-            match self.try_json(json, count) {
-                Tried::Done(sent) => sent,
-                Tried::Retry {
-                    error,
-                    after,
-                    unreachable,
-                } => {
-                    self.held_failed(error.clone(), after, unreachable);
-                    Sent::Failed(error)
-                }
-            }
+            let tried = self.try_json(json, count);
+            self.held_outcome(tried)
         };
         match sent {
-            Sent::Delivered => self.held_attempts = 0,
+            Sent::Delivered => {}
             Sent::Dropped => dropped(seqs, undelivered),
             Sent::TooLarge(error) => {
                 self.split(json, seqs, &error, undelivered, Self::deliver_holding)
@@ -184,39 +178,27 @@ impl<'a> Sender<'a> {
                 self.held.push_front(batch);
                 return false;
             }
-            let json = batch.json();
             let sent = if ending {
-                self.send(&json, batch.events, true)
+                self.send(&batch.json(), batch.events)
+            } else if self.sink.gzip() {
+                let tried = self.try_once(batch.gzip(), batch.json_len, batch.events);
+                self.held_outcome(tried)
             } else {
-                let body = if self.sink.gzip() {
-                    batch.gzip()
-                } else {
-                    &json
-                };
-                match self.try_once(body, json.len(), batch.events) {
-                    Tried::Done(sent) => sent,
-                    Tried::Retry {
-                        error,
-                        after,
-                        unreachable,
-                    } => {
-                        self.held_failed(error.clone(), after, unreachable);
-                        Sent::Failed(error)
-                    }
-                }
+                let tried = self.try_once(&batch.json(), batch.json_len, batch.events);
+                self.held_outcome(tried)
             };
             let dropped = match sent {
-                Sent::Delivered => {
-                    self.held_attempts = 0;
-                    false
-                }
+                Sent::Delivered => false,
                 Sent::Dropped => true,
-                Sent::TooLarge(error) => match encoder::halves(&json) {
+                Sent::TooLarge(error) => match encoder::halves(&batch.json()) {
                     Some([(first, n1), (second, n2)]) => {
                         self.held
                             .push_front(HeldBatch::new(&second, n2, &mut self.compressed));
                         self.held
                             .push_front(HeldBatch::new(&first, n1, &mut self.compressed));
+                        self.new_head();
+                        // No more events, other bytes.
+                        self.queue.hold(&[], self.held.bytes());
                         continue;
                     }
                     None => {
@@ -233,10 +215,41 @@ impl<'a> Sender<'a> {
                     return false;
                 }
             };
+            self.new_head();
             self.queue
                 .release_held(batch.events, dropped, self.held.bytes());
         }
         true
+    }
+
+    /// An attempt at the oldest held batch (or the one to be held), as a
+    /// send's outcome: when it may go again, it is failed for now, and
+    /// `held_failed` says when to try it next.
+    fn held_outcome(&mut self, tried: Tried) -> Sent {
+        match tried {
+            Tried::Done(sent) => sent,
+            Tried::Retry {
+                error,
+                after,
+                unreachable,
+            } => {
+                self.held_failed(error.clone(), after, unreachable);
+                Sent::Failed(error)
+            }
+        }
+    }
+
+    /// The oldest held batch is another now: its attempts start afresh.
+    fn new_head(&mut self) {
+        self.held_attempts = 0;
+        self.next_held_attempt = None;
+    }
+
+    /// When the worker stops (the agent shut down, or restarted with new
+    /// settings): what it holds gets its last chance, and what fails is
+    /// dropped and counted.
+    pub fn finish(&mut self) {
+        self.send_held();
     }
 
     /// When the worker should take a turn to retry what it holds.
@@ -312,7 +325,7 @@ impl<'a> Sender<'a> {
         undelivered: &mut Vec<Undelivered>,
     ) {
         let sent = if self.replay() {
-            self.send(json, seqs.len() as u64, false)
+            self.send(json, seqs.len() as u64)
         } else {
             Sent::Failed("older spooled batches could not be sent first".into())
         };
@@ -381,7 +394,7 @@ impl<'a> Sender<'a> {
         };
         let mut cleared = true;
         while let Some((entry, json)) = spool.claim_oldest() {
-            match self.send(&json, entry.events, false) {
+            match self.send(&json, entry.events) {
                 Sent::Failed(_) => {
                     spool.release(entry);
                     cleared = false;
@@ -430,12 +443,11 @@ impl<'a> Sender<'a> {
         self.report(DropReason::TooLarge, error);
     }
 
-    /// One batch, with retries. `wait_while_open`: wait out an open
-    /// circuit rather than fail at once. While exiting, an open circuit
-    /// still gets one attempt (the collector may be back, and this is its
-    /// last chance), and once a batch has failed while exiting or shutting
-    /// down, the rest fail at once.
-    fn send(&mut self, json: &[u8], count: u64, wait_while_open: bool) -> Sent {
+    /// One batch, with retries, failed at once while the circuit is open.
+    /// While exiting, an open circuit still gets one attempt (the collector
+    /// may be back, and this is its last chance), and once a batch has
+    /// failed while exiting or shutting down, the rest fail at once.
+    fn send(&mut self, json: &[u8], count: u64) -> Sent {
         if !self.ending() {
             self.failed_while_ending = None;
         } else if let Some(error) = &self.failed_while_ending {
@@ -444,11 +456,7 @@ impl<'a> Sender<'a> {
         if self.queue.exit_deadline().is_none()
             && self.breaker.state(Instant::now()) == CircuitState::Open
         {
-            let waited = wait_while_open && self.queue.pause(self.breaker.wait(Instant::now()));
-            // Woken early by the exit: on to its one attempt.
-            if !waited && self.queue.exit_deadline().is_none() {
-                return Sent::Failed(self.circuit_open());
-            }
+            return Sent::Failed(self.circuit_open());
         }
         let mut attempt = 0;
         let sent = loop {

@@ -13,6 +13,7 @@ use super::sender::Sender;
 use crate::capture;
 use crate::event::Event;
 use crate::metrics::{DropReason, METRICS};
+use crate::processor::Processor;
 use crate::settings::Active;
 
 pub fn run(queue: &Queue, active: &Active) {
@@ -32,7 +33,12 @@ pub fn run(queue: &Queue, active: &Active) {
         }
         let taken = batch.len();
         for (seq, mut event) in (first..).zip(batch.drain(..)) {
-            match super::prepare(&active.processor, &mut event) {
+            let prepared = if sender.is_memory() {
+                super::prepare(&active.processor, &mut event)
+            } else {
+                encode(&mut encoder, &active.processor, &mut event, seq)
+            };
+            match prepared {
                 Ok(()) => {}
                 // The app asked for that: not a failure to deliver.
                 Err(DropReason::SampledOut) => continue,
@@ -45,10 +51,6 @@ pub fn run(queue: &Queue, active: &Active) {
                 capture::push(event);
                 continue;
             }
-            if !encoder.push(&event, seq) {
-                METRICS.record_drop(DropReason::TooLarge, 1);
-                undelivered.push(Undelivered::Dropped(seq));
-            }
             if encoder.json_len() >= delivery.max_batch_bytes {
                 send(&mut sender, &mut encoder, &mut undelivered);
             }
@@ -59,9 +61,34 @@ pub fn run(queue: &Queue, active: &Active) {
         queue.finished(taken, &undelivered);
         undelivered.clear();
     }
-    // Shut down: what is still held gets its last chance, and what fails is
-    // dropped and counted.
-    sender.send_waiting();
+    sender.finish();
+}
+
+/// Processes the event (`super::prepare`) into the batch: serialised once,
+/// which measures it, and again only when the size limit had to cut it.
+/// Err (counted) when it is dropped.
+fn encode(
+    encoder: &mut Encoder,
+    processor: &Processor,
+    event: &mut Event,
+    seq: u64,
+) -> Result<(), DropReason> {
+    let encoded =
+        processor
+            .sample_and_redact(event)
+            .and_then(|()| match encoder.push(event, seq) {
+                Some(size) if size <= processor.max_event_size() => Ok(()),
+                Some(_) => {
+                    encoder.pop();
+                    processor.fit(event)?;
+                    encoder
+                        .push(event, seq)
+                        .map(drop)
+                        .ok_or(DropReason::TooLarge)
+                }
+                None => Err(DropReason::TooLarge),
+            });
+    encoded.inspect_err(|reason| METRICS.record_drop(*reason, 1))
 }
 
 fn send(sender: &mut Sender, encoder: &mut Encoder, undelivered: &mut Vec<Undelivered>) {

@@ -60,10 +60,27 @@ impl Processor {
     /// Samples, redacts and fits the event in place; Err says why it must
     /// be dropped instead.
     pub fn process(&self, event: &mut Event) -> Result<(), DropReason> {
+        self.sample_and_redact(event)?;
+        self.fit(event)
+    }
+
+    /// `process` without the size limit, for a caller that serialises the
+    /// event anyway and so measures it itself (then `fit` only when over
+    /// `max_event_size`).
+    pub fn sample_and_redact(&self, event: &mut Event) -> Result<(), DropReason> {
         if !sampler::keeps(&event.correlation.flow_id, self.sample_rate) {
             return Err(DropReason::SampledOut);
         }
         self.redactor.redact(event);
+        Ok(())
+    }
+
+    /// The size limit: the event's JSON within `max_event_size`.
+    pub fn fit(&self, event: &mut Event) -> Result<(), DropReason> {
         shrink::fit(event, self.max_event_size)
+    }
+
+    pub fn max_event_size(&self) -> usize {
+        self.max_event_size
     }
 }

@@ -12,7 +12,15 @@
 //! matches a key named `key`: `primary_key` and `key_pattern` pass.
 //! Correlation and platform blocks are never touched (a request's
 //! `correlation.session_id` is a digest, not the session's id).
+//!
+//! Apps log the same keys over and over, and matching one against every
+//! field costs about 2,000 instructions: each thread remembers the decision
+//! for the keys it has seen (`KNOWN_KEYS`).
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use fnv::FnvHashMap;
 use regex::Regex;
 
 use super::ProcessingSettings;
@@ -52,6 +60,27 @@ const IDENTIFIER_KEYS: &[&str] = &["message_id", "request_id", "job_id", "provid
 /// Words that only match a key that is exactly that word.
 const WHOLE_KEY_ONLY: &[&str] = &["key"];
 
+/// The most keys a thread remembers decisions for, and the longest key it
+/// remembers: a bound on what an app that logs ever-new keys (ids as keys)
+/// can make it hold.
+const KNOWN_KEYS_MAX: usize = 4_096;
+const KNOWN_KEY_MAX_BYTES: usize = 64;
+
+/// Decisions on keys, for the redactor `redactor` (a new configuration
+/// makes a new redactor, whose decisions may differ).
+#[derive(Default)]
+struct KnownKeys {
+    redactor: u64,
+    sensitive: FnvHashMap<Text, bool>,
+}
+
+thread_local! {
+    static KNOWN_KEYS: RefCell<KnownKeys> = RefCell::new(KnownKeys::default());
+}
+
+/// Numbers redactors, from 1.
+static REDACTORS: AtomicU64 = AtomicU64::new(1);
+
 /// Why the regex engine cannot compile `source` (Rust `regex` syntax), or
 /// None when it can. Ruby's configuration asks before handing patterns over,
 /// and applies the ones refused here itself.
@@ -67,6 +96,8 @@ pub struct Redactor {
     /// Every value pattern in one alternation, so a string is scanned once.
     value_patterns: Option<Regex>,
     card_candidates: Option<Regex>,
+    /// Which redactor this is, for `KNOWN_KEYS`.
+    id: u64,
 }
 
 impl Redactor {
@@ -121,6 +152,7 @@ impl Redactor {
             key_patterns,
             value_patterns,
             card_candidates,
+            id: REDACTORS.fetch_add(1, Relaxed),
         })
     }
 
@@ -154,6 +186,23 @@ impl Redactor {
     }
 
     pub fn is_sensitive_key(&self, key: &str) -> bool {
+        KNOWN_KEYS.with_borrow_mut(|known| {
+            if known.redactor != self.id {
+                known.redactor = self.id;
+                known.sensitive.clear();
+            }
+            if let Some(&sensitive) = known.sensitive.get(key) {
+                return sensitive;
+            }
+            let sensitive = self.matches_key(key);
+            if known.sensitive.len() < KNOWN_KEYS_MAX && key.len() <= KNOWN_KEY_MAX_BYTES {
+                known.sensitive.insert(key.into(), sensitive);
+            }
+            sensitive
+        })
+    }
+
+    fn matches_key(&self, key: &str) -> bool {
         let mut by_case = [""; MAX_SEGMENTS];
         let count = split_segments(key, &mut by_case, true);
         let mut whole_words = [""; MAX_SEGMENTS];
@@ -326,6 +375,30 @@ mod tests {
         ] {
             assert!(!r.is_sensitive_key(harmless), "{harmless} should pass");
         }
+    }
+
+    #[test]
+    fn a_remembered_decision_is_its_redactors_own() {
+        let plain = defaults();
+        let strict = redactor(ProcessingSettings {
+            sensitive_fields: vec!["coupon".into()],
+            ..ProcessingSettings::default()
+        });
+        for _ in 0..2 {
+            assert!(!plain.is_sensitive_key("coupon_code"));
+            assert!(strict.is_sensitive_key("coupon_code"));
+            assert!(plain.is_sensitive_key("api_key"));
+        }
+        let long = format!("{}_password", "x".repeat(KNOWN_KEY_MAX_BYTES));
+        assert!(plain.is_sensitive_key(&long) && plain.is_sensitive_key(&long));
+        for n in 0..KNOWN_KEYS_MAX + 10 {
+            assert!(!plain.is_sensitive_key(&format!("field_{n}")));
+        }
+        assert!(KNOWN_KEYS.with_borrow(|known| known.sensitive.len()) <= KNOWN_KEYS_MAX);
+        assert!(
+            plain.is_sensitive_key("user_token"),
+            "decided when no longer remembered"
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! for the keys it has seen (`KNOWN_KEYS`).
 
 use std::cell::RefCell;
+use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use fnv::FnvHashMap;
@@ -68,14 +69,18 @@ const KNOWN_KEY_MAX_BYTES: usize = 64;
 
 /// Decisions on keys, for the redactor `redactor` (a new configuration
 /// makes a new redactor, whose decisions may differ).
-#[derive(Default)]
 struct KnownKeys {
     redactor: u64,
     sensitive: FnvHashMap<Text, bool>,
 }
 
 thread_local! {
-    static KNOWN_KEYS: RefCell<KnownKeys> = RefCell::new(KnownKeys::default());
+    static KNOWN_KEYS: RefCell<KnownKeys> = const {
+        RefCell::new(KnownKeys {
+            redactor: 0,
+            sensitive: FnvHashMap::with_hasher(BuildHasherDefault::new()),
+        })
+    };
 }
 
 /// Numbers redactors, from 1.

@@ -41,6 +41,7 @@ thread_local! {
 /// The name of a static symbol; None for a dynamic symbol, a name that is
 /// not UTF-8 or longer than `MAX_NAME_BYTES`, or once `MAX_NAMES` names are
 /// remembered: the caller then asks Ruby.
+#[inline]
 pub fn name(symbol: Symbol) -> Option<&'static str> {
     let raw = symbol.as_raw();
     if !rb_sys::STATIC_SYM_P(raw) {

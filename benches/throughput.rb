@@ -1,0 +1,67 @@
+# frozen_string_literal: true
+
+# Events delivered a second to a collector in another process over one
+# keep-alive connection on loopback (uncompressed, as for a local
+# collector): the app logs EVENTS typical small events (benches/log_event.rb's)
+# as fast as it can, and the clock runs from the first call until `flush`
+# says all were delivered. The collector reads each request whole and
+# answers 200 without parsing it, so that the agent's worker, not the
+# collector, sets the pace.
+#
+#   ruby -Ilib benches/throughput.rb      (EVENTS=200000 RUNS=3)
+
+require "socket"
+
+EVENTS = Integer(ENV.fetch("EVENTS", 200_000))
+RUNS = Integer(ENV.fetch("RUNS", 3))
+
+# The collector: one process, one thread per connection, HTTP/1.1 keep-alive.
+COLLECTOR = <<~RUBY
+  require "socket"
+  server = TCPServer.new("127.0.0.1", 0)
+  STDOUT.puts server.addr[1]
+  STDOUT.flush
+  loop do
+    Thread.new(server.accept) do |socket|
+      while (line = socket.gets)
+        length = 0
+        while (header = socket.gets) && header != "\\r\\n"
+          length = header.split(":", 2)[1].to_i if header.downcase.start_with?("content-length:")
+        end
+        socket.read(length)
+        socket.write("HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nContent-Type: application/json\\r\\n\\r\\n{}")
+      end
+    rescue IOError, SystemCallError
+      nil
+    end
+  end
+RUBY
+
+collector = IO.popen([RbConfig.ruby, "-e", COLLECTOR])
+port = Integer(collector.gets)
+
+require "ezlogs_ruby_agent"
+EzlogsRubyAgent.configure do |c|
+  c.service_name = "bench"
+  c.delivery.endpoint = "http://127.0.0.1:#{port}/events"
+  c.performance.event_buffer_size = EVENTS + 1
+  c.performance.event_buffer_bytes = 1 << 30
+end
+EzlogsRubyAgent.start_flow("bench", 1)
+
+rates = Array.new(RUNS) do
+  started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+  EVENTS.times do |i|
+    EzlogsRubyAgent.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: i },
+                              subject: { type: "order", id: 42 }, metadata: { total: 59.9, items: 3, currency: "EUR" })
+  end
+  abort "not all delivered" unless EzlogsRubyAgent.flush(timeout: 120)
+  EVENTS / (Process.clock_gettime(Process::CLOCK_MONOTONIC) - started)
+end
+metrics = EzlogsRubyAgent.metrics
+Process.kill(:TERM, collector.pid)
+
+puts "throughput: #{EVENTS} events a run to a keep-alive collector in another process, Ruby #{RUBY_VERSION}"
+puts "  events/s: #{rates.map { |rate| "#{(rate / 1000).round}k" }.join(", ")}"
+puts "  delivered #{metrics[:events_delivered]}, dropped #{metrics[:events_dropped_total]}, " \
+     "connections opened #{metrics[:connections_opened]}"

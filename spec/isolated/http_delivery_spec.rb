@@ -206,19 +206,20 @@ RSpec.describe "Delivering events over HTTP" do
                                  "events_dropped" => include("rejected" => 1), "events_delivered" => 1)
     end
 
-    it "counts held events against event_buffer_size: beyond it, the newest are dropped and counted" do
+    it "counts held events and the batch being sent against event_buffer_size: beyond it, the newest are " \
+       "dropped and counted" do
       reviver = Collector.start_later(port, delay: 3)
       bounded = "#{down_for_a_while}; c.performance.event_buffer_size = 1_000"
       metrics = run_agent(<<~RUBY, endpoint: "http://127.0.0.1:#{port}/events", configure: bounded)
-        1_000.times { |i| emit(i) }
+        1_300.times { |i| emit(i) } # faster than the worker takes them
         sleep 1
-        300.times { |i| emit(1_000 + i) }
+        300.times { |i| emit(1_300 + i) }
         STDOUT.puts JSON.generate(flushed: EzlogsRubyAgent.flush(timeout: 30))
       RUBY
       revived = reviver.value
       expect(@printed.first).to eq("flushed" => false)
       expect(actor_ids(revived)).to eq((0...1_000).to_a)
-      expect(metrics).to include("events_delivered" => 1_000, "events_dropped" => include("queue_full" => 300))
+      expect(metrics).to include("events_delivered" => 1_000, "events_dropped" => include("queue_full" => 600))
     ensure
       revived&.stop
     end
@@ -263,17 +264,19 @@ RSpec.describe "Delivering events over HTTP" do
     expect(metrics["last_error"]).to include("a redirect to #{collector.url("/v2/events")}: set delivery.endpoint")
   end
 
-  it "does not sleep out a Retry-After longer than 30 s: the batch fails now and is sent again later" do
+  it "does not sleep out a Retry-After longer than 30 s: the batch is held, and tried again after " \
+     "circuit_breaker_timeout at the latest" do
     collector.fail_next(1, status: 503, headers: { "Retry-After" => "100000" })
     started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
-    metrics = run_agent(<<~RUBY)
+    metrics = run_agent(<<~RUBY, configure: "c.delivery.circuit_breaker_timeout = 3")
       2.times { |i| emit(i) }
       STDOUT.puts JSON.generate(flushed: EzlogsRubyAgent.flush(timeout: 20))
     RUBY
-    expect(Process.clock_gettime(Process::CLOCK_MONOTONIC) - started).to be < 15
+    expect(Process.clock_gettime(Process::CLOCK_MONOTONIC) - started).to be_between(3, 15)
     expect(@printed.first).to eq("flushed" => true)
     expect(collector.events.size).to eq(2)
-    expect(metrics).to include("events_delivered" => 2, "batches_failed" => 1)
+    # Two requests: the refused one and the one after the wait, none between.
+    expect(metrics).to include("events_delivered" => 2, "batches_failed" => 1, "requests" => 2)
     expect(metrics["last_error"]).to include("Retry-After 100000 s, longer than the 30 s waited out in place")
   end
 

@@ -35,6 +35,10 @@ struct State {
     /// Events the worker holds in memory, and the bytes they take there.
     held_events: usize,
     held_bytes: usize,
+    /// The batch the worker has taken and not yet dealt with (its events,
+    /// their `approx_bytes`): still in memory, so still within the bounds.
+    in_flight: usize,
+    in_flight_bytes: usize,
     /// Events ever accepted, taken by the worker, and dealt with (in that
     /// order, so each is a prefix of the one before).
     accepted: u64,
@@ -76,6 +80,8 @@ impl Queue {
                 bytes: 0,
                 held_events: 0,
                 held_bytes: 0,
+                in_flight: 0,
+                in_flight_bytes: 0,
                 accepted: 0,
                 taken: 0,
                 finished: 0,
@@ -95,9 +101,8 @@ impl Queue {
         if state.closed {
             return Err(DropReason::Shutdown);
         }
-        if state.events.len() + state.held_events >= self.config.capacity
-            || state.bytes + state.held_bytes + event.approx_bytes > self.config.max_bytes
-        {
+        let (events, bytes) = state.depth();
+        if events >= self.config.capacity || bytes + event.approx_bytes > self.config.max_bytes {
             return Err(DropReason::QueueFull);
         }
         state.bytes += event.approx_bytes;
@@ -155,6 +160,8 @@ impl Queue {
         let take = state.events.len().min(self.config.batch_size);
         let taken: usize = state.events.range(..take).map(|e| e.approx_bytes).sum();
         state.bytes -= taken;
+        state.in_flight = take;
+        state.in_flight_bytes = taken;
         batch.extend(state.events.drain(..take));
         let first = state.taken + 1;
         state.taken += take as u64;
@@ -166,6 +173,8 @@ impl Queue {
     pub fn finished(&self, count: usize, undelivered: &[Undelivered]) {
         let mut state = lock(&self.state);
         state.finished += count as u64;
+        state.in_flight = 0;
+        state.in_flight_bytes = 0;
         state.watches.record(undelivered);
         drop(state);
         self.progress.notify_all();
@@ -176,6 +185,7 @@ impl Queue {
     pub fn hold(&self, seqs: &[u64], held_bytes: usize) {
         let mut state = lock(&self.state);
         state.held_events += seqs.len();
+        state.in_flight = state.in_flight.saturating_sub(seqs.len());
         state.held_bytes = held_bytes;
         state.watches.hold(seqs);
     }
@@ -292,12 +302,19 @@ impl Queue {
         lock(&self.state).closed
     }
 
-    /// Events and bytes waiting: queued, and held by the worker.
+    /// Events and bytes waiting: queued, being sent, and held.
     pub fn depth(&self) -> (usize, usize) {
-        let state = lock(&self.state);
+        lock(&self.state).depth()
+    }
+}
+
+impl State {
+    /// Events and bytes the bounds count: queued, taken by the worker and
+    /// not yet dealt with, and held.
+    fn depth(&self) -> (usize, usize) {
         (
-            state.events.len() + state.held_events,
-            state.bytes + state.held_bytes,
+            self.events.len() + self.in_flight + self.held_events,
+            self.bytes + self.in_flight_bytes + self.held_bytes,
         )
     }
 }
@@ -374,6 +391,29 @@ mod tests {
         queue.push(event()).unwrap();
         assert_eq!(queue.push(event()), Err(DropReason::QueueFull));
         assert_eq!(queue.depth(), (2, one * 2));
+    }
+
+    #[test]
+    fn the_bound_counts_the_batch_being_sent_and_held_events() {
+        let queue = queue(4, 2, Duration::from_secs(60));
+        for _ in 0..4 {
+            queue.push(event()).unwrap();
+        }
+        let mut batch = Vec::new();
+        let mut tick = Instant::now() + Duration::from_secs(60);
+        assert_eq!(queue.next_batch(&mut batch, &mut tick, None), Some(1));
+        assert_eq!(
+            queue.push(event()),
+            Err(DropReason::QueueFull),
+            "taken, not sent"
+        );
+        queue.hold(&[1, 2], 100);
+        queue.finished(2, &[]);
+        assert_eq!(queue.push(event()), Err(DropReason::QueueFull), "held");
+        assert_eq!(queue.depth().0, 4);
+        queue.release_held(2, false, 0);
+        queue.push(event()).unwrap();
+        assert_eq!(queue.depth().0, 3);
     }
 
     #[test]

@@ -29,8 +29,9 @@ use crate::stdio;
 
 /// The longest `Retry-After` a batch waits out in place. A collector asking
 /// for longer (a rate limit, maintenance) fails the batch at once: it goes
-/// to the spool when there is one, else it is held, and the circuit breaker
-/// spaces out the next attempts; the worker never sleeps for an hour.
+/// to the spool when there is one, else it is held and tried again after
+/// the Retry-After or `circuit_breaker_timeout`, whichever comes first; the
+/// worker never sleeps for an hour.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
 /// While exiting, a send must end this long before the deadline, so that
@@ -278,7 +279,9 @@ impl<'a> Sender<'a> {
     /// An attempt at the oldest held batch failed: it is tried again after
     /// its backoff, or, when its retries are spent, it counts against the
     /// circuit breaker and a new round of retries begins (when the circuit
-    /// is open, once it half-opens).
+    /// is open, once it half-opens). A collector that asked for a longer
+    /// wait than is waited out (`MAX_RETRY_AFTER`) gets it, up to
+    /// `circuit_breaker_timeout`: the worker goes on meanwhile.
     fn held_failed(&mut self, error: String, after: Option<Duration>, unreachable: bool) {
         self.held_attempts += 1;
         self.next_held_attempt =
@@ -292,7 +295,8 @@ impl<'a> Sender<'a> {
                     self.held_attempts = 0;
                     self.breaker.record_failure(Instant::now());
                     publish(&self.breaker);
-                    None
+                    let longest = self.delivery.circuit_breaker_timeout();
+                    after.map(|after| Instant::now() + after.min(longest))
                 }
             };
     }

@@ -103,10 +103,10 @@ pub fn submit(event: Event) {
     }
 }
 
-/// Events refused by `submit` (a full queue, after `shutdown`) since the
-/// last `take_refused` (the previous `flush`, in whichever thread): never
-/// queued, so no flush watches them, but a flush must not say they were
-/// delivered.
+/// Events refused by `submit` (a full queue, after `shutdown`), or left
+/// undelivered by a worker `restart` retired, since the last
+/// `take_refused` (the previous `flush`, in whichever thread): no flush
+/// watches them, but a flush must not say they were delivered.
 static REFUSED: AtomicU64 = AtomicU64::new(0);
 
 pub fn take_refused() -> u64 {
@@ -168,10 +168,16 @@ pub fn shut_down() {
 }
 
 /// Flushes and retires the current worker so that the next event starts
-/// one with the settings now in force. True when all was delivered.
+/// one with the settings now in force. True when all was delivered. What
+/// was not (the retired worker gives it a last chance, then drops and
+/// counts it) no later flush watches: like events refused, it makes the
+/// next flush say false.
 pub fn restart(timeout: Duration) -> bool {
-    let flushed = request_flush()
-        .is_none_or(|pending| pending.wait(Instant::now() + timeout).all_delivered());
+    let report = request_flush().map(|pending| pending.wait(Instant::now() + timeout));
+    let flushed = report.is_none_or(|report| report.all_delivered());
+    if let Some(report) = report {
+        REFUSED.fetch_add(report.dropped + report.pending, Relaxed);
+    }
     let mut state = state();
     if let State::Running(pipeline) = &*state {
         pipeline.queue.close();

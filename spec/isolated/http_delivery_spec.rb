@@ -246,6 +246,19 @@ RSpec.describe "Delivering events over HTTP" do
     end
   end
 
+  it "waits, in the next flush, for what a worker retired by a new configuration still sends" do
+    collector.hang_next(1, seconds: 2)
+    metrics = run_agent(<<~RUBY)
+      emit(1)
+      sleep 0.3
+      EzlogsRubyAgent.configure { |c| c.service_name = "shop-v2" } # waits 1 s, then retires the worker
+      STDOUT.puts JSON.generate(flushed: EzlogsRubyAgent.flush(timeout: 10))
+    RUBY
+    expect(@printed.first).to eq("flushed" => true)
+    expect(collector.events.size).to eq(1)
+    expect(metrics).to include("events_delivered" => 1, "events_dropped_total" => 0)
+  end
+
   it "drops a batch the collector refuses with a 4xx, keeping the reason" do
     collector.fail_next(1, status: 400)
     metrics = run_agent(<<~RUBY)

@@ -20,6 +20,7 @@ mod worker;
 
 pub use pipeline::{
     hold_for_fork, queue_depth, request_flush, restart, shut_down, submit, take_refused,
+    take_retired,
 };
 
 use crate::event::Event;

@@ -103,10 +103,10 @@ pub fn submit(event: Event) {
     }
 }
 
-/// Events refused by `submit` (a full queue, after `shutdown`), or left
-/// undelivered by a worker `restart` retired, since the last
-/// `take_refused` (the previous `flush`, in whichever thread): no flush
-/// watches them, but a flush must not say they were delivered.
+/// Events refused by `submit` (a full queue, after `shutdown`) since the
+/// last `take_refused` (the previous `flush`, in whichever thread): never
+/// queued, so no flush watches them, but a flush must not say they were
+/// delivered.
 static REFUSED: AtomicU64 = AtomicU64::new(0);
 
 pub fn take_refused() -> u64 {
@@ -169,21 +169,41 @@ pub fn shut_down() {
 
 /// Flushes and retires the current worker so that the next event starts
 /// one with the settings now in force. True when all was delivered. What
-/// was not (the retired worker gives it a last chance, then drops and
-/// counts it) no later flush watches: like events refused, it makes the
-/// next flush say false.
+/// was not, the retired worker still sends (its last chance) or drops and
+/// counts; the next `flush` waits for that too (`take_retired`).
 pub fn restart(timeout: Duration) -> bool {
-    let report = request_flush().map(|pending| pending.wait(Instant::now() + timeout));
-    let flushed = report.is_none_or(|report| report.all_delivered());
-    if let Some(report) = report {
-        REFUSED.fetch_add(report.dropped + report.pending, Relaxed);
+    let pending = request_flush();
+    let flushed = pending
+        .as_ref()
+        .is_none_or(|pending| pending.wait(Instant::now() + timeout).all_delivered());
+    {
+        let mut state = state();
+        if let State::Running(pipeline) = &*state {
+            pipeline.queue.close();
+            *state = State::Idle;
+        }
     }
-    let mut state = state();
-    if let State::Running(pipeline) = &*state {
-        pipeline.queue.close();
-        *state = State::Idle;
+    if let Some(pending) = pending.filter(|_| !flushed) {
+        sync::lock(&RETIRED).push((current_pid(), pending));
     }
     flushed
+}
+
+/// The flushes `restart` left unfinished, with the process that asked: the
+/// events a retired worker still has, which no running queue holds.
+static RETIRED: Mutex<Vec<(u32, PendingFlush)>> = Mutex::new(Vec::new());
+
+/// The unfinished flushes of workers `restart` retired in this process,
+/// for the next `flush` to wait for. A forked child's are its parent's:
+/// forgotten, not dropped (dropping one locks the parent's queue, whose
+/// lock the fork may have left held).
+pub fn take_retired() -> Vec<PendingFlush> {
+    let pid = current_pid();
+    let (own, parents): (Vec<_>, Vec<_>) = std::mem::take(&mut *sync::lock(&RETIRED))
+        .into_iter()
+        .partition(|(asked_in, _)| *asked_in == pid);
+    std::mem::forget(parents);
+    own.into_iter().map(|(_, pending)| pending).collect()
 }
 
 /// Events and bytes waiting to be sent.
@@ -194,4 +214,5 @@ pub fn queue_depth() -> (usize, usize) {
 /// Before a fork: no other thread may be inside the pipeline's state.
 pub fn hold_for_fork() {
     sync::hold_for_fork(&STATE);
+    sync::hold_for_fork(&RETIRED);
 }

@@ -141,9 +141,10 @@ impl<'a> Sender<'a> {
         // An exit that began during a held batch's attempt: they all get
         // their last chance first.
         let older_gone = self.send_held() || (self.ending() && self.send_held());
-        let sent = if !older_gone {
+        let ending = self.ending();
+        let mut sent = if !older_gone {
             Sent::Failed("older held batches could not be sent first".into())
-        } else if self.ending() {
+        } else if ending {
             self.send(json, count)
         } else if !self.may_try() {
             Sent::Failed("waiting to retry".into())
@@ -151,6 +152,16 @@ impl<'a> Sender<'a> {
             let tried = self.try_json(json, count);
             self.held_outcome(tried)
         };
+        if matches!(sent, Sent::Failed(_)) && !ending && self.ending() {
+            // An exit or shutdown that began meanwhile: its last chance, by
+            // the ending's rules (older held batches had theirs).
+            self.send_held();
+            sent = self.send(json, count);
+        }
+        if !matches!(sent, Sent::Failed(_)) || self.ending() {
+            // Not held: no retry state is its.
+            self.new_head();
+        }
         match sent {
             Sent::Delivered => {}
             Sent::Dropped => dropped(seqs, undelivered),

@@ -45,17 +45,18 @@ fn wait_in_slices(
 /// when any was dropped (rejected, too large, or refused by a full queue
 /// or after `shutdown` since the previous flush in any thread), or is
 /// still pending at the timeout, and while the spool holds any batch (this
-/// process's or one an earlier process left).
+/// process's or one an earlier process left). Events a worker retired by a
+/// new configuration still had are waited for too.
 fn flush(ruby: &Ruby, timeout: f64) -> Result<bool, Error> {
-    let delivered = match delivery::request_flush() {
-        Some(pending) => {
-            wait_in_slices(ruby, deadline(timeout), |until| {
-                pending.wait(until).pending == 0
-            })?;
-            pending.wait(Instant::now()).all_delivered()
-        }
-        None => true,
-    };
+    let until = deadline(timeout);
+    let mut delivered = true;
+    for pending in delivery::take_retired()
+        .into_iter()
+        .chain(delivery::request_flush())
+    {
+        wait_in_slices(ruby, until, |until| pending.wait(until).pending == 0)?;
+        delivered &= pending.wait(Instant::now()).all_delivered();
+    }
     let refused = delivery::take_refused();
     Ok(delivered && refused == 0 && METRICS.spool_events.load(Relaxed) == 0)
 }

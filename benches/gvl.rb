@@ -10,24 +10,14 @@
 #   ruby -Ilib benches/gvl.rb      (ROUNDS=21 RATE=20000)
 
 require "ezlogs_ruby_agent"
+require_relative "support/events"
 
 ROUNDS = Integer(ENV.fetch("ROUNDS", 21))
 RATE = Integer(ENV.fetch("RATE", 20_000))
 
-EzlogsRubyAgent.configure do |c|
-  c.service_name = "bench"
-  c.delivery.endpoint = "file:///dev/null"
-  c.performance.event_buffer_size = 400_000
-  c.performance.event_buffer_bytes = 1 << 30
-end
+BenchEvents.configure("file:///dev/null")
 EzlogsRubyAgent.start_flow("bench", 1)
-
-# log_event's signature, doing nothing.
-module Baseline
-  def self.log_event(event_type:, action:, actor:, subject: nil, metadata: nil)
-    [event_type, action, actor, subject, metadata] && nil
-  end
-end
+Baseline = BenchEvents::NoOp
 
 # Logs at RATE a second, in slices of a hundredth of a second, until told
 # to stop.
@@ -36,10 +26,7 @@ def logger_thread(target)
     started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
     logged = 0
     until Thread.current[:stop]
-      (RATE / 100).times do |i|
-        target.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: i },
-                         subject: { type: "order", id: 42 }, metadata: { total: 59.9, items: 3, currency: "EUR" })
-      end
+      (RATE / 100).times { |i| BenchEvents.small(target, i) }
       logged += RATE / 100
       delay = started + (logged.to_f / RATE) - Process.clock_gettime(Process::CLOCK_MONOTONIC)
       sleep(delay) if delay.positive?

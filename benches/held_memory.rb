@@ -20,7 +20,7 @@
 #   ruby -Ilib benches/held_memory.rb   (EVENTS=100000 RATE=20000 COLLECTOR=down|silent)
 
 require "ezlogs_ruby_agent"
-require "securerandom"
+require_relative "support/events"
 require "socket"
 
 EVENTS = Integer(ENV.fetch("EVENTS", 100_000))
@@ -39,14 +39,10 @@ port = if SILENT
          TCPServer.open("127.0.0.1", 0) { |closed| closed.addr[1] }
        end
 
-EzlogsRubyAgent.configure do |c|
-  c.service_name = "bench"
-  c.delivery.endpoint = "http://127.0.0.1:#{port}/events"
+BenchEvents.configure("http://127.0.0.1:#{port}/events", buffer: EVENTS * 2) do |c|
   c.delivery.timeout = 600
   c.delivery.flush_interval = 0.5
   c.delivery.shutdown_timeout = 0.5
-  c.performance.event_buffer_size = EVENTS * 2
-  c.performance.event_buffer_bytes = 1 << 30
 end
 
 # A no-op with log_event's signature that returns a new string of an event
@@ -55,27 +51,10 @@ module Baseline
   def self.log_event(**) = +"evt_0123456789abcdefghijkl"
 end
 
-USER_AGENT = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Chrome/120.0 Safari/537.36"
-
-# A record change's or a request's size: with its envelope and a request's
-# correlation ids, about 820 bytes of JSON (the bench prints it).
-def log_one(target, seq)
-  target.log_event(
-    event_type: "order.placed", action: "created",
-    actor: { type: "user", id: 1_000 + (seq % 500) },
-    subject: { type: "order", id: seq },
-    metadata: { total: (seq % 9_000) / 100.0, items: 1 + (seq % 7), currency: "EUR",
-                path: "/orders/#{seq}", status: 201, user_agent: USER_AGENT }
-  )
-end
-
 def log_paced(target, count)
   started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
   (0...count).each_slice(RATE / 100) do |slice|
-    slice.each_slice(4) do |request|
-      EzlogsRubyAgent::CorrelationManager.start_request_context(SecureRandom.uuid, nil)
-      request.each { |seq| log_one(target, seq) }
-    end
+    slice.each { |seq| BenchEvents.typical(target, seq) }
     due = started + ((slice.last + 1).to_f / RATE)
     delay = due - Process.clock_gettime(Process::CLOCK_MONOTONIC)
     sleep(delay) if delay.positive?

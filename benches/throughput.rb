@@ -2,7 +2,7 @@
 
 # Events delivered a second to a collector in another process over one
 # keep-alive connection on loopback (uncompressed, as for a local
-# collector): the app logs EVENTS typical small events (benches/log_event.rb's)
+# collector): the app logs EVENTS of BenchEvents' small events (benches/support)
 # as fast as it can, and the clock runs from the first call until `flush`
 # says all were delivered. The collector reads each request whole and
 # answers 200 without parsing it, so that the agent's worker, not the
@@ -41,20 +41,13 @@ collector = IO.popen([RbConfig.ruby, "-e", COLLECTOR])
 port = Integer(collector.gets)
 
 require "ezlogs_ruby_agent"
-EzlogsRubyAgent.configure do |c|
-  c.service_name = "bench"
-  c.delivery.endpoint = "http://127.0.0.1:#{port}/events"
-  c.performance.event_buffer_size = EVENTS + 1
-  c.performance.event_buffer_bytes = 1 << 30
-end
+require_relative "support/events"
+BenchEvents.configure("http://127.0.0.1:#{port}/events", buffer: EVENTS + 1)
 EzlogsRubyAgent.start_flow("bench", 1)
 
 rates = Array.new(RUNS) do
   started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
-  EVENTS.times do |i|
-    EzlogsRubyAgent.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: i },
-                              subject: { type: "order", id: 42 }, metadata: { total: 59.9, items: 3, currency: "EUR" })
-  end
+  EVENTS.times { |i| BenchEvents.small(EzlogsRubyAgent, i) }
   abort "not all delivered" unless EzlogsRubyAgent.flush(timeout: 120)
   EVENTS / (Process.clock_gettime(Process::CLOCK_MONOTONIC) - started)
 end

@@ -6,10 +6,8 @@
 # subtracted, so that what the worker does once (its start, the sink's)
 # drops out. What remains per event is the worker's own work: sampling,
 # redaction, the size limit, serialisation. Two kinds of event:
-# - small: benches/log_event.rb's (three metadata entries, one flow), about
-#   480 bytes of JSON;
-# - typical: benches/held_memory.rb's (six metadata entries, one a browser's
-#   user agent; request contexts of four), about 820 bytes.
+# BenchEvents' small and typical (benches/support/events.rb), about 480 and
+# 820 bytes of JSON.
 #
 #   ruby -Ilib benches/worker_instructions.rb     (needs valgrind; N=5000)
 
@@ -19,32 +17,13 @@ require "tmpdir"
 N = Integer(ENV.fetch("N", 5_000))
 LIB = File.expand_path("../lib", __dir__)
 
-CHILD = <<~RUBY
+CHILD = <<~RUBY.freeze
   require "ezlogs_ruby_agent"
-  require "securerandom"
-  EzlogsRubyAgent.configure do |c|
-    c.service_name = "bench"
-    c.delivery.endpoint = "file:///dev/null"
-    c.performance.event_buffer_size = 400_000
-    c.performance.event_buffer_bytes = 1 << 30
-  end
-  user_agent = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Chrome/120.0 Safari/537.36"
-  typical = ARGV[1] == "typical"
-  EzlogsRubyAgent.start_flow("bench", 1) unless typical
-  Integer(ARGV[0]).times do |seq|
-    if !typical
-      EzlogsRubyAgent.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: seq },
-                                subject: { type: "order", id: 42 }, metadata: { total: 59.9, items: 3, currency: "EUR" })
-      next
-    end
-    EzlogsRubyAgent::CorrelationManager.start_request_context(SecureRandom.uuid, nil) if (seq % 4).zero?
-    EzlogsRubyAgent.log_event(
-      event_type: "order.placed", action: "created",
-      actor: { type: "user", id: 1_000 + (seq % 500) }, subject: { type: "order", id: seq },
-      metadata: { total: (seq % 9_000) / 100.0, items: 1 + (seq % 7), currency: "EUR",
-                  path: "/orders/\#{seq}", status: 201, user_agent: }
-    )
-  end
+  require #{File.expand_path("support/events", __dir__).inspect}
+  BenchEvents.configure("file:///dev/null")
+  kind = ARGV[1].to_sym
+  EzlogsRubyAgent.start_flow("bench", 1) if kind == :small
+  Integer(ARGV[0]).times { |seq| BenchEvents.public_send(kind, EzlogsRubyAgent, seq) }
   EzlogsRubyAgent.flush(timeout: 60)
 RUBY
 

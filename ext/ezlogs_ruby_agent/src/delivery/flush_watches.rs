@@ -62,8 +62,10 @@ pub struct FlushWatches {
     /// report includes the events that failed in between (a later `at_exit`
     /// block's).
     exit: Option<u64>,
-    /// The held events' numbers, oldest first, as runs `(first, last)`.
+    /// The held events' numbers, oldest first, as runs `(first, last)`,
+    /// and how many they are.
     held: VecDeque<(u64, u64)>,
+    held_events: usize,
 }
 
 impl FlushWatches {
@@ -90,6 +92,7 @@ impl FlushWatches {
 
     /// The worker held events `seqs` (taken in order, after any held).
     pub fn hold(&mut self, seqs: &[u64]) {
+        self.held_events += seqs.len();
         for &seq in seqs {
             match self.held.back_mut() {
                 Some((_, last)) if *last + 1 == seq => *last = seq,
@@ -113,6 +116,7 @@ impl FlushWatches {
             }
             *first += settled;
             count -= settled;
+            self.held_events -= settled as usize;
             if *first > *last {
                 self.held.pop_front();
             }
@@ -157,6 +161,11 @@ impl FlushWatches {
                 }
             }
         }
+    }
+
+    /// Events held now.
+    pub fn held_events(&self) -> usize {
+        self.held_events
     }
 
     /// What became of watch `id`'s events, the first `finished` of all
@@ -239,8 +248,10 @@ mod tests {
         let report = watches.report(late, 7).unwrap();
         assert_eq!((report.dropped, report.pending), (2, 1));
         assert_eq!(watches.report(early, 7).unwrap().dropped, 2);
+        assert_eq!(watches.held_events(), 1);
         watches.release(1, false);
         assert!(watches.held.is_empty());
+        assert_eq!(watches.held_events(), 0);
         assert_eq!(watches.report(late, 7).unwrap().pending, 0);
         assert_eq!(watches.start(7, 7), 2);
         assert_eq!(watches.report(2, 7).unwrap().covered, 0);

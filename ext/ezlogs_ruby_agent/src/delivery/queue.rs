@@ -32,8 +32,8 @@ struct State {
     events: VecDeque<Event>,
     /// The sum of the queued events' `approx_bytes`.
     bytes: usize,
-    /// Events the worker holds in memory, and the bytes they take there.
-    held_events: usize,
+    /// The bytes of the events the worker holds in memory (which events:
+    /// `watches`).
     held_bytes: usize,
     /// The batch the worker has taken and not yet dealt with (its events,
     /// their `approx_bytes`): still in memory, so still within the bounds.
@@ -78,7 +78,6 @@ impl Queue {
                 // threads do not pay for the deque doubling.
                 events: VecDeque::with_capacity(config.capacity.min(PREALLOCATED_EVENTS)),
                 bytes: 0,
-                held_events: 0,
                 held_bytes: 0,
                 in_flight: 0,
                 in_flight_bytes: 0,
@@ -184,8 +183,10 @@ impl Queue {
     /// takes them; `held_bytes` is what it holds now, all batches together.
     pub fn hold(&self, seqs: &[u64], held_bytes: usize) {
         let mut state = lock(&self.state);
-        state.held_events += seqs.len();
-        state.in_flight = state.in_flight.saturating_sub(seqs.len());
+        // Held, they leave the batch in flight, with their share of its bytes.
+        let leaving = seqs.len().min(state.in_flight);
+        state.in_flight_bytes -= state.in_flight_bytes * leaving / state.in_flight.max(1);
+        state.in_flight -= leaving;
         state.held_bytes = held_bytes;
         state.watches.hold(seqs);
     }
@@ -194,7 +195,6 @@ impl Queue {
     /// `dropped` (and counted); it holds `held_bytes` now.
     pub fn release_held(&self, events: u64, dropped: bool, held_bytes: usize) {
         let mut state = lock(&self.state);
-        state.held_events = state.held_events.saturating_sub(events as usize);
         state.held_bytes = held_bytes;
         state.watches.release(events, dropped);
         drop(state);
@@ -313,7 +313,7 @@ impl State {
     /// not yet dealt with, and held.
     fn depth(&self) -> (usize, usize) {
         (
-            self.events.len() + self.in_flight + self.held_events,
+            self.events.len() + self.in_flight + self.watches.held_events(),
             self.bytes + self.in_flight_bytes + self.held_bytes,
         )
     }

@@ -154,7 +154,7 @@ impl<'a> Sender<'a> {
         };
         if matches!(sent, Sent::Failed(_)) && !ending && self.ending() {
             // An exit or shutdown that began meanwhile: its last chance, by
-            // the ending's rules (older held batches had theirs).
+            // the ending's rules, after the older held batches have had theirs.
             self.send_held();
             sent = self.send(json, count);
         }
@@ -192,11 +192,15 @@ impl<'a> Sender<'a> {
             }
             let sent = if ending {
                 self.send(&batch.json(), batch.events)
-            } else if self.sink.gzip() {
-                let tried = self.try_once(batch.gzip(), batch.json_len, batch.events);
-                self.held_outcome(tried)
             } else {
-                let tried = self.try_once(&batch.json(), batch.json_len, batch.events);
+                let json;
+                let body = if self.sink.gzip() {
+                    batch.gzip()
+                } else {
+                    json = batch.json();
+                    &json
+                };
+                let tried = self.try_once(body, batch.json_len, batch.events);
                 self.held_outcome(tried)
             };
             let dropped = match sent {

@@ -34,7 +34,7 @@ pub fn run(queue: &Queue, active: &Active) {
         let taken = batch.len();
         for (seq, mut event) in (first..).zip(batch.drain(..)) {
             let prepared = if sender.is_memory() {
-                super::prepare(&active.processor, &mut event)
+                super::prepare(&active.processor, &mut event).map(|()| capture::push(event))
             } else {
                 encode(&mut encoder, &active.processor, &mut event, seq)
             };
@@ -46,10 +46,6 @@ pub fn run(queue: &Queue, active: &Active) {
                     undelivered.push(Undelivered::Dropped(seq));
                     continue;
                 }
-            }
-            if sender.is_memory() {
-                capture::push(event);
-                continue;
             }
             if encoder.json_len() >= delivery.max_batch_bytes {
                 send(&mut sender, &mut encoder, &mut undelivered);

@@ -6,6 +6,17 @@
 # JSON-lines sink on /dev/null). Rounds alternate between the two so that
 # noise on this shared machine hits both alike; medians are reported.
 #
+# The worker runs on the other core, and what it does there (freeing the
+# events' memory, taking the queue's lock) slows the calling thread a
+# little. WORKER says where that lands:
+#   alongside  (default) the worker runs during the calls, as in an app; a
+#              worker that falls behind does part of its work during the
+#              next rounds, the no-op's included;
+#   idle       the worker sleeps during the calls and sends each round's
+#              events after it, untimed: the calling thread alone;
+#   delivered  the clock stops when flush says the round's events were
+#              delivered: the calling thread and the worker together.
+#
 #   bundle exec rake bench        (or: ruby -Ilib benches/log_event.rb)
 
 require "ezlogs_ruby_agent"
@@ -13,12 +24,19 @@ require "json"
 
 ROUNDS = Integer(ENV.fetch("ROUNDS", 15))
 CALLS = Integer(ENV.fetch("CALLS", 20_000))
+WORKER = ENV.fetch("WORKER", "alongside")
+WORKERS = %w[alongside idle delivered].freeze
+abort "WORKER must be one of #{WORKERS.join(", ")}, not #{WORKER.inspect}" unless WORKERS.include?(WORKER)
 
 EzlogsRubyAgent.configure do |c|
   c.service_name = "bench"
   c.delivery.endpoint = "file:///dev/null"
   c.performance.event_buffer_size = 400_000
   c.performance.event_buffer_bytes = 1 << 30
+  if WORKER == "idle" # no batch fills and no interval passes during a round
+    c.delivery.batch_size = CALLS + 1
+    c.delivery.flush_interval = 600
+  end
 end
 
 # The baseline: a method with log_event's signature that does nothing.
@@ -47,7 +65,9 @@ def measure(target)
   allocated = GC.stat(:total_allocated_objects)
   started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
   CALLS.times { |i| call_site(target, i) }
+  EzlogsRubyAgent.flush(timeout: 60) if WORKER == "delivered" && target == EzlogsRubyAgent
   elapsed = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
+  EzlogsRubyAgent.flush(timeout: 60) if WORKER == "idle" && target == EzlogsRubyAgent
   [elapsed * 1e6 / CALLS, (GC.stat(:total_allocated_objects) - allocated).to_f / CALLS]
 end
 
@@ -77,7 +97,7 @@ baseline_objects = median(results[Baseline].map(&:last))
 agent_objects = median(results[EzlogsRubyAgent].map(&:last))
 metrics = EzlogsRubyAgent.metrics
 
-puts "log_event benchmark: #{ROUNDS} rounds x #{CALLS} calls, medians, Ruby #{RUBY_VERSION}"
+puts "log_event benchmark: #{ROUNDS} rounds x #{CALLS} calls, medians, Ruby #{RUBY_VERSION}, worker #{WORKER}"
 puts format("  no-op baseline : %<us>.3f us/call, %<objects>.2f objects/call", us: baseline_us,
                                                                                objects: baseline_objects)
 puts format("  log_event      : %<us>.3f us/call, %<objects>.2f objects/call", us: agent_us, objects: agent_objects)

@@ -12,6 +12,7 @@
 #
 #   bundle exec ruby -Ilib benches/trackers.rb                  time: alternating rounds, medians
 #   bundle exec ruby -Ilib benches/trackers.rb --instructions   instructions per operation (valgrind)
+#   ONLY=update bundle exec ruby -Ilib benches/trackers.rb --instructions   the operations whose name matches
 #
 # Time moves by up to ±50 % between runs on the shared build machines;
 # instruction counts barely move (two runs of one configuration differ by
@@ -159,10 +160,11 @@ def instructions(trackers, counts)
   end
 end
 
-# { name => instructions per operation } with the trackers on or off.
+# { name => instructions per operation } with the trackers on or off, for
+# the operations whose name matches ONLY (all by default).
 def instructions_per_operation(trackers)
   none = OPERATIONS.keys.to_h { |name| [name, 0] }
-  OPERATIONS.keys.to_h do |name|
+  OPERATIONS.keys.grep(Regexp.new(ENV.fetch("ONLY", ""))).to_h do |name|
     extra = instructions(trackers, none.merge(name => LONG)) - instructions(trackers, none.merge(name => SHORT))
     [name, extra.to_f / (LONG - SHORT)]
   end
@@ -172,7 +174,7 @@ def instructions_mode
   puts "Trackers, instructions per operation (valgrind), Ruby #{RUBY_VERSION}, #{LONG - SHORT} operations counted"
   off = instructions_per_operation("off")
   on = instructions_per_operation("on")
-  OPERATIONS.each_key { |name| report(name, off[name], on[name], "instructions") }
+  on.each_key { |name| report(name, off[name], on[name], "instructions") }
 end
 
 if ARGV.include?("--instructions")

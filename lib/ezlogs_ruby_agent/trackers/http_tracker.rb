@@ -20,9 +20,6 @@ module EzlogsRubyAgent
       %r{\A/(?:assets|packs|vite)/}i,
       /\.(?:css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|eot)\z/i
     )
-    # Rails' own rule for X-Request-Id: word characters, '-' and '@', at
-    # most 255 of them.
-    UNSAFE_REQUEST_ID = /[^\w\-@]/
     REQUEST_ID_HEADERS = %w[X-Request-Id X-Request-ID x-request-id].freeze
 
     # Rack 3 requires lower-case header names; under Rack 2 it is written as
@@ -62,7 +59,7 @@ module EzlogsRubyAgent
       return response unless request
 
       Tracking.safely("tracking the response") do
-        expose_request_id(response[1], request[:request_id])
+        expose_request_id(response[1], request[:native].request_id)
         request[:actor] = ActorExtractor.extract(env)
         # The server closes rack.input before the body: read GraphQL now.
         request[:graphql] = RequestEvent.graphql_operations(env, request)
@@ -82,30 +79,16 @@ module EzlogsRubyAgent
       false
     end
 
-    # Starts the request's context and picks its event id. Returns what
-    # `finish` needs, or nil when that failed (the request runs untracked).
+    # Starts the request in the core (Native.http_request_start: its
+    # context, made current, its event id, its request id, written into
+    # HTTP_X_REQUEST_ID when the client sent no usable one, its clock).
+    # Returns what `finish` needs, or nil when that failed (the request
+    # runs untracked).
     def start(env)
       Tracking.safely("starting http.request") do
-        request_id = request_id!(env)
-        context = CorrelationManager.start_request_context(request_id, nil, {}, traceparent: env["HTTP_TRACEPARENT"],
-                                                                                baggage: env["HTTP_BAGGAGE"])
-        event_id = Native.new_event_id
-        Native.context_set(Native.derive_context(context, event_id, {}))
         # Method and path as they came in: Rails' error pages rewrite PATH_INFO.
-        { context:, event_id:, request_id:, method: env["REQUEST_METHOD"], path: env["PATH_INFO"],
-          started_at: Time.now, started_ms: Tracking.clock_ms }
+        { native: Native.http_request_start(env), method: env["REQUEST_METHOD"], path: env["PATH_INFO"] }
       end
-    end
-
-    # The incoming X-Request-ID when it is usable, else a new one, written
-    # back so that Rails' RequestId middleware and the app use the same.
-    def request_id!(env)
-      incoming = env["HTTP_X_REQUEST_ID"].to_s
-      # Most incoming ids are clean: the match costs less than the copy.
-      incoming = incoming.gsub(UNSAFE_REQUEST_ID, "") if UNSAFE_REQUEST_ID.match?(incoming)
-      return incoming[0, 255] unless incoming.empty?
-
-      env["HTTP_X_REQUEST_ID"] = Native.new_request_id
     end
 
     # `body`: what the server wrote, when it did.
@@ -114,21 +97,15 @@ module EzlogsRubyAgent
 
       Tracking.safely("recording http.request") do
         event = RequestEvent.new(env, request, response, error, bytes_of(body))
-        timing = Tracking.timing(request[:started_at], request[:started_ms])
         # A failure reading the details costs the details, not the event.
         metadata = Tracking.safely("reading request details") { event.metadata } || {}
-        metadata[:request_id] = request[:request_id]
-        metadata[:duration_ms] = timing[:duration_ms]
-        Tracking.record("http.request", event.action,
-                        actor: request[:actor] || ActorExtractor.extract(env), subject: event.subject,
-                        metadata:, timing:, event_id: request[:event_id], context: context_of(request, env))
+        # The core adds the request id and the duration to the metadata,
+        # and the timing; the event goes in the request's context, in its
+        # session once the app has loaded one.
+        Native.record_http_request(request[:native], event.action, request[:actor] || ActorExtractor.extract(env),
+                                   event.subject, metadata,
+                                   Tracking.safely("reading the session id") { SessionDigest.of(env) })
       end
-    end
-
-    # The request's context, in its session once the app has loaded one.
-    def context_of(request, env)
-      session_id = Tracking.safely("reading the session id") { SessionDigest.of(env) }
-      session_id ? Native.context_in_session(request[:context], session_id) : request[:context]
     end
 
     def bytes_of(body)

@@ -73,7 +73,7 @@ fn keep_and_print(event: Event) {
 
 /// Builds an event from the caller's values and dispatches it; returns its
 /// id, or raises InvalidEventError (counted) for bad input.
-fn emit_built(
+pub(super) fn emit_built(
     ruby: &Ruby,
     active: &Active,
     args: EventArgs,
@@ -150,8 +150,8 @@ fn record(
     };
     let overrides = Overrides {
         event_id,
-        timestamp: None,
         correlation: context.map(RubyContext::correlation),
+        ..Overrides::default()
     };
     emit_built(ruby, &active, args, overrides)
 }
@@ -177,11 +177,6 @@ fn client_ip(
         client_ip_header.as_deref(),
         &settings::current().trusted_proxies,
     )
-}
-
-/// A request id (a UUID) for a request that came without one.
-fn new_request_id() -> String {
-    crate::ids::request_id()
 }
 
 /// Emits an already-built `UniversalEvent`.
@@ -403,7 +398,6 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("log_event", function!(log_event, 5))?;
     native.define_module_function("record", function!(record, 8))?;
     native.define_module_function("new_event_id", function!(new_event_id, 0))?;
-    native.define_module_function("new_request_id", function!(new_request_id, 0))?;
     native.define_module_function("client_ip", function!(client_ip, 3))?;
     native.define_module_function("emit", function!(emit, 1))?;
     native.define_module_function("process_event", function!(process_event, 1))?;

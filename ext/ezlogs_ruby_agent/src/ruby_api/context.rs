@@ -93,13 +93,13 @@ fn text(ruby: &Ruby, value: Value) -> Option<Id> {
     Some(converter(ruby).text(value).as_str().into())
 }
 
-fn install(ruby: &Ruby, context: Context) -> Result<Value, Error> {
+pub(super) fn install(ruby: &Ruby, context: Context) -> Result<Value, Error> {
     let value = RubyContext::from(context).into_value_with(ruby);
     ruby.thread_current().local_aset(*KEY, value)?;
     Ok(value)
 }
 
-fn max_depth() -> u32 {
+pub(super) fn max_depth() -> u32 {
     settings::current().settings.max_correlation_depth
 }
 
@@ -173,14 +173,6 @@ fn derive_context(
             root
         }
     };
-    RubyContext::from(inner)
-}
-
-/// `context` in the session `session_id`: a request learns its session only
-/// once the app has loaded it. Not made current.
-fn context_in_session(ruby: &Ruby, context: &RubyContext, session_id: Value) -> RubyContext {
-    let mut inner = context.inner.clone();
-    inner.session_id = text(ruby, session_id);
     RubyContext::from(inner)
 }
 
@@ -286,6 +278,5 @@ pub fn init(ruby: &Ruby, agent: RModule, native: RModule) -> Result<(), Error> {
     native.define_module_function("start_flow_context", function!(start_flow_context, 3))?;
     native.define_module_function("derive_context", function!(derive_context, 3))?;
     native.define_module_function("context_from_hash", function!(context_from_hash, 1))?;
-    native.define_module_function("context_in_session", function!(context_in_session, 2))?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use magnus::{RString, Ruby, Value};
 use super::context;
 use super::convert::Converter;
 use super::helpers;
-use crate::data::Data;
+use crate::data::{Data, Object, Text};
 use crate::event::{Correlation, Event, EventContext, EventInput, Platform, ValidationError};
 use crate::settings::Active;
 
@@ -30,10 +30,30 @@ pub struct Overrides {
     /// Correlation of a context other than the current one (a request's
     /// own event belongs to the context the request started in).
     pub correlation: Option<Arc<Correlation>>,
+    /// A timing block the core measured, in place of the caller's.
+    pub timing: Option<Data>,
+    /// Entries the core adds at the end of the metadata.
+    pub metadata_tail: Vec<(Text, Data)>,
 }
 
 fn optional(converter: &mut Converter, value: Value) -> Option<Data> {
     (!value.is_nil()).then(|| converter.convert(value))
+}
+
+/// `metadata` with `tail` at its end (a hash of them alone when there was
+/// none; left as it is when it is not a hash, which validation refuses).
+fn with_tail(metadata: Option<Data>, tail: Vec<(Text, Data)>) -> Option<Data> {
+    if tail.is_empty() {
+        return metadata;
+    }
+    match metadata {
+        None => Some(Data::Map(Object(tail))),
+        Some(Data::Map(mut object)) => {
+            object.0.extend(tail);
+            Some(Data::Map(object))
+        }
+        other => other,
+    }
 }
 
 /// `active`: the settings in force, looked up once by the caller.
@@ -50,8 +70,13 @@ pub fn build(
         action: string(args.action),
         actor: converter.convert(args.actor),
         subject: optional(&mut converter, args.subject),
-        metadata: optional(&mut converter, args.metadata),
-        timing: optional(&mut converter, args.timing),
+        metadata: with_tail(
+            optional(&mut converter, args.metadata),
+            overrides.metadata_tail,
+        ),
+        timing: overrides
+            .timing
+            .or_else(|| optional(&mut converter, args.timing)),
     };
     let correlation = active
         .settings

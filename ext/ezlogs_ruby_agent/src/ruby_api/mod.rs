@@ -8,6 +8,7 @@ mod errors;
 mod event_builder;
 mod flush;
 mod helpers;
+mod http_request;
 mod symbol_names;
 mod to_ruby;
 mod universal_event;
@@ -22,6 +23,7 @@ pub fn init(ruby: &Ruby) -> Result<(), Error> {
     agent::init(native)?;
     flush::init(native)?;
     context::init(ruby, agent, native)?;
+    http_request::init(ruby, native)?;
     universal_event::init(ruby, agent)?;
     Ok(())
 }

@@ -53,7 +53,7 @@ fn build(
     let overrides = Overrides {
         timestamp: timestamp_override(ruby, limits, timestamp)?,
         event_id: (!event_id.is_nil()).then(|| Converter::new(ruby, limits).text(event_id).into()),
-        correlation: None,
+        ..Overrides::default()
     };
     let args = EventArgs {
         event_type,

@@ -1,0 +1,186 @@
+//! `EzlogsRubyAgent::Native::HttpRequest`: what `HttpTracker` keeps of a
+//! request from its start to its `http.request` event. Starting it and
+//! recording its event are one native call each, so that a tracked request
+//! pays for two crossings rather than a dozen (issue 15: the tracker's own
+//! Ruby was most of its cost).
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use magnus::value::{Lazy, ReprValue};
+use magnus::{function, method, prelude::*, Error, RHash, RModule, RString, Ruby, Value};
+
+use super::agent::emit_built;
+use super::context;
+use super::event_builder::{EventArgs, Overrides};
+use crate::correlation::context::{Context, Object};
+use crate::data::{self, Data};
+use crate::{debug_view, ids, settings, timestamp};
+
+/// Rack env keys, interned once (a lookup with a new string would allocate).
+static REQUEST_ID: Lazy<RString> =
+    Lazy::new(|ruby| ruby.str_new("HTTP_X_REQUEST_ID").to_interned_str());
+static TRACEPARENT: Lazy<RString> =
+    Lazy::new(|ruby| ruby.str_new("HTTP_TRACEPARENT").to_interned_str());
+static BAGGAGE: Lazy<RString> = Lazy::new(|ruby| ruby.str_new("HTTP_BAGGAGE").to_interned_str());
+static EVENT_TYPE: Lazy<RString> = Lazy::new(|ruby| ruby.str_new("http.request").to_interned_str());
+
+/// Rails' limit for an X-Request-Id (ActionDispatch::RequestId).
+const MAX_REQUEST_ID: usize = 255;
+
+#[magnus::wrap(class = "EzlogsRubyAgent::Native::HttpRequest", free_immediately, size)]
+pub struct HttpRequest {
+    /// The context the request started. Its event belongs to it, while the
+    /// app's work runs in a child context that names the event as parent.
+    context: Context,
+    event_id: String,
+    request_id: String,
+    started_at: SystemTime,
+    started: Instant,
+}
+
+impl HttpRequest {
+    fn event_id(&self) -> &str {
+        &self.event_id
+    }
+
+    fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// `{started_at:, completed_at:, duration_ms:}`, as `Tracking.timing`
+    /// writes it for the other trackers, and the duration alone.
+    fn timing(&self) -> (Data, f64) {
+        let duration_ms = (self.started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+        let at = |time| timestamp::format(time).map_or(Data::Null, Data::text);
+        let mut timing = data::Object::with_capacity(3);
+        timing.push("started_at", at(self.started_at));
+        timing.push("completed_at", at(SystemTime::now()));
+        timing.push("duration_ms", Data::Float(duration_ms));
+        (Data::Map(timing), duration_ms)
+    }
+}
+
+/// The request id Rails' RequestId middleware will use: the incoming
+/// X-Request-Id without characters other than word characters, '-' and
+/// '@', cut to 255; None when nothing is left.
+fn usable_request_id(incoming: &str) -> Option<String> {
+    let id: String = incoming
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '@'))
+        .take(MAX_REQUEST_ID)
+        .collect();
+    (!id.is_empty()).then_some(id)
+}
+
+fn header(ruby: &Ruby, env: RHash, key: &Lazy<RString>) -> Option<String> {
+    let value: Value = env.get(ruby.get_inner(key))?;
+    RString::from_value(value)?.to_string().ok()
+}
+
+/// Starts a request read from its Rack `env`: its context (in the caller's
+/// trace and flow when `traceparent` / `baggage` name them), made current
+/// as a child naming the request's event id, chosen now. Uses the incoming
+/// X-Request-Id as Rails would, else makes one and writes it into `env`
+/// (`HTTP_X_REQUEST_ID`) so that Rails' RequestId and the app use it too.
+/// Raises FrozenError when it must write into a frozen env.
+fn http_request_start(ruby: &Ruby, env: RHash) -> Result<HttpRequest, Error> {
+    let incoming = header(ruby, env, &REQUEST_ID).and_then(|id| usable_request_id(&id));
+    let request_id = match incoming {
+        Some(id) => id,
+        None => {
+            let id = ids::request_id();
+            env.aset(ruby.get_inner(&REQUEST_ID), ruby.str_new(&id))?;
+            id
+        }
+    };
+    let context = Context::for_request(
+        request_id.as_str().into(),
+        None,
+        Object::new(),
+        header(ruby, env, &TRACEPARENT).as_deref(),
+        header(ruby, env, &BAGGAGE).as_deref(),
+    );
+    let event_id = ids::event_id();
+    debug_view::opened(&event_id);
+    let child = context.child(
+        Some(event_id.as_str().into()),
+        Object::new(),
+        context::max_depth(),
+    );
+    context::install(ruby, child)?;
+    Ok(HttpRequest {
+        context,
+        event_id,
+        request_id,
+        started_at: SystemTime::now(),
+        started: Instant::now(),
+    })
+}
+
+/// Records the request's `http.request` event, timed from its start to
+/// now, in the request's context (in the session `session_id` when the app
+/// loaded one: a String, or nil). `metadata` (a Hash) gets `request_id`
+/// and `duration_ms` (milliseconds, three decimals) at its end. Returns
+/// the event id; raises InvalidEventError.
+fn record_http_request(
+    ruby: &Ruby,
+    request: &HttpRequest,
+    action: Value,
+    actor: Value,
+    subject: Value,
+    metadata: Value,
+    session_id: Option<String>,
+) -> Result<RString, Error> {
+    let active = settings::current();
+    let (timing, duration_ms) = request.timing();
+    let mut context = request.context.clone();
+    if session_id.is_some() {
+        context.session_id = session_id.map(Into::into);
+    }
+    let args = EventArgs {
+        event_type: ruby.get_inner(&EVENT_TYPE).as_value(),
+        action,
+        actor,
+        subject,
+        metadata,
+        timing: ruby.qnil().as_value(),
+    };
+    let overrides = Overrides {
+        event_id: Some(request.event_id.clone()),
+        correlation: Some(Arc::new(context.correlation())),
+        timing: Some(timing),
+        metadata_tail: vec![
+            ("request_id".into(), Data::text(request.request_id.as_str())),
+            ("duration_ms".into(), Data::Float(duration_ms)),
+        ],
+        ..Overrides::default()
+    };
+    emit_built(ruby, &active, args, overrides)
+}
+
+pub fn init(ruby: &Ruby, native: RModule) -> Result<(), Error> {
+    let class = native.define_class("HttpRequest", ruby.class_object())?;
+    class.define_method("event_id", method!(HttpRequest::event_id, 0))?;
+    class.define_method("request_id", method!(HttpRequest::request_id, 0))?;
+    native.define_module_function("http_request_start", function!(http_request_start, 1))?;
+    native.define_module_function("record_http_request", function!(record_http_request, 6))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::usable_request_id;
+
+    #[test]
+    fn request_ids_follow_rails_rule() {
+        assert_eq!(usable_request_id("abc-123@x_y"), Some("abc-123@x_y".into()));
+        assert_eq!(usable_request_id("a é/b c;d"), Some("abcd".into()));
+        assert_eq!(usable_request_id("<>;"), None);
+        assert_eq!(usable_request_id(""), None);
+        assert_eq!(
+            usable_request_id(&"x".repeat(300)).map(|id| id.len()),
+            Some(255)
+        );
+    }
+}

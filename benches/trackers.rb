@@ -15,12 +15,15 @@
 #   ONLY=update bundle exec ruby -Ilib benches/trackers.rb --instructions   the operations whose name matches
 #
 # Time moves by up to ±50 % between runs on the shared build machines;
-# instruction counts barely move (two runs of one configuration differ by
-# about 15,000 of 6.5 billion). The instruction mode runs the app under
+# instruction counts move much less. The instruction mode runs the app under
 # valgrind's callgrind, for each operation alone, once doing it SHORT times
-# and once LONG times: the difference divided by LONG - SHORT is one
-# operation's cost, the boot and the first calls (which load code and fill
-# caches) excluded. Each operation runs in a process of its own because run
+# and once LONG times (LONG=260 by default): the difference divided by
+# LONG - SHORT is one operation's cost, the boot and the first calls (which
+# load code and fill caches) excluded. The boot itself is not the same from
+# one process to the next (Ruby picks a random hash seed, and addresses
+# move), and what it differs by is divided by LONG - SHORT too: with 50
+# operations counted, three runs of one build gave a GET's added cost as
+# +67,038, +110,811 and +139,780. Each operation runs in a process of its own because run
 # together they do not add up (50 more updates made a later job and mail
 # cheaper by more than the updates cost). It does so with the trackers on
 # and off. Only the main thread is counted, the worker is kept idle, and the
@@ -34,7 +37,7 @@ require "tmpdir"
 
 SWITCHES = %i[http active_record active_job mail].freeze
 SHORT = 10
-LONG = 60
+LONG = Integer(ENV.fetch("LONG", 260))
 
 # Boots the shop app in this process, with a database of its own.
 def boot(workdir)

@@ -136,6 +136,15 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(last_response.headers["X-Request-Id"]).to eq("abcscriptdef")
   end
 
+  # Servers hand header values over as binary strings: a stray byte is
+  # dropped as Rails drops it, and the rest of the client's id is kept.
+  it "keeps an X-Request-ID with a byte that is not UTF-8 as Rails does" do
+    get "/users/123", {}, { "HTTP_X_REQUEST_ID" => "req-1\xFF\xC3\xA9x".b }
+
+    expect(request_event[:correlation][:request_id]).to eq("req-1x")
+    expect(last_response.headers["X-Request-Id"]).to eq("req-1x")
+  end
+
   # Rack 3 requires lower-case header names (Rack::Lint checks them).
   it "answers a bare Rack app through Rack::Lint with the request id header in the Rack version's form" do
     app = ->(_env) { [200, { "content-type" => "text/plain" }, ["ok"]] }

@@ -5,10 +5,11 @@
 //! they wait here for it, and the tree then starts with the request.
 //!
 //! A unit of work (a request, a job run, an enqueue) takes its event id
-//! when it starts (`Native.new_event_id`) and is *open* until its event is
-//! logged. An event is held while the top of its chain among the held
-//! events has an open unit as parent; otherwise that chain's events are
-//! ready to print. Printing is Ruby's (on an app thread, to `Rails.logger`),
+//! when it starts (`Native.new_event_id`; a request's in
+//! `Native.http_request_start`) and is *open* until its event is logged.
+//! An event is held while the top of its chain among the held events has
+//! an open unit as parent; otherwise that chain's events are ready to
+//! print. Printing is Ruby's (on an app thread, to `Rails.logger`),
 //! so this module only hands the groups over.
 
 use std::collections::{HashSet, VecDeque};

@@ -59,7 +59,7 @@ module EzlogsRubyAgent
       return response unless request
 
       Tracking.safely("tracking the response") do
-        expose_request_id(response[1], request[:native].request_id)
+        expose_request_id(response[1], request[:native])
         request[:actor] = ActorExtractor.extract(env)
         # The server closes rack.input before the body: read GraphQL now.
         request[:graphql] = RequestEvent.graphql_operations(env, request)
@@ -96,6 +96,7 @@ module EzlogsRubyAgent
       return unless request
 
       Tracking.safely("recording http.request") do
+        request[:native].stop # the request's time, not the agent's reading of it
         event = RequestEvent.new(env, request, response, error, bytes_of(body))
         # A failure reading the details costs the details, not the event.
         metadata = Tracking.safely("reading request details") { event.metadata } || {}
@@ -115,10 +116,11 @@ module EzlogsRubyAgent
       end
     end
 
-    def expose_request_id(headers, request_id)
+    # Unless the app (Rails' RequestId) set it already.
+    def expose_request_id(headers, native_request)
       return if headers.frozen? || REQUEST_ID_HEADERS.any? { |name| headers.key?(name) }
 
-      headers[self.class.request_id_header] = request_id
+      headers[self.class.request_id_header] = native_request.request_id
     end
   end
 end

@@ -4,8 +4,8 @@
 //! pays for two crossings rather than a dozen (issue 15: the tracker's own
 //! Ruby was most of its cost).
 
-use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use magnus::value::{Lazy, ReprValue};
 use magnus::{function, method, prelude::*, Error, RHash, RModule, RString, Ruby, Value};
@@ -37,40 +37,67 @@ pub struct HttpRequest {
     request_id: String,
     started_at: SystemTime,
     started: Instant,
+    /// When the request ended and how long it took, once `end` was called.
+    stopped: OnceLock<(SystemTime, Duration)>,
 }
 
 impl HttpRequest {
-    fn event_id(&self) -> &str {
-        &self.event_id
-    }
-
     fn request_id(&self) -> &str {
         &self.request_id
+    }
+
+    /// The request is over: its timing ends now, not when its event is
+    /// recorded after the agent has read its details. Later calls keep the
+    /// first end, which they return.
+    fn end(&self) -> (SystemTime, Duration) {
+        *self
+            .stopped
+            .get_or_init(|| (SystemTime::now(), self.started.elapsed()))
+    }
+
+    /// `stop`, for Ruby.
+    fn stop(&self) {
+        self.end();
     }
 
     /// `{started_at:, completed_at:, duration_ms:}`, as `Tracking.timing`
     /// writes it for the other trackers, and the duration alone.
     fn timing(&self) -> (Data, f64) {
-        let duration_ms = (self.started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+        let (completed_at, duration) = self.end();
+        let duration_ms = (duration.as_secs_f64() * 1e6).round() / 1e3;
         let at = |time| timestamp::format(time).map_or(Data::Null, Data::text);
         let mut timing = data::Object::with_capacity(3);
         timing.push("started_at", at(self.started_at));
-        timing.push("completed_at", at(SystemTime::now()));
+        timing.push("completed_at", at(completed_at));
         timing.push("duration_ms", Data::Float(duration_ms));
         (Data::Map(timing), duration_ms)
     }
 }
 
 /// The request id Rails' RequestId middleware will use: the incoming
-/// X-Request-Id without characters other than word characters, '-' and
-/// '@', cut to 255; None when nothing is left.
-fn usable_request_id(incoming: &str) -> Option<String> {
+/// X-Request-Id bytes without those other than ASCII word characters, '-'
+/// and '@' (Ruby's `\w` is ASCII-only, so a multibyte character or a stray
+/// byte goes, whatever the string's encoding), cut to 255; None when
+/// nothing is left.
+fn usable_request_id(incoming: &[u8]) -> Option<String> {
     let id: String = incoming
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '@'))
+        .iter()
+        .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'@'))
         .take(MAX_REQUEST_ID)
+        .map(|&b| char::from(b))
         .collect();
     (!id.is_empty()).then_some(id)
+}
+
+/// The incoming X-Request-Id made usable; None when absent, not a String,
+/// or nothing is left.
+fn incoming_request_id(ruby: &Ruby, env: RHash) -> Option<String> {
+    let value: Value = env.get(ruby.get_inner(&REQUEST_ID))?;
+    let value = RString::from_value(value)?;
+    // SAFETY: the bytes are copied out before any Ruby code runs, so the
+    // string can be neither changed nor collected (the env holds it, and
+    // `value` is on this stack) while the slice is read.
+    usable_request_id(unsafe { value.as_slice() })
 }
 
 fn header(ruby: &Ruby, env: RHash, key: &Lazy<RString>) -> Option<String> {
@@ -85,8 +112,7 @@ fn header(ruby: &Ruby, env: RHash, key: &Lazy<RString>) -> Option<String> {
 /// (`HTTP_X_REQUEST_ID`) so that Rails' RequestId and the app use it too.
 /// Raises FrozenError when it must write into a frozen env.
 fn http_request_start(ruby: &Ruby, env: RHash) -> Result<HttpRequest, Error> {
-    let incoming = header(ruby, env, &REQUEST_ID).and_then(|id| usable_request_id(&id));
-    let request_id = match incoming {
+    let request_id = match incoming_request_id(ruby, env) {
         Some(id) => id,
         None => {
             let id = ids::request_id();
@@ -102,24 +128,25 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<HttpRequest, Error> {
         header(ruby, env, &BAGGAGE).as_deref(),
     );
     let event_id = ids::event_id();
-    debug_view::opened(&event_id);
     let child = context.child(
         Some(event_id.as_str().into()),
         Object::new(),
         context::max_depth(),
     );
     context::install(ruby, child)?;
+    debug_view::opened(&event_id);
     Ok(HttpRequest {
         context,
         event_id,
         request_id,
         started_at: SystemTime::now(),
         started: Instant::now(),
+        stopped: OnceLock::new(),
     })
 }
 
 /// Records the request's `http.request` event, timed from its start to
-/// now, in the request's context (in the session `session_id` when the app
+/// `stop` (or now), in the request's context (in the session `session_id` when the app
 /// loaded one: a String, or nil). `metadata` (a Hash) gets `request_id`
 /// and `duration_ms` (milliseconds, three decimals) at its end. Returns
 /// the event id; raises InvalidEventError.
@@ -161,8 +188,8 @@ fn record_http_request(
 
 pub fn init(ruby: &Ruby, native: RModule) -> Result<(), Error> {
     let class = native.define_class("HttpRequest", ruby.class_object())?;
-    class.define_method("event_id", method!(HttpRequest::event_id, 0))?;
     class.define_method("request_id", method!(HttpRequest::request_id, 0))?;
+    class.define_method("stop", method!(HttpRequest::stop, 0))?;
     native.define_module_function("http_request_start", function!(http_request_start, 1))?;
     native.define_module_function("record_http_request", function!(record_http_request, 6))?;
     Ok(())
@@ -174,13 +201,12 @@ mod tests {
 
     #[test]
     fn request_ids_follow_rails_rule() {
-        assert_eq!(usable_request_id("abc-123@x_y"), Some("abc-123@x_y".into()));
-        assert_eq!(usable_request_id("a é/b c;d"), Some("abcd".into()));
-        assert_eq!(usable_request_id("<>;"), None);
-        assert_eq!(usable_request_id(""), None);
-        assert_eq!(
-            usable_request_id(&"x".repeat(300)).map(|id| id.len()),
-            Some(255)
-        );
+        let usable = |id: &[u8]| usable_request_id(id);
+        assert_eq!(usable(b"abc-123@x_y"), Some("abc-123@x_y".into()));
+        assert_eq!(usable("a é/b c;d".as_bytes()), Some("abcd".into()));
+        assert_eq!(usable(b"req-1\xff"), Some("req-1".into()));
+        assert_eq!(usable(b"<>;"), None);
+        assert_eq!(usable(b""), None);
+        assert_eq!(usable(&[b'x'; 300]).map(|id| id.len()), Some(255));
     }
 }

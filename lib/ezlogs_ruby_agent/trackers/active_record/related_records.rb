@@ -6,12 +6,12 @@ module EzlogsRubyAgent
     # the changed one belongs to, named as those records' own events name
     # them.
     module RelatedRecords
-      # A model class's belongs_to associations as [foreign key, the related
-      # type (nil when polymorphic: the row says), reflection], read once per
-      # class: asking Rails for them and resolving their classes on every
-      # change cost about 23,000 instructions of an update's 190,000. Kept
-      # on the class, so a class reloaded in development starts afresh; an
-      # association declared after the class's first change is not seen.
+      # A model class's belongs_to associations, read once per class and
+      # kept on it with the `_reflections` they came from (asking Rails for
+      # them on every change was one of the largest parts of tracking an
+      # update: benches/trackers.rb). Rails replaces `_reflections` when an association is added
+      # (here or on a parent), so a list read before that is read again; a
+      # class reloaded in development starts afresh.
       IVAR = :@__ezlogs_belongs_to
 
       module_function
@@ -20,35 +20,39 @@ module EzlogsRubyAgent
       # read from the row, never loaded (and skipped when a partial select
       # left the key out).
       def of(record)
-        belongs_to(record.class).filter_map do |foreign_key, type, reflection|
-          id = column(record, foreign_key)
+        belongs_to(record.class).filter_map do |entry|
+          id = column(record, entry.foreign_key)
           next if id.nil?
 
-          type ||= polymorphic_type(record, reflection)
+          type = entry.reflection.polymorphic? ? polymorphic_type(record, entry.reflection) : declared_type(entry)
           { type:, id: id.to_s } unless type.to_s.empty?
         end
       end
 
+      # One belongs_to: its foreign key, the reflection, and the related
+      # class's type once resolved.
+      Entry = Struct.new(:foreign_key, :reflection, :type)
+
       def belongs_to(model)
+        source = model._reflections
         known = model.instance_variable_get(IVAR)
-        return known if known
+        return known.last if known&.first.equal?(source)
 
-        list = read_belongs_to(model)
-        model.frozen? ? list : model.instance_variable_set(IVAR, list)
+        list = model.reflect_on_all_associations(:belongs_to).map do |reflection|
+          Entry.new(reflection.foreign_key, reflection)
+        end
+        model.instance_variable_set(IVAR, [source, list]) unless model.frozen?
+        list
       end
 
-      def read_belongs_to(model)
-        model.reflect_on_all_associations(:belongs_to).map do |reflection|
-          [reflection.foreign_key, (declared_type(reflection) unless reflection.polymorphic?), reflection]
-        end.freeze
-      end
-
-      # Named after the related class as Rails resolves it: `class_name` is
-      # relative to the model's namespace.
-      def declared_type(reflection)
-        Tracking.model_type(reflection.klass)
-      rescue NameError, ArgumentError # a class_name that names no model class
-        Tracking.model_type_named(reflection.class_name)
+      # Named after the related class as Rails resolves it (`class_name` is
+      # relative to the model's namespace), resolved on first use and kept;
+      # a class_name that names no model class is named as it is, and tried
+      # again next time.
+      def declared_type(entry)
+        entry.type ||= Tracking.model_type(entry.reflection.klass)
+      rescue NameError, ArgumentError
+        Tracking.model_type_named(entry.reflection.class_name)
       end
 
       # A polymorphic type column holds the full name.

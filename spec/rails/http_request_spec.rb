@@ -277,6 +277,25 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(request_event[:metadata]).to include(path: "/plain", content_length: 10)
   end
 
+  it "reads a route the router left in the env, naming its subject by the app's inflections" do
+    inner = ->(_env) { [201, { "content-type" => "text/csv", "content-length" => "12" }, ["a,b"]] }
+    env = Rack::MockRequest.env_for("/admin/people/5", method: "PUT")
+    env["action_dispatch.request.path_parameters"] = { controller: "admin/people", action: "update", id: "5" }
+    described_class.new(inner).call(env)
+
+    expect(request_event).to include(action: "PUT /admin/people/5", subject: { type: "person", id: "5" })
+    expect(request_event[:metadata]).to include(method: "PUT", status: 201, route: "admin/people#update",
+                                                content_type: "text/csv", content_length: 12)
+  end
+
+  it "leaves out a Content-Length that is not a number rather than counting the body" do
+    inner = ->(_env) { [200, { "Content-Length" => "twelve" }, ["hello"]] }
+    described_class.new(inner).call(Rack::MockRequest.env_for("/plain"))
+
+    expect(request_event[:metadata]).to include(path: "/plain", status: 200)
+    expect(request_event[:metadata]).not_to have_key(:content_length)
+  end
+
   describe "GraphQL" do
     let(:document) do
       "query GetUser($id: ID!) { user(id: $id) { name } } mutation UpdateUser($password: String) { x }"

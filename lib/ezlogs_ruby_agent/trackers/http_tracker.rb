@@ -3,7 +3,7 @@
 require_relative "http/client_ip"
 require_relative "http/controller_details"
 require_relative "http/graphql_operation"
-require_relative "http/request_event"
+require_relative "http/request_details"
 require_relative "http/response_body"
 require_relative "http/session_digest"
 require_relative "http/uploaded_files"
@@ -62,7 +62,7 @@ module EzlogsRubyAgent
         expose_request_id(response[1], request[:native])
         request[:actor] = ActorExtractor.extract(env)
         # The server closes rack.input before the body: read GraphQL now.
-        request[:graphql] = RequestEvent.graphql_operations(env, request)
+        request[:graphql] = RequestDetails.graphql_operations(env, request)
         body = response[2]
         if body.is_a?(Array)
           finish(request, env, response, nil, body)
@@ -91,21 +91,21 @@ module EzlogsRubyAgent
       end
     end
 
-    # `body`: what the server wrote, when it did.
+    # `body`: what the server wrote, when it did. The core reads the event's
+    # action, subject and metadata from the env and the response, with what
+    # only Ruby can read (RequestDetails), adds the request id and the
+    # duration, and records it in the request's context, in its session
+    # once the app has loaded one.
     def finish(request, env, response, error, body = nil)
       return unless request
 
       Tracking.safely("recording http.request") do
         request[:native].stop # the request's time, not the agent's reading of it
-        event = RequestEvent.new(env, request, response, error, bytes_of(body))
         # A failure reading the details costs the details, not the event.
-        metadata = Tracking.safely("reading request details") { event.metadata } || {}
-        # The core adds the request id and the duration to the metadata,
-        # and the timing; the event goes in the request's context, in its
-        # session once the app has loaded one.
-        Native.record_http_request(request[:native], event.action, request[:actor] || ActorExtractor.extract(env),
-                                   event.subject, metadata,
-                                   Tracking.safely("reading the session id") { SessionDigest.of(env) })
+        details = Tracking.safely("reading request details") { RequestDetails.of(env, request, error) }
+        Native.record_http_request(request[:native], env, response, bytes_of(body),
+                                   request[:actor] || ActorExtractor.extract(env),
+                                   Tracking.safely("reading the session id") { SessionDigest.of(env) }, details)
       end
     end
 

@@ -15,7 +15,7 @@ use super::helpers::without_gvl;
 use super::universal_event::UniversalEvent;
 use super::{errors, to_ruby};
 use crate::delivery::CircuitState;
-use crate::event::Event;
+use crate::event::{Event, ValidationError};
 use crate::metrics::{DropReason, METRICS};
 use crate::settings::{self, Active, Settings};
 use crate::{app_metrics, capture, debug_view, delivery};
@@ -80,7 +80,24 @@ pub(super) fn emit_built(
     overrides: Overrides,
 ) -> Result<RString, Error> {
     let fixed_id = overrides.event_id.clone();
-    match event_builder::build(ruby, active, args, overrides) {
+    dispatch_built(
+        ruby,
+        active,
+        fixed_id,
+        event_builder::build(ruby, active, args, overrides),
+    )
+}
+
+/// Dispatches an event just built (`fixed_id`: the id its caller chose, if
+/// any); returns its id, or raises InvalidEventError (counted) when it
+/// could not be built.
+pub(super) fn dispatch_built(
+    ruby: &Ruby,
+    active: &Active,
+    fixed_id: Option<String>,
+    built: Result<Event, ValidationError>,
+) -> Result<RString, Error> {
+    match built {
         Ok(event) => {
             let id = ruby.str_new(&event.event_id);
             dispatch(active, event);

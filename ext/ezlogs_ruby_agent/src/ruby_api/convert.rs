@@ -59,6 +59,20 @@ impl<'r> Converter<'r> {
         }
     }
 
+    /// Text the core made of app values (an action, a route), bounded
+    /// as a converted string is.
+    pub fn made_text(&mut self, text: &str) -> Text {
+        self.bounded(text)
+    }
+
+    /// A hash the core made of converted entries, its memory counted as a
+    /// converted hash's is. (The core's hashes have a few entries, far
+    /// below `max_collection_items`.)
+    pub fn made_object(&mut self, object: Object) -> Data {
+        self.heap_bytes += object.0.capacity() * std::mem::size_of::<(Text, Data)>();
+        Data::Map(object)
+    }
+
     fn value(&mut self, value: Value, depth: usize) -> Data {
         use ruby_value_type::*;
         // The `from_value`s below cannot fail for the type matched: they

@@ -9,7 +9,7 @@ use magnus::{RString, Ruby, Value};
 use super::context;
 use super::convert::Converter;
 use super::helpers;
-use crate::data::{Data, Object, Text};
+use crate::data::Data;
 use crate::event::{Correlation, Event, EventContext, EventInput, Platform, ValidationError};
 use crate::settings::Active;
 
@@ -30,29 +30,22 @@ pub struct Overrides {
     /// Correlation of a context other than the current one (a request's
     /// own event belongs to the context the request started in).
     pub correlation: Option<Arc<Correlation>>,
-    /// A timing block the core measured, in place of the caller's.
-    pub timing: Option<Data>,
-    /// Entries the core adds at the end of the metadata.
-    pub metadata_tail: Vec<(Text, Data)>,
 }
 
 fn optional(converter: &mut Converter, value: Value) -> Option<Data> {
     (!value.is_nil()).then(|| converter.convert(value))
 }
 
-/// `metadata` with `tail` at its end (a hash of them alone when there was
-/// none; left as it is when it is not a hash, which validation refuses).
-fn with_tail(metadata: Option<Data>, tail: Vec<(Text, Data)>) -> Option<Data> {
-    if tail.is_empty() {
-        return metadata;
-    }
-    match metadata {
-        None => Some(Data::Map(Object(tail))),
-        Some(Data::Map(mut object)) => {
-            object.0.extend(tail);
-            Some(Data::Map(object))
-        }
-        other => other,
+/// The caller's values as event input, converted by `converter`.
+pub fn convert(converter: &mut Converter, args: EventArgs) -> EventInput {
+    let mut string = |value: Value| RString::from_value(value).map(|_| converter.text(value));
+    EventInput {
+        event_type: string(args.event_type),
+        action: string(args.action),
+        actor: converter.convert(args.actor),
+        subject: optional(converter, args.subject),
+        metadata: optional(converter, args.metadata),
+        timing: optional(converter, args.timing),
     }
 }
 
@@ -64,20 +57,19 @@ pub fn build(
     overrides: Overrides,
 ) -> Result<Event, ValidationError> {
     let mut converter = Converter::new(ruby, active.settings.limits);
-    let mut string = |value: Value| RString::from_value(value).map(|_| converter.text(value));
-    let input = EventInput {
-        event_type: string(args.event_type),
-        action: string(args.action),
-        actor: converter.convert(args.actor),
-        subject: optional(&mut converter, args.subject),
-        metadata: with_tail(
-            optional(&mut converter, args.metadata),
-            overrides.metadata_tail,
-        ),
-        timing: overrides
-            .timing
-            .or_else(|| optional(&mut converter, args.timing)),
-    };
+    let input = convert(&mut converter, args);
+    build_from(ruby, active, input, converter.heap_bytes(), overrides)
+}
+
+/// An event from input already converted; `heap_bytes`: the heap memory
+/// its data takes (for the queue's byte bound).
+pub fn build_from(
+    ruby: &Ruby,
+    active: &Active,
+    input: EventInput,
+    heap_bytes: usize,
+    overrides: Overrides,
+) -> Result<Event, ValidationError> {
     let correlation = active
         .settings
         .correlation_enabled
@@ -98,6 +90,6 @@ pub fn build(
         },
     };
     let mut event = Event::build(input, context)?;
-    event.approx_bytes += converter.heap_bytes();
+    event.approx_bytes += heap_bytes;
     Ok(event)
 }

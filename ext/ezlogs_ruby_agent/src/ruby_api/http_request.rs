@@ -7,14 +7,17 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use magnus::value::{Lazy, ReprValue};
+use magnus::value::Lazy;
 use magnus::{function, method, prelude::*, Error, RHash, RModule, RString, Ruby, Value};
 
-use super::agent::emit_built;
+use super::agent::dispatch_built;
 use super::context;
-use super::event_builder::{EventArgs, Overrides};
+use super::convert::Converter;
+use super::event_builder::{self, Overrides};
+use super::request_event::{self, Started};
 use crate::correlation::context::{Context, Object};
-use crate::data::{self, Data};
+use crate::data::{self, Data, Text};
+use crate::event::EventInput;
 use crate::{debug_view, ids, settings, timestamp};
 
 /// Rack env keys, interned once (a lookup with a new string would allocate).
@@ -23,7 +26,9 @@ static REQUEST_ID: Lazy<RString> =
 static TRACEPARENT: Lazy<RString> =
     Lazy::new(|ruby| ruby.str_new("HTTP_TRACEPARENT").to_interned_str());
 static BAGGAGE: Lazy<RString> = Lazy::new(|ruby| ruby.str_new("HTTP_BAGGAGE").to_interned_str());
-static EVENT_TYPE: Lazy<RString> = Lazy::new(|ruby| ruby.str_new("http.request").to_interned_str());
+static REQUEST_METHOD: Lazy<RString> =
+    Lazy::new(|ruby| ruby.str_new("REQUEST_METHOD").to_interned_str());
+static PATH_INFO: Lazy<RString> = Lazy::new(|ruby| ruby.str_new("PATH_INFO").to_interned_str());
 
 /// Rails' limit for an X-Request-Id (ActionDispatch::RequestId).
 const MAX_REQUEST_ID: usize = 255;
@@ -33,6 +38,7 @@ pub struct HttpRequest {
     /// The context the request started. Its event belongs to it, while the
     /// app's work runs in a child context that names the event as parent.
     context: Context,
+    started_as: Started,
     event_id: String,
     request_id: String,
     started_at: SystemTime,
@@ -127,6 +133,15 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<HttpRequest, Error> {
         header(ruby, env, &TRACEPARENT).as_deref(),
         header(ruby, env, &BAGGAGE).as_deref(),
     );
+    let mut converter = Converter::new(ruby, settings::current().settings.limits);
+    let mut read = |key| {
+        env.get(ruby.get_inner(key))
+            .map_or(Data::Null, |v| converter.convert(v))
+    };
+    let started_as = Started {
+        method: read(&REQUEST_METHOD),
+        path: read(&PATH_INFO),
+    };
     let event_id = ids::event_id();
     let child = context.child(
         Some(event_id.as_str().into()),
@@ -137,6 +152,7 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<HttpRequest, Error> {
     debug_view::opened(&event_id);
     Ok(HttpRequest {
         context,
+        started_as,
         event_id,
         request_id,
         started_at: SystemTime::now(),
@@ -146,44 +162,56 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<HttpRequest, Error> {
 }
 
 /// Records the request's `http.request` event, timed from its start to
-/// `stop` (or now), in the request's context (in the session `session_id` when the app
-/// loaded one: a String, or nil). `metadata` (a Hash) gets `request_id`
-/// and `duration_ms` (milliseconds, three decimals) at its end. Returns
+/// `stop` (or now), in the request's context (in the session `session_id`
+/// when the app loaded one: a String, or nil). `response`, `bytes_sent`
+/// and `details`: see `request_event::read`; the metadata ends with
+/// `request_id` and `duration_ms` (milliseconds, three decimals). Returns
 /// the event id; raises InvalidEventError.
+#[allow(clippy::too_many_arguments)]
 fn record_http_request(
     ruby: &Ruby,
     request: &HttpRequest,
-    action: Value,
+    env: RHash,
+    response: Value,
+    bytes_sent: Value,
     actor: Value,
-    subject: Value,
-    metadata: Value,
     session_id: Option<String>,
+    details: Value,
 ) -> Result<RString, Error> {
     let active = settings::current();
     let (timing, duration_ms) = request.timing();
+    let mut converter = Converter::new(ruby, active.settings.limits);
+    let read = request_event::read(
+        ruby,
+        &mut converter,
+        &request.started_as,
+        env,
+        response,
+        bytes_sent,
+        details,
+    );
+    let mut metadata = read.metadata;
+    metadata.push("request_id", Data::text(request.request_id.as_str()));
+    metadata.push("duration_ms", Data::Float(duration_ms));
+    let input = EventInput {
+        event_type: Some(Text::const_new("http.request")),
+        action: Some(read.action),
+        actor: converter.convert(actor),
+        subject: read.subject,
+        metadata: Some(converter.made_object(metadata)),
+        timing: Some(timing),
+    };
     let mut context = request.context.clone();
     if session_id.is_some() {
         context.session_id = session_id.map(Into::into);
     }
-    let args = EventArgs {
-        event_type: ruby.get_inner(&EVENT_TYPE).as_value(),
-        action,
-        actor,
-        subject,
-        metadata,
-        timing: ruby.qnil().as_value(),
-    };
     let overrides = Overrides {
         event_id: Some(request.event_id.clone()),
         correlation: Some(Arc::new(context.correlation())),
-        timing: Some(timing),
-        metadata_tail: vec![
-            ("request_id".into(), Data::text(request.request_id.as_str())),
-            ("duration_ms".into(), Data::Float(duration_ms)),
-        ],
         ..Overrides::default()
     };
-    emit_built(ruby, &active, args, overrides)
+    let built = event_builder::build_from(ruby, &active, input, converter.heap_bytes(), overrides);
+    dispatch_built(ruby, &active, Some(request.event_id.clone()), built)
 }
 
 pub fn init(ruby: &Ruby, native: RModule) -> Result<(), Error> {
@@ -191,7 +219,7 @@ pub fn init(ruby: &Ruby, native: RModule) -> Result<(), Error> {
     class.define_method("request_id", method!(HttpRequest::request_id, 0))?;
     class.define_method("stop", method!(HttpRequest::stop, 0))?;
     native.define_module_function("http_request_start", function!(http_request_start, 1))?;
-    native.define_module_function("record_http_request", function!(record_http_request, 6))?;
+    native.define_module_function("record_http_request", function!(record_http_request, 7))?;
     Ok(())
 }
 

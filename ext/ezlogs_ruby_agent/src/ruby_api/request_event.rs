@@ -240,17 +240,26 @@ fn status(response: RArray) -> Option<i64> {
 }
 
 /// A response header, by its name as written or in lower case (Rack 3's
-/// headers are lower case). Read through the headers' own `[]`: Rack 2's
-/// HeaderHash matches names in any case.
+/// headers are lower case). A plain Hash is read directly; anything else
+/// (Rack 2's HeaderHash matches names in any case) also through its own
+/// `[]` when that finds nothing.
 fn header(
     ruby: &Ruby,
     headers: Value,
     name: &Lazy<RString>,
     lower: &Lazy<RString>,
 ) -> Option<Value> {
-    [name, lower]
+    let names = [ruby.get_inner(name), ruby.get_inner(lower)];
+    let hash = RHash::from_value(headers);
+    let direct = hash.and_then(|hash| names.iter().find_map(|&name| present(hash.get(name))));
+    if direct.is_some()
+        || hash.is_some_and(|hash| hash.class().equal(ruby.class_hash()).unwrap_or(false))
+    {
+        return direct;
+    }
+    names
         .into_iter()
-        .find_map(|name| present(headers.funcall("[]", (ruby.get_inner(name),)).ok()))
+        .find_map(|name| present(headers.funcall("[]", (name,)).ok()))
 }
 
 /// A Content-Length header's value: its digits (an Integer kept as it is);

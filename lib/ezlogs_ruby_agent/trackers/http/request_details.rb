@@ -33,22 +33,25 @@ module EzlogsRubyAgent
       end
 
       # The controller's params, which Rails filtered, else the query
-      # string, filtered here as Rails would have filtered it. Ruby's own
-      # Hash#except gives a plain Hash of the same entries:
-      # HashWithIndifferentAccess#except (Rails' filtered params) copies
-      # through its key conversion, ten times the calls.
+      # string, filtered here as Rails would have filtered it; nil when
+      # there are none.
       def params(env)
-        params = ControllerDetails.of(env)&.[](:params) || query_params(env)
-        params = params.to_unsafe_h if params.respond_to?(:to_unsafe_h)
-        params = HASH_EXCEPT.bind_call(params, "controller", "action") if params.is_a?(Hash)
-        params.empty? ? nil : params
+        params = ControllerDetails.of(env)&.[](:params)
+        query = env["QUERY_STRING"].to_s
+        return if params.nil? && query.empty?
+
+        without_route(params || AppFilter.params(Rack::Utils.parse_nested_query(query)))
       rescue StandardError
         nil
       end
 
-      def query_params(env)
-        query = env["QUERY_STRING"].to_s
-        query.empty? ? {} : AppFilter.params(Rack::Utils.parse_nested_query(query))
+      # Ruby's own Hash#except gives a plain Hash of the same entries:
+      # HashWithIndifferentAccess#except (Rails' filtered params) copies
+      # through its key conversion, ten times the calls.
+      def without_route(params)
+        params = params.to_unsafe_h if params.respond_to?(:to_unsafe_h)
+        params = HASH_EXCEPT.bind_call(params, "controller", "action") if params.is_a?(Hash)
+        params.empty? ? nil : params
       end
 
       def graphql_details(operations)

@@ -29,7 +29,9 @@
 # and off. Only the main thread is counted, the worker is kept idle, and the
 # process leaves with Ruby's own exit!; the GC is off during the operations
 # (a collection in one run and not the other would add millions of
-# instructions to one side).
+# instructions to one side). KEEP_CALLGRIND=dir keeps each run's callgrind
+# output there (named by side, operation and count), to see with
+# callgrind_annotate where two runs differ.
 
 require "json"
 require "open3"
@@ -159,8 +161,18 @@ def instructions(trackers, counts)
                RbConfig.ruby, "-I#{File.expand_path("../lib", __dir__)}", __FILE__]
     _out, err, status = Open3.capture3(env, *command)
     abort "valgrind failed (is it installed? apt-get install valgrind):\n#{err}" unless status.success?
+    keep_callgrind("#{dir}/out-01", trackers, counts)
     Integer(File.read("#{dir}/out-01")[/^totals:\s+(\d+)/, 1])
   end
+end
+
+def keep_callgrind(output, trackers, counts)
+  return unless (kept = ENV.fetch("KEEP_CALLGRIND", nil))
+
+  FileUtils.mkdir_p(kept)
+  name, count = counts.max_by { |_, n| n }
+  operation = name.split.first.delete("^A-Za-z#!")
+  FileUtils.cp(output, File.join(kept, "#{trackers}-#{operation}-#{count}-#{Time.now.strftime("%H%M%S")}"))
 end
 
 # { name => instructions per operation } with the trackers on or off, for

@@ -26,6 +26,18 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(created[:actor]).to eq(type: "system", id: "system")
   end
 
+  it "writes each TimeWithZone as its instant in UTC, in any zone, and leaves it as it was" do
+    tokyo = Time.utc(2026, 1, 15, 10, 30, 0, 123_456).in_time_zone("Tokyo")
+    paris = Time.utc(2026, 7, 1, 8, 0, 0, 5_000).in_time_zone("Paris") # the class's read is remembered now
+
+    EzlogsRubyAgent.log_event(event_type: "shift.planned", action: "planned", actor: { type: "system", id: "1" },
+                              metadata: { starts: tokyo, ends: paris })
+
+    expect(events_of("shift.planned").last[:metadata]).to eq(starts: "2026-01-15T10:30:00.123Z",
+                                                     ends: "2026-07-01T08:00:00.005Z")
+    expect([tokyo.time_zone.name, tokyo.hour, paris.time_zone.name, paris.hour]).to eq(["Tokyo", 19, "Paris", 10])
+  end
+
   describe "an update's changes, which are its saved_changes" do
     # What `saved_changes` said in the app's own after_save, as the event
     # writes it.

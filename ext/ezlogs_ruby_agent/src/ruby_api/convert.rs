@@ -9,14 +9,14 @@ use magnus::encoding::EncodingCapable;
 use magnus::r_hash::ForEach;
 use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::ReprValue;
-use magnus::{Float, Integer, RArray, RHash, RString, Ruby, Symbol, Time, Value};
+use magnus::{Float, Integer, RArray, RHash, RString, Ruby, Symbol, Value};
 use rb_sys::{ruby_value_type, st_retval, VALUE};
 use smallvec::SmallVec;
 
-use super::symbol_names;
+use super::{instants, symbol_names};
 use crate::data::{Data, Object, Text};
 use crate::settings::Limits;
-use crate::{timestamp, truncate};
+use crate::truncate;
 
 pub struct Converter<'r> {
     ruby: &'r Ruby,
@@ -267,19 +267,10 @@ impl<'r> Converter<'r> {
     /// Anything else: instants as timestamps, dates through `iso8601`,
     /// BigDecimal as its digits, then `as_json`, then `to_s`.
     fn object(&mut self, value: Value, depth: usize) -> Data {
-        if let Some(text) = instant(value) {
+        if let Some(text) = instants::of_time(value).or_else(|| instants::of_other(value)) {
             return Data::text(text);
         }
         let class_name = value.class().inspect();
-        // Other instants (DateTime, ActiveSupport::TimeWithZone) are written
-        // like a Time: their own `iso8601` drops the milliseconds. A Date is
-        // a day, not an instant.
-        if class_name != "Date" && responds_to(value, "to_time") && responds_to(value, "iso8601") {
-            let time = value.funcall::<_, _, Value>("to_time", ()).ok();
-            if let Some(text) = time.and_then(instant) {
-                return Data::text(text);
-            }
-        }
         let attempt = if class_name == "BigDecimal" {
             value
                 .funcall::<_, _, Value>("to_s", ("F",))
@@ -368,12 +359,6 @@ fn copy_small_hash(hash: RHash, entries: &mut SmallHashEntries) {
 
 /// A Time as an RFC 3339 timestamp in UTC with milliseconds, as the
 /// envelope's own; None for anything else.
-fn instant(value: Value) -> Option<String> {
-    let time = Time::from_value(value)?;
-    let ts = time.timespec().ok()?;
-    timestamp::from_unix(ts.tv_sec, ts.tv_nsec as u32)
-}
-
 fn responds_to(value: Value, method: &str) -> bool {
     value.respond_to(method, false).unwrap_or(false)
 }

@@ -9,6 +9,7 @@ mod event_builder;
 mod flush;
 mod helpers;
 mod http_request;
+mod instants;
 mod request_event;
 mod symbol_names;
 mod to_ruby;

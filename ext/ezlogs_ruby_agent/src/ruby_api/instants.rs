@@ -1,0 +1,102 @@
+//! Instants other than a Time (ActiveSupport::TimeWithZone, DateTime),
+//! written like a Time: their own `iso8601` drops the milliseconds. A Date
+//! is a day, not an instant.
+//!
+//! How a class's values are read is worked out once per named class and
+//! remembered on the thread: asking a TimeWithZone whether it answers
+//! `to_time` and `iso8601` goes through its own `respond_to?` in Ruby
+//! (some 7,000 instructions a value, measured), and Rails hands one over
+//! for every `updated_at`. A TimeWithZone gives the UTC Time it keeps
+//! through `getutc` (its `to_time` looks the zone's offset up first);
+//! `getutc` leaves the receiver as it is, unlike `utc`. A DateTime's
+//! `getutc` gives a DateTime, so it is read through `to_time`.
+
+use std::cell::RefCell;
+
+use magnus::rb_sys::AsRawValue;
+use magnus::value::ReprValue;
+use magnus::{Time, Value};
+use rb_sys::VALUE;
+
+use crate::timestamp;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Read {
+    /// Not an instant: converted as any other object.
+    Not,
+    /// Through this method, which gives a Time.
+    Through(&'static str),
+}
+
+/// Classes remembered per thread, at most this many (few classes are
+/// instants, and each thread meets few classes here).
+const MAX_CLASSES: usize = 32;
+
+thread_local! {
+    static CLASSES: RefCell<Vec<(VALUE, Read)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A Time as an RFC 3339 timestamp; None for anything else.
+pub fn of_time(value: Value) -> Option<String> {
+    let time = Time::from_value(value)?;
+    let ts = time.timespec().ok()?;
+    timestamp::from_unix(ts.tv_sec, ts.tv_nsec as u32)
+}
+
+/// `value` (not a Time) as a timestamp when its class is an instant's.
+pub fn of_other(value: Value) -> Option<String> {
+    let class = value.class();
+    let key = class.as_raw();
+    let remembered = CLASSES.with(|classes| {
+        let classes = classes.borrow();
+        classes
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|&(_, read)| read)
+    });
+    let read = remembered.unwrap_or_else(|| {
+        let name = class.inspect();
+        let read = read_of(value, &name);
+        // An anonymous class ("#<Class:0x...>") can be collected, and its
+        // address given to another class: only named classes are kept.
+        if !name.starts_with("#<") {
+            CLASSES.with(|classes| {
+                let mut classes = classes.borrow_mut();
+                if classes.len() < MAX_CLASSES {
+                    classes.push((key, read));
+                }
+            });
+        }
+        read
+    });
+    match read {
+        Read::Not => None,
+        Read::Through(method) => value
+            .funcall::<_, _, Value>(method, ())
+            .ok()
+            .and_then(of_time),
+    }
+}
+
+/// How values of a class named `name` are read, decided from `value`.
+fn read_of(value: Value, name: &str) -> Read {
+    let responds = |method| value.respond_to(method, false).unwrap_or(false);
+    if name == "Date" || !responds("to_time") || !responds("iso8601") {
+        return Read::Not;
+    }
+    let gives_time = |method| {
+        responds(method)
+            && value
+                .funcall::<_, _, Value>(method, ())
+                .ok()
+                .and_then(Time::from_value)
+                .is_some()
+    };
+    match ["getutc", "to_time"]
+        .into_iter()
+        .find(|&method| gives_time(method))
+    {
+        Some(method) => Read::Through(method),
+        None => Read::Not,
+    }
+}

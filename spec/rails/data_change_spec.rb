@@ -34,7 +34,7 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
                               metadata: { starts: tokyo, ends: paris })
 
     expect(events_of("shift.planned").last[:metadata]).to eq(starts: "2026-01-15T10:30:00.123Z",
-                                                     ends: "2026-07-01T08:00:00.005Z")
+                                                             ends: "2026-07-01T08:00:00.005Z")
     expect([tokyo.time_zone.name, tokyo.hour, paris.time_zone.name, paris.hour]).to eq(["Tokyo", 19, "Paris", 10])
   end
 

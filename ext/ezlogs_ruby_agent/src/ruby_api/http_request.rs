@@ -191,7 +191,8 @@ fn record_http_request(
         details,
     );
     let mut metadata = read.metadata;
-    metadata.push("request_id", Data::text(request.request_id.as_str()));
+    let request_id = converter.made_text(&request.request_id);
+    metadata.push("request_id", Data::Text(request_id));
     metadata.push("duration_ms", Data::Float(duration_ms));
     let input = EventInput {
         event_type: Some(Text::const_new("http.request")),

@@ -59,6 +59,9 @@ pub fn of_other(value: Value) -> Option<String> {
         let read = read_of(value, &name);
         // An anonymous class ("#<Class:0x...>") can be collected, and its
         // address given to another class: only named classes are kept.
+        // (GC.compact could still move one and put another at its address;
+        // that costs no more than how its values are read: a method that
+        // fails or gives no Time leaves them to the general conversion.)
         if !name.starts_with("#<") {
             CLASSES.with(|classes| {
                 let mut classes = classes.borrow_mut();

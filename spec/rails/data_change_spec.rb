@@ -26,16 +26,18 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(created[:actor]).to eq(type: "system", id: "system")
   end
 
-  it "writes each TimeWithZone as its instant in UTC, in any zone, and leaves it as it was" do
+  it "writes each TimeWithZone as its instant in UTC, in any zone, and a DateTime after them by its own read" do
     tokyo = Time.utc(2026, 1, 15, 10, 30, 0, 123_456).in_time_zone("Tokyo")
     paris = Time.utc(2026, 7, 1, 8, 0, 0, 5_000).in_time_zone("Paris") # the class's read is remembered now
+    # Its getutc gives a DateTime: the TimeWithZone's read must not be used for it.
+    later = DateTime.new(2026, 7, 1, 10, 0, Rational(7, 1_000), "+02:00")
 
     EzlogsRubyAgent.log_event(event_type: "shift.planned", action: "planned", actor: { type: "system", id: "1" },
-                              metadata: { starts: tokyo, ends: paris })
+                              metadata: { starts: tokyo, ends: paris, confirmed: later })
 
     expect(events_of("shift.planned").last[:metadata]).to eq(starts: "2026-01-15T10:30:00.123Z",
-                                                             ends: "2026-07-01T08:00:00.005Z")
-    expect([tokyo.time_zone.name, tokyo.hour, paris.time_zone.name, paris.hour]).to eq(["Tokyo", 19, "Paris", 10])
+                                                             ends: "2026-07-01T08:00:00.005Z",
+                                                             confirmed: "2026-07-01T08:00:00.007Z")
   end
 
   describe "an update's changes, which are its saved_changes" do

@@ -37,7 +37,7 @@ fn optional(converter: &mut Converter, value: Value) -> Option<Data> {
 }
 
 /// The caller's values as event input, converted by `converter`.
-pub fn convert(converter: &mut Converter, args: EventArgs) -> EventInput {
+fn convert(converter: &mut Converter, args: EventArgs) -> EventInput {
     let mut string = |value: Value| RString::from_value(value).map(|_| converter.text(value));
     EventInput {
         event_type: string(args.event_type),

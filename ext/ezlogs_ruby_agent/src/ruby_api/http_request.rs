@@ -14,21 +14,18 @@ use super::agent::dispatch_built;
 use super::context;
 use super::convert::Converter;
 use super::event_builder::{self, Overrides};
-use super::request_event::{self, Started};
+use super::request_event::{self, Started, REQUEST_METHOD};
 use crate::correlation::context::{Context, Object};
 use crate::data::{self, Data, Text};
 use crate::event::EventInput;
 use crate::{debug_view, ids, settings, timestamp};
 
-/// Rack env keys, interned once (a lookup with a new string would allocate).
-static REQUEST_ID: Lazy<RString> =
-    Lazy::new(|ruby| ruby.str_new("HTTP_X_REQUEST_ID").to_interned_str());
-static TRACEPARENT: Lazy<RString> =
-    Lazy::new(|ruby| ruby.str_new("HTTP_TRACEPARENT").to_interned_str());
-static BAGGAGE: Lazy<RString> = Lazy::new(|ruby| ruby.str_new("HTTP_BAGGAGE").to_interned_str());
-static REQUEST_METHOD: Lazy<RString> =
-    Lazy::new(|ruby| ruby.str_new("REQUEST_METHOD").to_interned_str());
-static PATH_INFO: Lazy<RString> = Lazy::new(|ruby| ruby.str_new("PATH_INFO").to_interned_str());
+interned! {
+    REQUEST_ID = "HTTP_X_REQUEST_ID";
+    TRACEPARENT = "HTTP_TRACEPARENT";
+    BAGGAGE = "HTTP_BAGGAGE";
+    PATH_INFO = "PATH_INFO";
+}
 
 /// Rails' limit for an X-Request-Id (ActionDispatch::RequestId).
 const MAX_REQUEST_ID: usize = 255;

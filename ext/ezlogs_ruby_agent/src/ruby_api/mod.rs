@@ -1,6 +1,15 @@
 //! The only place that speaks Ruby: one file per Ruby-facing class or
 //! module, plus conversion both ways and FFI helpers.
 
+/// Ruby strings (Rack env keys, header names) interned once, each a
+/// `Lazy<RString>`: a lookup with a new string would allocate.
+macro_rules! interned {
+    ($($vis:vis $name:ident = $text:literal;)*) => {
+        $($vis static $name: magnus::value::Lazy<magnus::RString> =
+            magnus::value::Lazy::new(|ruby| ruby.str_new($text).to_interned_str());)*
+    };
+}
+
 mod agent;
 mod context;
 mod convert;

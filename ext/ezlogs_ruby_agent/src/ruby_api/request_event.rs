@@ -18,16 +18,8 @@ use super::convert::Converter;
 use crate::data::{Data, Object, Text};
 use crate::sync::lock;
 
-/// Rack env keys and response header names, interned once (a lookup with
-/// a new string would allocate).
-macro_rules! interned {
-    ($($name:ident = $text:literal;)*) => {
-        $(static $name: Lazy<RString> = Lazy::new(|ruby| ruby.str_new($text).to_interned_str());)*
-    };
-}
-
 interned! {
-    REQUEST_METHOD = "REQUEST_METHOD";
+    pub(super) REQUEST_METHOD = "REQUEST_METHOD";
     // The method Rails routed, before ShowExceptions dispatched an error
     // page as a GET.
     ORIGINAL_REQUEST_METHOD = "action_dispatch.original_request_method";

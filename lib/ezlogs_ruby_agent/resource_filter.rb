@@ -17,12 +17,11 @@ module EzlogsRubyAgent
       config.included_resources.empty? || config.included_resources.any? { |pattern| name_matches?(pattern, name) }
     end
 
-    # A request path: excluded by `default` (a Regexp), by a String that is
-    # the path or a parent of it ("/admin" excludes "/admin/users"), or by a
-    # Regexp that matches it.
-    def excluded_path?(path, default:)
-      default.match?(path) ||
-        EzlogsRubyAgent.config.excluded_resources.any? { |pattern| path_matches?(pattern, path) }
+    # A request path, excluded by one of `patterns` (config.excluded_resources):
+    # a String that is the path or a parent of it ("/admin" excludes
+    # "/admin/users"), or a Regexp that matches it.
+    def excluded_path?(path, patterns)
+      patterns.any? { |pattern| path_matches?(pattern, path) }
     end
 
     def name_matches?(pattern, name)

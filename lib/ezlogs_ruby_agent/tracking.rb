@@ -22,12 +22,11 @@ module EzlogsRubyAgent
       nil
     end
 
-    # Whether the agent and `instrumentation.<switch>` are on, read on every
-    # use so that an initializer can change them after the hooks are
-    # installed.
+    # Whether the agent and `instrumentation.<switch>` are on, as they are
+    # now (Configuration#switches): an initializer, or a test, can change
+    # them after the hooks are installed.
     def enabled?(switch)
-      config = EzlogsRubyAgent.config
-      config.enabled && config.instrumentation.public_send(switch) ? true : false
+      EzlogsRubyAgent.config.switches[switch] || false
     end
 
     # How events name a model class as a `type`: Rails' singular model name

@@ -42,6 +42,27 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     expect(config.delivery.batch_size).to eq(7)
   end
 
+  it "keeps the switches the trackers read as the app turns them, by any of their names" do
+    expect(config.switches).to eq(described_class::Instrumentation::SWITCHES.to_h { |switch| [switch, true] })
+    config.instrumentation.http = false
+    config.instrumentation { |i| i.mail = false }
+    config.collect { |c| c.background_jobs = false } # 0.1.19's names
+    expect(config.switches).to eq(http: false, active_record: true, active_job: false, sidekiq: false, mail: false,
+                                  custom: true)
+    config.enabled = false
+    expect(config.switches.values.uniq).to eq([false])
+    config.enabled = true
+    expect(config.switches).to include(http: false, active_record: true)
+    with_env("EZLOGS_ENABLED" => "off") { expect(described_class.new.switches.values.uniq).to eq([false]) }
+  end
+
+  it "answers Tracking.enabled? from the configuration in force" do
+    EzlogsRubyAgent.config.instrumentation.mail = false
+    expect([EzlogsRubyAgent::Tracking.enabled?(:mail), EzlogsRubyAgent::Tracking.enabled?(:http)]).to eq([false, true])
+    EzlogsRubyAgent.reset_configuration
+    expect(EzlogsRubyAgent::Tracking.enabled?(:mail)).to be(true)
+  end
+
   it "rejects bad values with a message naming the option and what it takes" do
     {
       -> { config.delivery.endpoint = "ftp://x" } => %r{delivery.endpoint must start with one of http://},

@@ -42,13 +42,23 @@ pub fn default_trusted() -> Vec<IpNet> {
         .collect()
 }
 
-/// The addresses of a comma-separated header that parse, in header order.
-fn addresses(header: Option<&str>) -> Vec<IpAddr> {
-    header
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|part| part.trim().parse().ok())
-        .collect()
+/// The addresses of a comma-separated header that parse, with the text
+/// each was read from, nearest (last) first.
+fn addresses(header: Option<&str>) -> impl Iterator<Item = (&str, IpAddr)> {
+    header.unwrap_or_default().rsplit(',').filter_map(|part| {
+        let part = part.trim();
+        part.parse().ok().map(|ip| (part, ip))
+    })
+}
+
+/// An address as Rails' IPAddr#to_s writes it. An IPv4 address that
+/// parsed is already in that form (the parser takes no leading zeros), so
+/// its text is kept, without formatting it again.
+fn written((text, ip): (&str, IpAddr)) -> String {
+    match ip {
+        IpAddr::V4(_) => text.to_string(),
+        IpAddr::V6(ip) => ip.to_string(),
+    }
 }
 
 pub fn client_ip(
@@ -57,20 +67,21 @@ pub fn client_ip(
     client_ip_header: Option<&str>,
     trusted: &[IpNet],
 ) -> Option<String> {
-    let remote = addresses(remote_addr).pop();
+    let remote = addresses(remote_addr).next();
+    let is_trusted = |&(_, ip): &(&str, IpAddr)| trusted.iter().any(|net| net.contains(&ip));
     // Nearest first: the end of each header is the hop closest to us.
-    let mut forwarded: Vec<IpAddr> = addresses(forwarded_for);
-    forwarded.reverse();
-    let mut client = addresses(client_ip_header);
-    client.reverse();
-    let hops: Vec<IpAddr> = forwarded.into_iter().chain(client).collect();
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    hops.iter()
-        .chain(remote.iter())
-        .find(|ip| !is_trusted(ip))
-        .or(hops.last())
-        .or(remote.as_ref())
-        .map(IpAddr::to_string)
+    let mut farthest = None;
+    for hop in addresses(forwarded_for).chain(addresses(client_ip_header)) {
+        if !is_trusted(&hop) {
+            return Some(written(hop));
+        }
+        farthest = Some(hop);
+    }
+    remote
+        .filter(|remote| !is_trusted(remote))
+        .or(farthest)
+        .or(remote)
+        .map(written)
 }
 
 #[cfg(test)]
@@ -100,6 +111,17 @@ mod tests {
             Some("2001:db8::5")
         );
         assert_eq!(client_ip(None, None, None, &default_trusted()), None);
+        assert_eq!(
+            ip("10.0.0.1", Some("2001:DB8:0:0::5")).as_deref(),
+            Some("2001:db8::5"),
+            "IPv6 as IPAddr#to_s writes it"
+        );
+        assert_eq!(
+            ip("10.0.0.1", Some("10.0.0.3, 10.0.0.2")).as_deref(),
+            Some("10.0.0.3"),
+            "only trusted hops and peer: the farthest hop"
+        );
+        assert_eq!(ip("10.0.0.1", Some("junk")).as_deref(), Some("10.0.0.1"));
     }
 
     #[test]

@@ -28,6 +28,9 @@ module EzlogsRubyAgent
 
       private
 
+      # Called once an option was set (Declarations.checked_option).
+      def changed(_option); end
+
       # Runs a settings block: with the settings as its argument, or, a
       # block with no parameter, on them (0.1.19's instance_eval).
       def run_settings_block(settings, block)

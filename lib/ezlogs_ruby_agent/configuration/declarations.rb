@@ -7,13 +7,14 @@ module EzlogsRubyAgent
     # messages ("delivery.").
     module Declarations
       # A reader, and a writer that keeps what `check` (a method of
-      # Checks, given the option's full name) returns for the value.
+      # Checks, given the option's full name) returns for the value, then
+      # tells the group (`changed`).
       def checked_option(option, check, *args)
         attr_reader option
 
         name = "#{self::OPTION_PREFIX}#{option}"
         define_method(:"#{option}=") do |value|
-          instance_variable_set(:"@#{option}", send(check, name, value, *args))
+          instance_variable_set(:"@#{option}", send(check, name, value, *args)).tap { changed(option) }
         end
       end
 

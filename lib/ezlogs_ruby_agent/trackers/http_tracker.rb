@@ -14,14 +14,6 @@ module EzlogsRubyAgent
   # answers. The request's event id is chosen when the request starts, so
   # that everything the request causes can name it as its parent.
   class HttpTracker
-    # Health checks and static assets are noise, not user journeys.
-    DEFAULT_EXCLUDED_PATHS = Regexp.union(
-      %r{\A/(?:health|healthz|healthcheck|up|ping|livez|readyz)(?:\z|[/.])}i,
-      %r{\A/(?:assets|packs|vite)/}i,
-      /\.(?:css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|eot)\z/i
-    )
-    REQUEST_ID_HEADERS = %w[X-Request-Id X-Request-ID x-request-id].freeze
-
     # Rack 3 requires lower-case header names; under Rack 2 it is written as
     # Rails 6.1 writes it. (Rack is loaded once a request comes.)
     def self.request_id_header
@@ -32,15 +24,20 @@ module EzlogsRubyAgent
       @app = app
     end
 
+    # Every method here runs on every request, and each Ruby call costs a
+    # tracked request time (issue 15): failures are rescued where they
+    # happen rather than through Tracking.safely's blocks.
     def call(env)
-      track?(env) ? track(env) : @app.call(env)
+      return @app.call(env) unless track?(env)
+
+      previous = Native.context_current
+      request = start(env)
+      request ? track(request, env, previous) : @app.call(env)
     end
 
     private
 
-    def track(env)
-      previous = Tracking.safely("reading the context") { CorrelationManager.current_context }
-      request = start(env)
+    def track(request, env, previous)
       begin
         status, headers, body = @app.call(env)
       rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised untouched
@@ -56,25 +53,33 @@ module EzlogsRubyAgent
     # body (its close), with the bytes it wrote; an Array body is complete
     # already, so it is recorded now and handed on as it is.
     def respond(request, env, response)
-      return response unless request
-
-      Tracking.safely("tracking the response") do
-        expose_request_id(response[1], request[:native])
-        request[:actor] = ActorExtractor.extract(env)
-        # The server closes rack.input before the body: read GraphQL now.
-        request[:graphql] = RequestDetails.graphql_operations(env, request)
-        body = response[2]
-        if body.is_a?(Array)
-          finish(request, env, response, nil, body)
-        else
-          response[2] = ResponseBody.wrap(body) { |wrapped| finish(request, env, response, nil, wrapped) }
+      # Unless the app (Rails' RequestId) set it already.
+      request.expose_request_id(response[1], self.class.request_id_header)
+      actor = ActorExtractor.extract(env)
+      # The server closes rack.input before the body: read GraphQL now.
+      graphql = RequestDetails.graphql_operations(env) if request.graphql_post?
+      body = response[2]
+      if body.is_a?(Array)
+        finish(request, env, response, nil, body, actor, graphql)
+      else
+        response[2] = ResponseBody.wrap(body) do |wrapped|
+          finish(request, env, response, nil, wrapped, actor, graphql)
         end
       end
       response
+    rescue StandardError => e
+      ProblemReporter.internal(e, "tracking the response")
+      response
     end
 
+    # Whether the agent and its http switch are on, and the app excludes
+    # no part of the path (config.excluded_resources; the core leaves out
+    # health checks and assets itself).
     def track?(env)
-      Tracking.enabled?(:http) && !ResourceFilter.excluded_path?(env["PATH_INFO"].to_s, default: DEFAULT_EXCLUDED_PATHS)
+      return false unless Tracking.enabled?(:http)
+
+      excluded = EzlogsRubyAgent.config.excluded_resources
+      excluded.empty? || !ResourceFilter.excluded_path?(env["PATH_INFO"].to_s, excluded)
     rescue StandardError
       false
     end
@@ -82,13 +87,13 @@ module EzlogsRubyAgent
     # Starts the request in the core (Native.http_request_start: its
     # context, made current, its event id, its request id, written into
     # HTTP_X_REQUEST_ID when the client sent no usable one, its clock).
-    # Returns what `finish` needs, or nil when that failed (the request
+    # nil for a health check or an asset, or when that failed (the request
     # runs untracked).
     def start(env)
-      Tracking.safely("starting http.request") do
-        # Method and path as they came in: Rails' error pages rewrite PATH_INFO.
-        { native: Native.http_request_start(env), method: env["REQUEST_METHOD"], path: env["PATH_INFO"] }
-      end
+      Native.http_request_start(env)
+    rescue StandardError => e
+      ProblemReporter.internal(e, "starting http.request")
+      nil
     end
 
     # `body`: what the server wrote, when it did. The core reads the event's
@@ -96,17 +101,13 @@ module EzlogsRubyAgent
     # only Ruby can read (RequestDetails), adds the request id and the
     # duration, and records it in the request's context, in its session
     # once the app has loaded one.
-    def finish(request, env, response, error, body = nil)
-      return unless request
-
-      Tracking.safely("recording http.request") do
-        request[:native].stop # the request's time, not the agent's reading of it
-        # A failure reading the details costs the details, not the event.
-        details = Tracking.safely("reading request details") { RequestDetails.of(env, request, error) }
-        Native.record_http_request(request[:native], env, response, bytes_of(body),
-                                   request[:actor] || ActorExtractor.extract(env),
-                                   Tracking.safely("reading the session id") { SessionDigest.of(env) }, details)
-      end
+    # (Seven parameters rather than an object built per request for them.)
+    def finish(request, env, response, error, body = nil, actor = nil, graphql = nil) # rubocop:disable Metrics/ParameterLists
+      request.stop # the request's time, not the agent's reading of it
+      Native.record_http_request(request, env, response, bytes_of(body), actor || ActorExtractor.extract(env),
+                                 SessionDigest.of(env), RequestDetails.of(env, request, error, graphql))
+    rescue StandardError => e
+      ProblemReporter.internal(e, "recording http.request")
     end
 
     def bytes_of(body)
@@ -114,13 +115,6 @@ module EzlogsRubyAgent
       when ResponseBody then body.bytes_sent
       when Array then body.sum { |part| part.to_s.bytesize }
       end
-    end
-
-    # Unless the app (Rails' RequestId) set it already.
-    def expose_request_id(headers, native_request)
-      return if headers.frozen? || REQUEST_ID_HEADERS.any? { |name| headers.key?(name) }
-
-      headers[self.class.request_id_header] = native_request.request_id
     end
   end
 end

@@ -1,12 +1,12 @@
-//! FFI plumbing that magnus does not wrap: releasing the GVL and reading a
-//! thread's object id.
+//! FFI plumbing that magnus does not wrap: releasing the GVL, reading a
+//! thread's object id, and reading several entries of a hash at once.
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::ReprValue;
-use magnus::{Error, Integer, Ruby, Value};
+use magnus::{Error, Integer, RHash, Ruby, Value};
 
 /// How often `without_gvl` lets Ruby run this thread's interrupts before
 /// it gives up releasing the GVL.
@@ -81,4 +81,38 @@ pub fn current_thread_id(ruby: &Ruby) -> u64 {
     Integer::from_value(id)
         .and_then(|i| i.to_u64().ok())
         .unwrap_or(0)
+}
+
+/// The values of `keys` in `hash`, None for a key it lacks or holds nil;
+/// all None when `hash` is None, or when looking a key up raised (a key's
+/// own `eql?` can). magnus's `RHash::get` protects each lookup against
+/// that on its own, at some 300 instructions a time, and an
+/// `http.request` event reads a few dozen entries: here one rb_protect
+/// covers `N`.
+pub fn hash_values<const N: usize>(hash: Option<RHash>, keys: [Value; N]) -> [Option<Value>; N] {
+    let mut found = [None; N];
+    let Some(hash) = hash else {
+        return found;
+    };
+    let (undef, nil) = (
+        rb_sys::Qundef as rb_sys::VALUE,
+        rb_sys::Qnil as rb_sys::VALUE,
+    );
+    let read = magnus::rb_sys::protect(|| {
+        for (slot, key) in found.iter_mut().zip(keys) {
+            // SAFETY: called with the GVL held (magnus gives `hash` and the
+            // keys only to Ruby threads), on a live Hash and live keys that
+            // this stack holds. rb_hash_lookup2 runs no default proc; what
+            // a key's `hash` or `eql?` raises, protect catches, and the jump
+            // skips no destructor: everything here is Copy.
+            let raw = unsafe { rb_sys::rb_hash_lookup2(hash.as_raw(), key.as_raw(), undef) };
+            // SAFETY: `raw` is a VALUE Ruby just returned, not Qundef.
+            *slot = (raw != undef && raw != nil).then(|| unsafe { Value::from_raw(raw) });
+        }
+        nil
+    });
+    match read {
+        Ok(_) => found,
+        Err(_) => [None; N],
+    }
 }

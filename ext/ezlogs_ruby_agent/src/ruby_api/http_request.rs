@@ -4,17 +4,18 @@
 //! pays for two crossings rather than a dozen (issue 15: the tracker's own
 //! Ruby was most of its cost).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use magnus::value::Lazy;
 use magnus::{function, method, prelude::*, Error, RHash, RModule, RString, Ruby, Value};
+use regex::bytes::Regex;
 
 use super::agent::dispatch_built;
 use super::context;
 use super::convert::Converter;
 use super::event_builder::{self, Overrides};
-use super::request_event::{self, Started, REQUEST_METHOD};
+use super::helpers::hash_values;
+use super::request_event::{self, text, text_of, Started, REQUEST_METHOD};
 use crate::correlation::context::{Context, Object};
 use crate::data::{self, Data, Text};
 use crate::event::EventInput;
@@ -25,7 +26,23 @@ interned! {
     TRACEPARENT = "HTTP_TRACEPARENT";
     BAGGAGE = "HTTP_BAGGAGE";
     PATH_INFO = "PATH_INFO";
+    // The response header's spellings: Rails' RequestId writes the second
+    // (Rails 6.1) or the third (Rack 3).
+    X_REQUEST_ID = "X-Request-Id";
+    X_REQUEST_ID_RAILS = "X-Request-ID";
+    X_REQUEST_ID_LOWER = "x-request-id";
 }
+
+/// Paths no request is tracked on: health checks and static assets are
+/// noise, not user journeys. (An app excludes more with
+/// `config.excluded_resources`, which HttpTracker applies.)
+static EXCLUDED_PATHS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i-u)\A/(?:(?:health|healthz|healthcheck|up|ping|livez|readyz)(?:\z|[/.])|(?:assets|packs|vite)/)",
+        r"|\.(?:css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|eot)\z",
+    ))
+    .expect("the excluded paths are a valid regex")
+});
 
 /// Rails' limit for an X-Request-Id (ActionDispatch::RequestId).
 const MAX_REQUEST_ID: usize = 255;
@@ -63,6 +80,53 @@ impl HttpRequest {
         self.end();
     }
 
+    /// Writes the request id into the response `headers` as `name`, unless
+    /// they are frozen or the app (Rails' RequestId) wrote one already. A
+    /// plain Hash is read and written directly; another class (Rack 2's
+    /// HeaderHash matches names in any case) through its own `key?` and
+    /// `[]=`. Raises what those raise.
+    fn expose_request_id(
+        ruby: &Ruby,
+        rb_self: &Self,
+        headers: Value,
+        name: RString,
+    ) -> Result<(), Error> {
+        if headers.is_frozen() {
+            return Ok(());
+        }
+        let names = [&X_REQUEST_ID, &X_REQUEST_ID_RAILS, &X_REQUEST_ID_LOWER]
+            .map(|name| ruby.get_inner(name));
+        let id = || ruby.str_new(&rb_self.request_id);
+        match RHash::from_value(headers)
+            .filter(|hash| hash.class().equal(ruby.class_hash()).unwrap_or(false))
+        {
+            Some(hash) => {
+                if !names.iter().any(|&name| hash.get(name).is_some()) {
+                    hash.aset(name, id())?;
+                }
+            }
+            None => {
+                for name in names {
+                    if headers.funcall::<_, _, bool>("key?", (name,))? {
+                        return Ok(());
+                    }
+                }
+                headers.funcall::<_, _, Value>("[]=", (name, id()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the request came in as a POST to a path ending in
+    /// `/graphql` (any case): HttpTracker reads its GraphQL operations.
+    fn graphql_post(&self) -> bool {
+        const SUFFIX: &[u8] = b"/graphql";
+        let path = text_of(&self.started_as.path).as_bytes();
+        text_of(&self.started_as.method) == "POST"
+            && path.len() >= SUFFIX.len()
+            && path[path.len() - SUFFIX.len()..].eq_ignore_ascii_case(SUFFIX)
+    }
+
     /// `{started_at:, completed_at:, duration_ms:}`, as `Tracking.timing`
     /// writes it for the other trackers, and the duration alone.
     fn timing(&self) -> (Data, f64) {
@@ -94,28 +158,48 @@ fn usable_request_id(incoming: &[u8]) -> Option<String> {
 
 /// The incoming X-Request-Id made usable; None when absent, not a String,
 /// or nothing is left.
-fn incoming_request_id(ruby: &Ruby, env: RHash) -> Option<String> {
-    let value: Value = env.get(ruby.get_inner(&REQUEST_ID))?;
-    let value = RString::from_value(value)?;
+fn incoming_request_id(value: Option<Value>) -> Option<String> {
+    let value = RString::from_value(value?)?;
     // SAFETY: the bytes are copied out before any Ruby code runs, so the
     // string can be neither changed nor collected (the env holds it, and
     // `value` is on this stack) while the slice is read.
     usable_request_id(unsafe { value.as_slice() })
 }
 
-fn header(ruby: &Ruby, env: RHash, key: &Lazy<RString>) -> Option<String> {
-    let value: Value = env.get(ruby.get_inner(key))?;
-    RString::from_value(value)?.to_string().ok()
+/// Whether the request's PATH_INFO is one no request is tracked on.
+fn excluded_path(path: Option<Value>) -> bool {
+    path.and_then(RString::from_value).is_some_and(|path| {
+        // SAFETY: the bytes are matched before any Ruby code runs, so the
+        // string can be neither changed nor collected (the env holds it,
+        // and `path` is on this stack) while the slice is read.
+        EXCLUDED_PATHS.is_match(unsafe { path.as_slice() })
+    })
 }
 
-/// Starts a request read from its Rack `env`: its context (in the caller's
+/// Starts a request read from its Rack `env`, unless its path is a health
+/// check or a static asset (EXCLUDED_PATHS: then nil, and nothing is
+/// changed): its context (in the caller's
 /// trace and flow when `traceparent` / `baggage` name them), made current
 /// as a child naming the request's event id, chosen now. Uses the incoming
 /// X-Request-Id as Rails would, else makes one and writes it into `env`
 /// (`HTTP_X_REQUEST_ID`) so that Rails' RequestId and the app use it too.
 /// Raises FrozenError when it must write into a frozen env.
-fn http_request_start(ruby: &Ruby, env: RHash) -> Result<HttpRequest, Error> {
-    let request_id = match incoming_request_id(ruby, env) {
+fn http_request_start(ruby: &Ruby, env: RHash) -> Result<Option<HttpRequest>, Error> {
+    let [path, method, incoming_id, traceparent, baggage] = hash_values(
+        Some(env),
+        [
+            &PATH_INFO,
+            &REQUEST_METHOD,
+            &REQUEST_ID,
+            &TRACEPARENT,
+            &BAGGAGE,
+        ]
+        .map(|key| ruby.get_inner(key).as_value()),
+    );
+    if excluded_path(path) {
+        return Ok(None);
+    }
+    let request_id = match incoming_request_id(incoming_id) {
         Some(id) => id,
         None => {
             let id = ids::request_id();
@@ -127,17 +211,14 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<HttpRequest, Error> {
         request_id.as_str().into(),
         None,
         Object::new(),
-        header(ruby, env, &TRACEPARENT).as_deref(),
-        header(ruby, env, &BAGGAGE).as_deref(),
+        text(traceparent).as_deref(),
+        text(baggage).as_deref(),
     );
     let mut converter = Converter::new(ruby, settings::current().settings.limits);
-    let mut read = |key| {
-        env.get(ruby.get_inner(key))
-            .map_or(Data::Null, |v| converter.convert(v))
-    };
+    let mut read = |value: Option<Value>| value.map_or(Data::Null, |v| converter.convert(v));
     let started_as = Started {
-        method: read(&REQUEST_METHOD),
-        path: read(&PATH_INFO),
+        method: read(method),
+        path: read(path),
     };
     let event_id = ids::event_id();
     let child = context.child(
@@ -147,7 +228,7 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<HttpRequest, Error> {
     );
     context::install(ruby, child)?;
     debug_view::opened(&event_id);
-    Ok(HttpRequest {
+    Ok(Some(HttpRequest {
         context,
         started_as,
         event_id,
@@ -155,7 +236,7 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<HttpRequest, Error> {
         started_at: SystemTime::now(),
         started: Instant::now(),
         stopped: OnceLock::new(),
-    })
+    }))
 }
 
 /// Records the request's `http.request` event, timed from its start to
@@ -181,6 +262,7 @@ fn record_http_request(
     let read = request_event::read(
         ruby,
         &mut converter,
+        &active.trusted_proxies,
         &request.started_as,
         env,
         response,
@@ -215,7 +297,12 @@ fn record_http_request(
 pub fn init(ruby: &Ruby, native: RModule) -> Result<(), Error> {
     let class = native.define_class("HttpRequest", ruby.class_object())?;
     class.define_method("request_id", method!(HttpRequest::request_id, 0))?;
+    class.define_method(
+        "expose_request_id",
+        method!(HttpRequest::expose_request_id, 2),
+    )?;
     class.define_method("stop", method!(HttpRequest::stop, 0))?;
+    class.define_method("graphql_post?", method!(HttpRequest::graphql_post, 0))?;
     native.define_module_function("http_request_start", function!(http_request_start, 1))?;
     native.define_module_function("record_http_request", function!(record_http_request, 7))?;
     Ok(())
@@ -223,7 +310,50 @@ pub fn init(ruby: &Ruby, native: RModule) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::usable_request_id;
+    use super::{usable_request_id, EXCLUDED_PATHS};
+
+    #[test]
+    fn leaves_out_health_checks_and_assets_only() {
+        for path in [
+            "/health",
+            "/healthz/",
+            "/UP",
+            "/ping.json",
+            "/livez",
+            "/assets/app-1f2e.css",
+            "/packs/js/app.js",
+            "/vite/x",
+            "/favicon.ico",
+            "/images/logo.PNG",
+            "/fonts/a.woff2",
+        ] {
+            assert!(
+                EXCLUDED_PATHS.is_match(path.as_bytes()),
+                "{path} is left out"
+            );
+        }
+        for path in [
+            "/",
+            "/users/123",
+            "/healthy",
+            "/uploads",
+            "/pingpong",
+            "/api/assets",
+            "/upgrade",
+            "/report.csv",
+            "/users/1.json",
+            "/café",
+        ] {
+            assert!(
+                !EXCLUDED_PATHS.is_match(path.as_bytes()),
+                "{path} is tracked"
+            );
+        }
+        assert!(
+            !EXCLUDED_PATHS.is_match(b"/\xff\xfe"),
+            "bytes that are not UTF-8 are tracked"
+        );
+    }
 
     #[test]
     fn request_ids_follow_rails_rule() {

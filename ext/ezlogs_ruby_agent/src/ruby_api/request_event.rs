@@ -11,10 +11,14 @@
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
+use ipnet::IpNet;
 use magnus::value::{Lazy, LazyId, ReprValue};
+use magnus::IntoValue;
 use magnus::{Float, Integer, RArray, RHash, RString, Ruby, Value};
 
 use super::convert::Converter;
+use super::helpers::hash_values;
+use crate::client_ip::client_ip;
 use crate::data::{Data, Object, Text};
 use crate::sync::lock;
 
@@ -26,6 +30,9 @@ interned! {
     // The method sent, when Rack::MethodOverride changed it.
     METHOD_OVERRIDE = "rack.methodoverride.original_method";
     USER_AGENT = "HTTP_USER_AGENT";
+    REMOTE_ADDR = "REMOTE_ADDR";
+    FORWARDED_FOR = "HTTP_X_FORWARDED_FOR";
+    CLIENT_IP = "HTTP_CLIENT_IP";
     CONTROLLER = "ezlogs.controller";
     PATH_PARAMETERS = "action_dispatch.request.path_parameters";
     // Set by ShowExceptions when it dispatches an error page.
@@ -75,51 +82,113 @@ pub struct Started {
 /// what the server wrote (an Integer), or nil; `details`: the Hash
 /// HttpTracker's RequestDetails reads in Ruby (`ip:`, `params:`,
 /// `graphql:`, `error:`, and for GraphQL `action:` and `subject:`), or nil.
-/// Never raises: what cannot be read is left out.
+/// Without an `ip:` (nil) in them, the client's address is read here, behind the
+/// `trusted` proxies, as Rails' RemoteIp would (RequestDetails gives it
+/// when Rails worked it out, or when only Rails' code can). Never raises:
+/// what cannot be read is left out.
+#[allow(clippy::too_many_arguments)]
 pub fn read(
     ruby: &Ruby,
     converter: &mut Converter,
+    trusted: &[IpNet],
     started: &Started,
     env: RHash,
     response: Value,
     bytes_sent: Value,
     details: Value,
 ) -> RequestEvent {
-    let details = RHash::from_value(details);
-    let from_details = |key: &LazyId| details.and_then(|hash| present(hash.get(**key)));
-    let controller = present(env.get(ruby.get_inner(&CONTROLLER))).and_then(RHash::from_value);
-    let from_controller = |key: &LazyId| controller.and_then(|hash| present(hash.get(**key)));
-    let path_parameters = path_parameters(ruby, env, controller);
-    let path_parameter = |key: &LazyId| path_parameters.and_then(|hash| present(hash.get(**key)));
+    let symbol = |key: &LazyId| (**key).into_value_with(ruby);
+    let string = |key: &Lazy<RString>| ruby.get_inner(key).as_value();
+    let [d_action, d_subject, d_ip, d_params, d_graphql, d_error] = hash_values(
+        RHash::from_value(details),
+        [&ACTION, &SUBJECT, &IP, &PARAMS, &GRAPHQL, &ERROR].map(symbol),
+    );
+    let [controller, original_path, router_parameters, original_method, request_method, method_override, user_agent, remote_addr, forwarded_for, client_ip_header] =
+        hash_values(
+            Some(env),
+            [
+                &CONTROLLER,
+                &ORIGINAL_PATH,
+                &PATH_PARAMETERS,
+                &ORIGINAL_REQUEST_METHOD,
+                &REQUEST_METHOD,
+                &METHOD_OVERRIDE,
+                &USER_AGENT,
+                &REMOTE_ADDR,
+                &FORWARDED_FOR,
+                &CLIENT_IP,
+            ]
+            .map(string),
+        );
+    let [controller_parameters, format, db_runtime, view_runtime] = hash_values(
+        controller.and_then(RHash::from_value),
+        [
+            &CONTROLLER_PATH_PARAMETERS,
+            &FORMAT,
+            &DB_RUNTIME,
+            &VIEW_RUNTIME,
+        ]
+        .map(symbol),
+    );
+    // The route the app first gave the request: its controller's (kept
+    // when the controller ran), else the router's, unless an error page
+    // was dispatched since (the router merged the error page's route in).
+    let path_parameters =
+        controller_parameters.or(router_parameters.filter(|_| original_path.is_none()));
+    let [controller_name, route_action, id] = hash_values(
+        path_parameters.and_then(RHash::from_value),
+        [&CONTROLLER_NAME, &ACTION, &ID].map(symbol),
+    );
     let response = RArray::from_value(response);
     let headers = response.and_then(|array| array.entry::<Value>(1).ok());
+    let [content_type, content_length] =
+        headers.map_or([None; 2], |headers| content_headers(ruby, headers));
 
-    let method = request_method(ruby, converter, started, env);
+    // The method Rails routed (`request.request_method`): after
+    // Rack::MethodOverride turned a form's POST with `_method=patch` into
+    // a PATCH, and before ShowExceptions dispatched an error page as a GET.
+    let method = original_method.or(request_method).map_or_else(
+        || started.method.clone(),
+        |method| Data::Text(converter.text(method)),
+    );
     let path = match &started.path {
         Data::Text(path) if !path.is_empty() => Data::Text(path.clone()),
         Data::Null | Data::Text(_) => Data::text("/"),
         other => other.clone(),
     };
-    let controller_name = path_parameter(&CONTROLLER_NAME).map(|name| converter.text(name));
+    let controller_name = controller_name.map(|name| converter.text(name));
     let route = controller_name.as_ref().map(|name| {
-        let action = path_parameter(&ACTION).map(|action| converter.text(action));
+        let action = route_action.map(|action| converter.text(action));
         converter.made_text(&format!("{name}#{}", action.unwrap_or_default()))
     });
 
-    let action = match from_details(&ACTION).and_then(RString::from_value) {
+    let action = match d_action.and_then(RString::from_value) {
         Some(action) => converter.text(action.as_value()),
         None => converter.made_text(&format!("{} {}", text_of(&method), text_of(&path))),
     };
-    let subject = match from_details(&SUBJECT) {
+    let subject = match d_subject {
         Some(subject) => Some(converter.convert(subject)),
-        None => path_parameter(&ID)
-            .zip(controller_name.as_ref())
-            .map(|(id, controller)| {
-                let mut subject = Object::with_capacity(2);
-                subject.push("type", Data::Text(singular(ruby, controller)));
-                subject.push("id", Data::Text(converter.text(id)));
-                converter.made_object(subject)
-            }),
+        None => id.zip(controller_name.as_ref()).map(|(id, controller)| {
+            let mut subject = Object::with_capacity(2);
+            subject.push("type", Data::Text(singular(ruby, controller)));
+            subject.push("id", Data::Text(converter.text(id)));
+            converter.made_object(subject)
+        }),
+    };
+    let ip = match d_ip {
+        Some(ip) => Some(converter.convert(ip)),
+        None if RHash::from_value(details).is_some() => client_ip(
+            text(remote_addr).as_deref(),
+            text(forwarded_for).as_deref(),
+            text(client_ip_header).as_deref(),
+            trusted,
+        )
+        .map(|ip| Data::Text(converter.made_text(&ip))),
+        None => None,
+    };
+    let content_length = match content_length {
+        Some(length) => content_length_of(length).map(Data::Int),
+        None => present(Some(bytes_sent)).map(|v| converter.convert(v)),
     };
 
     let mut metadata = Object::with_capacity(17);
@@ -129,50 +198,23 @@ pub fn read(
         }
     };
     put("method", Some(method));
-    let env_value = |key: &Lazy<RString>| present(env.get(ruby.get_inner(key)));
     put(
         "original_method",
-        env_value(&METHOD_OVERRIDE).map(|v| converter.convert(v)),
+        method_override.map(|v| converter.convert(v)),
     );
     put("path", Some(path));
     put("status", response.and_then(status).map(Data::Int));
     put("route", route.map(Data::Text));
-    put(
-        "format",
-        from_controller(&FORMAT).map(|v| converter.convert(v)),
-    );
-    put("ip", from_details(&IP).map(|v| converter.convert(v)));
-    put(
-        "user_agent",
-        env_value(&USER_AGENT).map(|v| converter.convert(v)),
-    );
-    put(
-        "params",
-        from_details(&PARAMS).map(|v| converter.convert(v)),
-    );
-    let header = |name, lower| headers.and_then(|headers| header(ruby, headers, name, lower));
-    put(
-        "content_type",
-        header(&CONTENT_TYPE, &CONTENT_TYPE_LOWER).map(|v| converter.convert(v)),
-    );
-    let content_length = match header(&CONTENT_LENGTH, &CONTENT_LENGTH_LOWER) {
-        Some(length) => content_length(length).map(Data::Int),
-        None => present(Some(bytes_sent)).map(|v| converter.convert(v)),
-    };
+    put("format", format.map(|v| converter.convert(v)));
+    put("ip", ip);
+    put("user_agent", user_agent.map(|v| converter.convert(v)));
+    put("params", d_params.map(|v| converter.convert(v)));
+    put("content_type", content_type.map(|v| converter.convert(v)));
     put("content_length", content_length);
-    put(
-        "db_runtime_ms",
-        from_controller(&DB_RUNTIME).and_then(milliseconds),
-    );
-    put(
-        "view_runtime_ms",
-        from_controller(&VIEW_RUNTIME).and_then(milliseconds),
-    );
-    put(
-        "graphql",
-        from_details(&GRAPHQL).map(|v| converter.convert(v)),
-    );
-    put("error", from_details(&ERROR).map(|v| converter.convert(v)));
+    put("db_runtime_ms", db_runtime.and_then(milliseconds));
+    put("view_runtime_ms", view_runtime.and_then(milliseconds));
+    put("graphql", d_graphql.map(|v| converter.convert(v)));
+    put("error", d_error.map(|v| converter.convert(v)));
     RequestEvent {
         action,
         subject,
@@ -185,41 +227,16 @@ fn present(value: Option<Value>) -> Option<Value> {
     value.filter(|value| !value.is_nil())
 }
 
-fn text_of(data: &Data) -> &str {
+/// A value that is a String, as UTF-8 (None otherwise).
+pub(super) fn text(value: Option<Value>) -> Option<String> {
+    RString::from_value(value?)?.to_string().ok()
+}
+
+pub(super) fn text_of(data: &Data) -> &str {
     match data {
         Data::Text(text) => text,
         _ => "",
     }
-}
-
-/// The method Rails routed (`request.request_method`): after
-/// Rack::MethodOverride turned a form's POST with `_method=patch` into a
-/// PATCH, and before ShowExceptions dispatched an error page as a GET.
-fn request_method(ruby: &Ruby, converter: &mut Converter, started: &Started, env: RHash) -> Data {
-    [&ORIGINAL_REQUEST_METHOD, &REQUEST_METHOD]
-        .into_iter()
-        .find_map(|key| present(env.get(ruby.get_inner(key))))
-        .map_or_else(
-            || started.method.clone(),
-            |method| Data::Text(converter.text(method)),
-        )
-}
-
-/// The route the app first gave the request: its controller's (kept when
-/// the controller ran), else the router's, unless an error page was
-/// dispatched since (the router merged the error page's route into it).
-fn path_parameters(ruby: &Ruby, env: RHash, controller: Option<RHash>) -> Option<RHash> {
-    let from_controller =
-        controller.and_then(|hash| present(hash.get(*CONTROLLER_PATH_PARAMETERS)));
-    let from_router = || {
-        let error_page = env.get(ruby.get_inner(&ORIGINAL_PATH)).is_some();
-        (!error_page)
-            .then(|| present(env.get(ruby.get_inner(&PATH_PARAMETERS))))
-            .flatten()
-    };
-    from_controller
-        .or_else(from_router)
-        .and_then(RHash::from_value)
 }
 
 /// The response's status as Rack's `to_i` reads it.
@@ -231,32 +248,37 @@ fn status(response: RArray) -> Option<i64> {
     }
 }
 
-/// A response header, by its name as written or in lower case (Rack 3's
-/// headers are lower case). A plain Hash is read directly; anything else
-/// (Rack 2's HeaderHash matches names in any case) also through its own
-/// `[]` when that finds nothing.
-fn header(
-    ruby: &Ruby,
-    headers: Value,
-    name: &Lazy<RString>,
-    lower: &Lazy<RString>,
-) -> Option<Value> {
-    let names = [ruby.get_inner(name), ruby.get_inner(lower)];
+/// The response's Content-Type and Content-Length, each by its name as
+/// written or in lower case (Rack 3's headers are lower case). A plain Hash
+/// is read directly; anything else (Rack 2's HeaderHash matches names in
+/// any case) also through its own `[]` when that finds nothing.
+fn content_headers(ruby: &Ruby, headers: Value) -> [Option<Value>; 2] {
+    let names = [
+        &CONTENT_TYPE,
+        &CONTENT_TYPE_LOWER,
+        &CONTENT_LENGTH,
+        &CONTENT_LENGTH_LOWER,
+    ]
+    .map(|name| ruby.get_inner(name).as_value());
     let hash = RHash::from_value(headers);
-    let direct = hash.and_then(|hash| names.iter().find_map(|&name| present(hash.get(name))));
-    if direct.is_some()
-        || hash.is_some_and(|hash| hash.class().equal(ruby.class_hash()).unwrap_or(false))
-    {
+    let [r#type, type_lower, length, length_lower] = hash_values(hash, names);
+    let direct = [r#type.or(type_lower), length.or(length_lower)];
+    if hash.is_some_and(|hash| hash.class().equal(ruby.class_hash()).unwrap_or(false)) {
         return direct;
     }
-    names
-        .into_iter()
-        .find_map(|name| present(headers.funcall("[]", (name,)).ok()))
+    let by_own_lookup = |pair: &[Value]| {
+        pair.iter()
+            .find_map(|&name| present(headers.funcall("[]", (name,)).ok()))
+    };
+    [
+        direct[0].or_else(|| by_own_lookup(&names[..2])),
+        direct[1].or_else(|| by_own_lookup(&names[2..])),
+    ]
 }
 
 /// A Content-Length header's value: its digits (an Integer kept as it is);
 /// None for anything else.
-fn content_length(length: Value) -> Option<i64> {
+fn content_length_of(length: Value) -> Option<i64> {
     if let Some(length) = Integer::from_value(length) {
         return length.to_i64().ok();
     }

@@ -2,14 +2,15 @@
 
 module EzlogsRubyAgent
   class HttpTracker
-    # The client's address, as Rails' RemoteIp gives it to the app. When
-    # Rails already worked it out for this request (its GetIp memoizes the
-    # answer), that answer is reported. Otherwise the same rule: from the
-    # native core when it matches every trusted proxy as Rails does (about
-    # 1 µs), else from Rails' own GetIp with the app's settings (40-200 µs:
-    # it builds an IPAddr per address). A request Rails takes for IP
-    # spoofing is reported from REMOTE_ADDR, never from the header the
-    # client may have written.
+    # The client's address, as Rails' RemoteIp gives it to the app, when
+    # the core cannot work it out alone. When Rails already worked it out
+    # for this request (its GetIp memoizes the answer), that answer.
+    # Otherwise nil when the core matches every trusted proxy as Rails does
+    # (it reads the address itself, in Native.record_http_request, at about
+    # 1 µs), else Rails' own GetIp's answer with the app's settings
+    # (40-200 µs: it builds an IPAddr per address). A request Rails takes
+    # for IP spoofing is reported from REMOTE_ADDR, never from the header
+    # the client may have written.
     module ClientIp
       RAILS_KEY = "action_dispatch.remote_ip"
 
@@ -21,8 +22,8 @@ module EzlogsRubyAgent
         return computed if computed
 
         proxies = EzlogsRubyAgent.config.rails_settings.trusted_proxies
-        return native(env) if proxies.native? && !spoofing_check?(proxies, env)
-        return native(env) unless rails || defined?(::ActionDispatch::RemoteIp::GetIp)
+        return if proxies.native? && !spoofing_check?(proxies, env)
+        return unless rails || defined?(::ActionDispatch::RemoteIp::GetIp)
 
         rails_answer(rails || get_ip(env, proxies), env)
       end
@@ -30,10 +31,6 @@ module EzlogsRubyAgent
       # GetIp keeps its answer in @ip once the app asked for it.
       def already_computed(remote_ip)
         remote_ip.instance_variable_get(:@ip)&.to_s if remote_ip.instance_variable_defined?(:@ip)
-      end
-
-      def native(env)
-        Native.client_ip(env["REMOTE_ADDR"], env["HTTP_X_FORWARDED_FOR"], env["HTTP_CLIENT_IP"])
       end
 
       # Rails' GetIp (or whatever the app put in its place).

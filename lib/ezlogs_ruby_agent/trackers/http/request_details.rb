@@ -3,32 +3,35 @@
 module EzlogsRubyAgent
   class HttpTracker
     # What only Ruby can read of a request for its `http.request` event:
-    # the client's address by the app's trusted proxies (ClientIp), the
-    # params (the ones Rails filtered, else the query string filtered as
-    # Rails would filter it), the request's GraphQL operations and its
-    # error. The core reads the rest (method, path, status, route, headers,
-    # Rails' runtimes) from the env and the response itself
-    # (Native.record_http_request).
+    # the client's address when Rails worked it out or only Rails' code can
+    # (ClientIp), the params (the ones Rails filtered, else the query string
+    # filtered as Rails would filter it), the request's GraphQL operations
+    # and its error. The core reads the rest (method, path, status, route,
+    # headers, Rails' runtimes, the client's address by the app's proxies)
+    # from the env and the response itself (Native.record_http_request).
     module RequestDetails
-      GRAPHQL_PATH = %r{/graphql\z}i
       HASH_EXCEPT = ::Hash.instance_method(:except)
 
       module_function
 
-      # `{ip:, params:, error:}`, and for a GraphQL request `action:`,
-      # `subject:` and `graphql:`. `started`: what HttpTracker noted when the
-      # request came in; `error`: what the app raised, if it did.
-      def of(env, started, error)
+      # `{ip:, params:, error:}` (`ip:` nil when the core reads it), and for a
+      # GraphQL request `action:`, `subject:` and `graphql:`. `request`: the
+      # Native::HttpRequest; `error`: what the app raised, if it did;
+      # `graphql`: the operations read while the request was open. nil when
+      # reading them failed (reported): that costs the details, not the
+      # event.
+      def of(env, request, error, graphql)
         error ||= env["action_dispatch.exception"]
         details = { ip: ClientIp.of(env), params: params(env), error: error && Tracking.error_summary(error) }
-        graphql = started.key?(:graphql) ? started[:graphql] : graphql_operations(env, started)
+        graphql ||= graphql_operations(env) if request.graphql_post?
         graphql ? details.merge!(graphql_details(graphql)) : details
+      rescue StandardError => e
+        ProblemReporter.internal(e, "reading request details")
+        nil
       end
 
       # The GraphQL operations of a POST to .../graphql (one, or a batch).
-      def graphql_operations(env, started)
-        return unless started[:method] == "POST" && GRAPHQL_PATH.match?(started[:path].to_s)
-
+      def graphql_operations(env)
         GraphqlOperation.from_request(env, ControllerDetails.of(env)&.[](:params))
       end
 

@@ -96,25 +96,20 @@ module EzlogsRubyAgent
       nil
     end
 
-    # `body`: what the server wrote, when it did. The core reads the event's
-    # action, subject and metadata from the env and the response, with what
-    # only Ruby can read (RequestDetails), adds the request id and the
-    # duration, and records it in the request's context, in its session
-    # once the app has loaded one.
-    # (Seven parameters rather than an object built per request for them.)
+    # `body`: what the server wrote, when it did (the Array the app
+    # answered, or the ResponseBody that counted a streamed one). The core
+    # reads the event's action, subject and metadata from the env and the
+    # response, with what only Ruby can read (RequestDetails), adds the
+    # request id and the duration, and records it in the request's context,
+    # in its session once the app has loaded one. (Seven parameters rather
+    # than an object built per request for them.)
     def finish(request, env, response, error, body = nil, actor = nil, graphql = nil) # rubocop:disable Metrics/ParameterLists
       request.stop # the request's time, not the agent's reading of it
-      Native.record_http_request(request, env, response, bytes_of(body), actor || ActorExtractor.extract(env),
+      bytes_sent = body.bytes_sent if body.is_a?(ResponseBody) # an Array body the core measures
+      Native.record_http_request(request, env, response, bytes_sent, actor || ActorExtractor.extract(env),
                                  SessionDigest.of(env), RequestDetails.of(env, request, error, graphql))
     rescue StandardError => e
       ProblemReporter.internal(e, "recording http.request")
-    end
-
-    def bytes_of(body)
-      case body
-      when ResponseBody then body.bytes_sent
-      when Array then body.sum { |part| part.to_s.bytesize }
-      end
     end
   end
 end

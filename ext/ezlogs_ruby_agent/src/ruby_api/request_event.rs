@@ -79,7 +79,9 @@ pub struct Started {
 
 /// Reads the event of a request that started as `started`. `response`: the
 /// app's `[status, headers, body]`, or nil when it raised; `bytes_sent`:
-/// what the server wrote (an Integer), or nil; `details`: the Hash
+/// what the server wrote of a body it streamed (an Integer), or nil (an
+/// Array body is measured here; without a Content-Length header, these
+/// are the event's content_length); `details`: the Hash
 /// HttpTracker's RequestDetails reads in Ruby (`ip:`, `params:`,
 /// `graphql:`, `error:`, and for GraphQL `action:` and `subject:`), or nil.
 /// Without an `ip:` (nil) in them, the client's address is read here, behind the
@@ -188,7 +190,10 @@ pub fn read(
     };
     let content_length = match content_length {
         Some(length) => content_length_of(length).map(Data::Int),
-        None => present(Some(bytes_sent)).map(|v| converter.convert(v)),
+        None => match present(Some(bytes_sent)) {
+            Some(bytes) => Some(converter.convert(bytes)),
+            None => response.and_then(array_body_bytes).map(Data::Int),
+        },
     };
 
     let mut metadata = Object::with_capacity(17);
@@ -274,6 +279,16 @@ fn content_headers(ruby: &Ruby, headers: Value) -> [Option<Value>; 2] {
         direct[0].or_else(|| by_own_lookup(&names[..2])),
         direct[1].or_else(|| by_own_lookup(&names[2..])),
     ]
+}
+
+/// The bytes of a response whose body is an Array of Strings (complete
+/// already: what the server will write); None for any other body.
+fn array_body_bytes(response: RArray) -> Option<i64> {
+    let body = RArray::from_value(response.entry(2).ok()?)?;
+    (0..body.len()).try_fold(0i64, |bytes, index| {
+        let part = RString::from_value(body.entry(index as isize).ok()?)?;
+        Some(bytes + part.len() as i64)
+    })
 }
 
 /// A Content-Length header's value: its digits (an Integer kept as it is);

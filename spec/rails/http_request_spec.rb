@@ -327,6 +327,33 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
       expect(request_event[:action]).to eq("graphql mutation Pay")
     end
 
+    it "reads a streamed answer's operations once, while rack.input is open, even when there are none" do
+      graphql_app = ->(_env) { [200, {}, Rack::BodyProxy.new(["{}"]) { nil }] }
+      input = StringIO.new("not json")
+      reads = 0
+      input.define_singleton_method(:read) { |*args| (reads += 1) && super(*args) }
+      env = Rack::MockRequest.env_for("/graphql?page=2", method: "POST", input:, "REMOTE_ADDR" => "203.0.113.9")
+      stderr = quietly do
+        _status, _headers, response_body = described_class.new(graphql_app).call(env)
+        env["rack.input"].close # as Puma does before it closes the response body
+        response_body.close
+      end
+
+      expect(reads).to eq(1)
+      expect(request_event[:action]).to eq("POST /graphql")
+      expect(request_event[:metadata]).to include(ip: "203.0.113.9", params: { page: "2" })
+      expect(stderr).to eq("")
+    end
+
+    it "names the operation of a request the app raised on" do
+      failing_app = ->(_env) { raise ArgumentError, "resolver failed" }
+      env = Rack::MockRequest.env_for("/graphql", method: "POST", input: JSON.generate(query: "query Feed { feed }"))
+      expect { described_class.new(failing_app).call(env) }.to raise_error(ArgumentError, "resolver failed")
+
+      expect(request_event[:action]).to eq("graphql query Feed")
+      expect(request_event[:metadata][:error]).to include(class: "ArgumentError")
+    end
+
     it "handles a batch of operations" do
       batch = [{ query: document, operationName: "GetUser", variables: { id: 1 } },
                { query: "{ me { id } }" }]

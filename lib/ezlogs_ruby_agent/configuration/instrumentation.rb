@@ -28,17 +28,19 @@ module EzlogsRubyAgent
         SWITCHES.each { |switch| instance_variable_set(:"@#{switch}", true) }
       end
 
-      # The configuration keeps the switches the trackers read (Configuration#switches).
-      def changed(_switch)
-        @configuration&.switches_changed
-      end
-
       # 0.1.19's switch for jobs, ActiveJob's and Sidekiq's alike.
       def background_jobs = active_job && sidekiq
 
       def background_jobs=(on)
         self.active_job = on
         self.sidekiq = on
+      end
+
+      private
+
+      # The configuration keeps the switches the trackers read (Configuration#switches).
+      def changed(_switch)
+        @configuration&.switches_changed
       end
     end
   end

@@ -57,7 +57,7 @@ module EzlogsRubyAgent
       request.expose_request_id(response[1], self.class.request_id_header)
       actor = ActorExtractor.extract(env)
       # The server closes rack.input before the body: read GraphQL now.
-      graphql = RequestDetails.graphql_operations(env) if request.graphql_post?
+      graphql = RequestDetails.graphql_operations(env, request)
       body = response[2]
       if body.is_a?(Array)
         finish(request, env, response, nil, body, actor, graphql)
@@ -103,7 +103,7 @@ module EzlogsRubyAgent
     # request id and the duration, and records it in the request's context,
     # in its session once the app has loaded one. (Seven parameters rather
     # than an object built per request for them.)
-    def finish(request, env, response, error, body = nil, actor = nil, graphql = nil) # rubocop:disable Metrics/ParameterLists
+    def finish(request, env, response, error, body = nil, actor = nil, graphql = RequestDetails::UNREAD) # rubocop:disable Metrics/ParameterLists
       request.stop # the request's time, not the agent's reading of it
       bytes_sent = body.bytes_sent if body.is_a?(ResponseBody) # an Array body the core measures
       Native.record_http_request(request, env, response, bytes_sent, actor || ActorExtractor.extract(env),

@@ -11,28 +11,33 @@ module EzlogsRubyAgent
     # from the env and the response itself (Native.record_http_request).
     module RequestDetails
       HASH_EXCEPT = ::Hash.instance_method(:except)
+      # `graphql` when nobody read the request's GraphQL operations yet (the
+      # app raised before the response): nil means there are none.
+      UNREAD = Object.new.freeze
 
       module_function
 
       # `{ip:, params:, error:}` (`ip:` nil when the core reads it), and for a
       # GraphQL request `action:`, `subject:` and `graphql:`. `request`: the
       # Native::HttpRequest; `error`: what the app raised, if it did;
-      # `graphql`: the operations read while the request was open. nil when
-      # reading them failed (reported): that costs the details, not the
+      # `graphql`: the operations read while the request was open (once
+      # the server closes the body, rack.input is closed), else UNREAD. nil
+      # when reading them failed (reported): that costs the details, not the
       # event.
       def of(env, request, error, graphql)
         error ||= env["action_dispatch.exception"]
         details = { ip: ClientIp.of(env), params: params(env), error: error && Tracking.error_summary(error) }
-        graphql ||= graphql_operations(env) if request.graphql_post?
+        graphql = graphql_operations(env, request) if graphql.equal?(UNREAD)
         graphql ? details.merge!(graphql_details(graphql)) : details
       rescue StandardError => e
         ProblemReporter.internal(e, "reading request details")
         nil
       end
 
-      # The GraphQL operations of a POST to .../graphql (one, or a batch).
-      def graphql_operations(env)
-        GraphqlOperation.from_request(env, ControllerDetails.of(env)&.[](:params))
+      # The GraphQL operations of a POST to .../graphql (one, or a batch);
+      # nil for any other request.
+      def graphql_operations(env, request)
+        GraphqlOperation.from_request(env, ControllerDetails.of(env)&.[](:params)) if request.graphql_post?
       end
 
       # The controller's params, which Rails filtered, else the query

@@ -8,7 +8,9 @@
 # - User#update!: one data.change;
 # - WelcomeJob.perform_later: job.enqueue and job.execution (inline);
 # - CustomerMailer#welcome.deliver_now: mail.delivery;
-# and HttpTracker alone around a bare Rack app.
+# - HttpTracker alone around a bare Rack app, its switch off and on;
+# and, in the time mode, HttpTracker around a bare Rack app against the
+# bare app itself.
 #
 #   bundle exec ruby -Ilib benches/trackers.rb                  time: alternating rounds, medians
 #   bundle exec ruby -Ilib benches/trackers.rb --instructions   instructions per operation (valgrind)
@@ -74,13 +76,23 @@ OPERATIONS = {
   "WelcomeJob.perform_later (inline)" => ->(_i, records) { WelcomeJob.perform_later(records[:user]) },
   "CustomerMailer#welcome.deliver_now" => lambda { |_i, records|
     CustomerMailer.with(customer: records[:customer]).welcome.deliver_now
-  }
+  },
+  "HttpTracker, bare app (switch off/on)" => ->(_i, records) { records[:bare_tracker].call(records[:bare_env].dup) }
 }.freeze
+
+BARE_APP = ->(_env) { [200, { "Content-Type" => "text/plain" }, ["ok"]] }
+
+# A request to BARE_APP from behind a proxy (not a health-check path).
+def bare_env
+  Rack::MockRequest.env_for("/users/123", "REMOTE_ADDR" => "10.0.0.1",
+                                          "HTTP_X_FORWARDED_FOR" => "203.0.113.9, 10.0.0.2")
+end
 
 # The operations, each a lambda of the index alone, on records made now.
 def operations
   records = { user: User.create!(name: "Ada", email: "ada@example.com"),
-              customer: Customer.create!(name: "Ada", email: "ada@example.com") }
+              customer: Customer.create!(name: "Ada", email: "ada@example.com"),
+              bare_tracker: EzlogsRubyAgent::HttpTracker.new(BARE_APP), bare_env: }
   OPERATIONS.transform_values { |operation| ->(i) { operation.call(i, records) } }
 end
 
@@ -125,10 +137,8 @@ end
 # "off" is a bare Rack app, "on" the same inside HttpTracker.
 def bare_rack(rounds, count)
   tracking(true)
-  bare = ->(_env) { [200, { "Content-Type" => "text/plain" }, ["ok"]] }
-  apps = { false => bare, true => EzlogsRubyAgent::HttpTracker.new(bare) }
-  template = Rack::MockRequest.env_for("/users/123", "REMOTE_ADDR" => "10.0.0.1",
-                                                     "HTTP_X_FORWARDED_FOR" => "203.0.113.9, 10.0.0.2")
+  apps = { false => BARE_APP, true => EzlogsRubyAgent::HttpTracker.new(BARE_APP) }
+  template = bare_env
   request = lambda do |on|
     ->(_i) { apps[on].call(template.dup)[2].then { |body| body.close if body.respond_to?(:close) } }
   end

@@ -104,7 +104,8 @@ pub fn hash_values<const N: usize>(hash: Option<RHash>, keys: [Value; N]) -> [Op
             // keys only to Ruby threads), on a live Hash and live keys that
             // this stack holds. rb_hash_lookup2 runs no default proc; what
             // a key's `hash` or `eql?` raises, protect catches, and the jump
-            // skips no destructor: everything here is Copy.
+            // skips no destructor that does anything: the slots and the
+            // iterators hold only Copy values.
             let raw = unsafe { rb_sys::rb_hash_lookup2(hash.as_raw(), key.as_raw(), undef) };
             // SAFETY: `raw` is a VALUE Ruby just returned, not Qundef.
             *slot = (raw != undef && raw != nil).then(|| unsafe { Value::from_raw(raw) });

@@ -84,10 +84,10 @@ pub struct Started {
 /// are the event's content_length); `details`: the Hash
 /// HttpTracker's RequestDetails reads in Ruby (`ip:`, `params:`,
 /// `graphql:`, `error:`, and for GraphQL `action:` and `subject:`), or nil.
-/// Without an `ip:` (nil) in them, the client's address is read here, behind the
-/// `trusted` proxies, as Rails' RemoteIp would (RequestDetails gives it
-/// when Rails worked it out, or when only Rails' code can). Never raises:
-/// what cannot be read is left out.
+/// Without an `ip:` (nil) in them, the client's address is read here,
+/// behind the `trusted` proxies, as Rails' RemoteIp would (RequestDetails
+/// gives it when Rails worked it out, or when only Rails' code can). Never
+/// raises: what cannot be read is left out.
 #[allow(clippy::too_many_arguments)]
 pub fn read(
     ruby: &Ruby,

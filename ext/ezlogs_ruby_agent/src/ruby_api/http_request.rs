@@ -62,10 +62,6 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
-    fn request_id(&self) -> &str {
-        &self.request_id
-    }
-
     /// The request is over: its timing ends now, not when its event is
     /// recorded after the agent has read its details. Later calls keep the
     /// first end, which they return.
@@ -296,7 +292,6 @@ fn record_http_request(
 
 pub fn init(ruby: &Ruby, native: RModule) -> Result<(), Error> {
     let class = native.define_class("HttpRequest", ruby.class_object())?;
-    class.define_method("request_id", method!(HttpRequest::request_id, 0))?;
     class.define_method(
         "expose_request_id",
         method!(HttpRequest::expose_request_id, 2),

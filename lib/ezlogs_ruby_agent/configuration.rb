@@ -119,7 +119,7 @@ module EzlogsRubyAgent
         limits: { max_event_bytes: security.max_event_size * 2 },
         delivery: native_delivery,
         processing: native_processing(rails),
-        trusted_proxies: rails.trusted_proxies.native
+        **native_client_ip(rails.trusted_proxies)
       }
     end
 
@@ -128,6 +128,11 @@ module EzlogsRubyAgent
     def group(settings, &block)
       run_settings_block(settings, block) if block
       settings
+    end
+
+    def native_client_ip(proxies)
+      { trusted_proxies: proxies.native, trusted_proxies_native: proxies.native?,
+        ip_spoofing_check: proxies.ip_spoofing_check ? true : false }
     end
 
     def custom_events?

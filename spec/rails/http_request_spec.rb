@@ -86,6 +86,22 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     Rails.application.config.action_dispatch.trusted_proxies = nil
   end
 
+  # The address the app itself saw, when it asked Rails (RemoteIp kept its
+  # boot-time proxies here, the core has the app's new ones).
+  it "reports the address Rails gave the app when the app asked for it" do
+    Rails.application.config.action_dispatch.trusted_proxies = [IPAddr.new("203.0.113.0/24")]
+    quietly { EzlogsRubyAgent.configure }
+    forwarded = { "REMOTE_ADDR" => "203.0.113.1", "HTTP_X_FORWARDED_FOR" => "198.51.100.7, 203.0.113.9" }
+    get "/my_ip", {}, forwarded
+    seen_by_app = last_response.body
+    get "/users/123", {}, forwarded
+
+    expect(seen_by_app).to eq("203.0.113.9")
+    expect(events_of("http.request").map { |event| event[:metadata][:ip] }).to eq([seen_by_app, "198.51.100.7"])
+  ensure
+    Rails.application.config.action_dispatch.trusted_proxies = nil
+  end
+
   # Rails 6.1 adds a single value to its default proxies; Rails 7 refuses
   # it at boot.
   it "gives the address Rails' remote_ip gives for a single trusted proxy, IPAddr or String",

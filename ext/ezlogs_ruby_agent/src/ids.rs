@@ -85,7 +85,7 @@ pub fn trace_id() -> String {
     loop {
         let id = random_u128();
         if id != 0 {
-            return format!("{id:032x}");
+            return const_hex::encode(id.to_be_bytes());
         }
     }
 }
@@ -95,7 +95,7 @@ pub fn span_id() -> String {
     loop {
         let id = random_u128() as u64;
         if id != 0 {
-            return format!("{id:016x}");
+            return const_hex::encode(id.to_be_bytes());
         }
     }
 }

@@ -30,6 +30,13 @@ pub struct Settings {
     /// Proxies whose forwarded addresses are believed (Rails'
     /// `action_dispatch.trusted_proxies`); None: Rails' defaults.
     pub trusted_proxies: Option<Vec<String>>,
+    /// false when the app trusts proxies the core cannot match as Rails
+    /// does (a Regexp, a network written as a String): Rails' own code
+    /// then gives a request's client address (HttpTracker::ClientIp).
+    pub trusted_proxies_native: bool,
+    /// Rails' `action_dispatch.ip_spoofing_check`: with both a Client-Ip
+    /// and an X-Forwarded-For header, Rails' own code compares them.
+    pub ip_spoofing_check: bool,
 }
 
 /// Bounds on what one converted value may hold, so a single event cannot
@@ -87,6 +94,8 @@ impl Default for Settings {
             delivery: DeliverySettings::default(),
             processing: ProcessingSettings::default(),
             trusted_proxies: None,
+            trusted_proxies_native: true,
+            ip_spoofing_check: true,
         }
     }
 }

@@ -8,6 +8,7 @@ Rails.application.routes.draw do
   get "unreachable", to: "failures#unreachable"
   get "health", to: proc { [200, { "Content-Type" => "text/plain" }, ["ok"]] }
   get "whoami", to: "users#whoami"
+  get "my_ip", to: "users#my_ip"
   get "outbound", to: "calls#outbound"
   get "visits", to: "visits#show"
   get "report", to: "reports#show"

@@ -258,7 +258,7 @@ fn record_http_request(
     let read = request_event::read(
         ruby,
         &mut converter,
-        &active.trusted_proxies,
+        &active,
         &request.started_as,
         env,
         response,

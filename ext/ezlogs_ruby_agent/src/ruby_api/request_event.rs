@@ -11,15 +11,16 @@
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
-use ipnet::IpNet;
 use magnus::value::{Lazy, LazyId, ReprValue};
 use magnus::IntoValue;
-use magnus::{Float, Integer, RArray, RHash, RString, Ruby, Value};
+use magnus::Object as _;
+use magnus::{Float, Integer, RArray, RHash, RObject, RString, Ruby, Value};
 
 use super::convert::Converter;
 use super::helpers::hash_values;
 use crate::client_ip::client_ip;
 use crate::data::{Data, Object, Text};
+use crate::settings::Active;
 use crate::sync::lock;
 
 interned! {
@@ -37,6 +38,8 @@ interned! {
     PATH_PARAMETERS = "action_dispatch.request.path_parameters";
     // Set by ShowExceptions when it dispatches an error page.
     ORIGINAL_PATH = "action_dispatch.original_path";
+    // Rails' RemoteIp::GetIp for the request.
+    REMOTE_IP = "action_dispatch.remote_ip";
     CONTENT_TYPE = "Content-Type";
     CONTENT_TYPE_LOWER = "content-type";
     CONTENT_LENGTH = "Content-Length";
@@ -50,7 +53,8 @@ static VIEW_RUNTIME: LazyId = LazyId::new("view_runtime");
 static CONTROLLER_NAME: LazyId = LazyId::new("controller");
 static ACTION: LazyId = LazyId::new("action");
 static ID: LazyId = LazyId::new("id");
-static IP: LazyId = LazyId::new("ip");
+// Where Rails' GetIp keeps its answer once the app asked for it.
+static MEMOIZED_IP: LazyId = LazyId::new("@ip");
 static PARAMS: LazyId = LazyId::new("params");
 static GRAPHQL: LazyId = LazyId::new("graphql");
 static ERROR: LazyId = LazyId::new("error");
@@ -82,17 +86,15 @@ pub struct Started {
 /// what the server wrote of a body it streamed (an Integer), or nil (an
 /// Array body is measured here; without a Content-Length header, these
 /// are the event's content_length); `details`: the Hash
-/// HttpTracker's RequestDetails reads in Ruby (`ip:`, `params:`,
-/// `graphql:`, `error:`, and for GraphQL `action:` and `subject:`), or nil.
-/// Without an `ip:` (nil) in them, the client's address is read here,
-/// behind the `trusted` proxies, as Rails' RemoteIp would (RequestDetails
-/// gives it when Rails worked it out, or when only Rails' code can). Never
-/// raises: what cannot be read is left out.
+/// HttpTracker's RequestDetails reads in Ruby (`params:`, `graphql:`,
+/// `error:`, and for GraphQL `action:` and `subject:`), or nil. The client's
+/// address is `client_address`'s, by the `active` settings. Never raises:
+/// what cannot be read is left out.
 #[allow(clippy::too_many_arguments)]
 pub fn read(
     ruby: &Ruby,
     converter: &mut Converter,
-    trusted: &[IpNet],
+    active: &Active,
     started: &Started,
     env: RHash,
     response: Value,
@@ -101,11 +103,11 @@ pub fn read(
 ) -> RequestEvent {
     let symbol = |key: &LazyId| (**key).into_value_with(ruby);
     let string = |key: &Lazy<RString>| ruby.get_inner(key).as_value();
-    let [d_action, d_subject, d_ip, d_params, d_graphql, d_error] = hash_values(
+    let [d_action, d_subject, d_params, d_graphql, d_error] = hash_values(
         RHash::from_value(details),
-        [&ACTION, &SUBJECT, &IP, &PARAMS, &GRAPHQL, &ERROR].map(symbol),
+        [&ACTION, &SUBJECT, &PARAMS, &GRAPHQL, &ERROR].map(symbol),
     );
-    let [controller, original_path, router_parameters, original_method, request_method, method_override, user_agent, remote_addr, forwarded_for, client_ip_header] =
+    let [controller, original_path, router_parameters, original_method, request_method, method_override, user_agent, remote_addr, forwarded_for, client_ip_header, remote_ip] =
         hash_values(
             Some(env),
             [
@@ -119,6 +121,7 @@ pub fn read(
                 &REMOTE_ADDR,
                 &FORWARDED_FOR,
                 &CLIENT_IP,
+                &REMOTE_IP,
             ]
             .map(string),
         );
@@ -161,12 +164,12 @@ pub fn read(
     let controller_name = controller_name.map(|name| converter.text(name));
     let route = controller_name.as_ref().map(|name| {
         let action = route_action.map(|action| converter.text(action));
-        converter.made_text(&format!("{name}#{}", action.unwrap_or_default()))
+        converter.made_text(&[name, "#", &action.unwrap_or_default()].concat())
     });
 
     let action = match d_action.and_then(RString::from_value) {
         Some(action) => converter.text(action.as_value()),
-        None => converter.made_text(&format!("{} {}", text_of(&method), text_of(&path))),
+        None => converter.made_text(&[text_of(&method), " ", text_of(&path)].concat()),
     };
     let subject = match d_subject {
         Some(subject) => Some(converter.convert(subject)),
@@ -177,17 +180,13 @@ pub fn read(
             converter.made_object(subject)
         }),
     };
-    let ip = match d_ip {
-        Some(ip) => Some(converter.convert(ip)),
-        None if RHash::from_value(details).is_some() => client_ip(
-            text(remote_addr).as_deref(),
-            text(forwarded_for).as_deref(),
-            text(client_ip_header).as_deref(),
-            trusted,
-        )
-        .map(|ip| Data::Text(converter.made_text(&ip))),
-        None => None,
-    };
+    let ip = client_address(
+        env,
+        remote_ip,
+        [remote_addr, forwarded_for, client_ip_header].map(text),
+        active,
+    )
+    .map(|ip| Data::Text(converter.made_text(&ip)));
     let content_length = match content_length {
         Some(length) => content_length_of(length).map(Data::Int),
         None => match present(Some(bytes_sent)) {
@@ -225,6 +224,46 @@ pub fn read(
         subject,
         metadata,
     }
+}
+
+/// The client's address as Rails' RemoteIp gives it to the app: the
+/// answer Rails already worked out for this request (`remote_ip`, its
+/// GetIp, keeps it once asked), else the core's, from the peer address and
+/// the X-Forwarded-For and Client-Ip `headers` behind the app's trusted
+/// proxies. Where the core cannot answer as Rails would (proxies it cannot
+/// match, or both headers for Rails' spoofing check to compare: rare, and
+/// 40-200 µs), Rails' own code answers, through HttpTracker::ClientIp.rails.
+fn client_address(
+    env: RHash,
+    remote_ip: Option<Value>,
+    headers: [Option<String>; 3],
+    active: &Active,
+) -> Option<String> {
+    let memoized = present(remote_ip)
+        .and_then(RObject::from_value)
+        .and_then(|get_ip| present(get_ip.ivar_get::<_, Value>(*MEMOIZED_IP).ok()));
+    if let Some(ip) = memoized {
+        return text(Some(ip)).or_else(|| ip.funcall("to_s", ()).ok());
+    }
+    let [peer, forwarded_for, client_ip_header] = headers;
+    let spoofing_check =
+        active.settings.ip_spoofing_check && forwarded_for.is_some() && client_ip_header.is_some();
+    if active.settings.trusted_proxies_native && !spoofing_check {
+        return client_ip(
+            peer.as_deref(),
+            forwarded_for.as_deref(),
+            client_ip_header.as_deref(),
+            &active.trusted_proxies,
+        );
+    }
+    let client_ip_module: Value = Ruby::get_with(env)
+        .class_object()
+        .funcall("const_get", ("EzlogsRubyAgent::HttpTracker::ClientIp",))
+        .ok()?;
+    client_ip_module
+        .funcall::<_, _, Option<String>>("rails", (env,))
+        .ok()
+        .flatten()
 }
 
 /// A value that is there and not nil.

@@ -2,48 +2,37 @@
 
 module EzlogsRubyAgent
   class HttpTracker
-    # The client's address, as Rails' RemoteIp gives it to the app, when
-    # the core cannot work it out alone. When Rails already worked it out
-    # for this request (its GetIp memoizes the answer), that answer.
-    # Otherwise nil when the core matches every trusted proxy as Rails does
-    # (it reads the address itself, in Native.record_http_request, at about
-    # 1 µs), else Rails' own GetIp's answer with the app's settings
-    # (40-200 µs: it builds an IPAddr per address). A request Rails takes
-    # for IP spoofing is reported from REMOTE_ADDR, never from the header
-    # the client may have written.
+    # The client's address by Rails' own code, for the requests the core
+    # cannot answer as Rails' RemoteIp would: when the app trusts proxies
+    # the core cannot match (a Regexp, a network written as a String), or
+    # when both X-Forwarded-For and Client-Ip came for Rails' spoofing check
+    # to compare. The core answers every other request itself (at about
+    # 1 µs, where Rails' GetIp takes 40-200 µs: it builds an IPAddr per
+    # address), and takes the answer Rails already worked out for a request
+    # when the app asked for it (Native.record_http_request).
     module ClientIp
       RAILS_KEY = "action_dispatch.remote_ip"
 
       module_function
 
-      def of(env)
+      # Rails' GetIp's answer with the app's settings (the request's own
+      # when RemoteIp ran); nil without ActionDispatch. A request Rails
+      # takes for IP spoofing is reported from REMOTE_ADDR, never from the
+      # header the client may have written. Called by the core.
+      def rails(env)
         rails = env[RAILS_KEY]
-        computed = already_computed(rails)
-        return computed if computed
-
-        proxies = EzlogsRubyAgent.config.rails_settings.trusted_proxies
-        return if proxies.native? && !spoofing_check?(proxies, env)
         return unless rails || defined?(::ActionDispatch::RemoteIp::GetIp)
 
-        rails_answer(rails || get_ip(env, proxies), env)
+        rails_answer(rails || get_ip(env, EzlogsRubyAgent.config.rails_settings.trusted_proxies), env)
+      rescue StandardError => e
+        ProblemReporter.internal(e, "reading the client's address")
+        nil
       end
 
-      # GetIp keeps its answer in @ip once the app asked for it.
-      def already_computed(remote_ip)
-        remote_ip.instance_variable_get(:@ip)&.to_s if remote_ip.instance_variable_defined?(:@ip)
-      end
-
-      # Rails' GetIp (or whatever the app put in its place).
       def rails_answer(remote_ip, env)
         remote_ip.to_s
       rescue StandardError # ActionDispatch::RemoteIp::IpSpoofAttackError
         Native.client_ip(env["REMOTE_ADDR"], nil, nil)
-      end
-
-      # Rails checks the two headers against each other, which the core does
-      # not: with both present, Rails' code decides.
-      def spoofing_check?(proxies, env)
-        proxies.ip_spoofing_check && env["HTTP_CLIENT_IP"] && env["HTTP_X_FORWARDED_FOR"]
       end
 
       def get_ip(env, proxies)

@@ -3,12 +3,11 @@
 module EzlogsRubyAgent
   class HttpTracker
     # What only Ruby can read of a request for its `http.request` event:
-    # the client's address when Rails worked it out or only Rails' code can
-    # (ClientIp), the params (the ones Rails filtered, else the query string
-    # filtered as Rails would filter it), the request's GraphQL operations
-    # and its error. The core reads the rest (method, path, status, route,
-    # headers, Rails' runtimes, the client's address by the app's proxies)
-    # from the env and the response itself (Native.record_http_request).
+    # the params (the ones Rails filtered, else the query string filtered as
+    # Rails would filter it), the request's GraphQL operations and its
+    # error. The core reads the rest (method, path, status, route, headers,
+    # Rails' runtimes, the client's address) from the env and the response
+    # itself (Native.record_http_request).
     module RequestDetails
       HASH_EXCEPT = ::Hash.instance_method(:except)
       # `graphql` when nobody read the request's GraphQL operations yet (the
@@ -17,7 +16,7 @@ module EzlogsRubyAgent
 
       module_function
 
-      # `{ip:, params:, error:}` (`ip:` nil when the core reads it), and for a
+      # `{params:, error:}`, and for a
       # GraphQL request `action:`, `subject:` and `graphql:`. `request`: the
       # Native::HttpRequest; `error`: what the app raised, if it did;
       # `graphql`: the operations read while the request was open (once
@@ -26,7 +25,7 @@ module EzlogsRubyAgent
       # event.
       def of(env, request, error, graphql)
         error ||= env["action_dispatch.exception"]
-        details = { ip: ClientIp.of(env), params: params(env), error: error && Tracking.error_summary(error) }
+        details = { params: params(env), error: error && Tracking.error_summary(error) }
         graphql = graphql_operations(env, request) if graphql.equal?(UNREAD)
         graphql ? details.merge!(graphql_details(graphql)) : details
       rescue StandardError => e

@@ -32,6 +32,10 @@ class UsersController < ApplicationController
     render plain: Current.user&.name.to_s
   end
 
+  def my_ip
+    render plain: request.remote_ip
+  end
+
   private
 
   def user_params

@@ -13,16 +13,14 @@ module EzlogsRubyAgent
     # `source` is what the event is about (a Rack env for a request, a
     # record, a job); it is handed to `config.actor_extractor`.
     def extract(source = nil)
-      from_config(source) || from_app(source) || SYSTEM
+      extractor = EzlogsRubyAgent.config.actor_extractor
+      (extractor && from_config(extractor, source)) || from_app(source) || SYSTEM
     end
 
     # 0.1.19's name (docs/configuration.md).
     def extract_actor(resource = nil) = extract(resource)
 
-    def from_config(source)
-      extractor = EzlogsRubyAgent.config.actor_extractor
-      return unless extractor
-
+    def from_config(extractor, source)
       value = call_extractor(extractor, source)
       (value.is_a?(Hash) ? hash_actor(value, true) : actor(value)) || unusable(value)
     end

@@ -174,6 +174,13 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(headers[name]).to eq(request_event[:correlation][:request_id])
   end
 
+  it "leaves an X-Request-ID the app wrote in any case as it is" do
+    app = ->(_env) { [200, { "X-REQUEST-ID" => "app-1" }, ["ok"]] }
+    _status, headers, _body = described_class.new(app).call(Rack::MockRequest.env_for("/any-case"))
+
+    expect(headers).to eq("X-REQUEST-ID" => "app-1")
+  end
+
   # A Rack 3 streaming body answers `call(stream)`, not `each`.
   it "hands a streaming body on as one, and records the request once it has streamed",
      skip: (Gem::Version.new(Rack.release) < Gem::Version.new("3") && "Rack #{Rack.release} has no streaming bodies") do

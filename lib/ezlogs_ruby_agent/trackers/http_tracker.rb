@@ -54,7 +54,7 @@ module EzlogsRubyAgent
     # already, so it is recorded now and handed on as it is.
     def respond(request, env, response)
       # Unless the app (Rails' RequestId) set it already.
-      request.expose_request_id(response[1], self.class.request_id_header)
+      request.expose_request_id(response[1], @request_id_header ||= self.class.request_id_header)
       actor = ActorExtractor.extract(env)
       # The server closes rack.input before the body: read GraphQL now.
       graphql = RequestDetails.graphql_operations(env, request)
@@ -76,9 +76,10 @@ module EzlogsRubyAgent
     # no part of the path (config.excluded_resources; the core leaves out
     # health checks and assets itself).
     def track?(env)
-      return false unless Tracking.enabled?(:http)
+      config = EzlogsRubyAgent.config
+      return false unless config.switches[:http]
 
-      excluded = EzlogsRubyAgent.config.excluded_resources
+      excluded = config.excluded_resources
       excluded.empty? || !ResourceFilter.excluded_path?(env["PATH_INFO"].to_s, excluded)
     rescue StandardError
       false

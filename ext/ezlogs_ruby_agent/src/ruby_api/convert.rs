@@ -357,8 +357,7 @@ fn copy_small_hash(hash: RHash, entries: &mut SmallHashEntries) {
     }
 }
 
-/// A Time as an RFC 3339 timestamp in UTC with milliseconds, as the
-/// envelope's own; None for anything else.
+/// Whether `value` has the public method `method`.
 fn responds_to(value: Value, method: &str) -> bool {
     value.respond_to(method, false).unwrap_or(false)
 }

@@ -7,6 +7,7 @@
 use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
+use magnus::r_hash::ForEach;
 use magnus::{function, method, prelude::*, Error, RHash, RModule, RString, Ruby, Value};
 use regex::bytes::Regex;
 
@@ -78,9 +79,10 @@ impl HttpRequest {
 
     /// Writes the request id into the response `headers` as `name`, unless
     /// they are frozen or the app (Rails' RequestId) wrote one already. A
-    /// plain Hash is read and written directly; another class (Rack 2's
-    /// HeaderHash matches names in any case) through its own `key?` and
-    /// `[]=`. Raises what those raise.
+    /// Hash, or a subclass (Rack 3's Headers, Rack 2's HeaderHash), is
+    /// searched for the name in any case, and written through its own
+    /// `[]=` unless it is a plain Hash; another class through its own
+    /// `key?` and `[]=`. Raises what those raise.
     fn expose_request_id(
         ruby: &Ruby,
         rb_self: &Self,
@@ -90,27 +92,24 @@ impl HttpRequest {
         if headers.is_frozen() {
             return Ok(());
         }
-        let names = [&X_REQUEST_ID, &X_REQUEST_ID_RAILS, &X_REQUEST_ID_LOWER]
-            .map(|name| ruby.get_inner(name));
         let id = || ruby.str_new(&rb_self.request_id);
-        match RHash::from_value(headers)
-            .filter(|hash| hash.class().equal(ruby.class_hash()).unwrap_or(false))
-        {
-            Some(hash) => {
-                if !names.iter().any(|&name| hash.get(name).is_some()) {
-                    hash.aset(name, id())?;
-                }
-            }
+        match RHash::from_value(headers) {
+            Some(hash) if has_request_id(hash) => Ok(()),
+            Some(hash) if hash.class().equal(ruby.class_hash())? => hash.aset(name, id()),
+            Some(_) => headers
+                .funcall::<_, _, Value>("[]=", (name, id()))
+                .map(drop),
             None => {
-                for name in names {
-                    if headers.funcall::<_, _, bool>("key?", (name,))? {
+                for spelling in [&X_REQUEST_ID, &X_REQUEST_ID_RAILS, &X_REQUEST_ID_LOWER] {
+                    if headers.funcall::<_, _, bool>("key?", (ruby.get_inner(spelling),))? {
                         return Ok(());
                     }
                 }
-                headers.funcall::<_, _, Value>("[]=", (name, id()))?;
+                headers
+                    .funcall::<_, _, Value>("[]=", (name, id()))
+                    .map(drop)
             }
         }
-        Ok(())
     }
 
     /// Whether the request came in as a POST to a path ending in
@@ -135,6 +134,27 @@ impl HttpRequest {
         timing.push("duration_ms", Data::Float(duration_ms));
         (Data::Map(timing), duration_ms)
     }
+}
+
+/// Whether response `headers` name an X-Request-Id, in any case. (One walk
+/// over a few headers costs less than looking up each spelling: a String
+/// key is hashed for every lookup.)
+fn has_request_id(headers: RHash) -> bool {
+    let mut found = false;
+    let _ = headers.foreach(|name: Value, _: Value| {
+        found = RString::from_value(name).is_some_and(|name| {
+            // SAFETY: the bytes are compared before any Ruby code runs, so
+            // the key can be neither changed nor collected (the hash holds
+            // it) while the slice is read.
+            unsafe { name.as_slice() }.eq_ignore_ascii_case(b"x-request-id")
+        });
+        Ok(if found {
+            ForEach::Stop
+        } else {
+            ForEach::Continue
+        })
+    });
+    found
 }
 
 /// The request id Rails' RequestId middleware will use: the incoming

@@ -16,6 +16,9 @@ use crate::metrics::{DropReason, METRICS};
 use crate::processor::Processor;
 use crate::settings::Active;
 
+/// Never inlined: profiles (benches/worker_instructions.rb) find the
+/// worker's thread by this function's name.
+#[inline(never)]
 pub fn run(queue: &Queue, active: &Active) {
     let delivery = &active.settings.delivery;
     let mut sender = Sender::new(&active.settings, queue);

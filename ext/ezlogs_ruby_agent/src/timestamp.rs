@@ -27,10 +27,10 @@ pub fn serialize<S: serde::Serializer>(
 /// A timestamp written out, on the stack. Every event has one, and a
 /// request's timing two more: through `core::fmt` (humantime) each took
 /// about 700 instructions, written digit by digit about 300 (issue 15).
-pub struct Rfc3339([u8; 24]);
+struct Rfc3339([u8; 24]);
 
 impl Rfc3339 {
-    pub fn of(time: SystemTime) -> Option<Self> {
+    fn of(time: SystemTime) -> Option<Self> {
         let since_epoch = time.duration_since(UNIX_EPOCH).ok()?;
         let secs = since_epoch.as_secs();
         if secs > MAX_RFC3339_SECS {
@@ -55,7 +55,7 @@ impl Rfc3339 {
         Some(Self(text))
     }
 
-    pub fn as_str(&self) -> &str {
+    fn as_str(&self) -> &str {
         // Only ASCII digits and separators are ever written.
         std::str::from_utf8(&self.0).unwrap_or_default()
     }

@@ -174,11 +174,13 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(headers[name]).to eq(request_event[:correlation][:request_id])
   end
 
-  it "leaves an X-Request-ID the app wrote in any case as it is" do
-    app = ->(_env) { [200, { "X-REQUEST-ID" => "app-1" }, ["ok"]] }
+  it "reads the response headers the app wrote in any case, and leaves its X-Request-ID as it is" do
+    written = { "X-REQUEST-ID" => "app-1", "Content-type" => "text/csv", "CONTENT-LENGTH" => "2" }
+    app = ->(_env) { [200, written.dup, ["ok"]] }
     _status, headers, _body = described_class.new(app).call(Rack::MockRequest.env_for("/any-case"))
 
-    expect(headers).to eq("X-REQUEST-ID" => "app-1")
+    expect(headers).to eq(written)
+    expect(request_event[:metadata]).to include(content_type: "text/csv", content_length: 2)
   end
 
   # A Rack 3 streaming body answers `call(stream)`, not `each`.

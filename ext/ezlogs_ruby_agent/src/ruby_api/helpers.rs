@@ -1,12 +1,14 @@
 //! FFI plumbing that magnus does not wrap: releasing the GVL, reading a
-//! thread's object id, and reading several entries of a hash at once.
+//! thread's object id, and reading several entries of a hash at once, by
+//! key or by a name in any case.
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use magnus::r_hash::ForEach;
 use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::ReprValue;
-use magnus::{Error, Integer, RHash, Ruby, Value};
+use magnus::{Error, Integer, RHash, RString, Ruby, Value};
 
 /// How often `without_gvl` lets Ruby run this thread's interrupts before
 /// it gives up releasing the GVL.
@@ -116,4 +118,33 @@ pub fn hash_values<const N: usize>(hash: Option<RHash>, keys: [Value; N]) -> [Op
         Ok(_) => found,
         Err(_) => [None; N],
     }
+}
+
+/// The values of the String keys that match `names` in any ASCII case
+/// (HTTP header names), None for a name `hash` lacks or holds nil; the
+/// first match wins. One walk over a few headers costs less than a lookup
+/// per spelling (Ruby hashes a String key again at every lookup), and
+/// finds a name however the app wrote it; a Hash subclass (Rack 3's
+/// Headers, Rack 2's HeaderHash) keeps its names as entries too.
+pub fn header_values<const N: usize>(hash: RHash, names: [&[u8]; N]) -> [Option<Value>; N] {
+    let mut found = [None; N];
+    let _ = hash.foreach(|key: Value, value: Value| {
+        if let Some(key) = RString::from_value(key) {
+            // SAFETY: the bytes are compared before any Ruby code runs, so
+            // the key can be neither changed nor collected (the hash holds
+            // it) while the slice is read.
+            let key = unsafe { key.as_slice() };
+            if let Some(at) = names.iter().position(|name| key.eq_ignore_ascii_case(name)) {
+                if found[at].is_none() && !value.is_nil() {
+                    found[at] = Some(value);
+                }
+            }
+        }
+        Ok(if found.iter().all(Option::is_some) {
+            ForEach::Stop
+        } else {
+            ForEach::Continue
+        })
+    });
+    found
 }

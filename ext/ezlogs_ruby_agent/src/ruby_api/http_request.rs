@@ -7,7 +7,6 @@
 use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use magnus::r_hash::ForEach;
 use magnus::{function, method, prelude::*, Error, RHash, RModule, RString, Ruby, Value};
 use regex::bytes::Regex;
 
@@ -15,7 +14,7 @@ use super::agent::dispatch_built;
 use super::context;
 use super::convert::Converter;
 use super::event_builder::{self, Overrides};
-use super::helpers::hash_values;
+use super::helpers::{hash_values, header_values};
 use super::request_event::{self, text, text_of, Started, REQUEST_METHOD};
 use crate::correlation::context::{Context, Object};
 use crate::data::{self, Data, Text};
@@ -78,11 +77,10 @@ impl HttpRequest {
     }
 
     /// Writes the request id into the response `headers` as `name`, unless
-    /// they are frozen or the app (Rails' RequestId) wrote one already. A
-    /// Hash, or a subclass (Rack 3's Headers, Rack 2's HeaderHash), is
-    /// searched for the name in any case, and written through its own
-    /// `[]=` unless it is a plain Hash; another class through its own
-    /// `key?` and `[]=`. Raises what those raise.
+    /// they are frozen or the app (Rails' RequestId) wrote one already, in
+    /// any case. A Hash subclass (Rack 3's Headers, Rack 2's HeaderHash)
+    /// is written through its own `[]=`, and another class is asked
+    /// through its own `key?` and `[]=`. Raises what those raise.
     fn expose_request_id(
         ruby: &Ruby,
         rb_self: &Self,
@@ -94,7 +92,7 @@ impl HttpRequest {
         }
         let id = || ruby.str_new(&rb_self.request_id);
         match RHash::from_value(headers) {
-            Some(hash) if has_request_id(hash) => Ok(()),
+            Some(hash) if header_values(hash, [b"x-request-id"])[0].is_some() => Ok(()),
             Some(hash) if hash.class().equal(ruby.class_hash())? => hash.aset(name, id()),
             Some(_) => headers
                 .funcall::<_, _, Value>("[]=", (name, id()))
@@ -134,27 +132,6 @@ impl HttpRequest {
         timing.push("duration_ms", Data::Float(duration_ms));
         (Data::Map(timing), duration_ms)
     }
-}
-
-/// Whether response `headers` name an X-Request-Id, in any case. (One walk
-/// over a few headers costs less than looking up each spelling: a String
-/// key is hashed for every lookup.)
-fn has_request_id(headers: RHash) -> bool {
-    let mut found = false;
-    let _ = headers.foreach(|name: Value, _: Value| {
-        found = RString::from_value(name).is_some_and(|name| {
-            // SAFETY: the bytes are compared before any Ruby code runs, so
-            // the key can be neither changed nor collected (the hash holds
-            // it) while the slice is read.
-            unsafe { name.as_slice() }.eq_ignore_ascii_case(b"x-request-id")
-        });
-        Ok(if found {
-            ForEach::Stop
-        } else {
-            ForEach::Continue
-        })
-    });
-    found
 }
 
 /// The request id Rails' RequestId middleware will use: the incoming

@@ -17,7 +17,7 @@ use magnus::Object as _;
 use magnus::{Float, Integer, RArray, RHash, RObject, RString, Ruby, Value};
 
 use super::convert::Converter;
-use super::helpers::hash_values;
+use super::helpers::{hash_values, header_values};
 use crate::client_ip::client_ip;
 use crate::data::{Data, Object, Text};
 use crate::settings::Active;
@@ -292,31 +292,22 @@ fn status(response: RArray) -> Option<i64> {
     }
 }
 
-/// The response's Content-Type and Content-Length, each by its name as
-/// written or in lower case (Rack 3's headers are lower case). A plain Hash
-/// is read directly; anything else (Rack 2's HeaderHash matches names in
-/// any case) also through its own `[]` when that finds nothing.
+/// The response's Content-Type and Content-Length: from a Hash (or a
+/// subclass: Rack 2's HeaderHash, Rack 3's Headers) by name in any case;
+/// from anything else through its own `[]`, by the name as Rack 2 and as
+/// Rack 3 write it.
 fn content_headers(ruby: &Ruby, headers: Value) -> [Option<Value>; 2] {
-    let names = [
-        &CONTENT_TYPE,
-        &CONTENT_TYPE_LOWER,
-        &CONTENT_LENGTH,
-        &CONTENT_LENGTH_LOWER,
-    ]
-    .map(|name| ruby.get_inner(name).as_value());
-    let hash = RHash::from_value(headers);
-    let [r#type, type_lower, length, length_lower] = hash_values(hash, names);
-    let direct = [r#type.or(type_lower), length.or(length_lower)];
-    if hash.is_some_and(|hash| hash.class().equal(ruby.class_hash()).unwrap_or(false)) {
-        return direct;
+    if let Some(hash) = RHash::from_value(headers) {
+        return header_values(hash, [b"content-type", b"content-length"]);
     }
-    let by_own_lookup = |pair: &[Value]| {
-        pair.iter()
-            .find_map(|&name| present(headers.funcall("[]", (name,)).ok()))
+    let by_own_lookup = |spellings: [&Lazy<RString>; 2]| {
+        spellings
+            .iter()
+            .find_map(|&name| present(headers.funcall("[]", (ruby.get_inner(name),)).ok()))
     };
     [
-        direct[0].or_else(|| by_own_lookup(&names[..2])),
-        direct[1].or_else(|| by_own_lookup(&names[2..])),
+        by_own_lookup([&CONTENT_TYPE, &CONTENT_TYPE_LOWER]),
+        by_own_lookup([&CONTENT_LENGTH, &CONTENT_LENGTH_LOWER]),
     ]
 }
 

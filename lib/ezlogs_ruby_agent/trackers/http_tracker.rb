@@ -15,9 +15,10 @@ module EzlogsRubyAgent
   # that everything the request causes can name it as its parent.
   class HttpTracker
     # Rack 3 requires lower-case header names; under Rack 2 it is written as
-    # Rails 6.1 writes it. (Rack is loaded once a request comes.)
+    # Rails 6.1 writes it. (Rack is loaded once a request comes: each
+    # middleware asks at its first response, and keeps the answer.)
     def self.request_id_header
-      @request_id_header ||= Gem::Version.new(Rack.release) >= Gem::Version.new("3") ? "x-request-id" : "X-Request-ID"
+      Gem::Version.new(Rack.release) >= Gem::Version.new("3") ? "x-request-id" : "X-Request-ID"
     end
 
     def initialize(app)

@@ -183,7 +183,7 @@ pub fn read(
     let ip = client_address(
         env,
         remote_ip,
-        [remote_addr, forwarded_for, client_ip_header].map(text),
+        [remote_addr, forwarded_for, client_ip_header],
         active,
     )
     .map(|ip| Data::Text(converter.made_text(&ip)));
@@ -236,7 +236,7 @@ pub fn read(
 fn client_address(
     env: RHash,
     remote_ip: Option<Value>,
-    headers: [Option<String>; 3],
+    headers: [Option<Value>; 3],
     active: &Active,
 ) -> Option<String> {
     let memoized = present(remote_ip)
@@ -245,7 +245,7 @@ fn client_address(
     if let Some(ip) = memoized {
         return text(Some(ip)).or_else(|| ip.funcall("to_s", ()).ok());
     }
-    let [peer, forwarded_for, client_ip_header] = headers;
+    let [peer, forwarded_for, client_ip_header] = headers.map(text);
     let spoofing_check =
         active.settings.ip_spoofing_check && forwarded_for.is_some() && client_ip_header.is_some();
     if active.settings.trusted_proxies_native && !spoofing_check {

@@ -1,11 +1,24 @@
 # frozen_string_literal: true
 
-# What logging costs the app's other threads: a CPU-bound Ruby thread's
-# time for a fixed piece of work while another thread logs RATE events a
-# second, with log_event against a no-op of the same signature (the same
-# call site, building the same hashes). Both threads share the GVL; the
-# agent's worker runs outside it and delivers to a JSON-lines sink on
-# /dev/null. Rounds alternate between the two loggers; medians of ROUNDS.
+# What logging costs the app's other threads. A CPU-bound Ruby thread does a
+# fixed piece of work while another thread logs RATE events a second, with
+# log_event or with a no-op of the same signature (the same call site,
+# building the same hashes). Both threads share the GVL; the agent's worker
+# runs outside it and delivers to a JSON-lines sink on /dev/null. Each round
+# runs three arms in turn: no-op, log_event, no-op again.
+#
+# Two measures:
+#   GVL held    the logging thread's CPU time over the round, per event
+#               logged: a Ruby thread runs only while it holds the GVL, so
+#               this is time the other threads cannot have. What log_event
+#               adds over the no-op, times RATE, is its share of a second.
+#               It moves little between runs (thread CPU time leaves out
+#               what the host's other guests take).
+#   slowdown    the CPU-bound thread's time for its work, log_event's arm
+#               over the first no-op arm's in the same round, median of the
+#               rounds' ratios. The two no-op arms compared the same way
+#               give the machine's noise ("no-op vs no-op"): on a shared
+#               2-core machine it is a few per cent, as large as the effect.
 #
 #   ruby -Ilib benches/gvl.rb      (ROUNDS=21 RATE=20000)
 
@@ -17,20 +30,26 @@ RATE = Integer(ENV.fetch("RATE", 20_000))
 
 BenchEvents.configure("file:///dev/null")
 EzlogsRubyAgent.start_flow("bench", 1)
-Baseline = BenchEvents::NoOp
+
+def monotonic = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+def thread_cpu = Process.clock_gettime(Process::CLOCK_THREAD_CPUTIME_ID)
 
 # Logs at RATE a second, in slices of a hundredth of a second, until told
-# to stop.
+# to stop; returns its CPU time and the events it logged. (It falls behind
+# RATE when it waits for the GVL longer than a slice: Ruby hands the lock
+# over every 100 ms.)
 def logger_thread(target)
   Thread.new do
-    started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    started = monotonic
+    cpu = thread_cpu
     logged = 0
     until Thread.current[:stop]
       (RATE / 100).times { |i| BenchEvents.small(target, i) }
       logged += RATE / 100
-      delay = started + (logged.to_f / RATE) - Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      delay = started + (logged.to_f / RATE) - monotonic
       sleep(delay) if delay.positive?
     end
+    [thread_cpu - cpu, logged]
   end
 end
 
@@ -39,27 +58,34 @@ def work
   (1..4_000_000).reduce(0) { |sum, n| sum + ((n * 7) % 13) }
 end
 
-def timed_work(target)
+# The work's wall time, and the logging thread's CPU time per event.
+def round(target)
   logger = logger_thread(target)
   sleep 0.05
-  started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+  started = monotonic
   work
-  elapsed = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
+  elapsed = monotonic - started
   logger[:stop] = true
-  logger.join
-  elapsed
+  cpu, logged = logger.value
+  [elapsed, cpu / logged]
 end
 
 def median(values) = values.sort[values.size / 2]
 
-2.times { [Baseline, EzlogsRubyAgent].each { |target| timed_work(target) } } # warm up
-times = { Baseline => [], EzlogsRubyAgent => [] }
-ROUNDS.times { times.each_key { |target| times[target] << timed_work(target) } }
+ARMS = [BenchEvents::NoOp, EzlogsRubyAgent, BenchEvents::NoOp].freeze
+2.times { ARMS.each { |target| round(target) } } # warm up
+rounds = Array.new(ROUNDS) { ARMS.map { |target| round(target) } }
 EzlogsRubyAgent.flush(timeout: 30)
 
-noop = median(times[Baseline])
-agent = median(times[EzlogsRubyAgent])
+noop_held = median(rounds.map { |arms| arms[0][1] })
+agent_held = median(rounds.map { |arms| arms[1][1] })
+slowdown = median(rounds.map { |arms| (arms[1][0] / arms[0][0]) - 1 })
+noise = median(rounds.map { |arms| (arms[2][0] / arms[0][0]) - 1 })
+
 puts "gvl: a CPU-bound thread while another logs #{RATE} events/s, medians of #{ROUNDS} rounds, Ruby #{RUBY_VERSION}"
-puts format("  with a no-op logger : %<ms>.1f ms", ms: noop * 1000)
-puts format("  with log_event      : %<ms>.1f ms (%<pct>+.1f%%)", ms: agent * 1000, pct: ((agent / noop) - 1) * 100)
+puts format("  GVL held per event : no-op %<noop>.2f us, log_event %<agent>.2f us: " \
+            "+%<share>.1f%% of each second at %<rate>d events/s",
+            noop: noop_held * 1e6, agent: agent_held * 1e6, share: (agent_held - noop_held) * RATE * 100, rate: RATE)
+puts format("  slowdown           : %<slowdown>+.1f%% (no-op vs no-op: %<noise>+.1f%%; work %<ms>.1f ms)",
+            slowdown: slowdown * 100, noise: noise * 100, ms: median(rounds.map { |arms| arms[0][0] }) * 1000)
 puts "  dropped: #{EzlogsRubyAgent.metrics[:events_dropped_total]}"

@@ -21,16 +21,22 @@ module EzlogsRubyAgent
       # Native::HttpRequest; `error`: what the app raised, if it did;
       # `graphql`: the operations read while the request was open (once
       # the server closes the body, rack.input is closed), else UNREAD. nil
-      # when reading them failed (reported): that costs the details, not the
-      # event.
+      # when there are none of them (a GET without a query string: no Hash
+      # made for the core to read), and when reading them failed
+      # (reported): that costs the details, not the event.
       def of(env, request, error, graphql)
         error ||= env["action_dispatch.exception"]
-        details = { params: params(env), error: error && Tracking.error_summary(error) }
+        params = params(env)
         graphql = graphql_operations(env, request) if graphql.equal?(UNREAD)
-        graphql ? details.merge!(graphql_details(graphql)) : details
+        details(params, error, graphql) if params || error || graphql
       rescue StandardError => e
         ProblemReporter.internal(e, "reading request details")
         nil
+      end
+
+      def details(params, error, graphql)
+        details = { params:, error: error && Tracking.error_summary(error) }
+        graphql ? details.merge!(graphql_details(graphql)) : details
       end
 
       # The GraphQL operations of a POST to .../graphql (one, or a batch);

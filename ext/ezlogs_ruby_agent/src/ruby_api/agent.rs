@@ -99,10 +99,10 @@ pub(super) fn dispatch_built<T>(
 ) -> Result<T, Error> {
     match built {
         Ok(event) => {
-            let reply = reply(&event);
+            let answer = reply(&event);
             dispatch(active, event);
             print_debug_output(ruby)?;
-            Ok(reply)
+            Ok(answer)
         }
         Err(invalid) => {
             METRICS.events_invalid.fetch_add(1, Relaxed);

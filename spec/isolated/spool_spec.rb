@@ -32,7 +32,10 @@ RSpec.describe "The disk spool" do
     spooled = JSON.parse(first.stdout)
     expect(spooled).to include("events_delivered" => 0, "events_dropped_total" => 0)
     expect(spooled["spool_bytes"]).to be > 0
-    expect(Dir.glob(File.join(spool_dir, "*.batch")).size).to be >= 200
+    # One file a batch of up to 100; one may be claimed (the worker was
+    # trying to replay it when the process exited), for the next process
+    # to release.
+    expect(Dir.glob(File.join(spool_dir, "*.batch{,.claimed-*}")).size).to be >= 200
 
     collector = Collector.new(port:)
     second = agent_process(port, <<~RUBY)
@@ -43,6 +46,29 @@ RSpec.describe "The disk spool" do
     ids = collector.events.map { |e| e["actor"]["id"] }
     expect(ids).to eq((0...20_000).to_a + [-1])
     expect(JSON.parse(second.stdout)).to include("events_delivered" => 20_001, "spool_bytes" => 0)
+    expect(Dir.glob(File.join(spool_dir, "*"))).to be_empty
+  ensure
+    collector&.stop
+  end
+
+  # A claim names its process by pid and start time: a pid alone may
+  # belong to another process by then (a container's app gets the same pid
+  # at every restart), and a claim kept for it would hold its batch back
+  # for good.
+  it "replays a batch whose claimer died, though a live process now has its pid" do
+    down = Collector.new
+    port = down.port
+    down.stop
+    first = agent_process(port, "250.times { |i| emit(i) }\nEzlogsRubyAgent.flush(timeout: 30)")
+    expect(first).to be_success, first.stderr
+    oldest = Dir.glob(File.join(spool_dir, "*.batch")).min
+    # This process is alive, and did not start at tick 1 after boot.
+    File.rename(oldest, "#{oldest}.claimed-#{Process.pid}-1")
+
+    collector = Collector.new(port:)
+    second = agent_process(port, "emit(-1)\nEzlogsRubyAgent.flush(timeout: 30)")
+    expect(second).to be_success, second.stderr
+    expect(collector.events.map { |e| e["actor"]["id"] }).to eq((0...250).to_a + [-1])
     expect(Dir.glob(File.join(spool_dir, "*"))).to be_empty
   ensure
     collector&.stop

@@ -5,9 +5,10 @@
 //! Each batch is one file, `<ms since epoch>-<pid>-<seq>-<events>.batch`,
 //! holding the uncompressed JSON body. It is written to a `.tmp` file,
 //! synced and renamed, so a crash mid-write leaves no partial batch. A
-//! process replaying a batch first renames it to `.claimed-<pid>`, so two
-//! processes sharing the directory never send the same batch; claims left
-//! by a process that died are released when the spool is opened.
+//! process replaying a batch first renames it to `.claimed-<pid>-<start>`
+//! (`Claimer`), so two processes sharing the directory never send the same
+//! batch; claims left by a process that died are released when the spool
+//! is opened.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -19,7 +20,7 @@ const SUFFIX: &str = ".batch";
 pub struct Spool {
     dir: PathBuf,
     max_bytes: u64,
-    pid: u32,
+    claimer: Claimer,
     seq: u64,
 }
 
@@ -40,7 +41,7 @@ impl Spool {
         let spool = Spool {
             dir: dir.to_owned(),
             max_bytes,
-            pid: std::process::id(),
+            claimer: Claimer::this_process(),
             seq: 0,
         };
         spool.release_dead_claims();
@@ -75,7 +76,7 @@ impl Spool {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis();
-        let stem = format!("{millis:016}-{:010}-{:010}", self.pid, self.seq);
+        let stem = format!("{millis:016}-{:010}-{:010}", self.claimer.pid, self.seq);
         self.write(&stem, json, events).map_err(SpoolError::Io)
     }
 
@@ -121,7 +122,7 @@ impl Spool {
     /// Claims the oldest waiting batch for this process.
     pub fn claim_oldest(&self) -> Option<(Entry, Vec<u8>)> {
         for path in self.waiting() {
-            let claimed = claimed_path(&path, self.pid);
+            let claimed = claimed_path(&path, self.claimer);
             if fs::rename(&path, &claimed).is_err() {
                 continue; // another process claimed it first
             }
@@ -170,7 +171,7 @@ impl Spool {
             let Some(owner) = claim_owner(&path) else {
                 continue;
             };
-            if !process_alive(owner) {
+            if !owner.is_running() {
                 unclaim(&path);
             }
         }
@@ -184,9 +185,9 @@ fn unclaim(claimed: &Path) {
     }
 }
 
-fn claimed_path(path: &Path, pid: u32) -> PathBuf {
+fn claimed_path(path: &Path, claimer: Claimer) -> PathBuf {
     let mut claimed = path.as_os_str().to_owned();
-    claimed.push(format!(".claimed-{pid}"));
+    claimed.push(format!(".claimed-{}", claimer.name()));
     PathBuf::from(claimed)
 }
 
@@ -196,11 +197,9 @@ fn unclaimed_path(path: &Path) -> Option<PathBuf> {
     Some(PathBuf::from(&text[..end]))
 }
 
-fn claim_owner(path: &Path) -> Option<u32> {
+fn claim_owner(path: &Path) -> Option<Claimer> {
     let text = path.to_str()?;
-    text[text.rfind(".claimed-")? + ".claimed-".len()..]
-        .parse()
-        .ok()
+    Claimer::parse(&text[text.rfind(".claimed-")? + ".claimed-".len()..])
 }
 
 fn events_in(path: &Path) -> u64 {
@@ -212,9 +211,70 @@ fn events_in(path: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-fn process_alive(pid: u32) -> bool {
-    // SAFETY: kill with signal 0 only checks that the process exists.
-    unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
+/// The process that claims a batch: its pid, and when it started (clock
+/// ticks since boot, from /proc; None where there is no /proc). The pid
+/// alone does not say whether the claimer still runs: a container's app
+/// gets the same pid (often 1) at every restart, and a pid is reused by
+/// other processes in time, and a claim taken for a live process is never
+/// released (its batch would wait forever, out of order and uncounted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Claimer {
+    pid: u32,
+    started: Option<u64>,
+}
+
+impl Claimer {
+    fn this_process() -> Claimer {
+        let pid = std::process::id();
+        Claimer {
+            pid,
+            started: start_time(pid),
+        }
+    }
+
+    /// `<pid>-<start>`, or `<pid>` without a start time.
+    fn name(self) -> String {
+        match self.started {
+            Some(started) => format!("{}-{started}", self.pid),
+            None => self.pid.to_string(),
+        }
+    }
+
+    fn parse(name: &str) -> Option<Claimer> {
+        let (pid, started) = match name.split_once('-') {
+            Some((pid, started)) => (pid, Some(started.parse().ok()?)),
+            None => (name, None),
+        };
+        Some(Claimer {
+            pid: pid.parse().ok()?,
+            started,
+        })
+    }
+
+    /// Whether the process that claimed still runs: one with its pid is
+    /// alive and, when both start times can be read, started when it did.
+    fn is_running(self) -> bool {
+        // SAFETY: kill with signal 0 only checks that the process exists.
+        let alive = unsafe { libc::kill(self.pid as libc::pid_t, 0) == 0 };
+        alive
+            && match (self.started, start_time(self.pid)) {
+                (Some(claimed), Some(now)) => claimed == now,
+                _ => true,
+            }
+    }
+}
+
+/// Field 22 of /proc/<pid>/stat (proc(5)): when the process started, in
+/// clock ticks since boot. The fields are counted after the command's
+/// closing parenthesis, since the command itself may hold spaces and
+/// parentheses.
+fn start_time(pid: u32) -> Option<u64> {
+    start_time_in(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+fn start_time_in(stat: &str) -> Option<u64> {
+    let after_command = &stat[stat.rfind(')')? + 1..];
+    after_command.split_whitespace().nth(19)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -281,17 +341,60 @@ mod tests {
         fs::remove_dir_all(path).unwrap();
     }
 
-    #[test]
-    fn releases_claims_of_processes_that_died() {
-        let path = dir("claims");
+    /// A batch claimed by `claimer`; whether the spool, opened again,
+    /// released it.
+    fn released_when_claimed_by(name: &str, claimer: Claimer) -> bool {
+        let path = dir(name);
         let mut spool = Spool::open(&path, 1 << 20).unwrap();
         spool.push(b"[1]", 1).unwrap();
         let (entry, _) = spool.claim_oldest().unwrap();
-        let dead = claimed_path(&unclaimed_path(&entry.path).unwrap(), u32::MAX / 2);
-        fs::rename(&entry.path, &dead).unwrap();
+        let claimed = claimed_path(&unclaimed_path(&entry.path).unwrap(), claimer);
+        fs::rename(&entry.path, &claimed).unwrap();
         assert!(spool.is_empty());
-        let reopened = Spool::open(&path, 1 << 20).unwrap();
-        assert!(!reopened.is_empty());
+        let released = !Spool::open(&path, 1 << 20).unwrap().is_empty();
         fs::remove_dir_all(path).unwrap();
+        released
+    }
+
+    #[test]
+    fn releases_claims_of_processes_that_died() {
+        let gone = Claimer {
+            pid: u32::MAX / 2,
+            started: None,
+        };
+        assert!(released_when_claimed_by("claims-gone", gone));
+    }
+
+    #[test]
+    fn releases_claims_of_an_earlier_process_with_this_pid() {
+        // A container's app restarted with the same pid: the claim names
+        // a start time that is not this process's.
+        let this = Claimer::this_process();
+        let started = this.started.expect("Linux has /proc");
+        let earlier = Claimer {
+            started: Some(started.saturating_sub(1)),
+            ..this
+        };
+        assert!(released_when_claimed_by("claims-same-pid", earlier));
+        // A claim of this very process (a worker that configure retired may
+        // still be sending it) is kept.
+        assert!(!released_when_claimed_by("claims-own", this));
+    }
+
+    #[test]
+    fn names_a_claimer_and_reads_start_times_past_any_command() {
+        let this = Claimer::this_process();
+        assert_eq!(Claimer::parse(&this.name()), Some(this));
+        assert_eq!(
+            Claimer::parse("42"),
+            Some(Claimer {
+                pid: 42,
+                started: None
+            })
+        );
+        assert_eq!(Claimer::parse("x-1"), None);
+        let stat = "7 (a) b (c)) S 1 7 7 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 12345 0";
+        assert_eq!(start_time_in(stat), Some(12345));
+        assert_eq!(start_time_in("7 (a"), None);
     }
 }

@@ -214,9 +214,9 @@ fn events_in(path: &Path) -> u64 {
 /// The process that claims a batch: its pid, and when it started (clock
 /// ticks since boot, from /proc; None where there is no /proc). The pid
 /// alone does not say whether the claimer still runs: a container's app
-/// gets the same pid (often 1) at every restart, and a pid is reused by
-/// other processes in time, and a claim taken for a live process is never
-/// released (its batch would wait forever, out of order and uncounted).
+/// gets the same pid (often 1) at every restart, and pids are reused in
+/// time. A claim held for a live process is never released: its batch
+/// would wait for good, uncounted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Claimer {
     pid: u32,

@@ -35,7 +35,7 @@ RSpec.describe "System calls on the app's threads" do
     Dir.mktmpdir("ezlogs-strace") do |dir|
       log = File.join(dir, "strace.log")
       ruby = [RbConfig.ruby, "-I", "#{Subprocess::ROOT}/lib", "-e", script]
-      result = run_command(["strace", "-f", "-qq", "-o", log, *ruby], env: { "RUBY_GC_HEAP_INIT_SLOTS" => "1000000" })
+      result = run_command(["strace", "-f", "-qq", "-o", log, *ruby])
       expect(result).to be_success, "strace (install it with bin/setup) or the script failed: #{result.stderr}"
       File.readlines(log)
     end
@@ -48,11 +48,10 @@ RSpec.describe "System calls on the app's threads" do
   end
 
   # The markers' own File.write opens and closes /dev/null between them.
-  # Ruby's GC, which makes calls of its own, is off during the count (with
-  # a heap large enough for the run, where Ruby reads that setting: 3.3
-  # does not). Memory taken from and returned to the system (Ruby's heap
-  # pages, the allocators' own) comes and goes on its own clock, not with
-  # each event, and is not counted.
+  # Ruby's GC, which makes calls of its own, is off during the count.
+  # Memory taken from and returned to the system (Ruby's heap pages, the
+  # allocators' own) comes and goes on its own clock, not with each event,
+  # and is not counted.
   def expect_none_per_event(calls)
     counted = calls.reject { |call| %w[mmap munmap madvise brk mprotect].include?(call) }
     expect(counted.size).to be < 10, "#{calls.size} system calls for #{events} events: #{calls.tally}"

@@ -58,8 +58,12 @@ def work
   (1..4_000_000).reduce(0) { |sum, n| sum + ((n * 7) % 13) }
 end
 
-# The work's wall time, and the logging thread's CPU time per event.
-def round(target)
+# What one arm of a round measured: the work's wall time, and the logging
+# thread's CPU time per event (seconds).
+Arm = Struct.new(:work_time, :held_per_event)
+
+# Runs the work once while `target` logs.
+def arm(target)
   logger = logger_thread(target)
   sleep 0.05
   started = monotonic
@@ -67,25 +71,26 @@ def round(target)
   elapsed = monotonic - started
   logger[:stop] = true
   cpu, logged = logger.value
-  [elapsed, cpu / logged]
+  Arm.new(elapsed, cpu / logged)
 end
 
 def median(values) = values.sort[values.size / 2]
 
 ARMS = [BenchEvents::NoOp, EzlogsRubyAgent, BenchEvents::NoOp].freeze
-2.times { ARMS.each { |target| round(target) } } # warm up
-rounds = Array.new(ROUNDS) { ARMS.map { |target| round(target) } }
+2.times { ARMS.each { |target| arm(target) } } # warm up
+rounds = Array.new(ROUNDS) { ARMS.map { |target| arm(target) } }
 EzlogsRubyAgent.flush(timeout: 30)
 
-noop_held = median(rounds.map { |arms| arms[0][1] })
-agent_held = median(rounds.map { |arms| arms[1][1] })
-slowdown = median(rounds.map { |arms| (arms[1][0] / arms[0][0]) - 1 })
-noise = median(rounds.map { |arms| (arms[2][0] / arms[0][0]) - 1 })
+noop_held = median(rounds.map { |(noop, _, _)| noop.held_per_event })
+agent_held = median(rounds.map { |(_, agent, _)| agent.held_per_event })
+slowdown = median(rounds.map { |(noop, agent, _)| (agent.work_time / noop.work_time) - 1 })
+noise = median(rounds.map { |(noop, _, again)| (again.work_time / noop.work_time) - 1 })
+work_ms = median(rounds.map { |(noop, _, _)| noop.work_time }) * 1000
 
 puts "gvl: a CPU-bound thread while another logs #{RATE} events/s, medians of #{ROUNDS} rounds, Ruby #{RUBY_VERSION}"
 puts format("  GVL held per event : no-op %<noop>.2f us, log_event %<agent>.2f us: " \
             "+%<share>.1f%% of each second at %<rate>d events/s",
             noop: noop_held * 1e6, agent: agent_held * 1e6, share: (agent_held - noop_held) * RATE * 100, rate: RATE)
 puts format("  slowdown           : %<slowdown>+.1f%% (no-op vs no-op: %<noise>+.1f%%; work %<ms>.1f ms)",
-            slowdown: slowdown * 100, noise: noise * 100, ms: median(rounds.map { |arms| arms[0][0] }) * 1000)
+            slowdown: slowdown * 100, noise: noise * 100, ms: work_ms)
 puts "  dropped: #{EzlogsRubyAgent.metrics[:events_dropped_total]}"

@@ -171,7 +171,7 @@ impl Spool {
             let Some(owner) = claim_owner(&path) else {
                 continue;
             };
-            if !owner.is_running() {
+            if !owner.is_running(self.claimer) {
                 unclaim(&path);
             }
         }
@@ -225,7 +225,7 @@ struct Claimer {
 
 impl Claimer {
     fn this_process() -> Claimer {
-        let pid = std::process::id();
+        let pid = crate::process::current_pid();
         Claimer {
             pid,
             started: start_time(pid),
@@ -251,12 +251,21 @@ impl Claimer {
         })
     }
 
-    /// Whether the process that claimed still runs: one with its pid is
-    /// alive and, when both start times can be read, started when it did.
-    fn is_running(self) -> bool {
+    /// Whether the process that claimed still runs, asked by `this`
+    /// process: it does if it is `this` (a worker that configure retired
+    /// may still be sending the batch); it does not if it only shares
+    /// this pid (an earlier process, whatever its name says); else a
+    /// process with its pid exists (kill answers, or refuses: another
+    /// user's) and, when both start times can be read, started when it
+    /// did.
+    fn is_running(self, this: Claimer) -> bool {
+        if self.pid == this.pid {
+            return self == this;
+        }
         // SAFETY: kill with signal 0 only checks that the process exists.
-        let alive = unsafe { libc::kill(self.pid as libc::pid_t, 0) == 0 };
-        alive
+        let exists = unsafe { libc::kill(self.pid as libc::pid_t, 0) } == 0
+            || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+        exists
             && match (self.started, start_time(self.pid)) {
                 (Some(claimed), Some(now)) => claimed == now,
                 _ => true,
@@ -376,9 +385,24 @@ mod tests {
             ..this
         };
         assert!(released_when_claimed_by("claims-same-pid", earlier));
+        // Or named in the form kept where there is no /proc.
+        let unnamed_start = Claimer {
+            started: None,
+            ..this
+        };
+        assert!(released_when_claimed_by(
+            "claims-same-pid-bare",
+            unnamed_start
+        ));
         // A claim of this very process (a worker that configure retired may
         // still be sending it) is kept.
         assert!(!released_when_claimed_by("claims-own", this));
+        // Nor is a claim of another process that runs (init, here).
+        let init = Claimer {
+            pid: 1,
+            started: start_time(1),
+        };
+        assert!(!released_when_claimed_by("claims-init", init));
     }
 
     #[test]

@@ -126,8 +126,8 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     no_user = run_ruby(script, env: { "EZLOGS_ENDPOINT" => "file://~nosuchuser-ezlogs/events.jsonl" })
 
     expect([bad.stdout, blank.stdout, no_user.stdout]).to all(eq("http://127.0.0.1:9000/events"))
-    expect(bad.stderr).to include("EZLOGS_ENDPOINT must start with one of http://, https://, file://, stdout://, " \
-                                  'memory://, log://, got "collector:9000"',
+    expect(bad.stderr).to include("EZLOGS_ENDPOINT must start with one of http://, https://, otlp+http://, " \
+                                  "otlp+https://, file://, stdout://, memory://, log://, got \"collector:9000\"",
                                   "EZLOGS_ENDPOINT is ignored: events go where they go with no endpoint set")
     expect(no_user.stderr).to include('EZLOGS_ENDPOINT "file://~nosuchuser-ezlogs/events.jsonl" cannot be made ' \
                                       "absolute (user nosuchuser-ezlogs doesn't exist)")

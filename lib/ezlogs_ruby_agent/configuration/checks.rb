@@ -100,7 +100,7 @@ module EzlogsRubyAgent
       # sink takes it). Messages show the URL without its credentials and
       # query (shown_url), and never URI's own message, which holds it all.
       def check_endpoint(name, url, schemes)
-        scheme = url[%r{\A([a-z]+)://}, 1]
+        scheme = url[%r{\A([a-z][a-z+]*)://}, 1]
         unless schemes.include?(scheme)
           raise ConfigurationError,
                 "#{name} must start with one of #{schemes.map { |s| "#{s}://" }.join(", ")}, " \
@@ -119,8 +119,8 @@ module EzlogsRubyAgent
       def target_problem(scheme, url)
         case scheme
         when "file" then "names no path" if url.delete_prefix("file://").empty?
-        when "http", "https"
-          uri = URI.parse(url)
+        when "http", "https", "otlp+http", "otlp+https"
+          uri = URI.parse(url.delete_prefix("otlp+"))
           return "names no host" if uri.host.to_s.empty?
 
           "has a port out of range (#{uri.port})" unless uri.port.between?(1, 65_535)

@@ -7,7 +7,7 @@ module EzlogsRubyAgent
     # development, the log).
     module Endpoint
       DEFAULT_ENDPOINT = "http://127.0.0.1:9000/events"
-      SCHEMES = %w[http https file stdout memory log].freeze
+      SCHEMES = %w[http https otlp+http otlp+https file stdout memory log].freeze
       # Events printed to the app's log (DebugOutput), sent nowhere.
       LOG_ENDPOINT = "log://"
 

@@ -15,7 +15,7 @@ module EzlogsRubyAgent
         return [] unless @config.enabled
 
         endpoint = @config.delivery.endpoint
-        resolution = resolve(endpoint) if endpoint.start_with?("http")
+        resolution = resolve(endpoint.delete_prefix("otlp+")) if endpoint.match?(%r{\A(otlp\+)?https?://})
         return [resolution] if resolution&.status == :fail
 
         [resolution, test_event].compact

@@ -8,6 +8,7 @@ mod encoder;
 pub mod exit;
 mod flush_watches;
 mod held;
+mod otlp;
 mod pipeline;
 mod queue;
 mod retry;

@@ -551,6 +551,16 @@ impl<'a> Sender<'a> {
                 self.breaker.record_success();
                 Tried::Done(Sent::Delivered)
             }
+            // The batch is answered for: no flush waits on it, and the
+            // events refused are counted here, as dropped.
+            Outcome::PartlyRejected { rejected, error } => {
+                let rejected = rejected.min(count);
+                METRICS.record_success(count - rejected, json_len as u64, body.len() as u64);
+                METRICS.record_drop(DropReason::Rejected, rejected);
+                self.report(DropReason::Rejected, &error);
+                self.breaker.record_success();
+                Tried::Done(Sent::Delivered)
+            }
             Outcome::Rejected { error, reason } => {
                 METRICS.batches_failed.fetch_add(1, Relaxed);
                 METRICS.record_drop(reason, count);

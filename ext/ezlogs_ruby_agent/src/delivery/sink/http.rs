@@ -1,5 +1,8 @@
 //! `http://` and `https://`: a JSON array per POST, on a keep-alive
 //! connection pool, with the ezlogs agent's headers (DESIGN section 5).
+//! `otlp+http://` and `otlp+https://`: the same batch as OTLP/HTTP logs
+//! (`ExportLogsServiceRequest`, protobuf), answered as the OTLP
+//! specification says (see `Protocol`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,7 +21,12 @@ use reqwest::header::{
 use reqwest::{Client, Response, StatusCode, Url};
 use tokio::runtime::Runtime;
 
+use flate2::Compression;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
+use prost::Message;
+
 use super::Outcome;
+use crate::delivery::{encoder, otlp};
 use crate::metrics::{DropReason, METRICS};
 use crate::settings::Settings;
 use crate::stdio;
@@ -29,6 +37,17 @@ const ERROR_BODY_BYTES: usize = 200;
 /// Redirects (307 and 308 only) followed for one request.
 const MAX_REDIRECTS: usize = 5;
 
+/// What is sent, and how the answer is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// The ezlogs agent's: the JSON array as it is.
+    Ezlogs,
+    /// OTLP/HTTP logs in protobuf (opentelemetry.io/docs/specs/otlp):
+    /// 429, 502, 503 and 504 are retried, other refusals are final, and a
+    /// `partial_success` counts the log records it rejected as dropped.
+    Otlp,
+}
+
 pub struct HttpSink {
     /// A single-threaded runtime owned by the worker thread: requests run
     /// on the worker itself, never on the app's threads.
@@ -38,17 +57,27 @@ pub struct HttpSink {
     /// The endpoint as messages show it: no credentials, no query.
     shown: String,
     gzip: bool,
+    protocol: Protocol,
 }
 
 impl HttpSink {
-    pub fn new(settings: &Settings) -> Result<HttpSink, String> {
+    pub fn new(settings: &Settings, protocol: Protocol) -> Result<HttpSink, String> {
         let delivery = &settings.delivery;
-        let mut url = Url::parse(&delivery.endpoint).map_err(|e| {
+        let endpoint = match protocol {
+            Protocol::Ezlogs => delivery.endpoint.as_str(),
+            Protocol::Otlp => delivery.endpoint.trim_start_matches("otlp+"),
+        };
+        let mut url = Url::parse(endpoint).map_err(|e| {
             format!(
                 "delivery.endpoint {:?} is not a valid URL: {e}",
                 super::shown_endpoint(&delivery.endpoint)
             )
         })?;
+        // An OTLP endpoint without a path is a collector's base URL; its
+        // logs are at /v1/logs (as OTEL_EXPORTER_OTLP_ENDPOINT's are).
+        if protocol == Protocol::Otlp && matches!(url.path(), "" | "/") {
+            url.set_path("/v1/logs");
+        }
         let credentials = take_credentials(&mut url);
         let gzip = match delivery.compression.as_str() {
             "gzip" => true,
@@ -57,7 +86,7 @@ impl HttpSink {
             // compression buys nothing there; remote collectors get gzip.
             _ => !is_loopback(&url),
         };
-        let mut headers = headers(settings, gzip)?;
+        let mut headers = headers(settings, gzip, protocol)?;
         if let Some(credentials) = credentials {
             add_basic_auth(&mut headers, &credentials);
         }
@@ -88,21 +117,41 @@ impl HttpSink {
             shown: super::shown_endpoint(url.as_str()),
             url,
             gzip,
+            protocol,
         })
     }
 
+    /// Whether the pipeline should hand this sink its JSON gzipped. An OTLP
+    /// sink takes the JSON as it is, and compresses the protobuf it makes.
     pub fn gzip(&self) -> bool {
-        self.gzip
+        self.gzip && self.protocol == Protocol::Ezlogs
     }
 
-    pub fn send(&mut self, body: &[u8], timeout: Option<Duration>) -> Outcome {
-        let mut request = self.client.post(self.url.clone()).body(body.to_vec());
+    /// Sends one batch's JSON array (gzipped when `gzip()` says so).
+    pub fn send(&mut self, json: &[u8], timeout: Option<Duration>) -> Outcome {
+        let body = match self.protocol {
+            Protocol::Ezlogs => json.to_vec(),
+            Protocol::Otlp => match otlp::encode(json) {
+                Ok(proto) if self.gzip => {
+                    encoder::gzip(&proto, &mut Vec::new(), Compression::fast()).to_vec()
+                }
+                Ok(proto) => proto,
+                Err(error) => {
+                    return Outcome::Rejected {
+                        error,
+                        reason: DropReason::Rejected,
+                    }
+                }
+            },
+        };
+        let mut request = self.client.post(self.url.clone()).body(body);
         if let Some(timeout) = timeout {
             request = request.timeout(timeout);
         }
+        let protocol = self.protocol;
         self.runtime.block_on(async {
             match request.send().await {
-                Ok(response) => classify(response).await,
+                Ok(response) => classify(response, protocol).await,
                 Err(error) => Outcome::Retry {
                     unreachable: error.is_connect(),
                     error: describe(error, &self.shown),
@@ -152,7 +201,7 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-fn headers(settings: &Settings, gzip: bool) -> Result<HeaderMap, String> {
+fn headers(settings: &Settings, gzip: bool, protocol: Protocol) -> Result<HeaderMap, String> {
     let version = env!("CARGO_PKG_VERSION");
     let mut headers = HeaderMap::new();
     let mut put = |name: &str, value: &str| -> Result<(), String> {
@@ -167,12 +216,17 @@ fn headers(settings: &Settings, gzip: bool) -> Result<HeaderMap, String> {
         headers.insert(name, value);
         Ok(())
     };
-    put(CONTENT_TYPE.as_str(), "application/json")?;
     put("user-agent", &format!("EzlogsRubyAgent/{version}"))?;
-    put("x-ezlogs-agent", "ruby")?;
-    put("x-ezlogs-version", version)?;
-    put("x-ezlogs-service", &settings.service)?;
-    put("x-ezlogs-environment", &settings.environment)?;
+    match protocol {
+        Protocol::Ezlogs => {
+            put(CONTENT_TYPE.as_str(), "application/json")?;
+            put("x-ezlogs-agent", "ruby")?;
+            put("x-ezlogs-version", version)?;
+            put("x-ezlogs-service", &settings.service)?;
+            put("x-ezlogs-environment", &settings.environment)?;
+        }
+        Protocol::Otlp => put(CONTENT_TYPE.as_str(), "application/x-protobuf")?,
+    }
     for (name, value) in &settings.delivery.headers {
         put(name, value)?;
     }
@@ -225,15 +279,19 @@ fn add_basic_auth(headers: &mut HeaderMap, credentials: &str) {
     }
 }
 
-/// 2xx delivered; 408, 429 and 5xx worth retrying; 413 worth splitting;
-/// any other answer final.
-async fn classify(response: Response) -> Outcome {
+/// 2xx delivered; 413 worth splitting; worth retrying: 408, 429 and 5xx
+/// from the ezlogs agent, 429, 502, 503 and 504 from an OTLP receiver (its
+/// specification's list); any other answer final.
+async fn classify(response: Response, protocol: Protocol) -> Outcome {
     let status = response.status();
     METRICS
         .last_http_status
         .store(u64::from(status.as_u16()), Relaxed);
     if status.is_success() {
-        return Outcome::Delivered;
+        return match protocol {
+            Protocol::Ezlogs => Outcome::Delivered,
+            Protocol::Otlp => otlp_success(response).await,
+        };
     }
     let after = response
         .headers()
@@ -255,12 +313,17 @@ async fn classify(response: Response) -> Outcome {
         ),
         _ => format!("collector answered HTTP {status}: {snippet}"),
     };
+    let retryable = match protocol {
+        Protocol::Ezlogs => {
+            status == StatusCode::REQUEST_TIMEOUT
+                || status == StatusCode::TOO_MANY_REQUESTS
+                || status.is_server_error()
+        }
+        Protocol::Otlp => matches!(status.as_u16(), 429 | 502 | 503 | 504),
+    };
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         Outcome::TooLarge { error }
-    } else if status == StatusCode::REQUEST_TIMEOUT
-        || status == StatusCode::TOO_MANY_REQUESTS
-        || status.is_server_error()
-    {
+    } else if retryable {
         Outcome::Retry {
             error,
             after,
@@ -271,6 +334,26 @@ async fn classify(response: Response) -> Outcome {
             error,
             reason: DropReason::Rejected,
         }
+    }
+}
+
+/// An OTLP receiver's 2xx: delivered, or partly, when its
+/// `partial_success` names log records it rejected.
+async fn otlp_success(response: Response) -> Outcome {
+    let body = response.bytes().await.unwrap_or_default();
+    let partial = ExportLogsServiceResponse::decode(body.as_ref())
+        .ok()
+        .and_then(|answer| answer.partial_success)
+        .filter(|partial| partial.rejected_log_records > 0);
+    match partial {
+        Some(partial) => Outcome::PartlyRejected {
+            rejected: partial.rejected_log_records as u64,
+            error: format!(
+                "the OTLP collector rejected log records (partial_success): {}",
+                partial.error_message
+            ),
+        },
+        None => Outcome::Delivered,
     }
 }
 

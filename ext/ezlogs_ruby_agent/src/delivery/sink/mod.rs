@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::metrics::DropReason;
 use crate::settings::Settings;
 
-pub use http::HttpSink;
+pub use http::{HttpSink, Protocol};
 
 /// The endpoint that prints events to the app's log instead of sending
 /// them: the development default (see the Railtie).
@@ -58,6 +58,13 @@ pub enum Outcome {
         error: String,
         reason: DropReason,
     },
+    /// Taken, but `rejected` of its events were refused (an OTLP
+    /// `partial_success`): those are dropped (`rejected`), the rest
+    /// delivered.
+    PartlyRejected {
+        rejected: u64,
+        error: String,
+    },
     /// Refused as too large (HTTP 413): smaller batches may pass.
     TooLarge {
         error: String,
@@ -102,10 +109,12 @@ impl Sink {
         } else if endpoint.starts_with(LOG_ENDPOINT) {
             Ok(Sink::Log)
         } else if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
-            HttpSink::new(settings).map(|sink| Sink::Http(Box::new(sink)))
+            HttpSink::new(settings, Protocol::Ezlogs).map(|sink| Sink::Http(Box::new(sink)))
+        } else if endpoint.starts_with("otlp+http://") || endpoint.starts_with("otlp+https://") {
+            HttpSink::new(settings, Protocol::Otlp).map(|sink| Sink::Http(Box::new(sink)))
         } else {
             Err(format!(
-                "no sink for endpoint {endpoint:?}; use http://, https://, file://PATH, stdout://, log:// or memory://"
+                "no sink for endpoint {endpoint:?}; use http://, https://, otlp+http://, otlp+https://, file://PATH, stdout://, log:// or memory://"
             ))
         };
         outcome.unwrap_or_else(|error| Sink::Unsupported { error })

@@ -1,0 +1,337 @@
+//! A batch as OTLP logs: the JSON array the pipeline made (after redaction
+//! and the size limit, as for every sink) read back and laid out as an
+//! `ExportLogsServiceRequest`, one LogRecord per event, encoded by the
+//! official message types (`opentelemetry-proto`, `prost`). The mapping
+//! follows OpenTelemetry's semantic conventions where one exists; the
+//! README's OTLP section has it as a table.
+//!
+//! Working from the JSON keeps one batch format through the queue, the held
+//! batches, the spool and the splitting of refused batches: the OTLP sink
+//! translates at the last step, on the worker.
+
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
+use opentelemetry_proto::tonic::common::v1::{
+    AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList,
+};
+use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs, SeverityNumber};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use prost::Message;
+use serde_json::{Map, Value};
+
+/// The instrumentation scope and `telemetry.sdk.name`.
+pub const SCOPE_NAME: &str = "ezlogs_ruby_agent";
+
+/// Correlation fields carried as attributes (`ezlogs.<field>`); `trace_id`
+/// and `span_id` go to the LogRecord's own fields.
+const CORRELATION_FIELDS: [&str; 6] = [
+    "flow_id",
+    "correlation_id",
+    "primary_correlation_id",
+    "request_id",
+    "session_id",
+    "parent_event_id",
+];
+
+/// `json`, a JSON array of events, as an encoded `ExportLogsServiceRequest`;
+/// Err when it is not such an array (a fault of the pipeline, not of the
+/// app). Events of one process share a Resource; a batch replayed from the
+/// spool may hold another process's, and gets a ResourceLogs of its own.
+pub fn encode(json: &[u8]) -> Result<Vec<u8>, String> {
+    let events: Vec<Map<String, Value>> = serde_json::from_slice(json)
+        .map_err(|e| format!("a batch for OTLP is not a JSON array of events: {e}"))?;
+    let mut resource_logs: Vec<ResourceLogs> = Vec::new();
+    let mut last_platform: Option<&Map<String, Value>> = None;
+    let empty = Map::new();
+    for event in &events {
+        let platform = object(event, "platform").unwrap_or(&empty);
+        if !last_platform.is_some_and(|last| same_process(last, platform)) {
+            resource_logs.push(resource_logs_for(platform));
+            last_platform = Some(platform);
+        }
+        let scope_logs = resource_logs
+            .last_mut()
+            .and_then(|last| last.scope_logs.first_mut());
+        if let Some(scope_logs) = scope_logs {
+            scope_logs.log_records.push(log_record(event));
+        }
+    }
+    Ok(ExportLogsServiceRequest { resource_logs }.encode_to_vec())
+}
+
+/// Whether two events' platforms name the same process (the thread is a
+/// record's attribute, not the Resource's).
+fn same_process(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    a.iter()
+        .filter(|(key, _)| *key != "thread_id")
+        .all(|(key, value)| b.get(key) == Some(value))
+        && a.len() == b.len()
+}
+
+fn resource_logs_for(platform: &Map<String, Value>) -> ResourceLogs {
+    let text = |key: &str| platform.get(key).and_then(Value::as_str).unwrap_or("");
+    let mut attributes = vec![
+        string_kv("service.name", text("service")),
+        string_kv("deployment.environment.name", text("environment")),
+        string_kv("host.name", text("hostname")),
+    ];
+    if let Some(pid) = platform.get("process_id").and_then(Value::as_i64) {
+        attributes.push(kv("process.pid", of(Any::IntValue(pid))));
+    }
+    attributes.extend([
+        string_kv("process.runtime.name", "ruby"),
+        string_kv("process.runtime.version", text("ruby_version")),
+        string_kv("telemetry.sdk.name", SCOPE_NAME),
+        string_kv("telemetry.sdk.language", "ruby"),
+        string_kv("telemetry.sdk.version", text("agent_version")),
+    ]);
+    ResourceLogs {
+        resource: Some(Resource {
+            attributes,
+            ..Default::default()
+        }),
+        scope_logs: vec![ScopeLogs {
+            scope: Some(InstrumentationScope {
+                name: SCOPE_NAME.to_owned(),
+                version: text("agent_version").to_owned(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+fn log_record(event: &Map<String, Value>) -> LogRecord {
+    let text = |key: &str| event.get(key).and_then(Value::as_str).unwrap_or("");
+    let time = text("timestamp");
+    let time_unix_nano = humantime::parse_rfc3339(time)
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |since| since.as_nanos() as u64);
+    let correlation = object(event, "correlation");
+    let id_bytes = |key: &str| {
+        correlation
+            .and_then(|c| c.get(key))
+            .and_then(Value::as_str)
+            .and_then(|hex| const_hex::decode(hex).ok())
+            .unwrap_or_default()
+    };
+    let (severity_number, severity_text) = if failed(event) {
+        (SeverityNumber::Error, "ERROR")
+    } else {
+        (SeverityNumber::Info, "INFO")
+    };
+    let mut attributes = vec![
+        string_kv("event.name", text("event_type")),
+        string_kv("ezlogs.event_id", text("event_id")),
+    ];
+    for key in ["actor", "subject"] {
+        if let Some(value) = event.get(key) {
+            attributes.push(kv(&format!("ezlogs.{key}"), any(value)));
+        }
+    }
+    if let Some(correlation) = correlation {
+        for field in CORRELATION_FIELDS {
+            if let Some(value) = correlation.get(field).and_then(Value::as_str) {
+                attributes.push(string_kv(&format!("ezlogs.{field}"), value));
+            }
+        }
+    }
+    for key in ["metadata", "timing"] {
+        if let Some(value) = event.get(key) {
+            attributes.push(kv(&format!("ezlogs.{key}"), any(value)));
+        }
+    }
+    if let Some(thread) = object(event, "platform")
+        .and_then(|p| p.get("thread_id"))
+        .and_then(Value::as_u64)
+    {
+        // thread.id is an int; a Ruby object_id above i64 (never seen) is
+        // kept as its digits.
+        let value = i64::try_from(thread)
+            .map_or_else(|_| Any::StringValue(thread.to_string()), Any::IntValue);
+        attributes.push(kv("thread.id", of(value)));
+    }
+    LogRecord {
+        time_unix_nano,
+        // The agent observes an event when it is logged, which is its
+        // timestamp (OpenTelemetry: "typically set at the generation time
+        // and is equal to Timestamp").
+        observed_time_unix_nano: time_unix_nano,
+        severity_number: severity_number as i32,
+        severity_text: severity_text.to_owned(),
+        event_name: text("event_type").to_owned(),
+        body: Some(string(text("action"))),
+        attributes,
+        trace_id: id_bytes("trace_id"),
+        span_id: id_bytes("span_id"),
+        ..Default::default()
+    }
+}
+
+/// A failed job, or a request the app raised in or answered with a 5xx.
+fn failed(event: &Map<String, Value>) -> bool {
+    let metadata = object(event, "metadata");
+    let raised = metadata.is_some_and(|m| m.contains_key("error"));
+    let status = metadata
+        .and_then(|m| m.get("status"))
+        .and_then(Value::as_u64);
+    match event.get("event_type").and_then(Value::as_str) {
+        Some("job.execution") => raised,
+        Some("http.request") => raised || status.is_some_and(|s| s >= 500),
+        _ => false,
+    }
+}
+
+fn object<'a>(event: &'a Map<String, Value>, key: &str) -> Option<&'a Map<String, Value>> {
+    event.get(key).and_then(Value::as_object)
+}
+
+/// A JSON value as an AnyValue: objects as key/value lists and arrays as
+/// arrays, nested as deep as they are; null as an empty AnyValue.
+fn any(value: &Value) -> AnyValue {
+    let value = match value {
+        Value::Null => None,
+        Value::Bool(b) => Some(Any::BoolValue(*b)),
+        Value::Number(n) => Some(match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Any::IntValue(i),
+            (None, Some(f)) if n.is_f64() => Any::DoubleValue(f),
+            // An integer above i64: its digits, not a rounded double.
+            _ => Any::StringValue(n.to_string()),
+        }),
+        Value::String(s) => Some(Any::StringValue(s.clone())),
+        Value::Array(items) => Some(Any::ArrayValue(ArrayValue {
+            values: items.iter().map(any).collect(),
+        })),
+        Value::Object(map) => Some(Any::KvlistValue(KeyValueList {
+            values: map.iter().map(|(k, v)| kv(k, any(v))).collect(),
+        })),
+    };
+    AnyValue { value }
+}
+
+fn of(value: Any) -> AnyValue {
+    AnyValue { value: Some(value) }
+}
+
+fn string(text: &str) -> AnyValue {
+    of(Any::StringValue(text.to_owned()))
+}
+
+fn string_kv(key: &str, value: &str) -> KeyValue {
+    kv(key, string(value))
+}
+
+fn kv(key: &str, value: AnyValue) -> KeyValue {
+    KeyValue {
+        key: key.to_owned(),
+        value: Some(value),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Data, Object};
+    use crate::delivery::test_events::event;
+    use opentelemetry_proto::tonic::logs::v1::LogRecord;
+
+    fn decoded(json: &serde_json::Value) -> ExportLogsServiceRequest {
+        let bytes = encode(json.to_string().as_bytes()).unwrap();
+        ExportLogsServiceRequest::decode(bytes.as_slice()).unwrap()
+    }
+
+    fn attribute<'a>(record: &'a LogRecord, key: &str) -> Option<&'a Any> {
+        let found = record.attributes.iter().find(|kv| kv.key == key)?;
+        found.value.as_ref()?.value.as_ref()
+    }
+
+    #[test]
+    fn an_event_becomes_a_log_record_with_its_correlation_and_nested_metadata() {
+        let mut event = event();
+        let mut correlation = (*event.correlation).clone();
+        correlation.trace_id = Some("4bf92f3577b34da6a3ce929d0e0e4736".into());
+        correlation.span_id = Some("00f067aa0ba902b7".into());
+        event.correlation = std::sync::Arc::new(correlation);
+        let mut metadata = Object::default();
+        metadata.push("status", Data::Int(503));
+        metadata.push("tags", Data::List(vec![Data::text("a"), Data::Float(1.5)]));
+        event.metadata = Some(metadata);
+        event.event_type = "http.request".into();
+        let json = serde_json::json!([event]);
+        let request = decoded(&json);
+
+        assert_eq!(request.resource_logs.len(), 1);
+        let resource = request.resource_logs[0].resource.as_ref().unwrap();
+        let service = resource
+            .attributes
+            .iter()
+            .find(|kv| kv.key == "service.name")
+            .unwrap();
+        assert_eq!(
+            service.value.as_ref().unwrap().value,
+            Some(Any::StringValue("s".into()))
+        );
+        let scope_logs = &request.resource_logs[0].scope_logs[0];
+        assert_eq!(scope_logs.scope.as_ref().unwrap().name, SCOPE_NAME);
+        let record = &scope_logs.log_records[0];
+        assert_eq!(
+            record.trace_id,
+            const_hex::decode("4bf92f3577b34da6a3ce929d0e0e4736").unwrap()
+        );
+        assert_eq!(
+            record.span_id,
+            const_hex::decode("00f067aa0ba902b7").unwrap()
+        );
+        assert_eq!(record.severity_text, "ERROR", "a 503 is an error");
+        assert_eq!(record.event_name, "http.request");
+        assert_eq!(
+            record.body.as_ref().unwrap().value,
+            Some(Any::StringValue("x".into()))
+        );
+        let expected_time =
+            humantime::parse_rfc3339(json[0]["timestamp"].as_str().unwrap()).unwrap();
+        let since = expected_time.duration_since(std::time::UNIX_EPOCH).unwrap();
+        assert_eq!(record.time_unix_nano, since.as_nanos() as u64);
+        assert_eq!(
+            attribute(record, "ezlogs.flow_id"),
+            Some(&Any::StringValue(event.correlation.flow_id.to_string()))
+        );
+        let Some(Any::KvlistValue(metadata)) = attribute(record, "ezlogs.metadata") else {
+            panic!("metadata is a key/value list")
+        };
+        let tags = metadata.values.iter().find(|kv| kv.key == "tags").unwrap();
+        let Some(Any::ArrayValue(tags)) = &tags.value.as_ref().unwrap().value else {
+            panic!("an array stays an array")
+        };
+        assert_eq!(tags.values[1].value, Some(Any::DoubleValue(1.5)));
+    }
+
+    #[test]
+    fn events_of_another_process_get_a_resource_of_their_own() {
+        let first = serde_json::to_value(event()).unwrap();
+        let mut other = first.clone();
+        other["platform"]["process_id"] = 2.into();
+        let mut same_process_other_thread = first.clone();
+        same_process_other_thread["platform"]["thread_id"] = 9.into();
+        let request = decoded(&serde_json::json!([
+            first,
+            same_process_other_thread,
+            other
+        ]));
+        let counts: Vec<usize> = request
+            .resource_logs
+            .iter()
+            .map(|r| r.scope_logs[0].log_records.len())
+            .collect();
+        assert_eq!(counts, [2, 1]);
+    }
+
+    #[test]
+    fn what_is_not_an_array_of_events_is_refused() {
+        assert!(encode(b"{}").is_err());
+        assert!(encode(b"[1]").is_err());
+    }
+}

@@ -1,0 +1,174 @@
+# frozen_string_literal: true
+
+require "base64"
+require_relative "../support/otlp_receiver"
+
+# Delivery as OTLP/HTTP logs to a receiver on loopback that decodes every
+# request with the official opentelemetry-proto classes (Python), so that
+# what is checked here is what any OpenTelemetry Collector would read. The
+# agent runs in its own process, as it would in an app.
+RSpec.describe "Delivering events as OTLP logs" do
+  let(:receiver) { OtlpReceiver.new(*answers) }
+  let(:answers) { [] }
+
+  after { receiver.stop }
+
+  def run_agent(body, configure: "")
+    settings = <<~RUBY
+      c.service_name = "shop"
+      c.environment = "test"
+      c.delivery.endpoint = #{receiver.endpoint.inspect}
+      c.delivery.retry_backoff = 0.2
+      #{configure}
+    RUBY
+    script = "#{body}\nSTDOUT.puts JSON.generate(pid: Process.pid, metrics: EzlogsRubyAgent.metrics)"
+    result = run_ruby(agent_script(settings, script))
+    expect(result).to be_success, result.stderr
+    @stderr = result.stderr
+    result.stdout.lines.map { |line| JSON.parse(line) }
+  end
+
+  def attributes(list)
+    list.to_h { |kv| [kv["key"], plain(kv["value"])] }
+  end
+
+  # An AnyValue in protobuf's JSON mapping as a plain Ruby value (an empty
+  # one, OTLP's null, as nil).
+  def plain(any)
+    key, value = any.first
+    case key
+    when "kvlistValue" then attributes(value["values"].to_a)
+    when "arrayValue" then value["values"].to_a.map { |item| plain(item) }
+    when "intValue" then Integer(value)
+    else value
+    end
+  end
+
+  def hex(base64) = Base64.decode64(base64).unpack1("H*")
+
+  # The one element of `list` (Enumerable#sole is Rails' and Ruby 3.4's).
+  def only(list)
+    expect(list.size).to eq(1), "expected one, got #{list.size}"
+    list.first
+  end
+
+  it "sends each event as a LogRecord the official classes decode: resource, scope, trace, correlation, metadata" do
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    printed = run_agent(<<~RUBY)
+      EzlogsRubyAgent::CorrelationManager.start_request_context("req-1", traceparent: "00-#{trace_id}-00f067aa0ba902b7-01")
+      ids = [
+        EzlogsRubyAgent.log_event(event_type: "order.placed", action: "created", actor: { type: "user", id: 7 },
+                                  subject: { type: "order", id: "o-1" },
+                                  metadata: { total: 59.9, lines: [{ sku: "A", qty: 2 }], paid: true, note: nil }),
+        EzlogsRubyAgent.log_event(event_type: "job.execution", action: "ReceiptJob.failed", actor: { type: "system", id: "system" },
+                                  metadata: { error: { class: "RuntimeError", message: "boom" } })
+      ]
+      context = EzlogsRubyAgent::CorrelationManager.current_context.to_h
+      STDOUT.puts JSON.generate(ids:, context:, thread: Thread.current.object_id)
+      EzlogsRubyAgent.flush(timeout: 10)
+    RUBY
+    expected, finished = printed
+    post = only(receiver.received)
+    expect(post["path"]).to eq("/v1/logs")
+    expect(post["headers"]).to include("content-type" => "application/x-protobuf",
+                                       "user-agent" => "EzlogsRubyAgent/#{EzlogsRubyAgent::VERSION}")
+    expect(post["headers"]).not_to include("x-ezlogs-agent")
+
+    resource_logs = only(post["request"]["resourceLogs"])
+    expect(attributes(resource_logs["resource"]["attributes"])).to include(
+      "service.name" => "shop", "deployment.environment.name" => "test", "host.name" => Socket.gethostname,
+      "process.pid" => finished["pid"], "process.runtime.name" => "ruby", "process.runtime.version" => RUBY_VERSION,
+      "telemetry.sdk.name" => "ezlogs_ruby_agent", "telemetry.sdk.language" => "ruby",
+      "telemetry.sdk.version" => EzlogsRubyAgent::VERSION
+    )
+    scope_logs = only(resource_logs["scopeLogs"])
+    expect(scope_logs["scope"]).to eq("name" => "ezlogs_ruby_agent", "version" => EzlogsRubyAgent::VERSION)
+
+    placed, failed = scope_logs["logRecords"]
+    expect(placed).to include("severityNumber" => "SEVERITY_NUMBER_INFO", "severityText" => "INFO",
+                              "eventName" => "order.placed", "body" => { "stringValue" => "created" })
+    expect(failed).to include("severityNumber" => "SEVERITY_NUMBER_ERROR", "severityText" => "ERROR",
+                              "eventName" => "job.execution")
+    [placed, failed].each do |record|
+      expect(hex(record["traceId"])).to eq(trace_id)
+      expect(hex(record["spanId"])).to match(/\A\h{16}\z/).and(satisfy { |span| span != "0" * 16 })
+      sent = Integer(record["timeUnixNano"])
+      expect(sent).to be_within(60 * (10**9)).of(Process.clock_gettime(Process::CLOCK_REALTIME, :nanosecond))
+      expect(record["observedTimeUnixNano"]).to eq(record["timeUnixNano"])
+    end
+    context = expected["context"]
+    expect(attributes(placed["attributes"])).to include(
+      "event.name" => "order.placed", "ezlogs.event_id" => expected["ids"][0],
+      "ezlogs.actor" => { "type" => "user", "id" => 7 }, "ezlogs.subject" => { "type" => "order", "id" => "o-1" },
+      "ezlogs.flow_id" => context["flow_id"], "ezlogs.correlation_id" => context["correlation_id"],
+      "ezlogs.request_id" => "req-1",
+      "ezlogs.metadata" => { "total" => 59.9, "lines" => [{ "sku" => "A", "qty" => 2 }], "paid" => true,
+                             "note" => nil },
+      "thread.id" => expected["thread"]
+    )
+    expect(attributes(failed["attributes"])).to include(
+      "ezlogs.event_id" => expected["ids"][1],
+      "ezlogs.metadata" => { "error" => { "class" => "RuntimeError", "message" => "boom" } }
+    )
+    expect(finished["metrics"]).to include("events_delivered" => 2, "events_dropped_total" => 0)
+  end
+
+  it "redacts and bounds what it sends, as every sink does" do
+    run_agent(<<~RUBY)
+      EzlogsRubyAgent.log_event(event_type: "user.signed_in", action: "ok", actor: { type: "user", id: 1 },
+                                metadata: { password: "hunter2", note: "x" * 50_000 })
+      EzlogsRubyAgent.flush(timeout: 10)
+    RUBY
+    metadata = attributes(only(receiver.log_records)["attributes"])["ezlogs.metadata"]
+    expect(metadata["password"]).to eq("[REDACTED]")
+    expect(metadata["note"].bytesize).to be < 50_000
+    expect(receiver.received.to_s).not_to include("hunter2")
+  end
+
+  it "is checked by the doctor: the host resolves and a test event arrives as a log record" do
+    run_agent("EzlogsRubyAgent::Doctor.new(out: STDERR).run")
+    expect(@stderr).to match(/ok +endpoint host 127\.0\.0\.1 resolves/)
+    expect(@stderr).to match(%r{ok +endpoint otlp\+http://127\.0\.0\.1:#{receiver.port} took a test event})
+    expect(only(receiver.log_records)["eventName"]).to eq("ezlogs.doctor")
+  end
+
+  it "gzips the protobuf when asked" do
+    run_agent("emit(1); EzlogsRubyAgent.flush(timeout: 10)", configure: "c.delivery.compression = :gzip")
+    post = only(receiver.received)
+    expect(post["headers"]["content-encoding"]).to eq("gzip")
+    expect(receiver.log_records.size).to eq(1)
+  end
+
+  context "when the receiver answers success, partial success, 503 (Retry-After: 1), success and 400 in turn" do
+    let(:answers) { %w[success partial:2 503:1 success 400] }
+
+    it "delivers, counts the rejected records as dropped, retries the 503 after its Retry-After, drops the 400" do
+      printed = run_agent(<<~RUBY)
+        4.times do |batch|
+          3.times { |i| emit(batch * 10 + i) }
+          EzlogsRubyAgent.flush(timeout: 10)
+        end
+      RUBY
+      metrics = printed.last["metrics"]
+      posts = receiver.received
+      expect(posts.size).to eq(5)
+      counts = posts.map { |post| post["request"]["resourceLogs"].sum { |r| only(r["scopeLogs"])["logRecords"].size } }
+      expect(counts).to eq([3, 3, 3, 3, 3])
+      expect(posts[3]["at"] - posts[2]["at"]).to be >= 0.9
+      expect(metrics).to include("events_delivered" => 7, "retries" => 1,
+                                 "events_dropped" => include("rejected" => 5), "events_dropped_total" => 5)
+      expect(metrics["last_error"]).to include("HTTP 400")
+      expect(@stderr).to include("the OTLP collector rejected log records (partial_success): 2 records over the quota")
+    end
+  end
+
+  context "when the receiver answers 500, which OTLP does not retry" do
+    let(:answers) { %w[500] }
+
+    it "drops the batch at once, where the ezlogs agent's 500 is retried" do
+      metrics = run_agent("emit(1); EzlogsRubyAgent.flush(timeout: 10)").last["metrics"]
+      expect(receiver.received.size).to eq(1)
+      expect(metrics).to include("retries" => 0, "events_dropped" => include("rejected" => 1))
+    end
+  end
+end

@@ -6,23 +6,33 @@
 # journey goes through it as real HTTP requests; the agent delivers the
 # events to a local collector that speaks the ezlogs agent protocol; each
 # flow is then printed as the tree its parent_event_id links form.
+#
+# With --otlp, the events go instead as OTLP/HTTP logs to a receiver that
+# decodes them with the official opentelemetry-proto classes
+# (spec/support/otlp/receiver.py), each request arriving in a W3C trace as
+# an OpenTelemetry-instrumented client would send it; what arrived is
+# printed as log records, by flow, with their trace ids.
 
 require "fileutils"
 require "json"
 require "net/http"
+require "securerandom"
 require "tmpdir"
 require_relative "../spec/support/collector"
+require_relative "../spec/support/otlp_receiver"
 require_relative "../spec/support/redis_server"
 
 WORKDIR = Dir.mktmpdir("ezlogs-demo")
-COLLECTOR = Collector.new
+OTLP = ARGV.include?("--otlp")
+COLLECTOR = OTLP ? OtlpReceiver.new : Collector.new
+DESTINATION = OTLP ? COLLECTOR.endpoint : COLLECTOR.url
 REDIS = (RedisServer.new.start if RedisServer.available?)
 
 ENV["RAILS_ENV"] = "production"
 ENV["DUMMY_DATABASE"] = File.join(WORKDIR, "shop.sqlite3")
 ENV["DUMMY_SHOW_EXCEPTIONS"] = "true"
 ENV["DUMMY_JOB_ADAPTER"] = REDIS ? "sidekiq" : "async"
-ENV["EZLOGS_ENDPOINT"] = COLLECTOR.url
+ENV["EZLOGS_ENDPOINT"] = DESTINATION
 ENV["REDIS_URL"] = REDIS.url if REDIS
 
 require "sidekiq/cli" if REDIS # a Sidekiq server process: server middleware on
@@ -58,6 +68,7 @@ end
 
 # One step of the journey: a real HTTP request to the shop.
 def visit(port, method, path, body: nil, headers: {})
+  headers = headers.merge("traceparent" => "00-#{SecureRandom.hex(16)}-#{SecureRandom.hex(8)}-01") if OTLP
   request = Net::HTTP.const_get(method.capitalize).new(path, { "Content-Type" => "application/json" }.merge(headers))
   request.body = JSON.generate(body) if body
   response = Net::HTTP.start("127.0.0.1", port) { |http| http.request(request) }
@@ -77,7 +88,13 @@ end
 
 def wait_for_mail(timeout: 20)
   deadline = Time.now + timeout
-  sleep 0.05 until COLLECTOR.events.any? { |e| e["event_type"] == "mail.delivery" } || Time.now > deadline
+  sleep 0.05 until mail_arrived? || Time.now > deadline
+end
+
+def mail_arrived?
+  return COLLECTOR.log_records.any? { |record| record["eventName"] == "mail.delivery" } if OTLP
+
+  COLLECTOR.events.any? { |e| e["event_type"] == "mail.delivery" }
 end
 
 # "http.request  PATCH /users/123  200  11.1 ms  [evt_...]"
@@ -105,10 +122,30 @@ def print_flows(events)
   end
 end
 
+# What arrived as OTLP, by flow.
+def print_log_records(records)
+  records.group_by { |record| attribute(record, "ezlogs.flow_id") }.each do |flow_id, flow|
+    puts "\nflow #{flow_id} (#{flow.size} log records)"
+    flow.each { |record| puts "  #{record_line(record)}" }
+  end
+end
+
+# "trace 4bf9...  span 00f0...  INFO   http.request  GET /users/123"
+def record_line(record)
+  hex = ->(bytes) { bytes ? bytes.unpack1("m").unpack1("H*") : "-" }
+  format("trace %<trace>-32s  span %<span>-16s  %<severity>-5s  %<name>s  %<body>s",
+         trace: hex.call(record["traceId"]), span: hex.call(record["spanId"]), severity: record["severityText"],
+         name: record["eventName"], body: record.dig("body", "stringValue"))
+end
+
+def attribute(record, key)
+  record["attributes"].find { |kv| kv["key"] == key }&.dig("value", "stringValue")
+end
+
 def print_metrics
   metrics = EzlogsRubyAgent.metrics
   puts "\ndelivery: #{metrics[:events_delivered]} of #{metrics[:events_captured]} events delivered " \
-       "in #{metrics[:batches_sent]} batches (#{metrics[:bytes_sent]} bytes) to #{COLLECTOR.url}; " \
+       "in #{metrics[:batches_sent]} batches (#{metrics[:bytes_sent]} bytes) to #{DESTINATION}; " \
        "dropped #{metrics[:events_dropped_total]}, failed batches #{metrics[:batches_failed]}, " \
        "circuit #{metrics[:circuit_state]}"
 end
@@ -118,11 +155,11 @@ begin
   launcher = start_sidekiq if REDIS
   server, port = start_puma
   puts "dummy shop on http://127.0.0.1:#{port}, jobs on #{REDIS ? "Sidekiq (redis-server)" : "the async adapter"}, " \
-       "events to the collector at #{COLLECTOR.url}\n\njourney:"
+       "events to #{OTLP ? "an OTLP receiver" : "the collector"} at #{DESTINATION}\n\njourney:"
   journey(port)
   wait_for_mail
   EzlogsRubyAgent.flush(timeout: 5)
-  print_flows(COLLECTOR.events)
+  OTLP ? print_log_records(COLLECTOR.log_records) : print_flows(COLLECTOR.events)
   print_metrics
 ensure
   server&.stop(true)

@@ -12,6 +12,7 @@ require_relative "configuration/instrumentation"
 require_relative "configuration/switches"
 require_relative "configuration/security"
 require_relative "configuration/performance"
+require_relative "configuration/open_telemetry"
 require_relative "configuration/endpoint"
 require_relative "configuration/delivery"
 require_relative "configuration/correlation"
@@ -75,7 +76,8 @@ module EzlogsRubyAgent
     # EZLOGS_SERVICE_NAME, else the Rails application's name, else its
     # folder's (Rails.root), else the current folder's.
     def service_name
-      @service_name || env_setting("EZLOGS_SERVICE_NAME") || rails_app_name || rails_root_name ||
+      @service_name || env_setting("EZLOGS_SERVICE_NAME") || OpenTelemetry.service_name || rails_app_name ||
+        rails_root_name ||
         File.basename(Dir.pwd)
     end
 

@@ -132,6 +132,60 @@ RSpec.describe "Delivering events as OTLP logs" do
     expect(only(receiver.log_records)["eventName"]).to eq("ezlogs.doctor")
   end
 
+  it "takes OpenTelemetry's variables where the app sets nothing of its own: endpoint, headers, service, resource" do
+    env = { "OTEL_EXPORTER_OTLP_ENDPOINT" => "http://127.0.0.1:#{receiver.port}/",
+            "OTEL_EXPORTER_OTLP_HEADERS" => "x-team=check%20out, authorization=Bearer k-9",
+            "OTEL_SERVICE_NAME" => "billing",
+            "OTEL_RESOURCE_ATTRIBUTES" => "service.version=1.4.2,k8s.pod.name=web-1,service.name=not-this" }
+    script = agent_script("c.delivery.retry_backoff = 0.2", "emit(1); EzlogsRubyAgent.flush(timeout: 10)")
+    result = run_ruby(script, env:)
+    expect(result).to be_success, result.stderr
+    post = only(receiver.received)
+    expect(post["path"]).to eq("/v1/logs")
+    expect(post["headers"]).to include("x-team" => "check out", "authorization" => "Bearer k-9")
+    resource = attributes(only(post["request"]["resourceLogs"])["resource"]["attributes"])
+    expect(resource).to include("service.name" => "billing", "service.version" => "1.4.2", "k8s.pod.name" => "web-1")
+  end
+
+  it "orders the endpoints: delivery.endpoint, EZLOGS_ENDPOINT, OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, " \
+     "OTEL_EXPORTER_OTLP_ENDPOINT (with /v1/logs)" do
+    all = { "OTEL_EXPORTER_OTLP_ENDPOINT" => "http://a:4318", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT" => "https://b:4318/logs",
+            "EZLOGS_ENDPOINT" => "http://c:9000/events" }
+    endpoint = lambda do |env, configure = ""|
+      run_ruby(agent_script(configure, "print EzlogsRubyAgent.config.delivery.endpoint"), env:)
+    end
+    expect(endpoint.call(all.slice("OTEL_EXPORTER_OTLP_ENDPOINT")).stdout).to eq("otlp+http://a:4318/v1/logs")
+    expect(endpoint.call(all.except("EZLOGS_ENDPOINT")).stdout).to eq("otlp+https://b:4318/logs")
+    expect(endpoint.call(all).stdout).to eq("http://c:9000/events")
+    expect(endpoint.call(all, 'c.delivery.endpoint = "stdout://"').stdout).to eq("stdout://")
+    bad = endpoint.call({ "OTEL_EXPORTER_OTLP_ENDPOINT" => "grpc://a:4317" })
+    expect(bad.stdout).to eq("http://127.0.0.1:9000/events")
+    expect(bad.stderr).to include("OTEL_EXPORTER_OTLP_ENDPOINT must start with one of", 'got "grpc://a:4317"',
+                                  "OTEL_EXPORTER_OTLP_ENDPOINT is ignored")
+  end
+
+  it "sends what is left at exit, and a forked child's events under the child's own Resource" do
+    printed = run_agent(<<~RUBY)
+      emit(1)
+      child = fork do
+        emit(2)
+        STDOUT.puts JSON.generate(child: Process.pid)
+      end
+      Process.wait(child)
+      emit(3)
+    RUBY
+    child = printed.first["child"]
+    parent = printed.last["pid"]
+    by_process = receiver.received.flat_map { |post| post["request"]["resourceLogs"] }.group_by do |resource_logs|
+      attributes(resource_logs["resource"]["attributes"])["process.pid"]
+    end
+    actor_ids = by_process.transform_values do |list|
+      records = list.flat_map { |resource_logs| only(resource_logs["scopeLogs"])["logRecords"] }
+      records.map { |record| attributes(record["attributes"])["ezlogs.actor"]["id"] }
+    end
+    expect(actor_ids).to eq(parent => [1, 3], child => [2])
+  end
+
   it "gzips the protobuf when asked" do
     run_agent("emit(1); EzlogsRubyAgent.flush(timeout: 10)", configure: "c.delivery.compression = :gzip")
     post = only(receiver.received)

@@ -78,6 +78,9 @@ pub struct DeliverySettings {
     pub spool_max_bytes: u64,
     /// How long the process's exit may wait for delivery (`delivery::exit`).
     pub shutdown_timeout_secs: f64,
+    /// OTLP Resource attributes beyond the agent's own
+    /// (OTEL_RESOURCE_ATTRIBUTES, read by the Ruby configuration).
+    pub resource_attributes: Vec<(String, String)>,
 }
 
 impl Default for Settings {
@@ -132,6 +135,7 @@ impl Default for DeliverySettings {
             spool_dir: None,
             spool_max_bytes: 100 * 1024 * 1024,
             shutdown_timeout_secs: 5.0,
+            resource_attributes: Vec::new(),
         }
     }
 }

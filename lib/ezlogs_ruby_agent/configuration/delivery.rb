@@ -97,13 +97,21 @@ module EzlogsRubyAgent
           endpoint:, batch_size:, flush_interval_secs: flush_interval, timeout_secs: timeout.to_f,
           # With log:// nothing is sent: a spool left by an earlier process
           # stays on disk for when an endpoint is set again.
-          headers: headers.to_a, api_key:, compression: compression.to_s, spool_dir: (spool_dir unless prints_only?),
-          spool_max_bytes:,
+          api_key:, compression: compression.to_s, spool_dir: (spool_dir unless prints_only?), spool_max_bytes:,
           shutdown_timeout_secs: shutdown_timeout
-        }.merge(native_retry)
+        }.merge(native_retry, native_headers)
       end
 
       private
+
+      # delivery.headers; to an otlp+ endpoint, over OpenTelemetry's, with
+      # its Resource attributes (Configuration::OpenTelemetry).
+      def native_headers
+        return { headers: headers.to_a } unless otlp?
+
+        { headers: OpenTelemetry.headers.merge(headers).to_a,
+          resource_attributes: OpenTelemetry.resource_attributes.to_a }
+      end
 
       # `path` made absolute from the current directory; "~" and "~user"
       # as the shell reads them.

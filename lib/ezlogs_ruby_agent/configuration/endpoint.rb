@@ -3,8 +3,8 @@
 module EzlogsRubyAgent
   class Configuration
     # `delivery.endpoint`: where events go, chosen by the app, by
-    # EZLOGS_ENDPOINT, or by default (the local ezlogs agent; in Rails
-    # development, the log).
+    # EZLOGS_ENDPOINT or OpenTelemetry's variables (OpenTelemetry), or by
+    # default (the local ezlogs agent; in Rails development, the log).
     module Endpoint
       DEFAULT_ENDPOINT = "http://127.0.0.1:9000/events"
       SCHEMES = %w[http https otlp+http otlp+https file stdout memory log].freeze
@@ -28,10 +28,10 @@ module EzlogsRubyAgent
       # EZLOGS_ENDPOINT again, when set (Configuration#load_from_environment!):
       # a bad one is reported and changes nothing.
       def reload_endpoint_from_env
-        value = env_setting("EZLOGS_ENDPOINT")
+        name, value = env_endpoint
         self.endpoint = value if value
       rescue ConfigurationError => e
-        ProblemReporter.bad_setting(e.message.sub("delivery.endpoint", "EZLOGS_ENDPOINT"),
+        ProblemReporter.bad_setting(e.message.sub("delivery.endpoint", name),
                                     "it is ignored: delivery.endpoint stays #{shown_url(endpoint)}")
       end
 
@@ -61,20 +61,30 @@ module EzlogsRubyAgent
         path == url || path.start_with?("/") ? url : "file://#{expand(name, path, shown: shown_url(url))}"
       end
 
-      # EZLOGS_ENDPOINT when set and valid. A bad one is reported and the
-      # default used: a stray variable must not stop the app from booting
-      # (the gem is configured while it loads, before any initializer).
+      # The endpoint the environment names, when one does and it is valid:
+      # EZLOGS_ENDPOINT, else OpenTelemetry's variables. A bad one is
+      # reported and the default used: a stray variable must not stop the
+      # app from booting (the gem is configured while it loads, before any
+      # initializer).
       def endpoint_from_env
-        value = env_setting("EZLOGS_ENDPOINT")
+        name, value = env_endpoint
         return DEFAULT_ENDPOINT unless value
 
-        absolute("EZLOGS_ENDPOINT", check_endpoint("EZLOGS_ENDPOINT", value, SCHEMES)).tap { @endpoint_chosen = true }
+        absolute(name, check_endpoint(name, value, SCHEMES)).tap { @endpoint_chosen = true }
       rescue ConfigurationError => e
-        ProblemReporter.bad_setting(e.message, "EZLOGS_ENDPOINT is ignored: events go where they go with no endpoint " \
+        ProblemReporter.bad_setting(e.message, "#{name} is ignored: events go where they go with no endpoint " \
                                                "set (in Rails development the log, in tests the capture, " \
                                                "else #{DEFAULT_ENDPOINT})")
         DEFAULT_ENDPOINT
       end
+
+      # [variable, endpoint] of the variable that names one, or nil.
+      def env_endpoint
+        value = env_setting("EZLOGS_ENDPOINT")
+        value ? ["EZLOGS_ENDPOINT", value] : OpenTelemetry.endpoint
+      end
+
+      def otlp? = endpoint.start_with?("otlp+")
     end
   end
 end

@@ -37,7 +37,9 @@ const CORRELATION_FIELDS: [&str; 6] = [
 /// Err when it is not such an array (a fault of the pipeline, not of the
 /// app). Events of one process share a Resource; a batch replayed from the
 /// spool may hold another process's, and gets a ResourceLogs of its own.
-pub fn encode(json: &[u8]) -> Result<Vec<u8>, String> {
+/// `extra`: Resource attributes to add where the agent sets none of the
+/// same key (OTEL_RESOURCE_ATTRIBUTES).
+pub fn encode(json: &[u8], extra: &[(String, String)]) -> Result<Vec<u8>, String> {
     let events: Vec<Map<String, Value>> = serde_json::from_slice(json)
         .map_err(|e| format!("a batch for OTLP is not a JSON array of events: {e}"))?;
     let mut resource_logs: Vec<ResourceLogs> = Vec::new();
@@ -46,7 +48,7 @@ pub fn encode(json: &[u8]) -> Result<Vec<u8>, String> {
     for event in &events {
         let platform = object(event, "platform").unwrap_or(&empty);
         if !last_platform.is_some_and(|last| same_process(last, platform)) {
-            resource_logs.push(resource_logs_for(platform));
+            resource_logs.push(resource_logs_for(platform, extra));
             last_platform = Some(platform);
         }
         let scope_logs = resource_logs
@@ -68,7 +70,7 @@ fn same_process(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
         && a.len() == b.len()
 }
 
-fn resource_logs_for(platform: &Map<String, Value>) -> ResourceLogs {
+fn resource_logs_for(platform: &Map<String, Value>, extra: &[(String, String)]) -> ResourceLogs {
     let text = |key: &str| platform.get(key).and_then(Value::as_str).unwrap_or("");
     let mut attributes = vec![
         string_kv("service.name", text("service")),
@@ -85,6 +87,11 @@ fn resource_logs_for(platform: &Map<String, Value>) -> ResourceLogs {
         string_kv("telemetry.sdk.language", "ruby"),
         string_kv("telemetry.sdk.version", text("agent_version")),
     ]);
+    for (key, value) in extra {
+        if !attributes.iter().any(|kv| kv.key == *key) {
+            attributes.push(string_kv(key, value));
+        }
+    }
     ResourceLogs {
         resource: Some(Resource {
             attributes,
@@ -239,7 +246,7 @@ mod tests {
     use opentelemetry_proto::tonic::logs::v1::LogRecord;
 
     fn decoded(json: &serde_json::Value) -> ExportLogsServiceRequest {
-        let bytes = encode(json.to_string().as_bytes()).unwrap();
+        let bytes = encode(json.to_string().as_bytes(), &[]).unwrap();
         ExportLogsServiceRequest::decode(bytes.as_slice()).unwrap()
     }
 
@@ -331,7 +338,7 @@ mod tests {
 
     #[test]
     fn what_is_not_an_array_of_events_is_refused() {
-        assert!(encode(b"{}").is_err());
-        assert!(encode(b"[1]").is_err());
+        assert!(encode(b"{}", &[]).is_err());
+        assert!(encode(b"[1]", &[]).is_err());
     }
 }

@@ -58,6 +58,8 @@ pub struct HttpSink {
     shown: String,
     gzip: bool,
     protocol: Protocol,
+    /// OTLP Resource attributes beyond the agent's own.
+    resource_attributes: Vec<(String, String)>,
 }
 
 impl HttpSink {
@@ -118,6 +120,7 @@ impl HttpSink {
             url,
             gzip,
             protocol,
+            resource_attributes: delivery.resource_attributes.clone(),
         })
     }
 
@@ -131,7 +134,7 @@ impl HttpSink {
     pub fn send(&mut self, json: &[u8], timeout: Option<Duration>) -> Outcome {
         let body = match self.protocol {
             Protocol::Ezlogs => json.to_vec(),
-            Protocol::Otlp => match otlp::encode(json) {
+            Protocol::Otlp => match otlp::encode(json, &self.resource_attributes) {
                 Ok(proto) if self.gzip => {
                     encoder::gzip(&proto, &mut Vec::new(), Compression::fast()).to_vec()
                 }

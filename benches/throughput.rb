@@ -6,7 +6,9 @@
 # as fast as it can, and the clock runs from the first call until `flush`
 # says all were delivered. The collector reads each request whole and
 # answers 200 without parsing it, so that the agent's worker, not the
-# collector, sets the pace.
+# collector, sets the pace. Each run measures both sinks in turn: the ezlogs
+# agent's JSON (http://) and OTLP/HTTP logs in protobuf (otlp+http://,
+# where the worker also translates each batch).
 #
 #   ruby -Ilib benches/throughput.rb      (EVENTS=200000 RUNS=3)
 
@@ -18,6 +20,9 @@ RUNS = Integer(ENV.fetch("RUNS", 3))
 # The collector: one process, one thread per connection, HTTP/1.1 keep-alive.
 COLLECTOR = <<~RUBY
   require "socket"
+  # An empty ExportLogsServiceResponse (no partial_success) is no bytes.
+  OTLP_ANSWER = "HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\nContent-Type: application/x-protobuf\\r\\n\\r\\n"
+  EZLOGS_ANSWER = "HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nContent-Type: application/json\\r\\n\\r\\n{}"
   server = TCPServer.new("127.0.0.1", 0)
   STDOUT.puts server.addr[1]
   STDOUT.flush
@@ -29,7 +34,7 @@ COLLECTOR = <<~RUBY
           length = header.split(":", 2)[1].to_i if header.downcase.start_with?("content-length:")
         end
         socket.read(length)
-        socket.write("HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nContent-Type: application/json\\r\\n\\r\\n{}")
+        socket.write(line.include?("/v1/logs") ? OTLP_ANSWER : EZLOGS_ANSWER)
       end
     rescue IOError, SystemCallError
       nil
@@ -42,19 +47,30 @@ port = Integer(collector.gets)
 
 require "ezlogs_ruby_agent"
 require_relative "support/events"
-BenchEvents.configure("http://127.0.0.1:#{port}/events", buffer: EVENTS + 1)
-EzlogsRubyAgent.start_flow("bench", 1)
 
-rates = Array.new(RUNS) do
+SINKS = { "ezlogs HTTP (JSON)" => "http://127.0.0.1:#{port}/events",
+          "OTLP/HTTP (protobuf)" => "otlp+http://127.0.0.1:#{port}" }.freeze
+
+# Events a second for one run through `endpoint`.
+def rate(endpoint)
+  BenchEvents.configure(endpoint, buffer: EVENTS + 1)
+  EzlogsRubyAgent.start_flow("bench", 1)
   started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
   EVENTS.times { |i| BenchEvents.small(EzlogsRubyAgent, i) }
-  abort "not all delivered" unless EzlogsRubyAgent.flush(timeout: 120)
+  abort "not all delivered to #{endpoint}" unless EzlogsRubyAgent.flush(timeout: 120)
   EVENTS / (Process.clock_gettime(Process::CLOCK_MONOTONIC) - started)
 end
+
+runs = Array.new(RUNS) { SINKS.transform_values { |endpoint| rate(endpoint) } }
 metrics = EzlogsRubyAgent.metrics
 Process.kill(:TERM, collector.pid)
 
 puts "throughput: #{EVENTS} events a run to a keep-alive collector in another process, Ruby #{RUBY_VERSION}"
-puts "  events/s: #{rates.map { |rate| "#{(rate / 1000).round}k" }.join(", ")}"
+SINKS.each_key do |sink|
+  rates = runs.map { |run| "#{(run[sink] / 1000).round}k" }.join(", ")
+  puts format("  %-22<sink>s events/s: %<rates>s", sink:, rates:)
+end
+ratios = runs.map { |run| run["OTLP/HTTP (protobuf)"] / run["ezlogs HTTP (JSON)"] }
+puts "  OTLP / ezlogs, per run: #{ratios.map { |ratio| format("%.2fx", ratio) }.join(", ")}"
 puts "  delivered #{metrics[:events_delivered]}, dropped #{metrics[:events_dropped_total]}, " \
      "connections opened #{metrics[:connections_opened]}"

@@ -12,44 +12,15 @@
 #
 #   ruby -Ilib benches/throughput.rb      (EVENTS=200000 RUNS=3)
 
-require "socket"
-
 EVENTS = Integer(ENV.fetch("EVENTS", 200_000))
 RUNS = Integer(ENV.fetch("RUNS", 3))
 
-# The collector: one process, one thread per connection, HTTP/1.1 keep-alive.
-COLLECTOR = <<~RUBY
-  require "socket"
-  # An empty ExportLogsServiceResponse (no partial_success) is no bytes.
-  OTLP_ANSWER = "HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\nContent-Type: application/x-protobuf\\r\\n\\r\\n"
-  EZLOGS_ANSWER = "HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nContent-Type: application/json\\r\\n\\r\\n{}"
-  server = TCPServer.new("127.0.0.1", 0)
-  STDOUT.puts server.addr[1]
-  STDOUT.flush
-  loop do
-    Thread.new(server.accept) do |socket|
-      while (line = socket.gets)
-        length = 0
-        while (header = socket.gets) && header != "\\r\\n"
-          length = header.split(":", 2)[1].to_i if header.downcase.start_with?("content-length:")
-        end
-        socket.read(length)
-        socket.write(line.include?("/v1/logs") ? OTLP_ANSWER : EZLOGS_ANSWER)
-      end
-    rescue IOError, SystemCallError
-      nil
-    end
-  end
-RUBY
-
-collector = IO.popen([RbConfig.ruby, "-e", COLLECTOR])
-port = Integer(collector.gets)
-
 require "ezlogs_ruby_agent"
 require_relative "support/events"
+require_relative "support/sink_collector"
 
-SINKS = { "ezlogs HTTP (JSON)" => "http://127.0.0.1:#{port}/events",
-          "OTLP/HTTP (protobuf)" => "otlp+http://127.0.0.1:#{port}" }.freeze
+COLLECTOR = SinkCollector.new
+SINKS = COLLECTOR.endpoints
 
 # Events a second for one run through `endpoint`.
 def rate(endpoint)
@@ -63,7 +34,7 @@ end
 
 runs = Array.new(RUNS) { SINKS.transform_values { |endpoint| rate(endpoint) } }
 metrics = EzlogsRubyAgent.metrics
-Process.kill(:TERM, collector.pid)
+COLLECTOR.stop
 
 puts "throughput: #{EVENTS} events a run to a keep-alive collector in another process, Ruby #{RUBY_VERSION}"
 SINKS.each_key do |sink|

@@ -46,6 +46,13 @@ RSpec.describe "Delivering events as OTLP logs" do
 
   def hex(base64) = Base64.decode64(base64).unpack1("H*")
 
+  # The log records in each request the receiver got, in order.
+  def record_counts
+    receiver.received.map do |post|
+      post["request"]["resourceLogs"].sum { |resource_logs| only(resource_logs["scopeLogs"])["logRecords"].size }
+    end
+  end
+
   # The one element of `list` (Enumerable#sole is Rails' and Ruby 3.4's).
   def only(list)
     expect(list.size).to eq(1), "expected one, got #{list.size}"
@@ -206,13 +213,21 @@ RSpec.describe "Delivering events as OTLP logs" do
       metrics = printed.last["metrics"]
       posts = receiver.received
       expect(posts.size).to eq(5)
-      counts = posts.map { |post| post["request"]["resourceLogs"].sum { |r| only(r["scopeLogs"])["logRecords"].size } }
-      expect(counts).to eq([3, 3, 3, 3, 3])
+      expect(record_counts).to eq([3, 3, 3, 3, 3])
       expect(posts[3]["at"] - posts[2]["at"]).to be >= 0.9
       expect(metrics).to include("events_delivered" => 7, "retries" => 1,
                                  "events_dropped" => include("rejected" => 5), "events_dropped_total" => 5)
       expect(metrics["last_error"]).to include("HTTP 400")
       expect(@stderr).to include("the OTLP collector rejected log records (partial_success): 2 records over the quota")
+    end
+  end
+
+  context "when the receiver refuses a batch as too large (413)" do
+    let(:answers) { %w[413] }
+
+    it "splits it in halves and sends them again" do
+      run_agent("4.times { |i| emit(i) }; EzlogsRubyAgent.flush(timeout: 10)")
+      expect(record_counts).to eq([4, 2, 2])
     end
   end
 

@@ -62,9 +62,15 @@ RSpec.describe "A Rails app's events as OTLP logs" do
     )
     request = records.find { |r| r.dig("body", "stringValue") == "PATCH /users/123" }
     expect(attribute(request, "ezlogs.metadata")).to include("method" => "PATCH", "status" => 200)
+    expect(request["attributes"].map { |kv| kv["key"] }).to include("client.address")
+    expect([attribute(request, "http.request.method"), attribute(request, "http.response.status_code"),
+            attribute(request, "url.path")]).to eq(["PATCH", 200, "/users/123"])
     expect(attribute(request, "ezlogs.timing")["duration_ms"]).to be > 0
     failed = records.find { |r| r["severityText"] == "ERROR" }
     expect(attribute(failed, "ezlogs.metadata")["error"]).to include("class" => "FailuresController::Kaboom")
+    expect(attribute(failed, "exception.type")).to eq("FailuresController::Kaboom")
+    expect(attribute(failed, "exception.message")).to eq("the controller blew up")
+    expect(attribute(failed, "exception.stacktrace")).to include("failures_controller.rb")
     expect(receiver.received.to_s).not_to include("new@example.com", "hunter2")
   end
 end

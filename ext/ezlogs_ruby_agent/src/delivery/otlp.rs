@@ -150,6 +150,9 @@ fn log_record(event: &Map<String, Value>) -> LogRecord {
             attributes.push(kv(&format!("ezlogs.{key}"), any(value)));
         }
     }
+    if let Some(metadata) = object(event, "metadata") {
+        conventions(text("event_type"), metadata, &mut attributes);
+    }
     if let Some(thread) = object(event, "platform")
         .and_then(|p| p.get("thread_id"))
         .and_then(Value::as_u64)
@@ -174,6 +177,40 @@ fn log_record(event: &Map<String, Value>) -> LogRecord {
         trace_id: id_bytes("trace_id"),
         span_id: id_bytes("span_id"),
         ..Default::default()
+    }
+}
+
+/// HTTP request metadata under the HTTP server conventions' names; an
+/// error (`{class, message, backtrace}`) under the exception conventions'.
+/// (opentelemetry.io/docs/specs/semconv: http/http-spans, exceptions.)
+fn conventions(event_type: &str, metadata: &Map<String, Value>, attributes: &mut Vec<KeyValue>) {
+    if event_type == "http.request" {
+        for (name, key) in [
+            ("http.request.method", "method"),
+            ("http.response.status_code", "status"),
+            ("url.path", "path"),
+            ("client.address", "ip"),
+            ("user_agent.original", "user_agent"),
+        ] {
+            if let Some(value) = metadata.get(key).filter(|v| !v.is_null()) {
+                attributes.push(kv(name, any(value)));
+            }
+        }
+    }
+    let Some(error) = metadata.get("error").and_then(Value::as_object) else {
+        return;
+    };
+    for (name, key) in [
+        ("exception.type", "class"),
+        ("exception.message", "message"),
+    ] {
+        if let Some(text) = error.get(key).and_then(Value::as_str) {
+            attributes.push(string_kv(name, text));
+        }
+    }
+    if let Some(lines) = error.get("backtrace").and_then(Value::as_array) {
+        let lines: Vec<&str> = lines.iter().filter_map(Value::as_str).collect();
+        attributes.push(string_kv("exception.stacktrace", &lines.join("\n")));
     }
 }
 
@@ -314,6 +351,33 @@ mod tests {
             panic!("an array stays an array")
         };
         assert_eq!(tags.values[1].value, Some(Any::DoubleValue(1.5)));
+        assert_eq!(
+            attribute(record, "http.response.status_code"),
+            Some(&Any::IntValue(503))
+        );
+    }
+
+    #[test]
+    fn an_error_is_named_as_the_exception_conventions_say() {
+        let mut event = serde_json::to_value(event()).unwrap();
+        event["event_type"] = "job.execution".into();
+        event["metadata"] = serde_json::json!({"error": {
+            "class": "Timeout::Error", "message": "took too long",
+            "backtrace": ["app/jobs/a.rb:3:in `perform'", "app/jobs/b.rb:9"]}});
+        let request = decoded(&serde_json::json!([event]));
+        let record = &request.resource_logs[0].scope_logs[0].log_records[0];
+        assert_eq!(record.severity_text, "ERROR");
+        let text = |key| match attribute(record, key) {
+            Some(Any::StringValue(text)) => text.clone(),
+            other => panic!("{key}: {other:?}"),
+        };
+        assert_eq!(text("exception.type"), "Timeout::Error");
+        assert_eq!(text("exception.message"), "took too long");
+        assert_eq!(
+            text("exception.stacktrace"),
+            "app/jobs/a.rb:3:in `perform'\napp/jobs/b.rb:9"
+        );
+        assert!(attribute(record, "http.request.method").is_none());
     }
 
     #[test]

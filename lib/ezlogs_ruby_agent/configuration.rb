@@ -12,7 +12,7 @@ require_relative "configuration/instrumentation"
 require_relative "configuration/switches"
 require_relative "configuration/security"
 require_relative "configuration/performance"
-require_relative "configuration/open_telemetry"
+require_relative "configuration/otel_environment"
 require_relative "configuration/endpoint"
 require_relative "configuration/delivery"
 require_relative "configuration/correlation"
@@ -26,6 +26,7 @@ module EzlogsRubyAgent
   # have a block form: `c.delivery { |d| d.endpoint = "..." }`.
   class Configuration
     include Checks
+    include OtelEnvironment
     include FromRails
     include Inspection
     include UnknownOptions
@@ -73,12 +74,12 @@ module EzlogsRubyAgent
       switches_changed
     end
 
-    # EZLOGS_SERVICE_NAME, else the Rails application's name, else its
+    # EZLOGS_SERVICE_NAME, else (to an otlp+ endpoint) OpenTelemetry's
+    # (OtelEnvironment), else the Rails application's name, else its
     # folder's (Rails.root), else the current folder's.
     def service_name
-      @service_name || env_setting("EZLOGS_SERVICE_NAME") || OpenTelemetry.service_name || rails_app_name ||
-        rails_root_name ||
-        File.basename(Dir.pwd)
+      @service_name || env_setting("EZLOGS_SERVICE_NAME") || otel_service_name(delivery) || rails_app_name ||
+        rails_root_name || File.basename(Dir.pwd)
     end
 
     def environment

@@ -8,10 +8,10 @@ require_relative "../support/otlp_receiver"
 # what is checked here is what any OpenTelemetry Collector would read. The
 # agent runs in its own process, as it would in an app.
 RSpec.describe "Delivering events as OTLP logs" do
-  let(:receiver) { OtlpReceiver.new(*answers) }
+  let(:receiver) { @receiver = OtlpReceiver.new(*answers) }
   let(:answers) { [] }
 
-  after { receiver.stop }
+  after { @receiver&.stop }
 
   def run_agent(body, configure: "")
     settings = <<~RUBY
@@ -117,7 +117,10 @@ RSpec.describe "Delivering events as OTLP logs" do
       "ezlogs.event_id" => expected["ids"][1],
       "ezlogs.metadata" => { "error" => { "class" => "RuntimeError", "message" => "boom" } }
     )
-    expect(finished["metrics"]).to include("events_delivered" => 2, "events_dropped_total" => 0)
+    # bytes_sent is what went over the wire: the protobuf, not the JSON it was made of.
+    expect(finished["metrics"]).to include("events_delivered" => 2, "events_dropped_total" => 0,
+                                           "bytes_sent" => Integer(post["headers"]["content-length"]))
+    expect(finished["metrics"]["bytes_delivered"]).not_to eq(finished["metrics"]["bytes_sent"])
   end
 
   it "redacts and bounds what it sends, as every sink does" do
@@ -167,8 +170,30 @@ RSpec.describe "Delivering events as OTLP logs" do
     expect(endpoint.call(all, 'c.delivery.endpoint = "stdout://"').stdout).to eq("stdout://")
     bad = endpoint.call({ "OTEL_EXPORTER_OTLP_ENDPOINT" => "grpc://a:4317" })
     expect(bad.stdout).to eq("http://127.0.0.1:9000/events")
-    expect(bad.stderr).to include("OTEL_EXPORTER_OTLP_ENDPOINT must start with one of", 'got "grpc://a:4317"',
-                                  "OTEL_EXPORTER_OTLP_ENDPOINT is ignored")
+    expect(bad.stderr).to include("OTEL_EXPORTER_OTLP_ENDPOINT must be the http:// or https:// URL of an OTLP/HTTP " \
+                                  'receiver (an OpenTelemetry Collector listens on port 4318), got "grpc://a:4317"')
+    grpc = endpoint.call(all.slice("OTEL_EXPORTER_OTLP_ENDPOINT").merge("OTEL_EXPORTER_OTLP_PROTOCOL" => "grpc"))
+    expect(grpc.stdout).to eq("http://127.0.0.1:9000/events")
+    expect(grpc.stderr).to include('OTEL_EXPORTER_OTLP_PROTOCOL is "grpc", and the agent sends OTLP over HTTP ' \
+                                   "in protobuf only: set it to http/protobuf")
+  end
+
+  it "sends OpenTelemetry's headers only to the endpoint they came with, and ignores a variable it cannot use" do
+    otel = { "OTEL_EXPORTER_OTLP_ENDPOINT" => "http://127.0.0.1:#{receiver.port}",
+             "OTEL_EXPORTER_OTLP_HEADERS" => "x-tenant=acme,api-key=s3cr3t-v4lue" }
+    chosen = "c.delivery.endpoint = #{receiver.endpoint.inspect}"
+    run_ruby(agent_script(chosen, "emit(1); EzlogsRubyAgent.flush(timeout: 10)"), env: otel)
+    expect(only(receiver.received)["headers"]).not_to include("x-tenant", "api-key")
+
+    broken = otel.merge("OTEL_EXPORTER_OTLP_HEADERS" => "x-tenant=acme,Authorization Bearer s3cr3t-v4lue",
+                        "OTEL_EXPORTER_OTLP_LOGS_HEADERS" => "x-logs=1")
+    result = run_ruby(agent_script("", "emit(2); EzlogsRubyAgent.flush(timeout: 10)"), env: broken)
+    expect(result).to be_success, result.stderr
+    expect(result.stderr).to include("OTEL_EXPORTER_OTLP_HEADERS: an entry has no \"=\" " \
+                                     "(write key1=value1,key2=value2); OTEL_EXPORTER_OTLP_HEADERS is ignored")
+    expect(result.stderr).not_to include("s3cr3t")
+    expect(receiver.received.last["headers"]).to include("x-logs" => "1")
+    expect(receiver.received.last["headers"]).not_to include("x-tenant")
   end
 
   it "sends what is left at exit, and a forked child's events under the child's own Resource" do
@@ -205,11 +230,14 @@ RSpec.describe "Delivering events as OTLP logs" do
 
     it "delivers, counts the rejected records as dropped, retries the 503 after its Retry-After, drops the 400" do
       printed = run_agent(<<~RUBY)
-        4.times do |batch|
+        flushed = Array.new(4) do |batch|
           3.times { |i| emit(batch * 10 + i) }
           EzlogsRubyAgent.flush(timeout: 10)
         end
+        STDOUT.puts JSON.generate(flushed:)
       RUBY
+      # flush is true only when every event was delivered.
+      expect(printed.first["flushed"]).to eq([true, false, true, false])
       metrics = printed.last["metrics"]
       posts = receiver.received
       expect(posts.size).to eq(5)

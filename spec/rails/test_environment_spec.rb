@@ -29,6 +29,12 @@ RSpec.describe "The Rails test environment" do
     expect(elapsed).to be < 15
   end
 
+  it "captures all the same when only OpenTelemetry's variables name an endpoint (the platform's, not the app's)" do
+    result, = boot("OTEL_EXPORTER_OTLP_ENDPOINT" => "http://127.0.0.1:9/", "OTEL_SERVICE_NAME" => "billing")
+    expect(result).to be_success, result.stderr
+    expect(JSON.parse(result.stdout, symbolize_names: true)).to eq(test_mode: true, captured: ["user.created"])
+  end
+
   it "delivers to the endpoint the app chose" do
     path = File.join(RAILS_SPEC_TMP, "test-env-events.jsonl")
     result, = boot("EZLOGS_ENDPOINT" => "file://#{path}")

@@ -5,6 +5,7 @@ module EzlogsRubyAgent
     # Where events go and how they are batched and retried.
     class Delivery
       include Checks
+      include OtelEnvironment
       include Inspection
       include UnknownOptions
       include Endpoint
@@ -104,13 +105,11 @@ module EzlogsRubyAgent
 
       private
 
-      # delivery.headers; to an otlp+ endpoint, over OpenTelemetry's, with
-      # its Resource attributes (Configuration::OpenTelemetry).
+      # delivery.headers, over OpenTelemetry's to an endpoint they came with;
+      # to an otlp+ endpoint, OTEL_RESOURCE_ATTRIBUTES (OtelEnvironment).
       def native_headers
-        return { headers: headers.to_a } unless otlp?
-
-        { headers: OpenTelemetry.headers.merge(headers).to_a,
-          resource_attributes: OpenTelemetry.resource_attributes.to_a }
+        headers = otel_endpoint? ? otel_headers.merge(self.headers) : self.headers
+        { headers: headers.to_a, resource_attributes: otlp? ? otel_resource_attributes.to_a : [] }
       end
 
       # `path` made absolute from the current directory; "~" and "~user"

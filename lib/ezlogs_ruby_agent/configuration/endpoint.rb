@@ -2,9 +2,10 @@
 
 module EzlogsRubyAgent
   class Configuration
-    # `delivery.endpoint`: where events go, chosen by the app, by
-    # EZLOGS_ENDPOINT or OpenTelemetry's variables (OpenTelemetry), or by
-    # default (the local ezlogs agent; in Rails development, the log).
+    # `delivery.endpoint`: where events go, chosen by the app or by
+    # EZLOGS_ENDPOINT, or by default: the local ezlogs agent, or the OTLP
+    # receiver OpenTelemetry's variables name (OtelEnvironment); in Rails
+    # development, the log.
     module Endpoint
       DEFAULT_ENDPOINT = "http://127.0.0.1:9000/events"
       SCHEMES = %w[http https otlp+http otlp+https file stdout memory log].freeze
@@ -28,10 +29,10 @@ module EzlogsRubyAgent
       # EZLOGS_ENDPOINT again, when set (Configuration#load_from_environment!):
       # a bad one is reported and changes nothing.
       def reload_endpoint_from_env
-        name, value = env_endpoint
+        value = env_setting("EZLOGS_ENDPOINT")
         self.endpoint = value if value
       rescue ConfigurationError => e
-        ProblemReporter.bad_setting(e.message.sub("delivery.endpoint", name),
+        ProblemReporter.bad_setting(e.message.sub("delivery.endpoint", "EZLOGS_ENDPOINT"),
                                     "it is ignored: delivery.endpoint stays #{shown_url(endpoint)}")
       end
 
@@ -52,6 +53,9 @@ module EzlogsRubyAgent
         endpoint.start_with?(LOG_ENDPOINT)
       end
 
+      # Events go as OTLP logs (otlp+http://, otlp+https://).
+      def otlp? = endpoint.start_with?("otlp+")
+
       private
 
       # A file:// endpoint with a relative path, made absolute as the
@@ -62,29 +66,27 @@ module EzlogsRubyAgent
       end
 
       # The endpoint the environment names, when one does and it is valid:
-      # EZLOGS_ENDPOINT, else OpenTelemetry's variables. A bad one is
-      # reported and the default used: a stray variable must not stop the
-      # app from booting (the gem is configured while it loads, before any
-      # initializer).
+      # EZLOGS_ENDPOINT (the app's choice), else OpenTelemetry's variables
+      # (OtelEnvironment). A bad one is reported and the default used: a
+      # stray variable must not stop the app from booting (the gem is
+      # configured while it loads, before any initializer).
       def endpoint_from_env
-        name, value = env_endpoint
-        return DEFAULT_ENDPOINT unless value
-
-        absolute(name, check_endpoint(name, value, SCHEMES)).tap { @endpoint_chosen = true }
+        if (value = env_setting("EZLOGS_ENDPOINT"))
+          name = "EZLOGS_ENDPOINT"
+          return absolute(name, check_endpoint(name, value, SCHEMES)).tap { @endpoint_chosen = true }
+        end
+        name, value = otel_endpoint
+        @otel_url = value && check_endpoint(name, value, SCHEMES)
+        @otel_url || DEFAULT_ENDPOINT
       rescue ConfigurationError => e
-        ProblemReporter.bad_setting(e.message, "#{name} is ignored: events go where they go with no endpoint " \
-                                               "set (in Rails development the log, in tests the capture, " \
-                                               "else #{DEFAULT_ENDPOINT})")
+        ProblemReporter.bad_setting(e.message, "#{name || "it"} is ignored: events go where they go " \
+                                               "with no endpoint set (in Rails development the log, in tests " \
+                                               "the capture, else #{DEFAULT_ENDPOINT})")
         DEFAULT_ENDPOINT
       end
 
-      # [variable, endpoint] of the variable that names one, or nil.
-      def env_endpoint
-        value = env_setting("EZLOGS_ENDPOINT")
-        value ? ["EZLOGS_ENDPOINT", value] : OpenTelemetry.endpoint
-      end
-
-      def otlp? = endpoint.start_with?("otlp+")
+      # Whether the endpoint is the one OpenTelemetry's variables named.
+      def otel_endpoint? = !@otel_url.nil? && endpoint == @otel_url
     end
   end
 end

@@ -61,6 +61,24 @@ pub fn encode(json: &[u8], extra: &[(String, String)]) -> Result<Vec<u8>, String
     Ok(ExportLogsServiceRequest { resource_logs }.encode_to_vec())
 }
 
+/// `google.rpc.Status`, which an OTLP/HTTP receiver's refusal carries in
+/// protobuf; only its message is read.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Status {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+}
+
+/// The message of a refusal's `google.rpc.Status` body, when it has one.
+pub fn refusal_message(body: &[u8]) -> Option<String> {
+    Status::decode(body)
+        .ok()
+        .map(|status| status.message)
+        .filter(|message| !message.is_empty())
+}
+
 /// Whether two events' platforms name the same process (the thread is a
 /// record's attribute, not the Resource's).
 fn same_process(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
@@ -72,21 +90,24 @@ fn same_process(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
 
 fn resource_logs_for(platform: &Map<String, Value>, extra: &[(String, String)]) -> ResourceLogs {
     let text = |key: &str| platform.get(key).and_then(Value::as_str).unwrap_or("");
-    let mut attributes = vec![
-        string_kv("service.name", text("service")),
-        string_kv("deployment.environment.name", text("environment")),
-        string_kv("host.name", text("hostname")),
-    ];
+    // What the platform lacks is left out, for `extra` to give.
+    let mut attributes: Vec<KeyValue> = [
+        ("service.name", text("service")),
+        ("deployment.environment.name", text("environment")),
+        ("host.name", text("hostname")),
+        ("process.runtime.name", "ruby"),
+        ("process.runtime.version", text("ruby_version")),
+        ("telemetry.sdk.name", SCOPE_NAME),
+        ("telemetry.sdk.language", "ruby"),
+        ("telemetry.sdk.version", text("agent_version")),
+    ]
+    .into_iter()
+    .filter(|(_, value)| !value.is_empty())
+    .map(|(key, value)| string_kv(key, value))
+    .collect();
     if let Some(pid) = platform.get("process_id").and_then(Value::as_i64) {
         attributes.push(kv("process.pid", of(Any::IntValue(pid))));
     }
-    attributes.extend([
-        string_kv("process.runtime.name", "ruby"),
-        string_kv("process.runtime.version", text("ruby_version")),
-        string_kv("telemetry.sdk.name", SCOPE_NAME),
-        string_kv("telemetry.sdk.language", "ruby"),
-        string_kv("telemetry.sdk.version", text("agent_version")),
-    ]);
     for (key, value) in extra {
         if !attributes.iter().any(|kv| kv.key == *key) {
             attributes.push(string_kv(key, value));
@@ -117,11 +138,15 @@ fn log_record(event: &Map<String, Value>) -> LogRecord {
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |since| since.as_nanos() as u64);
     let correlation = object(event, "correlation");
-    let id_bytes = |key: &str| {
+    // W3C ids of the right length, not all zeros; anything else (a context
+    // restored from a job payload can hold any string) is left out: a
+    // Collector refuses the whole request over one malformed id.
+    let id_bytes = |key: &str, len: usize| {
         correlation
             .and_then(|c| c.get(key))
             .and_then(Value::as_str)
             .and_then(|hex| const_hex::decode(hex).ok())
+            .filter(|bytes| bytes.len() == len && bytes.iter().any(|&b| b != 0))
             .unwrap_or_default()
     };
     let (severity_number, severity_text) = if failed(event) {
@@ -174,8 +199,8 @@ fn log_record(event: &Map<String, Value>) -> LogRecord {
         event_name: text("event_type").to_owned(),
         body: Some(string(text("action"))),
         attributes,
-        trace_id: id_bytes("trace_id"),
-        span_id: id_bytes("span_id"),
+        trace_id: id_bytes("trace_id", 16),
+        span_id: id_bytes("span_id", 8),
         ..Default::default()
     }
 }
@@ -217,7 +242,7 @@ fn conventions(event_type: &str, metadata: &Map<String, Value>, attributes: &mut
 /// A failed job, or a request the app raised in or answered with a 5xx.
 fn failed(event: &Map<String, Value>) -> bool {
     let metadata = object(event, "metadata");
-    let raised = metadata.is_some_and(|m| m.contains_key("error"));
+    let raised = metadata.is_some_and(|m| m.get("error").is_some_and(|e| !e.is_null()));
     let status = metadata
         .and_then(|m| m.get("status"))
         .and_then(Value::as_u64);
@@ -398,6 +423,41 @@ mod tests {
             .map(|r| r.scope_logs[0].log_records.len())
             .collect();
         assert_eq!(counts, [2, 1]);
+    }
+
+    #[test]
+    fn malformed_trace_and_span_ids_are_left_out() {
+        let mut event = serde_json::to_value(event()).unwrap();
+        for (trace, span) in [
+            ("abc", "00f067aa0ba902b7"),
+            ("00000000000000000000000000000000", "zz"),
+            ("4bf92f3577b34da6a3ce929d0e0e4736ff", "00f067aa0ba902"),
+        ] {
+            event["correlation"]["trace_id"] = trace.into();
+            event["correlation"]["span_id"] = span.into();
+            let request = decoded(&serde_json::json!([event]));
+            let record = &request.resource_logs[0].scope_logs[0].log_records[0];
+            assert!(record.trace_id.is_empty(), "{trace}");
+            assert_eq!(
+                record.span_id.is_empty(),
+                span != "00f067aa0ba902b7",
+                "{span}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refusal_says_its_status_message() {
+        let body = Status {
+            code: 3,
+            message: "log record too old".into(),
+        }
+        .encode_to_vec();
+        assert_eq!(
+            refusal_message(&body).as_deref(),
+            Some("log record too old")
+        );
+        assert_eq!(refusal_message(b"\xff\xff not protobuf"), None);
     }
 
     #[test]

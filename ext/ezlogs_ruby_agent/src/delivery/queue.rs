@@ -191,12 +191,15 @@ impl Queue {
         state.watches.hold(seqs);
     }
 
-    /// For the worker: the oldest `events` it held are delivered, or
-    /// `dropped` (and counted); it holds `held_bytes` now.
-    pub fn release_held(&self, events: u64, dropped: bool, held_bytes: usize) {
+    /// For the worker: the oldest `events` it held are dealt with, the last
+    /// `dropped` of them dropped (and counted), the rest delivered; it holds
+    /// `held_bytes` now.
+    pub fn release_held(&self, events: u64, dropped: u64, held_bytes: usize) {
         let mut state = lock(&self.state);
         state.held_bytes = held_bytes;
-        state.watches.release(events, dropped);
+        let dropped = dropped.min(events);
+        state.watches.release(events - dropped, false);
+        state.watches.release(dropped, true);
         drop(state);
         self.progress.notify_all();
     }
@@ -411,7 +414,7 @@ mod tests {
         queue.finished(2, &[]);
         assert_eq!(queue.push(event()), Err(DropReason::QueueFull), "held");
         assert_eq!(queue.depth().0, 4);
-        queue.release_held(2, false, 0);
+        queue.release_held(2, 0, 0);
         queue.push(event()).unwrap();
         assert_eq!(queue.depth().0, 3);
     }

@@ -43,6 +43,10 @@ enum Sent {
     Delivered,
     /// Refused for good; already counted as dropped.
     Dropped,
+    /// Taken, but this many of its events refused (an OTLP
+    /// `partial_success`, which does not say which: taken as the last
+    /// ones); already counted as dropped.
+    PartlyDropped(u64),
     /// Refused as too large: smaller batches may pass.
     TooLarge(String),
     /// Still failing after every retry, or asked to wait too long.
@@ -165,6 +169,7 @@ impl<'a> Sender<'a> {
         match sent {
             Sent::Delivered => {}
             Sent::Dropped => dropped(seqs, undelivered),
+            Sent::PartlyDropped(count) => dropped(last(seqs, count), undelivered),
             Sent::TooLarge(error) => {
                 self.split(json, seqs, &error, undelivered, Self::deliver_holding)
             }
@@ -204,8 +209,9 @@ impl<'a> Sender<'a> {
                 self.held_outcome(tried)
             };
             let dropped = match sent {
-                Sent::Delivered => false,
-                Sent::Dropped => true,
+                Sent::Delivered => 0,
+                Sent::Dropped => batch.events,
+                Sent::PartlyDropped(count) => count,
                 Sent::TooLarge(error) => match encoder::halves(&batch.json()) {
                     Some([(first, n1), (second, n2)]) => {
                         self.held
@@ -219,12 +225,12 @@ impl<'a> Sender<'a> {
                     }
                     None => {
                         self.drop_too_large(batch.events, &error);
-                        true
+                        batch.events
                     }
                 },
                 Sent::Failed(error) if ending => {
                     self.give_up(batch.events, &error);
-                    true
+                    batch.events
                 }
                 Sent::Failed(_) => {
                     self.held.push_front(batch);
@@ -351,6 +357,7 @@ impl<'a> Sender<'a> {
         match sent {
             Sent::Delivered => {}
             Sent::Dropped => dropped(seqs, undelivered),
+            Sent::PartlyDropped(count) => dropped(last(seqs, count), undelivered),
             Sent::TooLarge(error) => {
                 self.split(json, seqs, &error, undelivered, Self::deliver_with_spool)
             }
@@ -431,7 +438,7 @@ impl<'a> Sender<'a> {
                         spool.remove(entry);
                     }
                 },
-                Sent::Delivered | Sent::Dropped => spool.remove(entry),
+                Sent::Delivered | Sent::Dropped | Sent::PartlyDropped(_) => spool.remove(entry),
             }
         }
         self.spool = Some(spool);
@@ -547,19 +554,20 @@ impl<'a> Sender<'a> {
         METRICS.record_request(started.elapsed());
         let tried = match outcome {
             Outcome::Delivered => {
-                METRICS.record_success(count, json_len as u64, body.len() as u64);
+                let sent = self.sink.sent_bytes(body.len());
+                METRICS.record_success(count, json_len as u64, sent as u64);
                 self.breaker.record_success();
                 Tried::Done(Sent::Delivered)
             }
-            // The batch is answered for: no flush waits on it, and the
-            // events refused are counted here, as dropped.
+            // The events refused are counted here, as dropped.
             Outcome::PartlyRejected { rejected, error } => {
                 let rejected = rejected.min(count);
-                METRICS.record_success(count - rejected, json_len as u64, body.len() as u64);
+                let sent = self.sink.sent_bytes(body.len());
+                METRICS.record_success(count - rejected, json_len as u64, sent as u64);
                 METRICS.record_drop(DropReason::Rejected, rejected);
                 self.report(DropReason::Rejected, &error);
                 self.breaker.record_success();
-                Tried::Done(Sent::Delivered)
+                Tried::Done(Sent::PartlyDropped(rejected))
             }
             Outcome::Rejected { error, reason } => {
                 METRICS.batches_failed.fetch_add(1, Relaxed);
@@ -640,13 +648,22 @@ impl<'a> Sender<'a> {
         )
     }
 
+    /// The drop in `last_error`, and printed once per distinct problem, up
+    /// to `MAX_REPORTED` of them: a collector's messages may differ from
+    /// batch to batch (a count in each), and the set must not grow for good.
     fn report(&mut self, reason: DropReason, error: &str) {
         METRICS.set_last_error(error);
-        if self.reported.insert(format!("{}{error}", reason.name())) {
+        if self.reported.len() < MAX_REPORTED
+            && self.reported.insert(format!("{}{error}", reason.name()))
+        {
             stdio::warn(&format!("events dropped ({}): {error}", reason.name()));
         }
     }
 }
+
+/// Distinct drop problems printed per worker; later ones are in
+/// `last_error` and the counters only.
+const MAX_REPORTED: usize = 64;
 
 /// Why a send at exit failed when the exit's time ran out.
 pub fn exit_ran_out(endpoint: &str, waited: Duration, budget: Duration) -> String {
@@ -656,6 +673,12 @@ pub fn exit_ran_out(endpoint: &str, waited: Duration, budget: Duration) -> Strin
         waited.as_secs_f64(),
         budget.as_secs_f64()
     )
+}
+
+/// The last `count` of `seqs` (all of them when `count` is more).
+fn last(seqs: &[u64], count: u64) -> &[u64] {
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    &seqs[seqs.len().saturating_sub(count)..]
 }
 
 fn dropped(seqs: &[u64], undelivered: &mut Vec<Undelivered>) {

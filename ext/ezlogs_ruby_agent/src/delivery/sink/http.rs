@@ -34,6 +34,10 @@ use crate::stdio;
 /// How much of a refusal's body is kept in `last_error`.
 const ERROR_BODY_BYTES: usize = 200;
 
+/// The most of an answer's body read (the OTLP specification asks clients
+/// to bound it, and suggests 4 MiB); the rest is left unread.
+const MAX_ANSWER_BYTES: usize = 4 << 20;
+
 /// Redirects (307 and 308 only) followed for one request.
 const MAX_REDIRECTS: usize = 5;
 
@@ -60,6 +64,8 @@ pub struct HttpSink {
     protocol: Protocol,
     /// OTLP Resource attributes beyond the agent's own.
     resource_attributes: Vec<(String, String)>,
+    /// The size of the last OTLP body sent (its protobuf, maybe gzipped).
+    otlp_bytes: Option<usize>,
 }
 
 impl HttpSink {
@@ -67,7 +73,10 @@ impl HttpSink {
         let delivery = &settings.delivery;
         let endpoint = match protocol {
             Protocol::Ezlogs => delivery.endpoint.as_str(),
-            Protocol::Otlp => delivery.endpoint.trim_start_matches("otlp+"),
+            Protocol::Otlp => delivery
+                .endpoint
+                .strip_prefix("otlp+")
+                .unwrap_or(&delivery.endpoint),
         };
         let mut url = Url::parse(endpoint).map_err(|e| {
             format!(
@@ -116,11 +125,16 @@ impl HttpSink {
         Ok(HttpSink {
             runtime,
             client,
-            shown: super::shown_endpoint(url.as_str()),
+            // As the app wrote it, with the path the requests go to.
+            shown: super::shown_endpoint(&match protocol {
+                Protocol::Ezlogs => url.to_string(),
+                Protocol::Otlp => format!("otlp+{url}"),
+            }),
             url,
             gzip,
             protocol,
             resource_attributes: delivery.resource_attributes.clone(),
+            otlp_bytes: None,
         })
     }
 
@@ -130,13 +144,20 @@ impl HttpSink {
         self.gzip && self.protocol == Protocol::Ezlogs
     }
 
+    /// The size of the last body sent when it was not the JSON given.
+    pub fn sent_bytes(&self) -> Option<usize> {
+        self.otlp_bytes
+    }
+
     /// Sends one batch's JSON array (gzipped when `gzip()` says so).
     pub fn send(&mut self, json: &[u8], timeout: Option<Duration>) -> Outcome {
         let body = match self.protocol {
             Protocol::Ezlogs => json.to_vec(),
             Protocol::Otlp => match otlp::encode(json, &self.resource_attributes) {
                 Ok(proto) if self.gzip => {
-                    encoder::gzip(&proto, &mut Vec::new(), Compression::fast()).to_vec()
+                    let mut compressed = Vec::new();
+                    encoder::gzip(&proto, &mut compressed, Compression::fast());
+                    compressed
                 }
                 Ok(proto) => proto,
                 Err(error) => {
@@ -147,6 +168,9 @@ impl HttpSink {
                 }
             },
         };
+        if self.protocol == Protocol::Otlp {
+            self.otlp_bytes = Some(body.len());
+        }
         let mut request = self.client.post(self.url.clone()).body(body);
         if let Some(timeout) = timeout {
             request = request.timeout(timeout);
@@ -307,13 +331,25 @@ async fn classify(response: Response, protocol: Protocol) -> Outcome {
         .get(LOCATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let body = response.bytes().await.unwrap_or_default();
-    let snippet = String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_BYTES)]).into_owned();
+    let protobuf = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-protobuf"));
+    let body = bounded_body(response, MAX_ANSWER_BYTES).await;
+    let status_message = match protocol {
+        Protocol::Otlp if protobuf => otlp::refusal_message(&body),
+        _ => None,
+    };
+    let snippet = status_message.unwrap_or_else(|| {
+        String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_BYTES)]).into_owned()
+    });
     let error = match location {
         Some(location) if status.is_redirection() => format!(
             "collector answered HTTP {status}, a redirect to {}: set delivery.endpoint to that URL",
             super::shown_endpoint(&location)
         ),
+        _ if snippet.trim().is_empty() => format!("collector answered HTTP {status}"),
         _ => format!("collector answered HTTP {status}: {snippet}"),
     };
     let retryable = match protocol {
@@ -343,7 +379,7 @@ async fn classify(response: Response, protocol: Protocol) -> Outcome {
 /// An OTLP receiver's 2xx: delivered, or partly, when its
 /// `partial_success` names log records it rejected.
 async fn otlp_success(response: Response) -> Outcome {
-    let body = response.bytes().await.unwrap_or_default();
+    let body = bounded_body(response, MAX_ANSWER_BYTES).await;
     let partial = ExportLogsServiceResponse::decode(body.as_ref())
         .ok()
         .and_then(|answer| answer.partial_success)
@@ -358,6 +394,20 @@ async fn otlp_success(response: Response) -> Outcome {
         },
         None => Outcome::Delivered,
     }
+}
+
+/// Up to `limit` bytes of `response`'s body; what could not be read is
+/// left out (a collector that sends an endless answer cannot fill memory).
+async fn bounded_body(mut response: Response, limit: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < limit {
+        let Ok(Some(chunk)) = response.chunk().await else {
+            break;
+        };
+        let room = limit - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+    body
 }
 
 /// The error and its causes, naming the endpoint as `shown` (reqwest's own

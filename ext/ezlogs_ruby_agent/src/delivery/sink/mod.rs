@@ -132,6 +132,15 @@ impl Sink {
         matches!(self, Sink::Http(http) if http.gzip())
     }
 
+    /// The bytes the last `send` of a `body_len`-byte body put on the
+    /// wire: the protobuf an OTLP sink made of it, else the body.
+    pub fn sent_bytes(&self, body_len: usize) -> usize {
+        match self {
+            Sink::Http(http) => http.sent_bytes().unwrap_or(body_len),
+            _ => body_len,
+        }
+    }
+
     /// Sends one body, gzipped already when `gzip()` says so; `timeout`
     /// bounds a network send (else `delivery.timeout`).
     pub fn send(&mut self, body: &[u8], timeout: Option<Duration>) -> Outcome {

@@ -24,12 +24,10 @@ class OtlpReceiver
     @port = Integer(@output.gets || raise("the OTLP receiver did not start: #{SCRIPT}"))
   end
 
-  def endpoint(scheme = "otlp+http")
-    "#{scheme}://127.0.0.1:#{port}"
-  end
+  def endpoint = "otlp+http://127.0.0.1:#{port}"
 
-  # Every POST so far: [{"path", "headers", "request"}], the request as the
-  # official classes decoded it, in protobuf's JSON mapping.
+  # Every POST so far: [{"path", "headers", "request", "at"}], the request
+  # as the official classes decoded it, in protobuf's JSON mapping.
   def received
     JSON.parse(Net::HTTP.get(URI("http://127.0.0.1:#{port}/received")))
   end

@@ -1,37 +1,27 @@
 //! A batch as OTLP logs: the JSON array the pipeline made (after redaction
-//! and the size limit, as for every sink) read back and laid out as an
-//! `ExportLogsServiceRequest`, one LogRecord per event, encoded by the
-//! official message types (`opentelemetry-proto`, `prost`). The mapping
-//! follows OpenTelemetry's semantic conventions where one exists; the
-//! README's OTLP section has it as a table.
+//! and the size limit, as for every sink) read back (`json`) and laid out
+//! as an `ExportLogsServiceRequest`, one LogRecord per event, encoded by
+//! the official message types (`opentelemetry-proto`, `prost`). The
+//! mapping follows OpenTelemetry's semantic conventions where one exists;
+//! the README's OTLP section has it as a table.
 //!
 //! Working from the JSON keeps one batch format through the queue, the held
 //! batches, the spool and the splitting of refused batches: the OTLP sink
 //! translates at the last step, on the worker.
 
+mod json;
+
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
-use opentelemetry_proto::tonic::common::v1::{
-    AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList,
-};
+use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs, SeverityNumber};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message;
-use serde_json::{Map, Value};
+
+use json::{entry, AnyJson, EventJson, PlatformJson};
 
 /// The instrumentation scope and `telemetry.sdk.name`.
 pub const SCOPE_NAME: &str = "ezlogs_ruby_agent";
-
-/// Correlation fields carried as attributes (`ezlogs.<field>`); `trace_id`
-/// and `span_id` go to the LogRecord's own fields.
-const CORRELATION_FIELDS: [&str; 6] = [
-    "flow_id",
-    "correlation_id",
-    "primary_correlation_id",
-    "request_id",
-    "session_id",
-    "parent_event_id",
-];
 
 /// `json`, a JSON array of events, as an encoded `ExportLogsServiceRequest`;
 /// Err when it is not such an array (a fault of the pipeline, not of the
@@ -40,16 +30,17 @@ const CORRELATION_FIELDS: [&str; 6] = [
 /// `extra`: Resource attributes to add where the agent sets none of the
 /// same key (OTEL_RESOURCE_ATTRIBUTES).
 pub fn encode(json: &[u8], extra: &[(String, String)]) -> Result<Vec<u8>, String> {
-    let events: Vec<Map<String, Value>> = serde_json::from_slice(json)
+    let events: Vec<EventJson> = serde_json::from_slice(json)
         .map_err(|e| format!("a batch for OTLP is not a JSON array of events: {e}"))?;
     let mut resource_logs: Vec<ResourceLogs> = Vec::new();
-    let mut last_platform: Option<&Map<String, Value>> = None;
-    let empty = Map::new();
-    for event in &events {
-        let platform = object(event, "platform").unwrap_or(&empty);
-        if !last_platform.is_some_and(|last| same_process(last, platform)) {
-            resource_logs.push(resource_logs_for(platform, extra));
-            last_platform = Some(platform);
+    let mut last_platform: Option<PlatformJson> = None;
+    for event in events {
+        if !last_platform
+            .as_ref()
+            .is_some_and(|last| last.same_process(&event.platform))
+        {
+            resource_logs.push(resource_logs_for(&event.platform, extra));
+            last_platform = Some(event.platform.clone());
         }
         let scope_logs = resource_logs
             .last_mut()
@@ -79,33 +70,23 @@ pub fn refusal_message(body: &[u8]) -> Option<String> {
         .filter(|message| !message.is_empty())
 }
 
-/// Whether two events' platforms name the same process (the thread is a
-/// record's attribute, not the Resource's).
-fn same_process(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
-    a.iter()
-        .filter(|(key, _)| *key != "thread_id")
-        .all(|(key, value)| b.get(key) == Some(value))
-        && a.len() == b.len()
-}
-
-fn resource_logs_for(platform: &Map<String, Value>, extra: &[(String, String)]) -> ResourceLogs {
-    let text = |key: &str| platform.get(key).and_then(Value::as_str).unwrap_or("");
+fn resource_logs_for(platform: &PlatformJson, extra: &[(String, String)]) -> ResourceLogs {
     // What the platform lacks is left out, for `extra` to give.
     let mut attributes: Vec<KeyValue> = [
-        ("service.name", text("service")),
-        ("deployment.environment.name", text("environment")),
-        ("host.name", text("hostname")),
+        ("service.name", &*platform.service),
+        ("deployment.environment.name", &platform.environment),
+        ("host.name", &platform.hostname),
         ("process.runtime.name", "ruby"),
-        ("process.runtime.version", text("ruby_version")),
+        ("process.runtime.version", &platform.ruby_version),
         ("telemetry.sdk.name", SCOPE_NAME),
         ("telemetry.sdk.language", "ruby"),
-        ("telemetry.sdk.version", text("agent_version")),
+        ("telemetry.sdk.version", &platform.agent_version),
     ]
     .into_iter()
     .filter(|(_, value)| !value.is_empty())
     .map(|(key, value)| string_kv(key, value))
     .collect();
-    if let Some(pid) = platform.get("process_id").and_then(Value::as_i64) {
+    if let Some(pid) = platform.process_id {
         attributes.push(kv("process.pid", of(Any::IntValue(pid))));
     }
     for (key, value) in extra {
@@ -121,7 +102,7 @@ fn resource_logs_for(platform: &Map<String, Value>, extra: &[(String, String)]) 
         scope_logs: vec![ScopeLogs {
             scope: Some(InstrumentationScope {
                 name: SCOPE_NAME.to_owned(),
-                version: text("agent_version").to_owned(),
+                version: platform.agent_version.to_string(),
                 ..Default::default()
             }),
             ..Default::default()
@@ -130,58 +111,47 @@ fn resource_logs_for(platform: &Map<String, Value>, extra: &[(String, String)]) 
     }
 }
 
-fn log_record(event: &Map<String, Value>) -> LogRecord {
-    let text = |key: &str| event.get(key).and_then(Value::as_str).unwrap_or("");
-    let time = text("timestamp");
-    let time_unix_nano = humantime::parse_rfc3339(time)
+fn log_record(event: EventJson) -> LogRecord {
+    let time_unix_nano = humantime::parse_rfc3339(&event.timestamp)
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |since| since.as_nanos() as u64);
-    let correlation = object(event, "correlation");
     // W3C ids of the right length, not all zeros; anything else (a context
     // restored from a job payload can hold any string) is left out: a
     // Collector refuses the whole request over one malformed id.
-    let id_bytes = |key: &str, len: usize| {
-        correlation
-            .and_then(|c| c.get(key))
-            .and_then(Value::as_str)
-            .and_then(|hex| const_hex::decode(hex).ok())
+    let id_bytes = |hex: Option<&str>, len: usize| {
+        hex.and_then(|hex| const_hex::decode(hex).ok())
             .filter(|bytes| bytes.len() == len && bytes.iter().any(|&b| b != 0))
             .unwrap_or_default()
     };
-    let (severity_number, severity_text) = if failed(event) {
+    let (severity_number, severity_text) = if failed(&event) {
         (SeverityNumber::Error, "ERROR")
     } else {
         (SeverityNumber::Info, "INFO")
     };
     let mut attributes = vec![
-        string_kv("event.name", text("event_type")),
-        string_kv("ezlogs.event_id", text("event_id")),
+        string_kv("event.name", &event.event_type),
+        string_kv("ezlogs.event_id", &event.event_id),
     ];
-    for key in ["actor", "subject"] {
-        if let Some(value) = event.get(key) {
-            attributes.push(kv(&format!("ezlogs.{key}"), any(value)));
+    if let Some(metadata) = &event.metadata {
+        conventions(&event.event_type, &metadata.0, &mut attributes);
+    }
+    for (field, value) in event.correlation.fields() {
+        if let Some(value) = value {
+            attributes.push(string_kv(&format!("ezlogs.{field}"), value));
         }
     }
-    if let Some(correlation) = correlation {
-        for field in CORRELATION_FIELDS {
-            if let Some(value) = correlation.get(field).and_then(Value::as_str) {
-                attributes.push(string_kv(&format!("ezlogs.{field}"), value));
-            }
+    for (key, value) in [
+        ("ezlogs.actor", event.actor),
+        ("ezlogs.subject", event.subject),
+        ("ezlogs.metadata", event.metadata),
+        ("ezlogs.timing", event.timing),
+    ] {
+        if let Some(AnyJson(value)) = value {
+            attributes.push(kv(key, value));
         }
     }
-    for key in ["metadata", "timing"] {
-        if let Some(value) = event.get(key) {
-            attributes.push(kv(&format!("ezlogs.{key}"), any(value)));
-        }
-    }
-    if let Some(metadata) = object(event, "metadata") {
-        conventions(text("event_type"), metadata, &mut attributes);
-    }
-    if let Some(thread) = object(event, "platform")
-        .and_then(|p| p.get("thread_id"))
-        .and_then(Value::as_u64)
-    {
+    if let Some(thread) = event.platform.thread_id {
         // thread.id is an int; a Ruby object_id above i64 (never seen) is
         // kept as its digits.
         let value = i64::try_from(thread)
@@ -196,11 +166,11 @@ fn log_record(event: &Map<String, Value>) -> LogRecord {
         observed_time_unix_nano: time_unix_nano,
         severity_number: severity_number as i32,
         severity_text: severity_text.to_owned(),
-        event_name: text("event_type").to_owned(),
-        body: Some(string(text("action"))),
+        event_name: event.event_type.into_owned(),
+        body: Some(string(&event.action)),
         attributes,
-        trace_id: id_bytes("trace_id", 16),
-        span_id: id_bytes("span_id", 8),
+        trace_id: id_bytes(event.correlation.trace_id.as_deref(), 16),
+        span_id: id_bytes(event.correlation.span_id.as_deref(), 8),
         ..Default::default()
     }
 }
@@ -208,7 +178,7 @@ fn log_record(event: &Map<String, Value>) -> LogRecord {
 /// HTTP request metadata under the HTTP server conventions' names; an
 /// error (`{class, message, backtrace}`) under the exception conventions'.
 /// (opentelemetry.io/docs/specs/semconv: http/http-spans, exceptions.)
-fn conventions(event_type: &str, metadata: &Map<String, Value>, attributes: &mut Vec<KeyValue>) {
+fn conventions(event_type: &str, metadata: &AnyValue, attributes: &mut Vec<KeyValue>) {
     if event_type == "http.request" {
         for (name, key) in [
             ("http.request.method", "method"),
@@ -217,67 +187,50 @@ fn conventions(event_type: &str, metadata: &Map<String, Value>, attributes: &mut
             ("client.address", "ip"),
             ("user_agent.original", "user_agent"),
         ] {
-            if let Some(value) = metadata.get(key).filter(|v| !v.is_null()) {
-                attributes.push(kv(name, any(value)));
+            if let Some(value) = entry(metadata, key).filter(|v| v.value.is_some()) {
+                attributes.push(kv(name, value.clone()));
             }
         }
     }
-    let Some(error) = metadata.get("error").and_then(Value::as_object) else {
+    let Some(error) = entry(metadata, "error") else {
         return;
     };
     for (name, key) in [
         ("exception.type", "class"),
         ("exception.message", "message"),
     ] {
-        if let Some(text) = error.get(key).and_then(Value::as_str) {
+        if let Some(Any::StringValue(text)) = entry(error, key).and_then(|v| v.value.as_ref()) {
             attributes.push(string_kv(name, text));
         }
     }
-    if let Some(lines) = error.get("backtrace").and_then(Value::as_array) {
-        let lines: Vec<&str> = lines.iter().filter_map(Value::as_str).collect();
+    if let Some(Any::ArrayValue(lines)) = entry(error, "backtrace").and_then(|v| v.value.as_ref()) {
+        let lines: Vec<&str> = lines
+            .values
+            .iter()
+            .filter_map(|line| match &line.value {
+                Some(Any::StringValue(text)) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
         attributes.push(string_kv("exception.stacktrace", &lines.join("\n")));
     }
 }
 
 /// A failed job, or a request the app raised in or answered with a 5xx.
-fn failed(event: &Map<String, Value>) -> bool {
-    let metadata = object(event, "metadata");
-    let raised = metadata.is_some_and(|m| m.get("error").is_some_and(|e| !e.is_null()));
-    let status = metadata
-        .and_then(|m| m.get("status"))
-        .and_then(Value::as_u64);
-    match event.get("event_type").and_then(Value::as_str) {
-        Some("job.execution") => raised,
-        Some("http.request") => raised || status.is_some_and(|s| s >= 500),
+fn failed(event: &EventJson) -> bool {
+    let metadata = event.metadata.as_ref().map(|m| &m.0);
+    let raised = metadata
+        .and_then(|m| entry(m, "error"))
+        .is_some_and(|error| error.value.is_some());
+    let status = metadata.and_then(|m| match entry(m, "status")?.value {
+        Some(Any::IntValue(status)) => Some(status),
+        _ => None,
+    });
+    match &*event.event_type {
+        "job.execution" => raised,
+        "http.request" => raised || status.is_some_and(|s| s >= 500),
         _ => false,
     }
-}
-
-fn object<'a>(event: &'a Map<String, Value>, key: &str) -> Option<&'a Map<String, Value>> {
-    event.get(key).and_then(Value::as_object)
-}
-
-/// A JSON value as an AnyValue: objects as key/value lists and arrays as
-/// arrays, nested as deep as they are; null as an empty AnyValue.
-fn any(value: &Value) -> AnyValue {
-    let value = match value {
-        Value::Null => None,
-        Value::Bool(b) => Some(Any::BoolValue(*b)),
-        Value::Number(n) => Some(match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Any::IntValue(i),
-            (None, Some(f)) if n.is_f64() => Any::DoubleValue(f),
-            // An integer above i64: its digits, not a rounded double.
-            _ => Any::StringValue(n.to_string()),
-        }),
-        Value::String(s) => Some(Any::StringValue(s.clone())),
-        Value::Array(items) => Some(Any::ArrayValue(ArrayValue {
-            values: items.iter().map(any).collect(),
-        })),
-        Value::Object(map) => Some(Any::KvlistValue(KeyValueList {
-            values: map.iter().map(|(k, v)| kv(k, any(v))).collect(),
-        })),
-    };
-    AnyValue { value }
 }
 
 fn of(value: Any) -> AnyValue {

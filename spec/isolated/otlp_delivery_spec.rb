@@ -218,6 +218,28 @@ RSpec.describe "Delivering events as OTLP logs" do
     expect(actor_ids).to eq(parent => [1, 3], child => [2])
   end
 
+  it "replays what a process spooled while the receiver was down, under that process's Resource" do
+    Dir.mktmpdir("ezlogs-otlp-spool") do |spool_dir|
+      server = TCPServer.new("127.0.0.1", 0)
+      down = server.addr[1] # nothing listens there once closed
+      server.close
+      spool = "c.delivery.spool_dir = #{spool_dir.inspect}; c.delivery.retry_attempts = 1; " \
+              "c.delivery.circuit_breaker_threshold = 1"
+      first = run_ruby(agent_script("c.delivery.endpoint = 'otlp+http://127.0.0.1:#{down}'; #{spool}",
+                                    "3.times { |i| emit(i) }; EzlogsRubyAgent.flush(timeout: 5); print Process.pid"))
+      expect(first).to be_success, first.stderr
+      expect(Dir.children(spool_dir)).not_to be_empty
+
+      second = run_agent("emit(99); EzlogsRubyAgent.flush(timeout: 10)", configure: spool).last
+      by_process = receiver.received.flat_map { |post| post["request"]["resourceLogs"] }.map do |resource_logs|
+        records = only(resource_logs["scopeLogs"])["logRecords"]
+        [attributes(resource_logs["resource"]["attributes"])["process.pid"],
+         records.map { |record| attributes(record["attributes"])["ezlogs.actor"]["id"] }]
+      end
+      expect(by_process).to eq([[Integer(first.stdout), [0, 1, 2]], [second["pid"], [99]]])
+    end
+  end
+
   it "gzips the protobuf when asked" do
     run_agent("emit(1); EzlogsRubyAgent.flush(timeout: 10)", configure: "c.delivery.compression = :gzip")
     post = only(receiver.received)

@@ -165,6 +165,8 @@ RSpec.describe "Delivering events as OTLP logs" do
       run_ruby(agent_script(configure, "print EzlogsRubyAgent.config.delivery.endpoint"), env:)
     end
     expect(endpoint.call(all.slice("OTEL_EXPORTER_OTLP_ENDPOINT")).stdout).to eq("otlp+http://a:4318/v1/logs")
+    expect(endpoint.call({ "OTEL_EXPORTER_OTLP_ENDPOINT" => "HTTP://a:4318/base/" }).stdout)
+      .to eq("otlp+http://a:4318/base/v1/logs")
     expect(endpoint.call(all.except("EZLOGS_ENDPOINT")).stdout).to eq("otlp+https://b:4318/logs")
     expect(endpoint.call(all).stdout).to eq("http://c:9000/events")
     expect(endpoint.call(all, 'c.delivery.endpoint = "stdout://"').stdout).to eq("stdout://")

@@ -12,29 +12,31 @@ use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 /// One event of the batch (DESIGN section 3); keys it does not name are
-/// skipped.
-#[derive(Deserialize)]
+/// skipped, and those it names may be missing.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct EventJson<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub event_id: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub event_type: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub action: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub timestamp: Cow<'a, str>,
     pub actor: Option<AnyJson>,
     pub subject: Option<AnyJson>,
     pub metadata: Option<AnyJson>,
     pub timing: Option<AnyJson>,
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub correlation: CorrelationJson<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub platform: PlatformJson<'a>,
 }
 
 /// The correlation block: ids only.
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CorrelationJson<'a> {
     #[serde(borrow)]
     pub flow_id: Option<Cow<'a, str>>,
@@ -73,16 +75,17 @@ impl CorrelationJson<'_> {
 
 /// The process an event came from; `thread_id` is the record's own.
 #[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct PlatformJson<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub service: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub environment: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub agent_version: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub ruby_version: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow)]
     pub hostname: Cow<'a, str>,
     pub process_id: Option<i64>,
     pub thread_id: Option<u64>,
@@ -91,7 +94,7 @@ pub struct PlatformJson<'a> {
 impl PlatformJson<'_> {
     /// Whether two events came from the same process.
     pub fn same_process(&self, other: &PlatformJson<'_>) -> bool {
-        (self.service == other.service)
+        self.service == other.service
             && self.environment == other.environment
             && self.agent_version == other.agent_version
             && self.ruby_version == other.ruby_version
@@ -125,8 +128,19 @@ impl<'de> Deserialize<'de> for AnyJson {
 
 struct AnyVisitor;
 
-fn of(value: Any) -> AnyJson {
-    AnyJson(AnyValue { value: Some(value) })
+/// `value` as an AnyValue.
+pub fn of(value: Any) -> AnyValue {
+    AnyValue { value: Some(value) }
+}
+
+/// An unsigned integer as OTLP's signed one, or its digits beyond i64 (not
+/// a rounded double).
+pub fn int(value: u64) -> Any {
+    i64::try_from(value).map_or_else(|_| Any::StringValue(value.to_string()), Any::IntValue)
+}
+
+fn any(value: Any) -> AnyJson {
+    AnyJson(of(value))
 }
 
 impl<'de> Visitor<'de> for AnyVisitor {
@@ -137,30 +151,27 @@ impl<'de> Visitor<'de> for AnyVisitor {
     }
 
     fn visit_bool<E>(self, v: bool) -> Result<AnyJson, E> {
-        Ok(of(Any::BoolValue(v)))
+        Ok(any(Any::BoolValue(v)))
     }
 
     fn visit_i64<E>(self, v: i64) -> Result<AnyJson, E> {
-        Ok(of(Any::IntValue(v)))
+        Ok(any(Any::IntValue(v)))
     }
 
     fn visit_u64<E>(self, v: u64) -> Result<AnyJson, E> {
-        Ok(of(i64::try_from(v).map_or_else(
-            |_| Any::StringValue(v.to_string()),
-            Any::IntValue,
-        )))
+        Ok(any(int(v)))
     }
 
     fn visit_f64<E>(self, v: f64) -> Result<AnyJson, E> {
-        Ok(of(Any::DoubleValue(v)))
+        Ok(any(Any::DoubleValue(v)))
     }
 
     fn visit_str<E>(self, v: &str) -> Result<AnyJson, E> {
-        Ok(of(Any::StringValue(v.to_owned())))
+        Ok(any(Any::StringValue(v.to_owned())))
     }
 
     fn visit_string<E>(self, v: String) -> Result<AnyJson, E> {
-        Ok(of(Any::StringValue(v)))
+        Ok(any(Any::StringValue(v)))
     }
 
     fn visit_unit<E>(self) -> Result<AnyJson, E> {
@@ -172,7 +183,7 @@ impl<'de> Visitor<'de> for AnyVisitor {
         while let Some(AnyJson(item)) = seq.next_element()? {
             values.push(item);
         }
-        Ok(of(Any::ArrayValue(ArrayValue { values })))
+        Ok(any(Any::ArrayValue(ArrayValue { values })))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyJson, A::Error> {
@@ -184,6 +195,6 @@ impl<'de> Visitor<'de> for AnyVisitor {
                 ..Default::default()
             });
         }
-        Ok(of(Any::KvlistValue(KeyValueList { values })))
+        Ok(any(Any::KvlistValue(KeyValueList { values })))
     }
 }

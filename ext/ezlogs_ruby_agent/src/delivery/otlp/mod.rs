@@ -18,7 +18,7 @@ use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs, S
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message;
 
-use json::{entry, AnyJson, EventJson, PlatformJson};
+use json::{entry, int, of, AnyJson, EventJson, PlatformJson};
 
 /// The instrumentation scope and `telemetry.sdk.name`.
 pub const SCOPE_NAME: &str = "ezlogs_ruby_agent";
@@ -53,11 +53,9 @@ pub fn encode(json: &[u8], extra: &[(String, String)]) -> Result<Vec<u8>, String
 }
 
 /// `google.rpc.Status`, which an OTLP/HTTP receiver's refusal carries in
-/// protobuf; only its message is read.
+/// protobuf; only its message (field 2) is read.
 #[derive(Clone, PartialEq, prost::Message)]
 struct Status {
-    #[prost(int32, tag = "1")]
-    code: i32,
     #[prost(string, tag = "2")]
     message: String,
 }
@@ -152,11 +150,7 @@ fn log_record(event: EventJson) -> LogRecord {
         }
     }
     if let Some(thread) = event.platform.thread_id {
-        // thread.id is an int; a Ruby object_id above i64 (never seen) is
-        // kept as its digits.
-        let value = i64::try_from(thread)
-            .map_or_else(|_| Any::StringValue(thread.to_string()), Any::IntValue);
-        attributes.push(kv("thread.id", of(value)));
+        attributes.push(kv("thread.id", of(int(thread))));
     }
     LogRecord {
         time_unix_nano,
@@ -231,10 +225,6 @@ fn failed(event: &EventJson) -> bool {
         "http.request" => raised || status.is_some_and(|s| s >= 500),
         _ => false,
     }
-}
-
-fn of(value: Any) -> AnyValue {
-    AnyValue { value: Some(value) }
 }
 
 fn string(text: &str) -> AnyValue {
@@ -402,7 +392,6 @@ mod tests {
     #[test]
     fn a_refusal_says_its_status_message() {
         let body = Status {
-            code: 3,
             message: "log record too old".into(),
         }
         .encode_to_vec();

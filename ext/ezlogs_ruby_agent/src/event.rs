@@ -161,18 +161,22 @@ pub fn validate(input: &EventInput) -> Result<(), ValidationError> {
 
 /// `/\A[a-z][a-z0-9]*\.[a-z][a-z0-9_]*\z/`
 pub fn is_valid_event_type(event_type: &str) -> bool {
-    let Some((namespace, category)) = event_type.split_once('.') else {
+    let bytes = event_type.as_bytes();
+    // Bytes rather than `split_once('.')`: its char searcher cost a third
+    // of the whole check (about 100 instructions, callgrind).
+    let Some(dot) = bytes.iter().position(|&b| b == b'.') else {
         return false;
     };
-    let starts_lower = |s: &str| s.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
+    let (namespace, category) = (&bytes[..dot], &bytes[dot + 1..]);
+    let starts_lower = |s: &[u8]| s.first().is_some_and(u8::is_ascii_lowercase);
     starts_lower(namespace)
         && starts_lower(category)
         && namespace
-            .bytes()
+            .iter()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         && category
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 impl Event {

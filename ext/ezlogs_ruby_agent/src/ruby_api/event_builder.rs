@@ -38,7 +38,7 @@ fn optional(converter: &mut Converter, value: Value) -> Option<Data> {
 
 /// The caller's values as event input, converted by `converter`.
 fn convert(converter: &mut Converter, args: EventArgs) -> EventInput {
-    let mut string = |value: Value| RString::from_value(value).map(|_| converter.text(value));
+    let mut string = |value: Value| RString::from_value(value).map(|s| converter.string(s));
     EventInput {
         event_type: string(args.event_type),
         action: string(args.action),

@@ -4,64 +4,78 @@
 //! UTF-8 costs about two hundred.
 //!
 //! Ruby never frees a static symbol, so its value names the same symbol for
-//! the life of the process, and its name can be kept as a `&'static str`.
+//! the life of the process, and its name can be kept for good.
 //! Each name is stored once per process (at most `MAX_NAMES` of them, each
 //! at most `MAX_NAME_BYTES`, so the memory stays bounded even in an app that
-//! keeps making symbols); each thread keeps a small table of the ones it
-//! used last. Dynamic symbols (`"x".to_sym`) can be freed and are not
-//! remembered.
+//! keeps making symbols), and a small table shared by all threads points to
+//! the ones used last: one atomic load finds a name there, where a
+//! thread-local table cost a call to `__tls_get_addr` and a state check
+//! (about 75 instructions a key, callgrind). Dynamic symbols (`"x".to_sym`)
+//! can be freed and are not remembered.
 
-use std::cell::Cell;
 use std::collections::HashMap;
+use std::ptr;
+use std::sync::atomic::AtomicPtr;
+use std::sync::atomic::Ordering::{Acquire, Release};
 use std::sync::{LazyLock, Mutex};
 
 use magnus::rb_sys::AsRawValue;
 use magnus::Symbol;
 
+use crate::data::Text;
 use crate::sync::lock;
 
 const MAX_NAMES: usize = 10_000;
 const MAX_NAME_BYTES: usize = 256;
 const SLOTS: usize = 256;
 
+/// A remembered name and the symbol it belongs to. Made once per name and
+/// never freed (leaked), so a reference to it is valid for the process's life.
+struct Entry {
+    symbol: u64,
+    /// Made with `Text::const_new`, so a clone never allocates: a short name
+    /// is copied as 24 bytes (where `const_new` copies it byte by byte), a
+    /// long one is kept as a reference to the leaked `str`.
+    name: Text,
+}
+
 /// Every name remembered, by the symbol's value. Never held while Ruby
 /// runs, and only taken with the GVL held, so a fork (which holds the GVL)
 /// never finds it locked.
-static NAMES: LazyLock<Mutex<HashMap<u64, &'static str>>> = LazyLock::new(Default::default);
+static NAMES: LazyLock<Mutex<HashMap<u64, &'static Entry>>> = LazyLock::new(Default::default);
 
-type Recent = [Cell<(u64, &'static str)>; SLOTS];
-
-thread_local! {
-    /// Direct-mapped: a symbol goes to one slot and replaces what was there.
-    /// Boxed: with the table inline, loading the library failed ("cannot
-    /// allocate memory in static TLS block").
-    static RECENT: Box<Recent> = Box::new([const { Cell::new((0, "")) }; SLOTS]);
-}
+/// Direct-mapped: a symbol goes to one slot and replaces what was there.
+/// Null, or an `Entry` from `NAMES`.
+static RECENT: [AtomicPtr<Entry>; SLOTS] = [const { AtomicPtr::new(ptr::null_mut()) }; SLOTS];
 
 /// The name of a static symbol; None for a dynamic symbol, a name that is
 /// not UTF-8 or longer than `MAX_NAME_BYTES`, or once `MAX_NAMES` names are
 /// remembered: the caller then asks Ruby.
 #[inline]
-pub fn name(symbol: Symbol) -> Option<&'static str> {
+pub fn name(symbol: Symbol) -> Option<&'static Text> {
     let raw = symbol.as_raw();
     if !rb_sys::STATIC_SYM_P(raw) {
         return None;
     }
-    let slot = slot_of(raw);
-    let recent = RECENT.try_with(|recent| recent[slot].get()).ok();
-    if let Some((_, name)) = recent.filter(|(seen, _)| *seen == raw) {
-        return Some(name);
+    let slot = &RECENT[slot_of(raw)];
+    // SAFETY: a slot holds null or a pointer made from a `&'static Entry`
+    // (leaked, never freed, never written after it was made), published
+    // with Release and read with Acquire.
+    if let Some(entry) = unsafe { slot.load(Acquire).as_ref() } {
+        if entry.symbol == raw {
+            return Some(&entry.name);
+        }
     }
-    let name = remembered(symbol, raw)?;
-    let _ = RECENT.try_with(|recent| recent[slot].set((raw, name)));
-    Some(name)
+    let entry = remembered(symbol, raw)?;
+    slot.store(ptr::from_ref(entry).cast_mut(), Release);
+    Some(&entry.name)
 }
 
-fn remembered(symbol: Symbol, raw: u64) -> Option<&'static str> {
+fn remembered(symbol: Symbol, raw: u64) -> Option<&'static Entry> {
     {
         let names = lock(&NAMES);
-        if let Some(name) = names.get(&raw) {
-            return Some(name);
+        if let Some(entry) = names.get(&raw) {
+            return Some(entry);
         }
         if names.len() >= MAX_NAMES {
             return None;
@@ -72,10 +86,13 @@ fn remembered(symbol: Symbol, raw: u64) -> Option<&'static str> {
     if name.len() > MAX_NAME_BYTES {
         return None;
     }
-    let name: &'static str = lock(&NAMES)
-        .entry(raw)
-        .or_insert_with(|| Box::leak(name.into_owned().into_boxed_str()));
-    Some(name)
+    let entry: &'static Entry = lock(&NAMES).entry(raw).or_insert_with(|| {
+        Box::leak(Box::new(Entry {
+            symbol: raw,
+            name: Text::const_new(Box::leak(name.into_owned().into_boxed_str())),
+        }))
+    });
+    Some(entry)
 }
 
 /// A static symbol's value is its id shifted left by 8 above a type tag;

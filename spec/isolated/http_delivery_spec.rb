@@ -64,6 +64,10 @@ RSpec.describe "Delivering events over HTTP" do
     expect(collector.requests.last.headers["authorization"]).to eq("Bearer k-1")
     expect(result.stderr.scan("delivery.endpoint holds a user and password, which are not sent").size).to eq(1)
     expect(result.stderr).not_to include("pa ss", "pa%20ss")
+
+    from_env = run_ruby(agent_script("c.delivery.api_key = 'k-2'", "emit(3); EzlogsRubyAgent.flush(timeout: 10)"),
+                        env: { "EZLOGS_ENDPOINT" => with_credentials })
+    expect(from_env.stderr).to include("EZLOGS_ENDPOINT holds a user and password, which are not sent")
   end
 
   it "gzips when asked, and the ezlogs agent (which ignores Content-Encoding) refuses such bodies" do

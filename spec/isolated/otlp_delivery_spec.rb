@@ -167,6 +167,16 @@ RSpec.describe "Delivering events as OTLP logs" do
     expect(endpoint.call(all.slice("OTEL_EXPORTER_OTLP_ENDPOINT")).stdout).to eq("otlp+http://a:4318/v1/logs")
     expect(endpoint.call({ "OTEL_EXPORTER_OTLP_ENDPOINT" => "HTTP://a:4318/base/" }).stdout)
       .to eq("otlp+http://a:4318/base/v1/logs")
+    # /v1/logs goes to the path: a query (a vendor's key) stays a query.
+    expect(endpoint.call({ "OTEL_EXPORTER_OTLP_ENDPOINT" => "http://a:4318/?api_key=k" }).stdout)
+      .to eq("otlp+http://a:4318/v1/logs?api_key=k")
+    # Checked as written: the message shows what the variable holds (no
+    # credentials, no query), not the URL the agent would have made of it.
+    port = endpoint.call({ "OTEL_EXPORTER_OTLP_ENDPOINT" => "http://u:s3cr3t@a:99999/x?k=s3cr3t" })
+    expect(port.stdout).to eq("http://127.0.0.1:9000/events")
+    expect(port.stderr).to include('OTEL_EXPORTER_OTLP_ENDPOINT "http://***@a:99999/x" has a port out of range ' \
+                                   "(99999); OTEL_EXPORTER_OTLP_ENDPOINT is ignored")
+    expect(port.stderr).not_to include("s3cr3t")
     expect(endpoint.call(all.except("EZLOGS_ENDPOINT")).stdout).to eq("otlp+https://b:4318/logs")
     expect(endpoint.call(all).stdout).to eq("http://c:9000/events")
     expect(endpoint.call(all, 'c.delivery.endpoint = "stdout://"').stdout).to eq("stdout://")
@@ -196,6 +206,17 @@ RSpec.describe "Delivering events as OTLP logs" do
     expect(result.stderr).not_to include("s3cr3t")
     expect(receiver.received.last["headers"]).to include("x-logs" => "1")
     expect(receiver.received.last["headers"]).not_to include("x-tenant")
+
+    # A user and password in the variable's URL yield to its headers'
+    # Authorization, and the message names the variables the app set.
+    both = { "OTEL_EXPORTER_OTLP_ENDPOINT" => "http://ingest:s3cr3t-pw@127.0.0.1:#{receiver.port}",
+             "OTEL_EXPORTER_OTLP_HEADERS" => "authorization=Bearer%20k-9" }
+    result = run_ruby(agent_script("", "emit(3); EzlogsRubyAgent.flush(timeout: 10)"), env: both)
+    expect(receiver.received.last["headers"]).to include("authorization" => "Bearer k-9")
+    expect(result.stderr).to include("OTEL_EXPORTER_OTLP_ENDPOINT holds a user and password, which are not sent: " \
+                                     "delivery.api_key (or an Authorization header in delivery.headers, " \
+                                     "OTEL_EXPORTER_OTLP_LOGS_HEADERS or OTEL_EXPORTER_OTLP_HEADERS) is sent instead")
+    expect(result.stderr).not_to include("s3cr3t", "k-9")
   end
 
   it "sends what is left at exit, and a forked child's events under the child's own Resource" do

@@ -55,6 +55,9 @@ pub struct Limits {
 #[serde(default)]
 pub struct DeliverySettings {
     pub endpoint: String,
+    /// Where the endpoint was set, for messages: `delivery.endpoint`,
+    /// `EZLOGS_ENDPOINT` or one of OpenTelemetry's variables.
+    pub endpoint_setting: String,
     pub batch_size: usize,
     /// A batch is sent once this much JSON is ready, whatever its count.
     pub max_batch_bytes: usize,
@@ -118,6 +121,7 @@ impl Default for DeliverySettings {
     fn default() -> Self {
         Self {
             endpoint: "http://127.0.0.1:9000/events".into(),
+            endpoint_setting: "delivery.endpoint".into(),
             batch_size: 100,
             max_batch_bytes: 1024 * 1024,
             flush_interval_secs: 5.0,

@@ -20,13 +20,16 @@ module EzlogsRubyAgent
 
       # An option accepted, so that an initializer that sets it still
       # boots, but with no effect: setting it says so once, with what to
-      # do instead. Its reader gives back what was set (or `default`).
-      def inert_option(option, instead, default: nil)
+      # do instead. Its reader gives back what was set, else `default`, or
+      # what the block (run on the configuration) gives.
+      def inert_option(option, instead, default: nil, &computed)
         former_options << option.to_s
         inert_options << option
         name = "#{self::OPTION_PREFIX}#{option}"
         define_method(option) do
-          instance_variable_defined?(:"@#{option}") ? instance_variable_get(:"@#{option}") : default
+          next instance_variable_get(:"@#{option}") if instance_variable_defined?(:"@#{option}")
+
+          computed ? instance_exec(&computed) : default
         end
         define_method(:"#{option}=") do |value|
           ProblemReporter.bad_setting("#{name} has no effect", instead)

@@ -95,7 +95,7 @@ module EzlogsRubyAgent
       # The plain data the native core takes.
       def to_native
         {
-          endpoint:, batch_size:, flush_interval_secs: flush_interval, timeout_secs: timeout.to_f,
+          endpoint:, endpoint_setting:, batch_size:, flush_interval_secs: flush_interval, timeout_secs: timeout.to_f,
           # With log:// nothing is sent: a spool left by an earlier process
           # stays on disk for when an endpoint is set again.
           api_key:, compression: compression.to_s, spool_dir: (spool_dir unless prints_only?), spool_max_bytes:,

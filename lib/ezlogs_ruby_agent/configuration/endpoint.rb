@@ -23,6 +23,7 @@ module EzlogsRubyAgent
         else
           @endpoint = absolute("delivery.endpoint", check_endpoint("delivery.endpoint", url.to_s, SCHEMES))
           @endpoint_chosen = true
+          @endpoint_setting = "delivery.endpoint"
         end
       end
 
@@ -30,7 +31,10 @@ module EzlogsRubyAgent
       # a bad one is reported and changes nothing.
       def reload_endpoint_from_env
         value = env_setting("EZLOGS_ENDPOINT")
-        self.endpoint = value if value
+        return unless value
+
+        self.endpoint = value
+        @endpoint_setting = "EZLOGS_ENDPOINT"
       rescue ConfigurationError => e
         ProblemReporter.bad_setting(e.message.sub("delivery.endpoint", "EZLOGS_ENDPOINT"),
                                     "it is ignored: delivery.endpoint stays #{shown_url(endpoint)}")
@@ -58,6 +62,11 @@ module EzlogsRubyAgent
 
       private
 
+      # Where the endpoint was set, for the core's messages:
+      # "delivery.endpoint", "EZLOGS_ENDPOINT" or the OpenTelemetry variable
+      # that named it.
+      attr_reader :endpoint_setting
+
       # A file:// endpoint with a relative path, made absolute as the
       # spool_dir is.
       def absolute(name, url)
@@ -71,18 +80,25 @@ module EzlogsRubyAgent
       # stray variable must not stop the app from booting (the gem is
       # configured while it loads, before any initializer).
       def endpoint_from_env
-        if (value = env_setting("EZLOGS_ENDPOINT"))
-          name = "EZLOGS_ENDPOINT"
-          return absolute(name, check_endpoint(name, value, SCHEMES)).tap { @endpoint_chosen = true }
-        end
-        name, value = otel_endpoint
-        @otel_url = value && check_endpoint(name, value, SCHEMES)
-        @otel_url || DEFAULT_ENDPOINT
+        @endpoint_setting = "delivery.endpoint"
+        @otel_url = nil
+        name = env_setting("EZLOGS_ENDPOINT") ? "EZLOGS_ENDPOINT" : otel_endpoint_variable
+        return DEFAULT_ENDPOINT unless name
+
+        url = name == "EZLOGS_ENDPOINT" ? chosen_in_env : (@otel_url = otel_endpoint(name))
+        @endpoint_setting = name
+        url
       rescue ConfigurationError => e
-        ProblemReporter.bad_setting(e.message, "#{name || "it"} is ignored: events go where they go " \
+        ProblemReporter.bad_setting(e.message, "#{name} is ignored: events go where they go " \
                                                "with no endpoint set (in Rails development the log, in tests " \
                                                "the capture, else #{DEFAULT_ENDPOINT})")
         DEFAULT_ENDPOINT
+      end
+
+      # EZLOGS_ENDPOINT's URL, checked: the app's choice.
+      def chosen_in_env
+        url = absolute("EZLOGS_ENDPOINT", check_endpoint("EZLOGS_ENDPOINT", env_setting("EZLOGS_ENDPOINT"), SCHEMES))
+        url.tap { @endpoint_chosen = true }
       end
 
       # Whether the endpoint is the one OpenTelemetry's variables named.

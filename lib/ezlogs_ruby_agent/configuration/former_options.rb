@@ -15,9 +15,9 @@ module EzlogsRubyAgent
         max_buffer_size: "performance.event_buffer_size"
       }.freeze
       ENDPOINT = "write delivery.endpoint = \"http://host:port/events\""
+      JOB_ADAPTER = "ActiveJob and Sidekiq jobs are each tracked when loaded; " \
+                    "turn one off with instrumentation.active_job or instrumentation.sidekiq = false"
       INERT = {
-        job_adapter: "ActiveJob and Sidekiq jobs are each tracked when loaded; " \
-                     "turn one off with instrumentation.active_job or instrumentation.sidekiq = false",
         agent_host: ENDPOINT, agent_port: ENDPOINT,
         included_fields: "events carry the fields Rails gives; keep one out with security.sensitive_fields " \
                          "(redacted) or Rails' filter_parameters"
@@ -26,9 +26,9 @@ module EzlogsRubyAgent
       def self.included(configuration)
         RENAMED.each { |former, option| configuration.renamed_option(former, option) }
         INERT.each { |option, instead| configuration.inert_option(option, instead) }
-        configuration.former_options << "excluded_fields"
         # Unset, job_adapter reads as 0.1.19's default did: the job library found.
-        configuration.define_method(:job_adapter) { defined?(@job_adapter) ? @job_adapter : detect_job_adapter }
+        configuration.inert_option(:job_adapter, JOB_ADAPTER) { detect_job_adapter }
+        configuration.former_options << "excluded_fields"
       end
 
       # 0.1.19's name for `instrumentation`, deprecated there already.

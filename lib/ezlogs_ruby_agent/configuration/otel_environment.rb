@@ -22,8 +22,10 @@ module EzlogsRubyAgent
     #                 OTEL_SERVICE_NAME > OTEL_RESOURCE_ATTRIBUTES' service.name
     #   Resource      OTEL_RESOURCE_ATTRIBUTES, to an otlp+ endpoint
     #
-    # A variable that cannot be used is reported once, naming it (never its
-    # values), and ignored as a whole, as the specification says.
+    # A variable that cannot be used is reported once, naming it, and
+    # ignored as a whole, as the specification says. Messages never show
+    # headers or attributes; an endpoint is shown as the variable holds it,
+    # without its user, password and query (shown_url).
     module OtelEnvironment
       ENDPOINTS = %w[OTEL_EXPORTER_OTLP_LOGS_ENDPOINT OTEL_EXPORTER_OTLP_ENDPOINT].freeze
       PROTOCOLS = %w[OTEL_EXPORTER_OTLP_LOGS_PROTOCOL OTEL_EXPORTER_OTLP_PROTOCOL].freeze
@@ -32,21 +34,30 @@ module EzlogsRubyAgent
 
       private
 
-      # [variable, otlp+ endpoint] from the first endpoint variable set, or
-      # nil; raises ConfigurationError, naming the variable, for one that
-      # cannot be used.
-      def otel_endpoint
-        name = ENDPOINTS.find { |variable| env_setting(variable) }
-        return unless name
+      # The first endpoint variable set, or nil.
+      def otel_endpoint_variable = ENDPOINTS.find { |variable| env_setting(variable) }
 
+      # The otlp+ endpoint the variable `name` names; raises
+      # ConfigurationError, naming it, when it cannot be used.
+      def otel_endpoint(name)
         url = env_setting(name).sub(/\A[a-z]+(?=:)/i, &:downcase) # HTTP:// is http://
         check_otel_protocol(name)
         unless url.match?(%r{\Ahttps?://}i)
           raise ConfigurationError, "#{name} must be the http:// or https:// URL of an OTLP/HTTP receiver " \
                                     "(an OpenTelemetry Collector listens on port 4318), got #{shown_url(url).inspect}"
         end
-        url = "#{url.chomp("/")}/v1/logs" if name == "OTEL_EXPORTER_OTLP_ENDPOINT"
-        [name, "otlp+#{url}"]
+        # Checked as written, so that a message shows what the variable holds.
+        check_endpoint(name, url, %w[http https])
+        url = logs_url(url) if name == "OTEL_EXPORTER_OTLP_ENDPOINT"
+        "otlp+#{url}"
+      end
+
+      # The general endpoint's URL with /v1/logs appended to its path, as
+      # the specification says; a query (a vendor's key) stays a query.
+      def logs_url(url)
+        uri = URI.parse(url)
+        uri.path = "#{uri.path.chomp("/")}/v1/logs"
+        uri.to_s
       end
 
       def check_otel_protocol(endpoint)

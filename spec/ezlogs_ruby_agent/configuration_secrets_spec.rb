@@ -79,9 +79,12 @@ RSpec.describe "Secrets in the configuration" do
     expect(messages[5]).to include('the header name "Authorization..." is not valid: it holds ":"')
   end
 
-  it "gives no secret to ActiveSupport's as_json, to_json and instance_values, nor to to_yaml" do
+  it "gives no secret to ActiveSupport's as_json, to_json and instance_values, nor to to_yaml, nor from the " \
+     "environment's OpenTelemetry variables" do
     # In a process of its own: ActiveSupport's JSON changes every object's.
-    result = run_ruby(<<~RUBY)
+    otel = { "OTEL_EXPORTER_OTLP_ENDPOINT" => "https://otel:PW-s3cr3t-0003@otel.example.com/?k=QS-s3cr3t-0004",
+             "OTEL_EXPORTER_OTLP_HEADERS" => "authorization=Bearer%20HDR-s3cr3t-0002" }
+    result = run_ruby(<<~RUBY, env: otel)
       require "active_support"
       require "active_support/core_ext/object/json"
       require "active_support/core_ext/object/instance_variables"
@@ -93,6 +96,7 @@ RSpec.describe "Secrets in the configuration" do
         c.delivery.endpoint = #{endpoint.inspect}
       end
       puts config.to_json, config.as_json, config.delivery.instance_values, config.to_yaml, config.delivery.to_yaml
+      puts config.inspect, config.delivery.inspect, config.to_h
       print config.to_json
     RUBY
 

@@ -49,7 +49,7 @@ RSpec.describe "rake ezlogs:doctor" do
     )
     expect(down.stdout).to include(
       "The event stays queued: the exit line on stderr counts it if it is still not delivered\n      " \
-      "fix: start the collector there, or correct delivery.endpoint (or EZLOGS_ENDPOINT) to name it\n"
+      "fix: start the collector there, or correct EZLOGS_ENDPOINT to name it\n"
     )
 
     rejecting = Collector.new
@@ -58,8 +58,19 @@ RSpec.describe "rake ezlogs:doctor" do
     rejecting.stop
     expect(result.status.exitstatus).to eq(1)
     rejected = /\AFAIL  endpoint .* did not take a test event .*: collector answered HTTP 401 Unauthorized: /
+    dropped = /\. The event was dropped \(rejected\), and counted\z/
     fix = "      fix: check delivery.api_key and delivery.headers against what the collector expects"
-    expect(result.stdout.lines.map(&:chomp)).to match([a_string_matching(rejected), fix])
+    expect(result.stdout.lines.map(&:chomp)).to match([a_string_matching(rejected).and(matching(dropped)), fix])
+  end
+
+  it "names the OpenTelemetry variable that named an endpoint, in the fix" do
+    port = collector.port
+    collector.stop
+    down = rake("ezlogs:doctor", "OTEL_EXPORTER_OTLP_ENDPOINT" => "http://127.0.0.1:#{port}")
+    expect(down.status.exitstatus).to eq(1)
+    expect(down.stdout).to match(%r{^FAIL  endpoint otlp\+http://127\.0\.0\.1:#{port}/v1/logs did not take a test})
+    expect(down.stdout).to include("fix: start the collector there, or correct OTEL_EXPORTER_OTLP_ENDPOINT to name " \
+                                   "it\n")
   end
 
   it "says that the agent is off, by the switch the app used, and that no tracker runs then" do

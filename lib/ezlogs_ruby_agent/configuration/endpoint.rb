@@ -60,12 +60,12 @@ module EzlogsRubyAgent
       # Events go as OTLP logs (otlp+http://, otlp+https://).
       def otlp? = endpoint.start_with?("otlp+")
 
-      private
-
-      # Where the endpoint was set, for the core's messages:
-      # "delivery.endpoint", "EZLOGS_ENDPOINT" or the OpenTelemetry variable
-      # that named it.
+      # Where the endpoint was set, for messages that say what to correct:
+      # "delivery.endpoint" (also when it is the default), "EZLOGS_ENDPOINT",
+      # or the OpenTelemetry variable that named it.
       attr_reader :endpoint_setting
+
+      private
 
       # A file:// endpoint with a relative path, made absolute as the
       # spool_dir is.

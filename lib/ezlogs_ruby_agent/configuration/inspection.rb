@@ -8,7 +8,9 @@ module EzlogsRubyAgent
     # `as_json`/`to_json`, `instance_values` and `to_yaml`, give the
     # options with secrets masked: a class names them in `shown_value`.
     # Left to Ruby and ActiveSupport, each would print every instance
-    # variable, an api_key among them.
+    # variable, an api_key among them. Only options (what the app can set)
+    # and groups are shown: the agent's own state, such as an endpoint read
+    # from an OpenTelemetry variable, may hold a secret no option names.
     module Inspection
       MASK = "[REDACTED]"
 
@@ -16,9 +18,11 @@ module EzlogsRubyAgent
       def instance_values
         instance_variables.each_with_object({}) do |ivar, shown|
           option = ivar.to_s.delete_prefix("@")
-          next if option.start_with?("rails_", "native_") || option == "configuration"
+          value = instance_variable_get(ivar)
+          group = value.is_a?(Inspection) && option != "configuration" # not a group's way back
+          next unless group || respond_to?(:"#{option}=")
 
-          shown[option] = shown_value(option, instance_variable_get(ivar))
+          shown[option] = shown_value(option, value)
         end
       end
 

@@ -28,7 +28,7 @@ module EzlogsRubyAgent
         ok("endpoint host #{uri.host} resolves to #{addresses.first(3).join(", ")}")
       rescue SocketError, URI::Error => e
         failure("endpoint host #{uri&.host.inspect} does not resolve (#{e.message})",
-                "check the host in delivery.endpoint or EZLOGS_ENDPOINT")
+                "check the host in #{@config.delivery.endpoint_setting}")
       end
 
       def test_event
@@ -59,8 +59,18 @@ module EzlogsRubyAgent
 
         error = after[:last_error] unless after[:last_error_at] == before[:last_error_at]
         problem = error || "no answer within #{@wait} s"
-        failure("endpoint #{shown} did not take a test event (#{id}): #{problem}. The event stays queued: " \
-                "the exit line on stderr counts it if it is still not delivered", fix_for(error))
+        failure("endpoint #{shown} did not take a test event (#{id}): #{problem}. #{fate(before)}", fix_for(error))
+      end
+
+      # What became of the test event: dropped (a collector that refuses
+      # it, an endpoint the agent cannot use), or still queued for a retry.
+      # Half a second more lets the worker settle the batch it just tried.
+      def fate(before)
+        EzlogsRubyAgent.flush(timeout: 0.5)
+        dropped = EzlogsRubyAgent.metrics[:events_dropped].find { |reason, n| n > before[:events_dropped][reason] }
+        return "The event was dropped (#{dropped.first}), and counted" if dropped
+
+        "The event stays queued: the exit line on stderr counts it if it is still not delivered"
       end
 
       # Waits until the test event is delivered, a send fails (a collector
@@ -85,19 +95,29 @@ module EzlogsRubyAgent
         case error.to_s
         when /Connection refused|tcp connect error/ then nothing_listens
         when /HTTP 401|HTTP 403/ then "check delivery.api_key and delivery.headers against what the collector expects"
-        when /HTTP 404/ then "check the path of delivery.endpoint (the ezlogs agent takes POST /events)"
+        when /HTTP 404/ then "check the path of #{path_hint}"
         when /HTTP 4\d\d/ then "see the collector's answer above; it refuses the events as sent"
         when /timed out|shutdown_timeout/
           "the collector did not answer in time; check it, or raise delivery.timeout"
-        else "check that the collector runs and that delivery.endpoint names it"
+        else "check that the collector runs and that #{@config.delivery.endpoint_setting} names it"
         end
       end
 
       def nothing_listens
-        if @config.delivery.endpoint_chosen?
-          "start the collector there, or correct delivery.endpoint (or EZLOGS_ENDPOINT) to name it"
-        else
+        setting = @config.delivery.endpoint_setting
+        if setting == "delivery.endpoint" && !@config.delivery.endpoint_chosen?
           "start the ezlogs agent (it listens on 127.0.0.1:9000), or set delivery.endpoint to your collector"
+        else
+          "start the collector there, or correct #{setting} to name it"
+        end
+      end
+
+      def path_hint
+        setting = @config.delivery.endpoint_setting
+        if @config.delivery.otlp?
+          "#{setting} (an OpenTelemetry Collector takes POST /v1/logs)"
+        else
+          "#{setting} (the ezlogs agent takes POST /events)"
         end
       end
     end

@@ -2,6 +2,7 @@
 
 require "socket"
 require_relative "configuration/declarations"
+require_relative "configuration/environment_reading"
 require_relative "configuration/checks"
 require_relative "configuration/inspection"
 require_relative "configuration/unknown_options"
@@ -89,11 +90,11 @@ module EzlogsRubyAgent
 
     # nil or blank is no choice: the default (above) stays.
     def service_name=(name)
-      @service_name = name.to_s.strip.empty? ? nil : check_name("service_name", name)
+      @service_name = check_encoding("service_name", name).to_s.strip.empty? ? nil : check_name("service_name", name)
     end
 
     def environment=(name)
-      @environment = name.to_s.strip.empty? ? nil : check_name("environment", name)
+      @environment = check_encoding("environment", name).to_s.strip.empty? ? nil : check_name("environment", name)
     end
 
     def actor_extractor=(extractor)

@@ -94,7 +94,12 @@ RSpec.describe EzlogsRubyAgent::Configuration do
       -> { config.performance.enable_compression = nil } => /enable_compression must be true or false, got nil/,
       -> { config.correlation.enable_correlation = 1 } => /enable_correlation must be true or false/,
       -> { config.service_name = 1 } => /service_name must be a non-empty String, got 1/,
-      -> { config.environment = 5 } => /environment must be a non-empty String, got 5/
+      -> { config.environment = 5 } => /environment must be a non-empty String, got 5/,
+      # Bytes that are not UTF-8 (a key read from a binary file): String's
+      # own methods would raise ArgumentError, naming no option.
+      -> { config.delivery.api_key = (+"k\xFF").force_encoding("UTF-8") } => /delivery.api_key is not valid UTF-8 text/,
+      -> { config.delivery.endpoint = (+"http://\xFF").force_encoding("UTF-8") } => /delivery.endpoint is not valid/,
+      -> { config.service_name = (+"shop\xFF").force_encoding("UTF-8") } => /service_name is not valid UTF-8 text/
     }.each do |assignment, message|
       expect(&assignment).to raise_error(EzlogsRubyAgent::ConfigurationError, message)
     end
@@ -124,8 +129,13 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     bad = run_ruby(script, env: { "EZLOGS_ENDPOINT" => "collector:9000" })
     blank = run_ruby(script, env: { "EZLOGS_ENDPOINT" => "" })
     no_user = run_ruby(script, env: { "EZLOGS_ENDPOINT" => "file://~nosuchuser-ezlogs/events.jsonl" })
+    # A byte that is not text (any variable the agent reads): reported, and no setting.
+    not_text = run_ruby(script, env: { "EZLOGS_ENDPOINT" => "http://a\xFF:1/e",
+                                       "OTEL_EXPORTER_OTLP_ENDPOINT" => "http://b\xFF:4318" })
 
-    expect([bad.stdout, blank.stdout, no_user.stdout]).to all(eq("http://127.0.0.1:9000/events"))
+    expect([bad.stdout, blank.stdout, no_user.stdout, not_text.stdout]).to all(eq("http://127.0.0.1:9000/events"))
+    expect(not_text.stderr).to match(/EZLOGS_ENDPOINT is not valid \S+ text; EZLOGS_ENDPOINT is ignored/)
+      .and match(/OTEL_EXPORTER_OTLP_ENDPOINT is not valid \S+ text; OTEL_EXPORTER_OTLP_ENDPOINT is ignored/)
     expect(bad.stderr).to include("EZLOGS_ENDPOINT must start with one of http://, https://, otlp+http://, " \
                                   "otlp+https://, file://, stdout://, memory://, log://, got \"collector:9000\"",
                                   "EZLOGS_ENDPOINT is ignored: events go where they go with no endpoint set")

@@ -170,6 +170,8 @@ RSpec.describe "Delivering events as OTLP logs" do
     # /v1/logs goes to the path: a query (a vendor's key) stays a query.
     expect(endpoint.call({ "OTEL_EXPORTER_OTLP_ENDPOINT" => "http://a:4318/?api_key=k" }).stdout)
       .to eq("otlp+http://a:4318/v1/logs?api_key=k")
+    expect(endpoint.call({ "OTEL_EXPORTER_OTLP_ENDPOINT" => "http://a:4318//#top" }).stdout)
+      .to eq("otlp+http://a:4318/v1/logs")
     # Checked as written: the message shows what the variable holds (no
     # credentials, no query), not the URL the agent would have made of it.
     port = endpoint.call({ "OTEL_EXPORTER_OTLP_ENDPOINT" => "http://u:s3cr3t@a:99999/x?k=s3cr3t" })

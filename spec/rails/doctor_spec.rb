@@ -63,7 +63,7 @@ RSpec.describe "rake ezlogs:doctor" do
     rejecting.stop
     expect(result.status.exitstatus).to eq(1)
     rejected = /\AFAIL  endpoint .* did not take a test event .*: collector answered HTTP 401 Unauthorized: /
-    dropped = /\. The event was dropped \(rejected\), and counted\z/
+    dropped = /\. The event was dropped, counted in metrics\[:events_dropped\]\[:rejected\]\z/
     fix = "      fix: check delivery.api_key and delivery.headers against what the collector expects"
     expect(result.stdout.lines.map(&:chomp)).to match([a_string_matching(rejected).and(matching(dropped)), fix])
   end

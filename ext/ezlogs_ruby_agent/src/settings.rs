@@ -58,6 +58,9 @@ pub struct DeliverySettings {
     /// Where the endpoint was set, for messages: `delivery.endpoint`,
     /// `EZLOGS_ENDPOINT` or one of OpenTelemetry's variables.
     pub endpoint_setting: String,
+    /// Where the headers come from, for messages: `delivery.headers`, and
+    /// OpenTelemetry's variables when they go to this endpoint.
+    pub header_settings: String,
     pub batch_size: usize,
     /// A batch is sent once this much JSON is ready, whatever its count.
     pub max_batch_bytes: usize,
@@ -122,6 +125,7 @@ impl Default for DeliverySettings {
         Self {
             endpoint: "http://127.0.0.1:9000/events".into(),
             endpoint_setting: "delivery.endpoint".into(),
+            header_settings: "delivery.headers".into(),
             batch_size: 100,
             max_batch_bytes: 1024 * 1024,
             flush_interval_secs: 5.0,

@@ -8,6 +8,8 @@ module EzlogsRubyAgent
     # naming the option, rather than later, when events are sent. `name` is
     # the option as users write it ("delivery.batch_size").
     module Checks
+      include EnvironmentReading
+
       # The largest Integer a count or size may be: any larger is a mistake,
       # and the core (JSON, u64) could not take it.
       MAX_INTEGER = (2**53) - 1
@@ -37,17 +39,14 @@ module EzlogsRubyAgent
         block&.arity&.zero? ? settings.instance_exec(&block) : block&.call(settings)
       end
 
-      # An environment variable's value; nil when unset or blank.
-      def env_setting(name)
-        value = ENV[name].to_s.strip
-        value unless value.empty?
-      end
+      # `value` itself, when it is a String that is valid text; raises
+      # ConfigurationError otherwise (String's own methods would raise
+      # ArgumentError, naming no option). Never shows the value.
+      def check_encoding(name, value)
+        return value unless value.is_a?(String) && !value.valid_encoding?
 
-      # An environment variable read as a switch: "false", "0", "off" or
-      # "no" (any case) is off, anything else set is on.
-      def env_switch(name, default:)
-        value = env_setting(name)
-        value ? !%w[false 0 off no].include?(value.downcase) : default
+        raise ConfigurationError, "#{name} is not valid #{value.encoding} text (it holds bytes #{value.encoding} " \
+                                  "does not allow): convert it with String#encode, or #scrub it"
       end
 
       def check_choice(name, value, choices)
@@ -89,7 +88,7 @@ module EzlogsRubyAgent
 
       # A String (or Symbol) with something in it.
       def check_name(name, value)
-        text = value.is_a?(Symbol) ? value.to_s : value
+        text = value.is_a?(Symbol) ? value.to_s : check_encoding(name, value)
         return text if text.is_a?(String) && !text.strip.empty?
 
         raise ConfigurationError, "#{name} must be a non-empty String, got #{value.inspect}"
@@ -167,7 +166,7 @@ module EzlogsRubyAgent
         value = value.name if value.is_a?(Symbol)
         raise ConfigurationError, "#{name} must be a String, got #{value.class}" unless value.is_a?(String)
 
-        text = value.strip
+        text = check_encoding(name, value).strip
         return text unless CONTROL_CHARACTERS.match?(text)
 
         raise ConfigurationError, "#{name} must not contain line breaks or control characters"

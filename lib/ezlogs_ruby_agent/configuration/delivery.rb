@@ -109,7 +109,7 @@ module EzlogsRubyAgent
       # to an otlp+ endpoint, OTEL_RESOURCE_ATTRIBUTES (OtelEnvironment).
       def native_headers
         headers = otel_endpoint? ? otel_headers.merge(self.headers) : self.headers
-        { headers: headers.to_a, resource_attributes: otlp? ? otel_resource_attributes.to_a : [] }
+        { headers: headers.to_a, header_settings:, resource_attributes: otlp? ? otel_resource_attributes.to_a : [] }
       end
 
       # `path` made absolute from the current directory; "~" and "~user"

@@ -17,7 +17,7 @@ module EzlogsRubyAgent
       # nil or blank is no choice: `d.endpoint = ENV["EZLOGS_ENDPOINT"]` with
       # the variable unset leaves the default.
       def endpoint=(url)
-        if url.to_s.strip.empty?
+        if check_encoding("delivery.endpoint", url).to_s.strip.empty?
           @endpoint_chosen = false
           @endpoint = endpoint_from_env
         else
@@ -37,7 +37,8 @@ module EzlogsRubyAgent
         @endpoint_setting = "EZLOGS_ENDPOINT"
       rescue ConfigurationError => e
         ProblemReporter.bad_setting(e.message.sub("delivery.endpoint", "EZLOGS_ENDPOINT"),
-                                    "it is ignored: delivery.endpoint stays #{shown_url(endpoint)}")
+                                    "it is ignored: the endpoint stays #{shown_url(endpoint)} " \
+                                    "(from #{endpoint_setting})")
       end
 
       # True once the app chose where events go (delivery.endpoint, or a
@@ -50,7 +51,11 @@ module EzlogsRubyAgent
       # Events printed to the log rather than sent to the default endpoint,
       # unless the app chose one: the Rails development default.
       def print_by_default
-        @endpoint = LOG_ENDPOINT unless endpoint_chosen?
+        return if endpoint_chosen?
+
+        @endpoint = LOG_ENDPOINT
+        @endpoint_setting = "delivery.endpoint"
+        @otel_url = nil
       end
 
       def prints_only?
@@ -64,6 +69,12 @@ module EzlogsRubyAgent
       # "delivery.endpoint" (also when it is the default), "EZLOGS_ENDPOINT",
       # or the OpenTelemetry variable that named it.
       attr_reader :endpoint_setting
+
+      # Where the request headers to this endpoint come from, for messages:
+      # delivery.headers, and OpenTelemetry's variables when they named it.
+      def header_settings
+        otel_endpoint? ? "delivery.headers, #{OtelEnvironment::HEADERS.reverse.join(" or ")}" : "delivery.headers"
+      end
 
       private
 

@@ -56,7 +56,8 @@ module EzlogsRubyAgent
       # the specification says; a query (a vendor's key) stays a query.
       def logs_url(url)
         uri = URI.parse(url)
-        uri.path = "#{uri.path.chomp("/")}/v1/logs"
+        uri.path = "#{uri.path.sub(%r{/+\z}, "")}/v1/logs"
+        uri.fragment = nil
         uri.to_s
       end
 

@@ -9,6 +9,9 @@ module EzlogsRubyAgent
     # a test event (sent through the agent's own pipeline, so that what is
     # checked is what the app does).
     module Destination
+      # The drops a delivery attempt makes (metrics[:events_dropped]).
+      DELIVERY_DROPS = %i[rejected retries_exhausted endpoint_unavailable too_large].freeze
+
       private
 
       def destination
@@ -62,13 +65,15 @@ module EzlogsRubyAgent
         failure("endpoint #{shown} did not take a test event (#{id}): #{problem}. #{fate(before)}", fix_for(error))
       end
 
-      # What became of the test event: dropped (a collector that refuses
-      # it, an endpoint the agent cannot use), or still queued for a retry.
-      # Half a second more lets the worker settle the batch it just tried.
+      # What became of the test event: dropped by the delivery it was tried
+      # in (a collector that refuses it, retries spent, an endpoint the
+      # agent cannot use), or still queued for a retry. Half a second more
+      # lets the worker settle the batch it just tried.
       def fate(before)
         EzlogsRubyAgent.flush(timeout: 0.5)
-        dropped = EzlogsRubyAgent.metrics[:events_dropped].find { |reason, n| n > before[:events_dropped][reason] }
-        return "The event was dropped (#{dropped.first}), and counted" if dropped
+        dropped = EzlogsRubyAgent.metrics[:events_dropped].slice(*DELIVERY_DROPS)
+                                 .find { |reason, count| count > before[:events_dropped][reason] }
+        return "The event was dropped, counted in metrics[:events_dropped][:#{dropped.first}]" if dropped
 
         "The event stays queued: the exit line on stderr counts it if it is still not delivered"
       end
@@ -94,7 +99,8 @@ module EzlogsRubyAgent
       def fix_for(error)
         case error.to_s
         when /Connection refused|tcp connect error/ then nothing_listens
-        when /HTTP 401|HTTP 403/ then "check delivery.api_key and delivery.headers against what the collector expects"
+        when /HTTP 401|HTTP 403/
+          "check delivery.api_key and #{@config.delivery.header_settings} against what the collector expects"
         when /HTTP 404/ then "check the path of #{path_hint}"
         when /HTTP 4\d\d/ then "see the collector's answer above; it refuses the events as sent"
         when /timed out|shutdown_timeout/
@@ -114,7 +120,9 @@ module EzlogsRubyAgent
 
       def path_hint
         setting = @config.delivery.endpoint_setting
-        if @config.delivery.otlp?
+        if setting == "OTEL_EXPORTER_OTLP_ENDPOINT"
+          "#{setting}: give it the receiver's base URL (the agent appends /v1/logs)"
+        elsif @config.delivery.otlp?
           "#{setting} (an OpenTelemetry Collector takes POST /v1/logs)"
         else
           "#{setting} (the ezlogs agent takes POST /events)"

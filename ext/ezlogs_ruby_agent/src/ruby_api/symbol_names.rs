@@ -28,14 +28,15 @@ use crate::sync::lock;
 const MAX_NAMES: usize = 10_000;
 const MAX_NAME_BYTES: usize = 256;
 const SLOTS: usize = 256;
+/// The longest text `Text` stores inline.
+const INLINE_BYTES: usize = std::mem::size_of::<Text>();
 
 /// A remembered name and the symbol it belongs to. Made once per name and
 /// never freed (leaked), so a reference to it is valid for the process's life.
 struct Entry {
     symbol: u64,
-    /// Made with `Text::const_new`, so a clone never allocates: a short name
-    /// is copied as 24 bytes (where `const_new` copies it byte by byte), a
-    /// long one is kept as a reference to the leaked `str`.
+    /// A clone never allocates: a short name is stored inline and copied
+    /// as 24 bytes, a long one as a reference to a leaked `str`.
     name: Text,
 }
 
@@ -87,10 +88,12 @@ fn remembered(symbol: Symbol, raw: u64) -> Option<&'static Entry> {
         return None;
     }
     let entry: &'static Entry = lock(&NAMES).entry(raw).or_insert_with(|| {
-        Box::leak(Box::new(Entry {
-            symbol: raw,
-            name: Text::const_new(Box::leak(name.into_owned().into_boxed_str())),
-        }))
+        let name = if name.len() <= INLINE_BYTES {
+            Text::from(&*name)
+        } else {
+            Text::const_new(Box::leak(name.into_owned().into_boxed_str()))
+        };
+        Box::leak(Box::new(Entry { symbol: raw, name }))
     });
     Some(entry)
 }

@@ -28,7 +28,7 @@ use prost::Message;
 use super::Outcome;
 use crate::delivery::{encoder, otlp};
 use crate::metrics::{DropReason, METRICS};
-use crate::settings::Settings;
+use crate::settings::{DeliverySettings, Settings};
 use crate::stdio;
 
 /// How much of a refusal's body is kept in `last_error`.
@@ -99,7 +99,7 @@ impl HttpSink {
         };
         let mut headers = headers(settings, gzip, protocol)?;
         if let Some(credentials) = credentials {
-            add_basic_auth(&mut headers, &credentials, &delivery.endpoint_setting);
+            add_basic_auth(&mut headers, &credentials, delivery);
         }
         let client = Client::builder()
             .default_headers(headers)
@@ -290,19 +290,16 @@ fn take_credentials(url: &mut Url) -> Option<String> {
 }
 
 /// The endpoint's credentials as Basic auth, unless `delivery.api_key` or
-/// an Authorization header is set, which wins (said once, naming
-/// `endpoint_setting`, where the endpoint was set).
-fn add_basic_auth(headers: &mut HeaderMap, credentials: &str, endpoint_setting: &str) {
+/// an Authorization header is set, which wins (said once, naming the
+/// settings the Ruby configuration says these came from).
+fn add_basic_auth(headers: &mut HeaderMap, credentials: &str, delivery: &DeliverySettings) {
     static SAID: Once = Once::new();
     if headers.contains_key(AUTHORIZATION) {
-        // OpenTelemetry's header variables go only to the endpoint theirs named.
-        let header_settings = if endpoint_setting.starts_with("OTEL_") {
-            "delivery.headers, OTEL_EXPORTER_OTLP_LOGS_HEADERS or OTEL_EXPORTER_OTLP_HEADERS"
-        } else {
-            "delivery.headers"
-        };
         SAID.call_once(|| {
-            stdio::warn(&format!("{endpoint_setting} holds a user and password, which are not sent: delivery.api_key (or an Authorization header in {header_settings}) is sent instead; remove one of the two"));
+            stdio::warn(&format!(
+                "{} holds a user and password, which are not sent: delivery.api_key (or an Authorization header in {}) is sent instead; remove one of the two",
+                delivery.endpoint_setting, delivery.header_settings
+            ));
         });
         return;
     }

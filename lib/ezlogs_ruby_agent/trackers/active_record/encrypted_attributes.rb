@@ -10,9 +10,11 @@ module EzlogsRubyAgent
       module_function
 
       # `changes` ({attribute => [before, after]}) with each encrypted
-      # attribute's pair replaced by the redaction marker.
+      # attribute's pair replaced by the redaction marker. (Asked with
+      # `method_defined?`: a model class's `respond_to?` runs Rails'
+      # dynamic-finder lookup.)
       def mask(model, changes)
-        encrypted = model.encrypted_attributes if model.respond_to?(:encrypted_attributes)
+        encrypted = model.encrypted_attributes if model.singleton_class.method_defined?(:encrypted_attributes)
         return changes if encrypted.nil? || encrypted.empty?
 
         changes.to_h { |attribute, pair| [attribute, encrypted.include?(attribute.to_sym) ? AppFilter::MASK : pair] }

@@ -112,8 +112,10 @@ module EzlogsRubyAgent
         end
       end
 
+      # (`method_defined?`, one call, where a record's `respond_to?` runs
+      # Rails' attribute and dynamic-finder lookups.)
       def changed_rows?(record)
-        !record.respond_to?(:trigger_transactional_callbacks?) || record.trigger_transactional_callbacks?
+        !record.class.method_defined?(:trigger_transactional_callbacks?) || record.trigger_transactional_callbacks?
       end
 
       def base_metadata(model)

@@ -86,8 +86,11 @@ module EzlogsRubyAgent
       end
 
       # `changes` ({attribute => [before, after]}) added to `into`: the
-      # earliest before, the latest after.
+      # earliest before, the latest after. (Most records save once a
+      # transaction: their changes are taken whole, in one call.)
       def merge_changes(into, changes)
+        return into.replace(changes) if into.empty?
+
         changes.each do |attribute, (before, after)|
           earlier = into[attribute]
           into[attribute] = [earlier ? earlier.first : before, after]

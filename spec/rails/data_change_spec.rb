@@ -142,6 +142,18 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(changes.first[:metadata][:changes]).to include(name: [nil, "Ada L"])
   end
 
+  it "reports the net change of saves in one transaction: an attribute set back to where it started is left out" do
+    user = User.create!(name: "Ada", email: "ada@example.com")
+    ActiveRecord::Base.transaction do
+      user.update!(name: "Ada L", email: "ada@elsewhere.example")
+      user.update!(name: "Ada")
+    end
+
+    updated = changes.last
+    expect(updated[:action]).to eq("user.updated")
+    expect(updated[:metadata][:changes].keys).to contain_exactly(:email, :updated_at)
+  end
+
   it "never reports an attribute that Active Record Encryption keeps encrypted (encrypts) in clear",
      skip: (Rails::VERSION::MAJOR < 7 && "encrypts came with Rails 7") do
     entry = VaultEntry.create!(label: "bank", secret: "s3cr3t-pin-4411")

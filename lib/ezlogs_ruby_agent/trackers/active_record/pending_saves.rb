@@ -86,14 +86,21 @@ module EzlogsRubyAgent
       end
 
       # `changes` ({attribute => [before, after]}) added to `into`: the
-      # earliest before, the latest after. (Most records save once a
+      # earliest before, the latest after; an attribute that ends where it
+      # started made no change and leaves. (Most records save once a
       # transaction: their changes are taken whole, in one call.)
       def merge_changes(into, changes)
         return into.replace(changes) if into.empty?
 
         changes.each do |attribute, (before, after)|
           earlier = into[attribute]
-          into[attribute] = [earlier ? earlier.first : before, after]
+          if earlier.nil?
+            into[attribute] = [before, after]
+          elsif earlier.first == after
+            into.delete(attribute)
+          else
+            into[attribute] = [earlier.first, after]
+          end
         end
       end
 

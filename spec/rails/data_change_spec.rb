@@ -196,6 +196,33 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     Current.reset
   end
 
+  it "names a record related by a composite foreign key as that record's own events name it",
+     skip: (ActiveRecord.version < Gem::Version.new("7.1") && "composite keys came with Rails 7.1") do
+    connection = ActiveRecord::Base.connection
+    connection.create_table(:shipments, primary_key: %i[warehouse_id id], force: true) do |t|
+      t.integer :warehouse_id
+      t.integer :id
+    end
+    connection.create_table(:parcels, force: true) do |t|
+      t.integer :shipment_warehouse_id
+      t.integer :shipment_id
+    end
+    stub_const("Shipment", Class.new(ApplicationRecord) { self.primary_key = %i[warehouse_id id] })
+    stub_const("Parcel", Class.new(ApplicationRecord) do
+      belongs_to :shipment, foreign_key: %i[shipment_warehouse_id shipment_id], optional: true
+    end)
+    Parcel.create!(shipment: Shipment.create!(id: [3, 8]))
+    Parcel.create!
+
+    shipment, parcel, loose = changes
+    expect(shipment[:subject]).to eq(type: "shipment", id: "[3, 8]")
+    expect(parcel[:metadata][:related]).to eq([shipment[:subject]])
+    expect(loose[:metadata][:related]).to eq([])
+  ensure
+    connection.drop_table(:parcels, if_exists: true)
+    connection.drop_table(:shipments, if_exists: true)
+  end
+
   it "forgets only a rolled-back savepoint's changes; the outer transaction's still commit" do
     user = User.create!(name: "Ada", email: "ada@example.com")
     created = nil

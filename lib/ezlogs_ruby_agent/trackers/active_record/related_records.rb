@@ -21,7 +21,7 @@ module EzlogsRubyAgent
       # left the key out).
       def of(record)
         belongs_to(record.class).filter_map do |entry|
-          id = column(record, entry.foreign_key)
+          id = key(record, entry.foreign_key)
           next if id.nil?
 
           type = entry.reflection.polymorphic? ? polymorphic_type(record, entry.reflection) : declared_type(entry)
@@ -62,6 +62,16 @@ module EzlogsRubyAgent
         model ? Tracking.model_type(model) : Tracking.model_type_named(name)
       rescue NameError, ArgumentError # a class_name that names no model class
         Tracking.model_type_named(reflection.class_name)
+      end
+
+      # A composite foreign key (Rails 7.1 and later: an Array of columns)
+      # as its values, which `to_s` writes as the related record's own
+      # composite `id` is written ("[3, 8]"); nil when any is missing.
+      def key(record, foreign_key)
+        return column(record, foreign_key) unless foreign_key.is_a?(Array)
+
+        values = foreign_key.map { |name| column(record, name) }
+        values unless values.include?(nil)
       end
 
       # nil when a partial select left the column out. `_read_attribute`

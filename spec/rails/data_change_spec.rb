@@ -174,11 +174,18 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
                                                                              ["Acme Tools", "Acme Tools Ltd"]])
   end
 
-  it "reads relations only from columns that were loaded" do
+  it "reads relations only from columns that were loaded, and gives a before that was not loaded as nil" do
     insert_row("users", id: 5, account_id: 7, name: "Ada", email: "ada@example.com")
     User.select(:id, :name, :email).find(5).update!(name: "Ada L")
+    setting = User.respond_to?(:partial_updates=) ? :partial_updates : :partial_writes
+    User.public_send(:"#{setting}=", false) # saved_changes read whole
+    User.select(:id, :name, :email).find(5).update!(name: "Ada M")
 
-    expect(changes.first[:metadata]).to include(related: [])
+    expect(changes.map { |event| event[:metadata][:related] }).to eq([[], []])
+    expect(changes.map { |event| event[:metadata][:changes][:updated_at].first }).to eq([nil, nil])
+    expect(changes.map { |event| event[:metadata][:changes][:name] }).to eq([["Ada", "Ada L"], ["Ada L", "Ada M"]])
+  ensure
+    User.public_send(:"#{setting}=", true)
   end
 
   it "names a related record's type as that record's own events name it: namespaced, acronyms, polymorphic" do

@@ -31,6 +31,7 @@ module EzlogsRubyAgent
       # Keeps the names each partial write of `model` (ActiveRecord::Base)
       # chose.
       def self.install(model)
+        @not_loaded = not_loaded
         methods = PARTIAL_WRITES.select { |name, _| model.private_method_defined?(name) }
         model.prepend(Module.new do
           methods.each do |name, partial|
@@ -44,15 +45,36 @@ module EzlogsRubyAgent
         end)
       end
 
+      # What Rails gives as the before of an attribute a partial select did
+      # not load (an Object of its own, which would be written as `{}`).
+      def self.not_loaded
+        ::ActiveModel::Attribute.uninitialized("", nil).original_value
+      rescue StandardError
+        nil
+      end
+
       module_function
 
+      # The before of an attribute that was not loaded is nil: Rails does
+      # not know it either.
       def of(record)
         names, chosen_with = take(record)
         tracker = record.send(:mutations_before_last_save)
-        return record.saved_changes unless names && chosen_with.equal?(tracker) && !record.previously_new_record?
+        return whole(record) unless names && chosen_with.equal?(tracker) && !record.previously_new_record?
 
-        changes = names.to_h { |name| [name, [tracker.original_value(name), tracker.send(:fetch_value, name)]] }
+        changes = names.to_h do |name|
+          before = tracker.original_value(name)
+          [name, [@not_loaded.equal?(before) ? nil : before, tracker.send(:fetch_value, name)]]
+        end
         lock_change(record, changes)
+      end
+
+      # `saved_changes`; on a create every before is a default, on an
+      # update one may not have been loaded.
+      def whole(record)
+        return record.saved_changes if record.previously_new_record?
+
+        record.saved_changes.transform_values { |(before, after)| [@not_loaded.equal?(before) ? nil : before, after] }
       end
 
       # Optimistic locking bumps its column once the names are chosen, and

@@ -175,17 +175,25 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
   end
 
   it "reads relations only from columns that were loaded, and gives a before that was not loaded as nil" do
-    insert_row("users", id: 5, account_id: 7, name: "Ada", email: "ada@example.com")
-    User.select(:id, :name, :email).find(5).update!(name: "Ada L")
     setting = User.respond_to?(:partial_updates=) ? :partial_updates : :partial_writes
+    partial = User.public_send(setting)
+    insert_row("users", id: 5, account_id: 7, name: "Ada", email: "ada@example.com", password_digest: "x")
+    User.select(:id, :name, :email).find(5).update!(name: "Ada L")
     User.public_send(:"#{setting}=", false) # saved_changes read whole
     User.select(:id, :name, :email).find(5).update!(name: "Ada M")
+    User.public_send(:"#{setting}=", partial)
+    ActiveRecord::Base.transaction do # an unknown before is no value an attribute is set back to
+      user = User.select(:id, :name, :email).find(5)
+      user.update!(password_digest: "y")
+      user.update!(password_digest: nil)
+    end
 
-    expect(changes.map { |event| event[:metadata][:related] }).to eq([[], []])
-    expect(changes.map { |event| event[:metadata][:changes][:updated_at].first }).to eq([nil, nil])
-    expect(changes.map { |event| event[:metadata][:changes][:name] }).to eq([["Ada", "Ada L"], ["Ada L", "Ada M"]])
+    expect(changes.map { |event| event[:metadata][:related] }).to eq([[], [], []])
+    expect(changes.map { |event| event[:metadata][:changes][:updated_at].first }).to eq([nil, nil, nil])
+    expect(changes.map { |event| event[:metadata][:changes][:name] }).to eq([["Ada", "Ada L"], ["Ada L", "Ada M"], nil])
+    expect(changes.last[:metadata][:changes]).to have_key(:password_digest)
   ensure
-    User.public_send(:"#{setting}=", true)
+    User.public_send(:"#{setting}=", partial) if setting
   end
 
   it "names a related record's type as that record's own events name it: namespaced, acronyms, polymorphic" do
@@ -201,6 +209,28 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(item_change[:actor]).to eq(invoice_change[:subject])
   ensure
     Current.reset
+  end
+
+  it "relates a record by its id only: through an aliased key, never through a key to another of its columns" do
+    connection = ActiveRecord::Base.connection
+    connection.create_table(:writers, force: true) { |t| t.string :uuid }
+    connection.create_table(:notes, force: true) do |t|
+      t.integer :writer_ref
+      t.string :writer_uuid
+    end
+    stub_const("Writer", Class.new(ApplicationRecord))
+    stub_const("Note", Class.new(ApplicationRecord) do
+      alias_attribute :writer_key, :writer_ref
+      belongs_to :writer, foreign_key: :writer_key, optional: true
+      belongs_to :signer, class_name: "Writer", foreign_key: :writer_uuid, primary_key: :uuid, optional: true
+    end)
+    writer = Writer.create!(uuid: "7f3c")
+    Note.create!(writer_ref: writer.id, writer_uuid: "7f3c")
+
+    expect(changes.last[:metadata][:related]).to eq([{ type: "writer", id: writer.id.to_s }])
+  ensure
+    connection.drop_table(:notes, if_exists: true)
+    connection.drop_table(:writers, if_exists: true)
   end
 
   it "names a record related by a composite foreign key as that record's own events name it",

@@ -21,7 +21,7 @@ module EzlogsRubyAgent
       # left the key out).
       def of(record)
         belongs_to(record.class).filter_map do |entry|
-          id = key(record, entry.foreign_key)
+          id = key(record, entry)
           next if id.nil?
 
           type = entry.reflection.polymorphic? ? polymorphic_type(record, entry.reflection) : declared_type(entry)
@@ -29,9 +29,9 @@ module EzlogsRubyAgent
         end
       end
 
-      # One belongs_to: its foreign key, the reflection, and the related
-      # class's type once resolved.
-      Entry = Struct.new(:foreign_key, :reflection, :type)
+      # One belongs_to: the reflection, and once resolved the columns that
+      # hold the related record's id (`id_columns`) and its type.
+      Entry = Struct.new(:reflection, :id_columns, :type)
 
       def belongs_to(model)
         source = model._reflections
@@ -39,7 +39,7 @@ module EzlogsRubyAgent
         return known.last if known&.first.equal?(source)
 
         list = model.reflect_on_all_associations(:belongs_to).map do |reflection|
-          Entry.new(reflection.foreign_key, reflection)
+          Entry.new(reflection)
         end
         model.instance_variable_set(IVAR, [source, list]) unless model.frozen?
         list
@@ -64,14 +64,64 @@ module EzlogsRubyAgent
         Tracking.model_type_named(reflection.class_name)
       end
 
-      # A composite foreign key (Rails 7.1 and later: an Array of columns)
-      # as its values, which `to_s` writes as the related record's own
-      # composite `id` is written ("[3, 8]"); nil when any is missing.
-      def key(record, foreign_key)
-        return column(record, foreign_key) unless foreign_key.is_a?(Array)
+      # The related record's id as read from `record`: a composite one
+      # (Rails 7.1 and later) as its values, which `to_s` writes as that
+      # record's own events write its id ("[3, 8]"); nil when a value is
+      # missing or the key holds no id.
+      def key(record, entry)
+        columns = entry.id_columns
+        columns = entry.id_columns = id_columns(record.class, entry.reflection) if columns.nil?
+        case columns
+        when String then column(record, columns)
+        when Array
+          values = columns.map { |name| column(record, name) }
+          values unless values.include?(nil)
+        end
+      end
 
-        values = foreign_key.map { |name| column(record, name) }
-        values unless values.include?(nil)
+      # The columns of `model` that hold the related record's id: its
+      # foreign key, or a composite one's columns in the order of the
+      # related model's primary key, with alias names resolved. False when
+      # they hold another of its columns (`primary_key:`, or a composite
+      # key that does not pair with that primary key): its id would take a
+      # query. Nil, tried again next time, while the related class cannot
+      # be loaded.
+      def id_columns(model, reflection)
+        columns = key_columns(reflection)
+        return false unless columns
+
+        columns = columns.map { |name| model.attribute_aliases[name] || name }
+        columns.one? ? columns.first : columns
+      rescue NameError, ArgumentError
+        nil
+      end
+
+      def key_columns(reflection)
+        return unless holds_id?(reflection)
+
+        foreign_key = reflection.foreign_key
+        return [foreign_key] unless foreign_key.is_a?(Array)
+
+        composite_columns(reflection, foreign_key) unless reflection.polymorphic?
+      end
+
+      # Whether the key refers to the related model's primary key rather
+      # than to another column (`primary_key: :uuid`). A polymorphic one
+      # has no one related model to ask.
+      def holds_id?(reflection)
+        named = reflection.options[:primary_key]
+        named.nil? || reflection.polymorphic? || Array(named).map(&:to_s) == Array(reflection.klass.primary_key)
+      end
+
+      # A composite key's columns paired with the columns they reference,
+      # in the order of the related model's primary key.
+      def composite_columns(reflection, foreign_key)
+        referenced = reflection.association_primary_key
+        return unless referenced.is_a?(Array) && referenced.size == foreign_key.size
+
+        pairs = referenced.zip(foreign_key).to_h
+        columns = Array(reflection.klass.primary_key).map { |name| pairs[name] }
+        columns unless columns.empty? || columns.include?(nil)
       end
 
       # nil when a partial select left the column out. `_read_attribute`

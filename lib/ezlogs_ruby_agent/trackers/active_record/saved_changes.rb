@@ -31,7 +31,7 @@ module EzlogsRubyAgent
       # Keeps the names each partial write of `model` (ActiveRecord::Base)
       # chose.
       def self.install(model)
-        @not_loaded = not_loaded
+        @rails_not_loaded = rails_not_loaded
         methods = PARTIAL_WRITES.select { |name, _| model.private_method_defined?(name) }
         model.prepend(Module.new do
           methods.each do |name, partial|
@@ -45,18 +45,28 @@ module EzlogsRubyAgent
         end)
       end
 
-      # What Rails gives as the before of an attribute a partial select did
-      # not load (an Object of its own, which would be written as `{}`).
-      def self.not_loaded
+      # The before of an attribute a partial select did not load, which
+      # Rails does not know either: written as null (`as_json`), and equal
+      # to no value, so that a transaction's net change (PendingSaves) never
+      # takes it for the value an attribute was set back to.
+      class NotLoaded
+        def as_json(*) = nil
+      end
+      NOT_LOADED = NotLoaded.new.freeze
+
+      # Rails' own stand-in for such a before (an Object, which would be
+      # written as `{}`), read as the model is installed; until then, and
+      # if this Rails has none, an Object that matches nothing.
+      @rails_not_loaded = Object.new
+
+      def self.rails_not_loaded
         ::ActiveModel::Attribute.uninitialized("", nil).original_value
       rescue StandardError
-        nil
+        Object.new
       end
 
       module_function
 
-      # The before of an attribute that was not loaded is nil: Rails does
-      # not know it either.
       def of(record)
         names, chosen_with = take(record)
         tracker = record.send(:mutations_before_last_save)
@@ -64,17 +74,19 @@ module EzlogsRubyAgent
 
         changes = names.to_h do |name|
           before = tracker.original_value(name)
-          [name, [@not_loaded.equal?(before) ? nil : before, tracker.send(:fetch_value, name)]]
+          [name, [@rails_not_loaded.equal?(before) ? NOT_LOADED : before, tracker.send(:fetch_value, name)]]
         end
         lock_change(record, changes)
       end
 
-      # `saved_changes`; on a create every before is a default, on an
-      # update one may not have been loaded.
+      # `saved_changes`, with NOT_LOADED for Rails' stand-in where there is
+      # one (an update after a partial select, or a create of such a
+      # record's `dup`); `assoc` looks for it without a block per attribute.
       def whole(record)
-        return record.saved_changes if record.previously_new_record?
+        changes = record.saved_changes
+        return changes unless changes.values.assoc(@rails_not_loaded)
 
-        record.saved_changes.transform_values { |(before, after)| [@not_loaded.equal?(before) ? nil : before, after] }
+        changes.transform_values { |(before, after)| [@rails_not_loaded.equal?(before) ? NOT_LOADED : before, after] }
       end
 
       # Optimistic locking bumps its column once the names are chosen, and

@@ -229,8 +229,8 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
 
     expect(changes.last[:metadata][:related]).to eq([{ type: "writer", id: writer.id.to_s }])
   ensure
-    connection.drop_table(:notes, if_exists: true)
-    connection.drop_table(:writers, if_exists: true)
+    ActiveRecord::Base.connection.drop_table(:notes, if_exists: true)
+    ActiveRecord::Base.connection.drop_table(:writers, if_exists: true)
   end
 
   it "names a record related by a composite foreign key as that record's own events name it",
@@ -256,8 +256,8 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(parcel[:metadata][:related]).to eq([shipment[:subject]])
     expect(loose[:metadata][:related]).to eq([])
   ensure
-    connection.drop_table(:parcels, if_exists: true)
-    connection.drop_table(:shipments, if_exists: true)
+    ActiveRecord::Base.connection.drop_table(:parcels, if_exists: true)
+    ActiveRecord::Base.connection.drop_table(:shipments, if_exists: true)
   end
 
   it "forgets only a rolled-back savepoint's changes; the outer transaction's still commit" do

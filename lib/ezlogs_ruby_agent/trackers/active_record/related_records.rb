@@ -96,6 +96,8 @@ module EzlogsRubyAgent
         nil
       end
 
+      # The key's columns, in the related primary key's order; nil when
+      # they hold no id.
       def key_columns(reflection)
         return unless holds_id?(reflection)
 

@@ -55,7 +55,6 @@ module EzlogsRubyAgent
 
         @endpoint = LOG_ENDPOINT
         @endpoint_setting = "delivery.endpoint"
-        @otel_url = nil
       end
 
       def prints_only?

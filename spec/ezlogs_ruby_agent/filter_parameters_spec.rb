@@ -39,10 +39,11 @@ RSpec.describe EzlogsRubyAgent::Configuration::FilterParameters do
     expect(filters.in_ruby).to eq([proc_filter, /pin(?!_hint)/, /[[:alpha:]]_id/, "card.number"])
     expect(filters.native_patterns).to eq(["(?i)passw", "(?i)card\\.number", "(?m)\\Apin\\z"])
     stderr = quietly { 2.times { filters.report } }
-    expect(stderr.lines.size).to eq(4)
+    # A dotted filter is not said: Rails adds one per encrypted attribute.
+    expect(stderr.lines.size).to eq(3)
     expect(stderr).to include("filter_parameters has a Proc (#{__FILE__.delete_prefix("#{Dir.pwd}/")}:",
                               "filter_parameters /[[:alpha:]]_id/ uses syntax the native matcher does not support " \
-                              "(POSIX bracket classes, which Ruby matches in Unicode)",
-                              "filter_parameters \"card.number\" is a dotted filter")
+                              "(POSIX bracket classes, which Ruby matches in Unicode)")
+    expect(stderr).not_to include("card.number")
   end
 end

@@ -51,11 +51,11 @@ pub struct Correlation {
 impl Correlation {
     /// The correlation of an event logged outside any context: a flow of one.
     pub fn standalone() -> Self {
-        let correlation_id: Id = ids::correlation_id().into();
+        let correlation_id: Id = ids::correlation_id();
         Self {
             primary_correlation_id: correlation_id.clone(),
             correlation_id,
-            flow_id: ids::flow_id().into(),
+            flow_id: ids::flow_id(),
             request_id: None,
             session_id: None,
             parent_event_id: None,

@@ -1,6 +1,7 @@
 //! Random identifiers: event, correlation and flow ids, W3C trace and span ids.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -45,30 +46,30 @@ fn seed_fallback() -> u64 {
     nanos ^ (u64::from(std::process::id()) << 32)
 }
 
-/// `prefix` followed by 22 url-safe characters (128 random bits).
-pub fn prefixed(prefix: &str) -> String {
-    let bytes = random_u128().to_le_bytes();
-    let mut encoded = [0u8; 22];
+/// `prefix` (at most 10 bytes) followed by 22 url-safe characters (128
+/// random bits), written on the stack and handed to `make`, which makes
+/// the one allocation the id keeps (a tracked request makes five ids, and
+/// each allocation the app's thread makes is one the worker may free).
+fn prefixed<T>(prefix: &str, make: impl FnOnce(&str) -> T) -> T {
+    let mut id = [0u8; 32];
+    id[..prefix.len()].copy_from_slice(prefix.as_bytes());
     let written = URL_SAFE_NO_PAD
-        .encode_slice(bytes, &mut encoded)
+        .encode_slice(random_u128().to_le_bytes(), &mut id[prefix.len()..])
         .unwrap_or_default();
-    let mut id = String::with_capacity(prefix.len() + written);
-    id.push_str(prefix);
-    // The base64 alphabet is ASCII, so this is always valid UTF-8.
-    id.push_str(std::str::from_utf8(&encoded[..written]).unwrap_or_default());
-    id
+    // The prefixes and the base64 alphabet are ASCII: always valid UTF-8.
+    make(std::str::from_utf8(&id[..prefix.len() + written]).unwrap_or_default())
 }
 
 pub fn event_id() -> String {
-    prefixed("evt_")
+    prefixed("evt_", str::to_owned)
 }
 
-pub fn correlation_id() -> String {
-    prefixed("corr_")
+pub fn correlation_id() -> Arc<str> {
+    prefixed("corr_", |id| Arc::from(id))
 }
 
-pub fn flow_id() -> String {
-    prefixed("flow_")
+pub fn flow_id() -> Arc<str> {
+    prefixed("flow_", |id| Arc::from(id))
 }
 
 /// A request id for requests that came without one: a UUID (version 4),
@@ -81,21 +82,21 @@ pub fn request_id() -> String {
 }
 
 /// A W3C trace id: 32 lowercase hex digits, never all zeros.
-pub fn trace_id() -> String {
+pub fn trace_id() -> Arc<str> {
     loop {
         let id = random_u128();
         if id != 0 {
-            return const_hex::encode(id.to_be_bytes());
+            return Arc::from(&*const_hex::Buffer::<16>::new().format(&id.to_be_bytes()));
         }
     }
 }
 
 /// A W3C span (parent) id: 16 lowercase hex digits, never all zeros.
-pub fn span_id() -> String {
+pub fn span_id() -> Arc<str> {
     loop {
         let id = random_u128() as u64;
         if id != 0 {
-            return const_hex::encode(id.to_be_bytes());
+            return Arc::from(&*const_hex::Buffer::<8>::new().format(&id.to_be_bytes()));
         }
     }
 }
@@ -105,14 +106,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn event_ids_have_prefix_and_22_url_safe_chars() {
-        let id = event_id();
-        assert!(id.starts_with("evt_"));
-        let tail = &id[4..];
-        assert_eq!(tail.len(), 22);
-        assert!(tail
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    fn event_correlation_and_flow_ids_have_prefix_and_22_url_safe_chars() {
+        for (prefix, id) in [
+            ("evt_", event_id()),
+            ("corr_", correlation_id().to_string()),
+            ("flow_", flow_id().to_string()),
+        ] {
+            let tail = id.strip_prefix(prefix).expect("the prefix");
+            assert_eq!(tail.len(), 22, "{id}");
+            assert!(tail
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        }
     }
 
     #[test]

@@ -34,13 +34,13 @@ impl Trace {
         match traceparent.map(TraceParent::parse) {
             Some(Ok(parent)) => Self {
                 trace_id: parent.trace_id.into(),
-                span_id: ids::span_id().into(),
+                span_id: ids::span_id(),
                 parent_span_id: Some(parent.parent_id.into()),
                 flags: parent.flags,
             },
             _ => Self {
-                trace_id: ids::trace_id().into(),
-                span_id: ids::span_id().into(),
+                trace_id: ids::trace_id(),
+                span_id: ids::span_id(),
                 parent_span_id: None,
                 flags: 0x01,
             },
@@ -50,7 +50,7 @@ impl Trace {
     fn child(&self) -> Self {
         Self {
             trace_id: self.trace_id.clone(),
-            span_id: ids::span_id().into(),
+            span_id: ids::span_id(),
             parent_span_id: Some(self.span_id.clone()),
             flags: self.flags,
         }
@@ -90,7 +90,7 @@ pub struct Context {
 
 impl Context {
     fn root(flow_id: Id, metadata: Object) -> Self {
-        let correlation_id: Id = ids::correlation_id().into();
+        let correlation_id: Id = ids::correlation_id();
         Self {
             primary_correlation_id: correlation_id.clone(),
             chain: vec![correlation_id.clone()],
@@ -118,13 +118,13 @@ impl Context {
         baggage: Option<&str>,
     ) -> Self {
         let caller = baggage.map(FlowBaggage::parse).unwrap_or_default();
-        let flow_id = caller.flow_id.unwrap_or_else(ids::flow_id);
+        let flow_id = caller.flow_id.map_or_else(ids::flow_id, Id::from);
         Self {
             request_id: Some(request_id),
             session_id,
             parent_event_id: caller.parent_event_id.map(Id::from),
             trace: Some(Trace::join_or_start(traceparent)),
-            ..Self::root(flow_id.into(), metadata)
+            ..Self::root(flow_id, metadata)
         }
     }
 
@@ -154,7 +154,7 @@ impl Context {
     /// A context caused by this one: same flow, one level deeper. The child
     /// names `parent_event_id`, or keeps ours when None.
     pub fn child(&self, parent_event_id: Option<Id>, metadata: Object, max_depth: u32) -> Self {
-        let correlation_id: Id = ids::correlation_id().into();
+        let correlation_id: Id = ids::correlation_id();
         let mut chain = self.chain.clone();
         chain.push(correlation_id.clone());
         let keep = max_depth as usize + 1;
@@ -258,7 +258,7 @@ impl Context {
                 _ => None,
             }
         };
-        let correlation_id = id("correlation_id").unwrap_or_else(|| ids::correlation_id().into());
+        let correlation_id = id("correlation_id").unwrap_or_else(ids::correlation_id);
         let chain = match object.get("chain") {
             Some(Value::Array(items)) if !items.is_empty() => items
                 .iter()
@@ -283,7 +283,7 @@ impl Context {
             primary_correlation_id: id("primary_correlation_id")
                 .unwrap_or_else(|| correlation_id.clone()),
             correlation_id,
-            flow_id: id("flow_id").unwrap_or_else(|| ids::flow_id().into()),
+            flow_id: id("flow_id").unwrap_or_else(ids::flow_id),
             session_id: id("session_id"),
             request_id: id("request_id"),
             parent_event_id: id("parent_event_id"),

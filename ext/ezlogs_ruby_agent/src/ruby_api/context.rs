@@ -122,7 +122,7 @@ fn start_request_context(
     traceparent: Value,
     baggage: Value,
 ) -> Result<Value, Error> {
-    let request_id = text(ruby, request_id).unwrap_or_else(|| crate::ids::correlation_id().into());
+    let request_id = text(ruby, request_id).unwrap_or_else(crate::ids::correlation_id);
     let context = Context::for_request(
         request_id,
         text(ruby, session_id),

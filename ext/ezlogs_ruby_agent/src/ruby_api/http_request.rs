@@ -4,6 +4,7 @@
 //! pays for two crossings rather than a dozen (issue 15: the tracker's own
 //! Ruby was most of its cost).
 
+use std::cell::Cell;
 use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -51,7 +52,10 @@ const MAX_REQUEST_ID: usize = 255;
 pub struct HttpRequest {
     /// The context the request started. Its event belongs to it, while the
     /// app's work runs in a child context that names the event as parent.
-    context: Context,
+    /// Taken when the event is recorded (its memory is used then, rather
+    /// than cold when Ruby's GC frees this object), so that a request
+    /// records one event.
+    context: Cell<Option<Context>>,
     started_as: Started,
     event_id: String,
     request_id: String,
@@ -222,7 +226,7 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<Option<HttpRequest>, Er
     context::install(ruby, child)?;
     debug_view::opened(&event_id);
     Ok(Some(HttpRequest {
-        context,
+        context: Cell::new(Some(context)),
         started_as,
         event_id,
         request_id,
@@ -238,7 +242,8 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<Option<HttpRequest>, Er
 /// and `details`: see `request_event::read`; the metadata ends with
 /// `request_id` and `duration_ms` (milliseconds, three decimals). Returns
 /// nil (the tracker has no use for the event's id, and a Ruby String of it
-/// costs about 650 instructions); raises InvalidEventError.
+/// costs about 650 instructions), and records nothing when the request's
+/// event was recorded already; raises InvalidEventError.
 #[allow(clippy::too_many_arguments)]
 fn record_http_request(
     ruby: &Ruby,
@@ -250,6 +255,9 @@ fn record_http_request(
     session_id: Option<String>,
     details: Value,
 ) -> Result<(), Error> {
+    let Some(mut context) = request.context.take() else {
+        return Ok(());
+    };
     let active = settings::current();
     let (timing, duration_ms) = request.timing();
     let mut converter = Converter::new(ruby, active.settings.limits);
@@ -275,7 +283,6 @@ fn record_http_request(
         metadata: Some(converter.made_object(metadata)),
         timing: Some(timing),
     };
-    let mut context = request.context.clone();
     if session_id.is_some() {
         context.session_id = session_id.map(Into::into);
     }

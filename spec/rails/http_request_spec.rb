@@ -184,11 +184,12 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
   end
 
   # A Rack 3 streaming body answers `call(stream)`, not `each`.
-  it "hands a streaming body on as one, and records the request once it has streamed",
+  it "hands a streaming body on as one, runs it in the request's context and records the request once it has streamed",
      skip: (Gem::Version.new(Rack.release) < Gem::Version.new("3") && "Rack #{Rack.release} has no streaming bodies") do
     app = lambda do |_env|
       [200, { "content-type" => "text/plain" }, lambda { |stream|
         stream.write("streamed")
+        User.create!(name: "Streamed", email: "streamed@example.com")
         stream.close
       }]
     end
@@ -201,6 +202,59 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
 
     expect(stream.string).to eq("streamed")
     expect(request_event[:metadata]).to include(status: 200, path: "/stream")
+    expect(events_of("data.change").first[:correlation]).to include(parent_event_id: request_event[:event_id])
+  end
+
+  describe "a body the server writes after the app returned" do
+    # What a server does: writes each part, then closes the body.
+    def write(body)
+      written = +""
+      body.each { |part| written << part }
+      written
+    ensure
+      body.close
+    end
+
+    def streamed(&)
+      tracker = described_class.new(->(_env) { [200, { "Content-Type" => "text/plain" }, Enumerator.new(&)] })
+      tracker.call(Rack::MockRequest.env_for("/export"))[2]
+    end
+
+    it "does its work in the request's context" do
+      body = streamed do |out|
+        out << "a"
+        User.create!(name: "Streamed", email: "streamed@example.com")
+        out << "b"
+      end
+      expect(EzlogsRubyAgent.current_correlation_context).to be_nil
+      expect(write(body)).to eq("ab")
+
+      request = request_event
+      expect(events_of("data.change").first[:correlation])
+        .to include(parent_event_id: request[:event_id], flow_id: request[:correlation][:flow_id],
+                    request_id: request[:correlation][:request_id], trace_id: request[:correlation][:trace_id])
+      expect(EzlogsRubyAgent.current_correlation_context).to be_nil
+    end
+
+    it "records what it raises as the request's error, with the status that was sent" do
+      body = streamed do |out|
+        out << "a"
+        raise ArgumentError, "export failed"
+      end
+      expect { write(body) }.to raise_error(ArgumentError)
+
+      expect(request_event[:metadata]).to include(status: 200, content_length: 1,
+                                                  error: include(class: "ArgumentError", message: "export failed"))
+    end
+
+    it "records no error when the server's own write fails (a client that went away)" do
+      body = streamed { |out| out << "a" << "b" }
+      client_gone = ->(_part) { raise Errno::EPIPE }
+      expect { body.each(&client_gone) }.to raise_error(Errno::EPIPE)
+      body.close
+
+      expect(request_event[:metadata]).not_to have_key(:error)
+    end
   end
 
   it "gives the response an X-Request-ID even when middleware before Rails' answers" do

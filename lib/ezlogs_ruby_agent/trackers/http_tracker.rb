@@ -51,8 +51,10 @@ module EzlogsRubyAgent
     end
 
     # The response. The event is recorded once the server has written the
-    # body (its close), with the bytes it wrote; an Array body is complete
-    # already, so it is recorded now and handed on as it is.
+    # body (its close), with the bytes it wrote and what the body raised,
+    # and the body is written in the request's context (still current
+    # here); an Array body is complete already, so it is recorded now and
+    # handed on as it is.
     def respond(request, env, response)
       # Unless the app (Rails' RequestId) set it already.
       request.expose_request_id(response[1], @request_id_header ||= self.class.request_id_header)
@@ -63,8 +65,8 @@ module EzlogsRubyAgent
       if body.is_a?(Array)
         finish(request, env, response, nil, body, actor, graphql)
       else
-        response[2] = ResponseBody.wrap(body) do |wrapped|
-          finish(request, env, response, nil, wrapped, actor, graphql)
+        response[2] = ResponseBody.wrap(body, Native.context_current) do |wrapped|
+          finish(request, env, response, wrapped.error, wrapped, actor, graphql)
         end
       end
       response

@@ -7,26 +7,40 @@ module EzlogsRubyAgent
     # when the response is complete.
     class ResponseBody
       # The wrapper for `body`: a Rack 3 streaming body (it answers
-      # `call(stream)`, not `each`) stays one.
-      def self.wrap(body, &)
-        body.respond_to?(:each) || !body.respond_to?(:call) ? new(body, &) : Streaming.new(body, &)
+      # `call(stream)`, not `each`) stays one. `context`: the request's
+      # context, the one the app ran in.
+      def self.wrap(body, context, &)
+        body.respond_to?(:each) || !body.respond_to?(:call) ? new(body, context, &) : Streaming.new(body, context, &)
       end
 
-      def initialize(body, &on_close)
+      # What the body raised while the server wrote it (the app's error:
+      # the status was sent already), else nil.
+      attr_reader :error
+
+      def initialize(body, context, &on_close)
         @body = body
+        @context = context
         @bytes = 0
         @on_close = on_close
       end
 
+      # A streamed body does the app's work as the server writes it (an
+      # Enumerator that reads or writes records): in the request's context.
+      # What the server's own block raises (a client that went away) is
+      # not the app's error.
       def each
-        @body.each do |chunk|
-          @bytes += chunk.bytesize
-          yield chunk
+        in_request do
+          @body.each do |chunk|
+            @bytes += chunk.bytesize
+            @writing = true
+            yield chunk
+            @writing = false
+          end
         end
       end
 
       def close
-        @body.close if @body.respond_to?(:close)
+        in_request { @body.close if @body.respond_to?(:close) }
       ensure
         finish
       end
@@ -50,6 +64,18 @@ module EzlogsRubyAgent
 
       private
 
+      def in_request
+        previous = Native.context_current
+        Native.context_set(@context)
+        yield
+      rescue Exception => e # rubocop:disable Lint/RescueException -- noted, then re-raised untouched
+        @error ||= e unless @writing
+        raise
+      ensure
+        @writing = false
+        Native.context_set(previous)
+      end
+
       def finish
         return unless @on_close
 
@@ -65,7 +91,7 @@ module EzlogsRubyAgent
         undef_method :each
 
         def call(stream)
-          @body.call(stream)
+          in_request { @body.call(stream) }
         ensure
           finish
         end

@@ -31,7 +31,10 @@ pub struct FlowBaggage {
 
 impl FlowBaggage {
     /// Reads our entries from a baggage header; other members are left
-    /// alone, malformed or oversized ones ignored.
+    /// alone, and ours ignored when malformed (an escape that is not '%'
+    /// and two hex digits, a control character, not UTF-8), oversized, or
+    /// not of the id's form (`flow_...`, `evt_...`): any client can send
+    /// the header, and an event carries these ids to the collector.
     pub fn parse(header: &str) -> Self {
         let mut found = Self::default();
         if header.len() > MAX_HEADER_BYTES {
@@ -42,12 +45,12 @@ impl FlowBaggage {
             let Some((key, value)) = entry.split_once('=') else {
                 continue;
             };
-            let slot = match key.trim() {
-                FLOW_ID_KEY => &mut found.flow_id,
-                PARENT_EVENT_ID_KEY => &mut found.parent_event_id,
+            let (slot, prefix) = match key.trim() {
+                FLOW_ID_KEY => (&mut found.flow_id, "flow_"),
+                PARENT_EVENT_ID_KEY => (&mut found.parent_event_id, "evt_"),
                 _ => continue,
             };
-            *slot = decode(value.trim());
+            *slot = decode(value.trim()).filter(|id| id.starts_with(prefix));
         }
         found
     }
@@ -72,6 +75,17 @@ impl FlowBaggage {
 }
 
 fn decode(value: &str) -> Option<String> {
+    // percent_decode_str leaves an escape it cannot read as it is.
+    let bytes = value.as_bytes();
+    let well_escaped = bytes.iter().enumerate().all(|(at, &byte)| {
+        byte != b'%'
+            || bytes
+                .get(at + 1..at + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !well_escaped {
+        return None;
+    }
     let decoded = percent_decode_str(value).decode_utf8().ok()?;
     let usable = !decoded.is_empty()
         && decoded.len() <= MAX_VALUE_BYTES
@@ -104,5 +118,27 @@ mod tests {
         let long = format!("ezlogs.flow_id={}", "a".repeat(MAX_VALUE_BYTES + 1));
         assert_eq!(FlowBaggage::parse(&long), FlowBaggage::default());
         assert_eq!(FlowBaggage::default().format(), None);
+    }
+
+    #[test]
+    fn ignores_ids_with_unreadable_escapes_or_not_of_their_form() {
+        for header in [
+            "ezlogs.parent_event_id=%ZZ",
+            "ezlogs.parent_event_id=evt_a%2",
+            "ezlogs.parent_event_id=flow_x",
+            "ezlogs.flow_id=evt_x",
+            "ezlogs.flow_id=",
+            "ezlogs.flow_id=%0Aflow_x",
+        ] {
+            assert_eq!(
+                FlowBaggage::parse(header),
+                FlowBaggage::default(),
+                "{header}"
+            );
+        }
+        let parsed =
+            FlowBaggage::parse("ezlogs.flow_id=flow_order_a%2Cb,ezlogs.parent_event_id=evt_x%25");
+        assert_eq!(parsed.flow_id.as_deref(), Some("flow_order_a,b"));
+        assert_eq!(parsed.parent_event_id.as_deref(), Some("evt_x%"));
     }
 }

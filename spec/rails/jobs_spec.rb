@@ -72,6 +72,20 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(events_of("job.enqueue")).to be_empty
     end
 
+    # Rails' inline adapter runs the job inside perform_later, which raises
+    # what the job raised.
+    it "records an enqueue that raised once the adapter had the job, so a failed inline run names it" do
+      adapter = BrokenJob.queue_adapter
+      BrokenJob.queue_adapter = :inline
+      within_cause { expect { BrokenJob.perform_later(123) }.to raise_error(BrokenJob::Broken) }
+
+      enqueue = events_of("job.enqueue").first
+      expect(enqueue[:metadata][:error]).to include(class: "BrokenJob::Broken", message: "the job blew up")
+      expect(executions_of("BrokenJob").first[:correlation][:parent_event_id]).to eq(enqueue[:event_id])
+    ensure
+      BrokenJob.queue_adapter = adapter
+    end
+
     it "measures queue wait from when a scheduled job became due" do
       enqueued = Time.now
       GuardedJob.set(wait: 1).perform_later("later")

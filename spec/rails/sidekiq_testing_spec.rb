@@ -32,7 +32,16 @@ RSpec.describe "Sidekiq workers run by Sidekiq::Testing" do
             AuditWorker.drain
           end
         end,
-        "perform_inline" => -> { within_cause.call { AuditWorker.perform_inline(123, "now") } }
+        "perform_inline" => -> { within_cause.call { AuditWorker.perform_inline(123, "now") } },
+        "inline! failing" => lambda do
+          Sidekiq::Testing.inline! do
+            within_cause.call do
+              AuditWorker.perform_async(123, "fail")
+            rescue ArgumentError
+              nil
+            end
+          end
+        end
       }
       EzlogsRubyAgent.test_mode do
         described = runs.to_h do |name, run|
@@ -72,6 +81,13 @@ RSpec.describe "Sidekiq workers run by Sidekiq::Testing" do
        ["job.execution", "AuditWorker.completed", "job.enqueue", [123, "one"], flow],
        ["data.change", "user.updated", "job.execution", nil, flow],
        ["job.execution", "AuditWorker.completed", "job.enqueue", [123, "two"], flow]]
+    )
+    # Sidekiq runs the job once the client middleware has let it through:
+    # a run that fails is under an enqueue recorded already.
+    expect(runs["inline! failing"]).to eq(
+      [["order.paid", "paid", nil, nil, flow],
+       ["job.enqueue", "AuditWorker.enqueued", "order.paid", [123, "fail"], flow],
+       ["job.execution", "AuditWorker.failed", "job.enqueue", [123, "fail"], flow]]
     )
     expect(runs["perform_inline"]).to eq(
       [["order.paid", "paid", nil, nil, flow],

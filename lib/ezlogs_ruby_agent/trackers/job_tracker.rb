@@ -101,6 +101,9 @@ module EzlogsRubyAgent
         result = yield
         Tracking.safely("recording job.enqueue") { record_when_enqueued(started) } if started
         result
+      rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised untouched
+        Tracking.safely("recording job.enqueue") { record(started, e) if @job.__ezlogs_serialized? } if started
+        raise
       end
 
       private
@@ -124,9 +127,9 @@ module EzlogsRubyAgent
           defined?(::ActiveRecord) && ::ActiveRecord.respond_to?(:after_all_transactions_commit)
       end
 
-      def record(started)
+      def record(started, error = nil)
         JobEnqueue.record(started, job_class: @job.class.name, job_id: @job.job_id, arguments: @job.arguments,
-                                   queue: @job.queue_name, provider_job_id: @job.provider_job_id,
+                                   error:, queue: @job.queue_name, provider_job_id: @job.provider_job_id,
                                    adapter: adapter_name, scheduled_at: @job.scheduled_at && Time.at(@job.scheduled_at))
       end
 

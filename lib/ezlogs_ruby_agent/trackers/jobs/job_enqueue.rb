@@ -19,9 +19,13 @@ module EzlogsRubyAgent
     end
 
     # `details`: what the queue says of the job (queue, scheduled_at, ...),
-    # in the order they should appear; nil values are left out.
-    def record(started, job_class:, job_id:, arguments:, **details)
-      metadata = { job_class:, job_id:, **details, arguments: JobPayload.arguments(arguments) }.compact
+    # in the order they should appear; nil values are left out. `error`:
+    # what the enqueue raised once the adapter had the job (a queue that
+    # refused it; Rails' inline adapter running a job that failed, whose
+    # job.execution names this event as its parent).
+    def record(started, job_class:, job_id:, arguments:, error: nil, **details)
+      metadata = { job_class:, job_id:, **details, arguments: JobPayload.arguments(arguments),
+                   error: error && Tracking.error_summary(error) }.compact
       Tracking.record("job.enqueue", "#{job_class}.enqueued",
                       actor: ActorExtractor.extract, subject: { type: "job", id: job_id.to_s },
                       metadata:, event_id: started.event_id, context: started.context)

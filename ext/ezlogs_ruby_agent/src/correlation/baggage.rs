@@ -31,8 +31,10 @@ pub struct FlowBaggage {
 
 impl FlowBaggage {
     /// Reads our entries from a baggage header; other members are left
-    /// alone, and ours ignored when malformed (an escape that is not '%'
-    /// and two hex digits, a control character, not UTF-8), oversized, or
+    /// alone, and ours ignored when malformed (a byte W3C's baggage-octet
+    /// leaves out, such as a space; an escape that is not '%' and two hex
+    /// digits; a control character or bytes that are not UTF-8 once
+    /// decoded), oversized, or
     /// not of the id's form (`flow_...`, `evt_...`): any client can send
     /// the header, and an event carries these ids to the collector.
     pub fn parse(header: &str) -> Self {
@@ -75,15 +77,18 @@ impl FlowBaggage {
 }
 
 fn decode(value: &str) -> Option<String> {
-    // percent_decode_str leaves an escape it cannot read as it is.
+    // W3C's baggage-octet: printable ASCII but for space, '"', ',', ';'
+    // and '\\' (the rest is percent-encoded); and percent_decode_str
+    // leaves an escape it cannot read as it is.
     let bytes = value.as_bytes();
-    let well_escaped = bytes.iter().enumerate().all(|(at, &byte)| {
-        byte != b'%'
-            || bytes
-                .get(at + 1..at + 3)
-                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    let well_formed = bytes.iter().enumerate().all(|(at, &byte)| match byte {
+        b'%' => bytes
+            .get(at + 1..at + 3)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)),
+        b'!'..=b'~' => !matches!(byte, b'"' | b',' | b';' | b'\\'),
+        _ => false,
     });
-    if !well_escaped {
+    if !well_formed {
         return None;
     }
     let decoded = percent_decode_str(value).decode_utf8().ok()?;
@@ -129,6 +134,8 @@ mod tests {
             "ezlogs.flow_id=evt_x",
             "ezlogs.flow_id=",
             "ezlogs.flow_id=%0Aflow_x",
+            "ezlogs.flow_id=flow_ a b",
+            "ezlogs.flow_id=flow_\"x\"",
         ] {
             assert_eq!(
                 FlowBaggage::parse(header),

@@ -255,6 +255,32 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
 
       expect(request_event[:metadata]).not_to have_key(:error)
     end
+
+    it "records what the body raises after it rescued a failed write" do
+      body = streamed do |out|
+        out << "a"
+      rescue Errno::EPIPE
+        raise IOError, "export aborted"
+      end
+      client_gone = ->(_part) { raise Errno::EPIPE }
+      expect { body.each(&client_gone) }.to raise_error(IOError)
+      body.close
+
+      expect(request_event[:metadata][:error]).to include(class: "IOError", message: "export aborted")
+    end
+
+    it "records no error when a Rack 3 streaming body's write fails, and what the body itself raises",
+       skip: (Rack.release.to_i < 3 && "Rack #{Rack.release} has no streaming bodies") do
+      gone = Object.new.tap { |stream| stream.define_singleton_method(:write) { |_part| raise Errno::EPIPE } }
+      [->(stream) { stream.write("a") }, ->(_stream) { raise ArgumentError, "export failed" }].each do |streaming|
+        body = described_class.new(->(_env) { [200, {}, streaming] }).call(Rack::MockRequest.env_for("/export"))[2]
+        expect { body.call(gone) }.to raise_error(StandardError)
+      end
+
+      failed_write, raised = events_of("http.request")
+      expect(failed_write[:metadata]).not_to have_key(:error)
+      expect(raised[:metadata][:error]).to include(class: "ArgumentError")
+    end
   end
 
   it "gives the response an X-Request-ID even when middleware before Rails' answers" do

@@ -1,5 +1,7 @@
 # frozen_string_literal: true
 
+require "delegate"
+
 module EzlogsRubyAgent
   class HttpTracker
     # Wraps a Rack response body to count the bytes the server writes and to
@@ -26,15 +28,11 @@ module EzlogsRubyAgent
 
       # A streamed body does the app's work as the server writes it (an
       # Enumerator that reads or writes records): in the request's context.
-      # What the server's own block raises (a client that went away) is
-      # not the app's error.
       def each
         in_request do
           @body.each do |chunk|
             @bytes += chunk.bytesize
-            @writing = true
-            yield chunk
-            @writing = false
+            writing { yield chunk }
           end
         end
       end
@@ -64,16 +62,25 @@ module EzlogsRubyAgent
 
       private
 
+      # What the body raises is the request's error, unless it is what the
+      # server's write raised (a client that went away) passing through.
       def in_request
         previous = Native.context_current
         Native.context_set(@context)
         yield
       rescue Exception => e # rubocop:disable Lint/RescueException -- noted, then re-raised untouched
-        @error ||= e unless @writing
+        @error ||= e unless e.equal?(@write_error)
         raise
       ensure
-        @writing = false
         Native.context_set(previous)
+      end
+
+      # The server's write of a part.
+      def writing
+        yield
+      rescue Exception => e # rubocop:disable Lint/RescueException -- noted, then re-raised untouched
+        @write_error = e
+        raise
       end
 
       def finish
@@ -91,13 +98,31 @@ module EzlogsRubyAgent
         undef_method :each
 
         def call(stream)
-          in_request { @body.call(stream) }
+          in_request { @body.call(Stream.new(stream, method(:writing))) }
         ensure
           finish
         end
 
         def bytes_sent
           nil
+        end
+
+        # The server's stream as the body sees it, its writes noted as the
+        # server's.
+        class Stream < SimpleDelegator
+          def initialize(stream, writing)
+            super(stream)
+            @writing = writing
+          end
+
+          def write(*parts) = @writing.call { __getobj__.write(*parts) }
+
+          def <<(part)
+            @writing.call { __getobj__ << part }
+            self
+          end
+
+          def flush = @writing.call { __getobj__.flush }
         end
       end
     end

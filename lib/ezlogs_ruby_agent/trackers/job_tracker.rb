@@ -92,21 +92,28 @@ module EzlogsRubyAgent
         @job = job
       end
 
-      def call
+      def call(&)
         return yield unless Tracking.enabled?(:active_job)
 
         started = Tracking.safely("starting job.enqueue") do
           JobEnqueue.start.tap { |enqueue| @job.__ezlogs_enqueue_context = enqueue.job_context }
         end
-        result = yield
+        result = enqueue(started, &)
         Tracking.safely("recording job.enqueue") { record_when_enqueued(started) } if started
         result
+      end
+
+      private
+
+      # The adapter's enqueue. What it raised once it had the job is
+      # recorded: a queue that refused it, or Rails' inline adapter running
+      # a job that failed (whose job.execution names this event).
+      def enqueue(started)
+        yield
       rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised untouched
         Tracking.safely("recording job.enqueue") { record(started, e) if @job.__ezlogs_serialized? } if started
         raise
       end
-
-      private
 
       # Recorded once the adapter took the job (serialised it). Rails 7.2
       # may hold a job enqueued in a transaction until it commits

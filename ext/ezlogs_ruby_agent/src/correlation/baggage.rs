@@ -34,9 +34,9 @@ impl FlowBaggage {
     /// alone, and ours ignored when malformed (a byte W3C's baggage-octet
     /// leaves out, such as a space; an escape that is not '%' and two hex
     /// digits; a control character or bytes that are not UTF-8 once
-    /// decoded), oversized, or
-    /// not of the id's form (`flow_...`, `evt_...`): any client can send
-    /// the header, and an event carries these ids to the collector.
+    /// decoded), oversized, or not of the id's form (`flow_...`,
+    /// `evt_...`): any client can send the header, and an event carries
+    /// these ids to the collector.
     pub fn parse(header: &str) -> Self {
         let mut found = Self::default();
         if header.len() > MAX_HEADER_BYTES {
@@ -48,13 +48,14 @@ impl FlowBaggage {
             let Some((key, value)) = entry.split_once('=') else {
                 continue;
             };
-            let (slot, prefix) = match key.trim() {
+            let key = key.trim();
+            let (slot, prefix) = match key {
                 FLOW_ID_KEY => (&mut found.flow_id, "flow_"),
                 PARENT_EVENT_ID_KEY => (&mut found.parent_event_id, "evt_"),
                 _ => continue,
             };
             *slot = decode(value.trim()).filter(|id| id.starts_with(prefix));
-            flow_refused |= key.trim() == FLOW_ID_KEY && slot.is_none();
+            flow_refused |= key == FLOW_ID_KEY && slot.is_none();
         }
         // A parent in a flow that is not continued would link two flows.
         if flow_refused {

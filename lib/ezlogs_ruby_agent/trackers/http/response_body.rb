@@ -64,6 +64,8 @@ module EzlogsRubyAgent
 
       # What the body raises is the request's error, unless it is what the
       # server's write raised (a client that went away) passing through.
+      # (CorrelationManager.with_context, by hand: it runs on every Rails
+      # response, twice, and its Ruby calls cost the request's time.)
       def in_request
         previous = Native.context_current
         Native.context_set(@context)

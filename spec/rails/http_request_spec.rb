@@ -201,7 +201,7 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     body.call(stream)
 
     expect(stream.string).to eq("streamed")
-    expect(request_event[:metadata]).to include(status: 200, path: "/stream")
+    expect(request_event[:metadata]).to include(status: 200, path: "/stream", content_length: 8)
     expect(events_of("data.change").first[:correlation]).to include(parent_event_id: request_event[:event_id])
   end
 
@@ -269,17 +269,25 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
       expect(request_event[:metadata][:error]).to include(class: "IOError", message: "export aborted")
     end
 
-    it "records no error when a Rack 3 streaming body's write fails, and what the body itself raises",
+    it "records no error when a Rack 3 streaming body's stream fails, and what the body itself raises",
        skip: (Rack.release.to_i < 3 && "Rack #{Rack.release} has no streaming bodies") do
-      gone = Object.new.tap { |stream| stream.define_singleton_method(:write) { |_part| raise Errno::EPIPE } }
-      [->(stream) { stream.write("a") }, ->(_stream) { raise ArgumentError, "export failed" }].each do |streaming|
+      gone = StringIO.new
+      %i[flush close].each { |name| gone.define_singleton_method(name) { raise Errno::EPIPE } }
+      streamings = [->(stream) { stream << "ab" << "c" }, ->(stream) { stream.write("a", "b").then { stream.flush } },
+                    ->(stream) { stream.write("a").then { stream.close } }, ->(_) { raise ArgumentError, "failed" }]
+      passed_through = streamings.map do |streaming|
         body = described_class.new(->(_env) { [200, {}, streaming] }).call(Rack::MockRequest.env_for("/export"))[2]
-        expect { body.call(gone) }.to raise_error(StandardError)
+        body.call(gone)
+        nil
+      rescue StandardError => e
+        e.class
       end
 
-      failed_write, raised = events_of("http.request")
-      expect(failed_write[:metadata]).not_to have_key(:error)
-      expect(raised[:metadata][:error]).to include(class: "ArgumentError")
+      expect(passed_through).to eq([nil, Errno::EPIPE, Errno::EPIPE, ArgumentError])
+      appended, flushed, closed, raised = events_of("http.request").map { |event| event[:metadata] }
+      expect([appended, flushed, closed].map { |metadata| metadata.slice(:error, :content_length) })
+        .to eq([{ content_length: 3 }, { content_length: 2 }, { content_length: 1 }])
+      expect(raised[:error]).to include(class: "ArgumentError")
     end
   end
 

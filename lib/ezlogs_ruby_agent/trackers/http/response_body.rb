@@ -32,7 +32,7 @@ module EzlogsRubyAgent
         in_request do
           @body.each do |chunk|
             @bytes += chunk.bytesize
-            writing { yield chunk }
+            server_io { yield chunk }
           end
         end
       end
@@ -63,7 +63,7 @@ module EzlogsRubyAgent
       private
 
       # What the body raises is the request's error, unless it is what the
-      # server's write raised (a client that went away) passing through.
+      # server's I/O raised (a client that went away) passing through.
       # (CorrelationManager.with_context, by hand: it runs on every Rails
       # response, twice, and its Ruby calls cost the request's time.)
       def in_request
@@ -71,17 +71,18 @@ module EzlogsRubyAgent
         Native.context_set(@context)
         yield
       rescue Exception => e # rubocop:disable Lint/RescueException -- noted, then re-raised untouched
-        @error ||= e unless e.equal?(@write_error)
+        @error ||= e unless e.equal?(@server_error)
         raise
       ensure
         Native.context_set(previous)
       end
 
-      # The server's write of a part.
-      def writing
+      # The server's own I/O: writing a part, or the stream a streaming
+      # body works on.
+      def server_io
         yield
       rescue Exception => e # rubocop:disable Lint/RescueException -- noted, then re-raised untouched
-        @write_error = e
+        @server_error = e
         raise
       end
 
@@ -94,37 +95,49 @@ module EzlogsRubyAgent
       end
 
       # A streaming body: the server hands it the stream, and the response
-      # is complete when it returns (or the server closes it). The bytes it
-      # wrote are not counted.
+      # is complete when it returns (or the server closes it). The bytes
+      # are those it wrote to the stream.
       class Streaming < ResponseBody
         undef_method :each
 
         def call(stream)
-          in_request { @body.call(Stream.new(stream, method(:writing))) }
+          in_request { @body.call(Stream.new(stream, self)) }
         ensure
           finish
         end
 
-        def bytes_sent
-          nil
+        # For Stream: the server's stream at work for the body; `bytes`
+        # counted once they are written.
+        def stream_io(bytes = 0, &)
+          result = server_io(&)
+          @bytes += bytes
+          result
         end
 
-        # The server's stream as the body sees it, its writes noted as the
-        # server's.
+        # The server's stream as the body sees it (the Rack 3 SPEC's
+        # methods): its I/O noted as the server's, its writes counted.
         class Stream < SimpleDelegator
-          def initialize(stream, writing)
+          def initialize(stream, body)
             super(stream)
-            @writing = writing
+            @body = body
           end
 
-          def write(*parts) = @writing.call { __getobj__.write(*parts) }
+          def write(*parts) = @body.stream_io(parts.sum { |part| part.to_s.bytesize }) { __getobj__.write(*parts) }
 
           def <<(part)
-            @writing.call { __getobj__ << part }
+            @body.stream_io(part.to_s.bytesize) { __getobj__ << part }
             self
           end
 
-          def flush = @writing.call { __getobj__.flush }
+          def read(...) = @body.stream_io { __getobj__.read(...) }
+
+          def flush = @body.stream_io { __getobj__.flush }
+
+          def close = @body.stream_io { __getobj__.close }
+
+          def close_read = @body.stream_io { __getobj__.close_read }
+
+          def close_write = @body.stream_io { __getobj__.close_write }
         end
       end
     end

@@ -205,6 +205,14 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(events_of("data.change").first[:correlation]).to include(parent_event_id: request_event[:event_id])
   end
 
+  it "records what an ActionController::Live action raised once it had started the response, which Rails only logs" do
+    get "/stream/failing"
+
+    expect(last_response.body).to eq("line 0\n")
+    expect(request_event[:metadata]).to include(status: 200, route: "streams#failing",
+                                                error: include(class: "ArgumentError", message: "the export failed"))
+  end
+
   describe "a body the server writes after the app returned" do
     # What a server does: writes each part, then closes the body.
     def write(body)
@@ -318,6 +326,14 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
                                                        message: "the controller blew up"))
     expect(event[:metadata]).not_to have_key(:status) # the app answered nothing; the server chooses
     expect(EzlogsRubyAgent.current_correlation_context).to be_nil
+  end
+
+  it "records no error for an exception the controller's rescue_from answered" do
+    get "/handled"
+
+    expect(last_response.status).to eq(422)
+    expect(request_event[:metadata]).to include(status: 422, route: "failures#handled")
+    expect(request_event[:metadata]).not_to have_key(:error)
   end
 
   it "keeps the app's own frames of an error raised deep in a library, as Rails.backtrace_cleaner shows them" do

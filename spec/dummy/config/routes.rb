@@ -6,6 +6,7 @@ Rails.application.routes.draw do
   post "graphql", to: "graphql#execute"
   get "boom", to: "failures#boom"
   get "unreachable", to: "failures#unreachable"
+  get "handled", to: "failures#handled"
   get "health", to: proc { [200, { "Content-Type" => "text/plain" }, ["ok"]] }
   get "whoami", to: "users#whoami"
   get "my_ip", to: "users#my_ip"
@@ -13,6 +14,7 @@ Rails.application.routes.draw do
   get "visits", to: "visits#show"
   get "report", to: "reports#show"
   get "stream", to: "streams#show"
+  get "stream/failing", to: "streams#failing"
   match "/404", to: "errors#not_found", via: :all
   match "/500", to: "errors#internal_error", via: :all
 end

@@ -4,7 +4,11 @@ module EzlogsRubyAgent
   class HttpTracker
     # What Rails measured in the controller that ran a request (the
     # `process_action.action_controller` payload), kept in the Rack env for
-    # the request's event, with the route it ran.
+    # the request's event, with the route it ran and what the action
+    # raised (`exception_object`: ActiveSupport::Notifications sets it for
+    # an exception that left the action, one that an
+    # ActionController::Live action raised after the response started
+    # too, which Rails logs rather than raises).
     module ControllerDetails
       KEY = "ezlogs.controller"
 
@@ -19,7 +23,7 @@ module EzlogsRubyAgent
         env = payload[:request]&.env
         return if env.nil? || error_page?(env)
 
-        details = payload.slice(:params, :format, :db_runtime, :view_runtime)
+        details = payload.slice(:params, :format, :db_runtime, :view_runtime, :exception_object)
         details[:path_parameters] = env["action_dispatch.request.path_parameters"]
         details[:params] = UploadedFiles.describe(details[:params]) if env["CONTENT_TYPE"]&.start_with?("multipart/")
         env[KEY] = details

@@ -25,13 +25,19 @@ module EzlogsRubyAgent
       # made for the core to read), and when reading them failed
       # (reported): that costs the details, not the event.
       def of(env, request, error, graphql)
-        error ||= env["action_dispatch.exception"]
+        error ||= noted_error(env)
         params = params(env)
         graphql = graphql_operations(env, request) if graphql.equal?(UNREAD)
         details(params, error, graphql) if params || error || graphql
       rescue StandardError => e
         ProblemReporter.internal(e, "reading request details")
         nil
+      end
+
+      # What ShowExceptions noted it rendered an error page for, else what
+      # left the controller's action.
+      def noted_error(env)
+        env["action_dispatch.exception"] || ControllerDetails.of(env)&.[](:exception_object)
       end
 
       def details(params, error, graphql)

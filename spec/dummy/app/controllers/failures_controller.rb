@@ -4,9 +4,16 @@ require "net/http"
 
 class FailuresController < ApplicationController
   class Kaboom < StandardError; end
+  class Handled < StandardError; end
+
+  rescue_from(Handled) { render plain: "handled", status: 422 }
 
   def boom
     raise Kaboom, "the controller blew up"
+  end
+
+  def handled
+    raise Handled, "the app answered it"
   end
 
   # A call to a service that is down: the error is raised deep inside

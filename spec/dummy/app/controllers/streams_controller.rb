@@ -12,4 +12,14 @@ class StreamsController < ApplicationController
   ensure
     response.stream.close
   end
+
+  # Raises once the response has started: Rails' Live thread logs the
+  # error and closes the stream, and the client has its 200.
+  def failing
+    response.headers["Content-Type"] = "text/plain"
+    response.stream.write("line 0\n")
+    raise ArgumentError, "the export failed"
+  ensure
+    response.stream.close
+  end
 end

@@ -42,7 +42,6 @@ impl FlowBaggage {
         if header.len() > MAX_HEADER_BYTES {
             return found;
         }
-        let mut flow_refused = false;
         for member in header.split(',') {
             let entry = member.split(';').next().unwrap_or_default();
             let Some((key, value)) = entry.split_once('=') else {
@@ -55,10 +54,10 @@ impl FlowBaggage {
                 _ => continue,
             };
             *slot = decode(value.trim()).filter(|id| id.starts_with(prefix));
-            flow_refused |= key == FLOW_ID_KEY && slot.is_none();
         }
-        // A parent in a flow that is not continued would link two flows.
-        if flow_refused {
+        // A parent in a flow that is not continued (refused, or not sent:
+        // our own headers always send it) would link two flows.
+        if found.flow_id.is_none() {
             found.parent_event_id = None;
         }
         found
@@ -150,11 +149,16 @@ mod tests {
                 "{header}"
             );
         }
-        assert_eq!(
-            FlowBaggage::parse("ezlogs.flow_id=order-123,ezlogs.parent_event_id=evt_x"),
-            FlowBaggage::default(),
-            "a parent is not kept without its flow"
-        );
+        for header in [
+            "ezlogs.flow_id=order-123,ezlogs.parent_event_id=evt_x",
+            "ezlogs.parent_event_id=evt_x",
+        ] {
+            assert_eq!(
+                FlowBaggage::parse(header),
+                FlowBaggage::default(),
+                "a parent is not kept without its flow: {header}"
+            );
+        }
         let parsed =
             FlowBaggage::parse("ezlogs.flow_id=flow_order_a%2Cb,ezlogs.parent_event_id=evt_x%25");
         assert_eq!(parsed.flow_id.as_deref(), Some("flow_order_a,b"));

@@ -34,15 +34,22 @@ interned! {
     X_REQUEST_ID_LOWER = "x-request-id";
 }
 
-/// Paths no request is tracked on: health checks and static assets are
-/// noise, not user journeys. (An app excludes more with
-/// `config.excluded_resources`, which HttpTracker applies.)
+/// Paths no request is tracked on: health checks and the asset
+/// pipelines' folders are noise, not user journeys. (An app excludes more
+/// with `config.excluded_resources`, which HttpTracker applies.)
 static EXCLUDED_PATHS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+    Regex::new(
         r"(?i-u)\A/(?:(?:health|healthz|healthcheck|up|ping|livez|readyz)(?:\z|[/.])|(?:assets|packs|vite)/)",
-        r"|\.(?:css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|eot)\z",
-    ))
+    )
     .expect("the excluded paths are a valid regex")
+});
+
+/// Paths of static files: a request for one is recorded only when a
+/// controller answered it (ActiveStorage, an image an action draws), not
+/// when a file in public/ was served or a missing one answered 404.
+static STATIC_FILES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i-u)\.(?:css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|eot)\z")
+        .expect("the static file paths are a valid regex")
 });
 
 /// Rails' limit for an X-Request-Id (ActionDispatch::RequestId).
@@ -59,6 +66,8 @@ pub struct HttpRequest {
     started_as: Started,
     event_id: String,
     request_id: String,
+    /// The path is a static file's (STATIC_FILES).
+    static_file: bool,
     started_at: SystemTime,
     started: Instant,
     /// When the request ended and how long it took, once `end` was called.
@@ -163,18 +172,18 @@ fn incoming_request_id(value: Option<Value>) -> Option<String> {
     usable_request_id(unsafe { value.as_slice() })
 }
 
-/// Whether the request's PATH_INFO is one no request is tracked on.
-fn excluded_path(path: Option<Value>) -> bool {
+/// Whether the request's PATH_INFO matches `paths`.
+fn path_matches(path: Option<Value>, paths: &Regex) -> bool {
     path.and_then(RString::from_value).is_some_and(|path| {
         // SAFETY: the bytes are matched before any Ruby code runs, so the
         // string can be neither changed nor collected (the env holds it,
         // and `path` is on this stack) while the slice is read.
-        EXCLUDED_PATHS.is_match(unsafe { path.as_slice() })
+        paths.is_match(unsafe { path.as_slice() })
     })
 }
 
 /// Starts a request read from its Rack `env`, unless its path is a health
-/// check or a static asset (EXCLUDED_PATHS: then nil, and nothing is
+/// check or in an asset folder (EXCLUDED_PATHS: then nil, and nothing is
 /// changed): its context (in the caller's
 /// trace and flow when `traceparent` / `baggage` name them), made current
 /// as a child naming the request's event id, chosen now. Uses the incoming
@@ -193,9 +202,10 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<Option<HttpRequest>, Er
         ]
         .map(|key| ruby.get_inner(key).as_value()),
     );
-    if excluded_path(path) {
+    if path_matches(path, &EXCLUDED_PATHS) {
         return Ok(None);
     }
+    let static_file = path_matches(path, &STATIC_FILES);
     let request_id = match incoming_request_id(incoming_id) {
         Some(id) => id,
         None => {
@@ -230,6 +240,7 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<Option<HttpRequest>, Er
         started_as,
         event_id,
         request_id,
+        static_file,
         started_at: SystemTime::now(),
         started: Instant::now(),
         stopped: OnceLock::new(),
@@ -243,7 +254,8 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<Option<HttpRequest>, Er
 /// `request_id` and `duration_ms` (milliseconds, three decimals). Returns
 /// nil (the tracker has no use for the event's id, and a Ruby String of it
 /// costs about 650 instructions), and records nothing when the request's
-/// event was recorded already; raises InvalidEventError.
+/// event was recorded already, or when it asked for a static file and no
+/// controller answered; raises InvalidEventError.
 #[allow(clippy::too_many_arguments)]
 fn record_http_request(
     ruby: &Ruby,
@@ -258,6 +270,10 @@ fn record_http_request(
     let Some(mut context) = request.context.take() else {
         return Ok(());
     };
+    if request.static_file && !request_event::controller_ran(ruby, env) {
+        debug_view::closed(&request.event_id);
+        return Ok(());
+    }
     let active = settings::current();
     let (timing, duration_ms) = request.timing();
     let mut converter = Converter::new(ruby, active.settings.limits);
@@ -310,10 +326,12 @@ pub fn init(ruby: &Ruby, native: RModule) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{usable_request_id, EXCLUDED_PATHS};
+    use super::{usable_request_id, EXCLUDED_PATHS, STATIC_FILES};
 
     #[test]
-    fn leaves_out_health_checks_and_assets_only() {
+    fn leaves_out_health_checks_and_asset_folders_and_knows_static_files() {
+        let left_out = |path: &str| EXCLUDED_PATHS.is_match(path.as_bytes());
+        let static_file = |path: &str| STATIC_FILES.is_match(path.as_bytes());
         for path in [
             "/health",
             "/healthz/",
@@ -323,13 +341,13 @@ mod tests {
             "/assets/app-1f2e.css",
             "/packs/js/app.js",
             "/vite/x",
-            "/favicon.ico",
-            "/images/logo.PNG",
-            "/fonts/a.woff2",
         ] {
+            assert!(left_out(path), "{path} is left out");
+        }
+        for path in ["/favicon.ico", "/images/logo.PNG", "/fonts/a.woff2"] {
             assert!(
-                EXCLUDED_PATHS.is_match(path.as_bytes()),
-                "{path} is left out"
+                !left_out(path) && static_file(path),
+                "{path} is a static file"
             );
         }
         for path in [
@@ -344,13 +362,10 @@ mod tests {
             "/users/1.json",
             "/café",
         ] {
-            assert!(
-                !EXCLUDED_PATHS.is_match(path.as_bytes()),
-                "{path} is tracked"
-            );
+            assert!(!left_out(path) && !static_file(path), "{path} is tracked");
         }
         assert!(
-            !EXCLUDED_PATHS.is_match(b"/\xff\xfe"),
+            !EXCLUDED_PATHS.is_match(b"/\xff\xfe") && !STATIC_FILES.is_match(b"/\xff\xfe"),
             "bytes that are not UTF-8 are tracked"
         );
     }

@@ -46,6 +46,13 @@ interned! {
     CONTENT_LENGTH_LOWER = "content-length";
 }
 
+/// Whether a controller ran for the request (ControllerDetails noted what
+/// Rails measured in it; an error page's controller is not noted).
+pub fn controller_ran(ruby: &Ruby, env: RHash) -> bool {
+    env.get(ruby.get_inner(&CONTROLLER))
+        .is_some_and(|details| !details.is_nil())
+}
+
 static CONTROLLER_PATH_PARAMETERS: LazyId = LazyId::new("path_parameters");
 static FORMAT: LazyId = LazyId::new("format");
 static DB_RUNTIME: LazyId = LazyId::new("db_runtime");

@@ -33,10 +33,16 @@ module EzlogsRubyAgent
       end
     end
 
-    # The instrumentation switches that are on; sidekiq only when loaded.
+    # The framework a tracker needs the app to have loaded (an app made
+    # with `rails new --skip-action-mailer` has no ActionMailer).
+    FRAMEWORKS = { active_record: "ActiveRecord", active_job: "ActiveJob", mail: "ActionMailer",
+                   sidekiq: "Sidekiq" }.freeze
+
+    # The instrumentation switches that are on, of the frameworks loaded.
     def trackers(config)
       Configuration::Instrumentation::SWITCHES.select do |switch|
-        config.instrumentation.public_send(switch) && (switch != :sidekiq || defined?(::Sidekiq))
+        framework = FRAMEWORKS[switch]
+        config.instrumentation.public_send(switch) && (framework.nil? || Object.const_defined?(framework))
       end
     end
   end

@@ -74,6 +74,13 @@ RSpec.describe "Debug output and the boot line in the Rails log" do
     expect(sent.size).to eq(7)
   end
 
+  it "names the trackers of the frameworks the app loaded" do
+    hide_const("ActionMailer")
+    hide_const("Sidekiq")
+
+    expect(EzlogsRubyAgent::BootLine.text).to end_with("trackers: http, active_record, active_job, custom")
+  end
+
   it "says in the test environment that events are captured, and that the agent is off when it is" do
     captured = boot("RAILS_ENV" => "test")
     expect(agent_lines(captured.stdout).first).to start_with(

@@ -18,6 +18,10 @@ RSpec.describe EzlogsRubyAgent::CorrelationManager do
       expect(context.started_at).to be_a(Time).and be_within(1).of(Time.now)
     end
 
+    it "gives a request without an id one of the form an HTTP request gets (a UUID)" do
+      expect(described_class.start_request_context(nil).request_id).to match(/\A\h{8}-\h{4}-4\h{3}-\h{4}-\h{12}\z/)
+    end
+
     it "joins the caller's W3C trace and hands on its own span" do
       context = described_class.start_request_context("req-1", traceparent: incoming_traceparent)
       expect(context.trace_id).to eq("4bf92f3577b34da6a3ce929d0e0e4736")

@@ -122,7 +122,8 @@ fn start_request_context(
     traceparent: Value,
     baggage: Value,
 ) -> Result<Value, Error> {
-    let request_id = text(ruby, request_id).unwrap_or_else(crate::ids::correlation_id);
+    // Without one, a request id of the form HTTP requests get.
+    let request_id = text(ruby, request_id).unwrap_or_else(|| crate::ids::request_id().into());
     let context = Context::for_request(
         request_id,
         text(ruby, session_id),

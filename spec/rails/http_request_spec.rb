@@ -387,17 +387,22 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(events_of("http.request")).to be_empty
   end
 
-  # A controller may draw an image (ActiveStorage's do): its errors are the
-  # app's. A file served from public/, or a missing one, is not a journey.
-  it "records a static file's path only when a controller answered it" do
+  # A controller may draw an image (ActiveStorage's do), or a Rack endpoint
+  # in the routes: its errors are the app's. A file served from public/, or
+  # a missing one, is not a journey.
+  it "records a static file's path only when the app's routes answered it" do
     get "/logo.svg"
     expect(last_response.body).to start_with("<svg")
     with_error_pages { get "/images/missing.png" }
     expect(last_response.status).to eq(404)
     get "/users/123.png"
+    get "/badges/7.svg"
 
-    expect(request_event).to include(action: "GET /users/123.png")
-    expect(request_event[:metadata]).to include(route: "users#show", status: 200)
+    drawn, badge = events_of("http.request")
+    expect(drawn).to include(action: "GET /users/123.png")
+    expect(drawn[:metadata]).to include(route: "users#show", status: 200)
+    expect(badge).to include(action: "GET /badges/7.svg")
+    expect(events_of("http.request").size).to eq(2)
   end
 
   it "clears the context after each request, so two requests on one thread share nothing" do

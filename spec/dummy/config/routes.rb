@@ -7,6 +7,7 @@ Rails.application.routes.draw do
   get "boom", to: "failures#boom"
   get "unreachable", to: "failures#unreachable"
   get "handled", to: "failures#handled"
+  get "badges/:id", to: proc { [200, { "Content-Type" => "image/svg+xml" }, ["<svg/>"]] }
   get "health", to: proc { [200, { "Content-Type" => "text/plain" }, ["ok"]] }
   get "whoami", to: "users#whoami"
   get "my_ip", to: "users#my_ip"

@@ -44,8 +44,8 @@ static EXCLUDED_PATHS: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the excluded paths are a valid regex")
 });
 
-/// Paths of static files: a request for one is recorded only when a
-/// controller answered it (ActiveStorage, an image an action draws), not
+/// Paths of static files: a request for one is recorded only when the
+/// app's routes answered it (ActiveStorage, an image an action draws), not
 /// when a file in public/ was served or a missing one answered 404.
 static STATIC_FILES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i-u)\.(?:css|js|map|ico|png|jpe?g|gif|svg|webp|woff2?|ttf|eot)\z")
@@ -254,8 +254,8 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<Option<HttpRequest>, Er
 /// `request_id` and `duration_ms` (milliseconds, three decimals). Returns
 /// nil (the tracker has no use for the event's id, and a Ruby String of it
 /// costs about 650 instructions), and records nothing when the request's
-/// event was recorded already, or when it asked for a static file and no
-/// controller answered; raises InvalidEventError.
+/// event was recorded already, or when it asked for a static file that
+/// the app's routes did not answer; raises InvalidEventError.
 #[allow(clippy::too_many_arguments)]
 fn record_http_request(
     ruby: &Ruby,
@@ -270,7 +270,7 @@ fn record_http_request(
     let Some(mut context) = request.context.take() else {
         return Ok(());
     };
-    if request.static_file && !request_event::controller_ran(ruby, env) {
+    if request.static_file && !request_event::routed(ruby, env) {
         debug_view::closed(&request.event_id);
         return Ok(());
     }

@@ -46,11 +46,17 @@ interned! {
     CONTENT_LENGTH_LOWER = "content-length";
 }
 
-/// Whether a controller ran for the request (ControllerDetails noted what
-/// Rails measured in it; an error page's controller is not noted).
-pub fn controller_ran(ruby: &Ruby, env: RHash) -> bool {
-    env.get(ruby.get_inner(&CONTROLLER))
-        .is_some_and(|details| !details.is_nil())
+/// Whether the app's router sent the request on (to a controller, or a
+/// Rack endpoint in its routes; noted as it dispatched, so an
+/// ActionController::Live action still running when the client went away
+/// counts), other than to an error page; or a controller ran for it
+/// (ControllerDetails).
+pub fn routed(ruby: &Ruby, env: RHash) -> bool {
+    let [controller, path_parameters, original_path] = hash_values(
+        Some(env),
+        [&CONTROLLER, &PATH_PARAMETERS, &ORIGINAL_PATH].map(|key| ruby.get_inner(key).as_value()),
+    );
+    controller.is_some() || (path_parameters.is_some() && original_path.is_none())
 }
 
 static CONTROLLER_PATH_PARAMETERS: LazyId = LazyId::new("path_parameters");

@@ -389,20 +389,22 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
 
   # A controller may draw an image (ActiveStorage's do), or a Rack endpoint
   # in the routes: its errors are the app's. A file served from public/, or
-  # a missing one, is not a journey.
+  # a missing one, also behind a route that passed it on, is not a journey.
   it "records a static file's path only when the app's routes answered it" do
     get "/logo.svg"
     expect(last_response.body).to start_with("<svg")
-    with_error_pages { get "/images/missing.png" }
+    with_error_pages { %w[/images/missing.png /pages/missing.png].each { |path| get path } }
     expect(last_response.status).to eq(404)
     get "/users/123.png"
     get "/badges/7.svg"
+    with_error_pages { get "/badges/broken/7.svg" }
 
-    drawn, badge = events_of("http.request")
+    drawn, badge, broken = events_of("http.request")
     expect(drawn).to include(action: "GET /users/123.png")
     expect(drawn[:metadata]).to include(route: "users#show", status: 200)
     expect(badge).to include(action: "GET /badges/7.svg")
-    expect(events_of("http.request").size).to eq(2)
+    expect(broken[:metadata]).to include(status: 500, error: include(class: "ArgumentError"))
+    expect(events_of("http.request").size).to eq(3)
   end
 
   it "clears the context after each request, so two requests on one thread share nothing" do

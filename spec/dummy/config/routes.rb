@@ -7,7 +7,10 @@ Rails.application.routes.draw do
   get "boom", to: "failures#boom"
   get "unreachable", to: "failures#unreachable"
   get "handled", to: "failures#handled"
+  get "badges/broken/:id", to: proc { raise ArgumentError, "no badge" }
   get "badges/:id", to: proc { [200, { "Content-Type" => "image/svg+xml" }, ["<svg/>"]] }
+  # A page route that passes every other format on (X-Cascade).
+  get "pages/*path", to: "users#whoami", constraints: ->(request) { request.format.html? }
   get "health", to: proc { [200, { "Content-Type" => "text/plain" }, ["ok"]] }
   get "whoami", to: "users#whoami"
   get "my_ip", to: "users#my_ip"

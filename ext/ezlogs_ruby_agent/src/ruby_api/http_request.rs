@@ -270,7 +270,7 @@ fn record_http_request(
     let Some(mut context) = request.context.take() else {
         return Ok(());
     };
-    if request.static_file && !request_event::routed(ruby, env) {
+    if request.static_file && !request_event::routed(ruby, env, details) {
         debug_view::closed(&request.event_id);
         return Ok(());
     }

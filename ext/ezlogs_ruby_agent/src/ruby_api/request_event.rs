@@ -46,19 +46,32 @@ interned! {
     CONTENT_LENGTH_LOWER = "content-length";
 }
 
-/// Whether the app's router sent the request on (to a controller, or a
-/// Rack endpoint in its routes; noted as it dispatched, so an
+/// Whether the app's routes answered the request: a controller ran for it
+/// (ControllerDetails), or the router sent it on (to a controller or a
+/// Rack endpoint in the routes; noted as it dispatches, so an
 /// ActionController::Live action still running when the client went away
-/// counts), other than to an error page; or a controller ran for it
-/// (ControllerDetails).
-pub fn routed(ruby: &Ruby, env: RHash) -> bool {
-    let [controller, path_parameters, original_path] = hash_values(
+/// counts) and it did not end in a RoutingError. A route that passed the
+/// request on (X-Cascade) leaves empty path parameters behind, and only
+/// the RoutingError then says no route answered; an error page's route is
+/// no answer either. `details`: as for `read`.
+pub fn routed(ruby: &Ruby, env: RHash, details: Value) -> bool {
+    let [controller, path_parameters] = hash_values(
         Some(env),
-        [&CONTROLLER, &PATH_PARAMETERS, &ORIGINAL_PATH].map(|key| ruby.get_inner(key).as_value()),
+        [&CONTROLLER, &PATH_PARAMETERS].map(|key| ruby.get_inner(key).as_value()),
     );
-    controller.is_some() || (path_parameters.is_some() && original_path.is_none())
+    let [error] = hash_values(RHash::from_value(details), [(*ERROR).into_value_with(ruby)]);
+    let [class] = hash_values(
+        error.and_then(RHash::from_value),
+        [(*CLASS).into_value_with(ruby)],
+    );
+    let routing_error = class
+        .and_then(RString::from_value)
+        .and_then(|class| class.to_string().ok())
+        .is_some_and(|class| class == "ActionController::RoutingError");
+    controller.is_some() || (path_parameters.is_some() && !routing_error)
 }
 
+static CLASS: LazyId = LazyId::new("class");
 static CONTROLLER_PATH_PARAMETERS: LazyId = LazyId::new("path_parameters");
 static FORMAT: LazyId = LazyId::new("format");
 static DB_RUNTIME: LazyId = LazyId::new("db_runtime");

@@ -33,16 +33,10 @@ module EzlogsRubyAgent
       end
     end
 
-    # The framework a tracker needs the app to have loaded (an app made
-    # with `rails new --skip-action-mailer` has no ActionMailer).
-    FRAMEWORKS = { active_record: "ActiveRecord", active_job: "ActiveJob", mail: "ActionMailer",
-                   sidekiq: "Sidekiq" }.freeze
-
     # The instrumentation switches that are on, of the frameworks loaded.
     def trackers(config)
       Configuration::Instrumentation::SWITCHES.select do |switch|
-        framework = FRAMEWORKS[switch]
-        config.instrumentation.public_send(switch) && (framework.nil? || Object.const_defined?(framework))
+        config.instrumentation.public_send(switch) && Configuration::Instrumentation.framework_loaded?(switch)
       end
     end
   end

@@ -74,11 +74,15 @@ RSpec.describe "Debug output and the boot line in the Rails log" do
     expect(sent.size).to eq(7)
   end
 
-  it "names the trackers of the frameworks the app loaded" do
+  it "names the trackers of the frameworks the app loaded, as ezlogs:doctor does" do
     hide_const("ActionMailer")
     hide_const("Sidekiq")
 
     expect(EzlogsRubyAgent::BootLine.text).to end_with("trackers: http, active_record, active_job, custom")
+    verdicts = EzlogsRubyAgent::Doctor.new(out: StringIO.new).send(:trackers).map(&:text)
+    expect(verdicts).to include("tracker active_record: on, installed",
+                                "tracker mail: on (mail is not loaded in this app)",
+                                "tracker sidekiq: on (sidekiq is not loaded in this app)")
   end
 
   it "says in the test environment that events are captured, and that the agent is off when it is" do

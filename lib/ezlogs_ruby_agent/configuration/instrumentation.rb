@@ -14,7 +14,18 @@ module EzlogsRubyAgent
       OTHER_NAMES = { "action_mailer" => "mail", "action_controller" => "http", "action_dispatch" => "http",
                       "rack" => "http", "activerecord" => "active_record", "activejob" => "active_job" }.freeze
 
+      # The framework each tracker needs the app to have loaded (an app made
+      # with `rails new --skip-action-mailer` has no ActionMailer); http and
+      # custom need none.
+      FRAMEWORKS = { active_record: "ActiveRecord", active_job: "ActiveJob", mail: "ActionMailer",
+                     sidekiq: "Sidekiq" }.freeze
+
       SWITCHES.each { |switch| checked_option switch, :check_boolean }
+
+      def self.framework_loaded?(switch)
+        framework = FRAMEWORKS[switch]
+        framework.nil? || Object.const_defined?(framework)
+      end
 
       # 0.1.19's names, from `config.collect` (the former name of this group).
       renamed_option :http_requests, :http

@@ -4,13 +4,14 @@ module EzlogsRubyAgent
   class Doctor
     # Whether each tracker whose switch is on has its hook in the app.
     module Trackers
-      # switch => the hook's check, nil when the framework is not in the app.
+      # switch => the hook's check, for a framework the app loaded
+      # (Instrumentation.framework_loaded?); nil when the app is not Rails.
       HOOKS = {
         http: -> { defined?(::Rails) && ::Rails.application ? rails_middleware.include?(HttpTracker) : nil },
-        active_record: -> { ::ActiveRecord::Base.include?(CallbacksTracker) if defined?(::ActiveRecord::Base) },
-        active_job: -> { ::ActiveJob::Base.include?(JobTracker) if defined?(::ActiveJob::Base) },
-        mail: -> { ::ActionMailer::Base.include?(MailTracker::Origin) if defined?(::ActionMailer::Base) },
-        sidekiq: -> { sidekiq_client_chain.exists?(JobEnqueueMiddleware) if defined?(::Sidekiq) },
+        active_record: -> { ::ActiveRecord::Base.include?(CallbacksTracker) },
+        active_job: -> { ::ActiveJob::Base.include?(JobTracker) },
+        mail: -> { ::ActionMailer::Base.include?(MailTracker::Origin) },
+        sidekiq: -> { sidekiq_client_chain.exists?(JobEnqueueMiddleware) },
         custom: -> { true }
       }.freeze
 
@@ -25,7 +26,7 @@ module EzlogsRubyAgent
           next warning("#{name}: off", "instrumentation.#{switch} = true turns it on") unless
             @config.instrumentation.public_send(switch)
 
-          case instance_exec(&HOOKS.fetch(switch))
+          case hook_installed?(switch)
           when nil then ok("#{name}: on (#{switch} is not loaded in this app)")
           when true then ok("#{name}: on, installed")
           else failure("#{name}: on, but its hook is not installed",
@@ -33,6 +34,11 @@ module EzlogsRubyAgent
                        "and boot without EZLOGS_ENABLED=false")
           end
         end
+      end
+
+      # nil when the switch's framework is not in the app.
+      def hook_installed?(switch)
+        instance_exec(&HOOKS.fetch(switch)) if Configuration::Instrumentation.framework_loaded?(switch)
       end
 
       def rails_middleware

@@ -48,9 +48,9 @@ module EzlogsRubyAgent
       # The value the agent noted on the record under `ivar`, removed from
       # it; nil when there is none (or the record will not let go of it).
       def take_note(record, ivar)
-        return unless record.instance_variable_defined?(ivar)
-
-        record.instance_variable_get(ivar).tap { record.remove_instance_variable(ivar) }
+        note = record.instance_variable_get(ivar)
+        record.remove_instance_variable(ivar) unless note.nil?
+        note
       rescue StandardError
         nil
       end

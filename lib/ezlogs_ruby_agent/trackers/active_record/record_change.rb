@@ -12,6 +12,10 @@ module EzlogsRubyAgent
     # back takes only its own saves with it. (TransactionHooks says when a
     # transaction ended; PendingSaves keeps the saves until then.)
     module RecordChange
+      def self.install(base)
+        @rails_tells_rows = base.method_defined?(:trigger_transactional_callbacks?)
+      end
+
       module_function
 
       def saved(record)
@@ -45,10 +49,11 @@ module EzlogsRubyAgent
         ProblemReporter.internal(e, "forgetting rolled-back saves")
       end
 
+      # (Saves are kept only for a model `tracked?` as it saved.)
       def committed(record)
         forget_notes(record)
         saves = PendingSaves.take_surviving(record)
-        return unless tracked?(record.class)
+        return if saves.empty? || !Tracking.enabled?(:active_record)
 
         Tracking.safely("recording data.change") do
           changes = saves.each_with_object({}) { |save, all| PendingSaves.merge_changes(all, save.changes) }
@@ -112,10 +117,10 @@ module EzlogsRubyAgent
         end
       end
 
-      # (`method_defined?`, one call, where a record's `respond_to?` runs
-      # Rails' attribute and dynamic-finder lookups.)
+      # (Whether Rails tells, `trigger_transactional_callbacks?` from 6.0,
+      # is asked once of ActiveRecord::Base, as for EncryptedAttributes.)
       def changed_rows?(record)
-        !record.class.method_defined?(:trigger_transactional_callbacks?) || record.trigger_transactional_callbacks?
+        !@rails_tells_rows || record.trigger_transactional_callbacks?
       end
 
       def base_metadata(model)

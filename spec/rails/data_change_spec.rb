@@ -29,14 +29,17 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
   it "writes each TimeWithZone as its instant in UTC, in any zone, and a DateTime after them by its own read" do
     tokyo = Time.utc(2026, 1, 15, 10, 30, 0, 123_456).in_time_zone("Tokyo")
     paris = Time.utc(2026, 7, 1, 8, 0, 0, 5_000).in_time_zone("Paris") # the class's read is remembered now
+    # Made from its local time: it has no UTC Time of its own until asked.
+    local = ActiveSupport::TimeZone["Tokyo"].local(2026, 1, 15, 19, 45, 0, 250_000)
     # Its getutc gives a DateTime: the TimeWithZone's read must not be used for it.
     later = DateTime.new(2026, 7, 1, 10, 0, Rational(7, 1_000), "+02:00")
 
     EzlogsRubyAgent.log_event(event_type: "shift.planned", action: "planned", actor: { type: "system", id: "1" },
-                              metadata: { starts: tokyo, ends: paris, confirmed: later })
+                              metadata: { starts: tokyo, ends: paris, break: local, confirmed: later })
 
     expect(events_of("shift.planned").last[:metadata]).to eq(starts: "2026-01-15T10:30:00.123Z",
                                                              ends: "2026-07-01T08:00:00.005Z",
+                                                             break: "2026-01-15T10:45:00.250Z",
                                                              confirmed: "2026-07-01T08:00:00.007Z")
   end
 

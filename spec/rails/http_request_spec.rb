@@ -426,6 +426,28 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(request_event[:metadata]).to include(path: "/plain", content_length: 10)
   end
 
+  it "counts a file body by its file when the server sends it by its path, and by what #each wrote otherwise" do
+    files = ["x" * 1234, ""].map { |text| Tempfile.create("ezlogs-body").tap { |f| f.write(text) }.tap(&:close) }
+    file_body = Struct.new(:to_path) { def each = yield(File.read(to_path)) }
+    tracker = described_class.new(lambda { |env|
+      [200, { "Content-Type" => "application/octet-stream" }, file_body.new(files[env["QUERY_STRING"].to_i].path)]
+    })
+
+    _status, _headers, sent_by_path = tracker.call(Rack::MockRequest.env_for("/download?0"))
+    File.size(sent_by_path.to_path) # what a server that sends files itself (Puma, Rack::Sendfile) does
+    sent_by_path.close
+    %w[0 1].each do |file|
+      _status, _headers, iterated = tracker.call(Rack::MockRequest.env_for("/download?#{file}"))
+      written = +""
+      iterated.each { |part| written << part }
+      iterated.close
+    end
+
+    expect(events_of("http.request").map { |event| event[:metadata][:content_length] }).to eq([1234, 1234, 0])
+  ensure
+    files&.each { |file| File.unlink(file.path) }
+  end
+
   it "reads a route the router left in the env, naming its subject by the app's inflections" do
     inner = ->(_env) { [201, { "content-type" => "text/csv", "content-length" => "12" }, ["a,b"]] }
     env = Rack::MockRequest.env_for("/admin/people/5", method: "PUT")

@@ -29,6 +29,7 @@ module EzlogsRubyAgent
       # A streamed body does the app's work as the server writes it (an
       # Enumerator that reads or writes records): in the request's context.
       def each
+        @iterated = true
         in_request do
           @body.each do |chunk|
             @bytes += chunk.bytesize
@@ -43,11 +44,12 @@ module EzlogsRubyAgent
         finish
       end
 
-      # A file body the server may send without calling #each. (Asked of
-      # the body only when #each wrote nothing: Rails' body answers
-      # respond_to? through each middleware's BodyProxy.)
+      # A file body the server may send without calling #each (Rack's
+      # `to_path`). Asked of the body only when the server did not call
+      # #each: Rails' body answers respond_to? through each middleware's
+      # BodyProxy, 15 Ruby calls.
       def bytes_sent
-        @bytes.zero? && @body.respond_to?(:to_path) ? File.size?(@body.to_path) : @bytes
+        !@iterated && @bytes.zero? && @body.respond_to?(:to_path) ? File.size?(@body.to_path) : @bytes
       end
 
       def respond_to_missing?(name, include_private = false)

@@ -64,6 +64,7 @@ ActiveRecord::Schema.define do
   create_table :vault_entries, force: true do |t|
     t.string :label
     t.string :secret
+    t.string :memo
     t.timestamps
   end
 

@@ -19,8 +19,8 @@ module EzlogsRubyAgent
 
       module_function
 
-      # `changes` ({attribute => [before, after]}) with each encrypted
-      # attribute's pair replaced by the redaction marker.
+      # `changes` ({attribute => [before, after] or a marker}) with each
+      # encrypted attribute's value replaced by the redaction marker.
       def mask(model, changes)
         encrypted = model.encrypted_attributes if @in_rails
         return changes if encrypted.nil? || encrypted.empty?

@@ -69,10 +69,12 @@ module EzlogsRubyAgent
         SavedChanges.take(record)
       end
 
+      # The encrypted attributes are masked last: AppFilter takes each
+      # value as a [before, after] pair, where a mask is one marker.
       def change_metadata(record, operation, changes)
         metadata = base_metadata(record.class)
         unless operation == "destroyed"
-          metadata[:changes] = AppFilter.changes(EncryptedAttributes.mask(record.class, changes))
+          metadata[:changes] = EncryptedAttributes.mask(record.class, AppFilter.changes(changes))
         end
         metadata[:related] = RelatedRecords.of(record)
         metadata

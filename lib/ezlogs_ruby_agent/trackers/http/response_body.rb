@@ -48,8 +48,13 @@ module EzlogsRubyAgent
       # `to_path`). Asked of the body only when the server did not call
       # #each: Rails' body answers respond_to? through each middleware's
       # BodyProxy, 15 Ruby calls.
+      # Nil when the file is gone.
       def bytes_sent
-        !@iterated && @bytes.zero? && @body.respond_to?(:to_path) ? File.size?(@body.to_path) : @bytes
+        return @bytes if @iterated || !@bytes.zero? || !@body.respond_to?(:to_path)
+
+        File.size(@body.to_path)
+      rescue StandardError
+        nil
       end
 
       def respond_to_missing?(name, include_private = false)

@@ -43,6 +43,19 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
                                                              confirmed: "2026-07-01T08:00:00.007Z")
   end
 
+  it "writes an instant of any year in UTC with milliseconds, as Ruby does: before 1970 and after 9999 too" do
+    tokyo = ActiveSupport::TimeZone["Tokyo"]
+    times = { born: tokyo.local(1960, 5, 17, 8, 0, 0, 250_000), founded: tokyo.local(1850, 1, 1, 12),
+              just_before: Time.at(-1, -1, :usec), far: Time.utc(10_000, 1, 1), ancient: Time.utc(-1, 6, 1) }
+
+    EzlogsRubyAgent.log_event(event_type: "history.noted", action: "noted", actor: { type: "system", id: "1" },
+                              metadata: times)
+
+    expect(events_of("history.noted").last[:metadata]).to eq(times.transform_values { |at| at.getutc.iso8601(3) })
+    expect(events_of("history.noted").last[:metadata]).to include(just_before: "1969-12-31T23:59:58.999Z",
+                                                                  far: "10000-01-01T00:00:00.000Z")
+  end
+
   describe "an update's changes, which are its saved_changes" do
     # What `saved_changes` said in the app's own after_save, as the event
     # writes it.

@@ -1,15 +1,23 @@
 //! RFC 3339 UTC timestamps with milliseconds, the envelope's only time format.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Latest instant RFC 3339 can express: 9999-12-31T23:59:59Z.
-const MAX_RFC3339_SECS: u64 = 253_402_300_799;
+const MAX_RFC3339_SECS: i64 = 253_402_300_799;
+/// Earliest: 0000-01-01T00:00:00Z.
+const MIN_RFC3339_SECS: i64 = -62_167_219_200;
 
 /// `2026-01-15T10:30:00.123Z` (UTC, the milliseconds truncated, as
 /// humantime's `format_rfc3339_millis` writes it), or None when the instant
-/// falls outside the years 1970..=9999.
+/// falls outside the years 1970..=9999 (the agent's own clock readings).
 pub fn format(time: SystemTime) -> Option<String> {
-    Some(Rfc3339::of(time)?.as_str().to_owned())
+    let since_epoch = time.duration_since(UNIX_EPOCH).ok()?;
+    let secs = i64::try_from(since_epoch.as_secs()).ok()?;
+    Some(
+        Rfc3339::at(secs, since_epoch.subsec_millis())?
+            .as_str()
+            .to_owned(),
+    )
 }
 
 /// Writes an event's timestamp; formatting waits until serialisation, off
@@ -18,8 +26,8 @@ pub fn serialize<S: serde::Serializer>(
     time: &SystemTime,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    match Rfc3339::of(*time) {
-        Some(text) => serializer.serialize_str(text.as_str()),
+    match format(*time) {
+        Some(text) => serializer.serialize_str(&text),
         None => Err(serde::ser::Error::custom("timestamp outside 1970..=9999")),
     }
 }
@@ -30,14 +38,14 @@ pub fn serialize<S: serde::Serializer>(
 struct Rfc3339([u8; 24]);
 
 impl Rfc3339 {
-    fn of(time: SystemTime) -> Option<Self> {
-        let since_epoch = time.duration_since(UNIX_EPOCH).ok()?;
-        let secs = since_epoch.as_secs();
-        if secs > MAX_RFC3339_SECS {
+    /// `secs` from the Unix epoch (negative before it) and the
+    /// milliseconds after them; None outside the years 0000..=9999.
+    fn at(secs: i64, millis: u32) -> Option<Self> {
+        if !(MIN_RFC3339_SECS..=MAX_RFC3339_SECS).contains(&secs) {
             return None;
         }
-        let (year, month, day) = civil_from_days(secs / 86_400);
-        let of_day = secs % 86_400;
+        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+        let of_day = secs.rem_euclid(86_400).unsigned_abs();
         let mut text = *b"0000-00-00T00:00:00.000Z";
         let mut put = |at: usize, width: usize, mut value: u64| {
             for digit in text[at..at + width].iter_mut().rev() {
@@ -51,7 +59,7 @@ impl Rfc3339 {
         put(11, 2, of_day / 3_600);
         put(14, 2, of_day / 60 % 60);
         put(17, 2, of_day % 60);
-        put(20, 3, u64::from(since_epoch.subsec_millis()));
+        put(20, 3, u64::from(millis.min(999)));
         Some(Self(text))
     }
 
@@ -62,13 +70,13 @@ impl Rfc3339 {
 }
 
 /// The proleptic Gregorian (year, month, day) of a day counted from
-/// 1970-01-01: Howard Hinnant's `civil_from_days`
-/// (https://howardhinnant.github.io/date_algorithms.html), for days on or
-/// after the epoch.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
+/// 1970-01-01 (negative before it): Howard Hinnant's `civil_from_days`
+/// (https://howardhinnant.github.io/date_algorithms.html), for the years
+/// 0000..=9999.
+fn civil_from_days(days: i64) -> (u64, u64, u64) {
     let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097).unsigned_abs();
     let year_of_era =
         (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
@@ -79,14 +87,18 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     } else {
         month_from_march - 9
     };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+    // Not negative for the years 0000..=9999 (era -1 holds the year 0's
+    // January and February, as the March-based year -1).
+    let year = i64::try_from(year_of_era).unwrap_or_default() + era * 400 + i64::from(month <= 2);
+    (year.unsigned_abs(), month, day)
 }
 
-/// A Unix time given as seconds and nanoseconds (as Ruby's Time holds it).
+/// A Unix time given as seconds (negative before 1970) and nanoseconds
+/// after them, as Ruby's Time holds it: an instant in an app's data, such
+/// as a birth date, may be in any year RFC 3339 writes (0000..=9999);
+/// None outside them.
 pub fn from_unix(secs: i64, nanos: u32) -> Option<String> {
-    let secs = u64::try_from(secs).ok()?;
-    format(UNIX_EPOCH + Duration::new(secs, nanos.min(999_999_999)))
+    Some(Rfc3339::at(secs, nanos / 1_000_000)?.as_str().to_owned())
 }
 
 /// Reads a timestamp back (RFC 3339, with or without fractions).
@@ -98,6 +110,8 @@ pub fn parse(text: &str) -> Option<SystemTime> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -108,24 +122,46 @@ mod tests {
 
     #[test]
     fn out_of_range_instants_are_refused_not_panicked_on() {
-        assert_eq!(from_unix(-1, 0), None);
-        assert_eq!(from_unix(MAX_RFC3339_SECS as i64 + 1, 0), None);
-        assert!(from_unix(0, 0).is_some());
+        assert_eq!(from_unix(MIN_RFC3339_SECS - 1, 999_999_999), None);
+        assert_eq!(from_unix(MAX_RFC3339_SECS + 1, 0), None);
+        assert_eq!(from_unix(i64::MIN, 0), None);
+        assert_eq!(from_unix(i64::MAX, 0), None);
+        assert!(format(UNIX_EPOCH - Duration::from_secs(1)).is_none());
+    }
+
+    #[test]
+    fn writes_instants_before_1970_as_ruby_does_in_utc() {
+        // Ruby: Time.at(secs, nsec, :nsec).utc.iso8601(3); a Time before
+        // the epoch holds its seconds floored and the nanoseconds after them.
+        for (secs, nanos, text) in [
+            (-1, 0, "1969-12-31T23:59:59.000Z"),
+            (-2, 999_999_000, "1969-12-31T23:59:58.999Z"),
+            (-303_786_000, 250_000_000, "1960-05-16T23:00:00.250Z"),
+            (-3_786_815_939, 0, "1850-01-01T02:41:01.000Z"),
+            (-2_208_988_800, 0, "1900-01-01T00:00:00.000Z"),
+            (-11_676_096_000, 0, "1600-01-01T00:00:00.000Z"),
+            (-62_162_035_200, 1, "0000-03-01T00:00:00.000Z"),
+            (MIN_RFC3339_SECS, 0, "0000-01-01T00:00:00.000Z"),
+            (MAX_RFC3339_SECS, 999_999_999, "9999-12-31T23:59:59.999Z"),
+        ] {
+            assert_eq!(from_unix(secs, nanos).as_deref(), Some(text), "at {secs} s");
+        }
     }
 
     #[test]
     fn writes_what_humantime_writes() {
         let humantime = |time| humantime::format_rfc3339_millis(time).to_string();
-        let mut secs: u64 = 0;
+        let mut secs = 0;
         // Every day from 1970 to 9999 at a moving time of day, leap days
         // and century years among them, and the last instant there is.
         while secs <= MAX_RFC3339_SECS {
+            let secs_u = secs.unsigned_abs();
             let time =
-                UNIX_EPOCH + Duration::new(secs, (secs % 1_000_000_007) as u32 % 1_000_000_000);
+                UNIX_EPOCH + Duration::new(secs_u, (secs_u % 1_000_000_007) as u32 % 1_000_000_000);
             assert_eq!(format(time).unwrap(), humantime(time), "at {secs} s");
             secs += 86_400 + 3_607;
         }
-        let last = UNIX_EPOCH + Duration::new(MAX_RFC3339_SECS, 999_999_999);
+        let last = UNIX_EPOCH + Duration::new(MAX_RFC3339_SECS.unsigned_abs(), 999_999_999);
         assert_eq!(format(last).unwrap(), "9999-12-31T23:59:59.999Z");
         for date in [
             "2000-02-29T00:00:00.000Z",

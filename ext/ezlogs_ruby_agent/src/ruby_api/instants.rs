@@ -47,11 +47,17 @@ thread_local! {
     static CLASSES: RefCell<Vec<(VALUE, Read)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A Time as an RFC 3339 timestamp; None for anything else.
+/// A Time as an RFC 3339 timestamp; one outside RFC 3339's years
+/// (0000..=9999) as Ruby writes it in UTC ("10000-01-01T00:00:00.000Z");
+/// None for anything else.
 pub fn of_time(value: Value) -> Option<String> {
     let time = Time::from_value(value)?;
     let ts = time.timespec().ok()?;
-    timestamp::from_unix(ts.tv_sec, ts.tv_nsec as u32)
+    timestamp::from_unix(ts.tv_sec, ts.tv_nsec as u32).or_else(|| {
+        time.funcall::<_, _, Value>("getutc", ())
+            .and_then(|utc| utc.funcall("iso8601", (3,)))
+            .ok()
+    })
 }
 
 /// `value` (not a Time) as a timestamp when its class is an instant's.

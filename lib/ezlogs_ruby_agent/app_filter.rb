@@ -43,19 +43,17 @@ module EzlogsRubyAgent
       # A record's changes ({attribute => [before, after]}): the befores and
       # the afters filtered each as a record's attributes are, so a Proc is
       # given one value. A pair a pattern masked is one marker, as the core
-      # writes it.
+      # writes it. An attribute masked already (EncryptedAttributes) is one
+      # marker, not a pair, and is kept as it is: the app's filters are
+      # never given what it hides.
       def changes(changes)
         filter = @values
         return changes unless filter
 
-        befores = apply(filter, changes.transform_values(&:first))
-        afters = apply(filter, changes.transform_values(&:last))
+        filtered = filter_pairs(filter, changes.reject { |_, pair| pair.equal?(MASK) })
         # Keyed as the copies are (BoundedCopy writes Symbol keys as Strings).
-        befores.to_h do |attribute, before|
-          after = afters[attribute]
-          # ParameterFilter puts the mask object itself in.
-          [attribute, before.equal?(MASK) && after.equal?(MASK) ? MASK : [before, after]]
-        end
+        changes.each { |attribute, pair| filtered[attribute.to_s] = MASK if pair.equal?(MASK) }
+        filtered
       end
 
       # The params of a request that no controller filtered.
@@ -65,6 +63,16 @@ module EzlogsRubyAgent
       end
 
       private
+
+      def filter_pairs(filter, pairs)
+        befores = apply(filter, pairs.transform_values(&:first))
+        afters = apply(filter, pairs.transform_values(&:last))
+        befores.to_h do |attribute, before|
+          after = afters[attribute]
+          # ParameterFilter puts the mask object itself in.
+          [attribute, before.equal?(MASK) && after.equal?(MASK) ? MASK : [before, after]]
+        end
+      end
 
       def build(filters, mask)
         return if filters.empty?

@@ -30,6 +30,7 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     tokyo = Time.utc(2026, 1, 15, 10, 30, 0, 123_456).in_time_zone("Tokyo")
     paris = Time.utc(2026, 7, 1, 8, 0, 0, 5_000).in_time_zone("Paris") # the class's read is remembered now
     # Made from its local time: it has no UTC Time of its own until asked.
+    # (Read after `tokyo`, whose read decided how the class is read.)
     local = ActiveSupport::TimeZone["Tokyo"].local(2026, 1, 15, 19, 45, 0, 250_000)
     # Its getutc gives a DateTime: the TimeWithZone's read must not be used for it.
     later = DateTime.new(2026, 7, 1, 10, 0, Rational(7, 1_000), "+02:00")

@@ -25,8 +25,6 @@ module EzlogsRubyAgent
       base.after_destroy { |record| RecordChange.destroyed(record) }
       base.prepend(TransactionHooks)
       SavedChanges.install(base)
-      RecordChange.install(base)
-      EncryptedAttributes.install(base)
       ::ActiveRecord::ConnectionAdapters::AbstractAdapter.prepend(PendingSaves::TransactionRecord)
       base.prepend(ValidationFailures)
       base.singleton_class.prepend(BulkOperations::Inserts)

@@ -8,20 +8,19 @@ module EzlogsRubyAgent
     # is loaded, after the agent read the list.
     module EncryptedAttributes
       # Whether this Rails encrypts attributes (`encrypted_attributes`, a
-      # class attribute of ActiveRecord::Base from Rails 7.0), asked once
-      # of `base` (ActiveRecord::Base) as the tracker is installed. Asked
-      # at every commit, `method_defined?` walked each of a model's 78
-      # ancestors to answer no on Rails 6.1. (Not `respond_to?`: on a model
-      # class it runs Rails' dynamic-finder lookup.)
-      def self.install(base)
-        @in_rails = base.singleton_class.method_defined?(:encrypted_attributes)
-      end
+      # class attribute of ActiveRecord::Base from Rails 7.0) is asked once,
+      # at the first commit, of every model's ancestor: asked at every
+      # commit, `method_defined?` walked each of a model's 78 ancestors to
+      # answer no on Rails 6.1. (Not `respond_to?`: on a model class it
+      # runs Rails' dynamic-finder lookup.)
+      @in_rails = nil
 
       module_function
 
-      # `changes` ({attribute => [before, after] or a marker}) with each
-      # encrypted attribute's value replaced by the redaction marker.
+      # `changes` ({attribute => [before, after]}) with each encrypted
+      # attribute's pair replaced by the redaction marker.
       def mask(model, changes)
+        @in_rails = ::ActiveRecord::Base.singleton_class.method_defined?(:encrypted_attributes) if @in_rails.nil?
         encrypted = model.encrypted_attributes if @in_rails
         return changes if encrypted.nil? || encrypted.empty?
 

@@ -35,8 +35,11 @@ module EzlogsRubyAgent
 
       # Anything may be added to a transaction (it needs only the
       # callbacks Rails calls): nothing here may raise into Rails.
+      # (None for a state of nil, Rails' NullTransaction's: a note is never
+      # nil, so that `take_note` can tell it from no note.)
       def note_transaction(record, transaction)
-        record.instance_variable_set(TRANSACTION_IVAR, transaction.state)
+        state = transaction.state
+        record.instance_variable_set(TRANSACTION_IVAR, state) if state
       rescue StandardError # a frozen object
         nil
       end

@@ -12,9 +12,7 @@ module EzlogsRubyAgent
     # back takes only its own saves with it. (TransactionHooks says when a
     # transaction ended; PendingSaves keeps the saves until then.)
     module RecordChange
-      def self.install(base)
-        @rails_tells_rows = base.method_defined?(:trigger_transactional_callbacks?)
-      end
+      @rails_tells_rows = nil
 
       module_function
 
@@ -69,12 +67,10 @@ module EzlogsRubyAgent
         SavedChanges.take(record)
       end
 
-      # The encrypted attributes are masked last: AppFilter takes each
-      # value as a [before, after] pair, where a mask is one marker.
       def change_metadata(record, operation, changes)
         metadata = base_metadata(record.class)
         unless operation == "destroyed"
-          metadata[:changes] = EncryptedAttributes.mask(record.class, AppFilter.changes(changes))
+          metadata[:changes] = AppFilter.changes(EncryptedAttributes.mask(record.class, changes))
         end
         metadata[:related] = RelatedRecords.of(record)
         metadata
@@ -120,8 +116,11 @@ module EzlogsRubyAgent
       end
 
       # (Whether Rails tells, `trigger_transactional_callbacks?` from 6.0,
-      # is asked once of ActiveRecord::Base, as for EncryptedAttributes.)
+      # is asked once, as for EncryptedAttributes.)
       def changed_rows?(record)
+        if @rails_tells_rows.nil?
+          @rails_tells_rows = ::ActiveRecord::Base.method_defined?(:trigger_transactional_callbacks?)
+        end
         !@rails_tells_rows || record.trigger_transactional_callbacks?
       end
 

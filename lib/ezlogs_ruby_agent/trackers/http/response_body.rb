@@ -23,6 +23,7 @@ module EzlogsRubyAgent
         @body = body
         @context = context
         @bytes = 0
+        @iterated = false
         @on_close = on_close
       end
 
@@ -46,9 +47,9 @@ module EzlogsRubyAgent
 
       # A file body the server may send without calling #each (Rack's
       # `to_path`). Asked of the body only when the server did not call
-      # #each: Rails' body answers respond_to? through each middleware's
-      # BodyProxy, 15 Ruby calls.
-      # Nil when the file is gone.
+      # #each (nor, for a Streaming body, wrote to the stream): Rails' body
+      # answers respond_to? through each middleware's BodyProxy, 15 Ruby
+      # calls. Nil when the file is gone.
       def bytes_sent
         return @bytes if @iterated || !@bytes.zero? || !@body.respond_to?(:to_path)
 

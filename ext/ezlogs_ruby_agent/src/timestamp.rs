@@ -90,6 +90,7 @@ fn civil_from_days(days: i64) -> (u64, u64, u64) {
     // Not negative for the years 0000..=9999 (era -1 holds the year 0's
     // January and February, as the March-based year -1).
     let year = i64::try_from(year_of_era).unwrap_or_default() + era * 400 + i64::from(month <= 2);
+    debug_assert!(year >= 0, "a day before the year 0000");
     (year.unsigned_abs(), month, day)
 }
 

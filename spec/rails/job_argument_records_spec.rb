@@ -36,6 +36,37 @@ RSpec.describe "Records in job arguments" do
     expect_no_columns(job_events("SyncJob"))
   end
 
+  # How many GlobalIDs were made (in any thread) while the block ran.
+  def global_ids_made
+    made = 0
+    counting = TracePoint.new(:call) { |tp| made += 1 if tp.method_id == :to_global_id }
+    counting.enable
+    yield
+    made
+  ensure
+    counting.disable
+  end
+
+  it "takes the GlobalIDs ActiveJob wrote into the job's data rather than making them again" do
+    customer
+    EzlogsRubyAgent.clear_captured_events
+    made = global_ids_made do
+      SyncJob.perform_later({ "who" => customer, "batch" => [customer, { deep: customer }] }, 7)
+      eventually { job_events("SyncJob").size == 2 }
+    end
+
+    # ActiveJob's serialisation makes one for each of the three places the
+    # record sits; deserialising finds the record by it and makes none.
+    expect(made).to eq(3)
+    expect(job_events("SyncJob").map { |e| e[:metadata][:arguments] })
+      .to all(eq([{ who: gid, batch: [gid, { deep: gid }] }, 7]))
+  end
+
+  it "makes a record's GlobalID itself where the job's data names another record" do
+    other = [{ "_aj_globalid" => "gid://dummy/Customer/0" }, { "_aj_serialized" => "AppSerializer", "value" => gid }]
+    expect(EzlogsRubyAgent::JobArguments.describe([customer, customer], other)).to eq([gid, gid])
+  end
+
   it "reports the records in a parameterized mail's params as GlobalIDs" do
     customer
     EzlogsRubyAgent.clear_captured_events

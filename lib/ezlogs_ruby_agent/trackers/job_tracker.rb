@@ -22,11 +22,15 @@ module EzlogsRubyAgent
     # reach the app untouched.
     def serialize
       data = super
-      Tracking.safely("ActiveJob serialize") { data.merge(__ezlogs_payload) } || data
+      Tracking.safely("ActiveJob serialize") do
+        @__ezlogs_serialized_arguments = data["arguments"]
+        data.merge(__ezlogs_payload)
+      end || data
     end
 
     def deserialize(job_data)
       super
+      @__ezlogs_serialized_arguments = job_data["arguments"]
       @__ezlogs_enqueued_context = JobPayload.context_from(job_data) ||
                                    Tracking.safely("reading 0.1.19's job context") do
                                      SidekiqJobTracker.legacy_wrapper_context(job_data["job_id"])
@@ -70,6 +74,13 @@ module EzlogsRubyAgent
     # precise epoch: Rails 6.1 stores `enqueued_at` to the second.
     def __ezlogs_due_at
       @__ezlogs_due_at
+    end
+
+    # The arguments as ActiveJob last serialised or deserialised them (the
+    # job data's "arguments"), nil before either: JobArguments takes the
+    # records' GlobalIDs from there.
+    def __ezlogs_serialized_arguments
+      @__ezlogs_serialized_arguments
     end
 
     def __ezlogs_payload
@@ -136,6 +147,7 @@ module EzlogsRubyAgent
 
       def record(started, error = nil)
         JobEnqueue.record(started, job_class: @job.class.name, job_id: @job.job_id, arguments: @job.arguments,
+                                   serialized_arguments: @job.__ezlogs_serialized_arguments,
                                    error:, queue: @job.queue_name, provider_job_id: @job.provider_job_id,
                                    adapter: adapter_name, scheduled_at: @job.scheduled_at && Time.at(@job.scheduled_at))
       end
@@ -156,7 +168,7 @@ module EzlogsRubyAgent
 
       def details(result, error, escaped)
         {
-          queue_wait_ms:, arguments: JobPayload.arguments(arguments),
+          queue_wait_ms:, arguments: JobPayload.arguments(arguments, @job.__ezlogs_serialized_arguments),
           result: error ? nil : JobPayload.result_summary(result),
           attempt:, executions: @job.executions,
           retry_scheduled: error ? retry_scheduled?(escaped) : nil, provider_job_id: @job.provider_job_id

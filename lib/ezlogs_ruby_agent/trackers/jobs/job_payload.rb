@@ -69,9 +69,10 @@ module EzlogsRubyAgent
     end
 
     # Job arguments with records shown as their GlobalID, not their
-    # columns, and filtered (JobArguments).
-    def arguments(arguments)
-      JobArguments.describe(arguments)
+    # columns, and filtered (JobArguments). `serialized`: the same as
+    # ActiveJob serialised them, when it did.
+    def arguments(arguments, serialized = nil)
+      JobArguments.describe(arguments, serialized)
     end
   end
 end

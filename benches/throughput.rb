@@ -11,6 +11,8 @@
 # where the worker also translates each batch).
 #
 #   ruby -Ilib benches/throughput.rb      (EVENTS=200000 RUNS=3)
+#   ONLY=ezlogs ruby -I../other/lib benches/throughput.rb    the sinks whose name matches ONLY:
+#                                          an older build, without OTLP, against this one
 
 EVENTS = Integer(ENV.fetch("EVENTS", 200_000))
 RUNS = Integer(ENV.fetch("RUNS", 3))
@@ -20,7 +22,7 @@ require_relative "support/events"
 require_relative "support/sink_collector"
 
 COLLECTOR = SinkCollector.new
-SINKS = COLLECTOR.endpoints
+SINKS = COLLECTOR.endpoints.select { |name, _| name.match?(Regexp.new(ENV.fetch("ONLY", ""), Regexp::IGNORECASE)) }
 
 # Events a second for one run through `endpoint`.
 def rate(endpoint)
@@ -41,7 +43,9 @@ SINKS.each_key do |sink|
   rates = runs.map { |run| "#{(run[sink] / 1000).round}k" }.join(", ")
   puts format("  %-22<sink>s events/s: %<rates>s", sink:, rates:)
 end
-ratios = runs.map { |run| run["OTLP/HTTP (protobuf)"] / run["ezlogs HTTP (JSON)"] }
-puts "  OTLP / ezlogs, per run: #{ratios.map { |ratio| format("%.2fx", ratio) }.join(", ")}"
+if SINKS.size == 2
+  ratios = runs.map { |run| run["OTLP/HTTP (protobuf)"] / run["ezlogs HTTP (JSON)"] }
+  puts "  OTLP / ezlogs, per run: #{ratios.map { |ratio| format("%.2fx", ratio) }.join(", ")}"
+end
 puts "  delivered #{metrics[:events_delivered]}, dropped #{metrics[:events_dropped_total]}, " \
      "connections opened #{metrics[:connections_opened]}"

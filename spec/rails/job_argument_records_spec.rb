@@ -62,9 +62,11 @@ RSpec.describe "Records in job arguments" do
       .to all(eq([{ who: gid, batch: [gid, { deep: gid }] }, 7]))
   end
 
-  it "makes a record's GlobalID itself where the job's data names another record" do
-    other = [{ "_aj_globalid" => "gid://dummy/Customer/0" }, { "_aj_serialized" => "AppSerializer", "value" => gid }]
-    expect(EzlogsRubyAgent::JobArguments.describe([customer, customer], other)).to eq([gid, gid])
+  it "makes a record's GlobalID itself where the job's data has another record's or another app's" do
+    written = [{ "_aj_globalid" => "gid://dummy/Customer/0" },
+               { "_aj_globalid" => "gid://renamed/Customer/#{customer.id}" },
+               { "_aj_serialized" => "AppSerializer", "value" => { "_aj_globalid" => gid } }]
+    expect(EzlogsRubyAgent::JobArguments.describe([customer, customer, customer], written)).to eq([gid, gid, gid])
   end
 
   it "reports the records in a parameterized mail's params as GlobalIDs" do

@@ -11,16 +11,20 @@ module EzlogsRubyAgent
     # Marks a value one of ActiveJob's serializers wrote (a Symbol, a Time,
     # an app's own).
     SERIALIZER_KEY = "_aj_serialized"
+    PLAIN_ID = /\A[\w-]+\z/
 
     module_function
 
     # `serialized`: the same arguments as ActiveJob serialised them, when it
     # did (its job data's "arguments"): the GlobalIDs it wrote there are
     # taken rather than made again, which costs some 150 Ruby calls each.
+    # They are looked for once a record is met: most jobs have none.
     def describe(arguments, serialized = nil)
-      written = global_ids_in(serialized)
+      written = nil
       described = Array(arguments).map do |argument|
-        BoundedCopy.of(argument) { |value| value.respond_to?(:to_global_id) ? record(value, written) : value }
+        BoundedCopy.of(argument) do |value|
+          value.respond_to?(:to_global_id) ? record(value, written ||= global_ids_in(serialized)) : value
+        end
       end
       AppFilter.values(described)
     rescue StandardError => e
@@ -32,16 +36,23 @@ module EzlogsRubyAgent
     # BoundedCopy meets their records in the arguments: none inside a value
     # a serializer wrote, which BoundedCopy does not walk into either.
     def global_ids_in(serialized, found = [], depth = 0)
-      if marked?(serialized, GLOBAL_ID_KEY)
+      if global_id?(serialized)
         found << serialized[GLOBAL_ID_KEY]
-      elsif depth < BoundedCopy::MAX_DEPTH && !marked?(serialized, SERIALIZER_KEY)
-        entries(serialized).each { |_key, item| global_ids_in(item, found, depth + 1) }
+      elsif depth < BoundedCopy::MAX_DEPTH && walked?(serialized)
+        items = serialized.is_a?(Hash) ? serialized.each_value : serialized
+        items.each { |item| global_ids_in(item, found, depth + 1) }
       end
       found
     end
 
-    def marked?(serialized, key)
-      serialized.is_a?(Hash) && serialized.key?(key)
+    # How ActiveJob writes a record: { "_aj_globalid" => "gid://..." }.
+    def global_id?(serialized)
+      serialized.is_a?(Hash) && serialized.size == 1 && serialized.key?(GLOBAL_ID_KEY)
+    end
+
+    # Arrays, and Hashes other than a serializer's value.
+    def walked?(serialized)
+      serialized.is_a?(Array) || (serialized.is_a?(Hash) && !serialized.key?(SERIALIZER_KEY))
     end
 
     # ActiveJob's serialised arguments (ActiveJob::Arguments) as the app
@@ -97,18 +108,24 @@ module EzlogsRubyAgent
     end
 
     # A record's GlobalID string: the next one ActiveJob wrote (`written`,
-    # taken from the front) when it names this record's class and id, else
-    # made now. A record that has no id yet (never saved) has no GlobalID:
-    # its class says what it was.
+    # taken from the front) when it is this record's, else made now. A
+    # record that has no id yet (never saved) has no GlobalID: its class
+    # says what it was.
     def record(value, written = [])
       global_id = written.shift
-      global_id && names?(global_id, value) ? global_id : value.to_global_id.to_s
+      global_id && this_apps?(global_id, value) ? global_id : value.to_global_id.to_s
     rescue StandardError
       "#{value.class.name} (unsaved)"
     end
 
-    def names?(global_id, record)
-      global_id.is_a?(String) && global_id.end_with?("/#{record.class.name}/#{record.id}")
+    # Whether `global_id` is what GlobalID writes for `record` in this app,
+    # for an id it writes as it is (an Integer, or a String of letters,
+    # digits, "_" and "-", such as a UUID): an id GlobalID escapes, a
+    # composite key or a model's own to_global_id is left to GlobalID.
+    def this_apps?(global_id, record)
+      id = record.id
+      plain = id.is_a?(Integer) || (id.is_a?(String) && id.match?(PLAIN_ID))
+      plain && global_id == "gid://#{::GlobalID.app}/#{record.class.name}/#{id}"
     rescue StandardError
       false
     end

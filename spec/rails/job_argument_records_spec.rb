@@ -69,6 +69,13 @@ RSpec.describe "Records in job arguments" do
     expect(EzlogsRubyAgent::JobArguments.describe([customer, customer, customer], written)).to eq([gid, gid, gid])
   end
 
+  it "asks a record whose model has its own to_global_id, which may change with the record" do
+    def customer.to_global_id(options = {}) = super(options.merge(state: "closed"))
+
+    described = EzlogsRubyAgent::JobArguments.describe([customer], [{ "_aj_globalid" => gid }])
+    expect(described).to eq(["#{gid}?state=closed"])
+  end
+
   it "reports the records in a parameterized mail's params as GlobalIDs" do
     customer
     EzlogsRubyAgent.clear_captured_events

@@ -121,11 +121,13 @@ module EzlogsRubyAgent
     # Whether `global_id` is what GlobalID writes for `record` in this app,
     # for an id it writes as it is (an Integer, or a String of letters,
     # digits, "_" and "-", such as a UUID): an id GlobalID escapes, a
-    # composite key or a model's own to_global_id is left to GlobalID.
+    # composite key, and a model's own to_global_id (which may write
+    # another string, or one that changes with the record) are left to it.
     def this_apps?(global_id, record)
       id = record.id
       plain = id.is_a?(Integer) || (id.is_a?(String) && id.match?(PLAIN_ID))
-      plain && global_id == "gid://#{::GlobalID.app}/#{record.class.name}/#{id}"
+      plain && record.method(:to_global_id).owner == ::GlobalID::Identification &&
+        global_id == "gid://#{::GlobalID.app}/#{record.class.name}/#{id}"
     rescue StandardError
       false
     end

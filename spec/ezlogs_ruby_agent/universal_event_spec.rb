@@ -15,8 +15,8 @@ RSpec.describe EzlogsRubyAgent::UniversalEvent do
   describe "envelope" do
     subject(:event) { described_class.new(**valid, subject: { type: "account", id: 7 }, metadata: { plan: "pro" }) }
 
-    it "has an evt_ id of 22 url-safe characters, unique per event" do
-      expect(event.event_id).to match(/\Aevt_[A-Za-z0-9_-]{22}\z/)
+    it "has an evt_ id of 19 url-safe characters, unique per event" do
+      expect(event.event_id).to match(/\Aevt_[A-Za-z0-9_-]{19}\z/)
       expect(described_class.new(**valid).event_id).not_to eq(event.event_id)
     end
 

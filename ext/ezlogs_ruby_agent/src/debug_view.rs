@@ -16,7 +16,7 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use crate::event::Event;
+use crate::event::{Event, Text};
 use crate::process;
 use crate::sync::lock;
 
@@ -169,7 +169,7 @@ impl View {
 
     /// The id of the topmost ancestor of `event` among the held events
     /// (the event's own id when its parent is not held).
-    fn top_of_chain(&self, event: &Event) -> String {
+    fn top_of_chain(&self, event: &Event) -> Text {
         let mut top = event.event_id.clone();
         let mut parent = event.correlation.parent_event_id.clone();
         let mut seen = HashSet::new();
@@ -201,7 +201,7 @@ impl View {
     /// Moves `top` and every held event below it to `ready`, in the order
     /// they were logged (`top` itself need not be held).
     fn release(&mut self, top: &str) {
-        let mut members: HashSet<String> = HashSet::from([top.to_owned()]);
+        let mut members: HashSet<Text> = HashSet::from([top.into()]);
         // Parents are logged after their children, so grow the set until
         // it stops growing.
         loop {
@@ -236,7 +236,7 @@ mod tests {
     fn ids(groups: &[Vec<Event>]) -> Vec<Vec<String>> {
         groups
             .iter()
-            .map(|group| group.iter().map(|e| e.event_id.clone()).collect())
+            .map(|group| group.iter().map(|e| e.event_id.to_string()).collect())
             .collect()
     }
 

@@ -67,7 +67,7 @@ impl Correlation {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
-    pub event_id: String,
+    pub event_id: Text,
     pub event_type: Text,
     pub action: Text,
     pub actor: Object,
@@ -104,7 +104,7 @@ pub struct EventInput {
 
 /// Everything an event takes from its surroundings rather than its caller.
 pub struct EventContext {
-    pub event_id: Option<String>,
+    pub event_id: Option<Text>,
     pub timestamp: Option<SystemTime>,
     pub correlation: Arc<Correlation>,
     pub platform: Platform,

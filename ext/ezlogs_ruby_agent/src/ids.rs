@@ -8,6 +8,7 @@ use base64::Engine;
 use rand::rngs::{StdRng, SysRng};
 use rand::{RngExt, SeedableRng};
 
+use crate::data::Text;
 use crate::process;
 
 thread_local! {
@@ -46,30 +47,43 @@ fn seed_fallback() -> u64 {
     nanos ^ (u64::from(std::process::id()) << 32)
 }
 
-/// `prefix` (at most 10 bytes) followed by 22 url-safe characters (128
-/// random bits), written on the stack and handed to `make`, which makes
-/// the one allocation the id keeps (a tracked request makes five ids, and
-/// each allocation the app's thread makes is one the worker may free).
-fn prefixed<T>(prefix: &str, make: impl FnOnce(&str) -> T) -> T {
+/// `prefix` (at most 10 bytes) followed by the url-safe base64 of
+/// `random_bytes` (at most 16) random bytes, written on the stack and
+/// handed to `make`, which makes the one allocation the id keeps, if any (a
+/// tracked request makes five ids, and each allocation the app's thread
+/// makes is one the worker may free).
+fn prefixed<T>(prefix: &str, random_bytes: usize, make: impl FnOnce(&str) -> T) -> T {
     let mut id = [0u8; 32];
     id[..prefix.len()].copy_from_slice(prefix.as_bytes());
     let written = URL_SAFE_NO_PAD
-        .encode_slice(random_u128().to_le_bytes(), &mut id[prefix.len()..])
+        .encode_slice(
+            &random_u128().to_le_bytes()[..random_bytes],
+            &mut id[prefix.len()..],
+        )
         .unwrap_or_default();
     // The prefixes and the base64 alphabet are ASCII: always valid UTF-8.
     make(std::str::from_utf8(&id[..prefix.len() + written]).unwrap_or_default())
 }
 
-pub fn event_id() -> String {
-    prefixed("evt_", str::to_owned)
+/// An event id: `evt_` and 19 url-safe characters (112 random bits; 0.1.19
+/// wrote 22, and DESIGN keeps only the prefix). At 23 bytes it is stored
+/// inline, with no allocation, both in the event (`Text` keeps up to 24
+/// bytes inline) and in the Ruby String `log_event` returns (Ruby 3.1
+/// embeds up to 23 bytes; a longer one is a `malloc` on every call and a
+/// `free` when the GC sweeps it).
+pub fn event_id() -> Text {
+    prefixed("evt_", 14, |id| Text::from(id))
 }
 
+/// `corr_` and 22 url-safe characters (128 random bits), shared by every
+/// event of a context.
 pub fn correlation_id() -> Arc<str> {
-    prefixed("corr_", |id| Arc::from(id))
+    prefixed("corr_", 16, |id| Arc::from(id))
 }
 
+/// `flow_` and 22 url-safe characters (128 random bits).
 pub fn flow_id() -> Arc<str> {
-    prefixed("flow_", |id| Arc::from(id))
+    prefixed("flow_", 16, |id| Arc::from(id))
 }
 
 /// A request id for requests that came without one: a UUID (version 4),
@@ -106,14 +120,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn event_correlation_and_flow_ids_have_prefix_and_22_url_safe_chars() {
-        for (prefix, id) in [
-            ("evt_", event_id()),
-            ("corr_", correlation_id().to_string()),
-            ("flow_", flow_id().to_string()),
+    fn event_correlation_and_flow_ids_have_prefix_and_url_safe_chars() {
+        for (prefix, id, length) in [
+            ("evt_", event_id().to_string(), 19),
+            ("corr_", correlation_id().to_string(), 22),
+            ("flow_", flow_id().to_string(), 22),
         ] {
             let tail = id.strip_prefix(prefix).expect("the prefix");
-            assert_eq!(tail.len(), 22, "{id}");
+            assert_eq!(tail.len(), length, "{id}");
             assert!(tail
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
@@ -127,6 +141,11 @@ mod tests {
         assert_eq!(parsed.get_version_num(), 4);
         assert_eq!(id, parsed.hyphenated().to_string());
         assert_ne!(request_id(), id);
+    }
+
+    #[test]
+    fn event_ids_are_kept_inline() {
+        assert!(!event_id().is_heap_allocated());
     }
 
     #[test]

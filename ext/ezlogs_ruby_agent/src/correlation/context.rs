@@ -155,7 +155,9 @@ impl Context {
     /// names `parent_event_id`, or keeps ours when None.
     pub fn child(&self, parent_event_id: Option<Id>, metadata: Object, max_depth: u32) -> Self {
         let correlation_id: Id = ids::correlation_id();
-        let mut chain = self.chain.clone();
+        // One allocation, not a copy then a second to grow it.
+        let mut chain = Vec::with_capacity(self.chain.len() + 1);
+        chain.extend_from_slice(&self.chain);
         chain.push(correlation_id.clone());
         let keep = max_depth as usize + 1;
         if chain.len() > keep {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::data::{Data, Object};
+use crate::data::{Data, Object, Text};
 use crate::event::{Correlation, Event, EventContext, EventInput, Platform, ProcessInfo};
 
 pub fn event() -> Event {
@@ -13,10 +13,10 @@ pub fn event() -> Event {
 pub fn event_with(event_id: &str, parent: Option<&str>) -> Event {
     let mut correlation = Correlation::standalone();
     correlation.parent_event_id = parent.map(Into::into);
-    built(Some(event_id.to_owned()), correlation)
+    built(Some(event_id.into()), correlation)
 }
 
-fn built(event_id: Option<String>, correlation: Correlation) -> Event {
+fn built(event_id: Option<Text>, correlation: Correlation) -> Event {
     let mut actor = Object::default();
     actor.push("type", Data::text("user"));
     actor.push("id", Data::Int(1));

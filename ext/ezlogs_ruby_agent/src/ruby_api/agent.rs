@@ -15,7 +15,7 @@ use super::helpers::without_gvl;
 use super::universal_event::UniversalEvent;
 use super::{errors, to_ruby};
 use crate::delivery::CircuitState;
-use crate::event::{Event, ValidationError};
+use crate::event::{Event, Text, ValidationError};
 use crate::metrics::{DropReason, METRICS};
 use crate::settings::{self, Active, Settings};
 use crate::{app_metrics, capture, debug_view, delivery};
@@ -93,7 +93,7 @@ pub(super) fn emit_built(
 pub(super) fn dispatch_built<T>(
     ruby: &Ruby,
     active: &Active,
-    fixed_id: Option<String>,
+    fixed_id: Option<Text>,
     built: Result<Event, ValidationError>,
     reply: impl FnOnce(&Event) -> T,
 ) -> Result<T, Error> {
@@ -166,7 +166,7 @@ fn record(
         timing,
     };
     let overrides = Overrides {
-        event_id,
+        event_id: event_id.map(Text::from),
         correlation: context.map(RubyContext::correlation),
         ..Overrides::default()
     };
@@ -175,10 +175,10 @@ fn record(
 
 /// A new event id, for work whose event is recorded when it ends but which
 /// its children must already name as their parent.
-fn new_event_id() -> String {
+fn new_event_id(ruby: &Ruby) -> RString {
     let id = crate::ids::event_id();
     debug_view::opened(&id);
-    id
+    ruby.str_new(&id)
 }
 
 /// The client's address behind the app's trusted proxies, from the peer
@@ -197,9 +197,9 @@ fn client_ip(
 }
 
 /// Emits an already-built `UniversalEvent`.
-fn emit(ruby: &Ruby, event: &UniversalEvent) -> Result<String, Error> {
+fn emit(ruby: &Ruby, event: &UniversalEvent) -> Result<RString, Error> {
     let event = event.event().clone();
-    let id = event.event_id.clone();
+    let id = ruby.str_new(&event.event_id);
     dispatch(&settings::current(), event);
     print_debug_output(ruby)?;
     Ok(id)

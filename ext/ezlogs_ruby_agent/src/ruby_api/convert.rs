@@ -60,10 +60,15 @@ impl<'r> Converter<'r> {
         }
     }
 
-    /// Text the core made of app values (an action, a route), bounded
-    /// as a converted string is.
-    pub fn made_text(&mut self, text: &str) -> Text {
-        self.bounded(text)
+    /// Text the core made of app values (an action, a route): `parts`
+    /// joined, bounded as a converted string is. Joined in place, so a
+    /// result of up to 24 bytes takes no allocation.
+    pub fn made_text(&mut self, parts: &[&str]) -> Text {
+        let joined: Text = parts.iter().copied().collect();
+        if joined.len() > self.max_copy() {
+            return self.bounded(&joined);
+        }
+        self.counted(joined)
     }
 
     /// A hash the core made of converted entries, its memory counted as a
@@ -133,6 +138,11 @@ impl<'r> Converter<'r> {
         } else {
             truncate::string(text, max).into()
         };
+        self.counted(kept)
+    }
+
+    /// `kept`, its bytes taken from the budget and its heap memory counted.
+    fn counted(&mut self, kept: Text) -> Text {
         self.budget = self.budget.saturating_sub(kept.len());
         if kept.is_heap_allocated() {
             self.heap_bytes += kept.capacity();

@@ -9,7 +9,7 @@ use magnus::{RString, Ruby, Value};
 use super::context;
 use super::convert::Converter;
 use super::helpers;
-use crate::data::Data;
+use crate::data::{Data, Text};
 use crate::event::{Correlation, Event, EventContext, EventInput, Platform, ValidationError};
 use crate::settings::Active;
 
@@ -25,7 +25,7 @@ pub struct EventArgs {
 /// Fields a caller may fix instead of letting the agent fill them in.
 #[derive(Default)]
 pub struct Overrides {
-    pub event_id: Option<String>,
+    pub event_id: Option<Text>,
     pub timestamp: Option<std::time::SystemTime>,
     /// Correlation of a context other than the current one (a request's
     /// own event belongs to the context the request started in).

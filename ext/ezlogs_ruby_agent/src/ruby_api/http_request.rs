@@ -64,7 +64,7 @@ pub struct HttpRequest {
     /// records one event.
     context: Cell<Option<Context>>,
     started_as: Started,
-    event_id: String,
+    event_id: Text,
     request_id: String,
     /// The path is a static file's (STATIC_FILES).
     static_file: bool,
@@ -288,7 +288,7 @@ fn record_http_request(
         details,
     );
     let mut metadata = read.metadata;
-    let request_id = converter.made_text(&request.request_id);
+    let request_id = converter.made_text(&[&request.request_id]);
     metadata.push("request_id", Data::Text(request_id));
     metadata.push("duration_ms", Data::Float(duration_ms));
     let input = EventInput {

@@ -190,12 +190,12 @@ pub fn read(
     let controller_name = controller_name.map(|name| converter.text(name));
     let route = controller_name.as_ref().map(|name| {
         let action = route_action.map(|action| converter.text(action));
-        converter.made_text(&[name, "#", &action.unwrap_or_default()].concat())
+        converter.made_text(&[name, "#", &action.unwrap_or_default()])
     });
 
     let action = match d_action.and_then(RString::from_value) {
         Some(action) => converter.text(action.as_value()),
-        None => converter.made_text(&[text_of(&method), " ", text_of(&path)].concat()),
+        None => converter.made_text(&[text_of(&method), " ", text_of(&path)]),
     };
     let subject = match d_subject {
         Some(subject) => Some(converter.convert(subject)),
@@ -212,7 +212,7 @@ pub fn read(
         [remote_addr, forwarded_for, client_ip_header],
         active,
     )
-    .map(|ip| Data::Text(converter.made_text(&ip)));
+    .map(|ip| Data::Text(converter.made_text(&[&ip])));
     let content_length = match content_length {
         Some(length) => content_length_of(length).map(Data::Int),
         None => match present(Some(bytes_sent)) {

@@ -52,7 +52,7 @@ fn build(
     let limits = active.settings.limits;
     let overrides = Overrides {
         timestamp: timestamp_override(ruby, limits, timestamp)?,
-        event_id: (!event_id.is_nil()).then(|| Converter::new(ruby, limits).text(event_id).into()),
+        event_id: (!event_id.is_nil()).then(|| Converter::new(ruby, limits).text(event_id)),
         ..Overrides::default()
     };
     let args = EventArgs {
@@ -79,7 +79,7 @@ impl UniversalEvent {
         &self.event
     }
     fn event_id(&self) -> String {
-        self.event.event_id.clone()
+        self.event.event_id.to_string()
     }
     fn event_type(&self) -> String {
         self.event.event_type.to_string()
@@ -88,7 +88,7 @@ impl UniversalEvent {
         self.event.action.to_string()
     }
     fn timestamp(&self) -> Option<String> {
-        timestamp::format(self.event.timestamp)
+        timestamp::format(self.event.timestamp).map(String::from)
     }
     fn correlation_id(&self) -> String {
         self.event.correlation.correlation_id.to_string()

@@ -16,7 +16,8 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use crate::event::{Event, Text};
+use crate::data::Text;
+use crate::event::Event;
 use crate::process;
 use crate::sync::lock;
 
@@ -104,7 +105,7 @@ fn view() -> MutexGuard<'static, View> {
 
 struct View {
     generation: u64,
-    open: VecDeque<String>,
+    open: VecDeque<Text>,
     held: Vec<Event>,
     held_bytes: usize,
     ready: Vec<Vec<Event>>,
@@ -136,7 +137,7 @@ impl View {
         if self.open.len() >= MAX_OPEN {
             self.open.pop_front();
         }
-        self.open.push_back(event_id.to_owned());
+        self.open.push_back(event_id.into());
     }
 
     fn add(&mut self, event: Event) {
@@ -187,7 +188,7 @@ impl View {
     }
 
     /// The open unit the held event `top` waits on, if any.
-    fn open_unit_of(&self, top: &str) -> Option<String> {
+    fn open_unit_of(&self, top: &str) -> Option<Text> {
         let parent = self
             .held
             .iter()

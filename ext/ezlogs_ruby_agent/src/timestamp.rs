@@ -102,8 +102,8 @@ fn civil_from_days(days: i64) -> (u64, u64, u64) {
 /// after them, as Ruby's Time holds it: an instant in an app's data, such
 /// as a birth date, may be in any year RFC 3339 writes (0000..=9999);
 /// None outside them.
-pub fn from_unix(secs: i64, nanos: u32) -> Option<String> {
-    Some(Rfc3339::at(secs, nanos / 1_000_000)?.as_str().to_owned())
+pub fn from_unix(secs: i64, nanos: u32) -> Option<Text> {
+    Some(Rfc3339::at(secs, nanos / 1_000_000)?.as_str().into())
 }
 
 /// Reads a timestamp back (RFC 3339, with or without fractions).

@@ -155,14 +155,13 @@ impl Context {
     /// names `parent_event_id`, or keeps ours when None.
     pub fn child(&self, parent_event_id: Option<Id>, metadata: Object, max_depth: u32) -> Self {
         let correlation_id: Id = ids::correlation_id();
-        // One allocation, not a copy then a second to grow it.
-        let mut chain = Vec::with_capacity(self.chain.len() + 1);
-        chain.extend_from_slice(&self.chain);
-        chain.push(correlation_id.clone());
+        // The newest `max_depth + 1` ids, this one last, in one allocation
+        // (not a copy, then a second allocation to grow it).
         let keep = max_depth as usize + 1;
-        if chain.len() > keep {
-            chain.drain(..chain.len() - keep);
-        }
+        let from = (self.chain.len() + 1).saturating_sub(keep);
+        let mut chain = Vec::with_capacity(self.chain.len() + 1 - from);
+        chain.extend_from_slice(&self.chain[from..]);
+        chain.push(correlation_id.clone());
         let mut merged = self.metadata.clone();
         merged.extend(metadata);
         Self {

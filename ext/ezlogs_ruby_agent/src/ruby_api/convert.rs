@@ -64,7 +64,8 @@ impl<'r> Converter<'r> {
     /// joined, bounded as a converted string is. Joined in place, so a
     /// result of up to 24 bytes takes no allocation.
     pub fn made_text(&mut self, parts: &[&str]) -> Text {
-        let joined: Text = parts.iter().copied().collect();
+        let mut joined = Text::with_capacity(parts.iter().map(|part| part.len()).sum());
+        parts.iter().for_each(|part| joined.push_str(part));
         if joined.len() > self.max_copy() {
             return self.bounded(&joined);
         }
@@ -156,8 +157,7 @@ impl<'r> Converter<'r> {
         if text.len() > self.max_copy() {
             return self.bounded(text);
         }
-        self.budget = self.budget.saturating_sub(text.len());
-        text.clone()
+        self.counted(text.clone())
     }
 
     pub fn string(&mut self, string: RString) -> Text {

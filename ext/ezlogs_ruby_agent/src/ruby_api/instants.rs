@@ -22,6 +22,7 @@ use magnus::Object as _;
 use magnus::{RObject, Time, Value};
 use rb_sys::VALUE;
 
+use crate::data::Text;
 use crate::timestamp;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -49,8 +50,9 @@ thread_local! {
 
 /// A Time as an RFC 3339 timestamp; one outside RFC 3339's years
 /// (0000..=9999) as Ruby writes it in UTC ("10000-01-01T00:00:00.000Z");
-/// None for anything else.
-pub fn of_time(value: Value) -> Option<String> {
+/// None for anything else. (In the years 0000..=9999 its 24 bytes are kept
+/// inline: a record's timestamps take no allocation.)
+pub fn of_time(value: Value) -> Option<Text> {
     let time = Time::from_value(value)?;
     time.timespec()
         .ok()
@@ -60,14 +62,15 @@ pub fn of_time(value: Value) -> Option<String> {
 
 /// An instant RFC 3339 has no year for (or beyond `time_t`), through
 /// `strftime`, which plain Ruby has (`iso8601` needs `require "time"`).
-fn beyond_rfc3339(time: Time) -> Option<String> {
+fn beyond_rfc3339(time: Time) -> Option<Text> {
     time.funcall::<_, _, Value>("getutc", ())
-        .and_then(|utc| utc.funcall("strftime", ("%Y-%m-%dT%H:%M:%S.%LZ",)))
+        .and_then(|utc| utc.funcall::<_, _, String>("strftime", ("%Y-%m-%dT%H:%M:%S.%LZ",)))
         .ok()
+        .map(Text::from)
 }
 
 /// `value` (not a Time) as a timestamp when its class is an instant's.
-pub fn of_other(value: Value) -> Option<String> {
+pub fn of_other(value: Value) -> Option<Text> {
     let class = value.class();
     let key = class.as_raw();
     let remembered = CLASSES.with(|classes| {
@@ -108,7 +111,7 @@ pub fn of_other(value: Value) -> Option<String> {
     }
 }
 
-fn through(value: Value, method: &str) -> Option<String> {
+fn through(value: Value, method: &str) -> Option<Text> {
     value
         .funcall::<_, _, Value>(method, ())
         .ok()

@@ -312,7 +312,7 @@ fn record_http_request(
 }
 
 pub fn init(ruby: &Ruby, native: RModule) -> Result<(), Error> {
-    let class = native.define_class("HttpRequest", ruby.class_object())?;
+    let class = super::define_wrapped_class::<HttpRequest>(ruby, native, "HttpRequest")?;
     class.define_method(
         "expose_request_id",
         method!(HttpRequest::expose_request_id, 2),

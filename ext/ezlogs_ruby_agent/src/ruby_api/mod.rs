@@ -24,17 +24,38 @@ mod symbol_names;
 mod to_ruby;
 mod universal_event;
 
-use magnus::{prelude::*, Error, Ruby};
+use magnus::{Error, Module, RClass, Ruby, TypedData};
 
 pub fn init(ruby: &Ruby) -> Result<(), Error> {
     crate::fork::install();
     crate::delivery::exit::install();
     let agent = ruby.define_module("EzlogsRubyAgent")?;
     let native = agent.define_module("Native")?;
-    agent::init(native)?;
-    flush::init(native)?;
+    // The wrapped classes first (see `define_wrapped_class`): no function
+    // that makes their objects exists before they are looked up.
     context::init(ruby, agent, native)?;
     http_request::init(ruby, native)?;
     universal_event::init(ruby, agent)?;
+    agent::init(native)?;
+    flush::init(native)?;
     Ok(())
+}
+
+/// Defines the class `name` under `owner` for `T`, and has magnus look it
+/// up at once. magnus finds a wrapped class on first use, by calling Ruby's
+/// `const_get` inside a `OnceLock`'s initialiser. A Ruby call may hand the
+/// GVL to another thread; if that thread then makes its first `T`, it waits
+/// on the lock while holding the GVL, which the first thread needs back,
+/// and the process hangs for good (seen in Puma cluster workers' first
+/// concurrent requests). Looked up here, while the extension loads and
+/// before any method that makes a `T` is defined, the lock is never waited
+/// on.
+fn define_wrapped_class<T: TypedData>(
+    ruby: &Ruby,
+    owner: impl Module,
+    name: &str,
+) -> Result<RClass, Error> {
+    let class = owner.define_class(name, ruby.class_object())?;
+    T::class(ruby);
+    Ok(class)
 }

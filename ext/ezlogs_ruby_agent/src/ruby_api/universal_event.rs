@@ -124,7 +124,7 @@ impl UniversalEvent {
 }
 
 pub fn init(ruby: &Ruby, agent: RModule) -> Result<(), Error> {
-    let class = agent.define_class("UniversalEvent", ruby.class_object())?;
+    let class = super::define_wrapped_class::<UniversalEvent>(ruby, agent, "UniversalEvent")?;
     class.undef_default_alloc_func();
     class.define_singleton_method("build", function!(build, 8))?;
     class.define_method("event_id", method!(UniversalEvent::event_id, 0))?;

@@ -251,7 +251,6 @@ impl RubyContext {
 pub fn init(ruby: &Ruby, agent: RModule, native: RModule) -> Result<(), Error> {
     let manager = agent.define_class("CorrelationManager", ruby.class_object())?;
     let class = super::define_wrapped_class::<RubyContext>(ruby, manager, "Context")?;
-    class.undef_default_alloc_func();
     class.define_method("correlation_id", method!(RubyContext::correlation_id, 0))?;
     class.define_method(
         "primary_correlation_id",

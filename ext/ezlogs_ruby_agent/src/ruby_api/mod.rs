@@ -42,7 +42,8 @@ pub fn init(ruby: &Ruby) -> Result<(), Error> {
 }
 
 /// Defines the class `name` under `owner` for `T`, and has magnus look it
-/// up at once. magnus finds a wrapped class on first use, by calling Ruby's
+/// up at once (which also takes away its allocator: only the native code
+/// makes a `T`). magnus finds a wrapped class on first use, by calling Ruby's
 /// `const_get` inside a `OnceLock`'s initialiser. A Ruby call may hand the
 /// GVL to another thread; if that thread then makes its first `T`, it waits
 /// on the lock while holding the GVL, which the first thread needs back,

@@ -125,7 +125,6 @@ impl UniversalEvent {
 
 pub fn init(ruby: &Ruby, agent: RModule) -> Result<(), Error> {
     let class = super::define_wrapped_class::<UniversalEvent>(ruby, agent, "UniversalEvent")?;
-    class.undef_default_alloc_func();
     class.define_singleton_method("build", function!(build, 8))?;
     class.define_method("event_id", method!(UniversalEvent::event_id, 0))?;
     class.define_method("event_type", method!(UniversalEvent::event_type, 0))?;

@@ -60,3 +60,49 @@ fn define_wrapped_class<T: TypedData>(
     T::class(ruby);
     Ok(class)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::path::Path;
+
+    /// The sources under `dir`, read.
+    fn sources(dir: &Path) -> Vec<String> {
+        let mut found = Vec::new();
+        for entry in fs::read_dir(dir).unwrap().map(Result::unwrap) {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(sources(&path));
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                found.push(fs::read_to_string(path).unwrap());
+            }
+        }
+        found
+    }
+
+    /// A wrapped type added later must go through `define_wrapped_class`
+    /// too, or its first use from two threads can hang the process again.
+    #[test]
+    fn every_wrapped_class_is_looked_up_when_the_extension_loads() {
+        let sources = sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        let attribute = ["#[magnus", "::wrap("].concat(); // not found in this test itself
+        let wrapped: Vec<&str> = sources
+            .iter()
+            .flat_map(|source| source.split(attribute.as_str()).skip(1))
+            .map(|after| {
+                let name = after.split("pub struct ").nth(1).unwrap_or("");
+                name.split(|c: char| !c.is_alphanumeric())
+                    .next()
+                    .unwrap_or("")
+            })
+            .collect();
+        assert!(wrapped.len() >= 3, "wrapped types found: {wrapped:?}");
+        for name in wrapped {
+            let call = format!("define_wrapped_class::<{name}>");
+            assert!(
+                sources.iter().any(|source| source.contains(&call)),
+                "{name} is a #[magnus::wrap] type whose class is not defined through define_wrapped_class"
+            );
+        }
+    }
+}

@@ -2,16 +2,14 @@
 //! Never raises: whatever the app passes becomes something JSON-safe,
 //! bounded by `Limits` in depth, size and item count.
 
-use std::os::raw::c_int;
-
-use arrayvec::ArrayVec;
 use magnus::r_hash::ForEach;
-use magnus::rb_sys::{AsRawValue, FromRawValue};
+use magnus::rb_sys::AsRawValue;
 use magnus::value::ReprValue;
 use magnus::{Float, Integer, RArray, RHash, RString, Ruby, Symbol, Value};
-use rb_sys::{ruby_value_type, st_retval, VALUE};
+use rb_sys::ruby_value_type;
 use smallvec::SmallVec;
 
+use super::hash_entries::{self, SmallHashEntries, SMALL_HASH};
 use super::{instants, symbol_names};
 use crate::data::{Data, Object, Text};
 use crate::settings::Limits;
@@ -237,7 +235,7 @@ impl<'r> Converter<'r> {
         let mut object = Object::with_capacity(total.min(max) + usize::from(total > max));
         if total <= SMALL_HASH {
             let mut entries = SmallHashEntries::new();
-            copy_small_hash(hash, &mut entries);
+            hash_entries::copy_small(hash, &mut entries);
             for &(key, value) in &entries {
                 if object.len() >= max {
                     break;
@@ -326,45 +324,6 @@ impl<'r> Converter<'r> {
         } else {
             Data::text(truncate::unrepresentable(&result.class().inspect()))
         }
-    }
-}
-
-/// Hashes of up to this many entries (nearly all that apps log) are walked
-/// without `rb_protect`: see `copy_small_hash`.
-const SMALL_HASH: usize = 32;
-
-type SmallHashEntries = ArrayVec<(Value, Value), SMALL_HASH>;
-
-/// Copies a small hash's entries to the stack. The copying runs no Ruby code,
-/// so the walk cannot be disturbed and needs no `rb_protect`. (Ruby could
-/// still raise NoMemoryError if the app had 127 walks of this very hash in
-/// progress, where it starts keeping the count in an instance variable.) Converting the entries afterwards may run app code
-/// (`as_json`) that changes the hash; the copies stay valid because Ruby's
-/// garbage collector scans the machine stack, where they are.
-fn copy_small_hash(hash: RHash, entries: &mut SmallHashEntries) {
-    unsafe extern "C" fn copy(key: VALUE, value: VALUE, entries: VALUE) -> c_int {
-        // SAFETY: `entries` is the pointer passed below, to a vector that
-        // outlives the walk; `key` and `value` are live Ruby values.
-        let (entries, key, value) = unsafe {
-            (
-                &mut *(entries as *mut SmallHashEntries),
-                Value::from_raw(key),
-                Value::from_raw(value),
-            )
-        };
-        match entries.try_push((key, value)) {
-            Ok(()) => st_retval::ST_CONTINUE as c_int,
-            Err(_) => st_retval::ST_STOP as c_int,
-        }
-    }
-    // SAFETY: a live Hash, with the GVL held; `copy` only writes into
-    // `entries`, which outlives the call.
-    unsafe {
-        rb_sys::rb_hash_foreach(
-            hash.as_raw(),
-            Some(copy),
-            entries as *mut SmallHashEntries as VALUE,
-        );
     }
 }
 

@@ -16,6 +16,7 @@ mod convert;
 mod errors;
 mod event_builder;
 mod flush;
+mod hash_entries;
 mod helpers;
 mod http_request;
 mod instants;
@@ -29,6 +30,7 @@ use magnus::{Error, Module, RClass, Ruby, TypedData};
 pub fn init(ruby: &Ruby) -> Result<(), Error> {
     crate::fork::install();
     crate::delivery::exit::install();
+    hash_entries::init();
     let agent = ruby.define_module("EzlogsRubyAgent")?;
     let native = agent.define_module("Native")?;
     // The wrapped classes first (see `define_wrapped_class`): no function

@@ -1,6 +1,7 @@
 //! ezlogs_ruby_agent's native core. Everything but `ruby_api` is plain Rust,
 //! tested by `cargo test` without a Ruby VM.
 
+mod allocator;
 pub mod app_metrics;
 pub mod capture;
 pub mod client_ip;
@@ -22,11 +23,8 @@ pub mod truncate;
 
 mod ruby_api;
 
-/// Events are built on the app's threads and freed on the worker's. glibc's
-/// malloc serialises such cross-thread frees on an arena lock (measured: a
-/// futex wake in the app's thread per few events); mimalloc does not.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::Allocator = allocator::Allocator;
 
 #[magnus::init(name = "ezlogs_ruby_agent")]
 fn init(ruby: &magnus::Ruby) -> Result<(), magnus::Error> {

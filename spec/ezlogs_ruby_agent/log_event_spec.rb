@@ -21,6 +21,18 @@ RSpec.describe "EzlogsRubyAgent.log_event" do
     expect(JSON.parse(ObjectSpace.dump(id))).to include("embedded" => true)
   end
 
+  # The core marks the id's encoding itself (Ruby's own call re-checked it):
+  # it must be a String like any other the app makes.
+  it "returns a UTF-8 String that behaves as the same text typed in Ruby" do
+    id = log
+    same = +id.b.force_encoding(Encoding::UTF_8)
+    expect([id.encoding, id.valid_encoding?, id.ascii_only?, id.frozen?]).to eq([Encoding::UTF_8, true, true, false])
+    expect([id == same, id.hash == same.hash, { same => 1 }[id]]).to eq([true, true, 1])
+    expect("#{id}é".encoding).to eq(Encoding::UTF_8)
+    expect(id.dup << "é").to be_valid_encoding
+    expect(id.sub("evt_", "")).to match(/\A[A-Za-z0-9_-]{19}\z/)
+  end
+
   it "carries every correlation field of the current context" do
     agent::CorrelationManager.start_request_context("req-1", "sess-1")
     context = agent::CorrelationManager.create_child_context("evt_cause")

@@ -62,7 +62,12 @@ fn prefixed<T>(prefix: &str, random_bytes: usize, make: impl FnOnce(&str) -> T) 
         )
         .unwrap_or_default();
     // The prefixes and the base64 alphabet are ASCII: always valid UTF-8.
-    make(std::str::from_utf8(&id[..prefix.len() + written]).unwrap_or_default())
+    let id = &id[..prefix.len() + written];
+    debug_assert!(id.is_ascii());
+    // SAFETY: the prefix (the callers' literals), the base64 alphabet and
+    // the zeros the buffer starts with are all ASCII. (Checking it cost
+    // about 80 instructions an event id, callgrind.)
+    make(unsafe { std::str::from_utf8_unchecked(id) })
 }
 
 /// An event id: `evt_` and 19 url-safe characters (112 random bits; 0.1.19

@@ -11,7 +11,7 @@ use magnus::{
 use super::context::RubyContext;
 use super::convert::Converter;
 use super::event_builder::{self, EventArgs, Overrides};
-use super::helpers::without_gvl;
+use super::helpers::{self, without_gvl};
 use super::universal_event::UniversalEvent;
 use super::{errors, to_ruby};
 use crate::data::Text;
@@ -83,7 +83,7 @@ pub(super) fn emit_built(
     let fixed_id = overrides.event_id.clone();
     let built = event_builder::build(ruby, active, args, overrides);
     dispatch_built(ruby, active, fixed_id, built, |event| {
-        ruby.str_new(&event.event_id)
+        helpers::ascii_string(ruby, &event.event_id)
     })
 }
 
@@ -179,7 +179,7 @@ fn record(
 fn new_event_id(ruby: &Ruby) -> RString {
     let id = crate::ids::event_id();
     debug_view::opened(&id);
-    ruby.str_new(&id)
+    helpers::ascii_string(ruby, &id)
 }
 
 /// The client's address behind the app's trusted proxies, from the peer
@@ -200,7 +200,7 @@ fn client_ip(
 /// Emits an already-built `UniversalEvent`.
 fn emit(ruby: &Ruby, event: &UniversalEvent) -> Result<RString, Error> {
     let event = event.event().clone();
-    let id = ruby.str_new(&event.event_id);
+    let id = helpers::ascii_string(ruby, &event.event_id);
     dispatch(&settings::current(), event);
     print_debug_output(ruby)?;
     Ok(id)

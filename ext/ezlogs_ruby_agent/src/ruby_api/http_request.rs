@@ -15,7 +15,7 @@ use super::agent::dispatch_built;
 use super::context;
 use super::convert::Converter;
 use super::event_builder::{self, Overrides};
-use super::helpers::{hash_values, header_values};
+use super::helpers::{self, hash_values, header_values};
 use super::request_event::{self, text, text_of, Started, REQUEST_METHOD};
 use crate::correlation::context::{Context, Object};
 use crate::data::{self, Data, Text};
@@ -210,7 +210,10 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<Option<HttpRequest>, Er
         Some(id) => id,
         None => {
             let id = ids::request_id();
-            env.aset(ruby.get_inner(&REQUEST_ID), ruby.str_new(&id))?;
+            env.aset(
+                ruby.get_inner(&REQUEST_ID),
+                helpers::ascii_string(ruby, &id),
+            )?;
             id
         }
     };

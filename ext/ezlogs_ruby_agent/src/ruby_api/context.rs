@@ -4,9 +4,10 @@
 
 use std::sync::{Arc, OnceLock};
 
+use magnus::rb_sys::AsRawValue;
 use magnus::value::{LazyId, ReprValue};
 use magnus::IntoValue;
-use magnus::{function, method, prelude::*, Error, RHash, RModule, Ruby, Value};
+use magnus::{function, method, prelude::*, Error, RHash, RModule, Ruby, TypedData, Value};
 use serde_json::Value as Json;
 
 use super::convert::Converter;
@@ -44,11 +45,26 @@ static KEY: LazyId = LazyId::new("__ezlogs_correlation_context");
 /// could replace the current context and the GC free it), so only what `f`
 /// copies out leaves here.
 fn with_current<T>(ruby: &Ruby, f: impl FnOnce(&RubyContext) -> T) -> Option<T> {
-    ruby.thread_current()
-        .local_aref::<_, Option<&RubyContext>>(*KEY)
-        .ok()
-        .flatten()
-        .map(f)
+    let value = current_value(ruby).as_raw();
+    // magnus's `DataType` is `#[repr(transparent)]` over Ruby's
+    // `rb_data_type_t`: the same address is Ruby's data type.
+    let data_type: *const rb_sys::rb_data_type_t =
+        std::ptr::from_ref(RubyContext::data_type()).cast();
+    // Checked with Ruby's non-raising test first: magnus's conversion runs
+    // the raising check (`rb_check_typeddata`) inside an `rb_protect`, in
+    // case it raises, about 125 instructions an event (callgrind).
+    // SAFETY: the GVL is held (`ruby`); `value` is the live value of the
+    // fiber's slot, and is a Context (its data type or one inheriting it)
+    // when `rb_typeddata_is_kind_of` says so, where `rb_check_typeddata`
+    // returns its data pointer and does not raise. The reference lives only
+    // through `f`, as above.
+    let context = unsafe {
+        if rb_sys::rb_typeddata_is_kind_of(value, data_type) == 0 {
+            return None;
+        }
+        (rb_sys::rb_check_typeddata(value, data_type) as *const RubyContext).as_ref()
+    };
+    context.map(f)
 }
 
 /// The correlation block of events logged now, in this fiber's context.

@@ -14,7 +14,8 @@
 #
 #   bundle exec ruby -Ilib benches/trackers.rb                  time: alternating rounds, medians
 #   bundle exec ruby -Ilib benches/trackers.rb --instructions   instructions per operation (valgrind)
-#   ONLY=update bundle exec ruby -Ilib benches/trackers.rb --instructions   the operations whose name matches
+#   ONLY=update bundle exec ruby -Ilib benches/trackers.rb [--instructions]   the rows whose name matches
+#   ROUNDS=31 CALLS=200 bundle exec ruby -Ilib benches/trackers.rb           longer time runs (21 of 100 by default)
 #
 # Time moves by up to ±50 % between runs on the shared build machines;
 # instruction counts move much less. The instruction mode runs the app under
@@ -43,6 +44,9 @@ require "tmpdir"
 SWITCHES = %i[http active_record active_job mail].freeze
 SHORT = 10
 LONG = Integer(ENV.fetch("LONG", 260))
+# The rows to run, by name (all by default).
+ONLY = Regexp.new(ENV.fetch("ONLY", ""))
+BARE_RACK = "HttpTracker around a bare Rack app"
 
 # Boots the shop app in this process, with a database of its own.
 def boot(workdir)
@@ -139,10 +143,10 @@ end
 def time_mode(rounds, count)
   puts "Trackers, time: #{rounds} rounds x #{count} operations, medians, Ruby #{RUBY_VERSION}, " \
        "Rails #{Rails.version}"
-  operations.each do |label, operation|
+  operations.select { |label, _| label.match?(ONLY) }.each do |label, operation|
     report(label, *alternate(rounds, count, ->(on) { tracking(on).then { operation } }), "us")
   end
-  bare_rack(rounds, count * 20)
+  bare_rack(rounds, count * 20) if BARE_RACK.match?(ONLY)
 end
 
 # "off" is a bare Rack app, "on" the same inside HttpTracker.
@@ -153,7 +157,7 @@ def bare_rack(rounds, count)
   request = lambda do |on|
     ->(_i) { write(apps[on].call(template.dup)[2]) }
   end
-  report("HttpTracker around a bare Rack app", *alternate(rounds, count, request), "us")
+  report(BARE_RACK, *alternate(rounds, count, request), "us")
 end
 
 # --- instructions -----------------------------------------------------------
@@ -206,7 +210,7 @@ end
 # the operations whose name matches ONLY (all by default).
 def instructions_per_operation(trackers)
   none = OPERATIONS.keys.to_h { |name| [name, 0] }
-  OPERATIONS.keys.grep(Regexp.new(ENV.fetch("ONLY", ""))).to_h do |name|
+  OPERATIONS.keys.grep(ONLY).to_h do |name|
     extra = instructions(trackers, none.merge(name => LONG)) - instructions(trackers, none.merge(name => SHORT))
     [name, extra.to_f / (LONG - SHORT)]
   end

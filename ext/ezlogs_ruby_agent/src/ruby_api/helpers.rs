@@ -1,6 +1,7 @@
-//! FFI plumbing that magnus does not wrap: releasing the GVL, reading a
-//! thread's object id, and reading several entries of a hash at once, by
-//! key or by a name in any case.
+//! FFI plumbing that magnus does not wrap: releasing the GVL, making a
+//! String of the core's ASCII text, reading a thread's object id, and
+//! reading several entries of a hash at once, by key or by a name in any
+//! case.
 
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -31,6 +31,28 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(request_event[:metadata]).not_to have_key(:route)
   end
 
+  # ActiveRecord reports the Integer 0 for an action that ran no query.
+  it "gives a request without a query a db_runtime_ms of 0.0" do
+    get "/whoami"
+
+    expect(last_response.status).to eq(200)
+    expect(request_event[:metadata][:db_runtime_ms]).to eql(0.0)
+    expect(request_event[:metadata][:view_runtime_ms]).to be_a(Float).and(be >= 0)
+  end
+
+  it "keeps nothing of the controller's work while instrumentation.http is off" do
+    key = EzlogsRubyAgent::HttpTracker::ControllerDetails::KEY
+    get "/users/123"
+    expect(last_request.env[key]).to include(:params, :path_parameters)
+
+    EzlogsRubyAgent.config.instrumentation.http = false
+    get "/users/123"
+
+    expect(last_response.status).to eq(200)
+    expect(last_request.env).not_to have_key(key)
+    expect(events_of("http.request").size).to eq(1)
+  end
+
   it "describes a routed request: action, route, subject, status, timing and the controller's runtimes" do
     get "/users/123?include=orders", {}, { "HTTP_USER_AGENT" => "spec-agent/1.0", "HTTP_X_USER_ID" => "123",
                                            "HTTP_ACCEPT" => "application/json" }

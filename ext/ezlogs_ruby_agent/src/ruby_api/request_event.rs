@@ -14,7 +14,7 @@ use std::sync::{LazyLock, Mutex};
 use magnus::value::{Lazy, LazyId, ReprValue};
 use magnus::IntoValue;
 use magnus::Object as _;
-use magnus::{Float, Integer, RArray, RHash, RObject, RString, Ruby, Value};
+use magnus::{Fixnum, Float, Integer, RArray, RHash, RObject, RString, Ruby, Value};
 
 use super::convert::Converter;
 use super::helpers::{hash_values, header_values};
@@ -357,11 +357,16 @@ fn content_length_of(length: Value) -> Option<i64> {
     length.trim().parse().ok()
 }
 
-/// Milliseconds as Rails measured them, to three decimals.
+/// Milliseconds as Rails measured them, to three decimals. (A Float, or
+/// the Integer 0 ActiveRecord reports for a request without a query:
+/// read without a call into Ruby.)
 fn milliseconds(value: Value) -> Option<Data> {
-    let ms = match Float::from_value(value) {
-        Some(float) => float.to_f64(),
-        None => value.funcall::<_, _, f64>("to_f", ()).ok()?,
+    let ms = if let Some(float) = Float::from_value(value) {
+        float.to_f64()
+    } else if let Some(int) = Fixnum::from_value(value) {
+        int.to_i64() as f64
+    } else {
+        value.funcall::<_, _, f64>("to_f", ()).ok()?
     };
     ms.is_finite()
         .then(|| Data::Float((ms * 1e3).round() / 1e3))

@@ -25,8 +25,9 @@ module EzlogsRubyAgent
       # made for the core to read), and when reading them failed
       # (reported): that costs the details, not the event.
       def of(env, request, error, graphql)
-        error ||= noted_error(env)
-        params = params(env)
+        controller = ControllerDetails.of(env)
+        error ||= noted_error(env, controller)
+        params = params(env, controller)
         graphql = graphql_operations(env, request) if graphql.equal?(UNREAD)
         details(params, error, graphql) if params || error || graphql
       rescue StandardError => e
@@ -35,9 +36,9 @@ module EzlogsRubyAgent
       end
 
       # What ShowExceptions noted it rendered an error page for, else what
-      # left the controller's action.
-      def noted_error(env)
-        env["action_dispatch.exception"] || ControllerDetails.of(env)&.[](:exception_object)
+      # left the `controller`'s action.
+      def noted_error(env, controller)
+        env["action_dispatch.exception"] || controller&.[](:exception_object)
       end
 
       def details(params, error, graphql)
@@ -51,11 +52,11 @@ module EzlogsRubyAgent
         GraphqlOperation.from_request(env, ControllerDetails.of(env)&.[](:params)) if request.graphql_post?
       end
 
-      # The controller's params, which Rails filtered, else the query
-      # string, filtered here as Rails would have filtered it; nil when
-      # there are none.
-      def params(env)
-        params = ControllerDetails.of(env)&.[](:params)
+      # The `controller`'s params (ControllerDetails), which Rails
+      # filtered, else the query string, filtered here as Rails would have
+      # filtered it; nil when there are none.
+      def params(env, controller)
+        params = controller&.[](:params)
         query = env["QUERY_STRING"].to_s
         return if params.nil? && query.empty?
 

@@ -36,6 +36,17 @@
 # of instructions to one side). KEEP_CALLGRIND=dir keeps the counted
 # thread's callgrind output there (named by side, operation and count), to
 # see with callgrind_annotate where two runs differ.
+#
+#   bundle exec ruby -Ilib benches/trackers.rb --cache   estimated cycles per operation (valgrind)
+#
+# Time grows by about twice what the instructions do (a GET: 1.08x against
+# 1.042x), because what the agent runs is not in the caches when a request
+# comes: between two requests the app's own work evicts it. --cache is the
+# instruction mode with valgrind's cache and branch simulation, the first
+# level as this machine's and the last as its per-core L2 (read from
+# /sys), and gives each operation's cost as the cycles its misses and
+# mispredictions cost at about Zen 4's latencies (CYCLES): an estimate that
+# follows the time without its noise.
 
 require "json"
 require "open3"
@@ -176,25 +187,53 @@ def instructions_child(trackers, counts, workdir)
   Process.method(:exit!).super_method.call(0)
 end
 
-# The instructions the operations' thread executed in a child run under
-# valgrind's callgrind, which counts each thread apart: the others (the
-# main thread's boot, the agent's worker, Ruby's timer thread) are left
-# out. The operations' thread is the busiest after the main one.
-def instructions(trackers, counts)
+# What the operations' thread executed in a child run under valgrind's
+# callgrind, which counts each thread apart: the others (the main thread's
+# boot, the agent's worker, Ruby's timer thread) are left out. The
+# operations' thread is the busiest after the main one. { event => count }
+# (totals_of).
+def thread_events(trackers, counts)
   env = { "EZLOGS_BENCH_TRACKERS" => trackers, "EZLOGS_BENCH_COUNTS" => JSON.generate(counts),
           "EZLOGS_FLUSH_INTERVAL" => "600", "EZLOGS_BATCH_SIZE" => "1000000", "EZLOGS_EVENT_BUFFER_SIZE" => "100000" }
   Dir.mktmpdir("ezlogs-callgrind") do |dir|
     command = ["valgrind", "--tool=callgrind", "--separate-threads=yes", "--callgrind-out-file=#{dir}/out",
-               RbConfig.ruby, "-I#{File.expand_path("../lib", __dir__)}", __FILE__]
+               *cache_options, RbConfig.ruby, "-I#{File.expand_path("../lib", __dir__)}", __FILE__]
     _out, err, status = Open3.capture3(env, *command)
     abort "valgrind failed (is it installed? apt-get install valgrind):\n#{err}" unless status.success?
-    totals = (Dir["#{dir}/out-*"] - ["#{dir}/out-01"]).to_h do |file|
-      [file, Integer(File.read(file)[/^totals:\s+(\d+)/, 1])]
-    end
-    busiest, instructions = totals.max_by { |_, total| total }
+    totals = (Dir["#{dir}/out-*"] - ["#{dir}/out-01"]).to_h { |file| [file, totals_of(File.read(file))] }
+    busiest, counted = totals.max_by { |_, events| events.fetch("Ir") }
     keep_callgrind(busiest, trackers, counts)
-    instructions
+    counted
   end
+end
+
+# { event => count } of a callgrind output: "Ir" (instructions), and with
+# --cache the misses and mispredictions too.
+def totals_of(output)
+  names = output[/^events:(.*)$/, 1].split
+  names.zip(output[/^totals:(.*)$/, 1].split.map { |count| Integer(count) }).to_h
+end
+
+# Cycles per simulated event, at about Zen 4's latencies (this machine is
+# an EPYC of family 25; Chips and Cheese measured Zen 4's L2 at about 14
+# cycles and its L3 at about 50, and AMD's optimization guides give 13 for
+# a common mispredicted branch): a first-level miss served by the L2 14,
+# an L2 miss served by the L3 50, a mispredicted branch 13. An instruction
+# counts 1. A model: the core overlaps some misses with other work.
+CYCLES = { "Ir" => 1, "I1mr" => 14, "D1mr" => 14, "D1mw" => 14, "ILmr" => 50, "DLmr" => 50, "DLmw" => 50,
+           "Bcm" => 13, "Bim" => 13 }.freeze
+CACHE = ARGV.include?("--cache")
+
+# valgrind's options for the --cache mode: the last level it simulates is
+# this machine's L2 (the L3 is shared with other machines' work).
+def cache_options
+  return [] unless CACHE
+
+  l2 = Dir["/sys/devices/system/cpu/cpu0/cache/index*"].find { |dir| File.read("#{dir}/level").strip == "2" }
+  abort "--cache needs the L2's size, from /sys/devices/system/cpu/cpu0/cache" unless l2
+  size, ways, line = %w[size ways_of_associativity coherency_line_size].map { |name| File.read("#{l2}/#{name}").strip }
+  bytes = Integer(size.delete_suffix("K")) * 1024
+  ["--cache-sim=yes", "--branch-sim=yes", "--LL=#{bytes},#{ways},#{line}"]
 end
 
 def keep_callgrind(output, trackers, counts)
@@ -206,24 +245,42 @@ def keep_callgrind(output, trackers, counts)
   FileUtils.cp(output, File.join(kept, "#{trackers}-#{operation}-#{count}-#{Time.now.strftime("%H%M%S")}"))
 end
 
-# { name => instructions per operation } with the trackers on or off, for
-# the operations whose name matches ONLY (all by default).
-def instructions_per_operation(trackers)
+# { name => { event => count per operation } } with the trackers on or
+# off, for the operations whose name matches ONLY (all by default).
+def events_per_operation(trackers)
   none = OPERATIONS.keys.to_h { |name| [name, 0] }
   OPERATIONS.keys.grep(ONLY).to_h do |name|
-    extra = instructions(trackers, none.merge(name => LONG)) - instructions(trackers, none.merge(name => SHORT))
-    [name, extra.to_f / (LONG - SHORT)]
+    long = thread_events(trackers, none.merge(name => LONG))
+    short = thread_events(trackers, none.merge(name => SHORT))
+    [name, long.to_h { |event, count| [event, (count - short.fetch(event)).to_f / (LONG - SHORT)] }]
   end
 end
 
+def cycles(events) = CYCLES.sum { |event, cycles| events.fetch(event) * cycles }
+
 def instructions_mode
-  puts "Trackers, instructions per operation (valgrind), Ruby #{RUBY_VERSION}, #{LONG - SHORT} operations counted"
-  off = instructions_per_operation("off")
-  on = instructions_per_operation("on")
-  on.each_key { |name| report(name, off[name], on[name], "instructions") }
+  puts "Trackers, #{CACHE ? "estimated cycles" : "instructions"} per operation (valgrind), Ruby #{RUBY_VERSION}, " \
+       "#{LONG - SHORT} operations counted"
+  off = events_per_operation("off")
+  on = events_per_operation("on")
+  on.each_key do |name|
+    next report(name, off[name].fetch("Ir"), on[name].fetch("Ir"), "instructions") unless CACHE
+
+    report(name, cycles(off[name]), cycles(on[name]), "cycles")
+    report_misses(off[name], on[name])
+  end
 end
 
-if ARGV.include?("--instructions")
+# What the trackers added of each kind of simulated event.
+def report_misses(off, on)
+  added = ->(*events) { events.sum { |event| on.fetch(event) - off.fetch(event) } }
+  puts format("  %38<blank>s instructions %<ir>+.0f, L1 misses %<l1>+.0f, L2 misses %<l2>+.0f, " \
+              "mispredictions %<branches>+.0f",
+              blank: "", ir: added.call("Ir"), l1: added.call("I1mr", "D1mr", "D1mw"),
+              l2: added.call("ILmr", "DLmr", "DLmw"), branches: added.call("Bcm", "Bim"))
+end
+
+if ARGV.include?("--instructions") || CACHE
   instructions_mode
 elsif (trackers = ENV.fetch("EZLOGS_BENCH_TRACKERS", nil))
   workdir = Dir.mktmpdir("ezlogs-bench")

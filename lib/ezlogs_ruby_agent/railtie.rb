@@ -15,10 +15,7 @@ module EzlogsRubyAgent
       next unless EzlogsRubyAgent.config.enabled
 
       app.config.middleware.insert(0, HttpTracker)
-      # Kept only while the http switch is on: no event reads it otherwise.
-      ActiveSupport::Notifications.subscribe("process_action.action_controller") do |*, payload|
-        HttpTracker::ControllerDetails.finished(payload) if EzlogsRubyAgent.config.switches[:http]
-      end
+      ActiveSupport::Notifications.subscribe("process_action.action_controller", HttpTracker::ControllerDetails)
     end
 
     initializer "ezlogs_ruby_agent.active_record" do

@@ -14,6 +14,17 @@ module EzlogsRubyAgent
 
       module_function
 
+      # ActiveSupport::Notifications calls a listener that has `start` and
+      # `finish` with (name, id, payload) and nothing else: a block would
+      # cost each request two Time objects and an Array (Rails' Timed
+      # subscriber).
+      def start(_name, _id, _payload); end
+
+      # Kept only while the http switch is on: no event reads it otherwise.
+      def finish(_name, _id, payload)
+        finished(payload) if EzlogsRubyAgent.config.switches[:http]
+      end
+
       # A controller that runs once ShowExceptions has taken over is an
       # error page (`exceptions_app = routes`), not the request's: its
       # details are not kept. The router merged the error page's route into

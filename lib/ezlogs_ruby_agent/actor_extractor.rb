@@ -93,9 +93,12 @@ module EzlogsRubyAgent
     end
 
     # Only a user Warden has already loaded: asking Warden for one would
-    # run authentication and a query.
+    # run authentication and a query. Only a Rack env has one: an instance
+    # of Hash (Rack's SPEC). (`instance_of?`: on Ruby 3.1 `is_a?(Hash)` of
+    # a record walks its model's ancestors, 79 for the specs' User, on
+    # every data.change.)
     def warden_user(source)
-      warden = source.is_a?(Hash) ? source["warden"] : nil
+      warden = source.instance_of?(Hash) ? source["warden"] : nil
       users = warden&.instance_variable_get(:@users)
       users.is_a?(Hash) ? users.values.compact.first : nil
     end

@@ -235,6 +235,44 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
                                                 error: include(class: "ArgumentError", message: "the export failed"))
   end
 
+  describe "a body the server can take whole (to_ary: Puma 6 sends it with a Content-Length)" do
+    def body_of(path)
+      Rails.application.call(Rack::MockRequest.env_for(path, "HTTP_HOST" => "example.org"))[2]
+    end
+
+    it "answers to_ary as the app's body does, and records what the server sent" do
+      EzlogsRubyAgent.config.instrumentation.http = false
+      untracked = body_of("/users/123")
+      untracked_whole = untracked.respond_to?(:to_ary) && untracked.to_ary
+      untracked.close
+      EzlogsRubyAgent.config.instrumentation.http = true
+
+      tracked = body_of("/users/123")
+      expect(tracked.respond_to?(:to_ary)).to eq(untracked.respond_to?(:to_ary))
+      whole = tracked.to_ary
+      expect(whole).to be_an(Array).and(eq(untracked_whole))
+      # Rack's SPEC: to_ary closes the body, so the request is recorded now.
+      expect(request_event[:metadata]).to include(status: 200, path: "/users/123", content_length: whole.join.bytesize)
+      tracked.close
+      expect(events_of("http.request").size).to eq(1)
+    end
+
+    it "leaves a body whose to_ary answers nil (Rails 6.1's response body) open for each" do
+      body = Struct.new(:parts) do
+        def each(&) = parts.each(&)
+        def to_ary = nil
+      end.new(["ok"])
+      tracked = described_class.new(->(_env) { [200, { "Content-Type" => "text/plain" }, body] })
+                               .call(Rack::MockRequest.env_for("/export"))[2]
+
+      expect(tracked.to_ary).to be_nil
+      expect(events_of("http.request")).to be_empty
+      expect(tracked.enum_for(:each).to_a).to eq(["ok"])
+      tracked.close
+      expect(request_event[:metadata]).to include(status: 200, content_length: 2)
+    end
+  end
+
   describe "a body the server writes after the app returned" do
     # What a server does: writes each part, then closes the body.
     def write(body)

@@ -40,6 +40,9 @@ module EzlogsRubyAgent
       end
 
       def close
+        return if @closed
+
+        @closed = true
         in_request { @body.close if @body.respond_to?(:close) }
       ensure
         finish
@@ -59,16 +62,31 @@ module EzlogsRubyAgent
       end
 
       def respond_to_missing?(name, include_private = false)
-        name != :to_ary && @body.respond_to?(name, include_private)
+        @body.respond_to?(name, include_private)
       end
 
       def method_missing(name, *args, &)
-        return super if name == :to_ary || !@body.respond_to?(name)
+        return super unless @body.respond_to?(name)
+        return whole if name == :to_ary
 
         @body.public_send(name, *args, &)
       end
 
       private
+
+      # `to_ary`, for a body that has it: the body whole, which a server
+      # sends with a Content-Length (Puma 6 does). Rack's SPEC has `to_ary`
+      # close the body, as Rack 3's BodyProxy does; an answer that is not an
+      # Array (Rails 6.1's is nil) leaves the body open for `each`.
+      def whole
+        parts = in_request { @body.to_ary }
+        return parts unless parts.is_a?(Array)
+
+        @iterated = true
+        @bytes += parts.sum { |part| part.to_s.bytesize }
+        close
+        parts
+      end
 
       # What the body raises is the request's error, unless it is what the
       # server's I/O raised (a client that went away) passing through.

@@ -18,6 +18,7 @@ RSpec.describe "Delivering events over HTTP" do
     RUBY
     result = run_ruby(agent_script(settings, "#{body}\nSTDOUT.print JSON.generate(EzlogsRubyAgent.metrics)"), timeout:)
     expect(result).to be_success, result.stderr
+    @stderr = result.stderr
     @printed = result.stdout.lines.map { |line| JSON.parse(line) }
     @printed.last
   end
@@ -141,12 +142,12 @@ RSpec.describe "Delivering events over HTTP" do
     expect(sizes.max).to be < 1_100_000
   end
 
-  it "opens the circuit after repeated failures and closes it when a probe gets through" do
+  it "opens the circuit after repeated failures and closes it when a probe gets through, saying both once" do
     port = collector.port
     collector.stop
     reviver = Collector.start_later(port, delay: 2.5)
     breaker = "c.delivery.circuit_breaker_threshold = 2; c.delivery.circuit_breaker_timeout = 3"
-    metrics = run_agent(<<~RUBY, endpoint: "http://127.0.0.1:#{port}/events", configure: breaker)
+    metrics = run_agent(<<~RUBY, endpoint: "http://shop:s3cret@127.0.0.1:#{port}/events", configure: breaker)
       EzlogsRubyAgent.config.delivery.retry_attempts = 0
       EzlogsRubyAgent.configure
       emit(1)
@@ -158,6 +159,11 @@ RSpec.describe "Delivering events over HTTP" do
     expect(@printed.first["state"]).to eq("open")
     expect(revived.events.size).to eq(1)
     expect(metrics["circuit_state"]).to eq("closed")
+    endpoint = Regexp.escape("delivery to http://***@127.0.0.1:#{port}/events")
+    failing = /#{endpoint} is failing: the circuit breaker is open after 2 failed batches.*Connection refused/
+    expect(@stderr.scan(failing).size).to eq(1), "stderr: #{@stderr}"
+    expect(@stderr.scan(/#{endpoint} works again, after \d+\.\d s of failures/).size).to eq(1), "stderr: #{@stderr}"
+    expect(@stderr).not_to include("s3cret")
   ensure
     revived&.stop
   end

@@ -88,11 +88,15 @@ impl CircuitBreaker {
     }
 
     /// A batch failed after all its retries. A failed probe reopens at once.
-    pub fn record_failure(&mut self, now: Instant) {
+    /// True when this failure opened a closed circuit: delivery has just
+    /// started failing.
+    pub fn record_failure(&mut self, now: Instant) -> bool {
         self.consecutive_failures = self.consecutive_failures.saturating_add(1);
-        if self.opened_at.is_some() || self.consecutive_failures >= self.threshold {
+        let was_closed = self.opened_at.is_none();
+        if !was_closed || self.consecutive_failures >= self.threshold {
             self.opened_at = Some(now);
         }
+        was_closed && self.opened_at.is_some()
     }
 }
 
@@ -113,10 +117,13 @@ mod tests {
     fn opens_after_the_threshold_probes_after_the_timeout_and_closes_on_success() {
         let start = Instant::now();
         let mut breaker = CircuitBreaker::new(3, Duration::from_secs(60));
-        breaker.record_failure(start);
-        breaker.record_failure(start);
+        assert!(!breaker.record_failure(start));
+        assert!(!breaker.record_failure(start));
         assert_eq!(breaker.state(start), CircuitState::Closed);
-        breaker.record_failure(start);
+        assert!(
+            breaker.record_failure(start),
+            "the failure that opens it says so"
+        );
         assert_eq!(breaker.state(start), CircuitState::Open);
         assert_eq!(
             breaker.wait(start + Duration::from_secs(20)),
@@ -124,12 +131,11 @@ mod tests {
         );
         let later = start + Duration::from_secs(61);
         assert_eq!(breaker.state(later), CircuitState::HalfOpen);
-        breaker.record_failure(later);
-        assert_eq!(
-            breaker.state(later),
-            CircuitState::Open,
-            "a failed probe reopens"
+        assert!(
+            !breaker.record_failure(later),
+            "a failed probe reopens, without opening anew"
         );
+        assert_eq!(breaker.state(later), CircuitState::Open);
         breaker.record_success();
         assert_eq!(breaker.state(later), CircuitState::Closed);
     }

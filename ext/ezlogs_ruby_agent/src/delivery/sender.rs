@@ -89,6 +89,9 @@ pub struct Sender<'a> {
     failed_while_ending: Option<String>,
     /// The last error of an attempt, which an open circuit's message gives.
     last_attempt_error: String,
+    /// Since when delivery has been failing, once that was said on stderr
+    /// (the circuit opened); its recovery is said then too.
+    failing_since: Option<Instant>,
 }
 
 impl<'a> Sender<'a> {
@@ -110,6 +113,7 @@ impl<'a> Sender<'a> {
             reported: HashSet::new(),
             failed_while_ending: None,
             last_attempt_error: String::new(),
+            failing_since: None,
         }
     }
 
@@ -314,7 +318,7 @@ impl<'a> Sender<'a> {
                 Err(_) => {
                     METRICS.batches_failed.fetch_add(1, Relaxed);
                     self.held_attempts = 0;
-                    self.breaker.record_failure(Instant::now());
+                    self.batch_failed();
                     publish(&self.breaker);
                     let longest = self.delivery.circuit_breaker_timeout();
                     after.map(|after| Instant::now() + after.min(longest))
@@ -509,7 +513,7 @@ impl<'a> Sender<'a> {
             }
         };
         if let Sent::Failed(error) = &sent {
-            self.breaker.record_failure(Instant::now());
+            self.batch_failed();
             if self.ending() {
                 self.failed_while_ending = Some(error.clone());
             }
@@ -556,7 +560,7 @@ impl<'a> Sender<'a> {
             Outcome::Delivered => {
                 let sent = self.sink.sent_bytes(body.len());
                 METRICS.record_success(count, json_len as u64, sent as u64);
-                self.breaker.record_success();
+                self.collector_answered();
                 Tried::Done(Sent::Delivered)
             }
             // The events refused are counted here, as dropped.
@@ -566,18 +570,18 @@ impl<'a> Sender<'a> {
                 METRICS.record_success(count - rejected, json_len as u64, sent as u64);
                 METRICS.record_drop(DropReason::Rejected, rejected);
                 self.report(DropReason::Rejected, &error);
-                self.breaker.record_success();
+                self.collector_answered();
                 Tried::Done(Sent::PartlyDropped(rejected))
             }
             Outcome::Rejected { error, reason } => {
                 METRICS.batches_failed.fetch_add(1, Relaxed);
                 METRICS.record_drop(reason, count);
                 self.report(reason, &error);
-                self.breaker.record_success();
+                self.collector_answered();
                 Tried::Done(Sent::Dropped)
             }
             Outcome::TooLarge { error } => {
-                self.breaker.record_success();
+                self.collector_answered();
                 Tried::Done(Sent::TooLarge(error))
             }
             Outcome::Retry {
@@ -637,6 +641,35 @@ impl<'a> Sender<'a> {
             return Err(error);
         }
         Ok(wait)
+    }
+
+    /// A batch failed after its retries: it counts against the circuit
+    /// breaker. The failure that opens it is said on stderr, once an
+    /// outage (not while exiting: the exit's line says what was lost), so
+    /// that an operator reading the logs sees it, not only health_status.
+    fn batch_failed(&mut self) {
+        if self.breaker.record_failure(Instant::now()) && !self.ending() {
+            stdio::warn(&format!(
+                "delivery to {} is failing: {}; events are held, within performance.event_buffer_size, and sent once it answers",
+                sink::shown_endpoint(&self.delivery.endpoint),
+                self.circuit_open()
+            ));
+            self.failing_since = Some(Instant::now());
+        }
+    }
+
+    /// The collector answered (whether it took the batch or refused it):
+    /// the circuit closes, and a failure said on stderr is followed by its
+    /// end.
+    fn collector_answered(&mut self) {
+        self.breaker.record_success();
+        if let Some(since) = self.failing_since.take() {
+            stdio::warn(&format!(
+                "delivery to {} works again, after {:.1} s of failures",
+                sink::shown_endpoint(&self.delivery.endpoint),
+                since.elapsed().as_secs_f64()
+            ));
+        }
     }
 
     fn circuit_open(&self) -> String {

@@ -35,6 +35,8 @@ module EzlogsRubyAgent
 
       ActiveSupport.on_load(:action_mailer) do
         prepend MailTracker::Origin
+        singleton_class.prepend(MailTracker::FailedDelivery::Handler)
+        ::Mail::Message.prepend(MailTracker::FailedDelivery::Message)
         register_observer(MailTracker)
       end
     end

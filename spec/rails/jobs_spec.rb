@@ -278,6 +278,32 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
     expect(mail[:correlation]).to include(flow_id: "flow_order_9", parent_event_id: cause)
   end
 
+  %i[deliver_now deliver_now!].each do |delivery|
+    it "reports a delivery that raised (#{delivery}, an SMTP server that cannot be reached) with its error, " \
+       "which reaches the app" do
+      closed_port = TCPServer.open("127.0.0.1", 0).then { |server| server.addr[1].tap { server.close } }
+      ReceiptMailer.delivery_method = :smtp
+      ReceiptMailer.smtp_settings = { address: "127.0.0.1", port: closed_port, enable_starttls_auto: false }
+      raised = nil
+      cause = within_cause do
+        ReceiptMailer.notice(user: User.find(123), note: "hello").public_send(delivery)
+      rescue StandardError => e
+        raised = e
+      end
+
+      expect(raised).to be_a(Errno::ECONNREFUSED)
+      mails = events_of("mail.delivery")
+      expect(mails.size).to eq(1)
+      expect(mails.first).to include(action: "ReceiptMailer#notice", subject: { type: "mailer", id: "ReceiptMailer" })
+      expect(mails.first[:metadata]).to include(recipient_count: 1, recipient_domains: ["example.com"])
+      expect(mails.first[:metadata][:error]).to include(class: "Errno::ECONNREFUSED", message: raised.message)
+      expect(mails.first[:correlation]).to include(parent_event_id: cause)
+    ensure
+      ReceiptMailer.delivery_method = ActionMailer::Base.delivery_method
+      ReceiptMailer.smtp_settings = ActionMailer::Base.smtp_settings
+    end
+  end
+
   it "puts a job enqueued outside any flow (a console, a rake task) in one new flow with its enqueue" do
     ReceiptJob.perform_later(123)
     AuditWorker.perform_async(123, "from a script")

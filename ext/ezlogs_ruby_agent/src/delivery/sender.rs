@@ -649,8 +649,13 @@ impl<'a> Sender<'a> {
     /// that an operator reading the logs sees it, not only health_status.
     fn batch_failed(&mut self) {
         if self.breaker.record_failure(Instant::now()) && !self.ending() {
+            let kept = if self.spool.is_some() {
+                "events wait in delivery.spool_dir"
+            } else {
+                "events are held, within performance.event_buffer_size"
+            };
             stdio::warn(&format!(
-                "delivery to {} is failing: {}; events are held, within performance.event_buffer_size, and sent once it answers",
+                "delivery to {} is failing: {}; {kept}, and go once it answers",
                 sink::shown_endpoint(&self.delivery.endpoint),
                 self.circuit_open()
             ));

@@ -86,6 +86,18 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       BrokenJob.queue_adapter = adapter
     end
 
+    it "leaves out the arguments of a job that keeps them out of Rails' log (log_arguments = false)" do
+      PasswordResetJob.perform_later(123, "rawtoken-5f3a")
+      eventually { executions_of("PasswordResetJob").any? }
+
+      enqueue = events_of("job.enqueue").find { |e| e[:metadata][:job_class] == "PasswordResetJob" }
+      execution = executions_of("PasswordResetJob").first
+      expect(enqueue[:metadata]).to include(queue: "default")
+      expect(execution[:metadata]).to include(result: 123)
+      expect([enqueue, execution].map { |event| event[:metadata].key?(:arguments) }).to eq([false, false])
+      expect(JSON.generate(events_of("job.enqueue") + events_of("job.execution"))).not_to include("rawtoken")
+    end
+
     it "measures queue wait from when a scheduled job became due" do
       enqueued = Time.now
       GuardedJob.set(wait: 1).perform_later("later")

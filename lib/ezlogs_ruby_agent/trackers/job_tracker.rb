@@ -83,6 +83,13 @@ module EzlogsRubyAgent
       @__ezlogs_serialized_arguments
     end
 
+    # Whether the job's events may carry its arguments: not when its class
+    # keeps them out of Rails' log (`self.log_arguments = false`, Rails 6.1
+    # and later, for a token or a password), which is the app's filter.
+    def __ezlogs_log_arguments?
+      !self.class.respond_to?(:log_arguments?) || self.class.log_arguments?
+    end
+
     def __ezlogs_payload
       @__ezlogs_serialized = true
       return {} unless Tracking.enabled?(:active_job)
@@ -146,7 +153,8 @@ module EzlogsRubyAgent
       end
 
       def record(started, error = nil)
-        JobEnqueue.record(started, job_class: @job.class.name, job_id: @job.job_id, arguments: @job.arguments,
+        JobEnqueue.record(started, job_class: @job.class.name, job_id: @job.job_id,
+                                   arguments: (@job.arguments if @job.__ezlogs_log_arguments?),
                                    serialized_arguments: @job.__ezlogs_serialized_arguments,
                                    error:, queue: @job.queue_name, provider_job_id: @job.provider_job_id,
                                    adapter: adapter_name, scheduled_at: @job.scheduled_at && Time.at(@job.scheduled_at))
@@ -168,7 +176,7 @@ module EzlogsRubyAgent
 
       def details(result, error, escaped)
         {
-          queue_wait_ms:, arguments: JobPayload.arguments(arguments, @job.__ezlogs_serialized_arguments),
+          queue_wait_ms:, arguments: logged_arguments,
           result: error ? nil : JobPayload.result_summary(result),
           attempt:, executions: @job.executions,
           retry_scheduled: error ? retry_scheduled?(escaped) : nil, provider_job_id: @job.provider_job_id
@@ -176,6 +184,11 @@ module EzlogsRubyAgent
       end
 
       private
+
+      # Nil when the job keeps its arguments out of the log.
+      def logged_arguments
+        JobPayload.arguments(arguments, @job.__ezlogs_serialized_arguments) if @job.__ezlogs_log_arguments?
+      end
 
       # Arguments Rails could not deserialise (a record deleted since the
       # enqueue: it keeps them serialised) as the enqueue reported them,

@@ -22,10 +22,13 @@ module EzlogsRubyAgent
     # in the order they should appear; nil values are left out. `error`:
     # what the enqueue raised once the adapter had the job (a queue that
     # refused it; Rails' inline adapter running a job that failed, whose
-    # job.execution names this event as its parent). `serialized_arguments`:
-    # the arguments as ActiveJob serialised them, if it did (JobArguments).
+    # job.execution names this event as its parent). `arguments`: nil when
+    # the job keeps them out of the log (left out here too).
+    # `serialized_arguments`: the arguments as ActiveJob serialised them, if
+    # it did (JobArguments).
     def record(started, job_class:, job_id:, arguments:, serialized_arguments: nil, error: nil, **details)
-      metadata = { job_class:, job_id:, **details, arguments: JobPayload.arguments(arguments, serialized_arguments),
+      metadata = { job_class:, job_id:, **details,
+                   arguments: arguments && JobPayload.arguments(arguments, serialized_arguments),
                    error: error && Tracking.error_summary(error) }.compact
       Tracking.record("job.enqueue", "#{job_class}.enqueued",
                       actor: ActorExtractor.extract, subject: { type: "job", id: job_id.to_s },

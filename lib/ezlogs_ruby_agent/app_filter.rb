@@ -22,6 +22,7 @@ module EzlogsRubyAgent
 
     @values = nil
     @params = nil
+    @applied = [].freeze
 
     class << self
       # `filter_parameters`: a Configuration::FilterParameters. True when
@@ -29,25 +30,36 @@ module EzlogsRubyAgent
       def use(filter_parameters)
         @values = build(filter_parameters.in_ruby, MASK)
         @params = build(filter_parameters.list, PARAMS_MASK)
+        @applied = filter_parameters.list
         !@values.nil?
+      end
+
+      # The filter_parameters entries the agent applies (the core and
+      # here), as Rails has them.
+      attr_reader :applied
+
+      # Other entries (a model's filter_attributes) as a filter for
+      # `values` and `changes`, with the same marker.
+      def filter_of(filters)
+        build(filters, MASK)
       end
 
       # A value (Hash, Array of them, or anything else) with the filters
       # applied to every Hash in it, copied first (BoundedCopy): a Proc is
-      # given String keys, as Rails' params have them.
-      def values(value)
-        filter = @values # configure may replace it meanwhile
+      # given String keys, as Rails' params have them. `filter`: the app's
+      # unless another is given (filter_of); read once, as configure may
+      # replace it meanwhile.
+      def values(value, filter = @values)
         filter ? apply(filter, value) : value
       end
 
       # A record's changes ({attribute => [before, after]}): the befores and
       # the afters filtered each as a record's attributes are, so a Proc is
       # given one value. A pair a pattern masked is one marker, as the core
-      # writes it. An attribute masked already (EncryptedAttributes) is one
+      # writes it. An attribute masked already (ModelFilters) is one
       # marker, not a pair, and is kept as it is: the app's filters are
-      # never given what it hides.
-      def changes(changes)
-        filter = @values
+      # never given what it hides. `filter`: as for `values`.
+      def changes(changes, filter = @values)
         return changes unless filter
 
         filtered = filter_pairs(filter, changes.reject { |_, pair| pair.equal?(MASK) })

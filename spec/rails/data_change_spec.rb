@@ -182,6 +182,29 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(JSON.generate(changes)).not_to include("s3cr3t")
   end
 
+  it "never reports in clear what the model keeps out of its inspect (filter_attributes), nor in a bulk update" do
+    entry = VaultEntry.create!(label: "bank", hint: "h1nt-first-pet")
+    entry.update!(label: "bank 2", hint: "h1nt-first-car")
+    VaultEntry.where(id: entry.id).update_all(hint: "h1nt-bulk", label: "bank 3")
+
+    expect(entry.inspect).to match(/hint: "?\[FILTERED\]/)
+    expect(changes.map { |event| event[:action] }).to eq(%w[vault_entry.created vault_entry.updated
+                                                            vault_entry.update_all])
+    expect(changes.first(2).map { |event| event[:metadata][:changes][:hint] }).to eq(["[REDACTED]"] * 2)
+    expect(changes[1][:metadata][:changes][:label]).to eq(["bank", "bank 2"])
+    expect(changes.last[:metadata][:updates]).to eq(hint: "[REDACTED]", label: "bank 3")
+    expect(JSON.generate(changes)).not_to include("h1nt")
+  end
+
+  it "never reports an encrypted attribute in clear in a bulk update either",
+     skip: (Rails::VERSION::MAJOR < 7 && "encrypts came with Rails 7") do
+    entry = VaultEntry.create!(label: "bank", memo: "m3mo-first")
+    VaultEntry.where(id: entry.id).update_all(memo: "m3mo-bulk")
+
+    expect(changes.last[:metadata][:updates]).to eq(memo: "[REDACTED]")
+    expect(JSON.generate(changes)).not_to include("m3mo")
+  end
+
   it "reports an attribute as Rails normalized and saved it (normalizes)",
      skip: (!Account.respond_to?(:normalizes) && "normalizes came with Rails 7.1") do
     account = Account.create!(name: "  Acme   Tools ")

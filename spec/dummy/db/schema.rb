@@ -65,6 +65,7 @@ ActiveRecord::Schema.define do
     t.string :label
     t.string :secret
     t.string :memo
+    t.string :hint
     t.timestamps
   end
 

@@ -30,7 +30,7 @@ module EzlogsRubyAgent
         # inside it.)
         def update_all(updates)
           affected = super
-          readable = BulkOperations.updates(connection, updates) if updates.is_a?(Hash)
+          readable = BulkOperations.updates(klass, connection, updates) if updates.is_a?(Hash)
           BulkOperations.record(klass, :update_all, affected_rows: affected, updates: readable)
           affected
         end
@@ -62,11 +62,12 @@ module EzlogsRubyAgent
         end
       end
 
-      # {column => value}, filtered as the app filters, with each Arel
-      # expression written as the SQL it runs, its values in place:
+      # {column => value}, filtered as the model and the app filter, with
+      # each Arel expression written as the SQL it runs, its values in place:
       # `{comments_count: 'COALESCE("comments_count", 0) + 1'}`.
-      def updates(connection, updates)
-        AppFilter.values(updates.transform_values { |value| arel?(value) ? sql_of(connection, value) : value })
+      def updates(model, connection, updates)
+        readable = updates.transform_values { |value| arel?(value) ? sql_of(connection, value) : value }
+        AppFilter.values(ModelFilters.values(model, readable))
       end
 
       def arel?(value)

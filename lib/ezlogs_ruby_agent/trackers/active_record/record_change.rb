@@ -70,7 +70,7 @@ module EzlogsRubyAgent
       def change_metadata(record, operation, changes)
         metadata = base_metadata(record.class)
         unless operation == "destroyed"
-          metadata[:changes] = AppFilter.changes(EncryptedAttributes.mask(record.class, changes))
+          metadata[:changes] = AppFilter.changes(ModelFilters.changes(record.class, changes))
         end
         metadata[:related] = RelatedRecords.of(record)
         metadata
@@ -116,7 +116,7 @@ module EzlogsRubyAgent
       end
 
       # (Whether Rails tells, `trigger_transactional_callbacks?` from 6.0,
-      # is asked once, as for EncryptedAttributes.)
+      # is asked once, as for ModelFilters.)
       def changed_rows?(record)
         if @rails_tells_rows.nil?
           @rails_tells_rows = ::ActiveRecord::Base.method_defined?(:trigger_transactional_callbacks?)

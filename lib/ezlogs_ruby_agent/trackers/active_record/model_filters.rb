@@ -1,0 +1,70 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  module CallbacksTracker
+    # What a model keeps secret beyond the app's filter_parameters, which
+    # the agent applies already (the core and AppFilter), is never reported
+    # in clear, in a record's changes nor in a bulk update's values:
+    # - attributes Active Record Encryption keeps encrypted (`encrypts`,
+    #   Rails 7 and later): Rails adds them to filter_parameters only once
+    #   their model is loaded, after the agent read the list;
+    # - the model's own `filter_attributes` entries (`self.filter_attributes
+    #   += [:otp_secret]`: Rails' inspect shows them as [FILTERED]), applied
+    #   as AppFilter applies the app's. Rails puts filter_parameters in
+    #   ActiveRecord::Base.filter_attributes; only the other entries are.
+    module ModelFilters
+      # Whether this Rails encrypts attributes (`encrypted_attributes`, a
+      # class attribute of ActiveRecord::Base from Rails 7.0) is asked once,
+      # at the first commit, of every model's ancestor: asked at every
+      # commit, `method_defined?` walked each of a model's 78 ancestors to
+      # answer no on Rails 6.1. (Not `respond_to?`: on a model class it
+      # runs Rails' dynamic-finder lookup.)
+      @encrypts = nil
+      # model => [its filter_attributes, the entries AppFilter applied, the
+      # filter of its own entries or nil], for the lists it was made of.
+      @filters = {}.compare_by_identity
+      MAX_MODELS = 1_000
+
+      module_function
+
+      # `changes` ({attribute => [before, after]}) with each encrypted
+      # attribute's pair replaced by the redaction marker, and the model's
+      # own filters applied.
+      def changes(model, changes)
+        changes = masked(model, changes)
+        filter = own_filter(model)
+        filter ? AppFilter.changes(changes, filter) : changes
+      end
+
+      # `values` ({column => value}, a bulk update's) likewise.
+      def values(model, values)
+        values = masked(model, values)
+        filter = own_filter(model)
+        filter ? AppFilter.values(values, filter) : values
+      end
+
+      def masked(model, entries)
+        @encrypts = ::ActiveRecord::Base.singleton_class.method_defined?(:encrypted_attributes) if @encrypts.nil?
+        encrypted = model.encrypted_attributes if @encrypts
+        return entries if encrypted.nil? || encrypted.empty?
+
+        entries.to_h { |attribute, entry| [attribute, encrypted.include?(attribute.to_sym) ? AppFilter::MASK : entry] }
+      end
+
+      # The model's own filter_attributes entries as a filter, made once
+      # for each list the model has (Rails makes a new one when an entry is
+      # added); nil when it has none beyond filter_parameters.
+      def own_filter(model)
+        own = model.filter_attributes
+        applied = AppFilter.applied
+        known_own, known_applied, filter = @filters[model]
+        return filter if known_own.equal?(own) && known_applied.equal?(applied)
+
+        extra = own - applied
+        filter = extra.empty? ? nil : AppFilter.filter_of(extra)
+        @filters[model] = [own, applied, filter] if @filters.size < MAX_MODELS
+        filter
+      end
+    end
+  end
+end

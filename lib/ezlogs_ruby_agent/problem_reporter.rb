@@ -38,11 +38,14 @@ module EzlogsRubyAgent
       # altogether, for code that was handed a secret (a filter_parameters
       # Proc).
       def app_code(error, what, consequence, show_message: true)
-        # The app's line: Ruby 3.3 raises Integer()'s error in <internal:kernel>.
-        location = Array(error.backtrace_locations).find { |frame| !frame.path.start_with?("<internal:") }
+        location = app_frame(error)
         site = location ? " at #{location.path}:#{location.lineno}" : ""
         message = show_message ? code_message(error) : nil
-        once("#{what} raised #{error.class}#{": #{message}" if message}#{site}; #{consequence}")
+        # Said once for each kind of error the code raises, whatever its
+        # message names (the class of what the code was given: a Rack env,
+        # then a record).
+        once("#{what} raised #{error.class}#{": #{message}" if message}#{site}; #{consequence}",
+             "#{what} raised #{error.class}")
       end
 
       # A failure inside the agent itself: its class and the agent's line
@@ -55,6 +58,20 @@ module EzlogsRubyAgent
       end
 
       private
+
+      # The app's line in an error's backtrace: the first outside Ruby's
+      # own code and the installed gems (Ruby 3.3 raises Integer()'s error
+      # in <internal:kernel>; a record raises NoMethodError in ActiveModel's
+      # method_missing), else the first line Ruby gives.
+      def app_frame(error)
+        frames = Array(error.backtrace_locations).reject { |frame| frame.path.start_with?("<internal:") }
+        frames.find { |frame| !library?(frame.path) } || frames.first
+      end
+
+      def library?(path)
+        @libraries ||= [*Gem.path, RbConfig::CONFIG["rubylibdir"], GEM_ROOT].map { |dir| File.join(dir, "") }
+        @libraries.any? { |dir| path.start_with?(dir) }
+      end
 
       # What of an app error's message can be shown. Ruby's NoMethodError
       # and NameError messages hold the receiver's `inspect` (on Ruby before
@@ -91,12 +108,12 @@ module EzlogsRubyAgent
           "#{error.receiver.class}"
       end
 
-      def once(message)
+      def once(message, key = message)
         message = "#{message[0, MAX_MESSAGE]}..." if message.length > MAX_MESSAGE
         first = @lock.synchronize do
-          next false if @seen.include?(message) || @seen.size >= MAX_REMEMBERED
+          next false if @seen.include?(key) || @seen.size >= MAX_REMEMBERED
 
-          @seen << message
+          @seen << key
         end
         warn("[ezlogs_ruby_agent] #{message}") if first
       rescue ThreadError

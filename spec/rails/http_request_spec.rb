@@ -645,13 +645,16 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     # 0.1.19's example app: `context.current_user&.id`, on the Rack env.
     # Ruby's NoMethodError message holds the whole env, cookies and
     # Authorization header included.
-    it "reports an actor_extractor's NoMethodError without the env it was given, once for all requests" do
+    # A record change hands it a record, which raises the NoMethodError in
+    # ActiveModel: the same fault, said once, at the app's line.
+    it "reports an actor_extractor's NoMethodError without the env it was given, once for all its sources" do
       EzlogsRubyAgent.config.actor_extractor = ->(context) { context.current_user&.id }
       line = __LINE__ - 1
       stderr = quietly do
         %w[sk_live_first sk_live_second].each do |token|
           get "/users/123", {}, { "HTTP_AUTHORIZATION" => "Bearer #{token}", "HTTP_COOKIE" => "_shop=#{token}" }
         end
+        User.create!(name: "Bo", email: "bo@example.com")
       end
 
       expect(stderr.lines).to eq(["[ezlogs_ruby_agent] config.actor_extractor raised NoMethodError: undefined " \

@@ -86,15 +86,17 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       BrokenJob.queue_adapter = adapter
     end
 
-    it "leaves out the arguments of a job that keeps them out of Rails' log (log_arguments = false)" do
+    it "leaves out the arguments and the result of a job that keeps its arguments out of Rails' log " \
+       "(log_arguments = false)" do
       PasswordResetJob.perform_later(123, "rawtoken-5f3a")
       eventually { executions_of("PasswordResetJob").any? }
 
       enqueue = events_of("job.enqueue").find { |e| e[:metadata][:job_class] == "PasswordResetJob" }
       execution = executions_of("PasswordResetJob").first
       expect(enqueue[:metadata]).to include(queue: "default")
-      expect(execution[:metadata]).to include(result: 123)
+      expect(execution[:action]).to eq("PasswordResetJob.completed")
       expect([enqueue, execution].map { |event| event[:metadata].key?(:arguments) }).to eq([false, false])
+      expect(execution[:metadata]).not_to have_key(:result)
       expect(JSON.generate(events_of("job.enqueue") + events_of("job.execution"))).not_to include("rawtoken")
     end
 

@@ -83,9 +83,10 @@ module EzlogsRubyAgent
       @__ezlogs_serialized_arguments
     end
 
-    # Whether the job's events may carry its arguments: not when its class
-    # keeps them out of Rails' log (`self.log_arguments = false`, Rails 6.1
-    # and later, for a token or a password), which is the app's filter.
+    # Whether the job's events may carry its arguments, and its result,
+    # which may echo them: not when its class keeps its arguments out of
+    # Rails' log (`self.log_arguments = false`, Rails 6.1 and later, for a
+    # token or a password), which is the app's filter.
     def __ezlogs_log_arguments?
       !self.class.respond_to?(:log_arguments?) || self.class.log_arguments?
     end
@@ -177,7 +178,7 @@ module EzlogsRubyAgent
       def details(result, error, escaped)
         {
           queue_wait_ms:, arguments: logged_arguments,
-          result: error ? nil : JobPayload.result_summary(result),
+          result: error || !@job.__ezlogs_log_arguments? ? nil : JobPayload.result_summary(result),
           attempt:, executions: @job.executions,
           retry_scheduled: error ? retry_scheduled?(escaped) : nil, provider_job_id: @job.provider_job_id
         }

@@ -5,7 +5,7 @@
 class PasswordResetJob < ApplicationJob
   self.log_arguments = false
 
-  def perform(user_id, _token)
-    user_id
+  def perform(user_id, token)
+    "sent #{token} to #{user_id}"
   end
 end

@@ -196,6 +196,18 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(JSON.generate(changes)).not_to include("h1nt")
   end
 
+  it "never reports what the model keeps out of its inspect in a failed validation's messages, which may quote it" do
+    entry = VaultEntry.new(label: "bank", hint: "h1nt-#{"x" * 40}")
+    entry.singleton_class.validates :hint, length: { maximum: 30, message: "%<value>s is too long" }
+    entry.singleton_class.validates :label, length: { minimum: 10 }
+    expect(entry.save).to be(false)
+
+    failed = changes.last
+    expect(failed[:action]).to eq("vault_entry.validation_failed")
+    expect(failed[:metadata][:errors]).to include(hint: "[REDACTED]", label: [a_string_including("too short")])
+    expect(JSON.generate(changes)).not_to include("h1nt")
+  end
+
   it "never reports an encrypted attribute in clear in a bulk update either",
      skip: (Rails::VERSION::MAJOR < 7 && "encrypts came with Rails 7") do
     entry = VaultEntry.create!(label: "bank", memo: "m3mo-first")

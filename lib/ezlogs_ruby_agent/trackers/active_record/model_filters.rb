@@ -4,7 +4,8 @@ module EzlogsRubyAgent
   module CallbacksTracker
     # What a model keeps secret beyond the app's filter_parameters, which
     # the agent applies already (the core and AppFilter), is never reported
-    # in clear, in a record's changes nor in a bulk update's values:
+    # in clear, in a record's changes, a bulk update's values, nor the
+    # messages of a failed validation (which may quote a value):
     # - attributes Active Record Encryption keeps encrypted (`encrypts`,
     #   Rails 7 and later): Rails adds them to filter_parameters only once
     #   their model is loaded, after the agent read the list;
@@ -36,7 +37,8 @@ module EzlogsRubyAgent
         filter ? AppFilter.changes(changes, filter) : changes
       end
 
-      # `values` ({column => value}, a bulk update's) likewise.
+      # `values` ({column => value}: a bulk update's, or a failed
+      # validation's messages) likewise.
       def values(model, values)
         values = masked(model, values)
         filter = own_filter(model)

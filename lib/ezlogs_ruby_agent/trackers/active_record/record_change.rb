@@ -81,7 +81,8 @@ module EzlogsRubyAgent
 
         Tracking.safely("recording data.change") do
           metadata = base_metadata(record.class)
-          metadata[:errors] = record.errors.to_hash
+          # A message may quote the value (`message: "%{value} is too long"`).
+          metadata[:errors] = AppFilter.values(ModelFilters.values(record.class, record.errors.to_hash))
           metadata[:new_record] = record.new_record?
           emit(record, "validation_failed", metadata)
         end

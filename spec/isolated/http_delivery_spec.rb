@@ -160,9 +160,10 @@ RSpec.describe "Delivering events over HTTP" do
     expect(revived.events.size).to eq(1)
     expect(metrics["circuit_state"]).to eq("closed")
     endpoint = Regexp.escape("delivery to http://***@127.0.0.1:#{port}/events")
-    failing = /#{endpoint} is failing: the circuit breaker is open after 2 failed batches.*Connection refused/
+    failing = /#{endpoint} is failing in process \d+: the circuit breaker is open after 2 failed batches.*refused/
     expect(@stderr.scan(failing).size).to eq(1), "stderr: #{@stderr}"
-    expect(@stderr.scan(/#{endpoint} works again, after \d+\.\d s of failures/).size).to eq(1), "stderr: #{@stderr}"
+    expect(@stderr.scan(/#{endpoint} works again in process \d+, after \d+\.\d s of failures/).size)
+      .to eq(1), "stderr: #{@stderr}"
     expect(@stderr).not_to include("s3cret")
   ensure
     revived&.stop

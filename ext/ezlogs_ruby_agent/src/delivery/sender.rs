@@ -22,10 +22,10 @@ use super::queue::Queue;
 use super::retry::{self, CircuitBreaker, CircuitState};
 use super::sink::{self, BodyFormat, Outcome, Sink};
 use super::spool::{Spool, SpoolError};
-use crate::ids;
 use crate::metrics::{DropReason, METRICS};
 use crate::settings::{DeliverySettings, Settings};
 use crate::stdio;
+use crate::{ids, process};
 
 /// The longest `Retry-After` a batch waits out in place. A collector asking
 /// for longer (a rate limit, maintenance) fails the batch at once: it goes
@@ -89,9 +89,12 @@ pub struct Sender<'a> {
     failed_while_ending: Option<String>,
     /// The last error of an attempt, which an open circuit's message gives.
     last_attempt_error: String,
-    /// Since when delivery has been failing, once that was said on stderr
-    /// (the circuit opened); its recovery is said then too.
+    /// When the first attempt that failed since the collector last
+    /// answered was made: the outage began then.
     failing_since: Option<Instant>,
+    /// Whether the outage was said on stderr (the circuit opened): its end
+    /// is said then too.
+    said_failing: bool,
 }
 
 impl<'a> Sender<'a> {
@@ -114,6 +117,7 @@ impl<'a> Sender<'a> {
             failed_while_ending: None,
             last_attempt_error: String::new(),
             failing_since: None,
+            said_failing: false,
         }
     }
 
@@ -626,6 +630,7 @@ impl<'a> Sender<'a> {
         };
         METRICS.set_last_error(&error);
         self.last_attempt_error.clone_from(&error);
+        self.failing_since.get_or_insert_with(Instant::now);
         let wait = after.unwrap_or_else(|| {
             retry::backoff(
                 self.delivery.retry_backoff(),
@@ -655,11 +660,12 @@ impl<'a> Sender<'a> {
                 "events are held, within performance.event_buffer_size"
             };
             stdio::warn(&format!(
-                "delivery to {} is failing: {}; {kept}, and go once it answers",
+                "delivery to {} is failing in process {}: {}; {kept}, and go once it answers",
                 sink::shown_endpoint(&self.delivery.endpoint),
+                process::current_pid(),
                 self.circuit_open()
             ));
-            self.failing_since = Some(Instant::now());
+            self.said_failing = true;
         }
     }
 
@@ -668,11 +674,13 @@ impl<'a> Sender<'a> {
     /// end.
     fn collector_answered(&mut self) {
         self.breaker.record_success();
-        if let Some(since) = self.failing_since.take() {
+        let since = self.failing_since.take();
+        if std::mem::take(&mut self.said_failing) {
             stdio::warn(&format!(
-                "delivery to {} works again, after {:.1} s of failures",
+                "delivery to {} works again in process {}, after {:.1} s of failures",
                 sink::shown_endpoint(&self.delivery.endpoint),
-                since.elapsed().as_secs_f64()
+                process::current_pid(),
+                since.map_or(0.0, |since| since.elapsed().as_secs_f64())
             ));
         }
     }

@@ -169,6 +169,27 @@ RSpec.describe "Delivering events over HTTP" do
     revived&.stop
   end
 
+  # The circuit opens only after circuit_breaker_threshold batches have
+  # spent their retries (here about 1.4 s of the 4 s outage); the outage
+  # began with the first failed attempt.
+  it "times the outage it says has ended from the first failed attempt, not from when the circuit opened" do
+    port = collector.port
+    collector.stop
+    reviver = Collector.start_later(port, delay: 4)
+    slow_to_open = "c.delivery.retry_attempts = 2; c.delivery.circuit_breaker_threshold = 3; " \
+                   "c.delivery.circuit_breaker_timeout = 1; c.delivery.flush_interval = 0.2"
+    run_agent(<<~RUBY, endpoint: "http://127.0.0.1:#{port}/events", configure: slow_to_open)
+      emit(1)
+      EzlogsRubyAgent.flush(timeout: 20)
+    RUBY
+    revived = reviver.value
+    expect(revived.events.size).to eq(1)
+    said = @stderr[/works again in process \d+, after (\d+\.\d) s of failures/, 1]
+    expect(said && Float(said)).to be_between(3.2, 6), "stderr: #{@stderr}"
+  ensure
+    revived&.stop
+  end
+
   context "with a collector that is down for a while" do
     let(:port) { collector.port.tap { collector.stop } }
     let(:down_for_a_while) do

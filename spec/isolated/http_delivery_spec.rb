@@ -23,6 +23,14 @@ RSpec.describe "Delivering events over HTTP" do
     @printed.last
   end
 
+  # The collector's port, closed now, and a thread whose value is the
+  # collector back on it after `delay` seconds.
+  def down_for(delay)
+    port = collector.port
+    collector.stop
+    [port, Collector.start_later(port, delay:)]
+  end
+
   it "delivers 8 threads x 25,000 events exactly once, and the counters add up" do
     big_queue = "c.performance.event_buffer_size = 250_000; c.performance.event_buffer_bytes = 512 << 20"
     metrics = run_agent(<<~RUBY, configure: "#{big_queue}; c.delivery.batch_size = 1_000")
@@ -93,9 +101,7 @@ RSpec.describe "Delivering events over HTTP" do
   end
 
   it "loses nothing when the collector comes up 3 s after the app starts" do
-    port = collector.port
-    collector.stop
-    starter = Collector.start_later(port, delay: 3)
+    port, starter = down_for(3)
     metrics = run_agent(<<~RUBY, endpoint: "http://127.0.0.1:#{port}/events")
       1_000.times { |i| emit(i) }
       EzlogsRubyAgent.flush(timeout: 30)
@@ -143,9 +149,7 @@ RSpec.describe "Delivering events over HTTP" do
   end
 
   it "opens the circuit after repeated failures and closes it when a probe gets through, saying both once" do
-    port = collector.port
-    collector.stop
-    reviver = Collector.start_later(port, delay: 2.5)
+    port, reviver = down_for(2.5)
     breaker = "c.delivery.circuit_breaker_threshold = 2; c.delivery.circuit_breaker_timeout = 3"
     metrics = run_agent(<<~RUBY, endpoint: "http://shop:s3cret@127.0.0.1:#{port}/events", configure: breaker)
       EzlogsRubyAgent.config.delivery.retry_attempts = 0
@@ -173,9 +177,7 @@ RSpec.describe "Delivering events over HTTP" do
   # spent their retries (here about 1.4 s of the 4 s outage); the outage
   # began with the first failed attempt.
   it "times the outage it says has ended from the first failed attempt, not from when the circuit opened" do
-    port = collector.port
-    collector.stop
-    reviver = Collector.start_later(port, delay: 4)
+    port, reviver = down_for(4)
     slow_to_open = "c.delivery.retry_attempts = 2; c.delivery.circuit_breaker_threshold = 3; " \
                    "c.delivery.circuit_breaker_timeout = 1; c.delivery.flush_interval = 0.2"
     run_agent(<<~RUBY, endpoint: "http://127.0.0.1:#{port}/events", configure: slow_to_open)

@@ -30,6 +30,7 @@ require_relative "ezlogs_ruby_agent/trackers/callbacks_tracker"
 require_relative "ezlogs_ruby_agent/trackers/job_tracker"
 require_relative "ezlogs_ruby_agent/trackers/sidekiq_job_tracker"
 require_relative "ezlogs_ruby_agent/trackers/sidekiq_inline"
+require_relative "ezlogs_ruby_agent/trackers/sidekiq_error_handler"
 require_relative "ezlogs_ruby_agent/trackers/job_enqueue_middleware"
 require_relative "ezlogs_ruby_agent/trackers/mail_tracker"
 require_relative "ezlogs_ruby_agent/railtie" if defined?(Rails::Railtie)

@@ -43,7 +43,8 @@ module EzlogsRubyAgent
 
     # The client middleware goes into the server configuration as well, so
     # that jobs enqueued from jobs keep the chain. The server middleware is
-    # added in every process (SidekiqInline).
+    # added in every process (SidekiqInline); the error handler records the
+    # runs that failed before it (SidekiqErrorHandler).
     initializer "ezlogs_ruby_agent.sidekiq" do
       next unless defined?(::Sidekiq) && EzlogsRubyAgent.config.enabled
 
@@ -52,6 +53,7 @@ module EzlogsRubyAgent
       end
       ::Sidekiq.configure_server do |config|
         config.client_middleware { |chain| chain.add JobEnqueueMiddleware }
+        config.error_handlers << SidekiqErrorHandler.new
       end
       SidekiqInline.install
     end

@@ -190,6 +190,22 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(events_of("job.enqueue").map { |e| e[:action] }).to eq(["ActionMailer::MailDeliveryJob.enqueued"])
     end
 
+    # ActiveJob::Base.execute is what every backend (Sidekiq's wrapper,
+    # Solid Queue, GoodJob, Delayed Job) calls with a job's data.
+    it "records a run that fails before it starts, on any backend, and one that starts only once" do
+      retired = ReceiptJob.new(123).serialize.merge("job_class" => "RetiredJob", "executions" => 2)
+      expect { ActiveJob::Base.execute(retired) }.to raise_error(NameError, /RetiredJob/)
+      expect { ActiveJob::Base.execute(BrokenJob.new("x").serialize) }.to raise_error(BrokenJob::Broken)
+
+      expect(executions_of("RetiredJob").size).to eq(1)
+      expect(executions_of("RetiredJob").first).to include(action: "RetiredJob.failed",
+                                                           subject: { type: "job", id: retired["job_id"] })
+      expect(executions_of("RetiredJob").first[:metadata]).to include(queue: "default", attempt: 3,
+                                                                      error: include(class: "NameError"))
+      expect(executions_of("RetiredJob").first[:metadata].keys & %i[retry_scheduled provider_job_id]).to be_empty
+      expect(executions_of("BrokenJob").size).to eq(1)
+    end
+
     it "is off when instrumentation.active_job is off" do
       EzlogsRubyAgent.config.instrumentation.active_job = false
       ReceiptJob.perform_later(123)
@@ -242,6 +258,62 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       oldest = executions_of("AuditWorker").find { |e| e[:metadata][:arguments] == [123, "older"] }
       expect(old[:correlation]).to include(flow_id: "flow_legacy_1", request_id: "req-old")
       expect(oldest[:correlation][:primary_correlation_id]).to eq("corr_oldest")
+    end
+
+    # A rolling deploy: the worker runs code older or newer than the code
+    # that enqueued the job, and cannot load its class. ActiveJob's wrapper
+    # loads, and ActiveJob raises before the job starts; a worker class
+    # fails before any server middleware runs.
+    it "records the failed run of a job whose class this worker cannot load, once, in its flow" do
+      payload = nil
+      cause = within_cause { payload = ReceiptJob.new(123).serialize.merge("job_class" => "RetiredJob") }
+      push_raw("class" => EzlogsRubyAgent::SidekiqJobTracker::ACTIVE_JOB_WRAPPER, "wrapped" => "RetiredJob",
+               "args" => [payload])
+      push_raw("class" => "RetiredWorker", "args" => [123, "gone"])
+      AuditWorker.perform_async(123, "fail") # tracked: recorded by the middleware alone
+      eventually { %w[RetiredJob RetiredWorker AuditWorker].all? { |name| executions_of(name).any? } }
+      sleep 0.3 # a second event for a run, if any, would arrive now
+
+      retired_job, retired_worker, audit = %w[RetiredJob RetiredWorker AuditWorker].map { |name| executions_of(name) }
+      expect([retired_job.size, retired_worker.size, audit.size]).to eq([1, 1, 1])
+      expect(retired_job.first).to include(action: "RetiredJob.failed", subject: { type: "job", id: payload["job_id"] })
+      expect(retired_job.first[:correlation]).to include(flow_id: "flow_order_9", parent_event_id: cause)
+      expect(retired_job.first[:metadata]).to include(queue: "default", attempt: 1, retry_scheduled: false,
+                                                      error: include(class: "NameError", message: /RetiredJob/))
+      expect(retired_worker.first).to include(action: "RetiredWorker.failed")
+      expect(retired_worker.first[:metadata]).to include(queue: "default", attempt: 1, retry_scheduled: false,
+                                                         error: include(class: "NameError", message: /RetiredWorker/))
+      expect(retired_job.first[:metadata]).not_to have_key(:arguments) # its class may keep them out of the log
+      expect(retired_job.first[:metadata][:duration_ms]).to eq(retired_job.first[:timing][:duration_ms]).and(be >= 0)
+      expect(retired_job.first[:metadata][:provider_job_id]).to be_a(String)
+      expect(retired_worker.first[:metadata]).not_to have_key(:duration_ms) # nothing timed it
+      expect(retired_worker.first).not_to have_key(:timing)
+    end
+
+    it "records a run that a middleware ahead of the agent's failed, ActiveJob's or Sidekiq's" do
+      # As a multi-tenant app's middleware does when a job names a tenant
+      # that no longer exists.
+      tenant_middleware = Class.new do
+        def call(_worker, job, _queue)
+          raise ArgumentError, "no tenant #{job["tenant"]}" if job["tenant"] == "gone"
+
+          yield
+        end
+      end
+      payload = ReceiptJob.new(123).serialize
+      SidekiqServer.with_middleware_ahead(tenant_middleware) do
+        push_raw("class" => EzlogsRubyAgent::SidekiqJobTracker::ACTIVE_JOB_WRAPPER, "wrapped" => "ReceiptJob",
+                 "args" => [payload], "tenant" => "gone")
+        push_raw("class" => "AuditWorker", "args" => [123, "tenant"], "tenant" => "gone")
+        eventually { executions_of("ReceiptJob").any? && executions_of("AuditWorker").any? }
+      end
+
+      expect(executions_of("ReceiptJob").first).to include(action: "ReceiptJob.failed",
+                                                           subject: { type: "job", id: payload["job_id"] })
+      expect(executions_of("AuditWorker").first).to include(action: "AuditWorker.failed")
+      expect((executions_of("ReceiptJob") + executions_of("AuditWorker")).map { |e| e[:metadata][:error] })
+        .to all(include(class: "ArgumentError", message: "no tenant gone"))
+      expect(ActionMailer::Base.deliveries).to be_empty
     end
 
     it "tracks jobs that a Sidekiq 7 capsule runs, in the flow that enqueued them" do

@@ -48,6 +48,18 @@ module SidekiqServer
     (sidekiq7? ? Sidekiq.default_configuration : Sidekiq).server_middleware
   end
 
+  # Runs the block with `middleware` first in every chain that runs jobs:
+  # on Sidekiq 7 each capsule runs its own copy of the configuration's
+  # chain, made when it first runs a job.
+  def with_middleware_ahead(middleware)
+    chains = [server_middleware]
+    chains += Sidekiq.default_configuration.capsules.values.map(&:server_middleware) if sidekiq7?
+    chains.each { |chain| chain.prepend(middleware) }
+    yield
+  ensure
+    chains.each { |chain| chain.remove(middleware) }
+  end
+
   # Sidekiq 7 refuses arguments that are not JSON (strict_args! is on by
   # default); Sidekiq 6 took them. As an app that passes records would,
   # turns it off for the block.

@@ -4,6 +4,7 @@ require_relative "jobs/job_arguments"
 require_relative "jobs/job_payload"
 require_relative "jobs/job_enqueue"
 require_relative "jobs/job_run"
+require_relative "jobs/failed_start"
 
 module EzlogsRubyAgent
   # ActiveJob: `job.enqueue` when a job is enqueued, `job.execution` for each
@@ -11,6 +12,7 @@ module EzlogsRubyAgent
   # ActiveJob::Base by the Railtie.
   module JobTracker
     def self.prepended(base)
+      base.singleton_class.prepend(Execute)
       base.around_enqueue { |job, block| Enqueue.new(job).call(&block) }
       ActiveSupport::Notifications.subscribe("enqueue_retry.active_job") do |*, payload|
         payload[:job]&.instance_variable_set(:@__ezlogs_retry_scheduled, true)
@@ -41,6 +43,7 @@ module EzlogsRubyAgent
     def perform_now
       return super unless Tracking.enabled?(:active_job)
 
+      FailedStart.started
       @__ezlogs_error = nil
       @__ezlogs_retry_scheduled = false
       started_at = Time.now
@@ -103,6 +106,16 @@ module EzlogsRubyAgent
 
     def __ezlogs_retry_scheduled?
       @__ezlogs_retry_scheduled ? true : false
+    end
+
+    # ActiveJob::Base.execute, which every backend calls with the job's
+    # data to build the job and run it.
+    module Execute
+      def execute(job_data)
+        return super unless Tracking.enabled?(:active_job)
+
+        FailedStart.watch(job_data) { super }
+      end
     end
 
     # `job.enqueue` for one ActiveJob enqueue.

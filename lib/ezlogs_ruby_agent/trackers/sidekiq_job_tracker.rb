@@ -7,6 +7,9 @@ module EzlogsRubyAgent
   class SidekiqJobTracker
     ACTIVE_JOB_WRAPPER = "ActiveJob::QueueAdapters::SidekiqAdapter::JobWrapper"
     CURRENT_JOB = :__ezlogs_sidekiq_job
+    # The Sidekiq job whose run a tracker recorded last on this thread
+    # (SidekiqErrorHandler records the runs none did).
+    TRACKED_JOB = :__ezlogs_tracked_sidekiq_job
 
     def self.active_job_wrapper?(job)
       job["class"].to_s == ACTIVE_JOB_WRAPPER
@@ -14,8 +17,36 @@ module EzlogsRubyAgent
 
     # How many times Sidekiq has retried the job running on this thread.
     def self.retries_of_current_job
-      count = Thread.current[CURRENT_JOB]&.[]("retry_count")
+      retries_of(Thread.current[CURRENT_JOB])
+    end
+
+    # How many times Sidekiq has retried `job` (a job hash), from its
+    # `retry_count`, which Sidekiq sets to 0 for the first retry.
+    def self.retries_of(job)
+      count = job&.[]("retry_count")
       count.is_a?(Integer) ? count + 1 : 0
+    end
+
+    # Notes that a tracker records the run of the Sidekiq job now running
+    # on this thread, if any.
+    def self.tracking_current_job
+      Thread.current[TRACKED_JOB] = Thread.current[CURRENT_JOB]
+    end
+
+    # Whether a tracker recorded this run of `job` (the job hash Sidekiq
+    # handed its middleware); forgets it, so the hash is not held.
+    def self.tracked?(job)
+      Thread.current[TRACKED_JOB].equal?(job)
+    ensure
+      Thread.current[TRACKED_JOB] = nil
+    end
+
+    # The Sidekiq job running on this thread when it is the wrapper of the
+    # ActiveJob job `active_job_id`; nil otherwise.
+    def self.wrapper_of(active_job_id)
+      job = Thread.current[CURRENT_JOB]
+      payload = Array(job&.[]("args")).first
+      job if payload.is_a?(Hash) && payload["job_id"] == active_job_id
     end
 
     # When Sidekiq put the ActiveJob job `active_job_id` back on its queue
@@ -23,22 +54,16 @@ module EzlogsRubyAgent
     # first enqueued); nil for a first run, or when the Sidekiq job running
     # on this thread is not that job's wrapper.
     def self.retry_requeued_at(active_job_id)
-      job = Thread.current[CURRENT_JOB]
-      return unless job&.key?("retry_count") && job["enqueued_at"].is_a?(Numeric)
-
-      payload = Array(job["args"]).first
-      job["enqueued_at"] if payload.is_a?(Hash) && payload["job_id"] == active_job_id
+      job = wrapper_of(active_job_id)
+      job["enqueued_at"] if job&.key?("retry_count") && job["enqueued_at"].is_a?(Numeric)
     end
 
     # The context a 0.1.19 web process wrote around the ActiveJob job
     # `active_job_id` (on the Sidekiq job that wraps it), when that job
     # runs on this thread; nil otherwise.
     def self.legacy_wrapper_context(active_job_id)
-      job = Thread.current[CURRENT_JOB]
-      payload = Array(job&.[]("args")).first
-      return unless payload.is_a?(Hash) && payload["job_id"] == active_job_id && !payload.key?(JobPayload::KEY)
-
-      JobPayload.context_from(job)
+      job = wrapper_of(active_job_id)
+      JobPayload.context_from(job) if job && !job["args"].first.key?(JobPayload::KEY)
     end
 
     # Whether Sidekiq will retry the job now running on this thread if the
@@ -46,10 +71,13 @@ module EzlogsRubyAgent
     # `retry`); nil when no Sidekiq job runs here.
     def self.retry_scheduled_for_current_job?
       job = Thread.current[CURRENT_JOB]
-      return unless job
+      retry_scheduled?(job) if job
+    end
 
+    # Whether Sidekiq retries `job` (a job hash) when this run fails.
+    def self.retry_scheduled?(job)
       limit = job["retry"] == true ? max_retries : job["retry"]
-      limit.is_a?(Integer) && retries_of_current_job < limit
+      limit.is_a?(Integer) && retries_of(job) < limit
     end
 
     # Sidekiq's `max_retries` (25 unless configured).
@@ -73,6 +101,7 @@ module EzlogsRubyAgent
     private
 
     def run(job, queue, &)
+      self.class.tracking_current_job
       waited = queue_wait_ms(job)
       JobRun.new(job_class: job["class"].to_s, job_id: job["jid"], queue:, enqueued: JobPayload.context_from(job))
             .details { |result, error| details(job, waited, result, error) }

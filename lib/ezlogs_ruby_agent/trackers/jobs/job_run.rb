@@ -45,25 +45,35 @@ module EzlogsRubyAgent
       self
     end
 
+    # Records a run that failed before it started (FailedStart,
+    # SidekiqErrorHandler), timed from `started` ({started_at:,
+    # started_ms:}); untimed when nothing timed the attempt.
+    def failed_before_start(error, started = {})
+      finish(Tracking.safely("starting job.execution") { opened.merge(started) }, nil, error, escaped: true)
+    end
+
     private
 
     def start
       Tracking.safely("starting job.execution") do
-        # A job run without a payload context (perform_now) belongs to the
-        # work that runs it.
-        context = @enqueued || CorrelationManager.create_child_context(nil)
-        event_id = Native.new_event_id
-        Native.context_set(Native.derive_context(context, event_id, {}))
-        { context:, event_id:, started_at: Time.now, started_ms: Tracking.clock_ms }
+        started = opened
+        Native.context_set(Native.derive_context(started[:context], started[:event_id], {}))
+        started.merge!(started_at: Time.now, started_ms: Tracking.clock_ms)
       end
+    end
+
+    # The run's context and event id. A job run without a payload context
+    # (perform_now) belongs to the work that runs it.
+    def opened
+      { context: @enqueued || CorrelationManager.create_child_context(nil), event_id: Native.new_event_id }
     end
 
     def finish(started, result, error, escaped:)
       return unless started
 
       Tracking.safely("recording job.execution") do
-        timing = Tracking.timing(started[:started_at], started[:started_ms])
-        metadata = { queue: @queue, job_class: @job_class, job_id: @job_id, duration_ms: timing[:duration_ms] }
+        timing = timing_of(started)
+        metadata = { queue: @queue, job_class: @job_class, job_id: @job_id, duration_ms: timing&.[](:duration_ms) }
         # A failure here costs the details, not the event.
         metadata.merge!(Tracking.safely("reading job details") { @details&.call(result, error, escaped) } || {})
         metadata[:error] = Tracking.error_summary(error) if error
@@ -71,6 +81,11 @@ module EzlogsRubyAgent
                         actor: ActorExtractor.extract, subject: { type: "job", id: @job_id.to_s },
                         metadata: metadata.compact, timing:, event_id: started[:event_id], context: started[:context])
       end
+    end
+
+    # None for a run that failed before it started.
+    def timing_of(started)
+      Tracking.timing(started[:started_at], started[:started_ms]) if started[:started_at]
     end
   end
 end

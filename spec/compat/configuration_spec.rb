@@ -223,6 +223,30 @@ RSpec.describe "Upgrading from 0.1.19: configuration" do
       )
       expect(output).not_to include("sk_live_123")
 
+      # Read as the configuration is made; a typo turns neither the agent
+      # nor its debug output the other way.
+      typos = { "EZLOGS_ENABLED" => "flase", "EZLOGS_DEBUG" => "nope" }
+      typo_config = nil
+      output = with_env(typos) { quietly { typo_config = EzlogsRubyAgent::Configuration.new } }
+      expect([typo_config.enabled, typo_config.debug_mode]).to eq([true, false])
+      expect(output.lines).to contain_exactly(
+        "[ezlogs_ruby_agent] EZLOGS_ENABLED is not a switch: write true or false (or 1, 0, on, off, yes, no); it " \
+        "is ignored: the agent stays on\n",
+        "[ezlogs_ruby_agent] EZLOGS_DEBUG is not a switch: write true or false (or 1, 0, on, off, yes, no); it " \
+        "is ignored: debug output stays off (or write compact)\n"
+      )
+      switches = %w[off 0 tree compact Yes].map do |value|
+        with_env("EZLOGS_ENABLED" => value, "EZLOGS_DEBUG" => value) do
+          quietly do
+            typo_config = EzlogsRubyAgent::Configuration.new
+          end
+        end
+        typo_config
+      end
+      expect(switches.map { |c| [c.enabled, c.debug_mode, c.debug_format] })
+        .to eq([[false, false, :tree], [false, false, :tree], [true, true, :tree], [true, true, :compact],
+                [true, true, :tree]])
+
       read = EzlogsRubyAgent::Configuration.new
       read.delivery.endpoint = "http://collector.internal:9000/events"
       output = with_env("EZLOGS_ENDPOINT" => "ftp://nowhere") { quietly { read.load_from_environment! } }

@@ -3,8 +3,8 @@
 module EzlogsRubyAgent
   class Configuration
     # Debug output (DebugOutput): each event printed as it is logged,
-    # redacted, to Rails.logger or stderr. EZLOGS_DEBUG=1 turns it on,
-    # EZLOGS_DEBUG=compact turns it on in the compact format.
+    # redacted, to Rails.logger or stderr. EZLOGS_DEBUG=1 (or a format's
+    # name) turns it on, EZLOGS_DEBUG=compact in the compact format.
     module DebugOptions
       DEBUG_FORMATS = %i[tree compact].freeze
 
@@ -31,8 +31,10 @@ module EzlogsRubyAgent
       private
 
       def debug_from_env
-        @debug_mode = env_switch("EZLOGS_DEBUG", default: false)
-        @debug_format = env_setting("EZLOGS_DEBUG")&.downcase == "compact" ? :compact : :tree
+        format = env_setting("EZLOGS_DEBUG")&.downcase&.to_sym
+        @debug_format = format == :compact ? :compact : :tree
+        @debug_mode = DEBUG_FORMATS.include?(format) ||
+                      env_switch("EZLOGS_DEBUG", default: false, kept: "debug output stays off (or write compact)")
       end
     end
   end

@@ -37,9 +37,7 @@ module EzlogsRubyAgent
       }.freeze
       # What a bad value of each kind is told as.
       ENV_PROBLEMS = { json_object: "is not a JSON object", integer: "is not a whole number",
-                       switch: "is not a switch: write true or false (or 1, 0, on, off, yes, no)" }.freeze
-      SWITCH_VALUES = { "true" => true, "1" => true, "on" => true, "yes" => true,
-                        "false" => false, "0" => false, "off" => false, "no" => false }.freeze
+                       switch: EnvironmentReading::NOT_A_SWITCH }.freeze
 
       # Reads every variable again; they win over what is set. Returns the
       # configuration.
@@ -76,7 +74,7 @@ module EzlogsRubyAgent
       end
 
       def switch_value(text)
-        SWITCH_VALUES.fetch(text.downcase) { raise ArgumentError, "not a switch" }
+        EnvironmentReading::SWITCH_VALUES.fetch(text.downcase) { raise ArgumentError, "not a switch" }
       end
 
       # The message names the variable and what is wrong, never the value

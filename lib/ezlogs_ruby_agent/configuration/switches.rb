@@ -42,7 +42,7 @@ module EzlogsRubyAgent
       private
 
       def switch_from_env
-        @enabled = env_switch("EZLOGS_ENABLED", default: true)
+        @enabled = env_switch("EZLOGS_ENABLED", default: true, kept: "the agent stays on")
         @off_by_environment = !@enabled
       end
     end

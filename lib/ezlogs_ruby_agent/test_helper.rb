@@ -14,6 +14,10 @@ module EzlogsRubyAgent
   # Expected values compare as Testing::ValueMatch says: Hashes key by key,
   # otherwise `===` (a Regexp, a Range, a Class) or `==`.
   module TestHelper
+    # How a test matches part of a Hash, for failure messages: a pattern
+    # (`value in {model: "User"}`), which leaves other keys out.
+    PARTIAL_HASH = "->(value) { value in {%s} }"
+
     # Asserts that an event of `event_type` with `attributes` (top-level keys
     # of the event: action, actor, subject, metadata, ...) was logged:
     # `count` times when given, else at least once. With a block, among the
@@ -27,7 +31,7 @@ module EzlogsRubyAgent
       expected = count ? found.size == count : found.any?
       assert(expected, lambda do
         "Expected #{query.describe}#{times(count)}, " \
-          "but #{found.empty? ? "none" : found.size} matched.#{query.hint(logged)}\n\n" \
+          "but #{found.empty? ? "none" : found.size} matched.#{query.hint(logged, partial: PARTIAL_HASH)}\n\n" \
           "#{Testing::LoggedEvents.report(logged)}"
       end)
       found

@@ -87,6 +87,18 @@ RSpec.describe "User flow" do
       expect(other).not_to include("Ids in events")
     end
 
+    it "says that a Hash is compared whole when keys it left out are all that kept an event from matching" do
+      update_user
+      message = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: { model: "User" }) }
+      expect(message.lines.first.chomp).to match(
+        /but none matched\. A Hash is compared whole, and a "data.change" event \(user\.updated\) has metadata: with more keys \(\w+(, \w+)*\): name them all, or write metadata: a_hash_including\(model: "User"\)\.\z/ # rubocop:disable Layout/LineLength
+      )
+      expect(message.lines.first).to include("table")
+      expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: a_hash_including(model: "User"))
+      other = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: { model: "Invoice" }) }
+      expect(other).not_to include("compared whole")
+    end
+
     it "says that the agent is off when that is why nothing was captured" do
       EzlogsRubyAgent.config.enabled = false
       quietly { EzlogsRubyAgent.configure }

@@ -30,16 +30,47 @@ module EzlogsRubyAgent
       end
 
       # A hint for a query that matched none of `events` only because it
-      # gave an id as an Integer: ids in events are Strings (as a collector
-      # reads them). "" when there is nothing to say.
-      def hint(events)
+      # gave an id as an Integer (ids in events are Strings, as a collector
+      # reads them), or only because a Hash it gave named some of the keys
+      # (a Hash is compared whole). `partial`: how the framework matches
+      # part of a Hash, a format taking `key: value, ...`. "" when there is
+      # nothing to say.
+      def hint(events, partial:)
         as_strings = attributes.transform_values { |value| ids_as_strings(value) }
-        return "" if as_strings == attributes || events.none? { |event| match?(event, as_strings) }
+        if as_strings != attributes && events.any? { |event| match?(event, as_strings) }
+          return " Ids in events are Strings: write #{pairs(as_strings)}."
+        end
 
-        " Ids in events are Strings: write #{as_strings.map { |key, value| "#{key}: #{value.inspect}" }.join(", ")}."
+        event = events.find { |candidate| match_in_part?(candidate) }
+        event ? part_hint(event, partial) : ""
       end
 
       private
+
+      def pairs(hash)
+        hash.map { |key, value| "#{key}: #{value.inspect}" }.join(", ")
+      end
+
+      # Whether `event` matches if each Hash given is matched by the keys it
+      # names.
+      def match_in_part?(event)
+        return false unless attributes.any? { |_, expected| expected.is_a?(Hash) }
+
+        match?(event, attributes.reject { |_, expected| expected.is_a?(Hash) }) &&
+          attributes.all? { |key, expected| !expected.is_a?(Hash) || includes?(event[key], expected) }
+      end
+
+      def includes?(actual, expected)
+        actual.is_a?(Hash) &&
+          expected.all? { |key, value| actual.key?(key.to_sym) && @matches.call(value, actual[key.to_sym]) }
+      end
+
+      def part_hint(event, partial)
+        key, expected = attributes.find { |name, value| value.is_a?(Hash) && !@matches.call(value, event[name]) }
+        more = event[key].keys - expected.keys.map(&:to_sym)
+        " A Hash is compared whole, and a #{event[:event_type].inspect} event (#{event[:action]}) has #{key}: with " \
+          "more keys (#{more.join(", ")}): name them all, or write #{key}: #{format(partial, pairs(expected))}."
+      end
 
       def ids_as_strings(value)
         return value unless value.is_a?(Hash)

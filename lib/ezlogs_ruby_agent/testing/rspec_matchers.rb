@@ -50,6 +50,9 @@ module EzlogsRubyAgent
 
       # See RSpecMatchers#have_logged_event.
       class HaveLoggedEvent < Matcher
+        # How a spec matches part of a Hash, for failure messages.
+        PARTIAL_HASH = "a_hash_including(%s)"
+
         def initialize(event_type, attributes)
           super()
           @query = EventQuery.new(event_type, attributes, method(:values_match?))
@@ -91,7 +94,8 @@ module EzlogsRubyAgent
         end
 
         def failure_message
-          "expected to #{description}, but #{@found.zero? ? "none" : @found} matched.#{@query.hint(@events)}\n\n" \
+          hint = @query.hint(@events, partial: PARTIAL_HASH)
+          "expected to #{description}, but #{@found.zero? ? "none" : @found} matched.#{hint}\n\n" \
             "#{LoggedEvents.report(@events)}"
         end
 

@@ -60,6 +60,12 @@ class UserFlowTest < ActionDispatch::IntegrationTest
                    'Ids in events are Strings: write subject: {:type=>"user", :id=>"123"}.',
                    error.message.lines.first.chomp
 
+      error = assert_raises(Minitest::Assertion) { assert_logged_event("data.change", metadata: { model: "User" }) }
+      assert_match(/ A Hash is compared whole, and a "data.change" event \(user.updated\) has metadata: with more keys \(\w+(, \w+)*\): name them all, or write metadata: ->\(value\) \{ value in \{model: "User"\} \}\.\z/, # rubocop:disable Layout/LineLength
+                   error.message.lines.first.chomp)
+      assert_includes error.message.lines.first, "table"
+      assert_logged_event("data.change", metadata: ->(value) { value in { model: "User" } }) # as the hint says
+
       EzlogsRubyAgent.log_event(event_type: "note.added", action: "added", actor: { type: "system", id: "cron" })
       error = assert_raises(Minitest::Assertion) { assert_correlation_flow }
       assert_match(/\AExpected the events to form one correlation flow, but the events belong to 2 flows/,

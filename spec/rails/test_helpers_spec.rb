@@ -112,6 +112,22 @@ RSpec.describe "User flow" do
       quietly { EzlogsRubyAgent.configure }
     end
 
+    # An app that set delivery.endpoint in its initializer for every
+    # environment: its tests send events there rather than capture them.
+    it "says where events went when they were sent rather than captured" do
+      EzlogsRubyAgent.configure { |c| c.delivery.endpoint = "memory://" }
+      EzlogsRubyAgent::Native.set_test_mode(false)
+      EzlogsRubyAgent.clear_captured_events
+      message = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change") }
+
+      expect(message).to end_with("Nothing can be captured: events go to memory:// (as delivery.endpoint chose), " \
+                                  "and are captured only in test mode: run the code in the assertion's block or in " \
+                                  "EzlogsRubyAgent.test_mode { }, or leave delivery.endpoint unset in tests.")
+      expect { patch "/users/123", { user: { name: "Ada L" } } }.to have_logged_event("data.change") # the block form
+    ensure
+      EzlogsRubyAgent::Native.set_test_mode(true)
+    end
+
     it "says why events do not form one flow" do
       update_user
       EzlogsRubyAgent.log_event(event_type: "note.added", action: "added", actor: { type: "system", id: "cron" })

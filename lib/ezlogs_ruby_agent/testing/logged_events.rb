@@ -40,7 +40,20 @@ module EzlogsRubyAgent
           return "the native extension did not load (#{NATIVE_LOAD_ERROR.message}); see the warning at boot"
         end
 
-        "the agent is off (#{EzlogsRubyAgent.config.off_switch})" unless EzlogsRubyAgent.config.enabled
+        config = EzlogsRubyAgent.config
+        return "the agent is off (#{config.off_switch})" unless config.enabled
+
+        sent_reason(config.delivery) unless Native.test_mode?
+      end
+
+      # Outside test mode events go where the app chose, even in the Rails
+      # test environment (Railtie.choose_destination), or to the default.
+      def sent_reason(delivery)
+        chosen = delivery.endpoint_chosen?
+        "events go to #{Native.shown_endpoint(delivery.endpoint)} " \
+          "(#{chosen ? "as #{delivery.endpoint_setting} chose" : "the default outside Rails' test environment"}), " \
+          "and are captured only in test mode: run the code in the assertion's block or in " \
+          "EzlogsRubyAgent.test_mode { }#{", or leave #{delivery.endpoint_setting} unset in tests" if chosen}"
       end
     end
   end

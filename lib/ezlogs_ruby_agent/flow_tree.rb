@@ -5,9 +5,9 @@ module EzlogsRubyAgent
   # form, one per flow (`correlation.flow_id`), one line per event:
   #
   #   flow flow_req_5f2c (3 events)
-  #     http.request  PATCH /users/1  [evt_a]
+  #     http.request  PATCH /users/1  302  18.8 ms  [evt_a]
   #       data.change  user.updated  user 1  [evt_b]
-  #       job.enqueue  WelcomeJob  [evt_c]
+  #       job.enqueue  WelcomeJob.enqueued  job 5e1f...  [evt_c]
   #
   # Roots and children are in the order they were logged. Used by the test
   # helpers' failure messages and the debug output.
@@ -39,8 +39,17 @@ module EzlogsRubyAgent
     def line(event)
       subject = event[:subject]
       subject = [subject[:type], subject[:id]].compact.join(" ") if subject.is_a?(Hash)
-      [event[:event_type], event[:action], subject, "[#{event[:event_id]}]"]
+      [event[:event_type], event[:action], subject, *outcome(event), "[#{event[:event_id]}]"]
         .reject { |part| part.nil? || part.to_s.empty? }.join("  ")
+    end
+
+    # A request's status and a timed event's duration, as Rails' "Completed
+    # 500 in 40ms" line gives them.
+    def outcome(event)
+      metadata, timing = event.values_at(:metadata, :timing)
+      status = metadata[:status] if event[:event_type] == "http.request" && metadata.is_a?(Hash)
+      duration = timing[:duration_ms] if timing.is_a?(Hash)
+      [status, (format("%.1f ms", duration) if duration.is_a?(Numeric))]
     end
 
     def tree_lines(flow)

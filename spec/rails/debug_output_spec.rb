@@ -43,15 +43,17 @@ RSpec.describe "Debug output and the boot line in the Rails log" do
       "(set delivery.endpoint or EZLOGS_ENDPOINT to send them); " \
       "trackers: http, active_record, active_job, sidekiq, mail, custom"
     )
-    tree = lines.drop(1).map { |line| line.sub(/\s+\[evt_[\w-]+\]\z/, "").sub(/job \h{8}-[\h-]+/, "job ID") }
+    tree = lines.drop(1).map do |line|
+      line.sub(/\s+\[evt_[\w-]+\]\z/, "").sub(/job \h{8}-[\h-]+/, "job ID").sub(/  \d+\.\d ms\z/, "  N ms")
+    end
     expect(tree).to eq([
                          "[ezlogs] flow #{lines[1][/flow_\S+/]} (7 events)",
-                         "  http.request  PATCH /users/123  user 123",
+                         "  http.request  PATCH /users/123  user 123  200  N ms",
                          "    data.change  user.updated  user 123",
                          "    job.enqueue  ReceiptJob.enqueued  job ID",
-                         "      job.execution  ReceiptJob.completed  job ID",
+                         "      job.execution  ReceiptJob.completed  job ID  N ms",
                          "        job.enqueue  ActionMailer::MailDeliveryJob.enqueued  job ID",
-                         "          job.execution  ActionMailer::MailDeliveryJob.completed  job ID",
+                         "          job.execution  ActionMailer::MailDeliveryJob.completed  job ID  N ms",
                          "            mail.delivery  ReceiptMailer#receipt  mailer ReceiptMailer"
                        ])
     counters = JSON.parse(result.stdout.lines.last, symbolize_names: true)

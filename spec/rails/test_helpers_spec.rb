@@ -66,7 +66,7 @@ RSpec.describe "User flow" do
                                 "but none matched.")
       expect(lines[2]).to match(/\ACaptured \(\d+ events\):\z/)
       expect(lines[3]).to start_with("flow #{flow_id} (")
-      expect(lines[4]).to match(%r{\A  http\.request  PATCH /users/123  user 123  \[evt_\S+\]\z})
+      expect(lines[4]).to match(%r{\A  http\.request  PATCH /users/123  user 123  200  \d+\.\d ms  \[evt_\S+\]\z})
       # The request's children, one level in, as they were logged.
       expect(lines[5..]).to include(a_string_matching(/\A    data\.change  user\.updated  user 123  \[evt_\S+\]\z/),
                                     a_string_matching(/\A    job\.enqueue  ReceiptJob\.enqueued  job \S+  \[evt_/))

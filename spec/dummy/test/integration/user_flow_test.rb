@@ -51,7 +51,7 @@ class UserFlowTest < ActionDispatch::IntegrationTest
       lines = error.message.lines.map(&:chomp)
       assert_equal 'Expected a "data.change" event with action: "user.created", but none matched.', lines[0]
       assert_match(/\ACaptured \(\d+ events\):\z/, lines[2])
-      assert_match(%r{\A  http\.request  PATCH /users/123  user 123  \[evt_}, lines[4])
+      assert_match(%r{\A  http\.request  PATCH /users/123  user 123  200  \d+\.\d ms  \[evt_}, lines[4])
 
       error = assert_raises(Minitest::Assertion) do
         assert_logged_event("data.change", subject: { type: "user", id: 123 })

@@ -316,6 +316,32 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(ActionMailer::Base.deliveries).to be_empty
     end
 
+    # Sidekiq reports those errors too, with a copy of the job hash.
+    it "records a run once when its sidekiq_retries_exhausted block and a death handler raise as well" do
+      death_handlers = SidekiqServer.sidekiq7? ? Sidekiq.default_configuration.death_handlers : Sidekiq.death_handlers
+      raising = ->(_job, _error) { raise "the pager is down" }
+      death_handlers << raising
+      ExhaustedWorker.perform_async("x")
+      eventually { executions_of("ExhaustedWorker").any? && SidekiqServer.idle? }
+      sleep 0.3 # a second event, if any, would arrive now
+
+      runs = executions_of("ExhaustedWorker")
+      expect(runs.size).to eq(1)
+      expect(runs.first[:metadata]).to include(attempt: 1, retry_scheduled: false,
+                                               error: include(class: "IOError", message: "gave up on x"))
+    ensure
+      death_handlers.delete(raising)
+    end
+
+    # Sidekiq pushes a job its shutdown interrupted back to its queue, also
+    # one it would not retry.
+    it "says a run that Sidekiq's shutdown interrupted runs again" do
+      tracker = EzlogsRubyAgent::SidekiqJobTracker
+      job = { "class" => "AuditWorker", "retry" => false }
+      expect([tracker.retry_scheduled?(job, Sidekiq::Shutdown.new), tracker.retry_scheduled?(job, IOError.new)])
+        .to eq([true, false])
+    end
+
     it "tracks jobs that a Sidekiq 7 capsule runs, in the flow that enqueued them" do
       skip "capsules are Sidekiq 7's" unless SidekiqServer.sidekiq7?
 

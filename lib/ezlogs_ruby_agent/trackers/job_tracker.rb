@@ -193,7 +193,7 @@ module EzlogsRubyAgent
           queue_wait_ms:, arguments: logged_arguments,
           result: error || !@job.__ezlogs_log_arguments? ? nil : JobPayload.result_summary(result),
           attempt:, executions: @job.executions,
-          retry_scheduled: error ? retry_scheduled?(escaped) : nil, provider_job_id: @job.provider_job_id
+          retry_scheduled: error ? retry_scheduled?(error, escaped) : nil, provider_job_id: @job.provider_job_id
         }
       end
 
@@ -231,10 +231,10 @@ module EzlogsRubyAgent
       # A handled error: whether retry_on enqueued a retry. An error let
       # through: whether Sidekiq will retry it, when the job runs on Sidekiq;
       # other backends do not say (nil).
-      def retry_scheduled?(escaped)
+      def retry_scheduled?(error, escaped)
         return @job.__ezlogs_retry_scheduled? unless escaped
 
-        SidekiqJobTracker.retry_scheduled_for_current_job?
+        SidekiqJobTracker.retry_scheduled_for_current_job?(error)
       end
     end
   end

@@ -12,11 +12,19 @@ module EzlogsRubyAgent
   # The event has no duration, as nothing timed the run, and no arguments:
   # the job's `job.enqueue` has them.
   class SidekiqErrorHandler
+    # What Sidekiq's processor says when a run failed: its other reports
+    # (a `sidekiq_retries_exhausted` block or a death handler that raised,
+    # an error past the retry logic) are about a run already reported, and
+    # carry a copy of the job hash.
+    FAILED_RUN = "Job raised exception"
+
     # Sidekiq 7 passes its configuration as a third argument; Sidekiq 6
     # passes two. `context[:job]` is the job hash Sidekiq handed its
     # middleware.
     def call(error, context, _config = nil)
-      job = context[:job] if context.is_a?(Hash)
+      return unless context.is_a?(Hash) && context[:context] == FAILED_RUN
+
+      job = context[:job]
       return unless job.is_a?(Hash) && !SidekiqJobTracker.tracked?(job)
 
       Tracking.safely("recording a Sidekiq job that failed before it started") { record(job, error) }
@@ -31,13 +39,13 @@ module EzlogsRubyAgent
       elsif Tracking.enabled?(:sidekiq)
         JobRun.new(job_class: job["class"].to_s, job_id: job["jid"], queue: job["queue"],
                    enqueued: JobPayload.context_from(job))
-              .details { details(job) }.failed_before_start(error)
+              .details { |_result, failure| details(job, failure) }.failed_before_start(error)
       end
     end
 
-    def details(job)
+    def details(job, error)
       { attempt: SidekiqJobTracker.retries_of(job) + 1, retry_count: job["retry_count"],
-        retry_scheduled: SidekiqJobTracker.retry_scheduled?(job) }
+        retry_scheduled: SidekiqJobTracker.retry_scheduled?(job, error) }
     end
   end
 end

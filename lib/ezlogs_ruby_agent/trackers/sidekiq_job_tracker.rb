@@ -66,16 +66,22 @@ module EzlogsRubyAgent
       JobPayload.context_from(job) if job && !job["args"].first.key?(JobPayload::KEY)
     end
 
-    # Whether Sidekiq will retry the job now running on this thread if the
-    # error reaching it now escapes (its own rule: retries left under
-    # `retry`); nil when no Sidekiq job runs here.
-    def self.retry_scheduled_for_current_job?
+    # Whether Sidekiq will run the job now running on this thread again if
+    # `error` escapes it (retry_scheduled?); nil when no Sidekiq job runs
+    # here.
+    def self.retry_scheduled_for_current_job?(error)
       job = Thread.current[CURRENT_JOB]
-      retry_scheduled?(job) if job
+      retry_scheduled?(job, error) if job
     end
 
-    # Whether Sidekiq retries `job` (a job hash) when this run fails.
-    def self.retry_scheduled?(job)
+    # Whether Sidekiq runs `job` (a job hash) again after this run failed
+    # with `error`: as a retry while retries are left under `retry` (its
+    # own rule), and always when its shutdown interrupted the run
+    # (Sidekiq::Shutdown): it pushes the job back to its queue, which is
+    # no retry, so the next run has the same attempt.
+    def self.retry_scheduled?(job, error)
+      return true if error.is_a?(::Sidekiq::Shutdown)
+
       limit = job["retry"] == true ? max_retries : job["retry"]
       limit.is_a?(Integer) && retries_of(job) < limit
     end
@@ -114,7 +120,7 @@ module EzlogsRubyAgent
         arguments: JobPayload.arguments(JobArguments.restore_records(job["args"], job[JobPayload::RECORDS_KEY])),
         result: error ? nil : JobPayload.result_summary(result),
         attempt: self.class.retries_of_current_job + 1, retry_count: job["retry_count"],
-        retry_scheduled: error ? self.class.retry_scheduled_for_current_job? : nil
+        retry_scheduled: error ? self.class.retry_scheduled_for_current_job?(error) : nil
       }
     end
 

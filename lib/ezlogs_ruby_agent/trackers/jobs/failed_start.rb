@@ -43,7 +43,7 @@ module EzlogsRubyAgent
       Tracking.safely("recording an ActiveJob job that failed before it started") do
         JobRun.new(job_class: @data["job_class"].to_s, job_id: @data["job_id"], queue: @data["queue_name"],
                    enqueued: JobPayload.context_from(@data) || (JobPayload.context_from(@sidekiq_job) if @sidekiq_job))
-              .details { details }
+              .details { |_result, failure| details(failure) }
               .failed_before_start(error, started)
       end
     end
@@ -52,9 +52,9 @@ module EzlogsRubyAgent
 
     # The attempt counts ActiveJob's runs before this one (`executions`)
     # and Sidekiq's retries of it.
-    def details
+    def details(error)
       { attempt: @data["executions"].to_i + SidekiqJobTracker.retries_of(@sidekiq_job) + 1,
-        retry_scheduled: (SidekiqJobTracker.retry_scheduled?(@sidekiq_job) if @sidekiq_job),
+        retry_scheduled: (SidekiqJobTracker.retry_scheduled?(@sidekiq_job, error) if @sidekiq_job),
         provider_job_id: @data["provider_job_id"] || @sidekiq_job&.[]("jid") }
     end
   end

@@ -69,8 +69,37 @@ module EzlogsRubyAgent
       backtrace = Array(error.backtrace)
       cleaner = defined?(::Rails) && ::Rails.respond_to?(:backtrace_cleaner) ? ::Rails.backtrace_cleaner : nil
       cleaned = cleaner ? cleaner.clean(backtrace) : backtrace
-      { class: error.class.name, message: error.message.to_s[0, 1_000],
+      { class: class_name(error), message: error_message(error),
         backtrace: (cleaned.empty? ? backtrace : cleaned).first(BACKTRACE_LINES) }
+    end
+
+    # An anonymous class (`raise Class.new(StandardError)`) is named by the
+    # first named class it inherits from.
+    def class_name(error)
+      error.class.ancestors.find { |ancestor| ancestor.is_a?(Class) && ancestor.name }&.name
+    end
+
+    # Errors whose message quotes the text that failed to parse, which may
+    # hold a secret (a request body or query string with a password):
+    # Rails' ParseError and BadRequest carry the parser's message.
+    QUOTING_ERRORS = %w[JSON::ParserError Rack::QueryParser::InvalidParameterError].freeze
+
+    # The message, to 1,000 characters; from the first quote on left out
+    # for an error (or its cause) that quotes what it failed to parse.
+    def error_message(error)
+      message = error.message.to_s
+      message = message.sub(/['"(`].*\z/m, "[FILTERED]") if quotes_input?(error)
+      message[0, 1_000]
+    end
+
+    def quotes_input?(error)
+      5.times do
+        return false unless error
+        return true if error.class.ancestors.any? { |ancestor| QUOTING_ERRORS.include?(ancestor.name) }
+
+        error = error.cause
+      end
+      false
     end
   end
 end

@@ -376,6 +376,30 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(event[:metadata][:status]).to eq(201)
   end
 
+  # Rails' ParseError (up to Rails 7.0) and BadRequest carry the parser's
+  # message, which quotes the text it failed to parse.
+  it "leaves what a parser quotes out of an error's message: a malformed body or query may hold a password" do
+    raised = []
+    body = '{"user":{"name":"Bob","password":"hunter2-json",'
+    expect { post "/users", body, { "CONTENT_TYPE" => "application/json" } }
+      .to raise_error(ActionDispatch::Http::Parameters::ParseError) { |error| raised << error.message }
+    json_error = request_event[:metadata][:error]
+    env = Rack::MockRequest.env_for("http://example.org/users/123", "HTTP_HOST" => "example.org")
+                           .merge("QUERY_STRING" => "user[password]=hunter2-query%E")
+    expect { app.call(env) }.to raise_error(ActionController::BadRequest, /hunter2-query/) { |e| raised << e.message }
+
+    errors = [json_error, events_of("http.request").last[:metadata][:error]]
+    expect(JSON.generate(events_of("http.request"))).not_to include("hunter2")
+    expect(errors.map { |error| error[:class] })
+      .to eq(%w[ActionDispatch::Http::Parameters::ParseError ActionController::BadRequest])
+    # Up to the first quote, on Rails versions whose message quotes.
+    expected = raised.map { |message| message.include?("hunter2") ? "#{message[/\A[^'"(`]*/]}[FILTERED]" : message }
+    expect(errors.map { |error| error[:message] }).to eq(expected)
+    expect(expected.last).to end_with("[FILTERED]")
+    anonymous = Class.new(ArgumentError).new("x") # named by the class it inherits from
+    expect(EzlogsRubyAgent::Tracking.error_summary(anonymous)).to include(class: "ArgumentError")
+  end
+
   it "records an exception raised by the app and re-raises it untouched" do
     expect { get "/boom" }.to raise_error(FailuresController::Kaboom, "the controller blew up")
 

@@ -76,4 +76,18 @@ ActiveRecord::Schema.define do
     t.integer :lock_version, null: false, default: 0
     t.timestamps
   end
+
+  # delayed_job's queue (its generator's migration).
+  create_table :delayed_jobs, force: true do |t|
+    t.integer :priority, default: 0, null: false
+    t.integer :attempts, default: 0, null: false
+    t.text :handler, null: false
+    t.text :last_error
+    t.datetime :run_at
+    t.datetime :locked_at
+    t.datetime :failed_at
+    t.string :locked_by
+    t.string :queue
+    t.timestamps null: true
+  end
 end

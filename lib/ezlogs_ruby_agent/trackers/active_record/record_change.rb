@@ -88,11 +88,17 @@ module EzlogsRubyAgent
         end
       end
 
-      # Rails' own bookkeeping tables (schema_migrations,
-      # ar_internal_metadata) are not the app's data.
+      # Tables a framework keeps for its own work are not the app's data:
+      # Rails' bookkeeping (schema_migrations, ar_internal_metadata), and
+      # the rows of job queues, caches and cable messages kept in the
+      # database. A queue's row holds its job's serialized arguments, which
+      # `log_arguments = false` or a filter kept out of the job's events;
+      # the jobs themselves are recorded as jobs.
+      FRAMEWORK_MODELS = %w[ActiveRecord:: Delayed:: GoodJob:: SolidQueue:: SolidCache:: SolidCable:: Que::].freeze
+
       def tracked?(model)
         name = model.name.to_s
-        Tracking.enabled?(:active_record) && !name.start_with?("ActiveRecord::") && ResourceFilter.track_name?(name)
+        Tracking.enabled?(:active_record) && !name.start_with?(*FRAMEWORK_MODELS) && ResourceFilter.track_name?(name)
       rescue StandardError
         false
       end

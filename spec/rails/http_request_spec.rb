@@ -376,6 +376,20 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(event[:metadata][:status]).to eq(201)
   end
 
+  # Rails filters the route's parameter in the params, and its own log
+  # shows the path whole; the event shows neither.
+  it "masks in the path the value of a route parameter the app filters" do
+    get "/invitations/inv-S3CRET%2Bcode/accept", { ref: "mail" }
+
+    event = request_event
+    expect(JSON.generate(event)).not_to include("S3CRET")
+    expect(event[:action]).to eq("GET /invitations/[REDACTED]/accept")
+    expect(event[:metadata]).to include(path: "/invitations/[REDACTED]/accept", route: "users#whoami",
+                                        params: { invite_code: "[REDACTED]", ref: "mail" })
+    get "/users/123"
+    expect(events_of("http.request").last[:metadata][:path]).to eq("/users/123")
+  end
+
   # Rails' ParseError (up to Rails 7.0) and BadRequest carry the parser's
   # message, which quotes the text it failed to parse.
   it "leaves what a parser quotes out of an error's message: a malformed body or query may hold a password" do

@@ -38,7 +38,7 @@ module Dummy
     config.action_mailer.delivery_method = :test
     config.action_mailer.default_url_options = { host: "example.org" }
     config.action_controller.allow_forgery_protection = false
-    config.filter_parameters += %i[passw secret_answer]
+    config.filter_parameters += %i[passw secret_answer invite_code]
     if Rails.gem_version >= Gem::Version.new("7.0")
       config.active_record.encryption.primary_key = "dummy-primary-key-for-tests-only"
       config.active_record.encryption.deterministic_key = "dummy-deterministic-key-tests-only"

@@ -13,6 +13,8 @@ Rails.application.routes.draw do
   get "pages/*path", to: "users#whoami", constraints: ->(request) { request.format.html? }
   get "health", to: proc { [200, { "Content-Type" => "text/plain" }, ["ok"]] }
   get "whoami", to: "users#whoami"
+  # A secret in the path, as invitation and password-reset links carry.
+  get "invitations/:invite_code/accept", to: "users#whoami"
   get "my_ip", to: "users#my_ip"
   get "outbound", to: "calls#outbound"
   get "visits", to: "visits#show"

@@ -85,6 +85,7 @@ static PARAMS: LazyId = LazyId::new("params");
 static GRAPHQL: LazyId = LazyId::new("graphql");
 static ERROR: LazyId = LazyId::new("error");
 static SUBJECT: LazyId = LazyId::new("subject");
+static PATH: LazyId = LazyId::new("path");
 
 /// Controllers are few: each one's singular name is kept, up to this many.
 const MAX_SINGULAR_NAMES: usize = 1_000;
@@ -113,7 +114,8 @@ pub struct Started {
 /// Array body is measured here; without a Content-Length header, these
 /// are the event's content_length); `details`: the Hash
 /// HttpTracker's RequestDetails reads in Ruby (`params:`, `graphql:`,
-/// `error:`, and for GraphQL `action:` and `subject:`), or nil. The client's
+/// `error:`, for GraphQL `action:` and `subject:`, and `path:` when a
+/// route parameter's value in it is filtered), or nil. The client's
 /// address is `client_address`'s, by the `active` settings. Never raises:
 /// what cannot be read is left out.
 #[allow(clippy::too_many_arguments)]
@@ -129,9 +131,9 @@ pub fn read(
 ) -> RequestEvent {
     let symbol = |key: &LazyId| (**key).into_value_with(ruby);
     let string = |key: &Lazy<RString>| ruby.get_inner(key).as_value();
-    let [d_action, d_subject, d_params, d_graphql, d_error] = hash_values(
+    let [d_action, d_subject, d_params, d_graphql, d_error, d_path] = hash_values(
         RHash::from_value(details),
-        [&ACTION, &SUBJECT, &PARAMS, &GRAPHQL, &ERROR].map(symbol),
+        [&ACTION, &SUBJECT, &PARAMS, &GRAPHQL, &ERROR, &PATH].map(symbol),
     );
     let [controller, original_path, router_parameters, original_method, request_method, method_override, user_agent, remote_addr, forwarded_for, client_ip_header, remote_ip] =
         hash_values(
@@ -182,10 +184,13 @@ pub fn read(
         || started.method.clone(),
         |method| Data::Text(converter.text(method)),
     );
-    let path = match &started.path {
-        Data::Text(path) if !path.is_empty() => Data::Text(path.clone()),
-        Data::Null | Data::Text(_) => Data::text("/"),
-        other => other.clone(),
+    let path = match d_path.filter(|path| RString::from_value(*path).is_some()) {
+        Some(path) => Data::Text(converter.text(path)),
+        None => match &started.path {
+            Data::Text(path) if !path.is_empty() => Data::Text(path.clone()),
+            Data::Null | Data::Text(_) => Data::text("/"),
+            other => other.clone(),
+        },
     };
     let controller_name = controller_name.map(|name| converter.text(name));
     let route = controller_name.as_ref().map(|name| {

@@ -16,9 +16,10 @@ module EzlogsRubyAgent
 
       module_function
 
-      # `{params:, error:}`, and for a
-      # GraphQL request `action:`, `subject:` and `graphql:`. `request`: the
-      # Native::HttpRequest; `error`: what the app raised, if it did;
+      # `{params:, error:}`, for a GraphQL request `action:`, `subject:` and
+      # `graphql:`, and `path:` when Rails filtered a route parameter in
+      # it. `request`: the Native::HttpRequest; `error`: what the app
+      # raised, if it did;
       # `graphql`: the operations read while the request was open (once
       # the server closes the body, rack.input is closed), else UNREAD. nil
       # when there are none of them (a GET without a query string: no Hash
@@ -29,7 +30,8 @@ module EzlogsRubyAgent
         error ||= noted_error(env, controller)
         params = params(env, controller)
         graphql = graphql_operations(env, request) if graphql.equal?(UNREAD)
-        details(params, error, graphql) if params || error || graphql
+        # A filtered route parameter is among the params.
+        details(params, error, graphql, filtered_path(env, controller)) if params || error || graphql
       rescue StandardError => e
         ProblemReporter.internal(e, "reading request details")
         nil
@@ -41,9 +43,45 @@ module EzlogsRubyAgent
         env["action_dispatch.exception"] || controller&.[](:exception_object)
       end
 
-      def details(params, error, graphql)
+      def details(params, error, graphql, path)
         details = { params:, error: error && Tracking.error_summary(error) }
+        details[:path] = path if path
         graphql ? details.merge!(graphql_details(graphql)) : details
+      end
+
+      # The request's path with the value of each route parameter Rails
+      # filtered in the params (a token in /password_resets/:token/edit)
+      # replaced by the agent's mask, as the params show it; nil when none
+      # is (Rails' own log shows the path whole). Rails' filtered params
+      # tell: such a value differs there from the route's. Segments are
+      # compared decoded, as the router decoded them.
+      def filtered_path(env, controller)
+        secrets = filtered_route_values(controller) if controller
+        return if secrets.nil?
+
+        path = env["action_dispatch.original_path"] || env["PATH_INFO"].to_s
+        path.split("/", -1).map do |segment|
+          decoded = Rack::Utils.unescape_path(segment)
+          masked = masked(decoded, secrets)
+          masked == decoded ? segment : masked
+        end.join("/")
+      end
+
+      def masked(text, secrets)
+        secrets.reduce(text) { |shown, secret| secret.empty? ? shown : shown.gsub(secret, AppFilter::MASK) }
+      end
+
+      # The values of the route's parameters that Rails' filtered params
+      # do not show; nil when there are none.
+      def filtered_route_values(controller)
+        filtered = controller[:params]
+        return unless filtered.respond_to?(:fetch)
+
+        secrets = nil # no Array made for the many requests without one
+        controller[:path_parameters]&.each do |key, value|
+          (secrets ||= []) << value if filtered.fetch(key.to_s, value) != value && value.is_a?(String)
+        end
+        secrets
       end
 
       # The GraphQL operations of a POST to .../graphql (one, or a batch);

@@ -248,6 +248,20 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(events_of("job.enqueue").size).to eq(1) # Sidekiq's own re-push is not an enqueue
     end
 
+    # Sidekiq's poller moves a scheduled job to its queue up to seconds
+    # after it became due, and stamps enqueued_at then: here a job that
+    # became due two seconds before it was scheduled.
+    it "measures a scheduled worker's queue wait from when it became due" do
+      Sidekiq::Client.push("class" => AuditWorker, "args" => [123, "later"], "at" => Time.now.to_f - 2)
+      eventually { SidekiqServer.enqueue_due_jobs && executions_of("AuditWorker").any? }
+
+      run = executions_of("AuditWorker").first
+      due = Time.iso8601(events_of("job.enqueue").first[:metadata][:scheduled_at])
+      waited_ms = (Time.iso8601(run[:timing][:started_at]) - due) * 1000
+      expect(run[:metadata][:queue_wait_ms]).to be >= 1_900
+      expect(run[:metadata][:queue_wait_ms]).to be_within(50).of(waited_ms)
+    end
+
     it "restores the context written by older versions of the gem" do
       legacy = { "flow_id" => "flow_legacy_1", "correlation_id" => "corr_legacy", "request_id" => "req-old" }
       push_raw("class" => "AuditWorker", "args" => [123, "old"], "_correlation_data" => legacy)

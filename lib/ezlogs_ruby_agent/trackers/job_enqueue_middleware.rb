@@ -27,6 +27,10 @@ module EzlogsRubyAgent
       job[JobPayload::RECORDS_KEY] = records unless records.empty?
       return if inline
 
+      # Sidekiq drops `at` when it schedules the job, and stamps
+      # `enqueued_at` when its poller moves it to the queue, seconds late.
+      job[JobPayload::DUE_AT_KEY] = job["at"] if job["at"].is_a?(Numeric)
+
       JobEnqueue.start.tap { |enqueue| JobPayload.write(job, JobPayload.dump(enqueue.job_context)) }
     end
 

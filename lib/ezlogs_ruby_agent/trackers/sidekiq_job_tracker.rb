@@ -124,11 +124,13 @@ module EzlogsRubyAgent
       }
     end
 
-    # Sidekiq's own timestamps: when the job was enqueued (or re-enqueued
-    # for a retry) and now, when it starts.
+    # From when the job became due to now, when it starts: its scheduled
+    # time (JobEnqueueMiddleware kept it) for its first run, else when
+    # Sidekiq enqueued it (or re-enqueued it for a retry).
     def queue_wait_ms(job)
-      enqueued_at = job["enqueued_at"]
-      Tracking.ms_since(enqueued_at, Time.now) if enqueued_at.is_a?(Numeric)
+      due_at = job[JobPayload::DUE_AT_KEY] unless job.key?("retry_count")
+      due_at = job["enqueued_at"] unless due_at.is_a?(Numeric)
+      Tracking.ms_since(due_at, Time.now) if due_at.is_a?(Numeric)
     end
 
     def with_current_job(job)

@@ -61,7 +61,7 @@ module EzlogsRubyAgent
       # "[ezlogs] data.change  user.updated  user 1  [evt_b]  flow flow_x"
       def line(event)
         flow = event.dig(:correlation, :flow_id)
-        "#{PREFIX} #{FlowTree.line(event)}#{"  flow #{flow}" if flow}"
+        "#{PREFIX} #{FlowTree.line(event)}#{"  flow #{FlowTree.printable(flow.to_s)}" if flow}"
       end
 
       def write(text, at = level)

@@ -22,7 +22,8 @@ module EzlogsRubyAgent
       return "(no events)" if events.empty?
 
       events.group_by { |event| event.dig(:correlation, :flow_id) }.flat_map do |flow_id, flow|
-        ["#{flow_id ? "flow #{flow_id}" : "no flow"} (#{flow.size} #{flow.size == 1 ? "event" : "events"})",
+        name = flow_id ? "flow #{printable(flow_id.to_s)}" : "no flow"
+        ["#{name} (#{flow.size} #{flow.size == 1 ? "event" : "events"})",
          *tree_lines(flow)]
       end.join("\n")
     end
@@ -40,7 +41,16 @@ module EzlogsRubyAgent
       subject = event[:subject]
       subject = [subject[:type], subject[:id]].compact.join(" ") if subject.is_a?(Hash)
       [event[:event_type], event[:action], subject, *outcome(event), "[#{event[:event_id]}]"]
-        .reject { |part| part.nil? || part.to_s.empty? }.join("  ")
+        .reject { |part| part.nil? || part.to_s.empty? }.map { |part| printable(part.to_s) }.join("  ")
+    end
+
+    # Control and format characters (a newline, a right-to-left override)
+    # escaped as Ruby writes them: an action or id from the app or a
+    # client must not split a log line or disguise it.
+    def printable(text)
+      text.gsub(/[\p{Cc}\p{Cf}]/) { |char| char.dump[1..-2] }
+    rescue ArgumentError, Encoding::CompatibilityError
+      text.dump
     end
 
     # A request's status and a timed event's duration, as Rails' "Completed

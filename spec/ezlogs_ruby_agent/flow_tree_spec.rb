@@ -29,4 +29,14 @@ RSpec.describe EzlogsRubyAgent::FlowTree do
     expect(described_class.render(events)).to eq("flow f (2 events)\n  a.b  x  [evt_a]\n    c.d  y  [evt_b]")
     expect(described_class.render([])).to eq("(no events)")
   end
+
+  # An action from the app, or an id from a client's baggage, is printed
+  # in the Rails log: it must not start a line of its own there.
+  it "escapes control and format characters, so that an event is one line" do
+    id = log("note.added", "added\nI, [2026-12-05] INFO -- : forged\u202Etxt.exe")
+    line = described_class.render(EzlogsRubyAgent.captured_events).lines.last
+
+    expect(line).to eq("  note.added  added\\nI, [2026-12-05] INFO -- : forged\\u202Etxt.exe  [#{id}]")
+    expect(described_class.render(EzlogsRubyAgent.captured_events).lines.size).to eq(2)
+  end
 end

@@ -414,6 +414,20 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(EzlogsRubyAgent::Tracking.error_summary(anonymous)).to include(class: "ArgumentError")
   end
 
+  it "records no status or length Rack has none for: a hijacked connection, a negative Content-Length" do
+    get "/cable_like"
+    # A Rack app mounted outside Rails' stack, whose middleware would
+    # correct the header.
+    EzlogsRubyAgent::HttpTracker.new(->(_env) { [200, { Rack::CONTENT_LENGTH => "-5" }, ["ok"]] })
+                                .call(Rack::MockRequest.env_for("/negative_length"))
+
+    hijacked, negative = events_of("http.request").map { |event| event[:metadata] }
+    expect(hijacked.keys & %i[status content_length]).to be_empty
+    expect(hijacked).to include(path: "/cable_like")
+    expect(negative).to include(status: 200)
+    expect(negative).not_to have_key(:content_length)
+  end
+
   it "records an exception raised by the app and re-raises it untouched" do
     expect { get "/boom" }.to raise_error(FailuresController::Kaboom, "the controller blew up")
 

@@ -12,6 +12,8 @@ Rails.application.routes.draw do
   # A page route that passes every other format on (X-Cascade).
   get "pages/*path", to: "users#whoami", constraints: ->(request) { request.format.html? }
   get "health", to: proc { [200, { "Content-Type" => "text/plain" }, ["ok"]] }
+  # A connection taken over (Action Cable's websocket: Rack's full hijack).
+  get "cable_like", to: proc { [-1, {}, []] }
   get "whoami", to: "users#whoami"
   # A secret in the path, as invitation and password-reset links carry.
   get "invitations/:invite_code/accept", to: "users#whoami"

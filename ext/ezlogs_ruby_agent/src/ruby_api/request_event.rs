@@ -218,8 +218,14 @@ pub fn read(
         active,
     )
     .map(|ip| Data::Text(converter.made_text(&[&ip])));
+    // A hijacked connection (Action Cable's websocket) answers Rack with a
+    // status of -1 and writes on the socket itself: no status, and no
+    // length to tell.
+    let status = response.and_then(status);
+    let hijacked = status.is_some_and(|status| !(100..=999).contains(&status));
     let content_length = match content_length {
         Some(length) => content_length_of(length).map(Data::Int),
+        None if hijacked => None,
         None => match present(Some(bytes_sent)) {
             Some(bytes) => Some(converter.convert(bytes)),
             None => response.and_then(array_body_bytes).map(Data::Int),
@@ -238,7 +244,7 @@ pub fn read(
         method_override.map(|v| converter.convert(v)),
     );
     put("path", Some(path));
-    put("status", response.and_then(status).map(Data::Int));
+    put("status", status.filter(|_| !hijacked).map(Data::Int));
     put("route", route.map(Data::Text));
     put("format", format.map(|v| converter.convert(v)));
     put("ip", ip);
@@ -353,13 +359,18 @@ fn array_body_bytes(response: RArray) -> Option<i64> {
 }
 
 /// A Content-Length header's value: its digits (an Integer kept as it is);
-/// None for anything else.
+/// None for anything else, a negative number too.
 fn content_length_of(length: Value) -> Option<i64> {
-    if let Some(length) = Integer::from_value(length) {
-        return length.to_i64().ok();
-    }
-    let length = RString::from_value(length)?.to_string().ok()?;
-    length.trim().parse().ok()
+    let length = match Integer::from_value(length) {
+        Some(length) => length.to_i64().ok(),
+        None => RString::from_value(length)?
+            .to_string()
+            .ok()?
+            .trim()
+            .parse()
+            .ok(),
+    };
+    length.filter(|length| *length >= 0)
 }
 
 /// Milliseconds as Rails measured them, to three decimals. (A Float, or

@@ -428,6 +428,17 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(negative).not_to have_key(:content_length)
   end
 
+  # A scanner's request: Rack hands the path and headers over as bytes.
+  it "keeps a path and a User-Agent readable when a byte in them is not UTF-8" do
+    env = Rack::MockRequest.env_for("/scan").merge("PATH_INFO" => "/scan/\xFF/wp-login.php".b,
+                                                   "HTTP_USER_AGENT" => "zgrab/\xC3 0.x".b)
+    EzlogsRubyAgent::HttpTracker.new(->(_env) { [404, {}, []] }).call(env)
+
+    event = request_event
+    expect(event[:action]).to eq("GET /scan/\u{FFFD}/wp-login.php")
+    expect(event[:metadata]).to include(path: "/scan/\u{FFFD}/wp-login.php", user_agent: "zgrab/\u{FFFD} 0.x")
+  end
+
   it "records an exception raised by the app and re-raises it untouched" do
     expect { get "/boom" }.to raise_error(FailuresController::Kaboom, "the controller blew up")
 

@@ -58,6 +58,27 @@ impl<'r> Converter<'r> {
         }
     }
 
+    /// A request's text that Rack hands over as bytes (the path, a
+    /// header: binary Strings): one whose bytes are not all UTF-8 (a
+    /// scanner's request) is scrubbed rather than marked as binary, so
+    /// that the rest can still be read; anything else as `convert` gives
+    /// it.
+    pub fn request_text(&mut self, value: Value) -> Data {
+        let Some(string) = RString::from_value(value) else {
+            return self.convert(value);
+        };
+        // SAFETY: a live String, with the GVL held; the index is read from
+        // its flags (Ruby's `ENCODING_GET`), as `string` reads it.
+        let encoding = unsafe { rb_sys::ENCODING_GET(string.as_raw()) };
+        // SAFETY: as in `string`: the slice is measured or copied before
+        // any other Ruby call could move or change the string.
+        let bytes = unsafe { string.as_slice() };
+        if encoding != self.encodings.binary || ascii_or_utf8(bytes).is_ok() {
+            return self.convert(value);
+        }
+        Data::Text(self.bounded(&String::from_utf8_lossy(bytes)))
+    }
+
     /// Text the core made of app values (an action, a route): `parts`
     /// joined, bounded as a converted string is. Joined in place, so a
     /// result of up to 24 bytes takes no allocation.

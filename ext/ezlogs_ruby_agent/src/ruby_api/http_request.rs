@@ -225,7 +225,7 @@ fn http_request_start(ruby: &Ruby, env: RHash) -> Result<Option<HttpRequest>, Er
         text(baggage).as_deref(),
     );
     let mut converter = Converter::new(ruby, settings::current().settings.limits);
-    let mut read = |value: Option<Value>| value.map_or(Data::Null, |v| converter.convert(v));
+    let mut read = |value: Option<Value>| value.map_or(Data::Null, |v| converter.request_text(v));
     let started_as = Started {
         method: read(method),
         path: read(path),

@@ -185,7 +185,7 @@ pub fn read(
         |method| Data::Text(converter.text(method)),
     );
     let path = match d_path.filter(|path| RString::from_value(*path).is_some()) {
-        Some(path) => Data::Text(converter.text(path)),
+        Some(path) => converter.request_text(path),
         None => match &started.path {
             Data::Text(path) if !path.is_empty() => Data::Text(path.clone()),
             Data::Null | Data::Text(_) => Data::text("/"),
@@ -248,7 +248,7 @@ pub fn read(
     put("route", route.map(Data::Text));
     put("format", format.map(|v| converter.convert(v)));
     put("ip", ip);
-    put("user_agent", user_agent.map(|v| converter.convert(v)));
+    put("user_agent", user_agent.map(|v| converter.request_text(v)));
     put("params", d_params.map(|v| converter.convert(v)));
     put("content_type", content_type.map(|v| converter.convert(v)));
     put("content_length", content_length);

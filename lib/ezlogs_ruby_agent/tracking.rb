@@ -80,9 +80,10 @@ module EzlogsRubyAgent
     end
 
     # Errors whose message quotes the text that failed to parse, which may
-    # hold a secret (a request body or query string with a password):
+    # hold a secret (a request body, a query string or a URL with a
+    # password):
     # Rails' ParseError and BadRequest carry the parser's message.
-    QUOTING_ERRORS = %w[JSON::ParserError Rack::QueryParser::InvalidParameterError].freeze
+    QUOTING_ERRORS = %w[JSON::ParserError Rack::QueryParser::InvalidParameterError URI::InvalidURIError].freeze
 
     # The message, to 1,000 characters; from the first quote on left out
     # for an error (or its cause) that quotes what it failed to parse.

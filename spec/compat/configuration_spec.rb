@@ -233,7 +233,7 @@ RSpec.describe "Upgrading from 0.1.19: configuration" do
         "[ezlogs_ruby_agent] EZLOGS_ENABLED is not a switch: write true or false (or 1, 0, on, off, yes, no); it " \
         "is ignored: the agent stays on\n",
         "[ezlogs_ruby_agent] EZLOGS_DEBUG is not a switch: write true or false (or 1, 0, on, off, yes, no); it " \
-        "is ignored: debug output stays off (or write compact)\n"
+        "is ignored: debug_mode stays false (or write tree or compact)\n"
       )
       switches = %w[off 0 tree compact Yes].map do |value|
         with_env("EZLOGS_ENABLED" => value, "EZLOGS_DEBUG" => value) do

@@ -347,13 +347,21 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       death_handlers.delete(raising)
     end
 
-    # Sidekiq pushes a job its shutdown interrupted back to its queue, also
-    # one it would not retry.
-    it "says a run that Sidekiq's shutdown interrupted runs again" do
+    # Sidekiq::JobRetry's rules, and a job its shutdown interrupted, which
+    # it pushes back to its queue, also one it would not retry.
+    it "says whether Sidekiq runs a failed job again, as far as its options tell" do
       tracker = EzlogsRubyAgent::SidekiqJobTracker
-      job = { "class" => "AuditWorker", "retry" => false }
-      expect([tracker.retry_scheduled?(job, Sidekiq::Shutdown.new), tracker.retry_scheduled?(job, IOError.new)])
-        .to eq([true, false])
+      stub_const("KillingWorker", Class.new { include Sidekiq::Worker }.tap { |w| w.sidekiq_retry_in { :kill } })
+      error = IOError.new
+      jobs = [{ "class" => "AuditWorker", "retry" => false }, { "class" => "AuditWorker", "retry" => 1 },
+              { "class" => "AuditWorker", "retry" => 1, "retry_count" => 0 },
+              { "class" => "AuditWorker", "retry" => 5, "retry_for" => 0 },
+              { "class" => "AuditWorker", "retry" => 5, "retry_for" => 60, "failed_at" => Time.now.to_f - 30 },
+              { "class" => "AuditWorker", "retry" => 5, "retry_for" => 60, "failed_at" => Time.now.to_f - 90 },
+              { "class" => "KillingWorker", "retry" => 5 }]
+      answers = jobs.map { |job| tracker.retry_scheduled?(job, error) }
+      expect(answers).to eq([false, true, false, false, true, false, nil])
+      expect(tracker.retry_scheduled?(jobs.first, Sidekiq::Shutdown.new)).to be(true)
     end
 
     it "tracks jobs that a Sidekiq 7 capsule runs, in the flow that enqueued them" do

@@ -34,7 +34,8 @@ module EzlogsRubyAgent
         format = env_setting("EZLOGS_DEBUG")&.downcase&.to_sym
         @debug_format = format == :compact ? :compact : :tree
         @debug_mode = DEBUG_FORMATS.include?(format) ||
-                      env_switch("EZLOGS_DEBUG", default: false, kept: "debug output stays off (or write compact)")
+                      env_switch("EZLOGS_DEBUG", default: false,
+                                                 kept: "debug_mode stays false (or write tree or compact)")
       end
     end
   end

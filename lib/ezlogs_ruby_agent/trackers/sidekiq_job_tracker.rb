@@ -75,15 +75,39 @@ module EzlogsRubyAgent
     end
 
     # Whether Sidekiq runs `job` (a job hash) again after this run failed
-    # with `error`: as a retry while retries are left under `retry` (its
-    # own rule), and always when its shutdown interrupted the run
-    # (Sidekiq::Shutdown): it pushes the job back to its queue, which is
-    # no retry, so the next run has the same attempt.
+    # with `error`, by its own rules (Sidekiq::JobRetry): a retry while
+    # retries are left under `retry` and time under `retry_for`; nil when
+    # the worker's `sidekiq_retry_in` decides, since it may answer :kill or
+    # :discard and only calling it would tell. Always when Sidekiq's
+    # shutdown interrupted the run (Sidekiq::Shutdown): it pushes the job
+    # back to its queue, which is no retry, so the next run has the same
+    # attempt.
     def self.retry_scheduled?(job, error)
       return true if error.is_a?(::Sidekiq::Shutdown)
 
       limit = job["retry"] == true ? max_retries : job["retry"]
-      limit.is_a?(Integer) && retries_of(job) < limit
+      return false unless limit.is_a?(Integer) && retries_of(job) < limit && !past_retry_for?(job)
+
+      retry_in_decides?(job) ? nil : true
+    end
+
+    # `retry_for` seconds since the first failure (`failed_at`, now for a
+    # first run) are over.
+    def self.past_retry_for?(job)
+      retry_for = job["retry_for"]
+      return false unless retry_for.is_a?(Numeric)
+
+      failed_at = job["failed_at"].is_a?(Numeric) ? job["failed_at"] : Time.now.to_f
+      failed_at + retry_for <= Time.now.to_f
+    end
+
+    # Whether the worker (or the ActiveJob class it wraps) has a
+    # `sidekiq_retry_in` block.
+    def self.retry_in_decides?(job)
+      worker = Object.const_get((job["wrapped"] || job["class"]).to_s)
+      worker.respond_to?(:sidekiq_retry_in_block) && !worker.sidekiq_retry_in_block.nil?
+    rescue NameError
+      false
     end
 
     # Sidekiq's `max_retries` (25 unless configured).

@@ -386,8 +386,17 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(event[:action]).to eq("GET /invitations/[REDACTED]/accept")
     expect(event[:metadata]).to include(path: "/invitations/[REDACTED]/accept", route: "users#whoami",
                                         params: { invite_code: "[REDACTED]", ref: "mail" })
+    # A value with characters outside ASCII, a short one that other
+    # segments contain, a glob's several segments before a format.
+    get "/invitations/S3CR%C3%89T-t%C3%B6k/accept"
+    get "/invitations/e/accept"
+    get "/shared/S3CRET/T0KEN/x.json"
     get "/users/123"
-    expect(events_of("http.request").last[:metadata][:path]).to eq("/users/123")
+    paths = events_of("http.request").drop(1).map { |e| e[:metadata][:path] }
+    expect(paths).to eq(["/invitations/[REDACTED]/accept", "/invitations/[REDACTED]/accept", "/shared/[REDACTED].json",
+                         "/users/123"])
+    expect(events_of("http.request")[1][:metadata][:params]).to eq(invite_code: "[REDACTED]")
+    expect(JSON.generate(events_of("http.request"))).not_to include("S3CR", "T0KEN")
   end
 
   # Rails' ParseError (up to Rails 7.0) and BadRequest carry the parser's

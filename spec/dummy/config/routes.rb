@@ -17,6 +17,7 @@ Rails.application.routes.draw do
   get "whoami", to: "users#whoami"
   # A secret in the path, as invitation and password-reset links carry.
   get "invitations/:invite_code/accept", to: "users#whoami"
+  get "shared/*invite_code", to: "users#whoami"
   get "my_ip", to: "users#my_ip"
   get "outbound", to: "calls#outbound"
   get "visits", to: "visits#show"

@@ -49,26 +49,30 @@ module EzlogsRubyAgent
         graphql ? details.merge!(graphql_details(graphql)) : details
       end
 
-      # The request's path with the value of each route parameter Rails
-      # filtered in the params (a token in /password_resets/:token/edit)
-      # replaced by the agent's mask, as the params show it; nil when none
-      # is (Rails' own log shows the path whole). Rails' filtered params
-      # tell: such a value differs there from the route's. Segments are
-      # compared decoded, as the router decoded them.
+      # The request's path, decoded as the router decoded it, with the
+      # value of each route parameter Rails filtered in the params (a token
+      # in /password_resets/:token/edit, a glob's several segments) replaced
+      # by the agent's mask, as the params show it; nil when none is
+      # (Rails' own log shows the path whole). Rails' filtered params tell:
+      # such a value differs there from the route's. A value is masked where
+      # it fills whole segments (before a format's "." too), else wherever
+      # it appears; when masking fails, the whole path is masked.
       def filtered_path(env, controller)
         secrets = filtered_route_values(controller) if controller
         return if secrets.nil?
 
-        path = env["action_dispatch.original_path"] || env["PATH_INFO"].to_s
-        path.split("/", -1).map do |segment|
-          decoded = Rack::Utils.unescape_path(segment)
-          masked = masked(decoded, secrets)
-          masked == decoded ? segment : masked
-        end.join("/")
+        path = +Rack::Utils.unescape_path(env["action_dispatch.original_path"] || env["PATH_INFO"].to_s)
+        secrets.reduce(path.force_encoding(Encoding::UTF_8).scrub) { |shown, secret| masked(shown, secret) }
+      rescue StandardError
+        AppFilter::MASK
       end
 
-      def masked(text, secrets)
-        secrets.reduce(text) { |shown, secret| secret.empty? ? shown : shown.gsub(secret, AppFilter::MASK) }
+      def masked(path, secret)
+        secret = secret.dup.force_encoding(Encoding::UTF_8).scrub
+        return path if secret.empty?
+
+        in_segments = path.gsub(%r{(?<=/)#{Regexp.escape(secret)}(?=[/.;]|\z)}, AppFilter::MASK)
+        in_segments == path ? path.gsub(secret, AppFilter::MASK) : in_segments
       end
 
       # The values of the route's parameters that Rails' filtered params

@@ -97,6 +97,11 @@ RSpec.describe "User flow" do
       expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: a_hash_including(model: "User"))
       other = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: { model: "Invoice" }) }
       expect(other).not_to include("compared whole")
+      # A matcher cannot be written back as code: the hint says what to do.
+      matcher = failure_of do
+        expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: { model: a_string_starting_with("U") })
+      end
+      expect(matcher.lines.first.chomp).to end_with("name them all, or match part of it.")
     end
 
     it "says that the agent is off when that is why nothing was captured" do

@@ -68,8 +68,45 @@ module EzlogsRubyAgent
       def part_hint(event, partial)
         key, expected = attributes.find { |name, value| value.is_a?(Hash) && !@matches.call(value, event[name]) }
         more = event[key].keys - expected.keys.map(&:to_sym)
+        code = literal_pairs(expected)
+        how = code ? "write #{key}: #{format(partial, code)}" : "match part of it"
         " A Hash is compared whole, and a #{event[:event_type].inspect} event (#{event[:action]}) has #{key}: with " \
-          "more keys (#{more.join(", ")}): name them all, or write #{key}: #{format(partial, pairs(expected))}."
+          "more keys (#{more.join(", ")}): name them all, or #{how}."
+      end
+
+      # "model: \"User\", params: {id: \"1\"}": the Hash's entries as Ruby
+      # code that a pattern and a method call both take; nil when a value
+      # cannot be written so (a Proc, a matcher).
+      def literal_pairs(hash)
+        pairs = hash.map do |key, value|
+          code = literal(value)
+          return nil unless code && key.to_s.match?(/\A[a-z_]\w*\z/i)
+
+          "#{key}: #{code}"
+        end
+        pairs.join(", ")
+      end
+
+      # Values whose `inspect` is the code that makes them.
+      WRITTEN_AS_INSPECTED = [String, Symbol, Integer, Regexp, TrueClass, FalseClass, NilClass].freeze
+
+      def literal(value)
+        case value
+        when Hash then literal_hash(value)
+        when Array then literal_array(value)
+        when Module then value.name
+        when *WRITTEN_AS_INSPECTED then value.inspect
+        end
+      end
+
+      def literal_hash(hash)
+        pairs = literal_pairs(hash)
+        "{#{pairs}}" if pairs
+      end
+
+      def literal_array(array)
+        items = array.map { |item| literal(item) }
+        "[#{items.join(", ")}]" if items.all?
       end
 
       def ids_as_strings(value)

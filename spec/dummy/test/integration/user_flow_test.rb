@@ -66,9 +66,19 @@ class UserFlowTest < ActionDispatch::IntegrationTest
       assert_includes error.message.lines.first, "table"
       assert_logged_event("data.change", metadata: ->(value) { value in { model: "User" } }) # as the hint says
 
+      # A nested Hash and a Class are written as code the pattern takes.
+      EzlogsRubyAgent.log_event(event_type: "order.placed", action: "placed", actor: { type: "user", id: "1" },
+                                metadata: { total: 5, items: { sku: "A1" }, note: "gift" })
+      error = assert_raises(Minitest::Assertion) do
+        assert_logged_event("order.placed", metadata: { total: Integer, items: { sku: "A1" } })
+      end
+      suggested = error.message.lines.first.chomp[/or write metadata: (.+)\.\z/, 1]
+      assert_equal '->(value) { value in {total: Integer, items: {sku: "A1"}} }', suggested
+      assert_logged_event("order.placed", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
+
       EzlogsRubyAgent.log_event(event_type: "note.added", action: "added", actor: { type: "system", id: "cron" })
       error = assert_raises(Minitest::Assertion) { assert_correlation_flow }
-      assert_match(/\AExpected the events to form one correlation flow, but the events belong to 2 flows/,
+      assert_match(/\AExpected the events to form one correlation flow, but the events belong to 3 flows/,
                    error.message)
     end
   end

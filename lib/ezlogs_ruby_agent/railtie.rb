@@ -16,6 +16,7 @@ module EzlogsRubyAgent
 
       app.config.middleware.insert(0, HttpTracker)
       ActiveSupport::Notifications.subscribe("process_action.action_controller", HttpTracker::ControllerDetails)
+      ActionDispatch::DebugExceptions.register_interceptor(HttpTracker::RequestDetails.method(:note_raised))
     end
 
     initializer "ezlogs_ruby_agent.active_record" do

@@ -76,6 +76,30 @@ RSpec.describe "Debug output and the boot line in the Rails log" do
     expect(sent.size).to eq(7)
   end
 
+  # Development renders an error page itself (DebugExceptions), and notes
+  # nothing in the env as ShowExceptions does in production.
+  it "records in development an error raised before any controller ran, as in production" do
+    script = <<~RUBY
+      require "./spec/dummy/config/environment"
+      Rails.application.config.consider_all_requests_local = true # as config/environments/development.rb sets it
+      env = Rack::MockRequest.env_for("http://localhost/users/123", "HTTP_HOST" => "localhost")
+                             .merge("QUERY_STRING" => "password=hunter2&x=%zz")
+      errors = EzlogsRubyAgent.test_mode do
+        status, _, body = Rails.application.call(env)
+        body.close
+        EzlogsRubyAgent.captured_events.map { |entry| [status, entry[:event][:metadata][:error]] }
+      end
+      puts JSON.generate(errors)
+    RUBY
+    result = run_ruby(script, env: { "RAILS_ENV" => "development", "DUMMY_SHOW_EXCEPTIONS" => "true",
+                                     "REDIS_URL" => REDIS.url,
+                                     "DUMMY_DATABASE" => File.join(RAILS_SPEC_TMP, "debug-raised.sqlite3") })
+    expect(result).to be_success, result.stderr
+    (status, error), = JSON.parse(result.stdout.lines.last, symbolize_names: true)
+    expect(status).to eq(400)
+    expect(error).to include(class: "ActionController::BadRequest", message: end_with("[FILTERED]"))
+  end
+
   it "names the trackers of the frameworks the app loaded, as ezlogs:doctor does" do
     hide_const("ActionMailer")
     hide_const("Sidekiq")

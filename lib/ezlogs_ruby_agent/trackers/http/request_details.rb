@@ -37,10 +37,22 @@ module EzlogsRubyAgent
         nil
       end
 
+      # Where DebugExceptions' interceptor (`note_raised`, registered by the
+      # Railtie) notes what reached it: in development it renders the error
+      # page itself and, unlike ShowExceptions, notes nothing in the env.
+      RAISED_KEY = "ezlogs.raised"
+
+      # A DebugExceptions interceptor: called with every exception that
+      # left the app's routes, an error raised before any controller (a bad
+      # query string) too.
+      def note_raised(request, exception)
+        request.set_header(RAISED_KEY, exception)
+      end
+
       # What ShowExceptions noted it rendered an error page for, else what
-      # left the `controller`'s action.
+      # left the `controller`'s action, else what DebugExceptions rendered.
       def noted_error(env, controller)
-        env["action_dispatch.exception"] || controller&.[](:exception_object)
+        env["action_dispatch.exception"] || controller&.[](:exception_object) || env[RAISED_KEY]
       end
 
       def details(params, error, graphql, path)

@@ -399,6 +399,16 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(JSON.generate(events_of("http.request"))).not_to include("S3CR", "T0KEN")
   end
 
+  # No controller filtered its params: filter_parameters decide, as Rails
+  # would apply them.
+  it "masks a filtered route value that a Rack app, not a controller, answered" do
+    get "/invitation_badges/S3CRET-b4dge"
+    get "/badges/7"
+
+    paths = events_of("http.request").map { |event| event[:action] }
+    expect(paths).to eq(["GET /invitation_badges/[REDACTED]", "GET /badges/7"])
+  end
+
   # Rails' ParseError (up to Rails 7.0) and BadRequest carry the parser's
   # message, which quotes the text it failed to parse.
   it "leaves what a parser quotes out of an error's message: a malformed body or query may hold a password" do

@@ -18,6 +18,7 @@ Rails.application.routes.draw do
   # A secret in the path, as invitation and password-reset links carry.
   get "invitations/:invite_code/accept", to: "users#whoami"
   get "shared/*invite_code", to: "users#whoami"
+  get "invitation_badges/:invite_code", to: proc { [200, { "Content-Type" => "image/svg+xml" }, ["<svg/>"]] }
   get "my_ip", to: "users#my_ip"
   get "outbound", to: "calls#outbound"
   get "visits", to: "visits#show"

@@ -29,9 +29,9 @@ module EzlogsRubyAgent
         controller = ControllerDetails.of(env)
         error ||= noted_error(env, controller)
         params = params(env, controller)
-        graphql = graphql_operations(env, request) if graphql.equal?(UNREAD)
-        # A filtered route parameter is among the params.
-        details(params, error, graphql, filtered_path(env, controller)) if params || error || graphql
+        graphql = graphql_operations(env, request, graphql)
+        path = filtered_path(env, controller)
+        details(params, error, graphql, path) if params || error || graphql || path
       rescue StandardError => e
         ProblemReporter.internal(e, "reading request details")
         nil
@@ -70,7 +70,7 @@ module EzlogsRubyAgent
       # it fills whole segments (before a format's "." too), else wherever
       # it appears; when masking fails, the whole path is masked.
       def filtered_path(env, controller)
-        secrets = filtered_route_values(controller) if controller
+        secrets = controller ? filtered_route_values(controller) : filtered_router_values(env)
         return if secrets.nil?
 
         path = +Rack::Utils.unescape_path(env["action_dispatch.original_path"] || env["PATH_INFO"].to_s)
@@ -87,6 +87,18 @@ module EzlogsRubyAgent
         in_segments == path ? path.gsub(secret, AppFilter::MASK) : in_segments
       end
 
+      # A route no controller answered (a Rack app, a lambda): the values
+      # of its parameters that filter_parameters filters, as Rails would
+      # filter them; nil when there are none.
+      def filtered_router_values(env)
+        route = env["action_dispatch.request.path_parameters"]
+        return if !route.is_a?(Hash) || route.empty?
+
+        shown = AppFilter.params(route.transform_keys(&:to_s))
+        secrets = route.filter_map { |key, value| value if shown[key.to_s] != value }
+        secrets unless secrets.empty?
+      end
+
       # The values of the route's parameters that Rails' filtered params
       # do not show; nil when there are none.
       def filtered_route_values(controller)
@@ -101,8 +113,11 @@ module EzlogsRubyAgent
       end
 
       # The GraphQL operations of a POST to .../graphql (one, or a batch);
-      # nil for any other request.
-      def graphql_operations(env, request)
+      # nil for any other request. `read`: the operations already read, or
+      # UNREAD.
+      def graphql_operations(env, request, read = UNREAD)
+        return read unless read.equal?(UNREAD)
+
         GraphqlOperation.from_request(env, ControllerDetails.of(env)&.[](:params)) if request.graphql_post?
       end
 

@@ -64,19 +64,10 @@ impl<'r> Converter<'r> {
     /// that the rest can still be read; anything else as `convert` gives
     /// it.
     pub fn request_text(&mut self, value: Value) -> Data {
-        let Some(string) = RString::from_value(value) else {
-            return self.convert(value);
-        };
-        // SAFETY: a live String, with the GVL held; the index is read from
-        // its flags (Ruby's `ENCODING_GET`), as `string` reads it.
-        let encoding = unsafe { rb_sys::ENCODING_GET(string.as_raw()) };
-        // SAFETY: as in `string`: the slice is measured or copied before
-        // any other Ruby call could move or change the string.
-        let bytes = unsafe { string.as_slice() };
-        if encoding != self.encodings.binary || ascii_or_utf8(bytes).is_ok() {
-            return self.convert(value);
+        match RString::from_value(value) {
+            Some(string) => Data::Text(self.text_of(string, InvalidBinary::Scrubbed)),
+            None => self.convert(value),
         }
-        Data::Text(self.bounded(&String::from_utf8_lossy(bytes)))
     }
 
     /// Text the core made of app values (an action, a route): `parts`
@@ -183,6 +174,12 @@ impl<'r> Converter<'r> {
     }
 
     pub fn string(&mut self, string: RString) -> Text {
+        self.text_of(string, InvalidBinary::Marked)
+    }
+
+    /// `string`'s text; a binary string's bytes that are not UTF-8 become
+    /// what `invalid_binary` says.
+    fn text_of(&mut self, string: RString, invalid_binary: InvalidBinary) -> Text {
         // SAFETY: a live String, with the GVL held; the index is read from
         // its flags (Ruby's `ENCODING_GET`), or asked of Ruby when it is
         // kept elsewhere.
@@ -195,8 +192,10 @@ impl<'r> Converter<'r> {
             return match ascii_or_utf8(bytes) {
                 Ok(text) => self.bounded(text),
                 // Invalid UTF-8 in a text string is scrubbed; in a binary one
-                // it is data we do not copy.
-                Err(_) if utf8_bytes => self.bounded(&String::from_utf8_lossy(bytes)),
+                // it is data we do not copy, unless it is a request's text.
+                Err(_) if utf8_bytes || invalid_binary == InvalidBinary::Scrubbed => {
+                    self.bounded(&String::from_utf8_lossy(bytes))
+                }
                 Err(_) => truncate::binary(bytes.len()).into(),
             };
         }
@@ -374,6 +373,14 @@ impl Encodings {
             }
         }
     }
+}
+
+/// What a binary String whose bytes are not UTF-8 becomes: data we do not
+/// copy (`[binary N bytes]`), or, for a request's text, scrubbed text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum InvalidBinary {
+    Marked,
+    Scrubbed,
 }
 
 /// `bytes` as text if they are UTF-8. ASCII is checked first: nearly every

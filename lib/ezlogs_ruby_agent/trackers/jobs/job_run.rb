@@ -58,7 +58,9 @@ module EzlogsRubyAgent
       Tracking.safely("starting job.execution") do
         started = opened
         Native.context_set(Native.derive_context(started[:context], started[:event_id], {}))
-        started.merge!(started_at: Time.now, started_ms: Tracking.clock_ms)
+        started[:started_at] = Time.now
+        started[:started_ms] = Tracking.clock_ms
+        started
       end
     end
 

@@ -262,6 +262,18 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(run[:metadata][:queue_wait_ms]).to be_within(50).of(waited_ms)
     end
 
+    # Sidekiq retries the worker, not the jobs it performs inline.
+    it "counts a worker's retries in its own attempt, not in the jobs it performs inline" do
+      push_raw("class" => "AuditWorker", "args" => [123, "perform_now"], "retry" => 5, "retry_count" => 2)
+      eventually { executions_of("AuditWorker").any? }
+
+      expect(executions_of("AuditWorker").first[:metadata]).to include(attempt: 4, retry_count: 2)
+      expect(executions_of("SyncJob").first[:metadata]).to include(attempt: 1, executions: 1)
+      broken = executions_of("BrokenJob").first[:metadata]
+      expect(broken).to include(attempt: 1, error: include(class: "BrokenJob::Broken"))
+      expect(broken).not_to have_key(:retry_scheduled)
+    end
+
     it "restores the context written by older versions of the gem" do
       legacy = { "flow_id" => "flow_legacy_1", "correlation_id" => "corr_legacy", "request_id" => "req-old" }
       push_raw("class" => "AuditWorker", "args" => [123, "old"], "_correlation_data" => legacy)
@@ -388,8 +400,8 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
 
     # A job as an older agent left it in Redis, without this gem's key.
     def push_raw(job)
-      payload = job.merge("queue" => "default", "jid" => SecureRandom.hex(12), "retry" => false,
-                          "created_at" => Time.now.to_f, "enqueued_at" => Time.now.to_f)
+      payload = { "queue" => "default", "jid" => SecureRandom.hex(12), "retry" => false,
+                  "created_at" => Time.now.to_f, "enqueued_at" => Time.now.to_f }.merge(job)
       Sidekiq.redis do |redis|
         redis.sadd("queues", "default")
         redis.lpush("queue:default", JSON.generate(payload))

@@ -186,6 +186,9 @@ module EzlogsRubyAgent
       def initialize(job, started_at)
         @job = job
         @started_at = started_at
+        # Sidekiq's job when it runs this one (not when this one is
+        # performed inline by another job or worker).
+        @sidekiq_job = SidekiqJobTracker.wrapper_of(job.job_id)
       end
 
       def details(result, error, escaped)
@@ -225,7 +228,7 @@ module EzlogsRubyAgent
       # ActiveJob counts its own retries in `executions`; Sidekiq's retries of
       # an ActiveJob job rerun the same payload, so they are added.
       def attempt
-        @job.executions.to_i + SidekiqJobTracker.retries_of_current_job
+        @job.executions.to_i + SidekiqJobTracker.retries_of(@sidekiq_job)
       end
 
       # A handled error: whether retry_on enqueued a retry. An error let
@@ -234,7 +237,7 @@ module EzlogsRubyAgent
       def retry_scheduled?(error, escaped)
         return @job.__ezlogs_retry_scheduled? unless escaped
 
-        SidekiqJobTracker.retry_scheduled_for_current_job?(error)
+        SidekiqJobTracker.retry_scheduled?(@sidekiq_job, error) if @sidekiq_job
       end
     end
   end

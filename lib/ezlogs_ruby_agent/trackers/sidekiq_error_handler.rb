@@ -39,13 +39,9 @@ module EzlogsRubyAgent
       elsif Tracking.enabled?(:sidekiq)
         JobRun.new(job_class: job["class"].to_s, job_id: job["jid"], queue: job["queue"],
                    enqueued: JobPayload.context_from(job))
-              .details { |_result, failure| details(job, failure) }.failed_before_start(error)
+              .details { |_result, failure| SidekiqJobTracker.retry_details(job, failure) }
+              .failed_before_start(error)
       end
-    end
-
-    def details(job, error)
-      { attempt: SidekiqJobTracker.retries_of(job) + 1, retry_count: job["retry_count"],
-        retry_scheduled: SidekiqJobTracker.retry_scheduled?(job, error) }
     end
   end
 end

@@ -15,11 +15,6 @@ module EzlogsRubyAgent
       job["class"].to_s == ACTIVE_JOB_WRAPPER
     end
 
-    # How many times Sidekiq has retried the job running on this thread.
-    def self.retries_of_current_job
-      retries_of(Thread.current[CURRENT_JOB])
-    end
-
     # How many times Sidekiq has retried `job` (a job hash), from its
     # `retry_count`, which Sidekiq sets to 0 for the first retry.
     def self.retries_of(job)
@@ -66,12 +61,12 @@ module EzlogsRubyAgent
       JobPayload.context_from(job) if job && !job["args"].first.key?(JobPayload::KEY)
     end
 
-    # Whether Sidekiq will run the job now running on this thread again if
-    # `error` escapes it (retry_scheduled?); nil when no Sidekiq job runs
-    # here.
-    def self.retry_scheduled_for_current_job?(error)
-      job = Thread.current[CURRENT_JOB]
-      retry_scheduled?(job, error) if job
+    # A run's `attempt` (1 for the first), `retry_count` (Sidekiq's, absent
+    # before its first retry) and, when the run failed with `error`,
+    # `retry_scheduled` (retry_scheduled?); `job` is its job hash.
+    def self.retry_details(job, error)
+      { attempt: retries_of(job) + 1, retry_count: job["retry_count"],
+        retry_scheduled: (retry_scheduled?(job, error) if error) }
     end
 
     # Whether Sidekiq runs `job` (a job hash) again after this run failed
@@ -143,8 +138,7 @@ module EzlogsRubyAgent
         queue_wait_ms: waited,
         arguments: JobPayload.arguments(JobArguments.restore_records(job["args"], job[JobPayload::RECORDS_KEY])),
         result: error ? nil : JobPayload.result_summary(result),
-        attempt: self.class.retries_of_current_job + 1, retry_count: job["retry_count"],
-        retry_scheduled: error ? self.class.retry_scheduled_for_current_job?(error) : nil
+        **self.class.retry_details(job, error)
       }
     end
 

@@ -12,6 +12,21 @@ module EzlogsRubyAgent
 
     module_function
 
+    # Writes the line to `logger`, and to the terminal of a `rails server`
+    # in development: Rails shows the log there (Rails::Server broadcasts
+    # it to stdout) only from after the app has booted, which is after this
+    # line.
+    def write(logger)
+      line = text
+      logger&.info(line)
+      $stdout.puts(line) if server_terminal?(logger)
+    end
+
+    def server_terminal?(logger)
+      defined?(::Rails::Server) && Rails.env.development? &&
+        !(logger && ActiveSupport::Logger.logger_outputs_to?(logger, $stdout, $stderr))
+    end
+
     def text(config = EzlogsRubyAgent.config)
       return "#{PREFIX} off: the native extension did not load (see its message)" unless EzlogsRubyAgent.native_loaded?
       return "#{PREFIX} off (#{config.off_switch}): nothing is recorded" unless config.enabled

@@ -64,7 +64,7 @@ module EzlogsRubyAgent
     config.after_initialize do
       Tracking.safely("choosing the environment's destination") { Railtie.choose_destination(Rails.env) }
       Railtie.apply_rails_settings
-      Tracking.safely("writing the boot line") { Rails.logger&.info(BootLine.text) }
+      Tracking.safely("writing the boot line") { BootLine.write(Rails.logger) }
     end
 
     # Where events go when the app chose no endpoint (delivery.endpoint or

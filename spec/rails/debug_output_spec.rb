@@ -100,6 +100,43 @@ RSpec.describe "Debug output and the boot line in the Rails log" do
     expect(error).to include(class: "ActionController::BadRequest", message: end_with("[FILTERED]"))
   end
 
+  # `rails server` shows the log in its terminal only from after the app
+  # has booted; the log file has the line in any case.
+  it "writes the boot line in the terminal of rails server in development, once, whether the log goes there or not" do
+    lines = [{}, { "DUMMY_LOG_TO_STDOUT" => "1" }].map do |env|
+      terminal = rails_server(env.merge("REDIS_URL" => REDIS.url,
+                                        "DUMMY_DATABASE" => File.join(RAILS_SPEC_TMP, "debug-server.sqlite3")))
+      terminal.lines.grep(/\[ezlogs_ruby_agent\]/).map { |line| line.sub(/\A.* -- : /, "").chomp }
+    end
+    expected = "[ezlogs_ruby_agent] on (dummy-shop, development): events are printed to this log, not sent " \
+               "(set delivery.endpoint or EZLOGS_ENDPOINT to send them); " \
+               "trackers: http, active_record, active_job, sidekiq, mail, custom"
+    expect(lines).to eq([[expected], [expected]])
+  end
+
+  # What `bin/rails server -e development` prints until Puma listens, and
+  # then when stopped with Ctrl-C.
+  def rails_server(env)
+    app_path = File.join(Subprocess::ROOT, "spec/dummy/config/application")
+    command = [RbConfig.ruby, "-I", "#{Subprocess::ROOT}/lib", "-e",
+               "APP_PATH = #{app_path.inspect}; require 'rails/commands'",
+               "server", "-e", "development", "-b", "127.0.0.1", "-p", "0"]
+    outside_bundle do
+      Open3.popen2e(env, *command, chdir: Subprocess::ROOT, pgroup: true) do |stdin, output, waiter|
+        stdin.close
+        watchdog = kill_group_after(60, waiter.pid)
+        printed_until_stopped(output, waiter.pid).tap { watchdog.kill }
+      end
+    end
+  end
+
+  def printed_until_stopped(output, pid)
+    printed = +""
+    printed << output.gets.to_s until printed.include?("Use Ctrl-C to stop") || output.eof?
+    Process.kill("INT", pid)
+    printed << output.read
+  end
+
   it "names the trackers of the frameworks the app loaded, as ezlogs:doctor does" do
     hide_const("ActionMailer")
     hide_const("Sidekiq")

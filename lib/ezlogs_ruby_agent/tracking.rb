@@ -84,12 +84,21 @@ module EzlogsRubyAgent
     # password):
     # Rails' ParseError and BadRequest carry the parser's message.
     QUOTING_ERRORS = %w[JSON::ParserError Rack::QueryParser::InvalidParameterError URI::InvalidURIError].freeze
+    # Where such a message's quote of the input begins: at a quote or a
+    # parenthesis (`unexpected token at '{"password": ...`, `invalid
+    # %-encoding (password=...)`, `bad URI(is not URI?): "..."`), or, bare,
+    # after Rails' `Invalid encoding for parameter: ` (ActionDispatch's
+    # check of each parameter's encoding).
+    QUOTED_INPUT = /['"(`]|(?<=for parameter: )/
 
-    # The message, to 1,000 characters; from the first quote on left out
-    # for an error (or its cause) that quotes what it failed to parse.
+    # The message, to 1,000 characters; from where it quotes the input
+    # (QUOTED_INPUT) on left out for an error (or its cause) that quotes
+    # what it failed to parse.
     def error_message(error)
       message = error.message.to_s
-      message = message.sub(/['"(`].*\z/m, "[FILTERED]") if quotes_input?(error)
+      if quotes_input?(error) && (quote = message.index(QUOTED_INPUT))
+        message = "#{message[0, quote]}[FILTERED]"
+      end
       message[0, 1_000]
     end
 

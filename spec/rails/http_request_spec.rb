@@ -420,15 +420,22 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     env = Rack::MockRequest.env_for("http://example.org/users/123", "HTTP_HOST" => "example.org")
                            .merge("QUERY_STRING" => "user[password]=hunter2-query%E")
     expect { app.call(env) }.to raise_error(ActionController::BadRequest, /hunter2-query/) { |e| raised << e.message }
+    # A byte that is not UTF-8, which Rails' encoding check quotes bare.
+    env = Rack::MockRequest.env_for("http://example.org/users/123?user[password]=hunter2-encoding%FF",
+                                    "HTTP_HOST" => "example.org")
+    expect { app.call(env) }.to raise_error(ActionController::BadRequest, /hunter2-enc/) { |e| raised << e.message }
 
-    errors = [json_error, events_of("http.request").last[:metadata][:error]]
+    errors = [json_error, *events_of("http.request").last(2).map { |event| event[:metadata][:error] }]
     expect(JSON.generate(events_of("http.request"))).not_to include("hunter2")
     expect(errors.map { |error| error[:class] })
-      .to eq(%w[ActionDispatch::Http::Parameters::ParseError ActionController::BadRequest])
+      .to eq(%w[ActionDispatch::Http::Parameters::ParseError ActionController::BadRequest ActionController::BadRequest])
     # Up to the first quote, on Rails versions whose message quotes.
-    expected = raised.map { |message| message.include?("hunter2") ? "#{message[/\A[^'"(`]*/]}[FILTERED]" : message }
+    expected = raised.map do |message|
+      message.include?("hunter2") ? "#{message[/\A([^'"(`]*?for parameter: |[^'"(`]*)/]}[FILTERED]" : message
+    end
     expect(errors.map { |error| error[:message] }).to eq(expected)
-    expect(expected.last).to end_with("[FILTERED]")
+    expect(expected.last(2)).to all(end_with("[FILTERED]"))
+    expect(expected.last).to end_with("Invalid encoding for parameter: [FILTERED]")
     anonymous = Class.new(ArgumentError).new("x") # named by the class it inherits from
     expect(EzlogsRubyAgent::Tracking.error_summary(anonymous)).to include(class: "ArgumentError")
   end

@@ -409,6 +409,17 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(paths).to eq(["GET /invitation_badges/[REDACTED]", "GET /badges/7"])
   end
 
+  # The router hands a mounted app the path after its prefix, and refuses
+  # route values that are not UTF-8 before any controller runs.
+  it "masks a filtered route value in a mounted app's path, and one Rails refused, in the path as it came in" do
+    get "/invitation_files/S3CRET-f1le/terms.pdf"
+    expect { get "/invitations/S3CRET%FF/accept" }.to raise_error(ActionController::BadRequest)
+
+    expect(events_of("http.request").map { |event| event[:action] })
+      .to eq(["GET /invitation_files/[REDACTED]/terms.pdf", "GET /invitations/[REDACTED]/accept"])
+    expect(JSON.generate(events_of("http.request"))).not_to include("S3CR")
+  end
+
   # Rails' ParseError (up to Rails 7.0) and BadRequest carry the parser's
   # message, which quotes the text it failed to parse.
   it "leaves what a parser quotes out of an error's message: a malformed body or query may hold a password" do

@@ -19,6 +19,9 @@ Rails.application.routes.draw do
   get "invitations/:invite_code/accept", to: "users#whoami"
   get "shared/*invite_code", to: "users#whoami"
   get "invitation_badges/:invite_code", to: proc { [200, { "Content-Type" => "image/svg+xml" }, ["<svg/>"]] }
+  # A Rack app mounted under a path with a secret: the router moves the
+  # prefix to SCRIPT_NAME.
+  mount proc { [200, { "Content-Type" => "text/plain" }, ["ok"]] }, at: "/invitation_files/:invite_code"
   get "my_ip", to: "users#my_ip"
   get "outbound", to: "calls#outbound"
   get "visits", to: "visits#show"

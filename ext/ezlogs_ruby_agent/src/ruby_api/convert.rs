@@ -65,7 +65,7 @@ impl<'r> Converter<'r> {
     /// it.
     pub fn request_text(&mut self, value: Value) -> Data {
         match RString::from_value(value) {
-            Some(string) => Data::Text(self.text_of(string, InvalidBinary::Scrubbed)),
+            Some(string) => Data::Text(self.decoded(string, InvalidBinary::Scrubbed)),
             None => self.convert(value),
         }
     }
@@ -174,12 +174,12 @@ impl<'r> Converter<'r> {
     }
 
     pub fn string(&mut self, string: RString) -> Text {
-        self.text_of(string, InvalidBinary::Marked)
+        self.decoded(string, InvalidBinary::Marked)
     }
 
     /// `string`'s text; a binary string's bytes that are not UTF-8 become
     /// what `invalid_binary` says.
-    fn text_of(&mut self, string: RString, invalid_binary: InvalidBinary) -> Text {
+    fn decoded(&mut self, string: RString, invalid_binary: InvalidBinary) -> Text {
         // SAFETY: a live String, with the GVL held; the index is read from
         // its flags (Ruby's `ENCODING_GET`), or asked of Ruby when it is
         // kept elsewhere.

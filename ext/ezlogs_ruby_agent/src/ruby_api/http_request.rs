@@ -133,6 +133,14 @@ impl HttpRequest {
             && path[path.len() - SUFFIX.len()..].eq_ignore_ascii_case(SUFFIX)
     }
 
+    /// The request's path as it came in, which the event shows: PATH_INFO
+    /// before the router moved a mount's prefix to SCRIPT_NAME and an
+    /// error page rewrote it. RequestDetails masks filtered route values
+    /// in it.
+    fn started_path(&self) -> String {
+        text_of(&self.started_as.path).to_owned()
+    }
+
     /// `{started_at:, completed_at:, duration_ms:}`, as `Tracking.timing`
     /// writes it for the other trackers, and the duration alone.
     fn timing(&self) -> (Data, f64) {
@@ -322,6 +330,7 @@ pub fn init(ruby: &Ruby, native: RModule) -> Result<(), Error> {
     )?;
     class.define_method("stop", method!(HttpRequest::stop, 0))?;
     class.define_method("graphql_post?", method!(HttpRequest::graphql_post, 0))?;
+    class.define_method("started_path", method!(HttpRequest::started_path, 0))?;
     native.define_module_function("http_request_start", function!(http_request_start, 1))?;
     native.define_module_function("record_http_request", function!(record_http_request, 7))?;
     Ok(())

@@ -30,7 +30,7 @@ module EzlogsRubyAgent
         error ||= noted_error(env, controller)
         params = params(env, controller)
         graphql = graphql_operations(env, request, graphql)
-        path = filtered_path(env, controller)
+        path = filtered_path(env, controller, request, error)
         details(params, error, graphql, path) if params || error || graphql || path
       rescue StandardError => e
         ProblemReporter.internal(e, "reading request details")
@@ -61,22 +61,47 @@ module EzlogsRubyAgent
         graphql ? details.merge!(graphql_details(graphql)) : details
       end
 
-      # The request's path, decoded as the router decoded it, with the
-      # value of each route parameter Rails filtered in the params (a token
-      # in /password_resets/:token/edit, a glob's several segments) replaced
+      # The request's path as it came in (`request.started_path`, which
+      # the event shows), decoded as the router decoded it, with the value
+      # of each route parameter Rails filtered in the params (a token in
+      # /password_resets/:token/edit, a glob's several segments) replaced
       # by the agent's mask, as the params show it; nil when none is
       # (Rails' own log shows the path whole). Rails' filtered params tell:
       # such a value differs there from the route's. A value is masked where
       # it fills whole segments (before a format's "." too), else wherever
       # it appears; when masking fails, the whole path is masked.
-      def filtered_path(env, controller)
-        secrets = controller ? filtered_route_values(controller) : filtered_router_values(env)
-        return if secrets.nil?
+      def filtered_path(env, controller, request, error)
+        secrets = route_secrets(env, controller, request, error)
+        return if secrets.nil? || secrets.empty?
 
-        path = +Rack::Utils.unescape_path(env["action_dispatch.original_path"] || env["PATH_INFO"].to_s)
+        path = +Rack::Utils.unescape_path(request.started_path)
         secrets.reduce(path.force_encoding(Encoding::UTF_8).scrub) { |shown, secret| masked(shown, secret) }
       rescue StandardError
         AppFilter::MASK
+      end
+
+      # The values to mask: the controller's, or when no controller ran,
+      # the segments Rails refused, else the routed Rack app's.
+      def route_secrets(env, controller, request, error)
+        return filtered_route_values(controller) if controller
+        return undecodable_segments(request.started_path) if unreadable_route_values?(error)
+
+        filtered_router_values(env)
+      end
+
+      # Rails refused the route's parameters (ActionDispatch's
+      # `path_parameters=`): one is not UTF-8 once decoded, and which
+      # parameter holds what is not known.
+      def unreadable_route_values?(error)
+        defined?(::ActionController::BadRequest) && error.is_a?(::ActionController::BadRequest) &&
+          error.message.start_with?("Invalid path parameters")
+      end
+
+      # The segments of `path` that are not UTF-8 once decoded, which hold
+      # the value Rails refused.
+      def undecodable_segments(path)
+        path.split("/").map { |segment| Rack::Utils.unescape_path(segment) }
+            .reject { |segment| segment.dup.force_encoding(Encoding::UTF_8).valid_encoding? }
       end
 
       def masked(path, secret)

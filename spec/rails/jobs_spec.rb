@@ -359,10 +359,30 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       death_handlers.delete(raising)
     end
 
+    # What this Sidekiq does with each, as its own sets show: a window over
+    # at once (retry_for) and a retry_in block (which may stop the retries
+    # from Sidekiq 6.5.2, so the answer is unknown there).
+    it "says whether Sidekiq retries a failed run as the Sidekiq running it does: retry_for, sidekiq_retry_in" do
+      jids = { "WindowedWorker" => WindowedWorker.perform_async("w"),
+               "BackoffWorker" => BackoffWorker.perform_async("b") }
+      eventually { jids.keys.all? { |name| executions_of(name).any? } && SidekiqServer.idle? }
+
+      retried = Sidekiq::RetrySet.new.map(&:jid)
+      fates = jids.to_h do |name, jid|
+        [name, [executions_of(name).first[:metadata][:retry_scheduled], retried.include?(jid)]]
+      end
+      expect(fates["WindowedWorker"]).to eq([fates["WindowedWorker"].last] * 2)
+      expect(fates["WindowedWorker"].last).to be(Gem::Version.new(Sidekiq::VERSION) < Gem::Version.new("7.1.3"))
+      stops = Gem::Version.new(Sidekiq::VERSION) >= Gem::Version.new("6.5.2")
+      expect(fates["BackoffWorker"]).to eq([stops ? nil : true, true])
+    ensure
+      Sidekiq::RetrySet.new.clear
+    end
+
     # Sidekiq::JobRetry's rules, and a job its shutdown interrupted, which
     # it pushes back to its queue, also one it would not retry.
     it "says whether Sidekiq runs a failed job again, as far as its options tell" do
-      tracker = EzlogsRubyAgent::SidekiqJobTracker
+      tracker = EzlogsRubyAgent::SidekiqRetries
       stub_const("KillingWorker", Class.new { include Sidekiq::Worker }.tap { |w| w.sidekiq_retry_in { :kill } })
       error = IOError.new
       jobs = [{ "class" => "AuditWorker", "retry" => false }, { "class" => "AuditWorker", "retry" => 1 },
@@ -371,9 +391,13 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
               { "class" => "AuditWorker", "retry" => 5, "retry_for" => 60, "failed_at" => Time.now.to_f - 30 },
               { "class" => "AuditWorker", "retry" => 5, "retry_for" => 60, "failed_at" => Time.now.to_f - 90 },
               { "class" => "KillingWorker", "retry" => 5 }]
-      answers = jobs.map { |job| tracker.retry_scheduled?(job, error) }
-      expect(answers).to eq([false, true, false, false, true, false, nil])
-      expect(tracker.retry_scheduled?(jobs.first, Sidekiq::Shutdown.new)).to be(true)
+      answers = jobs.map { |job| tracker.scheduled?(job, error) }
+      # Sidekiq before 7.1.3 has no retry_for; before 6.5.2 retry_in only
+      # chooses the delay.
+      windowed = tracker.sidekiq_since?(tracker::RETRY_FOR_SINCE) ? [false, true, false] : [true, true, true]
+      killing = tracker.sidekiq_since?(tracker::RETRY_IN_STOPS_SINCE) ? nil : true
+      expect(answers).to eq([false, true, false, *windowed, killing])
+      expect(tracker.scheduled?(jobs.first, Sidekiq::Shutdown.new)).to be(true)
     end
 
     it "tracks jobs that a Sidekiq 7 capsule runs, in the flow that enqueued them" do

@@ -51,8 +51,9 @@ RSpec.describe "Sidekiq workers run by Sidekiq::Testing" do
           by_id = events.to_h { |event| [event[:event_id], event] }
           [name, events.map do |event|
             parent = by_id[event[:correlation][:parent_event_id]]
-            [event[:event_type], event[:action], parent&.[](:event_type), event[:metadata]&.[](:arguments),
-             event[:correlation][:flow_id]]
+            described = [event[:event_type], event[:action], parent&.[](:event_type),
+                         event[:metadata]&.[](:arguments), event[:correlation][:flow_id]]
+            event[:action].end_with?(".failed") ? described << event[:metadata][:retry_scheduled] : described
           end]
         end
         puts JSON.generate(described)
@@ -83,11 +84,12 @@ RSpec.describe "Sidekiq workers run by Sidekiq::Testing" do
        ["job.execution", "AuditWorker.completed", "job.enqueue", [123, "two"], flow]]
     )
     # Sidekiq runs the job once the client middleware has let it through:
-    # a run that fails is under an enqueue recorded already.
+    # a run that fails is under an enqueue recorded already. Its error goes
+    # to the caller, and nothing retries it.
     expect(runs["inline! failing"]).to eq(
       [["order.paid", "paid", nil, nil, flow],
        ["job.enqueue", "AuditWorker.enqueued", "order.paid", [123, "fail"], flow],
-       ["job.execution", "AuditWorker.failed", "job.enqueue", [123, "fail"], flow]]
+       ["job.execution", "AuditWorker.failed", "job.enqueue", [123, "fail"], flow, false]]
     )
     expect(runs["perform_inline"]).to eq(
       [["order.paid", "paid", nil, nil, flow],

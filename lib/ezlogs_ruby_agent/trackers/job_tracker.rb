@@ -5,6 +5,7 @@ require_relative "jobs/job_payload"
 require_relative "jobs/job_enqueue"
 require_relative "jobs/job_run"
 require_relative "jobs/failed_start"
+require_relative "jobs/sidekiq_retries"
 
 module EzlogsRubyAgent
   # ActiveJob: `job.enqueue` when a job is enqueued, `job.execution` for each
@@ -228,7 +229,7 @@ module EzlogsRubyAgent
       # ActiveJob counts its own retries in `executions`; Sidekiq's retries of
       # an ActiveJob job rerun the same payload, so they are added.
       def attempt
-        @job.executions.to_i + SidekiqJobTracker.retries_of(@sidekiq_job)
+        @job.executions.to_i + SidekiqRetries.retries_of(@sidekiq_job)
       end
 
       # A handled error: whether retry_on enqueued a retry. An error let
@@ -237,7 +238,7 @@ module EzlogsRubyAgent
       def retry_scheduled?(error, escaped)
         return @job.__ezlogs_retry_scheduled? unless escaped
 
-        SidekiqJobTracker.retry_scheduled?(@sidekiq_job, error) if @sidekiq_job
+        SidekiqRetries.scheduled?(@sidekiq_job, error) if @sidekiq_job
       end
     end
   end

@@ -39,7 +39,7 @@ module EzlogsRubyAgent
       elsif Tracking.enabled?(:sidekiq)
         JobRun.new(job_class: job["class"].to_s, job_id: job["jid"], queue: job["queue"],
                    enqueued: JobPayload.context_from(job))
-              .details { |_result, failure| SidekiqJobTracker.retry_details(job, failure) }
+              .details { |_result, failure| SidekiqRetries.details(job, failure) }
               .failed_before_start(error)
       end
     end

@@ -15,13 +15,6 @@ module EzlogsRubyAgent
       job["class"].to_s == ACTIVE_JOB_WRAPPER
     end
 
-    # How many times Sidekiq has retried `job` (a job hash), from its
-    # `retry_count`, which Sidekiq sets to 0 for the first retry.
-    def self.retries_of(job)
-      count = job&.[]("retry_count")
-      count.is_a?(Integer) ? count + 1 : 0
-    end
-
     # Notes that a tracker records the run of the Sidekiq job now running
     # on this thread, if any.
     def self.tracking_current_job
@@ -61,58 +54,6 @@ module EzlogsRubyAgent
       JobPayload.context_from(job) if job && !job["args"].first.key?(JobPayload::KEY)
     end
 
-    # A run's `attempt` (1 for the first), `retry_count` (Sidekiq's, absent
-    # before its first retry) and, when the run failed with `error`,
-    # `retry_scheduled` (retry_scheduled?); `job` is its job hash.
-    def self.retry_details(job, error)
-      { attempt: retries_of(job) + 1, retry_count: job["retry_count"],
-        retry_scheduled: (retry_scheduled?(job, error) if error) }
-    end
-
-    # Whether Sidekiq runs `job` (a job hash) again after this run failed
-    # with `error`, by its own rules (Sidekiq::JobRetry): a retry while
-    # retries are left under `retry` and time under `retry_for`; nil when
-    # the worker's `sidekiq_retry_in` decides, since it may answer :kill or
-    # :discard and only calling it would tell. Always when Sidekiq's
-    # shutdown interrupted the run (Sidekiq::Shutdown): it pushes the job
-    # back to its queue, which is no retry, so the next run has the same
-    # attempt.
-    def self.retry_scheduled?(job, error)
-      return true if error.is_a?(::Sidekiq::Shutdown)
-
-      limit = job["retry"] == true ? max_retries : job["retry"]
-      return false unless limit.is_a?(Integer) && retries_of(job) < limit && !past_retry_for?(job)
-
-      retry_in_decides?(job) ? nil : true
-    end
-
-    # `retry_for` seconds since the first failure (`failed_at`, now for a
-    # first run) are over.
-    def self.past_retry_for?(job)
-      retry_for = job["retry_for"]
-      return false unless retry_for.is_a?(Numeric)
-
-      failed_at = job["failed_at"].is_a?(Numeric) ? job["failed_at"] : Time.now.to_f
-      failed_at + retry_for <= Time.now.to_f
-    end
-
-    # Whether the worker (or the ActiveJob class it wraps) has a
-    # `sidekiq_retry_in` block.
-    def self.retry_in_decides?(job)
-      worker = Object.const_get((job["wrapped"] || job["class"]).to_s)
-      worker.respond_to?(:sidekiq_retry_in_block) && !worker.sidekiq_retry_in_block.nil?
-    rescue NameError
-      false
-    end
-
-    # Sidekiq's `max_retries` (25 unless configured).
-    def self.max_retries
-      options = ::Sidekiq.respond_to?(:default_configuration) ? ::Sidekiq.default_configuration : ::Sidekiq.options
-      options[:max_retries] || 25
-    rescue StandardError
-      25
-    end
-
     # An ActiveJob job's Sidekiq job is kept at hand whatever
     # instrumentation.sidekiq says: JobTracker reads its retries and the
     # context a 0.1.19 process wrote around it.
@@ -138,7 +79,7 @@ module EzlogsRubyAgent
         queue_wait_ms: waited,
         arguments: JobPayload.arguments(JobArguments.restore_records(job["args"], job[JobPayload::RECORDS_KEY])),
         result: error ? nil : JobPayload.result_summary(result),
-        **self.class.retry_details(job, error)
+        **SidekiqRetries.details(job, error)
       }
     end
 

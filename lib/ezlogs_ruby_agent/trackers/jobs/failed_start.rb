@@ -53,8 +53,8 @@ module EzlogsRubyAgent
     # The attempt counts ActiveJob's runs before this one (`executions`)
     # and Sidekiq's retries of it.
     def details(error)
-      { attempt: @data["executions"].to_i + SidekiqJobTracker.retries_of(@sidekiq_job) + 1,
-        retry_scheduled: (SidekiqJobTracker.retry_scheduled?(@sidekiq_job, error) if @sidekiq_job),
+      { attempt: @data["executions"].to_i + SidekiqRetries.retries_of(@sidekiq_job) + 1,
+        retry_scheduled: (SidekiqRetries.scheduled?(@sidekiq_job, error) if @sidekiq_job),
         provider_job_id: @data["provider_job_id"] || @sidekiq_job&.[]("jid") }
     end
   end

@@ -17,6 +17,8 @@ module EzlogsRubyAgent
     # How a test matches part of a Hash, for failure messages: a pattern
     # (`value in {model: "User"}`), which leaves other keys out.
     PARTIAL_HASH = "->(value) { value in {%s} }"
+    # Inside a pattern, a Hash pattern matches part of a Hash already.
+    NESTED_PARTIAL_HASH = "{%s}"
 
     # Asserts that an event of `event_type` with `attributes` (top-level keys
     # of the event: action, actor, subject, metadata, ...) was logged:
@@ -31,7 +33,7 @@ module EzlogsRubyAgent
       expected = count ? found.size == count : found.any?
       assert(expected, lambda do
         "Expected #{query.describe}#{times(count)}, " \
-          "but #{found.empty? ? "none" : found.size} matched.#{query.hint(logged, partial: PARTIAL_HASH)}\n\n" \
+          "but #{found.empty? ? "none" : found.size} matched.#{hints(query, logged)}\n\n" \
           "#{Testing::LoggedEvents.report(logged)}"
       end)
       found
@@ -54,19 +56,26 @@ module EzlogsRubyAgent
     # Asserts that `events` (default: everything captured) share one
     # flow_id and their parent_event_id links form one tree, starting with
     # an event of type `starting_with` and holding events of every type in
-    # `including`, when given.
-    def assert_correlation_flow(events = nil, starting_with: nil, including: [])
-      logged = Testing::LoggedEvents.of(events)
+    # `including`, when given. With a block, the events logged while it
+    # runs, as for assert_logged_event.
+    def assert_correlation_flow(events = nil, starting_with: nil, including: [], &block)
+      logged = block ? Testing::LoggedEvents.during(&block) : Testing::LoggedEvents.of(events)
       check = Testing::FlowCheck.new(logged, starting_with:, including: Array(including))
       problems = check.problems
       assert(problems.empty?, lambda do
-        "Expected the events to form #{check.description}, but #{problems.join("; ")}.\n\n" \
+        hint = block ? "" : check.separate_flows_hint("assert_correlation_flow { ... }")
+        "Expected the events to form #{check.description}, but #{problems.join("; ")}.#{hint}\n\n" \
           "#{Testing::LoggedEvents.report(logged)}"
       end)
       logged
     end
 
     private
+
+    def hints(query, logged)
+      hint = Testing::FailureHint.new(query, partial: PARTIAL_HASH, nested: NESTED_PARTIAL_HASH)
+      "#{hint.hint(logged)}#{hint.compared(logged)}"
+    end
 
     def times(count)
       case count

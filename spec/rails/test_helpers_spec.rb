@@ -54,7 +54,7 @@ RSpec.describe "User flow" do
       e.message
     end
 
-    it "shows what was captured as a flow tree, then what was expected" do
+    it "shows what the events of the type had, what was captured as a flow tree, then what was expected" do
       update_user
       message = failure_of do
         expect(EzlogsRubyAgent.captured_events).to have_logged_event("data.change", action: "user.created").once
@@ -64,13 +64,30 @@ RSpec.describe "User flow" do
 
       expect(lines.first).to eq('expected to log a "data.change" event with action: "user.created" once, ' \
                                 "but none matched.")
-      expect(lines[2]).to match(/\ACaptured \(\d+ events\):\z/)
-      expect(lines[3]).to start_with("flow #{flow_id} (")
-      expect(lines[4]).to match(%r{\A  http\.request  PATCH /users/123  user 123  200  \d+\.\d ms  \[evt_\S+\]\z})
+      expect(lines[2..4]).to eq(["What they had:", '  data.change  user.updated  action: "user.updated"',
+                                 '  data.change  order.updated  action: "order.updated"'])
+      expect(lines[6]).to match(/\ACaptured \(\d+ events\):\z/)
+      expect(lines[7]).to start_with("flow #{flow_id} (")
+      expect(lines[8]).to match(%r{\A  http\.request  PATCH /users/123  user 123  200  \d+\.\d ms  \[evt_\S+\]\z})
       # The request's children, one level in, as they were logged.
-      expect(lines[5..]).to include(a_string_matching(/\A    data\.change  user\.updated  user 123  \[evt_\S+\]\z/),
+      expect(lines[9..]).to include(a_string_matching(/\A    data\.change  user\.updated  user 123  \[evt_\S+\]\z/),
                                     a_string_matching(/\A    job\.enqueue  ReceiptJob\.enqueued  job \S+  \[evt_/))
       expect(message.length).to be < 3_000
+    end
+
+    # A value the event holds other than the one expected, deep in a Hash
+    # or behind a matcher: the message shows it.
+    it "shows the values the events of the type had for the attributes named" do
+      update_user
+      message = failure_of do
+        expect(EzlogsRubyAgent).to have_logged_event("job.execution", metadata: a_hash_including(result: "nope"))
+      end
+      had = message.lines.map(&:chomp).drop_while { |line| line != "What they had:" }.drop(1).take(2)
+      results = EzlogsRubyAgent.captured_events.filter_map do |entry|
+        entry[:event][:metadata][:result] if entry[:event][:event_type] == "job.execution"
+      end
+      expect(had.size).to eq(2)
+      expect(had.zip(results)).to all(satisfy { |line, result| line.include?({ result: }.inspect[1..-2]) })
     end
 
     it "says that ids are Strings when an Integer id is all that kept an event from matching" do
@@ -79,12 +96,16 @@ RSpec.describe "User flow" do
         expect(EzlogsRubyAgent).to have_logged_event("data.change", subject: { type: "user", id: 123 })
       end
       expect(message.lines.first.chomp).to end_with(
-        "but none matched. Ids in events are Strings: write subject: #{{ type: "user", id: "123" }.inspect}."
+        "none matched. Ids and Symbols in events are Strings: write subject: #{{ type: "user", id: "123" }.inspect}."
       )
       other = failure_of do
         expect(EzlogsRubyAgent).to have_logged_event("data.change", subject: { type: "user", id: 99 })
       end
-      expect(other).not_to include("Ids in events")
+      expect(other).not_to include("Ids and Symbols")
+      symbol = failure_of do
+        expect(EzlogsRubyAgent).to have_logged_event("data.change", subject: { type: :user, id: "123" })
+      end
+      expect(symbol.lines.first.chomp).to end_with("Strings: write subject: #{{ type: "user", id: "123" }.inspect}.")
     end
 
     it "says that a Hash is compared whole when keys it left out are all that kept an event from matching" do
@@ -102,6 +123,15 @@ RSpec.describe "User flow" do
         expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: { model: a_string_starting_with("U") })
       end
       expect(matcher.lines.first.chomp).to end_with("name them all, or match part of it.")
+      # A Hash inside naming some of the keys.
+      nested = failure_of do
+        expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: { model: "User",
+                                                                                changes: { name: ["Ada", "Ada L"] } })
+      end
+      expect(nested.lines.first).to include("changes.updated_at")
+      suggested = nested.lines.first.chomp[/or write metadata: (.+)\.\z/, 1]
+      expect(suggested).to eq('a_hash_including(model: "User", changes: a_hash_including(name: ["Ada", "Ada L"]))')
+      expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
     end
 
     it "says that the agent is off when that is why nothing was captured" do
@@ -141,6 +171,8 @@ RSpec.describe "User flow" do
       expect(message).to start_with('expected the events to form one correlation flow, including "billing.charged", ' \
                                     "but the events belong to 2 flows (")
       expect(message).to include('the flow has no "billing.charged" event', "note.added  added  [evt_")
+      expect(message.lines.first).to include("pass the code as a block (expect { ... }.to have_correlation_flow)")
+      expect { update_user }.to have_correlation_flow.starting_with("http.request") # as the hint says
     end
   end
 end

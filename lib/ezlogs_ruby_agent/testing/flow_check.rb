@@ -24,6 +24,17 @@ module EzlogsRubyAgent
         [*flow_problems, *(tree_problems if @tree), *content_problems]
       end
 
+      # For a failure over everything captured, when the events form more
+      # than one flow or tree: how to check only what the code under test
+      # logged (`block_form`: the framework's block form). "" otherwise.
+      def separate_flows_hint(block_form)
+        flows = @events.map { |event| event.dig(:correlation, :flow_id) }.uniq
+        return "" unless flows.size > 1 || (@tree && roots.size > 1)
+
+        " Events logged before the code under test (records a test's setup made) are flows of their own: " \
+          "pass the code as a block (#{block_form}) to check only what it logs."
+      end
+
       # 'one flow starting with "http.request", including "data.change"'
       def description
         [

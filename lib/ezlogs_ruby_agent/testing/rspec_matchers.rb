@@ -94,9 +94,9 @@ module EzlogsRubyAgent
         end
 
         def failure_message
-          hint = @query.hint(@events, partial: PARTIAL_HASH)
-          "expected to #{description}, but #{@found.zero? ? "none" : @found} matched.#{hint}\n\n" \
-            "#{LoggedEvents.report(@events)}"
+          hint = FailureHint.new(@query, partial: PARTIAL_HASH, nested: PARTIAL_HASH)
+          "expected to #{description}, but #{@found.zero? ? "none" : @found} matched.#{hint.hint(@events)}" \
+            "#{hint.compared(@events)}\n\n#{LoggedEvents.report(@events)}"
         end
 
         def failure_message_when_negated
@@ -120,6 +120,7 @@ module EzlogsRubyAgent
         include FlowRefinements
 
         def matches?(actual)
+          @block = actual.is_a?(Proc)
           @events = events_of(actual)
           @check = flow_check(@events)
           @check.problems.empty?
@@ -130,7 +131,8 @@ module EzlogsRubyAgent
         end
 
         def failure_message
-          "expected the events to #{description}, but #{@check.problems.join("; ")}.\n\n" \
+          hint = @block ? "" : @check.separate_flows_hint("expect { ... }.to have_correlation_flow")
+          "expected the events to #{description}, but #{@check.problems.join("; ")}.#{hint}\n\n" \
             "#{LoggedEvents.report(@events)}"
         end
 

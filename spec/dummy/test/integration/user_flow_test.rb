@@ -50,15 +50,21 @@ class UserFlowTest < ActionDispatch::IntegrationTest
       error = assert_raises(Minitest::Assertion) { assert_logged_event("data.change", action: "user.created") }
       lines = error.message.lines.map(&:chomp)
       assert_equal 'Expected a "data.change" event with action: "user.created", but none matched.', lines[0]
-      assert_match(/\ACaptured \(\d+ events\):\z/, lines[2])
-      assert_match(%r{\A  http\.request  PATCH /users/123  user 123  200  \d+\.\d ms  \[evt_}, lines[4])
+      assert_equal ["What they had:", '  data.change  user.updated  action: "user.updated"',
+                    '  data.change  order.updated  action: "order.updated"'], lines[2..4]
+      assert_match(/\ACaptured \(\d+ events\):\z/, lines[6])
+      assert_match(%r{\A  http\.request  PATCH /users/123  user 123  200  \d+\.\d ms  \[evt_}, lines[8])
 
       error = assert_raises(Minitest::Assertion) do
         assert_logged_event("data.change", subject: { type: "user", id: 123 })
       end
       assert_equal 'Expected a "data.change" event with subject: {:type=>"user", :id=>123}, but none matched. ' \
-                   'Ids in events are Strings: write subject: {:type=>"user", :id=>"123"}.',
+                   'Ids and Symbols in events are Strings: write subject: {:type=>"user", :id=>"123"}.',
                    error.message.lines.first.chomp
+      error = assert_raises(Minitest::Assertion) do
+        assert_logged_event("data.change", subject: { type: :user, id: "123" })
+      end
+      assert error.message.lines.first.chomp.end_with?('Strings: write subject: {:type=>"user", :id=>"123"}.')
 
       error = assert_raises(Minitest::Assertion) { assert_logged_event("data.change", metadata: { model: "User" }) }
       assert_match(/ A Hash is compared whole, and a "data.change" event \(user.updated\) has metadata: with more keys \(\w+(, \w+)*\): name them all, or write metadata: ->\(value\) \{ value in \{model: "User"\} \}\.\z/, # rubocop:disable Layout/LineLength
@@ -76,10 +82,24 @@ class UserFlowTest < ActionDispatch::IntegrationTest
       assert_equal '->(value) { value in {total: Integer, items: {sku: "A1"}} }', suggested
       assert_logged_event("order.placed", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
 
+      # A Hash inside naming some of the keys: a pattern matches part of it.
+      error = assert_raises(Minitest::Assertion) do
+        assert_logged_event("data.change", metadata: { model: "User", changes: { name: ["Ada", "Ada L"] } })
+      end
+      assert_includes error.message.lines.first, "changes.updated_at"
+      suggested = error.message.lines.first.chomp[/or write metadata: (.+)\.\z/, 1]
+      assert_equal '->(value) { value in {model: "User", changes: {name: ["Ada", "Ada L"]}} }', suggested
+      assert_logged_event("data.change", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
+
       EzlogsRubyAgent.log_event(event_type: "note.added", action: "added", actor: { type: "system", id: "cron" })
       error = assert_raises(Minitest::Assertion) { assert_correlation_flow }
       assert_match(/\AExpected the events to form one correlation flow, but the events belong to 3 flows/,
                    error.message)
+      # What the code under test logged, apart from what came before it.
+      assert_includes error.message.lines.first, "pass the code as a block (assert_correlation_flow { ... })"
+      assert_correlation_flow(starting_with: "http.request", including: %w[data.change]) do
+        perform_enqueued_jobs { patch "/users/123", params: { user: { name: "Ada M" } } }
+      end
     end
   end
 end

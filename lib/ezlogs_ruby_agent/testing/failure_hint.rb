@@ -1,0 +1,123 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  module Testing
+    # What a failed `have_logged_event` / `assert_logged_event` adds to its
+    # message: why an event that looks right did not match, with code that
+    # would match it, and what the events of the expected type had.
+    class FailureHint
+      # Events whose values `compared` shows, and each value's length.
+      SHOWN = 5
+      SHOWN_CHARS = 1_000
+
+      # `partial` and `nested`: how the framework matches part of a Hash,
+      # for an attribute and inside one: formats taking `key: value, ...`.
+      def initialize(query, partial:, nested:)
+        @query = query
+        @partial = partial
+        @nested = nested
+      end
+
+      # A hint for a query that matched none of `events` only because it
+      # gave an id as an Integer or a value as a Symbol (events hold them as
+      # Strings, as a collector reads them), or only because a Hash it gave,
+      # at any depth, named some of the keys (a Hash is compared whole).
+      # "" when there is nothing to say.
+      def hint(events)
+        as_json = @query.attributes.transform_values { |value| as_json(value) }
+        if as_json != @query.attributes && events.any? { |event| @query.match?(event, as_json) }
+          return " Ids and Symbols in events are Strings: write #{pairs(as_json)}."
+        end
+
+        event = events.find { |candidate| match_in_part?(candidate) }
+        event ? part_hint(event) : ""
+      end
+
+      # The values the events of the query's type had for the attributes
+      # it names (up to SHOWN events); "" when no event has its type.
+      def compared(events)
+        of_type = @query.attributes.empty? ? [] : @query.of_type(events)
+        return "" if of_type.empty?
+
+        lines = of_type.first(SHOWN).map { |event| "  #{event[:event_type]}  #{event[:action]}  #{values(event)}" }
+        lines << "  (#{of_type.size - SHOWN} more)" if of_type.size > SHOWN
+        "\n\nWhat #{of_type.size == 1 ? "it" : "they"} had:\n#{lines.join("\n")}"
+      end
+
+      private
+
+      # Each attribute named, as the event has it: for a Hash expected,
+      # the keys it names.
+      def values(event)
+        @query.attributes.map { |key, expected| "#{key}: #{value(event[key], expected)}" }.join("  ")
+      end
+
+      def value(actual, expected)
+        if expected.is_a?(Hash) && actual.is_a?(Hash)
+          named = actual.slice(*expected.keys.map(&:to_sym))
+          more = " (of #{actual.size} keys)" if named.size < actual.size
+        end
+        text = (named || actual).inspect
+        "#{text.length > SHOWN_CHARS ? "#{text[0, SHOWN_CHARS]}..." : text}#{more}"
+      end
+
+      def pairs(hash)
+        hash.map { |key, value| "#{key}: #{value.inspect}" }.join(", ")
+      end
+
+      # Whether `event` matches if each Hash given, at any depth, is
+      # matched by the keys it names.
+      def match_in_part?(event)
+        attributes = @query.attributes
+        return false unless attributes.any? { |_, expected| expected.is_a?(Hash) }
+
+        @query.match?(event, attributes.reject { |_, expected| expected.is_a?(Hash) }) &&
+          attributes.all? { |key, expected| !expected.is_a?(Hash) || includes?(event[key], expected) }
+      end
+
+      def includes?(actual, expected)
+        actual.is_a?(Hash) && expected.all? do |key, value|
+          next false unless actual.key?(key.to_sym)
+
+          value.is_a?(Hash) ? includes?(actual[key.to_sym], value) : @query.matches.call(value, actual[key.to_sym])
+        end
+      end
+
+      def part_hint(event)
+        key, expected = @query.attributes.find do |name, value|
+          value.is_a?(Hash) && !@query.matches.call(value, event[name])
+        end
+        code = HashCode.pairs(expected, @nested)
+        how = code ? "write #{key}: #{format(@partial, code)}" : "match part of it"
+        " A Hash is compared whole, and a #{event[:event_type].inspect} event (#{event[:action]}) has #{key}: with " \
+          "more keys (#{more_keys(event[key], expected).join(", ")}): name them all, or #{how}."
+      end
+
+      # The keys of `actual` that `expected` leaves out, a nested one as
+      # `changes.updated_at`.
+      def more_keys(actual, expected, prefix = "")
+        given = expected.transform_keys(&:to_sym)
+        actual.flat_map do |key, value|
+          next "#{prefix}#{key}" unless given.key?(key)
+
+          given[key].is_a?(Hash) && value.is_a?(Hash) ? more_keys(value, given[key], "#{prefix}#{key}.") : []
+        end
+      end
+
+      # `value` as an event holds it: an id (`id`, `*_id`) given as an
+      # Integer and a Symbol as Strings, in Hashes and Arrays too.
+      def as_json(value, key = nil)
+        return value.to_h { |name, item| [name, as_json(item, name)] } if value.is_a?(Hash)
+        return value.map { |item| as_json(item) } if value.is_a?(Array)
+
+        string?(value, key) ? value.to_s : value
+      end
+
+      ID_KEY = /\A(?:id|.+_id)\z/
+
+      def string?(value, key)
+        value.is_a?(Symbol) || (value.is_a?(Integer) && ID_KEY.match?(key.to_s))
+      end
+    end
+  end
+end

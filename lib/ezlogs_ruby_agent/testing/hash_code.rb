@@ -1,0 +1,41 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  module Testing
+    # A Hash's entries written as Ruby code, for the code a failure
+    # suggests.
+    module HashCode
+      # Values whose `inspect` is the code that makes them.
+      WRITTEN_AS_INSPECTED = [String, Symbol, Integer, Regexp, TrueClass, FalseClass, NilClass].freeze
+
+      module_function
+
+      # "model: \"User\", params: {id: \"1\"}": code that a pattern and a
+      # method call both take, each Hash inside written with `nested`; nil
+      # when a value cannot be written so (a Proc, a matcher).
+      def pairs(hash, nested)
+        pairs = hash.map do |key, value|
+          code = literal(value, nested)
+          return nil unless code && key.to_s.match?(/\A[a-z_]\w*\z/i)
+
+          "#{key}: #{code}"
+        end
+        pairs.join(", ")
+      end
+
+      def literal(value, nested)
+        case value
+        when Hash then (pairs = pairs(value, nested)) && format(nested, pairs)
+        when Array then array(value, nested)
+        when Module then value.name
+        when *WRITTEN_AS_INSPECTED then value.inspect
+        end
+      end
+
+      def array(items, nested)
+        code = items.map { |item| literal(item, nested) }
+        "[#{code.join(", ")}]" if code.all?
+      end
+    end
+  end
+end

@@ -360,11 +360,13 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
     end
 
     # What this Sidekiq does with each, as its own sets show: a window over
-    # at once (retry_for) and a retry_in block (which may stop the retries
-    # from Sidekiq 6.5.2, so the answer is unknown there).
+    # at once (retry_for), a retry_in block (which may stop the retries
+    # from Sidekiq 6.5.2, so the answer is unknown there), and a `retry`
+    # that is neither a number nor true (Sidekiq's max_retries then).
     it "says whether Sidekiq retries a failed run as the Sidekiq running it does: retry_for, sidekiq_retry_in" do
       jids = { "WindowedWorker" => WindowedWorker.perform_async("w"),
-               "BackoffWorker" => BackoffWorker.perform_async("b") }
+               "BackoffWorker" => BackoffWorker.perform_async("b"),
+               "AuditWorker" => Sidekiq::Client.push("class" => AuditWorker, "args" => [123, "fail"], "retry" => "2") }
       eventually { jids.keys.all? { |name| executions_of(name).any? } && SidekiqServer.idle? }
 
       retried = Sidekiq::RetrySet.new.map(&:jid)
@@ -375,6 +377,7 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(fates["WindowedWorker"].last).to be(Gem::Version.new(Sidekiq::VERSION) < Gem::Version.new("7.1.3"))
       stops = Gem::Version.new(Sidekiq::VERSION) >= Gem::Version.new("6.5.2")
       expect(fates["BackoffWorker"]).to eq([stops ? nil : true, true])
+      expect(fates["AuditWorker"]).to eq([true, true])
     ensure
       Sidekiq::RetrySet.new.clear
     end
@@ -390,13 +393,14 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
               { "class" => "AuditWorker", "retry" => 5, "retry_for" => 0 },
               { "class" => "AuditWorker", "retry" => 5, "retry_for" => 60, "failed_at" => Time.now.to_f - 30 },
               { "class" => "AuditWorker", "retry" => 5, "retry_for" => 60, "failed_at" => Time.now.to_f - 90 },
-              { "class" => "KillingWorker", "retry" => 5 }]
+              { "class" => "KillingWorker", "retry" => 5 },
+              { "class" => "AuditWorker" }] # no retry of its own: the class's (1)
       answers = jobs.map { |job| tracker.scheduled?(job, error) }
       # Sidekiq before 7.1.3 has no retry_for; before 6.5.2 retry_in only
       # chooses the delay.
       windowed = tracker.sidekiq_since?(tracker::RETRY_FOR_SINCE) ? [false, true, false] : [true, true, true]
       killing = tracker.sidekiq_since?(tracker::RETRY_IN_STOPS_SINCE) ? nil : true
-      expect(answers).to eq([false, true, false, *windowed, killing])
+      expect(answers).to eq([false, true, false, *windowed, killing, true])
       expect(tracker.scheduled?(jobs.first, Sidekiq::Shutdown.new)).to be(true)
     end
 

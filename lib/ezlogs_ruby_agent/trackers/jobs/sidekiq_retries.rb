@@ -49,10 +49,14 @@ module EzlogsRubyAgent
       defined?(::Sidekiq::Testing) && ::Sidekiq::Testing.enabled?
     end
 
-    # Retries left under the job's `retry` (true: Sidekiq's max_retries).
+    # Retries left under the job's `retry`, read as Sidekiq::JobRetry
+    # reads it: the worker class's when the job has none, none when false,
+    # else that many when an Integer, else Sidekiq's max_retries.
     def retries_left?(job)
-      limit = job["retry"] == true ? max_retries : job["retry"]
-      limit.is_a?(Integer) && retries_of(job) < limit
+      retry_option = job["retry"].nil? ? class_retry_option(job) : job["retry"]
+      return false unless retry_option
+
+      retries_of(job) < (retry_option.is_a?(Integer) ? retry_option : max_retries)
     end
 
     # `retry_for` seconds since the first failure (`failed_at`, now for a
@@ -70,10 +74,21 @@ module EzlogsRubyAgent
     def retry_in_decides?(job)
       return false unless sidekiq_since?(RETRY_IN_STOPS_SINCE)
 
-      worker = Object.const_get((job["wrapped"] || job["class"]).to_s)
+      worker = worker_class(job, "wrapped") || worker_class(job, "class")
       worker.respond_to?(:sidekiq_retry_in_block) && !worker.sidekiq_retry_in_block.nil?
+    end
+
+    def class_retry_option(job)
+      worker = worker_class(job, "class")
+      worker.get_sidekiq_options["retry"] if worker.respond_to?(:get_sidekiq_options)
+    end
+
+    # The class the job hash names under `key`, if this process has it.
+    def worker_class(job, key)
+      name = job[key]
+      Object.const_get(name.to_s) if name
     rescue NameError
-      false
+      nil
     end
 
     def sidekiq_since?(version)

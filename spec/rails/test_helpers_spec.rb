@@ -132,6 +132,11 @@ RSpec.describe "User flow" do
       suggested = nested.lines.first.chomp[/or write metadata: (.+)\.\z/, 1]
       expect(suggested).to eq('a_hash_including(model: "User", changes: a_hash_including(name: ["Ada", "Ada L"]))')
       expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
+      # A Symbol in a Hash naming some of the keys: both are said.
+      both = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: { model: :User }) }
+      expect(both.lines.first.chomp).to match(
+        /none matched\. Ids and Symbols in events are Strings\. A Hash is compared whole, .* or write metadata: a_hash_including\(model: "User"\)\.\z/ # rubocop:disable Layout/LineLength
+      )
     end
 
     it "says that the agent is off when that is why nothing was captured" do

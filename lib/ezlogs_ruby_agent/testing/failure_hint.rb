@@ -21,17 +21,15 @@ module EzlogsRubyAgent
       # A hint for a query that matched none of `events` only because it
       # gave an id as an Integer or a value as a Symbol (events hold them as
       # Strings, as a collector reads them), or only because a Hash it gave,
-      # at any depth, named some of the keys (a Hash is compared whole).
-      # "" when there is nothing to say.
+      # at any depth, named some of the keys (a Hash is compared whole), or
+      # both. "" when there is nothing to say.
       def hint(events)
-        as_json = @query.attributes.transform_values { |value| as_json(value) }
-        if as_json != @query.attributes && events.any? { |event| @query.match?(event, as_json) }
-          return " Ids and Symbols in events are Strings: write #{pairs(as_json)}."
-        end
-
-        event = events.find { |candidate| match_in_part?(candidate) }
-        event ? part_hint(event) : ""
+        given = @query.attributes
+        as_json = given.transform_values { |value| as_json(value) }
+        as_json == given ? part_hints(events, given) : strings_hint(events, given, as_json)
       end
+
+      STRINGS = "Ids and Symbols in events are Strings"
 
       # The values the events of the query's type had for the attributes
       # it names (up to SHOWN events); "" when no event has its type.
@@ -45,6 +43,19 @@ module EzlogsRubyAgent
       end
 
       private
+
+      # The hint for a query that gave an Integer id or a Symbol (`as_json`:
+      # its attributes as events hold them): Strings alone explain the
+      # failure, or part of a Hash alone, or both.
+      def strings_hint(events, given, as_json)
+        return " #{STRINGS}: write #{pairs(as_json)}." if events.any? { |event| @query.match?(event, as_json) }
+
+        hint = part_hints(events, given)
+        return hint unless hint.empty?
+
+        hint = part_hints(events, as_json)
+        hint.empty? ? "" : " #{STRINGS}.#{hint}"
+      end
 
       # Each attribute named, as the event has it: for a Hash expected,
       # the keys it names.
@@ -65,10 +76,15 @@ module EzlogsRubyAgent
         hash.map { |key, value| "#{key}: #{value.inspect}" }.join(", ")
       end
 
+      # The hint for the first of `events` that `attributes` match in part.
+      def part_hints(events, attributes)
+        event = events.find { |candidate| match_in_part?(candidate, attributes) }
+        event ? part_hint(event, attributes) : ""
+      end
+
       # Whether `event` matches if each Hash given, at any depth, is
       # matched by the keys it names.
-      def match_in_part?(event)
-        attributes = @query.attributes
+      def match_in_part?(event, attributes)
         return false unless attributes.any? { |_, expected| expected.is_a?(Hash) }
 
         @query.match?(event, attributes.reject { |_, expected| expected.is_a?(Hash) }) &&
@@ -83,8 +99,8 @@ module EzlogsRubyAgent
         end
       end
 
-      def part_hint(event)
-        key, expected = @query.attributes.find do |name, value|
+      def part_hint(event, attributes)
+        key, expected = attributes.find do |name, value|
           value.is_a?(Hash) && !@query.matches.call(value, event[name])
         end
         code = HashCode.pairs(expected, @nested)

@@ -41,6 +41,17 @@ RSpec.describe "Sidekiq workers run by Sidekiq::Testing" do
               nil
             end
           end
+        end,
+        # retry_on's retry runs at once, inside the first run, and its
+        # error raises through it.
+        "inline! retry_on" => lambda do
+          Sidekiq::Testing.inline! do
+            within_cause.call do
+              StubbornJob.perform_later("twice")
+            rescue IOError
+              nil
+            end
+          end
         end
       }
       EzlogsRubyAgent.test_mode do
@@ -91,6 +102,8 @@ RSpec.describe "Sidekiq workers run by Sidekiq::Testing" do
        ["job.enqueue", "AuditWorker.enqueued", "order.paid", [123, "fail"], flow],
        ["job.execution", "AuditWorker.failed", "job.enqueue", [123, "fail"], flow, false]]
     )
+    expect(runs["inline! retry_on"].select { |event| event[1] == "StubbornJob.failed" }.map(&:last))
+      .to eq([false, true]) # the retry (run and recorded first), then the first run, which scheduled it
     expect(runs["perform_inline"]).to eq(
       [["order.paid", "paid", nil, nil, flow],
        ["data.change", "user.updated", "job.execution", nil, flow],

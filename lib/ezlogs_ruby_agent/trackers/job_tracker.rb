@@ -232,11 +232,13 @@ module EzlogsRubyAgent
         @job.executions.to_i + SidekiqRetries.retries_of(@sidekiq_job)
       end
 
-      # A handled error: whether retry_on enqueued a retry. An error let
-      # through: whether Sidekiq will retry it, when the job runs on Sidekiq;
-      # other backends do not say (nil).
+      # Whether retry_on enqueued a retry, which an error let through may
+      # follow (an inline retry that failed again raises through this
+      # run). Else, for an error let through: whether Sidekiq will retry
+      # it, when the job runs on Sidekiq; other backends do not say (nil).
       def retry_scheduled?(error, escaped)
-        return @job.__ezlogs_retry_scheduled? unless escaped
+        return true if @job.__ezlogs_retry_scheduled?
+        return false unless escaped
 
         SidekiqRetries.scheduled?(@sidekiq_job, error) if @sidekiq_job
       end

@@ -132,6 +132,21 @@ RSpec.describe "User flow" do
       suggested = nested.lines.first.chomp[/or write metadata: (.+)\.\z/, 1]
       expect(suggested).to eq('a_hash_including(model: "User", changes: a_hash_including(name: ["Ada", "Ada L"]))')
       expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
+      # A Hash in an Array, and a Range: written as code too.
+      listed = failure_of do
+        expect(EzlogsRubyAgent).to have_logged_event("http.request", metadata: { status: 200..299,
+                                                                                 params: { user: { name: "Ada L" } } })
+      end
+      expect(listed.lines.first).to include("params.id")
+      expect(listed.lines.first.chomp[/or write metadata: (.+)\.\z/, 1])
+        .to eq('a_hash_including(status: 200..299, params: a_hash_including(user: a_hash_including(name: "Ada L")))')
+      related = failure_of do
+        expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: { related: [{ type: "account" }] })
+      end
+      expect(related.lines.first).to include("related[0].id")
+      suggested = related.lines.first.chomp[/or write metadata: (.+)\.\z/, 1]
+      expect(suggested).to eq('a_hash_including(related: [a_hash_including(type: "account")])')
+      expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
       # A Symbol in a Hash naming some of the keys: both are said.
       both = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: { model: :User }) }
       expect(both.lines.first.chomp).to match(

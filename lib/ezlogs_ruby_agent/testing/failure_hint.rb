@@ -82,21 +82,29 @@ module EzlogsRubyAgent
         event ? part_hint(event, attributes) : ""
       end
 
-      # Whether `event` matches if each Hash given, at any depth, is
-      # matched by the keys it names.
+      # Whether `event` matches if each Hash given, at any depth (in an
+      # Array too), is matched by the keys it names.
       def match_in_part?(event, attributes)
         return false unless attributes.any? { |_, expected| expected.is_a?(Hash) }
 
         @query.match?(event, attributes.reject { |_, expected| expected.is_a?(Hash) }) &&
-          attributes.all? { |key, expected| !expected.is_a?(Hash) || includes?(event[key], expected) }
+          attributes.all? { |key, expected| !expected.is_a?(Hash) || in_part?(event[key], expected) }
       end
 
-      def includes?(actual, expected)
-        actual.is_a?(Hash) && expected.all? do |key, value|
-          next false unless actual.key?(key.to_sym)
-
-          value.is_a?(Hash) ? includes?(actual[key.to_sym], value) : @query.matches.call(value, actual[key.to_sym])
+      def in_part?(actual, expected)
+        case expected
+        when Hash then actual.is_a?(Hash) && hash_in_part?(actual, expected)
+        when Array then actual.is_a?(Array) && array_in_part?(actual, expected)
+        else @query.matches.call(expected, actual)
         end
+      end
+
+      def hash_in_part?(actual, expected)
+        expected.all? { |key, value| actual.key?(key.to_sym) && in_part?(actual[key.to_sym], value) }
+      end
+
+      def array_in_part?(actual, expected)
+        actual.size == expected.size && expected.zip(actual).all? { |value, item| in_part?(item, value) }
       end
 
       def part_hint(event, attributes)
@@ -109,14 +117,20 @@ module EzlogsRubyAgent
           "more keys (#{more_keys(event[key], expected).join(", ")}): name them all, or #{how}."
       end
 
-      # The keys of `actual` that `expected` leaves out, a nested one as
-      # `changes.updated_at`.
+      # The keys of `actual` that `expected` (which it matches in part)
+      # leaves out, a nested one as `changes.updated_at` or `related[0].id`.
       def more_keys(actual, expected, prefix = "")
-        given = expected.transform_keys(&:to_sym)
-        actual.flat_map do |key, value|
-          next "#{prefix}#{key}" unless given.key?(key)
-
-          given[key].is_a?(Hash) && value.is_a?(Hash) ? more_keys(value, given[key], "#{prefix}#{key}.") : []
+        case expected
+        when Hash
+          given = expected.transform_keys(&:to_sym)
+          actual.flat_map do |key, value|
+            given.key?(key) ? more_keys(value, given[key], "#{prefix}#{key}.") : "#{prefix}#{key}"
+          end
+        when Array
+          expected.zip(actual).each_with_index.flat_map do |(value, item), index|
+            more_keys(item, value, "#{prefix.chomp(".")}[#{index}].")
+          end
+        else []
         end
       end
 

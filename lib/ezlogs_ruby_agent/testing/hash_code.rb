@@ -27,6 +27,7 @@ module EzlogsRubyAgent
         case value
         when Hash then (pairs = pairs(value, nested)) && format(nested, pairs)
         when Array then array(value, nested)
+        when Range then range(value, nested)
         when Module then value.name
         when *WRITTEN_AS_INSPECTED then value.inspect
         end
@@ -35,6 +36,12 @@ module EzlogsRubyAgent
       def array(items, nested)
         code = items.map { |item| literal(item, nested) }
         "[#{code.join(", ")}]" if code.all?
+      end
+
+      # A Range with both ends written (200..299).
+      def range(range, nested)
+        ends = [range.begin, range.end].map { |value| literal(value, nested) unless value.nil? }
+        ends.join(range.exclude_end? ? "..." : "..") if ends.all?
       end
     end
   end

@@ -82,6 +82,14 @@ class UserFlowTest < ActionDispatch::IntegrationTest
       assert_equal '->(value) { value in {total: Integer, items: {sku: "A1"}} }', suggested
       assert_logged_event("order.placed", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
 
+      # A Hash in an Array: an Array pattern of Hash patterns.
+      error = assert_raises(Minitest::Assertion) do
+        assert_logged_event("data.change", metadata: { related: [{ type: "account" }] })
+      end
+      suggested = error.message.lines.first.chomp[/or write metadata: (.+)\.\z/, 1]
+      assert_equal '->(value) { value in {related: [{type: "account"}]} }', suggested
+      assert_logged_event("data.change", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
+
       # A Hash inside naming some of the keys: a pattern matches part of it.
       error = assert_raises(Minitest::Assertion) do
         assert_logged_event("data.change", metadata: { model: "User", changes: { name: ["Ada", "Ada L"] } })

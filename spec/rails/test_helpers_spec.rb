@@ -96,12 +96,13 @@ RSpec.describe "User flow" do
         expect(EzlogsRubyAgent).to have_logged_event("data.change", subject: { type: "user", id: 123 })
       end
       expect(message.lines.first.chomp).to end_with(
-        "none matched. Ids and Symbols in events are Strings: write subject: #{{ type: "user", id: "123" }.inspect}."
+        "none matched. Events hold keys as Symbols, and ids and Symbol values as Strings: " \
+        "write subject: #{{ type: "user", id: "123" }.inspect}."
       )
       other = failure_of do
         expect(EzlogsRubyAgent).to have_logged_event("data.change", subject: { type: "user", id: 99 })
       end
-      expect(other).not_to include("Ids and Symbols")
+      expect(other).not_to include("as Strings")
       symbol = failure_of do
         expect(EzlogsRubyAgent).to have_logged_event("data.change", subject: { type: :user, id: "123" })
       end
@@ -147,10 +148,26 @@ RSpec.describe "User flow" do
       suggested = related.lines.first.chomp[/or write metadata: (.+)\.\z/, 1]
       expect(suggested).to eq('a_hash_including(related: [a_hash_including(type: "account")])')
       expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
+      # Keys as the test wrote them (a String, an Integer, one that is no
+      # plain label), and an empty Hash, which matches only an empty one.
+      EzlogsRubyAgent.log_event(event_type: "order.placed", action: "placed", actor: { type: "user", id: "1" },
+                                metadata: { 1 => "a", "x-y" => "b", "color" => 1, none: {}, more: 2 })
+      keys = failure_of do
+        expect(EzlogsRubyAgent).to have_logged_event("order.placed", metadata: { "color" => 1, 1 => "a", "x-y" => "b",
+                                                                                 none: {}, more: 2 })
+      end
+      expect(keys.lines.first.chomp).to end_with("Symbols, and ids and Symbol values as Strings: write metadata: " \
+                                                 "#{{ color: 1, "1": "a", "x-y": "b", none: {}, more: 2 }.inspect}.")
+      partly = failure_of do
+        expect(EzlogsRubyAgent).to have_logged_event("order.placed", metadata: { 1 => "a", "x-y" => "b", none: {} })
+      end
+      suggested = partly.lines.first.chomp[/or write metadata: (.+)\.\z/, 1]
+      expect(suggested).to eq('a_hash_including("1": "a", "x-y": "b", none: {})')
+      expect(EzlogsRubyAgent).to have_logged_event("order.placed", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
       # A Symbol in a Hash naming some of the keys: both are said.
       both = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: { model: :User }) }
       expect(both.lines.first.chomp).to match(
-        /none matched\. Ids and Symbols in events are Strings\. A Hash is compared whole, .* or write metadata: a_hash_including\(model: "User"\)\.\z/ # rubocop:disable Layout/LineLength
+        /none matched\. Events hold keys as Symbols, and ids and Symbol values as Strings\. A Hash is compared whole, .* or write metadata: a_hash_including\(model: "User"\)\.\z/ # rubocop:disable Layout/LineLength
       )
     end
 

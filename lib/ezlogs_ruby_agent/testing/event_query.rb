@@ -48,6 +48,13 @@ module EzlogsRubyAgent
     module ValueMatch
       module_function
 
+      # The key an event's Hash has for `key`: a Symbol (events are read
+      # from JSON, whose keys are Strings, and symbolized), whatever the
+      # test wrote (a String, an Integer).
+      def key(key)
+        key.to_s.to_sym
+      end
+
       def call(expected, actual)
         case expected
         when Hash then hash_match?(expected, actual)
@@ -58,7 +65,7 @@ module EzlogsRubyAgent
 
       def hash_match?(expected, actual)
         actual.is_a?(Hash) && actual.size == expected.size &&
-          expected.all? { |key, value| actual.key?(key.to_sym) && call(value, actual[key.to_sym]) }
+          expected.all? { |key, value| actual.key?(key(key)) && call(value, actual[key(key)]) }
       end
 
       def array_match?(expected, actual)

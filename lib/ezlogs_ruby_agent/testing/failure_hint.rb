@@ -29,7 +29,7 @@ module EzlogsRubyAgent
         as_json == given ? part_hints(events, given) : strings_hint(events, given, as_json)
       end
 
-      STRINGS = "Ids and Symbols in events are Strings"
+      STRINGS = "Events hold keys as Symbols, and ids and Symbol values as Strings"
 
       # The values the events of the query's type had for the attributes
       # it names (up to SHOWN events); "" when no event has its type.
@@ -65,7 +65,7 @@ module EzlogsRubyAgent
 
       def value(actual, expected)
         if expected.is_a?(Hash) && actual.is_a?(Hash)
-          named = actual.slice(*expected.keys.map(&:to_sym))
+          named = actual.slice(*expected.keys.map { |key| ValueMatch.key(key) })
           more = " (of #{actual.size} keys)" if named.size < actual.size
         end
         text = (named || actual).inspect
@@ -100,7 +100,9 @@ module EzlogsRubyAgent
       end
 
       def hash_in_part?(actual, expected)
-        expected.all? { |key, value| actual.key?(key.to_sym) && in_part?(actual[key.to_sym], value) }
+        expected.all? do |key, value|
+          actual.key?(ValueMatch.key(key)) && in_part?(actual[ValueMatch.key(key)], value)
+        end
       end
 
       def array_in_part?(actual, expected)
@@ -111,33 +113,20 @@ module EzlogsRubyAgent
         key, expected = attributes.find do |name, value|
           value.is_a?(Hash) && !@query.matches.call(value, event[name])
         end
+        more = ExtraKeys.of(event[key], expected)
+        return "" if more.empty? # not the keys left out, then
+
         code = HashCode.pairs(expected, @nested)
         how = code ? "write #{key}: #{format(@partial, code)}" : "match part of it"
         " A Hash is compared whole, and a #{event[:event_type].inspect} event (#{event[:action]}) has #{key}: with " \
-          "more keys (#{more_keys(event[key], expected).join(", ")}): name them all, or #{how}."
+          "more keys (#{ExtraKeys.listed(more)}): name them all, or #{how}."
       end
 
-      # The keys of `actual` that `expected` (which it matches in part)
-      # leaves out, a nested one as `changes.updated_at` or `related[0].id`.
-      def more_keys(actual, expected, prefix = "")
-        case expected
-        when Hash
-          given = expected.transform_keys(&:to_sym)
-          actual.flat_map do |key, value|
-            given.key?(key) ? more_keys(value, given[key], "#{prefix}#{key}.") : "#{prefix}#{key}"
-          end
-        when Array
-          expected.zip(actual).each_with_index.flat_map do |(value, item), index|
-            more_keys(item, value, "#{prefix.chomp(".")}[#{index}].")
-          end
-        else []
-        end
-      end
-
-      # `value` as an event holds it: an id (`id`, `*_id`) given as an
-      # Integer and a Symbol as Strings, in Hashes and Arrays too.
+      # `value` as an event holds it: keys as Symbols, an id (`id`, `*_id`)
+      # given as an Integer and a Symbol as Strings, in Hashes and Arrays
+      # too.
       def as_json(value, key = nil)
-        return value.to_h { |name, item| [name, as_json(item, name)] } if value.is_a?(Hash)
+        return value.to_h { |name, item| [ValueMatch.key(name), as_json(item, name)] } if value.is_a?(Hash)
         return value.map { |item| as_json(item) } if value.is_a?(Array)
 
         string?(value, key) ? value.to_s : value

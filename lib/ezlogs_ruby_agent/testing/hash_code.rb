@@ -16,21 +16,35 @@ module EzlogsRubyAgent
       def pairs(hash, nested)
         pairs = hash.map do |key, value|
           code = literal(value, nested)
-          return nil unless code && key.to_s.match?(/\A[a-z_]\w*\z/i)
+          return nil unless code
 
-          "#{key}: #{code}"
+          "#{label(key)} #{code}"
         end
         pairs.join(", ")
       end
 
+      # `model:`, or `"x-y":` for a key that is no plain label (both a
+      # method call and a pattern take it, as a Symbol).
+      def label(key)
+        key.to_s.match?(/\A[a-z_]\w*\z/i) ? "#{key}:" : "#{key.to_s.inspect}:"
+      end
+
       def literal(value, nested)
         case value
-        when Hash then (pairs = pairs(value, nested)) && format(nested, pairs)
+        when Hash then hash_code(value, nested)
         when Array then array(value, nested)
         when Range then range(value, nested)
         when Module then value.name
         when *WRITTEN_AS_INSPECTED then value.inspect
         end
+      end
+
+      # `{}` matches only an empty Hash, in a pattern as in a call.
+      def hash_code(hash, nested)
+        return "{}" if hash.empty?
+
+        pairs = pairs(hash, nested)
+        format(nested, pairs) if pairs
       end
 
       def array(items, nested)

@@ -59,7 +59,8 @@ class UserFlowTest < ActionDispatch::IntegrationTest
         assert_logged_event("data.change", subject: { type: "user", id: 123 })
       end
       assert_equal 'Expected a "data.change" event with subject: {:type=>"user", :id=>123}, but none matched. ' \
-                   'Ids and Symbols in events are Strings: write subject: {:type=>"user", :id=>"123"}.',
+                   "Events hold keys as Symbols, and ids and Symbol values as Strings: " \
+                   'write subject: {:type=>"user", :id=>"123"}.',
                    error.message.lines.first.chomp
       error = assert_raises(Minitest::Assertion) do
         assert_logged_event("data.change", subject: { type: :user, id: "123" })
@@ -82,6 +83,18 @@ class UserFlowTest < ActionDispatch::IntegrationTest
       assert_equal '->(value) { value in {total: Integer, items: {sku: "A1"}} }', suggested
       assert_logged_event("order.placed", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
 
+      # Keys as the test wrote them (an Integer, one that is no plain
+      # label), and an empty Hash: a pattern takes them.
+      EzlogsRubyAgent.log_event(event_type: "order.placed", action: "placed", actor: { type: "user", id: "1" },
+                                metadata: { 1 => "a", "x-y" => "b", none: {}, more: 2 })
+      assert_logged_event("order.placed", metadata: { 1 => "a", "x-y" => "b", none: {}, more: 2 })
+      error = assert_raises(Minitest::Assertion) do
+        assert_logged_event("order.placed", metadata: { 1 => "a", "x-y" => "b", none: {} })
+      end
+      suggested = error.message.lines.first.chomp[/or write metadata: (.+)\.\z/, 1]
+      assert_equal '->(value) { value in {"1": "a", "x-y": "b", none: {}} }', suggested
+      assert_logged_event("order.placed", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
+
       # A Hash in an Array: an Array pattern of Hash patterns.
       error = assert_raises(Minitest::Assertion) do
         assert_logged_event("data.change", metadata: { related: [{ type: "account" }] })
@@ -101,7 +114,7 @@ class UserFlowTest < ActionDispatch::IntegrationTest
 
       EzlogsRubyAgent.log_event(event_type: "note.added", action: "added", actor: { type: "system", id: "cron" })
       error = assert_raises(Minitest::Assertion) { assert_correlation_flow }
-      assert_match(/\AExpected the events to form one correlation flow, but the events belong to 3 flows/,
+      assert_match(/\AExpected the events to form one correlation flow, but the events belong to 4 flows/,
                    error.message)
       # What the code under test logged, apart from what came before it.
       assert_includes error.message.lines.first, "pass the code as a block (assert_correlation_flow { ... })"

@@ -14,7 +14,7 @@ module EzlogsRubyAgent
 
     def log(event)
       return Native.emit(event) if event.is_a?(UniversalEvent)
-      return EzlogsRubyAgent.log_event(**event.transform_keys(&:to_sym).slice(*KEYWORDS)) if event.is_a?(Hash)
+      return EzlogsRubyAgent.log_event(**keywords(event)) if event.is_a?(Hash)
 
       ProblemReporter.bad_call("EventWriter#log takes a UniversalEvent or a Hash of log_event's keywords, " \
                                "got #{event.class}; nothing was logged")
@@ -52,6 +52,13 @@ module EzlogsRubyAgent
         events_filtered: dropped[:sampled_out].to_i,
         events_failed: dropped[:rejected].to_i + dropped[:retries_exhausted].to_i
       )
+    end
+
+    private
+
+    # log_event's keywords in `hash`, whatever its keys are.
+    def keywords(hash)
+      hash.transform_keys { |key| key.to_s.to_sym }.slice(*KEYWORDS)
     end
   end
 end

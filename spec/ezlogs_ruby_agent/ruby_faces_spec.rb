@@ -10,7 +10,8 @@ RSpec.describe "EventWriter, EventProcessor, DeliveryEngine and health_status" d
 
   it "writes UniversalEvents and keyword hashes through the one pipeline" do
     expect(agent.writer.log(event)).to eq(event.event_id)
-    id = agent.writer.log("event_type" => "user.signed_out", "action" => "logout", "actor" => { type: "user", id: 1 })
+    id = agent.writer.log("event_type" => "user.signed_out", "action" => "logout", "actor" => { type: "user", id: 1 },
+                          1 => "a key log_event does not take")
     expect(captured.map { |e| e[:event_id] }).to eq([event.event_id, id])
     expect(captured.first[:metadata]).to eq(password: "[REDACTED]", plan: "pro")
   end

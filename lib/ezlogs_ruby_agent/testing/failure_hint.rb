@@ -19,10 +19,11 @@ module EzlogsRubyAgent
       end
 
       # A hint for a query that matched none of `events` only because it
-      # gave an id as an Integer or a value as a Symbol (events hold them as
-      # Strings, as a collector reads them), or only because a Hash it gave,
-      # at any depth, named some of the keys (a Hash is compared whole), or
-      # both. "" when there is nothing to say.
+      # wrote a key, an id or a value otherwise than events hold it (keys
+      # as Symbols, ids and Symbol values as Strings, as a collector reads
+      # them), or only because a Hash it gave, at any depth, named some of
+      # the keys (a Hash is compared whole), or both. "" when there is
+      # nothing to say.
       def hint(events)
         given = @query.attributes
         as_json = given.transform_values { |value| as_json(value) }
@@ -44,9 +45,9 @@ module EzlogsRubyAgent
 
       private
 
-      # The hint for a query that gave an Integer id or a Symbol (`as_json`:
-      # its attributes as events hold them): Strings alone explain the
-      # failure, or part of a Hash alone, or both.
+      # The hint for a query whose attributes events hold otherwise
+      # (`as_json`: as they hold them): that alone explains the failure, or
+      # part of a Hash alone, or both.
       def strings_hint(events, given, as_json)
         return " #{STRINGS}: write #{pairs(as_json)}." if events.any? { |event| @query.match?(event, as_json) }
 

@@ -97,35 +97,18 @@ def mail_arrived?
   COLLECTOR.events.any? { |e| e["event_type"] == "mail.delivery" }
 end
 
-# "http.request  PATCH /users/123  200  11.1 ms  [evt_...]"
-def line(event)
-  status = event.dig("metadata", "status") if event["event_type"] == "http.request"
-  ms = event.dig("timing", "duration_ms")
-  [event["event_type"], event["action"], status, ms && format("%.1f ms", ms), "[#{event["event_id"]}]"]
-    .compact.join("  ")
-end
-
-def print_tree(events, parent_id, depth)
-  children = events.select { |e| e.dig("correlation", "parent_event_id") == parent_id }
-  children.sort_by { |e| e["timestamp"] }.each do |event|
-    puts "#{"  " * depth}#{line(event)}"
-    print_tree(events, event["event_id"], depth + 1)
-  end
-end
-
+# What arrived at the collector, drawn as the gem draws flows (the Hashes
+# a collector parsed, as DebugTools.flow_tree takes them).
 def print_flows(events)
-  events.group_by { |e| e.dig("correlation", "flow_id") }.each do |flow_id, flow|
-    ids = flow.to_set { |e| e["event_id"] }
-    roots = flow.reject { |e| ids.include?(e.dig("correlation", "parent_event_id")) }
-    puts "\nflow #{flow_id} (#{flow.size} events)"
-    roots.each { |root| print_tree(flow, root.dig("correlation", "parent_event_id"), 1) }
+  events.group_by { |event| event.dig("correlation", "flow_id") }.each_value do |flow|
+    puts "\n#{EzlogsRubyAgent::DebugTools.flow_tree(flow)}"
   end
 end
 
 # What arrived as OTLP, by flow.
 def print_log_records(records)
   records.group_by { |record| attribute(record, "ezlogs.flow_id") }.each do |flow_id, flow|
-    puts "\nflow #{flow_id} (#{flow.size} log records)"
+    puts "\nflow #{flow_id} (#{flow.size} log #{flow.size == 1 ? "record" : "records"})"
     flow.each { |record| puts "  #{record_line(record)}" }
   end
 end

@@ -28,8 +28,7 @@ module EzlogsRubyAgent
       # than one flow or tree: how to check only what the code under test
       # logged (`block_form`: the framework's block form). "" otherwise.
       def separate_flows_hint(block_form)
-        flows = @events.map { |event| event.dig(:correlation, :flow_id) }.uniq
-        return "" unless flows.size > 1 || (@tree && roots.size > 1)
+        return "" unless flow_ids.uniq.size > 1 || (@tree && roots.size > 1)
 
         " Events logged before the code under test (records a test's setup made) are flows of their own: " \
           "pass the code as a block (#{block_form}) to check only what it logs."
@@ -47,7 +46,7 @@ module EzlogsRubyAgent
       private
 
       def flow_problems
-        flows = @events.map { |event| event.dig(:correlation, :flow_id) }
+        flows = flow_ids
         problems = []
         problems << "#{flows.count(nil)} of #{flows.size} events have no correlation.flow_id" if flows.include?(nil)
         distinct = flows.compact.uniq
@@ -83,6 +82,10 @@ module EzlogsRubyAgent
         types = @events.map { |event| event[:event_type] }
         missing = @including.reject { |type| types.include?(type) }
         "the flow has no #{missing.map(&:inspect).join(", ")} event" if missing.any?
+      end
+
+      def flow_ids
+        @flow_ids ||= @events.map { |event| event.dig(:correlation, :flow_id) }
       end
 
       # Events whose parent is not among the events.

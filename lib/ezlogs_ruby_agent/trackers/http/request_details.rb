@@ -132,9 +132,15 @@ module EzlogsRubyAgent
 
         secrets = nil # no Array made for the many requests without one
         controller[:path_parameters]&.each do |key, value|
-          (secrets ||= []) << value if filtered.fetch(key.to_s, value) != value && value.is_a?(String)
+          (secrets ||= []) << value if filtered.fetch(name_of(key), value) != value && value.is_a?(String)
         end
         secrets
+      end
+
+      # A route key's name: Symbol#name is the Symbol's own frozen String,
+      # so no String is made per parameter and request.
+      def name_of(key)
+        key.is_a?(Symbol) ? key.name : key.to_s
       end
 
       # The GraphQL operations of a POST to .../graphql (one, or a batch);

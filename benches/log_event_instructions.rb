@@ -15,6 +15,7 @@
 #   ruby -Ilib benches/log_event_instructions.rb       (needs valgrind)
 
 require "open3"
+require_relative "support/agent_lib"
 
 SHORT = 2_000
 LONG = 12_000
@@ -48,7 +49,7 @@ end
 def instructions(target, calls)
   env = { "EZLOGS_BENCH_TARGET" => target, "EZLOGS_BENCH_CALLS" => calls.to_s }
   command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-             RbConfig.ruby, "-I#{File.expand_path("../lib", __dir__)}", __FILE__]
+             RbConfig.ruby, "-I#{AgentLib.dir}", __FILE__]
   _out, err, status = Open3.capture3(env, *command)
   abort "valgrind failed (is it installed? apt-get install valgrind):\n#{err}" unless status.success?
   Integer(err[/I\s+refs:\s+([\d,]+)/, 1].delete(","))

@@ -51,6 +51,7 @@
 require "json"
 require "open3"
 require "tmpdir"
+require_relative "support/agent_lib"
 
 SWITCHES = %i[http active_record active_job mail].freeze
 SHORT = 10
@@ -197,7 +198,7 @@ def thread_events(trackers, counts)
           "EZLOGS_FLUSH_INTERVAL" => "600", "EZLOGS_BATCH_SIZE" => "1000000", "EZLOGS_EVENT_BUFFER_SIZE" => "100000" }
   Dir.mktmpdir("ezlogs-callgrind") do |dir|
     command = ["valgrind", "--tool=callgrind", "--separate-threads=yes", "--callgrind-out-file=#{dir}/out",
-               *cache_options, RbConfig.ruby, "-I#{File.expand_path("../lib", __dir__)}", __FILE__]
+               *cache_options, RbConfig.ruby, "-I#{AgentLib.dir}", __FILE__]
     _out, err, status = Open3.capture3(env, *command)
     abort "valgrind failed (is it installed? apt-get install valgrind):\n#{err}" unless status.success?
     totals = (Dir["#{dir}/out-*"] - ["#{dir}/out-01"]).to_h { |file| [file, totals_of(File.read(file))] }

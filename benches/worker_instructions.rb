@@ -13,9 +13,10 @@
 
 require "rbconfig"
 require "tmpdir"
+require_relative "support/agent_lib"
 
 N = Integer(ENV.fetch("N", 5_000))
-LIB = File.expand_path("../lib", __dir__)
+LIB = AgentLib.dir
 
 CHILD = <<~RUBY.freeze
   require "ezlogs_ruby_agent"

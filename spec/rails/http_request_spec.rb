@@ -409,6 +409,17 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(paths).to eq(["GET /invitation_badges/[REDACTED]", "GET /badges/7"])
   end
 
+  # A route to `UsersController.action(:whoami)`, or a mount of one, runs
+  # the controller, whose route then holds only its own parameters.
+  it "masks a filtered route value of a route to a controller's action, which names no controller" do
+    get "/invitation_cards/S3CRET-c4rd"
+    get "/invitation_links/S3CRET-l1nk"
+
+    expect(events_of("http.request").map { |event| event[:action] })
+      .to eq(["GET /invitation_cards/[REDACTED]", "GET /invitation_links/[REDACTED]"])
+    expect(JSON.generate(events_of("http.request"))).not_to include("S3CR")
+  end
+
   # The router hands a mounted app the path after its prefix, and refuses
   # route values that are not UTF-8 before any controller runs.
   it "masks a filtered route value in a mounted app's path, and one Rails refused, in the path as it came in" do

@@ -22,6 +22,10 @@ Rails.application.routes.draw do
   # A Rack app mounted under a path with a secret: the router moves the
   # prefix to SCRIPT_NAME.
   mount proc { [200, { "Content-Type" => "text/plain" }, ["ok"]] }, at: "/invitation_files/:invite_code"
+  # A controller's action as a Rack endpoint, routed and mounted: the
+  # controller runs, and the route names neither controller nor action.
+  get "invitation_cards/:invite_code", to: UsersController.action(:whoami)
+  mount UsersController.action(:whoami), at: "/invitation_links/:invite_code"
   get "my_ip", to: "users#my_ip"
   get "outbound", to: "calls#outbound"
   get "visits", to: "visits#show"

@@ -7,10 +7,6 @@ module EzlogsRubyAgent
     # /password_resets/:token/edit is as secret in the path as in the
     # params.
     module FilteredPath
-      # The size of a controller's route without parameters of its own
-      # (Rails' path parameters always name the controller and the action).
-      ONLY_CONTROLLER_AND_ACTION = 2
-
       module_function
 
       # The request's path as it came in (`request.started_path`, which
@@ -77,8 +73,8 @@ module EzlogsRubyAgent
       end
 
       # The values of the route's parameters that Rails' filtered params
-      # do not show; nil when there are none, as for every route of only
-      # a controller and an action (a GET of /whoami: not looked through).
+      # do not show; nil when there are none, as for a route of only a
+      # controller and an action (a GET of /whoami: not looked through).
       def filtered_route_values(controller)
         filtered = controller[:params]
         route = controller[:path_parameters]
@@ -92,9 +88,12 @@ module EzlogsRubyAgent
       end
 
       # Whether a controller's route has parameters besides its controller
-      # and action.
+      # and action. A route to `UsersController.action(:show)`, or a mount
+      # of one, names neither: its parameters are all its own.
       def own_parameters?(route)
-        route.is_a?(Hash) && route.size > ONLY_CONTROLLER_AND_ACTION
+        return false unless route.is_a?(Hash)
+
+        route.size > 2 || !(route.key?(:controller) && route.key?(:action))
       end
 
       # A route key's name: Symbol#name is the Symbol's own frozen String,

@@ -420,6 +420,24 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(JSON.generate(events_of("http.request"))).not_to include("S3CR")
   end
 
+  # An action that looks a filtered value up raises an error that quotes
+  # it; the event's error shows it masked, as its path and params do.
+  it "masks the request's filtered values in its error's message" do
+    messages = []
+    expect { get "/invitations/S3CRET-p4th" }.to raise_error(ActiveRecord::RecordNotFound) { |e| messages << e.message }
+    expect { get "/invitation_codes", { invite_code: "S3CRET-qu3ry", ref: "mail" } }
+      .to raise_error(ActiveRecord::RecordNotFound) { |e| messages << e.message }
+    expect { get "/users/0", { ref: "S3" } }.to raise_error(ActiveRecord::RecordNotFound) { |e| messages << e.message }
+
+    errors = events_of("http.request").map { |event| event[:metadata][:error] }
+    expect(messages.first(2)).to all(include("S3CRET"))
+    expect(errors.map { |error| error[:class] }).to all(eq("ActiveRecord::RecordNotFound"))
+    expect(errors.first(2).map { |error| error[:message] })
+      .to eq(messages.first(2).map { |message| message.sub(/S3CRET-\w+/, "[REDACTED]") })
+    expect(errors.last[:message]).to eq(messages.last)
+    expect(JSON.generate(events_of("http.request"))).not_to include("S3CR")
+  end
+
   # The router hands a mounted app the path after its prefix, and refuses
   # route values that are not UTF-8 before any controller runs.
   it "masks a filtered route value in a mounted app's path, and one Rails refused, in the path as it came in" do

@@ -2,6 +2,7 @@
 
 require_relative "http/client_ip"
 require_relative "http/controller_details"
+require_relative "http/filtered_error"
 require_relative "http/filtered_path"
 require_relative "http/graphql_operation"
 require_relative "http/request_details"

@@ -4,8 +4,9 @@ module EzlogsRubyAgent
   class HttpTracker
     # What only Ruby can read of a request for its `http.request` event:
     # the params (the ones Rails filtered, else the query string filtered as
-    # Rails would filter it), the request's GraphQL operations and its
-    # error, and the path with filtered route values masked (FilteredPath).
+    # Rails would filter it), the request's GraphQL operations, its error
+    # (with the request's filtered values masked in its message:
+    # FilteredError) and its path (with the route's: FilteredPath).
     # The core reads the rest (method, path, status, route, headers,
     # Rails' runtimes, the client's address) from the env and the response
     # itself (Native.record_http_request).
@@ -32,7 +33,7 @@ module EzlogsRubyAgent
         params = params(env, controller)
         graphql = graphql_operations(env, request, graphql)
         path = FilteredPath.of(env, controller, request, error)
-        details(params, error, graphql, path) if params || error || graphql || path
+        details(params, error && FilteredError.of(env, controller, request, error), graphql, path)
       rescue StandardError => e
         ProblemReporter.internal(e, "reading request details")
         nil
@@ -56,8 +57,11 @@ module EzlogsRubyAgent
         env["action_dispatch.exception"] || controller&.[](:exception_object) || env[RAISED_KEY]
       end
 
+      # nil when there are none. `error`: its summary (FilteredError).
       def details(params, error, graphql, path)
-        details = { params:, error: error && Tracking.error_summary(error) }
+        return unless params || error || graphql || path
+
+        details = { params:, error: }
         details[:path] = path if path
         graphql ? details.merge!(graphql_details(graphql)) : details
       end

@@ -28,6 +28,12 @@ class UsersController < ApplicationController
     head :no_content
   end
 
+  # An invitation looked up by its code (in the path or the query) as a
+  # user's id: ActiveRecord's RecordNotFound quotes the code.
+  def invitation
+    render json: User.find(params[:invite_code]).slice(:id)
+  end
+
   def whoami
     render plain: Current.user&.name.to_s
   end

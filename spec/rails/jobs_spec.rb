@@ -65,6 +65,17 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(executions_of("BrokenJob").last[:metadata][:queue_wait_ms]).to be < 1_000
     end
 
+    # The core redacts the argument by its key, and the error quotes it.
+    it "masks in a failed run's error message what a filtered argument held" do
+      InvitationJob.perform_later(token: "S3CRET-j0b", user_id: 123)
+      eventually { executions_of("InvitationJob").any? }
+
+      error = executions_of("InvitationJob").first[:metadata][:error]
+      expect(error).to include(class: "ActiveRecord::RecordNotFound")
+      expect(error[:message]).to match(/Couldn't find User with 'id'=.*\[REDACTED\]/)
+      expect(JSON.generate(events_of("job.enqueue") + events_of("job.execution"))).not_to include("S3CRET")
+    end
+
     it "records no enqueue when a before_enqueue callback refuses the job, and lets serialisation errors through" do
       expect(GuardedJob.perform_later("refuse")).to be(false)
       expect { GuardedJob.perform_later(Object.new) }.to raise_error(ActiveJob::SerializationError)

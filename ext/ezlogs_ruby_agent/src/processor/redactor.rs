@@ -11,7 +11,9 @@
 //! bare word `key` is too common to match inside compounds, so it only
 //! matches a key named `key`: `primary_key` and `key_pattern` pass.
 //! Correlation and platform blocks are never touched (a request's
-//! `correlation.session_id` is a digest, not the session's id).
+//! `correlation.session_id` is a digest, not the session's id). A value
+//! redacted by its key is masked in the event's error message too, which
+//! may quote it.
 //!
 //! Apps log the same keys over and over, and matching one against every
 //! field costs about 2,000 instructions: each thread remembers the decision
@@ -29,6 +31,10 @@ use crate::data::{Data, Object, Text};
 use crate::event::Event;
 
 pub const REDACTED: &str = "[REDACTED]";
+
+/// What a value masked already reads (Rails' filter_parameters writes the
+/// second): nothing to mask in a message.
+const MASKS: [&str; 2] = [REDACTED, "[FILTERED]"];
 
 /// Always sensitive, whatever the configuration adds.
 const BUILT_IN_FIELDS: &[&str] = &[
@@ -161,30 +167,56 @@ impl Redactor {
         })
     }
 
+    /// Redacts the event. A value redacted by its key is also masked in
+    /// the event's error message (`metadata.error.message`), which may
+    /// quote it: a job given `token:` that runs `User.find(token)` fails
+    /// with "Couldn't find User with 'id'=...". (Only an event with an
+    /// error keeps the values for that.)
     pub fn redact(&self, event: &mut Event) {
-        self.object(&mut event.actor);
+        let mut redacted = error_message(event).is_some().then(Vec::new);
+        self.object(&mut event.actor, &mut redacted);
         for object in [&mut event.subject, &mut event.metadata, &mut event.timing]
             .into_iter()
             .flatten()
         {
-            self.object(object);
+            self.object(object, &mut redacted);
         }
-    }
-
-    fn object(&self, object: &mut Object) {
-        for (key, value) in &mut object.0 {
-            if self.is_sensitive_key(key) {
-                *value = Data::text(REDACTED);
-            } else if !IDENTIFIER_KEYS.contains(&key.as_str()) {
-                self.value(value);
+        let secrets = redacted.filter(|secrets| !secrets.is_empty());
+        if let Some((secrets, message)) = secrets.zip(error_message(event)) {
+            let text = text_of(message);
+            let quoted = secrets.iter().filter(|secret| {
+                !secret.is_empty()
+                    && !MASKS.contains(&secret.as_str())
+                    && text.contains(secret.as_str())
+            });
+            let masked = quoted.fold(text.to_string(), |shown, secret| {
+                shown.replace(secret.as_str(), REDACTED)
+            });
+            if masked != text {
+                *message = Data::text(masked);
             }
         }
     }
 
-    fn value(&self, value: &mut Data) {
+    /// `redacted`: where the values redacted by their key are kept, if
+    /// they are wanted.
+    fn object(&self, object: &mut Object, redacted: &mut Option<Vec<Text>>) {
+        for (key, value) in &mut object.0 {
+            if self.is_sensitive_key(key) {
+                if let Some(redacted) = redacted {
+                    collect_texts(value, redacted);
+                }
+                *value = Data::text(REDACTED);
+            } else if !IDENTIFIER_KEYS.contains(&key.as_str()) {
+                self.value(value, redacted);
+            }
+        }
+    }
+
+    fn value(&self, value: &mut Data, redacted: &mut Option<Vec<Text>>) {
         match value {
-            Data::Map(object) => self.object(object),
-            Data::List(items) => items.iter_mut().for_each(|item| self.value(item)),
+            Data::Map(object) => self.object(object, redacted),
+            Data::List(items) => items.iter_mut().for_each(|item| self.value(item, redacted)),
             Data::Text(text) if self.holds_pii(text) => *value = Data::text(REDACTED),
             _ => {}
         }
@@ -235,6 +267,36 @@ impl Redactor {
                     .find_iter(text)
                     .any(|candidate| luhn_valid(candidate.as_str()))
             })
+    }
+}
+
+/// The event's error message (`metadata.error.message`), when it has one.
+fn error_message(event: &mut Event) -> Option<&mut Data> {
+    let metadata = event.metadata.as_mut()?;
+    let (_, error) = metadata.0.iter_mut().find(|(key, _)| key == "error")?;
+    let Data::Map(error) = error else { return None };
+    let (_, message) = error.0.iter_mut().find(|(key, _)| key == "message")?;
+    matches!(message, Data::Text(_)).then_some(message)
+}
+
+/// The text of a `Data::Text` ("" for anything else).
+fn text_of(data: &Data) -> &str {
+    match data {
+        Data::Text(text) => text.as_str(),
+        _ => "",
+    }
+}
+
+/// Adds the texts in `value` (at any depth) to `into`.
+fn collect_texts(value: &Data, into: &mut Vec<Text>) {
+    match value {
+        Data::Text(text) => into.push(text.clone()),
+        Data::List(items) => items.iter().for_each(|item| collect_texts(item, into)),
+        Data::Map(object) => object
+            .0
+            .iter()
+            .for_each(|(_, item)| collect_texts(item, into)),
+        _ => {}
     }
 }
 
@@ -514,6 +576,49 @@ mod tests {
         );
         assert_eq!(json["metadata"]["primary_key"], "id");
         assert_eq!(event.correlation.flow_id, flow_before);
+    }
+
+    #[test]
+    fn masks_in_the_error_message_what_it_redacted_by_key() {
+        let r = defaults();
+        let message = |event: &Event| {
+            serde_json::to_value(event).unwrap()["metadata"]["error"]["message"].clone()
+        };
+        let mut event = crate::delivery::test_events::event();
+        let mut error = Object::default();
+        error.push("class", Data::text("ActiveRecord::RecordNotFound"));
+        error.push(
+            "message",
+            Data::text("Couldn't find User with 'id'=\"S3CRET\" (also S3CRET, not 42)"),
+        );
+        let mut arguments = Object::default();
+        arguments.push(
+            "token",
+            Data::List(vec![Data::text("S3CRET"), Data::Int(7)]),
+        );
+        arguments.push("user_id", Data::text("42"));
+        arguments.push("password", Data::text("[FILTERED]"));
+        let mut metadata = Object::default();
+        metadata.push("arguments", Data::Map(arguments));
+        metadata.push("error", Data::Map(error.clone()));
+        event.metadata = Some(metadata);
+        r.redact(&mut event);
+        assert_eq!(
+            message(&event),
+            "Couldn't find User with 'id'=\"[REDACTED]\" (also [REDACTED], not 42)"
+        );
+
+        // Nothing redacted by key that the message quotes: left as it is.
+        let mut event = crate::delivery::test_events::event();
+        let mut metadata = Object::default();
+        metadata.push("user_id", Data::text("S3CRET"));
+        metadata.push("error", Data::Map(error));
+        event.metadata = Some(metadata);
+        r.redact(&mut event);
+        assert_eq!(
+            message(&event),
+            "Couldn't find User with 'id'=\"S3CRET\" (also S3CRET, not 42)"
+        );
     }
 
     #[test]

@@ -65,11 +65,13 @@ module EzlogsRubyAgent
     # `Rails.backtrace_cleaner` (the app's own frames, as Rails' error
     # pages show them), or the raw first lines when cleaning leaves none
     # (the error came from a gem with no app frame on the stack).
-    def error_summary(error)
+    # A block given shows the message's text otherwise (masked) before it
+    # is cut.
+    def error_summary(error, &)
       backtrace = Array(error.backtrace)
       cleaner = defined?(::Rails) && ::Rails.respond_to?(:backtrace_cleaner) ? ::Rails.backtrace_cleaner : nil
       cleaned = cleaner ? cleaner.clean(backtrace) : backtrace
-      { class: class_name(error), message: error_message(error),
+      { class: class_name(error), message: error_message(error, &),
         backtrace: (cleaned.empty? ? backtrace : cleaned).first(BACKTRACE_LINES) }
     end
 
@@ -99,6 +101,7 @@ module EzlogsRubyAgent
       if quotes_input?(error) && (quote = message.index(QUOTED_INPUT))
         message = "#{message[0, quote]}[FILTERED]"
       end
+      message = yield(message) if block_given?
       message[0, 1_000]
     end
 

@@ -427,15 +427,18 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect { get "/invitations/S3CRET-p4th" }.to raise_error(ActiveRecord::RecordNotFound) { |e| messages << e.message }
     expect { get "/invitation_codes", { invite_code: "S3CRET-qu3ry", ref: "mail" } }
       .to raise_error(ActiveRecord::RecordNotFound) { |e| messages << e.message }
+    # A number in a JSON body, which the message quotes as its digits.
+    expect { post "/invitation_codes", JSON.generate(invite_code: 48_291_377), "CONTENT_TYPE" => "application/json" }
+      .to raise_error(ActiveRecord::RecordNotFound) { |e| messages << e.message }
     expect { get "/users/0", { ref: "S3" } }.to raise_error(ActiveRecord::RecordNotFound) { |e| messages << e.message }
 
     errors = events_of("http.request").map { |event| event[:metadata][:error] }
-    expect(messages.first(2)).to all(include("S3CRET"))
+    expect(messages.first(3)).to all(match(/S3CRET|48291377/))
     expect(errors.map { |error| error[:class] }).to all(eq("ActiveRecord::RecordNotFound"))
-    expect(errors.first(2).map { |error| error[:message] })
-      .to eq(messages.first(2).map { |message| message.sub(/S3CRET-\w+/, "[REDACTED]") })
+    expect(errors.first(3).map { |error| error[:message] })
+      .to eq(messages.first(3).map { |message| message.sub(/S3CRET-\w+|48291377/, "[REDACTED]") })
     expect(errors.last[:message]).to eq(messages.last)
-    expect(JSON.generate(events_of("http.request"))).not_to include("S3CR")
+    expect(JSON.generate(events_of("http.request"))).not_to include("S3CR", "48291377")
   end
 
   # The router hands a mounted app the path after its prefix, and refuses

@@ -18,7 +18,7 @@ Rails.application.routes.draw do
   # A secret in the path, as invitation and password-reset links carry.
   get "invitations/:invite_code/accept", to: "users#whoami"
   get "invitations/:invite_code", to: "users#invitation"
-  get "invitation_codes", to: "users#invitation"
+  match "invitation_codes", to: "users#invitation", via: %i[get post]
   get "shared/*invite_code", to: "users#whoami"
   get "invitation_badges/:invite_code", to: proc { [200, { "Content-Type" => "image/svg+xml" }, ["<svg/>"]] }
   # A Rack app mounted under a path with a secret: the router moves the

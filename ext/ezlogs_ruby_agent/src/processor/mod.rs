@@ -2,12 +2,14 @@
 //! sampling, redaction and the size limit. Runs on the worker (and, in test
 //! mode, on the capturing thread), never touching Ruby.
 
+mod quoted_secrets;
 mod redactor;
 mod sampler;
 mod shrink;
 
 use serde::Deserialize;
 
+pub use quoted_secrets::QuotedSecrets;
 pub use redactor::{pattern_error, Redactor, REDACTED};
 
 use crate::event::Event;

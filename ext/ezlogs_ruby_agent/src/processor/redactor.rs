@@ -12,8 +12,8 @@
 //! matches a key named `key`: `primary_key` and `key_pattern` pass.
 //! Correlation and platform blocks are never touched (a request's
 //! `correlation.session_id` is a digest, not the session's id). A value
-//! redacted by its key is masked in the event's error message too, which
-//! may quote it.
+//! redacted by its key is masked too where the event's text quotes it (an
+//! error's message).
 //!
 //! Apps log the same keys over and over, and matching one against every
 //! field costs about 2,000 instructions: each thread remembers the decision
@@ -26,15 +26,12 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use fnv::FnvHashMap;
 use regex::Regex;
 
+use super::quoted_secrets::QuotedSecrets;
 use super::ProcessingSettings;
 use crate::data::{Data, Object, Text};
 use crate::event::Event;
 
 pub const REDACTED: &str = "[REDACTED]";
-
-/// What a value masked already reads (Rails' filter_parameters writes the
-/// second): nothing to mask in a message.
-const MASKS: [&str; 2] = [REDACTED, "[FILTERED]"];
 
 /// Always sensitive, whatever the configuration adds.
 const BUILT_IN_FIELDS: &[&str] = &[
@@ -167,13 +164,12 @@ impl Redactor {
         })
     }
 
-    /// Redacts the event. A value redacted by its key is also masked in
-    /// the event's error message (`metadata.error.message`), which may
-    /// quote it: a job given `token:` that runs `User.find(token)` fails
-    /// with "Couldn't find User with 'id'=...". (Only an event with an
-    /// error keeps the values for that.)
+    /// Redacts the event. A value redacted by its key is also masked where
+    /// the event's text quotes it (QuotedSecrets): a job given `token:`
+    /// that runs `User.find(token)` fails with "Couldn't find User with
+    /// 'id'=...".
     pub fn redact(&self, event: &mut Event) {
-        let mut redacted = error_message(event).is_some().then(Vec::new);
+        let mut redacted = Vec::new();
         self.object(&mut event.actor, &mut redacted);
         for object in [&mut event.subject, &mut event.metadata, &mut event.timing]
             .into_iter()
@@ -181,31 +177,16 @@ impl Redactor {
         {
             self.object(object, &mut redacted);
         }
-        let secrets = redacted.filter(|secrets| !secrets.is_empty());
-        if let Some((secrets, message)) = secrets.zip(error_message(event)) {
-            let text = text_of(message);
-            let quoted = secrets.iter().filter(|secret| {
-                !secret.is_empty()
-                    && !MASKS.contains(&secret.as_str())
-                    && text.contains(secret.as_str())
-            });
-            let masked = quoted.fold(text.to_string(), |shown, secret| {
-                shown.replace(secret.as_str(), REDACTED)
-            });
-            if masked != text {
-                *message = Data::text(masked);
-            }
+        if let Some(secrets) = QuotedSecrets::new(redacted) {
+            mask_quotes(event, &secrets);
         }
     }
 
-    /// `redacted`: where the values redacted by their key are kept, if
-    /// they are wanted.
-    fn object(&self, object: &mut Object, redacted: &mut Option<Vec<Text>>) {
+    /// `redacted`: where the values redacted by their key are kept.
+    fn object(&self, object: &mut Object, redacted: &mut Vec<String>) {
         for (key, value) in &mut object.0 {
             if self.is_sensitive_key(key) {
-                if let Some(redacted) = redacted {
-                    collect_texts(value, redacted);
-                }
+                collect_values(value, redacted);
                 *value = Data::text(REDACTED);
             } else if !IDENTIFIER_KEYS.contains(&key.as_str()) {
                 self.value(value, redacted);
@@ -213,7 +194,7 @@ impl Redactor {
         }
     }
 
-    fn value(&self, value: &mut Data, redacted: &mut Option<Vec<Text>>) {
+    fn value(&self, value: &mut Data, redacted: &mut Vec<String>) {
         match value {
             Data::Map(object) => self.object(object, redacted),
             Data::List(items) => items.iter_mut().for_each(|item| self.value(item, redacted)),
@@ -270,32 +251,57 @@ impl Redactor {
     }
 }
 
-/// The event's error message (`metadata.error.message`), when it has one.
-fn error_message(event: &mut Event) -> Option<&mut Data> {
-    let metadata = event.metadata.as_mut()?;
-    let (_, error) = metadata.0.iter_mut().find(|(key, _)| key == "error")?;
-    let Data::Map(error) = error else { return None };
-    let (_, message) = error.0.iter_mut().find(|(key, _)| key == "message")?;
-    matches!(message, Data::Text(_)).then_some(message)
-}
-
-/// The text of a `Data::Text` ("" for anything else).
-fn text_of(data: &Data) -> &str {
-    match data {
-        Data::Text(text) => text.as_str(),
-        _ => "",
-    }
-}
-
-/// Adds the texts in `value` (at any depth) to `into`.
-fn collect_texts(value: &Data, into: &mut Vec<Text>) {
+/// Adds the values in `value` (at any depth) to `into`, as text; not
+/// those masked already (Rails' filtered params), which quote nothing.
+fn collect_values(value: &Data, into: &mut Vec<String>) {
     match value {
-        Data::Text(text) => into.push(text.clone()),
-        Data::List(items) => items.iter().for_each(|item| collect_texts(item, into)),
+        Data::Text(text) if text != REDACTED && text != "[FILTERED]" => into.push(text.to_string()),
+        Data::Int(number) => into.push(number.to_string()),
+        Data::UInt(number) => into.push(number.to_string()),
+        Data::Float(number) => into.push(number.to_string()),
+        Data::List(items) => items.iter().for_each(|item| collect_values(item, into)),
         Data::Map(object) => object
             .0
             .iter()
-            .for_each(|(_, item)| collect_texts(item, into)),
+            .for_each(|(_, item)| collect_values(item, into)),
+        _ => {}
+    }
+}
+
+/// Masks `secrets` in the event's text: its action and the values of its
+/// actor, subject and metadata; not the timing, nor the identifiers
+/// (IDENTIFIER_KEYS), which the agent and the frameworks write.
+fn mask_quotes(event: &mut Event, secrets: &QuotedSecrets) {
+    if let Some(action) = secrets.mask(&event.action) {
+        event.action = action.into();
+    }
+    let objects = [
+        Some(&mut event.actor),
+        event.subject.as_mut(),
+        event.metadata.as_mut(),
+    ];
+    for object in objects.into_iter().flatten() {
+        mask_object(object, secrets);
+    }
+}
+
+fn mask_object(object: &mut Object, secrets: &QuotedSecrets) {
+    for (key, value) in &mut object.0 {
+        if !IDENTIFIER_KEYS.contains(&key.as_str()) {
+            mask_value(value, secrets);
+        }
+    }
+}
+
+fn mask_value(value: &mut Data, secrets: &QuotedSecrets) {
+    match value {
+        Data::Text(text) => {
+            if let Some(masked) = secrets.mask(text) {
+                *text = masked.into();
+            }
+        }
+        Data::List(items) => items.iter_mut().for_each(|item| mask_value(item, secrets)),
+        Data::Map(object) => mask_object(object, secrets),
         _ => {}
     }
 }
@@ -579,7 +585,7 @@ mod tests {
     }
 
     #[test]
-    fn masks_in_the_error_message_what_it_redacted_by_key() {
+    fn masks_where_the_event_quotes_what_it_redacted_by_key() {
         let r = defaults();
         let message = |event: &Event| {
             serde_json::to_value(event).unwrap()["metadata"]["error"]["message"].clone()
@@ -601,8 +607,13 @@ mod tests {
         let mut metadata = Object::default();
         metadata.push("arguments", Data::Map(arguments));
         metadata.push("error", Data::Map(error.clone()));
+        metadata.push("note", Data::text("sent S3CRET to 42"));
         event.metadata = Some(metadata);
         r.redact(&mut event);
+        assert_eq!(
+            serde_json::to_value(&event).unwrap()["metadata"]["note"],
+            "sent [REDACTED] to 42"
+        );
         assert_eq!(
             message(&event),
             "Couldn't find User with 'id'=\"[REDACTED]\" (also [REDACTED], not 42)"

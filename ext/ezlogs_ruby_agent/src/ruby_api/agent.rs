@@ -251,6 +251,12 @@ fn regex_error(source: String) -> Option<String> {
     crate::processor::pattern_error(&source)
 }
 
+/// `text` with `secrets` masked where it quotes them (QuotedSecrets), or
+/// nil when it quotes none.
+fn masked_quotes(text: String, secrets: Vec<String>) -> Option<String> {
+    crate::processor::QuotedSecrets::new(secrets)?.mask(&text)
+}
+
 /// `endpoint` as messages show it (delivery::shown_endpoint).
 fn shown_endpoint(endpoint: String) -> String {
     delivery::shown_endpoint(&endpoint)
@@ -413,6 +419,7 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("configure", function!(configure, 1))?;
     native.define_module_function("regex_error", function!(regex_error, 1))?;
     native.define_module_function("shown_endpoint", function!(shown_endpoint, 1))?;
+    native.define_module_function("masked_quotes", function!(masked_quotes, 2))?;
     native.define_module_function("log_event", function!(log_event, 5))?;
     native.define_module_function("record", function!(record, 8))?;
     native.define_module_function("new_event_id", function!(new_event_id, 0))?;

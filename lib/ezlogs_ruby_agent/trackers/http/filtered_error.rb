@@ -18,9 +18,10 @@ module EzlogsRubyAgent
       # ControllerDetails, if a controller ran; `request`: the
       # Native::HttpRequest.
       def of(env, controller, request, error)
-        summary = Tracking.error_summary(error)
         secrets = secrets(env, controller, request, error)
-        secrets.empty? ? summary : summary.merge(message: masked(summary[:message], secrets))
+        return Tracking.error_summary(error) if secrets.empty?
+
+        Tracking.error_summary(error) { |message| masked(message, secrets) }
       end
 
       # The route's filtered values (FilteredPath) and, when a controller
@@ -34,13 +35,13 @@ module EzlogsRubyAgent
         secrets
       end
 
-      # Adds to `secrets` the Strings of `value` that `shown` (its filtered
-      # counterpart) does not hold.
+      # Adds to `secrets` the values of `value` (Strings, and numbers as
+      # text) that `shown` (its filtered counterpart) does not hold.
       def not_shown(value, shown, secrets)
         case value
         when Hash then value.each { |key, item| not_shown(item, entry(shown, key), secrets) }
         when Array then value.each_with_index { |item, index| not_shown(item, entry(shown, index), secrets) }
-        when String then secrets << value unless shown == value
+        when String, Numeric then secrets << value.to_s unless shown == value
         end
       end
 
@@ -54,13 +55,12 @@ module EzlogsRubyAgent
         end
       end
 
-      # `message` with each secret masked wherever it appears; all of it
-      # when that fails.
+      # `message` with each secret masked where it quotes it, by the core's
+      # rules for an event's text (also as `inspect` writes it; a short one
+      # only where it stands alone); all of it when that fails.
       def masked(message, secrets)
-        secrets.reduce(message) do |shown, secret|
-          secret = secret.dup.force_encoding(Encoding::UTF_8).scrub
-          secret.empty? ? shown : shown.gsub(secret, AppFilter::MASK)
-        end
+        texts = secrets.map { |secret| secret.dup.force_encoding(Encoding::UTF_8).scrub }
+        Native.masked_quotes(message.dup.force_encoding(Encoding::UTF_8).scrub, texts) || message
       rescue StandardError
         AppFilter::MASK
       end

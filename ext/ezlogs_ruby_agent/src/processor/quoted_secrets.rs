@@ -1,14 +1,13 @@
-//! Secrets an event's text quotes. A value redacted by its key is often
-//! quoted elsewhere in the same event: an error's message
-//! ("Couldn't find User with 'id'=\"S3CRET\""), a note the app wrote.
-//! Those quotes are masked too. Ruby's HttpTracker::FilteredError masks a
-//! request's filtered values in its error's message with the same rules
-//! (`Native.masked_quotes`).
+//! Secrets an error's message quotes. A value redacted by its key is
+//! often quoted in the same event's error message ("Couldn't find User
+//! with 'id'=\"S3CRET\""), which is masked there too (the Redactor). Ruby's
+//! HttpTracker::FilteredError masks a request's filtered values in its
+//! error's message with the same rules (`Native.masked_quotes`).
 
 use super::REDACTED;
 
 /// What a value masked already reads (Rails' filter_parameters writes the
-/// second): nothing to look for.
+/// second): nothing to look for, nor in any part of it.
 const MASKS: [&str; 2] = [REDACTED, "[FILTERED]"];
 
 /// A value shorter than this (in characters) is not looked for: it cannot
@@ -25,7 +24,10 @@ impl QuotedSecrets {
     pub fn new<I: IntoIterator<Item = String>>(values: I) -> Option<Self> {
         let mut secrets: Vec<String> = Vec::new();
         for value in values {
-            if value.chars().count() < SHORTEST || MASKS.contains(&value.as_str()) {
+            // A part of a mask ("DACT") would break the masks already there.
+            if value.chars().count() < SHORTEST
+                || MASKS.iter().any(|mask| mask.contains(value.as_str()))
+            {
                 continue;
             }
             let inspected = inspected(&value);

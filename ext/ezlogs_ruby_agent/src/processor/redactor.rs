@@ -12,8 +12,8 @@
 //! matches a key named `key`: `primary_key` and `key_pattern` pass.
 //! Correlation and platform blocks are never touched (a request's
 //! `correlation.session_id` is a digest, not the session's id). A value
-//! redacted by its key is masked too where the event's text quotes it (an
-//! error's message).
+//! redacted by its key is masked too where the event's error message
+//! quotes it.
 //!
 //! Apps log the same keys over and over, and matching one against every
 //! field costs about 2,000 instructions: each thread remembers the decision
@@ -165,9 +165,9 @@ impl Redactor {
     }
 
     /// Redacts the event. A value redacted by its key is also masked where
-    /// the event's text quotes it (QuotedSecrets): a job given `token:`
-    /// that runs `User.find(token)` fails with "Couldn't find User with
-    /// 'id'=...".
+    /// the event's error message quotes it (QuotedSecrets): a job given
+    /// `token:` that runs `User.find(token)` fails with "Couldn't find
+    /// User with 'id'=...".
     pub fn redact(&self, event: &mut Event) {
         let mut redacted = Vec::new();
         self.object(&mut event.actor, &mut redacted);
@@ -268,41 +268,30 @@ fn collect_values(value: &Data, into: &mut Vec<String>) {
     }
 }
 
-/// Masks `secrets` in the event's text: its action and the values of its
-/// actor, subject and metadata; not the timing, nor the identifiers
-/// (IDENTIFIER_KEYS), which the agent and the frameworks write.
+/// Masks `secrets` in the event's error message: `metadata.error`'s
+/// `message` (the trackers' `{class, message, backtrace}`), or
+/// `metadata.error` itself when it is text (`log_event`'s). Only there: a
+/// message quotes what it failed on, while other fields that hold the same
+/// text (a class name, a queue, a timestamp's year) are the app's data.
 fn mask_quotes(event: &mut Event, secrets: &QuotedSecrets) {
-    if let Some(action) = secrets.mask(&event.action) {
-        event.action = action.into();
-    }
-    let objects = [
-        Some(&mut event.actor),
-        event.subject.as_mut(),
-        event.metadata.as_mut(),
-    ];
-    for object in objects.into_iter().flatten() {
-        mask_object(object, secrets);
-    }
-}
-
-fn mask_object(object: &mut Object, secrets: &QuotedSecrets) {
-    for (key, value) in &mut object.0 {
-        if !IDENTIFIER_KEYS.contains(&key.as_str()) {
-            mask_value(value, secrets);
+    let Some(metadata) = event.metadata.as_mut() else {
+        return;
+    };
+    let Some((_, error)) = metadata.0.iter_mut().find(|(key, _)| key == "error") else {
+        return;
+    };
+    let message = match error {
+        Data::Map(error) => error
+            .0
+            .iter_mut()
+            .find(|(key, _)| key == "message")
+            .map(|(_, message)| message),
+        text => Some(text),
+    };
+    if let Some(Data::Text(text)) = message {
+        if let Some(masked) = secrets.mask(text) {
+            *text = masked.into();
         }
-    }
-}
-
-fn mask_value(value: &mut Data, secrets: &QuotedSecrets) {
-    match value {
-        Data::Text(text) => {
-            if let Some(masked) = secrets.mask(text) {
-                *text = masked.into();
-            }
-        }
-        Data::List(items) => items.iter_mut().for_each(|item| mask_value(item, secrets)),
-        Data::Map(object) => mask_object(object, secrets),
-        _ => {}
     }
 }
 
@@ -585,7 +574,7 @@ mod tests {
     }
 
     #[test]
-    fn masks_where_the_event_quotes_what_it_redacted_by_key() {
+    fn masks_in_the_error_message_what_it_redacted_by_key() {
         let r = defaults();
         let message = |event: &Event| {
             serde_json::to_value(event).unwrap()["metadata"]["error"]["message"].clone()
@@ -610,14 +599,25 @@ mod tests {
         metadata.push("note", Data::text("sent S3CRET to 42"));
         event.metadata = Some(metadata);
         r.redact(&mut event);
+        // Only the error's message: other fields are the app's data.
         assert_eq!(
             serde_json::to_value(&event).unwrap()["metadata"]["note"],
-            "sent [REDACTED] to 42"
+            "sent S3CRET to 42"
         );
         assert_eq!(
             message(&event),
             "Couldn't find User with 'id'=\"[REDACTED]\" (also [REDACTED], not 42)"
         );
+
+        // An error given as text (`log_event`'s metadata).
+        let mut event = crate::delivery::test_events::event();
+        let mut metadata = Object::default();
+        metadata.push("token", Data::text("S3CRET"));
+        metadata.push("error", Data::text("failed for S3CRET"));
+        event.metadata = Some(metadata);
+        r.redact(&mut event);
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["metadata"]["error"], "failed for [REDACTED]");
 
         // Nothing redacted by key that the message quotes: left as it is.
         let mut event = crate::delivery::test_events::event();

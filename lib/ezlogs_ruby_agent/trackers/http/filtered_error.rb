@@ -56,8 +56,9 @@ module EzlogsRubyAgent
       end
 
       # `message` with each secret masked where it quotes it, by the core's
-      # rules for an event's text (also as `inspect` writes it; a short one
-      # only where it stands alone); all of it when that fails.
+      # rules for an error's message (QuotedSecrets: also as `inspect`
+      # writes it; none of fewer than 4 characters); all of it when that
+      # fails.
       def masked(message, secrets)
         texts = secrets.map { |secret| secret.dup.force_encoding(Encoding::UTF_8).scrub }
         Native.masked_quotes(message.dup.force_encoding(Encoding::UTF_8).scrub, texts) || message

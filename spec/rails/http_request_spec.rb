@@ -409,17 +409,6 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(paths).to eq(["GET /invitation_badges/[REDACTED]", "GET /badges/7"])
   end
 
-  # A route to `UsersController.action(:whoami)`, or a mount of one, runs
-  # the controller, whose route then holds only its own parameters.
-  it "masks a filtered route value of a route to a controller's action, which names no controller" do
-    get "/invitation_cards/S3CRET-c4rd"
-    get "/invitation_links/S3CRET-l1nk"
-
-    expect(events_of("http.request").map { |event| event[:action] })
-      .to eq(["GET /invitation_cards/[REDACTED]", "GET /invitation_links/[REDACTED]"])
-    expect(JSON.generate(events_of("http.request"))).not_to include("S3CR")
-  end
-
   # An action that looks a filtered value up raises an error that quotes
   # it; the event's error shows it masked, as its path and params do.
   it "masks the request's filtered values in its error's message" do
@@ -441,14 +430,20 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(JSON.generate(events_of("http.request"))).not_to include("S3CR", "48291377")
   end
 
-  # The router hands a mounted app the path after its prefix, and refuses
-  # route values that are not UTF-8 before any controller runs.
-  it "masks a filtered route value in a mounted app's path, and one Rails refused, in the path as it came in" do
+  # Routes other than "controller#action": the router hands a mounted app
+  # the path after its prefix; a route to `UsersController.action(:whoami)`,
+  # or a mount of one, runs the controller with only the route's own
+  # parameters; and Rails refuses route values that are not UTF-8 before
+  # any controller runs.
+  it "masks a filtered route value of a mounted app, of a route to a controller's action, and one Rails refused" do
     get "/invitation_files/S3CRET-f1le/terms.pdf"
+    get "/invitation_cards/S3CRET-c4rd"
+    get "/invitation_links/S3CRET-l1nk"
     expect { get "/invitations/S3CRET%FF/accept" }.to raise_error(ActionController::BadRequest)
 
     expect(events_of("http.request").map { |event| event[:action] })
-      .to eq(["GET /invitation_files/[REDACTED]/terms.pdf", "GET /invitations/[REDACTED]/accept"])
+      .to eq(["GET /invitation_files/[REDACTED]/terms.pdf", "GET /invitation_cards/[REDACTED]",
+              "GET /invitation_links/[REDACTED]", "GET /invitations/[REDACTED]/accept"])
     expect(JSON.generate(events_of("http.request"))).not_to include("S3CR")
   end
 

@@ -15,6 +15,12 @@ const MASKS: [&str; 2] = [REDACTED, "[FILTERED]"];
 /// every other field's 1), and there is little of it to give away.
 const SHORTEST: usize = 4;
 
+/// Whether `value` is a mask, or a part of one ("DACT"), which would break
+/// the masks already there.
+pub(super) fn is_mask(value: &str) -> bool {
+    MASKS.iter().any(|mask| mask.contains(value))
+}
+
 /// The secrets to mask, each also as Ruby's `inspect` writes it inside
 /// quotes (`\"`, `\\`, `\n`), which is how messages often quote a value.
 pub struct QuotedSecrets(Vec<String>);
@@ -24,10 +30,7 @@ impl QuotedSecrets {
     pub fn new<I: IntoIterator<Item = String>>(values: I) -> Option<Self> {
         let mut secrets: Vec<String> = Vec::new();
         for value in values {
-            // A part of a mask ("DACT") would break the masks already there.
-            if value.chars().count() < SHORTEST
-                || MASKS.iter().any(|mask| mask.contains(value.as_str()))
-            {
+            if value.chars().count() < SHORTEST || is_mask(&value) {
                 continue;
             }
             let inspected = inspected(&value);

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use fnv::FnvHashMap;
 use regex::Regex;
 
-use super::quoted_secrets::QuotedSecrets;
+use super::quoted_secrets::{is_mask, QuotedSecrets};
 use super::ProcessingSettings;
 use crate::data::{Data, Object, Text};
 use crate::event::Event;
@@ -167,7 +167,8 @@ impl Redactor {
     /// Redacts the event. A value redacted by its key is also masked where
     /// the event's error message quotes it (QuotedSecrets): a job given
     /// `token:` that runs `User.find(token)` fails with "Couldn't find
-    /// User with 'id'=...".
+    /// User with 'id'=...". (Most events redact nothing, and look for no
+    /// message.)
     pub fn redact(&self, event: &mut Event) {
         let mut redacted = Vec::new();
         self.object(&mut event.actor, &mut redacted);
@@ -177,8 +178,13 @@ impl Redactor {
         {
             self.object(object, &mut redacted);
         }
-        if let Some(secrets) = QuotedSecrets::new(redacted) {
-            mask_quotes(event, &secrets);
+        if redacted.is_empty() {
+            return;
+        }
+        if let Some(Data::Text(text)) = error_message(event) {
+            if let Some(masked) = QuotedSecrets::new(redacted).and_then(|s| s.mask(text)) {
+                *text = masked.into();
+            }
         }
     }
 
@@ -251,11 +257,12 @@ impl Redactor {
     }
 }
 
-/// Adds the values in `value` (at any depth) to `into`, as text; not
-/// those masked already (Rails' filtered params), which quote nothing.
+/// Adds the values in `value` (at any depth) to `into`, as text; not a
+/// mask already there (Rails' filtered params), which quotes nothing: no
+/// String is made for it.
 fn collect_values(value: &Data, into: &mut Vec<String>) {
     match value {
-        Data::Text(text) if text != REDACTED && text != "[FILTERED]" => into.push(text.to_string()),
+        Data::Text(text) if !is_mask(text) => into.push(text.to_string()),
         Data::Int(number) => into.push(number.to_string()),
         Data::UInt(number) => into.push(number.to_string()),
         Data::Float(number) => into.push(number.to_string()),
@@ -268,31 +275,23 @@ fn collect_values(value: &Data, into: &mut Vec<String>) {
     }
 }
 
-/// Masks `secrets` in the event's error message: `metadata.error`'s
+/// The event's error message, where values are masked: `metadata.error`'s
 /// `message` (the trackers' `{class, message, backtrace}`), or
 /// `metadata.error` itself when it is text (`log_event`'s). Only there: a
 /// message quotes what it failed on, while other fields that hold the same
 /// text (a class name, a queue, a timestamp's year) are the app's data.
-fn mask_quotes(event: &mut Event, secrets: &QuotedSecrets) {
-    let Some(metadata) = event.metadata.as_mut() else {
-        return;
-    };
-    let Some((_, error)) = metadata.0.iter_mut().find(|(key, _)| key == "error") else {
-        return;
-    };
+fn error_message(event: &mut Event) -> Option<&mut Data> {
+    let metadata = event.metadata.as_mut()?;
+    let (_, error) = metadata.0.iter_mut().find(|(key, _)| key == "error")?;
     let message = match error {
         Data::Map(error) => error
             .0
             .iter_mut()
             .find(|(key, _)| key == "message")
-            .map(|(_, message)| message),
-        text => Some(text),
+            .map(|(_, message)| message)?,
+        text => text,
     };
-    if let Some(Data::Text(text)) = message {
-        if let Some(masked) = secrets.mask(text) {
-            *text = masked.into();
-        }
-    }
+    matches!(message, Data::Text(_)).then_some(message)
 }
 
 /// A key is split into at most this many segments; the rest is ignored.
@@ -576,60 +575,49 @@ mod tests {
     #[test]
     fn masks_in_the_error_message_what_it_redacted_by_key() {
         let r = defaults();
-        let message = |event: &Event| {
-            serde_json::to_value(event).unwrap()["metadata"]["error"]["message"].clone()
+        // The event's metadata, as JSON, once redacted.
+        let redacted = |entries: Vec<(&str, Data)>| {
+            let mut event = crate::delivery::test_events::event();
+            event.metadata = Some(Object(
+                entries.into_iter().map(|(k, v)| (k.into(), v)).collect(),
+            ));
+            r.redact(&mut event);
+            serde_json::to_value(&event).unwrap()["metadata"].clone()
         };
-        let mut event = crate::delivery::test_events::event();
-        let mut error = Object::default();
-        error.push("class", Data::text("ActiveRecord::RecordNotFound"));
-        error.push(
-            "message",
-            Data::text("Couldn't find User with 'id'=\"S3CRET\" (also S3CRET, not 42)"),
-        );
+        let quoted = "Couldn't find User with 'id'=\"S3CRET\" (also S3CRET, not 42)";
+        let error = || {
+            let mut error = Object::default();
+            error.push("class", Data::text("ActiveRecord::RecordNotFound"));
+            error.push("message", Data::text(quoted));
+            Data::Map(error)
+        };
         let mut arguments = Object::default();
-        arguments.push(
-            "token",
-            Data::List(vec![Data::text("S3CRET"), Data::Int(7)]),
-        );
+        let token = Data::List(vec![Data::text("S3CRET"), Data::Int(7)]);
+        arguments.push("token", token);
         arguments.push("user_id", Data::text("42"));
         arguments.push("password", Data::text("[FILTERED]"));
-        let mut metadata = Object::default();
-        metadata.push("arguments", Data::Map(arguments));
-        metadata.push("error", Data::Map(error.clone()));
-        metadata.push("note", Data::text("sent S3CRET to 42"));
-        event.metadata = Some(metadata);
-        r.redact(&mut event);
-        // Only the error's message: other fields are the app's data.
+        let metadata = redacted(vec![
+            ("arguments", Data::Map(arguments)),
+            ("error", error()),
+            ("note", Data::text("sent S3CRET to 42")),
+        ]);
         assert_eq!(
-            serde_json::to_value(&event).unwrap()["metadata"]["note"],
-            "sent S3CRET to 42"
-        );
-        assert_eq!(
-            message(&event),
+            metadata["error"]["message"],
             "Couldn't find User with 'id'=\"[REDACTED]\" (also [REDACTED], not 42)"
         );
+        // Only the error's message: other fields are the app's data.
+        assert_eq!(metadata["note"], "sent S3CRET to 42");
 
         // An error given as text (`log_event`'s metadata).
-        let mut event = crate::delivery::test_events::event();
-        let mut metadata = Object::default();
-        metadata.push("token", Data::text("S3CRET"));
-        metadata.push("error", Data::text("failed for S3CRET"));
-        event.metadata = Some(metadata);
-        r.redact(&mut event);
-        let json = serde_json::to_value(&event).unwrap();
-        assert_eq!(json["metadata"]["error"], "failed for [REDACTED]");
+        let metadata = redacted(vec![
+            ("token", Data::text("S3CRET")),
+            ("error", Data::text("failed for S3CRET")),
+        ]);
+        assert_eq!(metadata["error"], "failed for [REDACTED]");
 
         // Nothing redacted by key that the message quotes: left as it is.
-        let mut event = crate::delivery::test_events::event();
-        let mut metadata = Object::default();
-        metadata.push("user_id", Data::text("S3CRET"));
-        metadata.push("error", Data::Map(error));
-        event.metadata = Some(metadata);
-        r.redact(&mut event);
-        assert_eq!(
-            message(&event),
-            "Couldn't find User with 'id'=\"S3CRET\" (also S3CRET, not 42)"
-        );
+        let metadata = redacted(vec![("user_id", Data::text("S3CRET")), ("error", error())]);
+        assert_eq!(metadata["error"]["message"], quoted);
     }
 
     #[test]

@@ -51,6 +51,16 @@ ensure
   saved.each { |key, value| ENV[key] = value }
 end
 
+# Runs the block with Encoding.default_internal set to `encoding` (the
+# encoding String#inspect writes in), then puts it back.
+def with_default_internal(encoding)
+  saved = Encoding.default_internal
+  Encoding.default_internal = encoding
+  yield
+ensure
+  Encoding.default_internal = saved
+end
+
 # Runs the block with $stderr captured, and returns what it wrote.
 def quietly
   original = $stderr

@@ -49,6 +49,20 @@ RSpec.describe "Processing events before they leave" do
         .to eq(pin: "[REDACTED]", password: "[REDACTED]", api_key: "[REDACTED]", key: "[REDACTED]", monkey: "m")
     end
 
+    # Ruby's own String#inspect is the oracle: it escapes by the value's
+    # encoding and by the process's (Rails sets it to UTF-8).
+    it "masks a redacted value where the error message quotes it, however String#inspect writes it" do
+      secrets = ["S3\#{x}\#$y\#@z", "S3\"CR\\ET\n\t\r\f\v\b\a\e", "S3\u0001CR\u007FET\u0085\u2028", "S3CRÉT-tök🔑",
+                 "S3CRÉT-tök🔑".b, "S3CRÉT".encode(Encoding::ISO_8859_1), "S3\xFFCR\xE2\x82ET"]
+      [Encoding::UTF_8, Encoding::US_ASCII].each do |encoding|
+        messages = with_default_internal(encoding) { secrets.map { |secret| "no user #{secret.inspect}" } }
+        secrets.zip(messages).each do |secret, message|
+          expect(sent({ token: secret, error: { class: "NotFound", message: } })[:metadata][:error][:message])
+            .to eq('no user "[REDACTED]"'), message
+        end
+      end
+    end
+
     it "never redacts correlation ids" do
       agent::CorrelationManager.start_request_context("alice@example.com")
       event = sent({})

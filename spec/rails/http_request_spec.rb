@@ -430,6 +430,19 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(JSON.generate(events_of("http.request"))).not_to include("S3CR", "48291377")
   end
 
+  # Rails quotes the value as String#inspect writes it, which escapes
+  # `#{`, quotes and control characters.
+  it "masks a filtered value where its error's message quotes it as String#inspect writes it" do
+    code = "S3CRET-\#{q}\"\u0001ñ"
+    message = nil
+    expect { get "/invitation_codes", { invite_code: code } }
+      .to raise_error(ActiveRecord::RecordNotFound) { |error| message = error.message }
+
+    expect(message).to include(code.inspect[1..-2])
+    expect(events_of("http.request").first[:metadata][:error][:message])
+      .to eq(message.sub(code.inspect[1..-2], "[REDACTED]"))
+  end
+
   # Routes other than "controller#action": the router hands a mounted app
   # the path after its prefix; a route to `UsersController.action(:whoami)`,
   # or a mount of one, runs the controller with only the route's own

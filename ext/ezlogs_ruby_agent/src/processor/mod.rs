@@ -9,7 +9,7 @@ mod shrink;
 
 use serde::Deserialize;
 
-pub use quoted_secrets::QuotedSecrets;
+pub use quoted_secrets::masked_quotes;
 pub use redactor::{pattern_error, Redactor, REDACTED};
 
 use crate::event::Event;

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use fnv::FnvHashMap;
 use regex::Regex;
 
-use super::quoted_secrets::{is_mask, QuotedSecrets};
+use super::quoted_secrets::{is_mask, masked_quotes};
 use super::ProcessingSettings;
 use crate::data::{Data, Object, Text};
 use crate::event::Event;
@@ -165,7 +165,7 @@ impl Redactor {
     }
 
     /// Redacts the event. A value redacted by its key is also masked where
-    /// the event's error message quotes it (QuotedSecrets): a job given
+    /// the event's error message quotes it (masked_quotes): a job given
     /// `token:` that runs `User.find(token)` fails with "Couldn't find
     /// User with 'id'=...". (Most events redact nothing, and look for no
     /// message.)
@@ -182,7 +182,7 @@ impl Redactor {
             return;
         }
         if let Some(Data::Text(text)) = error_message(event) {
-            if let Some(masked) = QuotedSecrets::new(redacted).and_then(|s| s.mask(text)) {
+            if let Some(masked) = masked_quotes(text, redacted) {
                 *text = masked.into();
             }
         }

@@ -251,10 +251,10 @@ fn regex_error(source: String) -> Option<String> {
     crate::processor::pattern_error(&source)
 }
 
-/// `text` with `secrets` masked where it quotes them (QuotedSecrets), or
+/// `text` with `secrets` masked where it quotes them (processor::quoted_secrets), or
 /// nil when it quotes none.
 fn masked_quotes(text: String, secrets: Vec<String>) -> Option<String> {
-    crate::processor::QuotedSecrets::new(secrets)?.mask(&text)
+    crate::processor::masked_quotes(&text, secrets)
 }
 
 /// `endpoint` as messages show it (delivery::shown_endpoint).

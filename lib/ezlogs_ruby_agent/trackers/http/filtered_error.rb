@@ -56,7 +56,7 @@ module EzlogsRubyAgent
       end
 
       # `message` with each secret masked where it quotes it, by the core's
-      # rules for an error's message (QuotedSecrets: also as `inspect`
+      # rules for an error's message (quoted_secrets: also as `inspect`
       # writes it; none of fewer than 4 characters); all of it when that
       # fails.
       def masked(message, secrets)

@@ -61,12 +61,12 @@ module EzlogsRubyAgent
     BACKTRACE_LINES = 20
 
     # {class:, message:, backtrace:} of an exception, bounded: the message
-    # to 1,000 characters, the backtrace to its first 20 lines after
+    # whole (the core cuts it to 1,000 characters once it has masked the
+    # values the event redacts), the backtrace to its first 20 lines after
     # `Rails.backtrace_cleaner` (the app's own frames, as Rails' error
     # pages show them), or the raw first lines when cleaning leaves none
     # (the error came from a gem with no app frame on the stack).
-    # A block given shows the message's text otherwise (masked) before it
-    # is cut.
+    # A block given shows the message's text otherwise (masked).
     def error_summary(error, &)
       backtrace = Array(error.backtrace)
       cleaner = defined?(::Rails) && ::Rails.respond_to?(:backtrace_cleaner) ? ::Rails.backtrace_cleaner : nil
@@ -93,16 +93,14 @@ module EzlogsRubyAgent
     # check of each parameter's encoding).
     QUOTED_INPUT = /['"(`]|(?<=for parameter: )/
 
-    # The message, to 1,000 characters; from where it quotes the input
-    # (QUOTED_INPUT) on left out for an error (or its cause) that quotes
-    # what it failed to parse.
+    # The message; from where it quotes the input (QUOTED_INPUT) on left
+    # out for an error (or its cause) that quotes what it failed to parse.
     def error_message(error)
       message = error.message.to_s
       if quotes_input?(error) && (quote = message.index(QUOTED_INPUT))
         message = "#{message[0, quote]}[FILTERED]"
       end
-      message = yield(message) if block_given?
-      message[0, 1_000]
+      block_given? ? yield(message) : message
     end
 
     def quotes_input?(error)

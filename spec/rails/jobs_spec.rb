@@ -76,6 +76,16 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(JSON.generate(events_of("job.enqueue") + events_of("job.execution"))).not_to include("S3CRET")
     end
 
+    # Masked before it is cut to 1,000 characters: cut first, the token
+    # across the cut would not be found.
+    it "masks a filtered argument that runs past the error message's 1,000th character" do
+      InvitationJob.perform_later(token: "S3CRET-#{"k" * 1_500}", user_id: 123)
+      eventually { executions_of("InvitationJob").any? }
+
+      expect(executions_of("InvitationJob").first[:metadata][:error][:message])
+        .to eq("Couldn't find User with 'id'=\"[REDACTED]\"")
+    end
+
     it "records no enqueue when a before_enqueue callback refuses the job, and lets serialisation errors through" do
       expect(GuardedJob.perform_later("refuse")).to be(false)
       expect { GuardedJob.perform_later(Object.new) }.to raise_error(ActiveJob::SerializationError)

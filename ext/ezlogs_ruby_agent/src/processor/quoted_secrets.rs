@@ -43,7 +43,7 @@ pub(super) fn is_mask(value: &str) -> bool {
 /// first, so that a secret inside another does not leave the rest of the
 /// longer one. When the values are too many to look for
 /// (MOST_SECRET_BYTES), all of `text` is masked.
-pub fn masked_quotes<I: IntoIterator<Item = String>>(text: &str, values: I) -> Option<String> {
+pub fn masked_quotes(text: &str, values: Vec<String>) -> Option<String> {
     let mut secrets: Vec<String> = values
         .into_iter()
         .filter(|value| {
@@ -145,7 +145,7 @@ mod tests {
     use super::*;
 
     fn masked(values: &[&str], text: &str) -> String {
-        masked_quotes(text, values.iter().map(|v| v.to_string()))
+        masked_quotes(text, values.iter().map(|v| v.to_string()).collect())
             .unwrap_or_else(|| text.to_string())
     }
 
@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn leaves_short_values_alone() {
         assert_eq!(
-            masked_quotes("e 123", ["e".to_string(), "123".to_string()]),
+            masked_quotes("e 123", vec!["e".to_string(), "123".to_string()]),
             None
         );
         assert_eq!(
@@ -228,13 +228,16 @@ mod tests {
             "S3CRET-longer-than-the-text",
         ];
         let text = "[FILTERED] [REDACTED] S3CRET-longer";
-        assert_eq!(masked_quotes(text, values.map(String::from)), None);
+        assert_eq!(masked_quotes(text, values.map(String::from).to_vec()), None);
     }
 
     #[test]
     fn masks_the_whole_message_when_the_secrets_are_too_many_to_look_for() {
         let text = "é".repeat(1_000);
         let values = (0..30).map(|n| format!("{n:04}{}", "é".repeat(400)));
-        assert_eq!(masked_quotes(&text, values).as_deref(), Some(REDACTED));
+        assert_eq!(
+            masked_quotes(&text, values.collect()).as_deref(),
+            Some(REDACTED)
+        );
     }
 }

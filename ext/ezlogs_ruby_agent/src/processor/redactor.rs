@@ -33,6 +33,12 @@ use crate::event::Event;
 
 pub const REDACTED: &str = "[REDACTED]";
 
+/// An error's message (`metadata.error.message`) is kept to this many
+/// characters. Ruby's trackers hand it over whole, and it is cut here,
+/// once masked: cut first, a secret across the cut would not be found,
+/// and the part before the cut would be sent.
+const ERROR_MESSAGE_CHARS: usize = 1_000;
+
 /// Always sensitive, whatever the configuration adds.
 const BUILT_IN_FIELDS: &[&str] = &[
     "password",
@@ -178,13 +184,16 @@ impl Redactor {
         {
             self.object(object, &mut redacted);
         }
-        if redacted.is_empty() {
+        let Some((Data::Text(text), trackers_form)) = error_message(event) else {
             return;
-        }
-        if let Some(Data::Text(text)) = error_message(event) {
+        };
+        if !redacted.is_empty() {
             if let Some(masked) = masked_quotes(text, redacted) {
                 *text = masked.into();
             }
+        }
+        if trackers_form {
+            cut(text, ERROR_MESSAGE_CHARS);
         }
     }
 
@@ -276,22 +285,44 @@ fn collect_values(value: &Data, into: &mut Vec<String>) {
 }
 
 /// The event's error message, where values are masked: `metadata.error`'s
-/// `message` (the trackers' `{class, message, backtrace}`), or
-/// `metadata.error` itself when it is text (`log_event`'s). Only there: a
-/// message quotes what it failed on, while other fields that hold the same
-/// text (a class name, a queue, a timestamp's year) are the app's data.
-fn error_message(event: &mut Event) -> Option<&mut Data> {
+/// `message` (the trackers' `{class, message, backtrace}`: true), or
+/// `metadata.error` itself when it is text (`log_event`'s: false). Only
+/// there: a message quotes what it failed on, while other fields that hold
+/// the same text (a class name, a queue, a timestamp's year) are the app's
+/// data.
+fn error_message(event: &mut Event) -> Option<(&mut Data, bool)> {
     let metadata = event.metadata.as_mut()?;
     let (_, error) = metadata.0.iter_mut().find(|(key, _)| key == "error")?;
-    let message = match error {
-        Data::Map(error) => error
-            .0
-            .iter_mut()
-            .find(|(key, _)| key == "message")
-            .map(|(_, message)| message)?,
-        text => text,
+    let (message, trackers_form) = match error {
+        Data::Map(error) => (
+            error
+                .0
+                .iter_mut()
+                .find(|(key, _)| key == "message")
+                .map(|(_, message)| message)?,
+            true,
+        ),
+        text => (text, false),
     };
-    matches!(message, Data::Text(_)).then_some(message)
+    matches!(message, Data::Text(_)).then_some((message, trackers_form))
+}
+
+/// `text` to its first `chars` characters, or to the end of the mask that
+/// the cut would split.
+fn cut(text: &mut Text, chars: usize) {
+    let Some((mut end, _)) = text.char_indices().nth(chars) else {
+        return;
+    };
+    let mut from = end.saturating_sub(REDACTED.len() - 1);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    if let Some(at) = text[from..].find(REDACTED).map(|at| from + at) {
+        if at < end {
+            end = end.max(at + REDACTED.len());
+        }
+    }
+    text.truncate(end);
 }
 
 /// A key is split into at most this many segments; the rest is ignored.
@@ -614,6 +645,27 @@ mod tests {
             ("error", Data::text("failed for S3CRET")),
         ]);
         assert_eq!(metadata["error"], "failed for [REDACTED]");
+
+        // A secret across the 1,000th character is masked, then the
+        // message is cut (not a String error, log_event's own text).
+        let long = format!("{} S3CRET-{}", "x".repeat(990), "y".repeat(20));
+        let long_error = |message: &str| {
+            let mut error = Object::default();
+            error.push("message", Data::text(message));
+            Data::Map(error)
+        };
+        let metadata = redacted(vec![
+            ("token", Data::text(format!("S3CRET-{}", "y".repeat(20)))),
+            ("error", long_error(&long)),
+        ]);
+        assert_eq!(
+            metadata["error"]["message"],
+            format!("{} [REDACTED]", "x".repeat(990))
+        );
+        let metadata = redacted(vec![("error", long_error(&"é".repeat(1_200)))]);
+        assert_eq!(metadata["error"]["message"], "é".repeat(1_000));
+        let metadata = redacted(vec![("error", Data::text("é".repeat(1_200)))]);
+        assert_eq!(metadata["error"], "é".repeat(1_200));
 
         // Nothing redacted by key that the message quotes: left as it is.
         let metadata = redacted(vec![("user_id", Data::text("S3CRET")), ("error", error())]);

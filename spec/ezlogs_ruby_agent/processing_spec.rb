@@ -63,6 +63,20 @@ RSpec.describe "Processing events before they leave" do
       end
     end
 
+    # Past an event's byte budget (twice max_event_size), each string is
+    # cut to 64 bytes: a secret, or the message quoting it.
+    it "masks a redacted value the event's limits cut, and a message cut inside one" do
+      agent.configure { |c| c.security.max_event_size = 4_096 }
+      token = "S3CRET-#{"k" * 300}"
+      error = { class: "NotFound", message: "no user #{token.inspect} (retried)" }
+      token_cut = sent({ error:, payload: "p" * 10_000, token: })
+      both_cut = sent({ payload: "p" * 10_000, token:, error: })
+
+      expect(token_cut[:metadata][:error][:message]).to eq('no user "[REDACTED]')
+      expect(both_cut[:metadata][:error][:message]).to start_with('no user "[REDACTED]...[truncated, ')
+      expect(JSON.generate([token_cut, both_cut])).not_to include("kkkk")
+    end
+
     it "never redacts correlation ids" do
       agent::CorrelationManager.start_request_context("alice@example.com")
       event = sent({})

@@ -27,9 +27,21 @@ pub fn string(text: &str, max_bytes: usize) -> String {
 
 /// The length the marker at the end of an already cut `text` names.
 fn original_len(text: &str) -> Option<usize> {
+    cut_parts(text).map(|(_, total)| total)
+}
+
+/// What `string` kept of a text it cut (the part before its marker); None
+/// for a text it did not cut.
+pub fn kept(text: &str) -> Option<&str> {
+    cut_parts(text).map(|(kept, _)| kept)
+}
+
+/// A cut text's kept part, and the length its marker names.
+fn cut_parts(text: &str) -> Option<(&str, usize)> {
     let rest = text.strip_suffix(MARKER_END)?;
-    let digits = &rest[rest.rfind(MARKER_START)? + MARKER_START.len()..];
-    digits.parse().ok()
+    let start = rest.rfind(MARKER_START)?;
+    let total = rest[start + MARKER_START.len()..].parse().ok()?;
+    Some((&text[..start], total))
 }
 
 /// The last element of an array cut to `kept` items.

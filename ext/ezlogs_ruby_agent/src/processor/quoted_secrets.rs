@@ -15,6 +15,7 @@ use std::borrow::Cow;
 use regex::{NoExpand, Regex};
 
 use super::REDACTED;
+use crate::truncate;
 
 /// What a value masked already reads (Rails' filter_parameters writes the
 /// second): nothing to look for, nor in any part of it.
@@ -36,30 +37,71 @@ pub(super) fn is_mask(value: &str) -> bool {
     MASKS.iter().any(|mask| mask.contains(value))
 }
 
+/// A value to look for, and whether the event's limits cut it (the rest
+/// of it, unknown, follows it where a message quotes it).
+struct Secret<'a> {
+    text: &'a str,
+    cut: bool,
+}
+
 /// `text` with each of `values` masked where it quotes it, as it is or as
 /// `inspect` writes it; None when it quotes none. A value is not looked
-/// for when it is short, a mask already, or longer than `text` (no way of
-/// writing it is shorter than the value). The longest is looked for
+/// for when it is short or a mask already, nor whole when it is longer
+/// than `text` (no way of writing it is shorter than the value). The longest is looked for
 /// first, so that a secret inside another does not leave the rest of the
 /// longer one. When the values are too many to look for
 /// (MOST_SECRET_BYTES), all of `text` is masked.
+///
+/// The event's limits may have cut a value or the text (truncate::string):
+/// a cut value is masked from where the message quotes what was kept of
+/// it to the message's end, and a text cut inside a secret from where
+/// that secret begins.
 pub fn masked_quotes(text: &str, values: Vec<String>) -> Option<String> {
-    let mut secrets: Vec<String> = values
-        .into_iter()
-        .filter(|value| {
-            value.len() <= text.len() && value.chars().count() >= SHORTEST && !is_mask(value)
+    let body = truncate::kept(text).unwrap_or(text);
+    let mut secrets: Vec<Secret> = values
+        .iter()
+        .filter_map(|value| {
+            let (secret, cut) =
+                truncate::kept(value).map_or((value.as_str(), false), |kept| (kept, true));
+            let wanted = secret.chars().count() >= SHORTEST && !is_mask(secret);
+            wanted.then_some(Secret { text: secret, cut })
         })
         .collect();
-    if secrets.is_empty() {
+    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.text.len()));
+    secrets.dedup_by(|a, b| a.text == b.text && a.cut == b.cut);
+    let mut masked = quoted(
+        body,
+        secrets
+            .iter()
+            .filter(|secret| secret.text.len() <= body.len()),
+    );
+    if body.len() < text.len() {
+        let current = masked.as_deref().unwrap_or(body);
+        if let Some(start) = secrets
+            .iter()
+            .filter_map(|secret| cut_inside(current, secret.text))
+            .min()
+        {
+            masked = Some(format!("{}{REDACTED}", &current[..start]));
+        }
+        masked = masked.map(|masked| masked + &text[body.len()..]);
+    }
+    masked
+}
+
+/// `text` with `secrets` masked, None when it quotes none; all of it
+/// when they are too many to look for.
+fn quoted<'a>(text: &str, secrets: impl Iterator<Item = &'a Secret<'a>> + Clone) -> Option<String> {
+    let alternation: Vec<String> = secrets
+        .clone()
+        .map(|secret| spelled(secret.text) + if secret.cut { "(?s:.*)" } else { "" })
+        .collect();
+    if alternation.is_empty() {
         return None;
     }
-    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
-    secrets.dedup();
-    let pattern = (secrets.iter().map(String::len).sum::<usize>() <= MOST_SECRET_BYTES)
-        .then(|| {
-            let alternation: Vec<String> = secrets.iter().map(|secret| spelled(secret)).collect();
-            Regex::new(&alternation.join("|")).ok()
-        })
+    let bytes: usize = secrets.map(|secret| secret.text.len()).sum();
+    let pattern = (bytes <= MOST_SECRET_BYTES)
+        .then(|| Regex::new(&alternation.join("|")).ok())
         .flatten();
     let Some(pattern) = pattern else {
         return Some(REDACTED.to_string());
@@ -68,6 +110,18 @@ pub fn masked_quotes(text: &str, values: Vec<String>) -> Option<String> {
         Cow::Owned(masked) => Some(masked),
         Cow::Borrowed(_) => None,
     }
+}
+
+/// Where `text` ends inside `secret`: with its first characters (at least
+/// SHORTEST of them, as it is written).
+fn cut_inside(text: &str, secret: &str) -> Option<usize> {
+    let ends = secret
+        .char_indices()
+        .map(|(end, _)| end)
+        .skip(SHORTEST)
+        .take_while(|&end| end <= text.len());
+    let longest = ends.filter(|&end| text.ends_with(&secret[..end])).max()?;
+    Some(text.len() - longest)
 }
 
 /// A pattern for `secret` as it is and as `inspect` writes it, character
@@ -229,6 +283,29 @@ mod tests {
         ];
         let text = "[FILTERED] [REDACTED] S3CRET-longer";
         assert_eq!(masked_quotes(text, values.map(String::from).to_vec()), None);
+    }
+
+    // As the event's limits cut them (truncate::string).
+    #[test]
+    fn masks_a_secret_that_the_events_limits_cut_or_that_the_text_is_cut_inside() {
+        let token = format!("S3CRET-{}", "k".repeat(200));
+        let message = format!("Couldn't find User with 'id'=\"{token}\" in 1 ms");
+        let cut_token = truncate::string(&token, 64);
+        assert_eq!(
+            masked(&[&cut_token], &message),
+            "Couldn't find User with 'id'=\"[REDACTED]"
+        );
+        let cut_message = truncate::string(&message, 64);
+        assert_eq!(
+            masked(&[&token], &cut_message),
+            format!(
+                "Couldn't find User with 'id'=\"[REDACTED]...[truncated, {} bytes in all]",
+                message.len()
+            )
+        );
+        // A text cut after no secret.
+        let cut_message = truncate::string(&format!("Couldn't find {}", "x".repeat(100)), 64);
+        assert_eq!(masked_quotes(&cut_message, vec![token]), None);
     }
 
     #[test]

@@ -52,7 +52,7 @@ RSpec.describe "Processing events before they leave" do
     # Ruby's own String#inspect is the oracle: it escapes by the value's
     # encoding and by the process's (Rails sets it to UTF-8).
     it "masks a redacted value where the error message quotes it, however String#inspect writes it" do
-      secrets = ["S3\#{x}\#$y\#@z", "S3\"CR\\ET\n\t\r\f\v\b\a\e", "S3\u0001CR\u007FET\u0085\u2028", "S3CRÉT-tök🔑",
+      secrets = ["S3\#{x}\#$y\#@z", "S3\"CR\\ET\n\t\r\f\v\b\a\e\\", "S3\u0001CR\u007FET\u0085\u2028", "S3CRÉT-tök🔑",
                  "S3CRÉT-tök🔑".b, "S3CRÉT".encode(Encoding::ISO_8859_1), "S3\xFFCR\xE2\x82ET"]
       [Encoding::UTF_8, Encoding::US_ASCII].each do |encoding|
         messages = with_default_internal(encoding) { secrets.map { |secret| "no user #{secret.inspect}" } }

@@ -134,7 +134,10 @@ fn spelled(secret: &str) -> String {
             pattern.push_str(&regex::escape(&spellings[0]));
             continue;
         }
-        let escaped: Vec<String> = spellings.iter().map(|s| regex::escape(s)).collect();
+        // The longest first: the first that matches is taken, and a
+        // secret ending in `\` would leave the second `\` of its `\\`.
+        let mut escaped: Vec<String> = spellings.iter().map(|s| regex::escape(s)).collect();
+        escaped.sort_by_key(|spelling| std::cmp::Reverse(spelling.len()));
         pattern.push_str("(?:");
         pattern.push_str(&escaped.join("|"));
         if c == char::REPLACEMENT_CHARACTER {
@@ -228,6 +231,7 @@ mod tests {
     fn masks_a_secret_however_inspect_escapes_it() {
         let cases = [
             ("S3#{x}#$y#@z", r#""S3\#{x}\#$y\#@z""#),
+            ("S3CR\"\\", r#""S3CR\"\\""#),
             (
                 "S3\u{1}CR\u{7f}ET\u{c}\u{b}\u{8}\u{7}",
                 r#""S3\u0001CR\u007FET\f\v\b\a""#,

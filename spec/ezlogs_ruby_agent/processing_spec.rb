@@ -61,6 +61,11 @@ RSpec.describe "Processing events before they leave" do
             .to eq('no user "[REDACTED]"'), message
         end
       end
+      # Bytes that are not UTF-8 are not copied ("[binary 8 bytes]"): a
+      # message quoting bytes is masked whole.
+      binary = "S3\xFFCR\xC3ET".b
+      expect(sent({ token: binary, error: { class: "NotFound", message: "no user #{binary.inspect}" } })
+        .dig(:metadata, :error, :message)).to eq("[REDACTED]")
     end
 
     # Past an event's byte budget (twice max_event_size), each string is

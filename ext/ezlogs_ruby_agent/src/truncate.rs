@@ -59,8 +59,19 @@ pub fn hash_marker(total: usize, kept: usize) -> String {
 pub const DEPTH_EXCEEDED: &str = "[max depth exceeded]";
 pub const CYCLE: &str = "[cycle]";
 
+const BINARY_START: &str = "[binary ";
+const BINARY_END: &str = " bytes]";
+
+/// What stands for a binary string's bytes, which are not copied.
 pub fn binary(len: usize) -> String {
-    format!("[binary {len} bytes]")
+    format!("{BINARY_START}{len}{BINARY_END}")
+}
+
+/// Whether `text` is what `binary` writes.
+pub fn is_binary(text: &str) -> bool {
+    text.strip_prefix(BINARY_START)
+        .and_then(|rest| rest.strip_suffix(BINARY_END))
+        .is_some_and(|len| len.parse::<usize>().is_ok())
 }
 
 pub fn unrepresentable(class_name: &str) -> String {

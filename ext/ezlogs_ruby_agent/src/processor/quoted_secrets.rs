@@ -57,6 +57,12 @@ struct Secret<'a> {
 /// it to the message's end, and a text cut inside a secret from where
 /// that secret begins.
 pub fn masked_quotes(text: &str, values: Vec<String>) -> Option<String> {
+    // A binary value (not UTF-8) the event holds only as "[binary N
+    // bytes]": a message that quotes bytes as `inspect` writes them may
+    // quote it, and is masked whole.
+    if values.iter().any(|value| truncate::is_binary(value)) && quotes_bytes(text) {
+        return Some(REDACTED.to_string());
+    }
     let body = truncate::kept(text).unwrap_or(text);
     let mut secrets: Vec<Secret> = values
         .iter()
@@ -110,6 +116,14 @@ fn quoted<'a>(text: &str, secrets: impl Iterator<Item = &'a Secret<'a>> + Clone)
         Cow::Owned(masked) => Some(masked),
         Cow::Borrowed(_) => None,
     }
+}
+
+/// Whether `text` holds a byte as `inspect` writes one that is not UTF-8
+/// (`\xFF`).
+fn quotes_bytes(text: &str) -> bool {
+    text.as_bytes()
+        .windows(4)
+        .any(|w| w[..2] == *b"\\x" && w[2].is_ascii_hexdigit() && w[3].is_ascii_hexdigit())
 }
 
 /// Where `text` ends inside `secret`: with its first characters (at least
@@ -310,6 +324,17 @@ mod tests {
         // A text cut after no secret.
         let cut_message = truncate::string(&format!("Couldn't find {}", "x".repeat(100)), 64);
         assert_eq!(masked_quotes(&cut_message, vec![token]), None);
+    }
+
+    #[test]
+    fn masks_a_message_quoting_bytes_whole_when_a_secret_was_binary() {
+        let binary = truncate::binary(21);
+        let message = r#"Couldn't find User with 'id'="Q2hd\xFFQ6m3""#;
+        assert_eq!(
+            masked_quotes(message, vec![binary.clone()]).as_deref(),
+            Some(REDACTED)
+        );
+        assert_eq!(masked_quotes("no bytes quoted", vec![binary]), None);
     }
 
     #[test]

@@ -443,6 +443,18 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
       .to eq(message.sub(code.inspect[1..-2], "[REDACTED]"))
   end
 
+  # PII detection reads a path as the client %-encoded it, too (Rails 6.1
+  # does not filter `email`; a client may send `@` as `%40`).
+  it "redacts an e-mail address in the path and the action, also %-encoded" do
+    get "/badges/lovelace@example.com"
+    get "/badges/lovelace%40example.com"
+
+    events = events_of("http.request")
+    expect(events.map { |event| [event[:action], event[:metadata][:path]] })
+      .to all(eq(["GET [REDACTED]", "[REDACTED]"]))
+    expect(JSON.generate(events)).not_to include("lovelace")
+  end
+
   # Routes other than "controller#action": the router hands a mounted app
   # the path after its prefix; a route to `UsersController.action(:whoami)`,
   # or a mount of one, runs the controller with only the route's own

@@ -24,6 +24,7 @@ use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use fnv::FnvHashMap;
+use percent_encoding::percent_decode_str;
 use regex::Regex;
 
 use super::quoted_secrets::{is_mask, masked_quotes};
@@ -170,13 +171,16 @@ impl Redactor {
         })
     }
 
-    /// Redacts the event. A value redacted by its key is also masked where
-    /// the event's error message quotes it (masked_quotes): a job given
+    /// Redacts the event. A value redacted is also masked where the
+    /// event's error message quotes it (masked_quotes): a job given
     /// `token:` that runs `User.find(token)` fails with "Couldn't find
-    /// User with 'id'=...". (Most events redact nothing, and look for no
-    /// message.)
+    /// User with 'id'=...". A value redacted as personal data is masked in
+    /// the action too, which a request's path is part of ("GET
+    /// /badges/ada@example.com"); not one redacted by its key, which may
+    /// be a word of the app's own (a class name, a queue). (Most events
+    /// redact nothing, and look for no message.)
     pub fn redact(&self, event: &mut Event) {
-        let mut redacted = Vec::new();
+        let mut redacted = Redacted::default();
         self.object(&mut event.actor, &mut redacted);
         for object in [&mut event.subject, &mut event.metadata, &mut event.timing]
             .into_iter()
@@ -184,11 +188,17 @@ impl Redactor {
         {
             self.object(object, &mut redacted);
         }
+        if !redacted.personal.is_empty() {
+            if let Some(masked) = masked_quotes(&event.action, redacted.personal.clone()) {
+                event.action = masked.into();
+            }
+        }
         let Some((Data::Text(text), trackers_form)) = error_message(event) else {
             return;
         };
-        if !redacted.is_empty() {
-            if let Some(masked) = masked_quotes(text, redacted) {
+        redacted.by_key.append(&mut redacted.personal);
+        if !redacted.by_key.is_empty() {
+            if let Some(masked) = masked_quotes(text, redacted.by_key) {
                 *text = masked.into();
             }
         }
@@ -197,11 +207,10 @@ impl Redactor {
         }
     }
 
-    /// `redacted`: where the values redacted by their key are kept.
-    fn object(&self, object: &mut Object, redacted: &mut Vec<String>) {
+    fn object(&self, object: &mut Object, redacted: &mut Redacted) {
         for (key, value) in &mut object.0 {
             if self.is_sensitive_key(key) {
-                collect_values(value, redacted);
+                collect_values(value, &mut redacted.by_key);
                 *value = Data::text(REDACTED);
             } else if !IDENTIFIER_KEYS.contains(&key.as_str()) {
                 self.value(value, redacted);
@@ -209,11 +218,15 @@ impl Redactor {
         }
     }
 
-    fn value(&self, value: &mut Data, redacted: &mut Vec<String>) {
+    fn value(&self, value: &mut Data, redacted: &mut Redacted) {
         match value {
             Data::Map(object) => self.object(object, redacted),
             Data::List(items) => items.iter_mut().for_each(|item| self.value(item, redacted)),
-            Data::Text(text) if self.holds_pii(text) => *value = Data::text(REDACTED),
+            Data::Text(text) if self.holds_pii(text) => {
+                redacted
+                    .personal
+                    .push(std::mem::replace(text, REDACTED.into()).into());
+            }
             _ => {}
         }
     }
@@ -254,7 +267,16 @@ impl Redactor {
             .any(|pattern| pattern.is_match(key))
     }
 
+    /// Also %-decoded: a path or a URL writes `alice%40example.com`.
     fn holds_pii(&self, text: &Text) -> bool {
+        self.matches_pii(text)
+            || (text.contains('%')
+                && percent_decode_str(text)
+                    .decode_utf8()
+                    .is_ok_and(|decoded| self.matches_pii(&decoded)))
+    }
+
+    fn matches_pii(&self, text: &str) -> bool {
         self.value_patterns
             .iter()
             .any(|pattern| pattern.is_match(text))
@@ -264,6 +286,15 @@ impl Redactor {
                     .any(|candidate| luhn_valid(candidate.as_str()))
             })
     }
+}
+
+/// The values an event had redacted, kept to mask where its error message
+/// or its action quotes them.
+#[derive(Default)]
+struct Redacted {
+    by_key: Vec<String>,
+    /// Those redacted as personal data (holds_pii).
+    personal: Vec<String>,
 }
 
 /// Adds the values in `value` (at any depth) to `into`, as text; not a
@@ -517,6 +548,8 @@ mod tests {
             "(555) 123-4567",
             "+1 555-123-4567",
             "+447911123456",
+            "/users/alice%40example.com/edit",
+            "card=4111%201111%201111%201111",
         ] {
             assert!(r.holds_pii(&Text::from(pii)), "{pii} should be redacted");
         }
@@ -527,12 +560,34 @@ mod tests {
             "1768473000123",
             "v1.2.3",
             "SKU-12-34",
+            "/search?q=100%25%20off",
+            "%FF%40",
         ] {
             assert!(
                 !r.holds_pii(&Text::from(harmless)),
                 "{harmless} should pass"
             );
         }
+    }
+
+    #[test]
+    fn masks_personal_data_redacted_in_a_value_where_the_action_quotes_it() {
+        let r = defaults();
+        let action = |action: &str, path: &str| {
+            let mut event = crate::delivery::test_events::event();
+            event.action = action.into();
+            let mut metadata = Object::default();
+            metadata.push("path", Data::text(path));
+            event.metadata = Some(metadata);
+            r.redact(&mut event);
+            event.action.to_string()
+        };
+        let path = "/badges/ada%40example.com";
+        assert_eq!(action(&format!("GET {path}"), path), "GET [REDACTED]");
+        assert_eq!(
+            action("GET /orders/1234", "/orders/1234"),
+            "GET /orders/1234"
+        );
     }
 
     #[test]

@@ -47,10 +47,10 @@ struct Secret<'a> {
 /// `text` with each of `values` masked where it quotes it, as it is or as
 /// `inspect` writes it; None when it quotes none. A value is not looked
 /// for when it is short or a mask already, nor whole when it is longer
-/// than `text` (no way of writing it is shorter than the value). The longest is looked for
-/// first, so that a secret inside another does not leave the rest of the
-/// longer one. When the values are too many to look for
-/// (MOST_SECRET_BYTES), all of `text` is masked.
+/// than `text` (no way of writing it is shorter than the value). The
+/// longest is looked for first, so that a secret inside another does not
+/// leave the rest of the longer one. When the values are too many to look
+/// for (MOST_SECRET_BYTES), all of `text` is masked.
 ///
 /// The event's limits may have cut a value or the text (truncate::string):
 /// a cut value is masked from where the message quotes what was kept of

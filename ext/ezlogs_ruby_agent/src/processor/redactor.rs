@@ -12,8 +12,9 @@
 //! matches a key named `key`: `primary_key` and `key_pattern` pass.
 //! Correlation and platform blocks are never touched (a request's
 //! `correlation.session_id` is a digest, not the session's id). A value
-//! redacted by its key is masked too where the event's error message
-//! quotes it.
+//! redacted is masked too where the event's error message quotes it, and
+//! one redacted as personal data where its action does (a request's
+//! path). An error's message is then cut to 1,000 characters.
 //!
 //! Apps log the same keys over and over, and matching one against every
 //! field costs about 2,000 instructions: each thread remembers the decision

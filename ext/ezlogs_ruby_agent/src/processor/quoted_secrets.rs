@@ -56,7 +56,7 @@ struct Secret<'a> {
 /// a cut value is masked from where the message quotes what was kept of
 /// it to the message's end, and a text cut inside a secret from where
 /// that secret begins.
-pub fn masked_quotes(text: &str, values: Vec<String>) -> Option<String> {
+pub fn masked_quotes(text: &str, values: &[String]) -> Option<String> {
     // A binary value (not UTF-8) the event holds only as "[binary N
     // bytes]": a message that quotes bytes as `inspect` writes them may
     // quote it, and is masked whole.
@@ -75,12 +75,11 @@ pub fn masked_quotes(text: &str, values: Vec<String>) -> Option<String> {
         .collect();
     secrets.sort_by_key(|secret| std::cmp::Reverse(secret.text.len()));
     secrets.dedup_by(|a, b| a.text == b.text && a.cut == b.cut);
-    let mut masked = quoted(
-        body,
-        secrets
-            .iter()
-            .filter(|secret| secret.text.len() <= body.len()),
-    );
+    let whole: Vec<&Secret> = secrets
+        .iter()
+        .filter(|secret| secret.text.len() <= body.len())
+        .collect();
+    let mut masked = quoted(body, &whole);
     if body.len() < text.len() {
         let current = masked.as_deref().unwrap_or(body);
         if let Some(start) = secrets
@@ -97,17 +96,19 @@ pub fn masked_quotes(text: &str, values: Vec<String>) -> Option<String> {
 
 /// `text` with `secrets` masked, None when it quotes none; all of it
 /// when they are too many to look for.
-fn quoted<'a>(text: &str, secrets: impl Iterator<Item = &'a Secret<'a>> + Clone) -> Option<String> {
-    let alternation: Vec<String> = secrets
-        .clone()
-        .map(|secret| spelled(secret.text) + if secret.cut { "(?s:.*)" } else { "" })
-        .collect();
-    if alternation.is_empty() {
+fn quoted(text: &str, secrets: &[&Secret]) -> Option<String> {
+    if secrets.is_empty() {
         return None;
     }
-    let bytes: usize = secrets.map(|secret| secret.text.len()).sum();
+    let bytes: usize = secrets.iter().map(|secret| secret.text.len()).sum();
     let pattern = (bytes <= MOST_SECRET_BYTES)
-        .then(|| Regex::new(&alternation.join("|")).ok())
+        .then(|| {
+            let alternation: Vec<String> = secrets
+                .iter()
+                .map(|secret| spelled(secret.text) + if secret.cut { "(?s:.*)" } else { "" })
+                .collect();
+            Regex::new(&alternation.join("|")).ok()
+        })
         .flatten();
     let Some(pattern) = pattern else {
         return Some(REDACTED.to_string());
@@ -216,8 +217,11 @@ mod tests {
     use super::*;
 
     fn masked(values: &[&str], text: &str) -> String {
-        masked_quotes(text, values.iter().map(|v| v.to_string()).collect())
-            .unwrap_or_else(|| text.to_string())
+        masked_quotes(
+            text,
+            &values.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
+        )
+        .unwrap_or_else(|| text.to_string())
     }
 
     #[test]
@@ -273,7 +277,7 @@ mod tests {
     #[test]
     fn leaves_short_values_alone() {
         assert_eq!(
-            masked_quotes("e 123", vec!["e".to_string(), "123".to_string()]),
+            masked_quotes("e 123", &["e".to_string(), "123".to_string()]),
             None
         );
         assert_eq!(
@@ -300,7 +304,7 @@ mod tests {
             "S3CRET-longer-than-the-text",
         ];
         let text = "[FILTERED] [REDACTED] S3CRET-longer";
-        assert_eq!(masked_quotes(text, values.map(String::from).to_vec()), None);
+        assert_eq!(masked_quotes(text, &values.map(String::from)), None);
     }
 
     // As the event's limits cut them (truncate::string).
@@ -323,7 +327,7 @@ mod tests {
         );
         // A text cut after no secret.
         let cut_message = truncate::string(&format!("Couldn't find {}", "x".repeat(100)), 64);
-        assert_eq!(masked_quotes(&cut_message, vec![token]), None);
+        assert_eq!(masked_quotes(&cut_message, &[token]), None);
     }
 
     #[test]
@@ -331,10 +335,10 @@ mod tests {
         let binary = truncate::binary(21);
         let message = r#"Couldn't find User with 'id'="Q2hd\xFFQ6m3""#;
         assert_eq!(
-            masked_quotes(message, vec![binary.clone()]).as_deref(),
+            masked_quotes(message, std::slice::from_ref(&binary)).as_deref(),
             Some(REDACTED)
         );
-        assert_eq!(masked_quotes("no bytes quoted", vec![binary]), None);
+        assert_eq!(masked_quotes("no bytes quoted", &[binary]), None);
     }
 
     #[test]
@@ -342,7 +346,7 @@ mod tests {
         let text = "é".repeat(1_000);
         let values = (0..30).map(|n| format!("{n:04}{}", "é".repeat(400)));
         assert_eq!(
-            masked_quotes(&text, values.collect()).as_deref(),
+            masked_quotes(&text, &values.collect::<Vec<_>>()).as_deref(),
             Some(REDACTED)
         );
     }

@@ -190,7 +190,7 @@ impl Redactor {
             self.object(object, &mut redacted);
         }
         if !redacted.personal.is_empty() {
-            if let Some(masked) = masked_quotes(&event.action, redacted.personal.clone()) {
+            if let Some(masked) = masked_quotes(&event.action, &redacted.personal) {
                 event.action = masked.into();
             }
         }
@@ -199,7 +199,7 @@ impl Redactor {
         };
         redacted.by_key.append(&mut redacted.personal);
         if !redacted.by_key.is_empty() {
-            if let Some(masked) = masked_quotes(text, redacted.by_key) {
+            if let Some(masked) = masked_quotes(text, &redacted.by_key) {
                 *text = masked.into();
             }
         }
@@ -672,12 +672,14 @@ mod tests {
             serde_json::to_value(&event).unwrap()["metadata"].clone()
         };
         let quoted = "Couldn't find User with 'id'=\"S3CRET\" (also S3CRET, not 42)";
-        let error = || {
+        // A tracker's error: `{class, message}`.
+        let error_saying = |message: &str| {
             let mut error = Object::default();
             error.push("class", Data::text("ActiveRecord::RecordNotFound"));
-            error.push("message", Data::text(quoted));
+            error.push("message", Data::text(message));
             Data::Map(error)
         };
+        let error = || error_saying(quoted);
         let mut arguments = Object::default();
         let token = Data::List(vec![Data::text("S3CRET"), Data::Int(7)]);
         arguments.push("token", token);
@@ -705,20 +707,15 @@ mod tests {
         // A secret across the 1,000th character is masked, then the
         // message is cut (not a String error, log_event's own text).
         let long = format!("{} S3CRET-{}", "x".repeat(990), "y".repeat(20));
-        let long_error = |message: &str| {
-            let mut error = Object::default();
-            error.push("message", Data::text(message));
-            Data::Map(error)
-        };
         let metadata = redacted(vec![
             ("token", Data::text(format!("S3CRET-{}", "y".repeat(20)))),
-            ("error", long_error(&long)),
+            ("error", error_saying(&long)),
         ]);
         assert_eq!(
             metadata["error"]["message"],
             format!("{} [REDACTED]", "x".repeat(990))
         );
-        let metadata = redacted(vec![("error", long_error(&"é".repeat(1_200)))]);
+        let metadata = redacted(vec![("error", error_saying(&"é".repeat(1_200)))]);
         assert_eq!(metadata["error"]["message"], "é".repeat(1_000));
         let metadata = redacted(vec![("error", Data::text("é".repeat(1_200)))]);
         assert_eq!(metadata["error"], "é".repeat(1_200));

@@ -254,7 +254,7 @@ fn regex_error(source: String) -> Option<String> {
 /// `text` with `secrets` masked where it quotes them (processor::quoted_secrets), or
 /// nil when it quotes none.
 fn masked_quotes(text: String, secrets: Vec<String>) -> Option<String> {
-    crate::processor::masked_quotes(&text, secrets)
+    crate::processor::masked_quotes(&text, &secrets)
 }
 
 /// `endpoint` as messages show it (delivery::shown_endpoint).

@@ -455,6 +455,20 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(JSON.generate(events)).not_to include("lovelace")
   end
 
+  # Rails takes the last dot's suffix off a path as its format: the route's
+  # id for /users/ada@example.com is "ada@example", the format "com".
+  it "redacts an e-mail address Rails split into a route's id and its format" do
+    message = nil
+    expect { get "/users/ada@example.com" }
+      .to raise_error(ActiveRecord::RecordNotFound, /ada@example/) { |error| message = error.message }
+
+    event = events_of("http.request").first
+    expect(event.slice(:action, :subject)).to eq(action: "GET [REDACTED]", subject: { type: "user", id: "[REDACTED]" })
+    expect(event[:metadata][:params]).to eq(id: "[REDACTED]", format: "com")
+    expect(event[:metadata][:error][:message]).to eq(message.sub("ada@example", "[REDACTED]"))
+    expect(JSON.generate(event)).not_to include("ada@")
+  end
+
   # Routes other than "controller#action": the router hands a mounted app
   # the path after its prefix; a route to `UsersController.action(:whoami)`,
   # or a mount of one, runs the controller with only the route's own

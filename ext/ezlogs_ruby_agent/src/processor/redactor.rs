@@ -112,6 +112,7 @@ pub struct Redactor {
     /// Every value pattern in one alternation, so a string is scanned once.
     value_patterns: Option<Regex>,
     card_candidates: Option<Regex>,
+    auto_detect_pii: bool,
     /// Which redactor this is, for `KNOWN_KEYS`.
     id: u64,
 }
@@ -168,6 +169,7 @@ impl Redactor {
             key_patterns,
             value_patterns,
             card_candidates,
+            auto_detect_pii: settings.auto_detect_pii,
             id: REDACTORS.fetch_add(1, Relaxed),
         })
     }
@@ -281,12 +283,34 @@ impl Redactor {
         self.value_patterns
             .iter()
             .any(|pattern| pattern.is_match(text))
+            || (self.auto_detect_pii && is_address_but_its_suffix(text))
             || self.card_candidates.as_ref().is_some_and(|cards| {
                 cards
                     .find_iter(text)
                     .any(|candidate| luhn_valid(candidate.as_str()))
             })
     }
+}
+
+/// The longest e-mail address (RFC 5321's path limit).
+const LONGEST_ADDRESS: usize = 254;
+
+/// Whether the whole of `text` is an e-mail address but for its last label:
+/// Rails takes `.com` off /users/ada@example.com as the format, and the
+/// route's id is `ada@example`. (Checked by hand, not by the value patterns:
+/// a branch anchored at both ends there costs every string scanned.)
+fn is_address_but_its_suffix(text: &str) -> bool {
+    text.len() <= LONGEST_ADDRESS
+        && text.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.is_empty()
+                && local
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b))
+                && domain
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 /// The values an event had redacted, kept to mask where its error message
@@ -551,6 +575,8 @@ mod tests {
             "+447911123456",
             "/users/alice%40example.com/edit",
             "card=4111%201111%201111%201111",
+            "ada@example",
+            "root@localhost",
         ] {
             assert!(r.holds_pii(&Text::from(pii)), "{pii} should be redacted");
         }
@@ -563,6 +589,10 @@ mod tests {
             "SKU-12-34",
             "/search?q=100%25%20off",
             "%FF%40",
+            "see ada@example",
+            "@example",
+            "ada@",
+            "HEAD@{1}",
         ] {
             assert!(
                 !r.holds_pii(&Text::from(harmless)),

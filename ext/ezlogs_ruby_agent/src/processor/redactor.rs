@@ -143,7 +143,9 @@ impl Redactor {
                     r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
                     r"\b\d{3}-\d{2}-\d{4}\b",
                     r"(?:\+\d{1,3}[ .-]?)?\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b",
-                    r"\+\d{8,15}\b",
+                    // International (E.164: 8 to 15 digits after the
+                    // `+`), with or without separators.
+                    r"\+\d(?:[ .-]?\d){7,14}\b",
                 ]
                 .map(String::from),
             );
@@ -573,6 +575,9 @@ mod tests {
             "(555) 123-4567",
             "+1 555-123-4567",
             "+447911123456",
+            "+44 20 7946 0958",
+            "call +33 1 23 45 67 89",
+            "+49-30-901820",
             "/users/alice%40example.com/edit",
             "card=4111%201111%201111%201111",
             "ada@example",
@@ -589,6 +594,8 @@ mod tests {
             "SKU-12-34",
             "/search?q=100%25%20off",
             "%FF%40",
+            "+2 points, +15 bonus",
+            "1+1 = 2",
             "see ada@example",
             "@example",
             "ada@",

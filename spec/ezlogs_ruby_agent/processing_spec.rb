@@ -29,6 +29,20 @@ RSpec.describe "Processing events before they leave" do
                                      e: "order 4111 1111 1111 1112", f: "1768473000123")
     end
 
+    # An address missing its last label is personal data as a whole value
+    # only (Rails' route id of /users/ada@example.com is "ada@example").
+    it "redacts an action that holds personal data, international phone numbers, and a cut address" do
+      agent.log_event(event_type: "user.signup", action: "signup ada@example.com", actor: { type: "user", id: 1 },
+                      metadata: { note: "welcome" })
+      agent.log_event(event_type: "user.called", action: "called", actor: { type: "user", id: 1 },
+                      metadata: { phone: "+44 20 7946 0958", id: "ada@example", route: "/users/ada@example" })
+
+      expect(captured.last(2).map { |event| [event[:action], event[:metadata]] }).to eq(
+        [["[REDACTED]", { note: "welcome" }],
+         ["called", { phone: "[REDACTED]", id: "[REDACTED]", route: "/users/ada@example" }]]
+      )
+    end
+
     it "leaves values alone when auto_detect_pii is off, and applies custom patterns" do
       agent.configure do |c|
         c.security.auto_detect_pii = false

@@ -182,7 +182,8 @@ impl Redactor {
     /// User with 'id'=...". A value redacted as personal data is masked in
     /// the action too, which a request's path is part of ("GET
     /// /badges/ada@example.com"); not one redacted by its key, which may
-    /// be a word of the app's own (a class name, a queue). (Most events
+    /// be a word of the app's own (a class name, a queue). An action that
+    /// holds personal data of its own is redacted whole. (Most events
     /// redact nothing, and look for no message.)
     pub fn redact(&self, event: &mut Event) {
         let mut redacted = Redacted::default();
@@ -197,6 +198,12 @@ impl Redactor {
             if let Some(masked) = masked_quotes(&event.action, &redacted.personal) {
                 event.action = masked.into();
             }
+        }
+        // An action the app wrote (log_event's) may hold personal data of
+        // its own: one that still does is redacted whole, as a value is.
+        if self.holds_pii(&event.action) {
+            let action = std::mem::replace(&mut event.action, REDACTED.into());
+            redacted.personal.push(action.into());
         }
         let Some((Data::Text(text), trackers_form)) = error_message(event) else {
             return;
@@ -273,7 +280,7 @@ impl Redactor {
     }
 
     /// Also %-decoded: a path or a URL writes `alice%40example.com`.
-    fn holds_pii(&self, text: &Text) -> bool {
+    fn holds_pii(&self, text: &str) -> bool {
         self.matches_pii(text)
             || (text.contains('%')
                 && percent_decode_str(text)
@@ -626,6 +633,9 @@ mod tests {
             action("GET /orders/1234", "/orders/1234"),
             "GET /orders/1234"
         );
+        assert_eq!(action("signup ada@example.com", "/"), "[REDACTED]");
+        assert_eq!(action("called +44 20 7946 0958", "/"), "[REDACTED]");
+        assert_eq!(action("user.signup", "/"), "user.signup");
     }
 
     #[test]

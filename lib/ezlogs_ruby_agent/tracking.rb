@@ -75,6 +75,26 @@ module EzlogsRubyAgent
         backtrace: (cleaned.empty? ? backtrace : cleaned).first(BACKTRACE_LINES) }
     end
 
+    # error_summary with `secrets` (texts the event's own redaction does not
+    # see: the values Rails filtered out of a request, a job's positional
+    # arguments) masked where its message quotes them.
+    def masked_error_summary(error, secrets)
+      return error_summary(error) if secrets.nil? || secrets.empty?
+
+      error_summary(error) { |message| masked(message, secrets) }
+    end
+
+    # `message` with each secret masked where it quotes it, by the core's
+    # rules for an error's message (quoted_secrets: also as `inspect`
+    # writes it; none of fewer than 4 characters); all of it when that
+    # fails.
+    def masked(message, secrets)
+      texts = secrets.map { |secret| secret.dup.force_encoding(Encoding::UTF_8).scrub }
+      Native.masked_quotes(message.dup.force_encoding(Encoding::UTF_8).scrub, texts) || message
+    rescue StandardError
+      AppFilter::MASK
+    end
+
     # An anonymous class (`raise Class.new(StandardError)`) is named by the
     # first named class it inherits from.
     def class_name(error)

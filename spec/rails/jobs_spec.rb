@@ -107,6 +107,22 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       BrokenJob.queue_adapter = adapter
     end
 
+    # Rails filters keys only: a positional argument is named by the
+    # parameter that takes it, the job's perform's or the mailer method's.
+    it "redacts a positional argument whose parameter the app filters, of a job and of a mail sent later" do
+      InvitationCheckJob.perform_later(123, "S3CRET-p0s")
+      ReceiptMailer.invitation(User.find(123), "S3CRET-m41l").deliver_later
+      eventually { executions_of("InvitationCheckJob").any? && executions_of("ActionMailer::MailDeliveryJob").any? }
+
+      jobs = (events_of("job.enqueue") + events_of("job.execution")).group_by { |e| e[:metadata][:job_class] }
+      expect(jobs["InvitationCheckJob"].map { |e| e[:metadata][:arguments] }).to eq([[123, "[REDACTED]"]] * 2)
+      expect(jobs["InvitationCheckJob"].last[:metadata][:error][:message])
+        .to eq("Couldn't find User with 'id'=\"[REDACTED]\"")
+      expect(jobs["ActionMailer::MailDeliveryJob"].map { |e| e[:metadata][:arguments].last[:args] })
+        .to eq([["gid://dummy/User/123", "[REDACTED]"]] * 2)
+      expect(JSON.generate(jobs)).not_to include("S3CRET")
+    end
+
     it "leaves out the arguments and the result of a job that keeps its arguments out of Rails' log " \
        "(log_arguments = false)" do
       PasswordResetJob.perform_later(123, "rawtoken-5f3a")
@@ -255,6 +271,15 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(first_run[:metadata][:queue_wait_ms]).to be >= 0
       expect(first_enqueue[:metadata]).to include(job_class: "AuditWorker", queue: "default",
                                                   arguments: [123, "chain"])
+    end
+
+    it "redacts a positional argument whose parameter the app filters" do
+      ApiSyncWorker.perform_async(123, "S3CRET-w0rk")
+      eventually { executions_of("ApiSyncWorker").any? }
+
+      events = (events_of("job.enqueue") + events_of("job.execution"))
+               .select { |e| e[:metadata][:job_class] == "ApiSyncWorker" }
+      expect(events.map { |e| e[:metadata][:arguments] }).to eq([[123, "[REDACTED]"]] * 2)
     end
 
     it "follows Sidekiq's retries: attempt, retry_count and whether another retry is scheduled" do

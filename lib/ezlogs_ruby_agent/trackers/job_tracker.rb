@@ -50,6 +50,7 @@ module EzlogsRubyAgent
       started_at = Time.now
       JobRun.new(job_class: self.class.name, job_id:, queue: queue_name, enqueued: @__ezlogs_enqueued_context)
             .handled_error { @__ezlogs_error }
+            .secrets { PositionalArguments.secrets(arguments, self.class.name) }
             .details { |result, error, escaped| Execution.new(self, started_at).details(result, error, escaped) }
             .run { super }
     end
@@ -205,7 +206,9 @@ module EzlogsRubyAgent
 
       # Nil when the job keeps its arguments out of the log.
       def logged_arguments
-        JobPayload.arguments(arguments, @job.__ezlogs_serialized_arguments) if @job.__ezlogs_log_arguments?
+        return unless @job.__ezlogs_log_arguments?
+
+        JobPayload.arguments(arguments, @job.__ezlogs_serialized_arguments, @job.class.name)
       end
 
       # Arguments Rails could not deserialise (a record deleted since the

@@ -71,13 +71,15 @@ module EzlogsRubyAgent
       waited = queue_wait_ms(job)
       JobRun.new(job_class: job["class"].to_s, job_id: job["jid"], queue:, enqueued: JobPayload.context_from(job))
             .details { |result, error| details(job, waited, result, error) }
+            .secrets { PositionalArguments.secrets(job["args"], job["class"]) }
             .run(&)
     end
 
     def details(job, waited, result, error)
       {
         queue_wait_ms: waited,
-        arguments: JobPayload.arguments(JobArguments.restore_records(job["args"], job[JobPayload::RECORDS_KEY])),
+        arguments: JobPayload.arguments(JobArguments.restore_records(job["args"], job[JobPayload::RECORDS_KEY]), nil,
+                                        job["class"]),
         result: error ? nil : JobPayload.result_summary(result),
         **SidekiqRetries.details(job, error)
       }

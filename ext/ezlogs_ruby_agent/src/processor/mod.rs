@@ -85,4 +85,9 @@ impl Processor {
     pub fn max_event_size(&self) -> usize {
         self.max_event_size
     }
+
+    /// Whether the redactor redacts a value under `key` (Redactor::is_sensitive_key).
+    pub fn is_sensitive_key(&self, key: &str) -> bool {
+        self.redactor.is_sensitive_key(key)
+    }
 }

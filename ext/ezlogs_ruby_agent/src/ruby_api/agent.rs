@@ -251,6 +251,12 @@ fn regex_error(source: String) -> Option<String> {
     crate::processor::pattern_error(&source)
 }
 
+/// Whether a value under `key` is redacted, by the current configuration:
+/// for a value that has a name but no key (a job's positional argument).
+fn sensitive_key(key: String) -> bool {
+    settings::current().processor.is_sensitive_key(&key)
+}
+
 /// `text` with `secrets` masked where it quotes them (processor::quoted_secrets), or
 /// nil when it quotes none.
 fn masked_quotes(text: String, secrets: Vec<String>) -> Option<String> {
@@ -420,6 +426,7 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("regex_error", function!(regex_error, 1))?;
     native.define_module_function("shown_endpoint", function!(shown_endpoint, 1))?;
     native.define_module_function("masked_quotes", function!(masked_quotes, 2))?;
+    native.define_module_function("sensitive_key?", function!(sensitive_key, 1))?;
     native.define_module_function("log_event", function!(log_event, 5))?;
     native.define_module_function("record", function!(record, 8))?;
     native.define_module_function("new_event_id", function!(new_event_id, 0))?;

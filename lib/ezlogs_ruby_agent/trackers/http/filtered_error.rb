@@ -18,10 +18,7 @@ module EzlogsRubyAgent
       # ControllerDetails, if a controller ran; `request`: the
       # Native::HttpRequest.
       def of(env, controller, request, error)
-        secrets = secrets(env, controller, request, error)
-        return Tracking.error_summary(error) if secrets.empty?
-
-        Tracking.error_summary(error) { |message| masked(message, secrets) }
+        Tracking.masked_error_summary(error, secrets(env, controller, request, error))
       end
 
       # The route's filtered values (FilteredPath) and, when a controller
@@ -53,17 +50,6 @@ module EzlogsRubyAgent
         when Array then key.is_a?(Integer) ? shown.fetch(key, NOT_SHOWN) : NOT_SHOWN
         else NOT_SHOWN
         end
-      end
-
-      # `message` with each secret masked where it quotes it, by the core's
-      # rules for an error's message (quoted_secrets: also as `inspect`
-      # writes it; none of fewer than 4 characters); all of it when that
-      # fails.
-      def masked(message, secrets)
-        texts = secrets.map { |secret| secret.dup.force_encoding(Encoding::UTF_8).scrub }
-        Native.masked_quotes(message.dup.force_encoding(Encoding::UTF_8).scrub, texts) || message
-      rescue StandardError
-        AppFilter::MASK
       end
     end
   end

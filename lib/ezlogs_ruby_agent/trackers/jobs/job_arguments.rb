@@ -1,11 +1,14 @@
 # frozen_string_literal: true
 
+require_relative "positional_arguments"
+
 module EzlogsRubyAgent
   # A job's arguments as `job.enqueue` and `job.execution` report them:
   # every record, wherever it sits (a positional or keyword argument, inside
   # a Hash or Array, the params of a parameterized mail), as its GlobalID
   # string, never its columns; then the app's filter_parameters the core
-  # cannot apply (AppFilter).
+  # cannot apply (AppFilter), and those that name a positional argument
+  # (PositionalArguments).
   module JobArguments
     GLOBAL_ID_KEY = "_aj_globalid"
     # Marks a value one of ActiveJob's serializers wrote (a Symbol, a Time,
@@ -19,14 +22,16 @@ module EzlogsRubyAgent
     # did (its job data's "arguments"): the GlobalIDs it wrote there are
     # taken rather than made again, which costs some 150 Ruby calls each.
     # They are looked for once a record is met: most jobs have none.
-    def describe(arguments, serialized = nil)
+    # `job_class`: the job's class name, whose parameters name positional
+    # arguments.
+    def describe(arguments, serialized = nil, job_class = nil)
       written = nil
       described = Array(arguments).map do |argument|
         BoundedCopy.of(argument) do |value|
           value.respond_to?(:to_global_id) ? record(value, written ||= global_ids_in(serialized)) : value
         end
       end
-      AppFilter.values(described)
+      PositionalArguments.redact(AppFilter.values(described), job_class)
     rescue StandardError => e
       ProblemReporter.internal(e, "describing job arguments")
       []

@@ -27,9 +27,10 @@ module EzlogsRubyAgent
     # `serialized_arguments`: the arguments as ActiveJob serialised them, if
     # it did (JobArguments).
     def record(started, job_class:, job_id:, arguments:, serialized_arguments: nil, error: nil, **details)
+      secrets = error && PositionalArguments.secrets(arguments, job_class)
       metadata = { job_class:, job_id:, **details,
-                   arguments: arguments && JobPayload.arguments(arguments, serialized_arguments),
-                   error: error && Tracking.error_summary(error) }.compact
+                   arguments: arguments && JobPayload.arguments(arguments, serialized_arguments, job_class),
+                   error: error && Tracking.masked_error_summary(error, secrets) }.compact
       Tracking.record("job.enqueue", "#{job_class}.enqueued",
                       actor: ActorExtractor.extract, subject: { type: "job", id: job_id.to_s },
                       metadata:, event_id: started.event_id, context: started.context)

@@ -38,6 +38,14 @@ module EzlogsRubyAgent
       self
     end
 
+    # What the run's error message may quote that the event's redaction
+    # does not see (PositionalArguments.secrets): a block called when the
+    # run failed.
+    def secrets(&block)
+      @secrets = block
+      self
+    end
+
     # An error the job raised and handled itself (ActiveJob's retry_on and
     # discard_on): the run failed although nothing was raised out of it.
     def handled_error(&block)
@@ -78,11 +86,15 @@ module EzlogsRubyAgent
         metadata = { queue: @queue, job_class: @job_class, job_id: @job_id, duration_ms: timing&.[](:duration_ms) }
         # A failure here costs the details, not the event.
         metadata.merge!(Tracking.safely("reading job details") { @details&.call(result, error, escaped) } || {})
-        metadata[:error] = Tracking.error_summary(error) if error
+        metadata[:error] = error_summary(error) if error
         Tracking.record("job.execution", "#{@job_class}.#{error ? "failed" : "completed"}",
                         actor: ActorExtractor.extract, subject: { type: "job", id: @job_id.to_s },
                         metadata: metadata.compact, timing:, event_id: started[:event_id], context: started[:context])
       end
+    end
+
+    def error_summary(error)
+      Tracking.masked_error_summary(error, @secrets&.call)
     end
 
     # None for a run that failed before it started.

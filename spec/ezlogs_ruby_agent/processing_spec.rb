@@ -24,9 +24,11 @@ RSpec.describe "Processing events before they leave" do
 
     it "redacts card numbers, e-mail addresses, SSNs and phone numbers in values" do
       event = sent({ a: "4111 1111 1111 1111", b: "mail bob@example.com", c: "123-45-6789", d: "(555) 123-4567",
-                     e: "order 4111 1111 1111 1112", f: "1768473000123" })
+                     e: "order 4111 1111 1111 1112", f: "1768473000123",
+                     g: 4_111_111_111_111_111, h: 1_768_473_000_123 })
       expect(event[:metadata]).to eq(a: "[REDACTED]", b: "[REDACTED]", c: "[REDACTED]", d: "[REDACTED]",
-                                     e: "order 4111 1111 1111 1112", f: "1768473000123")
+                                     e: "order 4111 1111 1111 1112", f: "1768473000123", g: "[REDACTED]",
+                                     h: 1_768_473_000_123)
     end
 
     # An address missing its last label is personal data as a whole value

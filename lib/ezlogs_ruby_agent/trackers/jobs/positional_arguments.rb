@@ -12,7 +12,6 @@ module EzlogsRubyAgent
   # security.sensitive_fields, the built-in names), then by the entries
   # only Rails' ParameterFilter applies (AppFilter: Procs, dotted ones).
   module PositionalArguments
-    MASK = "[REDACTED]"
     # ActionMailer's delivery job, whose arguments are [mailer, method,
     # delivery method, {"args" => [the mailer method's arguments], ...}].
     MAIL_DELIVERY_JOB = "ActionMailer::MailDeliveryJob"
@@ -70,7 +69,7 @@ module EzlogsRubyAgent
     end
 
     def filtered(name, value)
-      return MASK if Native.sensitive_key?(name)
+      return AppFilter::MASK if Native.sensitive_key?(name)
 
       AppFilter.values({ name => value }).fetch(name, value)
     end

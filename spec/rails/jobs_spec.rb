@@ -123,6 +123,20 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(JSON.generate(jobs)).not_to include("S3CRET")
     end
 
+    it "names positional arguments as Ruby binds them: around a *rest, before keywords, by a private perform, " \
+       "and through an app's own mail delivery job" do
+      InvitationBatchJob.perform_later(123, "a note", "S3CRET-b4tch", reminder: true)
+      InvitationMailer.invitation(User.find(123), "S3CRET-d3liv").deliver_later
+      eventually { executions_of("InvitationBatchJob").any? && executions_of("InvitationMailDeliveryJob").any? }
+
+      jobs = (events_of("job.enqueue") + events_of("job.execution")).group_by { |e| e[:metadata][:job_class] }
+      expect(jobs["InvitationBatchJob"].map { |e| e[:metadata][:arguments] })
+        .to eq([[123, "a note", "[REDACTED]", { reminder: true }]] * 2)
+      expect(jobs["InvitationMailDeliveryJob"].map { |e| e[:metadata][:arguments].last[:args] })
+        .to eq([["gid://dummy/User/123", "[REDACTED]"]] * 2)
+      expect(JSON.generate(jobs)).not_to include("S3CRET")
+    end
+
     it "leaves out the arguments and the result of a job that keeps its arguments out of Rails' log " \
        "(log_arguments = false)" do
       PasswordResetJob.perform_later(123, "rawtoken-5f3a")

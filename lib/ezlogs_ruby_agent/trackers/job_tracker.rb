@@ -50,7 +50,7 @@ module EzlogsRubyAgent
       started_at = Time.now
       JobRun.new(job_class: self.class.name, job_id:, queue: queue_name, enqueued: @__ezlogs_enqueued_context)
             .handled_error { @__ezlogs_error }
-            .secrets { PositionalArguments.secrets(arguments, self.class.name) }
+            .secrets { PositionalArguments.secrets(arguments, self.class) }
             .details { |result, error, escaped| Execution.new(self, started_at).details(result, error, escaped) }
             .run { super }
     end
@@ -208,7 +208,7 @@ module EzlogsRubyAgent
       def logged_arguments
         return unless @job.__ezlogs_log_arguments?
 
-        JobPayload.arguments(arguments, @job.__ezlogs_serialized_arguments, @job.class.name)
+        JobPayload.arguments(arguments, @job.__ezlogs_serialized_arguments, @job.class)
       end
 
       # Arguments Rails could not deserialise (a record deleted since the

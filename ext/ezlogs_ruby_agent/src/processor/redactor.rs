@@ -251,12 +251,20 @@ impl Redactor {
                 redacted.personal.push(number.to_string());
                 *value = Data::text(REDACTED);
             }
+            // A whole Float below 2^64 converts exactly (`as` saturates).
+            Data::Float(number)
+                if number.fract() == 0.0 && self.is_card_number(number.abs() as u64) =>
+            {
+                redacted.personal.push((number.abs() as u64).to_string());
+                *value = Data::text(REDACTED);
+            }
             _ => {}
         }
     }
 
     /// A card number a JSON body or a column holds as a number
-    /// (`4111111111111111`): 13 digits or more, checked as its text is.
+    /// (`4111111111111111`, or `4111111111111111.0`): 13 digits or more,
+    /// checked as its text is.
     #[inline]
     fn is_card_number(&self, number: u64) -> bool {
         number >= SHORTEST_CARD && self.card_candidates.is_some() && luhn_valid(&number.to_string())
@@ -666,6 +674,8 @@ mod tests {
             ("not_luhn", Data::Int(4_111_111_111_111_112)),
             ("epoch_ms", Data::Int(1_768_473_000_123)),
             ("phone", Data::Int(5_551_234_567)),
+            ("as_float", Data::Float(4_111_111_111_111_111.0)),
+            ("fraction", Data::Float(4_111_111_111_111.5)),
         ] {
             metadata.push(key, number);
         }
@@ -686,6 +696,8 @@ mod tests {
                 Data::Int(4_111_111_111_111_112),
                 Data::Int(1_768_473_000_123),
                 Data::Int(5_551_234_567),
+                Data::text(REDACTED),
+                Data::Float(4_111_111_111_111.5),
             ]
         );
     }

@@ -22,8 +22,8 @@ module EzlogsRubyAgent
     # did (its job data's "arguments"): the GlobalIDs it wrote there are
     # taken rather than made again, which costs some 150 Ruby calls each.
     # They are looked for once a record is met: most jobs have none.
-    # `job_class`: the job's class name, whose parameters name positional
-    # arguments.
+    # `job_class`: the job's class (or its name), whose parameters name
+    # positional arguments.
     def describe(arguments, serialized = nil, job_class = nil)
       written = nil
       described = Array(arguments).map do |argument|

@@ -70,8 +70,8 @@ module EzlogsRubyAgent
 
     # Job arguments with records shown as their GlobalID, not their
     # columns, and filtered (JobArguments). `serialized`: the same as
-    # ActiveJob serialised them, when it did. `job_class`: the job's class
-    # name, whose parameters name positional arguments.
+    # ActiveJob serialised them, when it did. `job_class`: the job's class (or
+    # its name), whose parameters name positional arguments.
     def arguments(arguments, serialized = nil, job_class = nil)
       JobArguments.describe(arguments, serialized, job_class)
     end

@@ -12,14 +12,13 @@ module EzlogsRubyAgent
   # security.sensitive_fields, the built-in names), then by the entries
   # only Rails' ParameterFilter applies (AppFilter: Procs, dotted ones).
   module PositionalArguments
-    # ActionMailer's delivery job, whose arguments are [mailer, method,
-    # delivery method, {"args" => [the mailer method's arguments], ...}].
-    MAIL_DELIVERY_JOB = "ActionMailer::MailDeliveryJob"
+    POSITIONAL = %i[req opt rest].freeze
+    KEYWORDS = %i[key keyreq keyrest].freeze
 
     module_function
 
     # `described`: a job's arguments as JobArguments copied them (an Array,
-    # changed in place). `job_class`: the job's class name.
+    # changed in place). `job_class`: the job's class, or its name.
     def redact(described, job_class)
       each_named(described, job_class) { |list, index, name| list[index] = filtered(name, list[index]) }
       described
@@ -46,26 +45,59 @@ module EzlogsRubyAgent
       list, method = positional(arguments, job_class)
       return unless list.is_a?(Array) && method
 
-      names(method, list.size).each_with_index { |name, index| yield list, index, name if name }
+      names(method, list).each_with_index { |name, index| yield list, index, name if name }
     end
 
     # [the positional arguments, the method that takes them]: a job's
-    # perform and its arguments, or a mail delivery's mailer method and the
-    # "args" of its last argument (copied, or as ActiveJob has it).
-    def positional(arguments, job_class)
-      return [arguments, instance_method(job_class, :perform)] unless job_class == MAIL_DELIVERY_JOB
+    # perform (private too, as ActiveJob runs it) and its arguments, or a
+    # mail delivery's mailer method and the "args" of its last argument
+    # (copied, or as ActiveJob has it). `job`: the job's class, or its name.
+    def positional(arguments, job)
+      job = constant(job)
+      return [arguments, method_of(job, :perform)] unless mail_delivery?(job)
 
       mailer, name, _, mail = arguments
-      [mail["args"] || mail[:args], instance_method(mailer, name)] if mail.is_a?(Hash)
+      [mail["args"] || mail[:args], method_of(constant(mailer), name)] if mail.is_a?(Hash)
     end
 
-    # The parameter's name for each of `count` positional arguments; a
-    # `*rest`'s for those past the others.
-    def names(method, count)
-      parameters = method.parameters
-      named = parameters.filter_map { |type, name| name.to_s if %i[req opt].include?(type) && name }
-      rest = parameters.find { |type, _| type == :rest }&.last&.to_s
-      Array.new(count) { |index| named.fetch(index, rest) }
+    # ActionMailer's delivery job, or the app's own (`delivery_job`), whose
+    # arguments are [mailer, method, delivery method, {"args" => [...]}].
+    def mail_delivery?(job)
+      defined?(::ActionMailer::MailDeliveryJob) && job.is_a?(Class) && job <= ::ActionMailer::MailDeliveryJob
+    end
+
+    # The parameter's name for each of `list`'s arguments, as Ruby binds
+    # them: the required ones first and last, then the optional ones, then
+    # a `*rest`'s; nil for one none takes, and for a trailing Hash of
+    # keywords (ActiveJob hands keyword arguments over as one).
+    def names(method, list)
+      count = positional_count(method.parameters, list)
+      bound(method.parameters.select { |type, _| POSITIONAL.include?(type) }, count)
+        .first(count).map { |_, name| name&.to_s }
+    end
+
+    # The positional parameters `count` arguments are bound to, in order.
+    def bound(taken, count)
+      first = leading_required(taken)
+      last = leading_required(taken.drop(first.size).reverse).reverse
+      first + middle(taken, count - first.size - last.size) + last
+    end
+
+    def positional_count(parameters, list)
+      keywords = list.last.is_a?(Hash) && parameters.any? { |type, _| KEYWORDS.include?(type) }
+      keywords ? list.size - 1 : list.size
+    end
+
+    def leading_required(parameters)
+      parameters.take_while { |type, _| type == :req }
+    end
+
+    # The optional parameters `free` arguments reach, then the `*rest` for
+    # those left.
+    def middle(taken, free)
+      optional = taken.select { |type, _| type == :opt }.first([free, 0].max)
+      rest = taken.find { |type, _| type == :rest }
+      rest ? optional + Array.new([free - optional.size, 0].max, rest) : optional
     end
 
     def filtered(name, value)
@@ -74,10 +106,17 @@ module EzlogsRubyAgent
       AppFilter.values({ name => value }).fetch(name, value)
     end
 
-    # `owner`'s public instance method `name`, or nil (an anonymous job, a
-    # class or method renamed since the job was enqueued).
-    def instance_method(owner, name)
-      Object.const_get(owner.to_s).public_instance_method(name.to_s)
+    # `owner`'s instance method `name`, or nil (a class or method renamed
+    # since the job was enqueued).
+    def method_of(owner, name)
+      owner.instance_method(name.to_s) if owner.is_a?(Module)
+    rescue StandardError
+      nil
+    end
+
+    # The class a job or mailer names (a class stays itself), or nil.
+    def constant(name)
+      name.is_a?(Module) ? name : Object.const_get(name.to_s)
     rescue StandardError
       nil
     end

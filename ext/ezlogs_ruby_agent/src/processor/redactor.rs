@@ -111,8 +111,8 @@ pub struct Redactor {
     key_patterns: Vec<Regex>,
     /// Every value pattern in one alternation, so a string is scanned once.
     value_patterns: Option<Regex>,
+    /// Built when auto_detect_pii is on, and only then (detects_pii).
     card_candidates: Option<Regex>,
-    auto_detect_pii: bool,
     /// No custom_pii_patterns: what the built-in patterns need is known
     /// (may_hold_built_in_pii).
     only_built_in: bool,
@@ -174,7 +174,6 @@ impl Redactor {
             key_patterns,
             value_patterns,
             card_candidates,
-            auto_detect_pii: settings.auto_detect_pii,
             only_built_in: settings.custom_pii_patterns.is_empty(),
             id: REDACTORS.fetch_add(1, Relaxed),
         })
@@ -243,22 +242,12 @@ impl Redactor {
                     .personal
                     .push(std::mem::replace(text, REDACTED.into()).into());
             }
-            Data::Int(number) if self.is_card_number(number.unsigned_abs()) => {
-                redacted.personal.push(number.to_string());
-                *value = Data::text(REDACTED);
+            _ => {
+                if let Some(card) = self.card_number(value) {
+                    redacted.personal.push(card.to_string());
+                    *value = Data::text(REDACTED);
+                }
             }
-            Data::UInt(number) if self.is_card_number(*number) => {
-                redacted.personal.push(number.to_string());
-                *value = Data::text(REDACTED);
-            }
-            // A whole Float below 2^64 converts exactly (`as` saturates).
-            Data::Float(number)
-                if number.fract() == 0.0 && self.is_card_number(number.abs() as u64) =>
-            {
-                redacted.personal.push((number.abs() as u64).to_string());
-                *value = Data::text(REDACTED);
-            }
-            _ => {}
         }
     }
 
@@ -266,8 +255,21 @@ impl Redactor {
     /// (`4111111111111111`, or `4111111111111111.0`): 13 digits or more,
     /// checked as its text is.
     #[inline]
-    fn is_card_number(&self, number: u64) -> bool {
-        number >= SHORTEST_CARD && self.card_candidates.is_some() && luhn_valid(&number.to_string())
+    fn card_number(&self, value: &Data) -> Option<u64> {
+        let number = match *value {
+            Data::Int(number) => number.unsigned_abs(),
+            Data::UInt(number) => number,
+            // A whole Float below 2^64 converts exactly (`as` saturates).
+            Data::Float(number) if number.fract() == 0.0 => number.abs() as u64,
+            _ => return None,
+        };
+        (number >= SHORTEST_CARD && self.detects_pii() && luhn_valid(&number.to_string()))
+            .then_some(number)
+    }
+
+    /// Whether auto_detect_pii is on.
+    fn detects_pii(&self) -> bool {
+        self.card_candidates.is_some()
     }
 
     pub fn is_sensitive_key(&self, key: &str) -> bool {
@@ -322,7 +324,7 @@ impl Redactor {
         self.value_patterns
             .iter()
             .any(|pattern| pattern.is_match(text))
-            || (self.auto_detect_pii && is_address_but_its_suffix(text))
+            || (self.detects_pii() && is_address_but_its_suffix(text))
             || self.card_candidates.as_ref().is_some_and(|cards| {
                 cards
                     .find_iter(text)

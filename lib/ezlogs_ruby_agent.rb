@@ -157,7 +157,9 @@ module EzlogsRubyAgent
 
     def apply_configuration
       settings = config.to_native
-      config.rails_settings.report
+      # What the core leaves to Rails' ParameterFilter, said once it filters
+      # something: a switched-off agent (EZLOGS_ENABLED=false) boots quietly.
+      config.rails_settings.report if config.enabled
       # The core first: when it refuses the settings, it keeps its old
       # filters, and AppFilter keeps the ones that go with them.
       Native.configure(settings)

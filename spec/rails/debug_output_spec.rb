@@ -161,4 +161,17 @@ RSpec.describe "Debug output and the boot line in the Rails log" do
       ["[ezlogs_ruby_agent] off (EZLOGS_ENABLED=false): nothing is recorded"]
     )
   end
+
+  # What the core leaves to Rails' ParameterFilter matters only to an agent
+  # that filters events.
+  it "says at boot that a Proc filter is applied in Ruby, only when the agent is on" do
+    proc_filter = "[ezlogs_ruby_agent] filter_parameters has a Proc (spec/dummy/config/application.rb:"
+    on = boot("RAILS_ENV" => "test", "DUMMY_PROC_FILTER" => "1")
+    off = boot("RAILS_ENV" => "test", "DUMMY_PROC_FILTER" => "1", "EZLOGS_ENABLED" => "false")
+
+    expect([on, off]).to all(be_success)
+    expect(on.stderr.lines.grep(/ezlogs/)).to contain_exactly(start_with(proc_filter))
+    expect(off.stderr).not_to include("ezlogs")
+    expect(agent_lines(off.stdout)).to eq(["[ezlogs_ruby_agent] off (EZLOGS_ENABLED=false): nothing is recorded"])
+  end
 end

@@ -137,6 +137,32 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(JSON.generate(jobs)).not_to include("S3CRET")
     end
 
+    # Rails 6.1's default for an app on load_defaults 5.2 or older, with
+    # the mailer method's arguments after its own.
+    it "redacts a mail's positional argument sent through Rails 6.1's legacy DeliveryJob, parameterized too",
+       skip: (Rails::VERSION::MAJOR >= 7 && "Rails 7 removed ActionMailer::DeliveryJob") do
+      previous = ReceiptMailer.delivery_job
+      ReceiptMailer.delivery_job = ActionMailer::DeliveryJob
+      silenced = ActiveSupport::Deprecation.silenced
+      ActiveSupport::Deprecation.silenced = true # the jobs' own warning, on the adapter's threads
+      ReceiptMailer.invitation(User.find(123), "S3CRET-l3gacy").deliver_later
+      ReceiptMailer.with(note: "hi").invitation(User.find(123), "S3CRET-p4ram").deliver_later
+      eventually do
+        %w[ActionMailer::DeliveryJob ActionMailer::Parameterized::DeliveryJob].all? { |job| executions_of(job).any? }
+      end
+
+      jobs = (events_of("job.enqueue") + events_of("job.execution")).group_by { |e| e[:metadata][:job_class] }
+      expect(jobs["ActionMailer::DeliveryJob"].map { |e| e[:metadata][:arguments] })
+        .to eq([["ReceiptMailer", "invitation", "deliver_now", "gid://dummy/User/123", "[REDACTED]"]] * 2)
+      expect(jobs["ActionMailer::Parameterized::DeliveryJob"].map { |e| e[:metadata][:arguments] })
+        .to eq([["ReceiptMailer", "invitation", "deliver_now", { note: "hi" }, "gid://dummy/User/123",
+                 "[REDACTED]"]] * 2)
+      expect(JSON.generate(jobs)).not_to include("S3CRET")
+    ensure
+      ReceiptMailer.delivery_job = previous if previous
+      ActiveSupport::Deprecation.silenced = silenced
+    end
+
     it "leaves out the arguments and the result of a job that keeps its arguments out of Rails' log " \
        "(log_arguments = false)" do
       PasswordResetJob.perform_later(123, "rawtoken-5f3a")

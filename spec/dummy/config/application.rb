@@ -39,6 +39,8 @@ module Dummy
     config.action_mailer.default_url_options = { host: "example.org" }
     config.action_controller.allow_forgery_protection = false
     config.filter_parameters += %i[passw secret_answer invite_code]
+    # A Proc, which Rails' ParameterFilter applies, and the agent says so at boot.
+    config.filter_parameters << ->(key, value) { value.replace("[PROC]") if key == "memo" } if ENV["DUMMY_PROC_FILTER"]
     if Rails.gem_version >= Gem::Version.new("7.0")
       config.active_record.encryption.primary_key = "dummy-primary-key-for-tests-only"
       config.active_record.encryption.deterministic_key = "dummy-deterministic-key-tests-only"

@@ -3,7 +3,8 @@
 module EzlogsRubyAgent
   # Arguments a job was given by position, named by the parameters that
   # take them: its `perform`'s (ActiveJob, Sidekiq), or, for a mail sent
-  # with `deliver_later`, the mailer method's. Rails' filter_parameters
+  # with `deliver_later` (through MailDeliveryJob, an app's own, or Rails
+  # 6.1's legacy DeliveryJob), the mailer method's. Rails' filter_parameters
   # reach keys only, and Rails logs the token of
   # `ResetMailer.reset(user, token).deliver_later` as it is; here an
   # argument whose name the app filters is "[REDACTED]", as a keyword
@@ -42,28 +43,48 @@ module EzlogsRubyAgent
     # Yields (the Array, index, parameter name) for each positional argument
     # a parameter names.
     def each_named(arguments, job_class)
-      list, method = positional(arguments, job_class)
+      list, first, method = positional(arguments, job_class)
       return unless list.is_a?(Array) && method
 
-      names(method, list).each_with_index { |name, index| yield list, index, name if name }
+      names(method, list.drop(first)).each_with_index { |name, index| yield list, first + index, name if name }
     end
 
-    # [the positional arguments, the method that takes them]: a job's
-    # perform (private too, as ActiveJob runs it) and its arguments, or a
-    # mail delivery's mailer method and the "args" of its last argument
-    # (copied, or as ActiveJob has it). `job`: the job's class, or its name.
+    # [an Array, the index of its first positional argument, the method
+    # that takes them]: a job's perform (private too, as ActiveJob runs it)
+    # and its arguments; a mail delivery's mailer method and the "args" of
+    # its last argument (copied, or as ActiveJob has it); or, for Rails
+    # 6.1's legacy delivery job, the mailer method and the arguments after
+    # those its perform takes first (mailer, method, delivery method, and
+    # a parameterized mail's params). `job`: the job's class, or its name.
     def positional(arguments, job)
       job = constant(job)
-      return [arguments, method_of(job, :perform)] unless mail_delivery?(job)
+      return legacy_mail_delivery(arguments, job) if legacy_mail_delivery?(job)
+      return [arguments, 0, method_of(job, :perform)] unless mail_delivery?(job)
 
       mailer, name, _, mail = arguments
-      [mail["args"] || mail[:args], method_of(constant(mailer), name)] if mail.is_a?(Hash)
+      [mail["args"] || mail[:args], 0, method_of(constant(mailer), name)] if mail.is_a?(Hash)
+    end
+
+    def legacy_mail_delivery(arguments, job)
+      perform = method_of(job, :perform)
+      mailer, name = arguments
+      [arguments, leading_required(perform.parameters).size, method_of(constant(mailer), name)] if perform
     end
 
     # ActionMailer's delivery job, or the app's own (`delivery_job`), whose
     # arguments are [mailer, method, delivery method, {"args" => [...]}].
     def mail_delivery?(job)
       defined?(::ActionMailer::MailDeliveryJob) && job.is_a?(Class) && job <= ::ActionMailer::MailDeliveryJob
+    end
+
+    # Rails 6.1's ActionMailer::DeliveryJob (the default of an app on
+    # `load_defaults` 5.2 or older) or its Parameterized::DeliveryJob, whose
+    # arguments are [mailer, method, delivery method, (params,) *args].
+    # Asked only once Rails loaded it: an app that never used it has no
+    # job of that class (and Rails 7 has none).
+    def legacy_mail_delivery?(job)
+      job.is_a?(Class) && defined?(::ActionMailer) && ::ActionMailer.const_defined?(:DeliveryJob, false) &&
+        ::ActionMailer.autoload?(:DeliveryJob).nil? && job <= ::ActionMailer::DeliveryJob
     end
 
     # The parameter's name for each of `list`'s arguments, as Ruby binds

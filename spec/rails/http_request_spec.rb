@@ -443,6 +443,19 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
       .to eq(message.sub(code.inspect[1..-2], "[REDACTED]"))
   end
 
+  # A URL in a message (an HTTP client's error) writes a token as the
+  # query string does, %-encoded.
+  it "masks a filtered value where its error's message quotes it %-encoded" do
+    code = "S3CRET/k+ey=="
+    message = nil
+    expect { get "/relay", { invite_code: code, page: "2" } }
+      .to raise_error(FailuresController::Upstream) { |error| message = error.message }
+
+    expect(message).to include("invite_code=#{CGI.escape(code)}&")
+    expect(events_of("http.request").first[:metadata][:error][:message])
+      .to eq(message.sub(CGI.escape(code), "[REDACTED]"))
+  end
+
   # PII detection reads a path as the client %-encoded it, too (Rails 6.1
   # does not filter `email`; a client may send `@` as `%40`).
   it "redacts an e-mail address in the path and the action, also %-encoded" do

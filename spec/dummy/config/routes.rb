@@ -7,6 +7,7 @@ Rails.application.routes.draw do
   get "boom", to: "failures#boom"
   get "unreachable", to: "failures#unreachable"
   get "handled", to: "failures#handled"
+  get "relay", to: "failures#relay"
   get "badges/broken/:id", to: proc { raise ArgumentError, "no badge" }
   get "badges/:id", to: proc { [200, { "Content-Type" => "image/svg+xml" }, ["<svg/>"]] }
   # A page route that passes every other format on (X-Cascade).

@@ -209,6 +209,26 @@ fn spellings(c: char) -> Vec<String> {
             spellings.push(format!("\\x{code:02X}"));
         }
     }
+    spellings.extend(percent_encoded(c));
+    spellings
+}
+
+/// The ways a URL in a message can write `c` (a token in a query string or
+/// a path that a client's or a router's error quotes): its UTF-8 bytes
+/// %-encoded, in upper or lower case hex, and a space as a form writes it;
+/// none for a character URLs leave as it is (RFC 3986's unreserved ones).
+fn percent_encoded(c: char) -> Vec<String> {
+    if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~') {
+        return Vec::new();
+    }
+    let mut bytes = [0; 4];
+    let utf8 = c.encode_utf8(&mut bytes).as_bytes();
+    let upper: String = utf8.iter().map(|byte| format!("%{byte:02X}")).collect();
+    let mut spellings = vec![upper.to_ascii_lowercase(), upper];
+    spellings.dedup();
+    if c == ' ' {
+        spellings.push("+".to_string());
+    }
     spellings
 }
 
@@ -272,6 +292,31 @@ mod tests {
                 "{quoted}"
             );
         }
+    }
+
+    // A client's or a router's error quoting a URL: `CGI.escape` (a form's
+    // encoding) and `ERB::Util.url_encode` write the same token so.
+    #[test]
+    fn masks_a_secret_a_url_quotes_percent_encoded() {
+        let secret = "tok/S3CR+ET=é ok";
+        for quoted in [
+            "tok%2FS3CR%2BET%3D%C3%A9+ok",
+            "tok%2FS3CR%2BET%3D%C3%A9%20ok",
+            "tok%2fS3CR%2bET%3d%c3%a9%20ok",
+        ] {
+            assert_eq!(
+                masked(
+                    &[secret],
+                    &format!("401 for GET https://api.test/v1?token={quoted}&page=2")
+                ),
+                "401 for GET https://api.test/v1?token=[REDACTED]&page=2",
+                "{quoted}"
+            );
+        }
+        assert_eq!(
+            masked(&["S3CRET-url"], "GET /reset/S3CRET-url failed"),
+            "GET /reset/[REDACTED] failed"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ require "net/http"
 class FailuresController < ApplicationController
   class Kaboom < StandardError; end
   class Handled < StandardError; end
+  class Upstream < StandardError; end
 
   rescue_from(Handled) { render plain: "handled", status: 422 }
 
@@ -14,6 +15,12 @@ class FailuresController < ApplicationController
 
   def handled
     raise Handled, "the app answered it"
+  end
+
+  # A client's error that quotes the URL it was given, %-encoded as the
+  # request's own query string.
+  def relay
+    raise Upstream, "401 Unauthorized for GET #{request.original_url}"
   end
 
   # A call to a service that is down: the error is raised deep inside

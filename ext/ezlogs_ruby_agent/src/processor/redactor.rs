@@ -147,8 +147,10 @@ impl Redactor {
                     r"\b\d{3}-\d{2}-\d{4}\b",
                     r"(?:\+\d{1,3}[ .-]?)?\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b",
                     // International (E.164: 8 to 15 digits after the
-                    // `+`), with or without separators.
-                    r"\+\d(?:[ .-]?\d){7,14}\b",
+                    // `+`), with or without separators, a trunk or an
+                    // area code in parentheses too ("+44 (0)20 7946
+                    // 0958", "+49 (30) 901820").
+                    r"\+\d(?:[ .-]?(?:\(\d{1,4}\)|\d)){7,14}\b",
                 ]
                 .map(String::from),
             );
@@ -636,6 +638,9 @@ mod tests {
             "+44 20 7946 0958",
             "call +33 1 23 45 67 89",
             "+49-30-901820",
+            "+44 (0)20 7946 0958",
+            "+49 (30) 901820",
+            "+33 (0)1 23 45 67 89",
             "/users/alice%40example.com/edit",
             "card=4111%201111%201111%201111",
             "ada@example",
@@ -653,6 +658,8 @@ mod tests {
             "/search?q=100%25%20off",
             "%FF%40",
             "+2 points, +15 bonus",
+            "+2 (3) points",
+            "+44 (0)20",
             "1+1 = 2",
             "see ada@example",
             "@example",

@@ -48,9 +48,12 @@ module EzlogsRubyAgent
       # applied to every Hash in it, copied first (BoundedCopy): a Proc is
       # given String keys, as Rails' params have them. `filter`: the app's
       # unless another is given (filter_of); read once, as configure may
-      # replace it meanwhile.
-      def values(value, filter = @values)
-        filter ? apply(filter, value) : value
+      # replace it meanwhile. `within`: for a record's attributes (a Hash),
+      # its model's `model_name.element`, under which a dotted filter names
+      # them: "user.name" for User#name, the form Rails itself adds for an
+      # encrypted attribute (ActiveRecord::Encryption::AutoFilteredParameters).
+      def values(value, filter = @values, within: nil)
+        filter ? apply(filter, value, within) : value
       end
 
       # A record's changes ({attribute => [before, after]}): the befores and
@@ -58,11 +61,11 @@ module EzlogsRubyAgent
       # given one value. A pair a pattern masked is one marker, as the core
       # writes it. An attribute masked already (ModelFilters) is one
       # marker, not a pair, and is kept as it is: the app's filters are
-      # never given what it hides. `filter`: as for `values`.
-      def changes(changes, filter = @values)
+      # never given what it hides. `filter` and `within`: as for `values`.
+      def changes(changes, filter = @values, within: nil)
         return changes unless filter
 
-        filtered = filter_pairs(filter, changes.reject { |_, pair| pair.equal?(MASK) })
+        filtered = filter_pairs(filter, changes.reject { |_, pair| pair.equal?(MASK) }, within)
         # Keyed as the copies are (BoundedCopy writes Symbol keys as Strings).
         changes.each { |attribute, pair| filtered[attribute.to_s] = MASK if pair.equal?(MASK) }
         filtered
@@ -76,9 +79,9 @@ module EzlogsRubyAgent
 
       private
 
-      def filter_pairs(filter, pairs)
-        befores = apply(filter, pairs.transform_values(&:first))
-        afters = apply(filter, pairs.transform_values(&:last))
+      def filter_pairs(filter, pairs, within)
+        befores = apply(filter, pairs.transform_values(&:first), within)
+        afters = apply(filter, pairs.transform_values(&:last), within)
         befores.to_h do |attribute, before|
           after = afters[attribute]
           # ParameterFilter puts the mask object itself in.
@@ -109,12 +112,28 @@ module EzlogsRubyAgent
         end
       end
 
-      def apply(filter, value)
-        copy = BoundedCopy.of(value) { |item| item.respond_to?(:to_unsafe_h) ? item.to_unsafe_h : item }
+      def apply(filter, value, within = nil)
+        copy = BoundedCopy.of(value) { |item| plain(item) }
+        return filter_within(filter, copy, within) if within && copy.is_a?(Hash)
+
         copy.is_a?(Hash) ? filter_hash(filter, copy) : map_hashes(filter, copy)
       rescue StandardError => e
         ProblemReporter.internal(e, "applying filter_parameters")
         masked(value)
+      end
+
+      # Params as a Hash; a record sealed, filtered only as the core
+      # converts it (CallbacksTracker::RecordJson).
+      def plain(item)
+        item.respond_to?(:to_unsafe_h) ? item.to_unsafe_h : CallbacksTracker::RecordJson.sealed(item)
+      end
+
+      # `hash` filtered as the value of `key` would be, so that a dotted
+      # filter "key.attribute" reaches it; masked whole when a filter took
+      # `key` itself, as Rails masks a nested params Hash.
+      def filter_within(filter, hash, key)
+        filtered = filter_hash(filter, { key => hash })[key]
+        filtered.is_a?(Hash) ? filtered : masked(hash)
       end
 
       def map_hashes(filter, value)

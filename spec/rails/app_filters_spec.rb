@@ -53,6 +53,43 @@ RSpec.describe "filter_parameters the native core cannot apply" do
     filters.pop
   end
 
+  # "customer.notes" names Customer#notes as Rails names an encrypted
+  # attribute ("user.bio"): under the model's element.
+  it "honours a dotted filter naming a model's attribute in its changes and bulk updates" do
+    filters << "customer.notes"
+    quietly { EzlogsRubyAgent.configure }
+    customer = Customer.create!(name: "Grace", notes: "n0tes-one")
+    customer.update!(notes: "n0tes-two", street_address: "1 Main St")
+    Customer.where(id: customer.id).update_all(notes: "n0tes-three")
+
+    created, updated, bulk = events_of("data.change").map { |event| event[:metadata] }
+    expect(created[:changes]).to include(name: [nil, "Grace"], notes: "[REDACTED]")
+    expect(updated[:changes]).to include(notes: "[REDACTED]", street_address: [nil, "1 Main St"])
+    expect(bulk[:updates]).to eq(notes: "[REDACTED]")
+    expect(JSON.generate(events_of("data.change"))).not_to include("n0tes-one", "n0tes-two", "n0tes-three")
+  ensure
+    filters.delete("customer.notes")
+  end
+
+  # The core converts a record by its as_json, which holds every
+  # attribute, decrypted.
+  it "filters a record handed to log_event as its changes are: encrypted, filter_attributes, dotted filters" do
+    filters << "customer.notes"
+    quietly { EzlogsRubyAgent.configure }
+    entry = VaultEntry.create!(label: "bank", memo: "m3mo-one", hint: "h1nt-one")
+    customer = Customer.create!(name: "Grace", notes: "n0tes-one")
+    EzlogsRubyAgent.log_event(event_type: "vault.shown", action: "shown", actor: { type: "user", id: 1 },
+                              metadata: { entry:, customers: [customer] })
+
+    metadata = captured.last[:metadata]
+    expect(metadata[:entry]).to include(id: entry.id, label: "bank", hint: "[REDACTED]")
+    expect(metadata[:entry][:memo]).to eq(Rails::VERSION::MAJOR >= 7 ? "[REDACTED]" : "m3mo-one")
+    expect(metadata[:customers]).to match([include(id: customer.id, name: "Grace", notes: "[REDACTED]")])
+    expect(JSON.generate(metadata)).not_to include("h1nt", "n0tes")
+  ensure
+    filters.delete("customer.notes")
+  end
+
   it "honours them in the query string of a request no controller saw, as Rails would filter it" do
     get "/users/1?recovery_code=#{secret}&pin=1234&pin_hint=birthday", {}, { "HTTP_HOST" => "attacker.test" }
 

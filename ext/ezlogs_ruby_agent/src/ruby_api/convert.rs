@@ -5,7 +5,7 @@
 use magnus::r_hash::ForEach;
 use magnus::rb_sys::AsRawValue;
 use magnus::value::ReprValue;
-use magnus::{Float, Integer, RArray, RHash, RString, Ruby, Symbol, Value};
+use magnus::{Float, Integer, Module, RArray, RHash, RModule, RString, Ruby, Symbol, Value};
 use rb_sys::ruby_value_type;
 use smallvec::SmallVec;
 
@@ -300,7 +300,8 @@ impl<'r> Converter<'r> {
     }
 
     /// Anything else: instants as timestamps, dates through `iso8601`,
-    /// BigDecimal as its digits, then `as_json`, then `to_s`.
+    /// BigDecimal as its digits, then `as_json` (a record's filtered as its
+    /// changes are: `as_json`, below), then `to_s`.
     fn object(&mut self, value: Value, depth: usize) -> Data {
         if let Some(text) = instants::of_time(value).or_else(|| instants::of_other(value)) {
             return Data::text(text);
@@ -315,9 +316,7 @@ impl<'r> Converter<'r> {
                 .funcall::<_, _, Value>("iso8601", ())
                 .map(|s| self.value(s, depth))
         } else if responds_to(value, "as_json") {
-            value
-                .funcall::<_, _, Value>("as_json", ())
-                .map(|json| self.as_json_result(json, depth))
+            as_json(self.ruby, value).map(|json| self.as_json_result(json, depth))
         } else {
             value
                 .funcall::<_, _, Value>("to_s", ())
@@ -392,6 +391,17 @@ fn ascii_or_utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
         return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
     }
     std::str::from_utf8(bytes)
+}
+
+/// `value.as_json`, through CallbacksTracker::RecordJson: a record's with
+/// what the model and the app's filters keep secret masked (its encrypted
+/// attributes would otherwise be sent decrypted). Errs with what `as_json`
+/// raised.
+fn as_json(ruby: &Ruby, value: Value) -> Result<Value, magnus::Error> {
+    let agent: RModule = ruby.class_object().const_get("EzlogsRubyAgent")?;
+    let tracker: RModule = agent.const_get("CallbacksTracker")?;
+    let record_json: RModule = tracker.const_get("RecordJson")?;
+    record_json.funcall("of", (value,))
 }
 
 /// Whether `value` has the public method `method`.

@@ -45,6 +45,15 @@ module EzlogsRubyAgent
         filter ? AppFilter.values(values, filter) : values
       end
 
+      # The name a dotted filter_parameters entry gives the model's
+      # attributes under ("user" in "user.name"), as Rails writes one for
+      # an encrypted attribute; nil for an anonymous model.
+      def element(model)
+        model.model_name.element if model.name
+      rescue StandardError
+        nil
+      end
+
       def masked(model, entries)
         @encrypts = ::ActiveRecord::Base.singleton_class.method_defined?(:encrypted_attributes) if @encrypts.nil?
         encrypted = model.encrypted_attributes if @encrypts

@@ -70,7 +70,8 @@ module EzlogsRubyAgent
       def change_metadata(record, operation, changes)
         metadata = base_metadata(record.class)
         unless operation == "destroyed"
-          metadata[:changes] = AppFilter.changes(ModelFilters.changes(record.class, changes))
+          metadata[:changes] = AppFilter.changes(ModelFilters.changes(record.class, changes),
+                                                 within: ModelFilters.element(record.class))
         end
         metadata[:related] = RelatedRecords.of(record)
         metadata
@@ -82,7 +83,8 @@ module EzlogsRubyAgent
         Tracking.safely("recording data.change") do
           metadata = base_metadata(record.class)
           # A message may quote the value (`message: "%{value} is too long"`).
-          metadata[:errors] = AppFilter.values(ModelFilters.values(record.class, record.errors.to_hash))
+          metadata[:errors] = AppFilter.values(ModelFilters.values(record.class, record.errors.to_hash),
+                                               within: ModelFilters.element(record.class))
           metadata[:new_record] = record.new_record?
           emit(record, "validation_failed", metadata)
         end

@@ -303,6 +303,27 @@ RSpec.describe "Delivering events over HTTP" do
     expect(metrics["last_error"]).to start_with("collector answered HTTP 400 Bad Request")
   end
 
+  # Some APIs quote in a refusal what they were sent.
+  it "masks the credentials it sends where a refusal quotes them: on stderr, in metrics and in health_status" do
+    collector.fail_next(2, status: 401, quoting: true)
+    secrets = %w[k3y-S3CRET h34der-S3CRET qu3ry-T0KEN]
+    metrics = run_agent(<<~RUBY, endpoint: collector.url("/events?token=qu3ry-T0KEN"), configure: <<~CONFIG)
+      emit(1)
+      EzlogsRubyAgent.flush(timeout: 10)
+      STDOUT.puts JSON.generate(EzlogsRubyAgent.health_status)
+    RUBY
+      c.delivery.api_key = "k3y-S3CRET"
+      c.delivery.headers = { "X-API-Key" => "h34der-S3CRET" }
+    CONFIG
+    expect(collector.requests).to be_empty # refused, not read
+    expect(metrics["last_error"]).to eq(
+      'collector answered HTTP 401 Unauthorized: {"error":"invalid credentials for /events?token=[REDACTED]: ' \
+      '[\"Bearer [REDACTED]\", \"[REDACTED]\"]"}'
+    )
+    expect(@printed.first["reason"]).to include("[REDACTED]")
+    expect([@stderr, JSON.generate(@printed)]).to all(satisfy { |text| secrets.none? { |s| text.include?(s) } })
+  end
+
   # Following it, the POST would become a GET without the events, answered
   # 200 and counted as delivered.
   it "reports a 301 redirect with where it points, and counts the batch as rejected" do

@@ -56,9 +56,11 @@ class Collector
     @body_limit = bytes
   end
 
-  # The next `count` requests get `status` (with `headers`) instead of being read.
-  def fail_next(count, status:, headers: {})
-    script(count, [:fail, status, headers])
+  # The next `count` requests get `status` (with `headers`) instead of being
+  # read; `quoting: true` quotes in the answer the credentials they carried,
+  # as some APIs' refusals do.
+  def fail_next(count, status:, headers: {}, quoting: false)
+    script(count, [:fail, status, headers, quoting])
   end
 
   # The next `count` requests get no answer for `seconds`.
@@ -105,7 +107,7 @@ class Collector
 
     request = read_request(socket) or return
     case action
-    when :fail then respond(socket, args[0], { status: "error" }, args[1])
+    when :fail then respond(socket, args[0], failure_answer(request, quoting: args[2]), args[1])
     when :hang then sleep args[0]
     else accept(socket, request)
     end

@@ -31,6 +31,14 @@ module HttpWire
     socket.setsockopt(Socket::SOL_SOCKET, Socket::SO_LINGER, [1, 0].pack("ii"))
   end
 
+  # A scripted failure's answer; `quoting`: one that quotes the credentials
+  # the request carried, as some APIs' refusals do.
+  def failure_answer(request, quoting:)
+    return { status: "error" } unless quoting
+
+    { error: "invalid credentials for #{request.path}: #{request.headers.values_at("authorization", "x-api-key")}" }
+  end
+
   def respond(socket, status, payload, headers = {})
     body = JSON.generate(payload)
     head = ["HTTP/1.1 #{status} X", "Content-Type: application/json", "Content-Length: #{body.bytesize}",

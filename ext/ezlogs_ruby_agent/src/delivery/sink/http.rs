@@ -66,6 +66,9 @@ pub struct HttpSink {
     resource_attributes: Vec<(String, String)>,
     /// The size of the last OTLP body sent (its protobuf, maybe gzipped).
     otlp_bytes: Option<usize>,
+    /// What the requests carry that is secret (`sent_secrets`), masked
+    /// where a collector's answer quotes it.
+    secrets: Vec<String>,
 }
 
 impl HttpSink {
@@ -89,6 +92,7 @@ impl HttpSink {
         if protocol == Protocol::Otlp && matches!(url.path(), "" | "/") {
             url.set_path("/v1/logs");
         }
+        let secrets = sent_secrets(delivery, &url);
         let credentials = take_credentials(&mut url);
         let gzip = match delivery.compression.as_str() {
             "gzip" => true,
@@ -135,6 +139,7 @@ impl HttpSink {
             protocol,
             resource_attributes: delivery.resource_attributes.clone(),
             otlp_bytes: None,
+            secrets,
         })
     }
 
@@ -178,7 +183,7 @@ impl HttpSink {
         let protocol = self.protocol;
         self.runtime.block_on(async {
             match request.send().await {
-                Ok(response) => classify(response, protocol).await,
+                Ok(response) => classify(response, protocol, &self.secrets).await,
                 Err(error) => Outcome::Retry {
                     unreachable: error.is_connect(),
                     error: describe(error, &self.shown),
@@ -271,6 +276,48 @@ fn headers(settings: &Settings, gzip: bool, protocol: Protocol) -> Result<Header
     Ok(headers)
 }
 
+/// The secrets a request sends, which a collector's answer may quote (an
+/// API answering 401 with "invalid credentials: Bearer ..."): the app's
+/// header values and `delivery.api_key`, and the endpoint's user,
+/// password (also as the Basic credentials they make) and query values.
+fn sent_secrets(delivery: &DeliverySettings, url: &Url) -> Vec<String> {
+    let mut secrets: Vec<String> = delivery
+        .headers
+        .iter()
+        .map(|(_, value)| value.clone())
+        .collect();
+    secrets.extend(delivery.api_key.clone());
+    let decode = |part: &str| percent_decode_str(part).decode_utf8_lossy().into_owned();
+    let (user, password) = (
+        decode(url.username()),
+        decode(url.password().unwrap_or_default()),
+    );
+    if !user.is_empty() || !password.is_empty() {
+        secrets.push(STANDARD.encode(format!("{user}:{password}")));
+        secrets.extend([user, password]);
+    }
+    secrets.extend(url.query_pairs().map(|(_, value)| value.into_owned()));
+    secrets.retain(|secret| !secret.is_empty());
+    secrets
+}
+
+/// A collector's `text` with the `secrets` it quotes masked (as
+/// quoted_secrets masks a filtered value in an error's message), cut to
+/// `max` bytes after the masking, so that a cut cannot leave a secret's
+/// beginning.
+fn answer_text(text: &str, secrets: &[String], max: usize) -> String {
+    let masked = crate::processor::masked_quotes(text, secrets);
+    let mut text = masked.as_deref().unwrap_or(text);
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text = &text[..end];
+    }
+    text.to_owned()
+}
+
 /// The user and password in `url` ("user:password", percent-decoded),
 /// taken out of it: reqwest would otherwise send them as Basic auth in
 /// place of any Authorization header, without a word.
@@ -313,7 +360,7 @@ fn add_basic_auth(headers: &mut HeaderMap, credentials: &str, delivery: &Deliver
 /// 2xx delivered; 413 worth splitting; worth retrying: 408, 429 and 5xx
 /// from the ezlogs agent, 429, 502, 503 and 504 from an OTLP receiver (its
 /// specification's list); any other answer final.
-async fn classify(response: Response, protocol: Protocol) -> Outcome {
+async fn classify(response: Response, protocol: Protocol, secrets: &[String]) -> Outcome {
     let status = response.status();
     METRICS
         .last_http_status
@@ -321,7 +368,7 @@ async fn classify(response: Response, protocol: Protocol) -> Outcome {
     if status.is_success() {
         return match protocol {
             Protocol::Ezlogs => Outcome::Delivered,
-            Protocol::Otlp => otlp_success(response).await,
+            Protocol::Otlp => otlp_success(response, secrets).await,
         };
     }
     let after = response
@@ -345,9 +392,16 @@ async fn classify(response: Response, protocol: Protocol) -> Outcome {
         Protocol::Otlp if protobuf => otlp::refusal_message(&body),
         _ => None,
     };
-    let snippet = status_message.unwrap_or_else(|| {
-        String::from_utf8_lossy(&body[..body.len().min(ERROR_BODY_BYTES)]).into_owned()
-    });
+    // Read past the part shown by as much as a secret written the longest
+    // way takes (`\u{10FFFF}` for each character), so that one the cut
+    // falls in is found whole.
+    let longest = secrets.iter().map(String::len).max().unwrap_or(0);
+    let read = body.len().min(ERROR_BODY_BYTES + 10 * longest);
+    let snippet = answer_text(
+        &status_message.unwrap_or_else(|| String::from_utf8_lossy(&body[..read]).into_owned()),
+        secrets,
+        ERROR_BODY_BYTES,
+    );
     let error = match location {
         Some(location) if status.is_redirection() => format!(
             "collector answered HTTP {status}, a redirect to {}: set delivery.endpoint to that URL",
@@ -382,7 +436,7 @@ async fn classify(response: Response, protocol: Protocol) -> Outcome {
 
 /// An OTLP receiver's 2xx: delivered, or partly, when its
 /// `partial_success` names log records it rejected.
-async fn otlp_success(response: Response) -> Outcome {
+async fn otlp_success(response: Response, secrets: &[String]) -> Outcome {
     let body = bounded_body(response, MAX_ANSWER_BYTES).await;
     let partial = ExportLogsServiceResponse::decode(body.as_ref())
         .ok()
@@ -393,7 +447,7 @@ async fn otlp_success(response: Response) -> Outcome {
             rejected: partial.rejected_log_records as u64,
             error: format!(
                 "the OTLP collector rejected log records (partial_success): {}",
-                partial.error_message
+                answer_text(&partial.error_message, secrets, ERROR_BODY_BYTES)
             ),
         },
         None => Outcome::Delivered,
@@ -428,4 +482,32 @@ fn describe(error: reqwest::Error, shown: &str) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_every_secret_a_request_sends_and_cuts_after_masking() {
+        let delivery = DeliverySettings {
+            api_key: Some("k3y-S3CRET".into()),
+            headers: vec![("X-API-Key".into(), "h34der-S3CRET".into())],
+            ..DeliverySettings::default()
+        };
+        let url =
+            Url::parse("https://ingest:pa%20ss-W0RD@collector.test/v1?token=qu3ry-T0KEN").unwrap();
+        let secrets = sent_secrets(&delivery, &url);
+        let basic = STANDARD.encode("ingest:pa ss-W0RD");
+        let answer = format!(
+            "bad: Bearer k3y-S3CRET h34der-S3CRET Basic {basic} pa ss-W0RD token=qu3ry-T0KEN"
+        );
+        assert_eq!(
+            answer_text(&answer, &secrets, 500),
+            "bad: Bearer [REDACTED] [REDACTED] Basic [REDACTED] [REDACTED] token=[REDACTED]"
+        );
+        // A secret the cut falls in is masked whole first.
+        assert_eq!(answer_text("no: k3y-S3CRET", &secrets, 8), "no: [RED");
+        assert_eq!(answer_text("é", &secrets, 1), "");
+    }
 }

@@ -60,10 +60,14 @@ module EzlogsRubyAgent
     # app's filter_parameters the core cannot apply go to AppFilter, and
     # are reported once. When the block leaves early (it raises, `break`s,
     # `return`s, `throw`s), what it set before is put in force all the
-    # same, so that the configuration says what the agent does.
-    def configure
+    # same, so that the configuration says what the agent does. A setting
+    # the agent refuses (ConfigurationError: a bad value, an unknown
+    # option) does not stop the app's boot: it is said on stderr, with the
+    # fix, and the block's later settings are not made. (A setter called
+    # outside `configure` raises it.)
+    def configure(&)
       yielded = false
-      yield config if block_given?
+      run_configure_block(&)
       yielded = true
       apply_configuration
     ensure
@@ -154,6 +158,12 @@ module EzlogsRubyAgent
     end
 
     private
+
+    def run_configure_block
+      yield config if block_given?
+    rescue ConfigurationError => e
+      ProblemReporter.refused_setting(e)
+    end
 
     def apply_configuration
       settings = config.to_native

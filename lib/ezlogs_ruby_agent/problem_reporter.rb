@@ -31,6 +31,15 @@ module EzlogsRubyAgent
         once("#{problem}; #{instead}")
       end
 
+      # A setting the app's `configure` block made that the agent refused
+      # (ConfigurationError): its message, and the app's line that made it.
+      def refused_setting(error)
+        location = app_frame(error)
+        site = location ? " (#{location.path}:#{location.lineno})" : ""
+        once("#{error.message}#{site}; the rest of that configure block was not run: the app boots with the " \
+             "settings made before it")
+      end
+
       # A failure in code the app gave the agent (`config.actor_extractor`),
       # which the agent handed app data (a Rack env, a record, a value to
       # filter). Its message is shown only as far as it cannot hold that

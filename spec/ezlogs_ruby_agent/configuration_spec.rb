@@ -167,7 +167,7 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     rescue EzlogsRubyAgent::ConfigurationError => e
       e.message
     end
-    expect(message_of.call(-> { EzlogsRubyAgent.configure { |c| c.servce_name = "shop" } })).to start_with(
+    expect(message_of.call(-> { config.servce_name = "shop" })).to start_with(
       "servce_name is not an option of ezlogs_ruby_agent. Did you mean service_name? " \
       "The options of the configuration: actor_extractor, correlation, debug_format, debug_mode, delivery,"
     )
@@ -186,6 +186,30 @@ RSpec.describe EzlogsRubyAgent::Configuration do
     # What Ruby and libraries probe for stays a plain NoMethodError.
     expect([config].flatten).to eq([config])
     expect(config).not_to respond_to(:tracing)
+  end
+
+  # An initializer the agent refuses must not stop the app: a 0.1.19 one
+  # took any value (`ENV.fetch("EZLOGS_TIMEOUT", "30")`) and any name.
+  it "boots through a configure block it refuses, saying what, where and how to fix, with what it set before" do
+    result = run_ruby(<<~RUBY)
+      require "ezlogs_ruby_agent"
+      EzlogsRubyAgent.configure do |c|
+        c.service_name = "shop"
+        c.delivery.timeout = ENV.fetch("EZLOGS_TIMEOUT", "30")
+        c.environment = "staging"
+      end
+      EzlogsRubyAgent.configure { |c| c.delivery.endpont = "http://collector.internal/events" }
+      print [EzlogsRubyAgent.config.service_name, EzlogsRubyAgent.config.environment,
+             EzlogsRubyAgent.config.delivery.timeout].inspect
+    RUBY
+
+    expect(result).to be_success, result.stderr
+    expect(result.stdout).to eq('["shop", "development", 10]') # the default timeout
+    timeout = '[ezlogs_ruby_agent] delivery.timeout must be a finite number above 0, got "30" (-e:4); ' \
+              "the rest of that configure block was not run: the app boots with the settings made before it"
+    endpont = "[ezlogs_ruby_agent] delivery.endpont is not an option of ezlogs_ruby_agent. " \
+              "Did you mean delivery.endpoint?"
+    expect(result.stderr.lines).to match([start_with(timeout), start_with(endpont)])
   end
 
   it "records nothing, starts no thread and writes nothing with enabled = false (or EZLOGS_ENABLED=false)" do

@@ -105,7 +105,7 @@ RSpec.describe "Processing events before they leave" do
     end
 
     it "explains a custom pattern the Rust engine cannot run" do
-      expect { agent.configure { |c| c.security.custom_pii_patterns = { odd: /a(?=b)/ } } }
+      expect { agent.config.security.custom_pii_patterns = { odd: /a(?=b)/ } }
         .to raise_error(EzlogsRubyAgent::ConfigurationError, /custom_pii_patterns\[odd\].*look-around/m)
     end
   end

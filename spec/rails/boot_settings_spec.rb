@@ -107,4 +107,33 @@ RSpec.describe "Booting with Rails settings the native core cannot use" do
     expect(failures.first).to include("security.custom_pii_patterns[odd]")
     expect(stderr).to include("look-around", "the settings configured before stay in force")
   end
+  # 0.1.19 took any value in its configure block: an upgraded initializer
+  # must still boot.
+  it "boots an app whose initializer sets a value the agent refuses, tracking with the settings made before it" do
+    script = <<~'RUBY'
+      require "./spec/dummy/config/application"
+      Rails.application.initializer("refused_setting", after: :load_config_initializers) do
+        EzlogsRubyAgent.configure do |c|
+          c.service_name = "refusing-shop"
+          c.performance.sample_rate = ENV.fetch("EZLOGS_SAMPLE", "0.5")
+        end
+      end
+      require "./spec/dummy/config/environment"
+      ActiveRecord::Migration.verbose = false
+      load "spec/dummy/db/schema.rb"
+      EzlogsRubyAgent.test_mode do
+        Account.create!(name: "Acme")
+        print JSON.generate(EzlogsRubyAgent.captured_events.map { |entry| entry[:event][:platform][:service] })
+      end
+    RUBY
+    result = run_ruby(script, env: { "DUMMY_DATABASE" => File.join(RAILS_SPEC_TMP, "boot-refused.sqlite3"),
+                                     "DUMMY_JOB_ADAPTER" => "inline", "REDIS_URL" => other_redis_db,
+                                     "RAILS_ENV" => "test" })
+
+    expect(result).to be_success, result.stderr
+    expect(JSON.parse(result.stdout)).to eq(["refusing-shop"])
+    expect(result.stderr.lines.grep(/ezlogs/)).to match(
+      [start_with('[ezlogs_ruby_agent] performance.sample_rate must be a number from 0.0 to 1.0, got "0.5" (-e:5)')]
+    )
+  end
 end

@@ -44,4 +44,25 @@ RSpec.describe "When the native extension cannot be loaded" do
                                      "Event tracking is disabled", "gem pristine ezlogs_ruby_agent",
                                      "bundle exec rake compile")
   end
+  # `rake ezlogs:test_event` and `rake ezlogs:doctor` run Doctor as here.
+  it "has the test event and the doctor fail, naming the fix, rather than say ok" do
+    result = run_with_broken_library(<<~RUBY)
+      require "stringio"
+      require "ezlogs_ruby_agent"
+      require "ezlogs_ruby_agent/doctor"
+      test_event = StringIO.new
+      doctor = StringIO.new
+      verdicts = [EzlogsRubyAgent::Doctor.new(out: test_event).send_test_event,
+                  EzlogsRubyAgent::Doctor.new(out: doctor).run]
+      print verdicts.inspect, "\n", test_event.string, "--\n", doctor.string
+    RUBY
+
+    expect(result).to be_success, result.stderr
+    verdicts, test_event, doctor = result.stdout.split(/^--\n|(?<=\])\n/)
+    expect(verdicts).to eq("[false, false]")
+    expect(test_event).to start_with("FAIL  no test event: the native extension is not loaded (/tmp/ezlogs-broken")
+      .and include("fix: ", "bundle exec rake compile")
+    expect(doctor).to start_with("FAIL  native extension: not loaded")
+    expect(doctor).not_to include("test event")
+  end
 end

@@ -14,8 +14,9 @@ module EzlogsRubyAgent
 
       private
 
+      # None without the native extension: its own verdict says so.
       def destination
-        return [] unless @config.enabled
+        return [] unless @config.enabled && EzlogsRubyAgent.native_loaded?
 
         endpoint = @config.delivery.endpoint
         resolution = resolve(endpoint.delete_prefix("otlp+")) if endpoint.match?(%r{\A(otlp\+)?https?://})
@@ -37,11 +38,13 @@ module EzlogsRubyAgent
       def test_event
         return failure("the agent is off (#{@config.off_switch}): nothing is sent", "turn it on to send events") unless
           @config.enabled
+        return not_loaded unless EzlogsRubyAgent.native_loaded?
 
         shown = Native.shown_endpoint(@config.delivery.endpoint)
         before = EzlogsRubyAgent.metrics
         id = Tracking.record("ezlogs.doctor", "test_event", actor: { type: "system", id: "ezlogs-doctor" },
                                                             metadata: { host: Socket.gethostname })
+        return failure("the test event could not be recorded (see stderr)", "run rake ezlogs:doctor") unless id
         return ok("a test event (#{id}) was captured in memory (test mode); nothing is sent") if Native.test_mode?
 
         if @config.delivery.prints_only?
@@ -50,6 +53,11 @@ module EzlogsRubyAgent
         end
 
         delivered_verdict(shown, id, before)
+      end
+
+      def not_loaded
+        failure("no test event: the native extension is not loaded (#{NATIVE_LOAD_ERROR.message}), so nothing " \
+                "is recorded or sent", NativeLoader.fix)
       end
 
       def delivered_verdict(shown, id, before)

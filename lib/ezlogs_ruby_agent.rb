@@ -167,7 +167,7 @@ module EzlogsRubyAgent
 
     def apply_configuration
       settings = config.to_native
-      # What the core leaves to Rails' ParameterFilter, said once it filters
+      # What the core leaves to Rails' RemoteIp, said once it tracks
       # something: a switched-off agent (EZLOGS_ENABLED=false) boots quietly.
       config.rails_settings.report if config.enabled
       # The core first: when it refuses the settings, it keeps its old

@@ -15,11 +15,19 @@ module EzlogsRubyAgent
     # Writes the line to `logger`, and to the terminal of a `rails server`
     # in development: Rails shows the log there (Rails::Server broadcasts
     # it to stdout) only from after the app has booted, which is after this
-    # line.
+    # line. An agent that is on adds which filter_parameters entries Rails'
+    # ParameterFilter applies rather than the core (a Proc, say).
     def write(logger)
-      line = text
-      logger&.info(line)
-      $stdout.puts(line) if server_terminal?(logger)
+      [text, *notes].each do |line|
+        logger&.info(line)
+        $stdout.puts(line) if server_terminal?(logger)
+      end
+    end
+
+    def notes(config = EzlogsRubyAgent.config)
+      return [] unless EzlogsRubyAgent.native_loaded? && config.enabled
+
+      config.rails_settings.filter_parameters.notes.map { |note| "#{PREFIX} #{note}" }
     end
 
     def server_terminal?(logger)

@@ -26,9 +26,11 @@ module EzlogsRubyAgent
         list.each { |filter| sort(filter) }
       end
 
-      # Says once which entries are applied in Ruby, and why.
-      def report
-        @reasons.each { |reason| ProblemReporter.bad_setting(reason, INSTEAD) }
+      # Which entries are applied in Ruby, and why: nothing is amiss, so
+      # they go to the Rails log with the boot line (BootLine), not to
+      # stderr, where they would be noise in every test run.
+      def notes
+        @reasons.map { |reason| "#{reason}; #{INSTEAD}" }
       end
 
       private

@@ -14,9 +14,9 @@ module EzlogsRubyAgent
     module FromRails
       # The Rails settings as the last `to_native` read them.
       Settings = Struct.new(:filter_parameters, :trusted_proxies) do
-        # Says once which of them the native core cannot apply itself.
+        # Says once which trusted proxies the native core cannot match
+        # itself. (Its filter_parameters notes go with the boot line.)
         def report
-          filter_parameters.report
           trusted_proxies.report
         end
       end

@@ -54,6 +54,14 @@ RSpec.describe "User flow" do
       e.message
     end
 
+    it "says, of a type no event has, that it is a misspelling of one captured" do
+      update_user
+      message = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.changed") }
+
+      expect(message.lines.first.chomp).to eq('expected to log a "data.changed" event, but none matched. ' \
+                                              'No event has that type: did you mean "data.change"?')
+    end
+
     it "shows what the events of the type had, what was captured as a flow tree, then what was expected" do
       update_user
       message = failure_of do

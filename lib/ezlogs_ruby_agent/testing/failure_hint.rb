@@ -25,6 +25,9 @@ module EzlogsRubyAgent
       # the keys (a Hash is compared whole), or both. "" when there is
       # nothing to say.
       def hint(events)
+        type = TypeHint.new(@query.event_type).hint(events) if @query.of_type(events).empty?
+        return type if type && !type.empty?
+
         given = @query.attributes
         as_json = given.transform_values { |value| as_json(value) }
         as_json == given ? part_hints(events, given) : strings_hint(events, given, as_json)

@@ -112,9 +112,19 @@ class UserFlowTest < ActionDispatch::IntegrationTest
       assert_equal '->(value) { value in {model: "User", changes: {name: ["Ada", "Ada L"]}} }', suggested
       assert_logged_event("data.change", metadata: eval(suggested)) # rubocop:disable Security/Eval -- the hint's code
 
+      # A type no event has: jobs Rails' test adapter kept queued, a typo.
+      error = assert_raises(Minitest::Assertion) do
+        assert_logged_event("job.execution") { patch "/users/123", params: { user: { email: "q@example.com" } } }
+      end
+      assert_includes error.message.lines.first, "1 job was enqueued, and none ran: Rails' test adapter keeps " \
+                                                 "jobs queued; run them with perform_enqueued_jobs { ... }"
+      error = assert_raises(Minitest::Assertion) { assert_logged_event("data.changed") }
+      assert_equal 'Expected a "data.changed" event, but none matched. No event has that type: ' \
+                   'did you mean "data.change"?', error.message.lines.first.chomp
+
       EzlogsRubyAgent.log_event(event_type: "note.added", action: "added", actor: { type: "system", id: "cron" })
       error = assert_raises(Minitest::Assertion) { assert_correlation_flow }
-      assert_match(/\AExpected the events to form one correlation flow, but the events belong to 4 flows/,
+      assert_match(/\AExpected the events to form one correlation flow, but the events belong to 5 flows/,
                    error.message)
       # What the code under test logged, apart from what came before it.
       assert_includes error.message.lines.first, "pass the code as a block (assert_correlation_flow { ... })"

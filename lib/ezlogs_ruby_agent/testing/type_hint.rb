@@ -1,0 +1,45 @@
+# frozen_string_literal: true
+
+module EzlogsRubyAgent
+  module Testing
+    # What a failed `have_logged_event` / `assert_logged_event` adds when
+    # no event has the type asked for: that jobs were enqueued and none ran
+    # (Rails' test adapter keeps them queued), or the captured type the one
+    # asked for is a misspelling of.
+    class TypeHint
+      # The types of the events of a job's run (`deliver_later`'s too).
+      RUN_BY_A_JOB = %w[job.execution mail.delivery].freeze
+
+      # `event_type`: the type asked for (a String; anything else, such as
+      # a Regexp, gets no hint).
+      def initialize(event_type)
+        @type = event_type
+      end
+
+      # The hint for `events`, none of which has the type; "" when there is
+      # nothing to say.
+      def hint(events)
+        return "" unless @type.is_a?(String)
+
+        queued = events.count { |event| event[:event_type] == "job.enqueue" }
+        return not_run(queued) if RUN_BY_A_JOB.include?(@type) && queued.positive?
+
+        near = misspelt(events.map { |event| event[:event_type] }.uniq)
+        near ? " No event has that type: did you mean #{near.inspect}?" : ""
+      end
+
+      private
+
+      def not_run(queued)
+        " #{queued} job#{"s" if queued > 1} #{queued > 1 ? "were" : "was"} enqueued, and none ran: Rails' test " \
+          "adapter keeps jobs queued; run them with perform_enqueued_jobs { ... } (ActiveJob::TestHelper)."
+      end
+
+      def misspelt(types)
+        return unless defined?(DidYouMean::SpellChecker)
+
+        DidYouMean::SpellChecker.new(dictionary: types).correct(@type).first
+      end
+    end
+  end
+end

@@ -25,8 +25,8 @@ module EzlogsRubyAgent
       # the keys (a Hash is compared whole), or both. "" when there is
       # nothing to say.
       def hint(events)
-        type = TypeHint.new(@query.event_type).hint(events) if @query.of_type(events).empty?
-        return type if type && !type.empty?
+        type = @query.of_type(events).empty? ? TypeHint.new(@query.event_type).hint(events) : ""
+        return type unless type.empty?
 
         given = @query.attributes
         as_json = given.transform_values { |value| as_json(value) }

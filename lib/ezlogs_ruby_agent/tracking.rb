@@ -77,9 +77,12 @@ module EzlogsRubyAgent
 
     # error_summary with `secrets` (texts the event's own redaction does not
     # see: the values Rails filtered out of a request, a job's positional
-    # arguments) masked where its message quotes them.
+    # arguments) masked where its message quotes them, and those of the
+    # record an error names (ActiveRecord::RecordInvalid's "Validation
+    # failed: ..." may quote any of its attributes).
     def masked_error_summary(error, secrets)
-      return error_summary(error) if secrets.nil? || secrets.empty?
+      secrets = Array(secrets) + record_secrets(error)
+      return error_summary(error) if secrets.empty?
 
       error_summary(error) { |message| masked(message, secrets) }
     end
@@ -93,6 +96,15 @@ module EzlogsRubyAgent
       Native.masked_quotes(message.dup.force_encoding(Encoding::UTF_8).scrub, texts) || message
     rescue StandardError
       AppFilter::MASK
+    end
+
+    # The values the filters mask of the record `error` is about
+    # (RecordInvalid, RecordNotSaved); none for another error.
+    def record_secrets(error)
+      record = error.record if error.respond_to?(:record)
+      CallbacksTracker::RecordJson.record?(record) ? CallbacksTracker::ModelFilters.secrets(record) : []
+    rescue StandardError
+      []
     end
 
     # An anonymous class (`raise Class.new(StandardError)`) is named by the

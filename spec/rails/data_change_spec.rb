@@ -208,6 +208,32 @@ RSpec.describe EzlogsRubyAgent::CallbacksTracker do
     expect(JSON.generate(changes)).not_to include("h1nt")
   end
 
+  # A message may quote another attribute's value than its own.
+  it "masks the values the filters hide wherever a failed validation's messages quote them" do
+    entry = VaultEntry.new(label: "bank", hint: "h1nt-quoted", secret: "s3cret-quoted")
+    entry.singleton_class.validate { errors.add(:base, "#{hint} / #{secret} are taken") }
+    entry.singleton_class.validate { errors.add(:label, "clashes with #{hint}") }
+    expect(entry.save).to be(false)
+
+    expect(changes.last[:metadata][:errors])
+      .to eq(base: ["[REDACTED] / [REDACTED] are taken"], label: ["clashes with [REDACTED]"])
+  end
+
+  # Rails' RecordInvalid says "Validation failed: " and every message.
+  it "masks them in the message of the RecordInvalid a job raised" do
+    stub_const("VaultSaveJob", Class.new(ActiveJob::Base) do
+      def perform(hint)
+        entry = VaultEntry.new(label: "bank", hint:)
+        entry.singleton_class.validate { errors.add(:label, "clashes with #{self.hint}") }
+        entry.save!
+      end
+    end)
+    expect { VaultSaveJob.perform_now("h1nt-job") }.to raise_error(ActiveRecord::RecordInvalid, /h1nt-job/)
+
+    execution = captured.find { |event| event[:event_type] == "job.execution" }
+    expect(execution[:metadata][:error][:message]).to eq("Validation failed: Label clashes with [REDACTED]")
+  end
+
   it "never reports an encrypted attribute in clear in a bulk update either",
      skip: (Rails::VERSION::MAJOR < 7 && "encrypts came with Rails 7") do
     entry = VaultEntry.create!(label: "bank", memo: "m3mo-first")

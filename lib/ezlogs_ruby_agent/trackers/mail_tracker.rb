@@ -67,7 +67,7 @@ module EzlogsRubyAgent
         mailer:, action:, message_id: message.message_id,
         recipient_count: recipients.size,
         recipient_domains: recipients.filter_map { |address| domain(address) }.uniq.sort,
-        error: error && Tracking.error_summary(error)
+        error: error && Tracking.masked_error_summary(error, nil)
       }.compact
     end
 

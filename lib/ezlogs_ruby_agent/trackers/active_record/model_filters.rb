@@ -45,6 +45,20 @@ module EzlogsRubyAgent
         filter ? AppFilter.values(values, filter) : values
       end
 
+      # The values of `record`'s attributes that its changes would show
+      # masked (by the core's rules for keys, the model's and the app's
+      # filters), as text: for where a message quotes them.
+      def secrets(record)
+        model = record.class
+        attributes = record.attributes
+        filtered = AppFilter.values(values(model, attributes), within: element(model))
+        attributes.filter_map do |name, value|
+          next unless value.is_a?(String) || value.is_a?(Numeric)
+
+          value.to_s if Native.sensitive_key?(name) || filtered[name] != value
+        end
+      end
+
       # The name a dotted filter_parameters entry gives the model's
       # attributes under ("user" in "user.name"), as Rails writes one for
       # an encrypted attribute; nil for an anonymous model.

@@ -63,8 +63,9 @@ module EzlogsRubyAgent
     # same, so that the configuration says what the agent does. A setting
     # the agent refuses (ConfigurationError: a bad value, an unknown
     # option) does not stop the app's boot: it is said on stderr, with the
-    # fix, and the block's later settings are not made. (A setter called
-    # outside `configure` raises it.)
+    # fix, and the agent is off (the block's later settings, which may be
+    # its filters, were not made) until the setting is corrected.
+    # (A setter called outside `configure` raises it.)
     def configure(&)
       yielded = false
       run_configure_block(&)
@@ -163,6 +164,7 @@ module EzlogsRubyAgent
       yield config if block_given?
     rescue ConfigurationError => e
       ProblemReporter.refused_setting(e)
+      config.refused!(e.message[/\A[\w.\[\]]+/] || "a setting")
     end
 
     def apply_configuration

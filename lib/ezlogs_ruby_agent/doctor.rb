@@ -66,7 +66,7 @@ module EzlogsRubyAgent
     def configuration
       unless @config.enabled
         return failure("configuration: the agent is off (#{@config.off_switch}), nothing is recorded",
-                       "remove `c.enabled = false` or unset EZLOGS_ENABLED")
+                       @config.on_again)
       end
 
       ok("configuration: service #{@config.service_name}, environment #{@config.environment}, " \

@@ -36,8 +36,8 @@ module EzlogsRubyAgent
       def refused_setting(error)
         location = app_frame(error)
         site = location ? " (#{location.path}:#{location.lineno})" : ""
-        once("#{error.message}#{site}; the rest of that configure block was not run: the app boots with the " \
-             "settings made before it")
+        once("#{error.message}#{site}; the rest of that configure block was not run, and the agent is off " \
+             "(it records and sends nothing) until the setting is corrected")
       end
 
       # A failure in code the app gave the agent (`config.actor_extractor`),

@@ -189,8 +189,9 @@ RSpec.describe EzlogsRubyAgent::Configuration do
   end
 
   # An initializer the agent refuses must not stop the app: a 0.1.19 one
-  # took any value (`ENV.fetch("EZLOGS_TIMEOUT", "30")`) and any name.
-  it "boots through a configure block it refuses, saying what, where and how to fix, with what it set before" do
+  # took any value (`ENV.fetch("EZLOGS_TIMEOUT", "30")`) and any name. The
+  # settings after it, which may be filters, were not made: it sends nothing.
+  it "boots through a configure block it refuses, saying what, where and how to fix, and turns itself off" do
     result = run_ruby(<<~RUBY)
       require "ezlogs_ruby_agent"
       EzlogsRubyAgent.configure do |c|
@@ -200,13 +201,16 @@ RSpec.describe EzlogsRubyAgent::Configuration do
       end
       EzlogsRubyAgent.configure { |c| c.delivery.endpont = "http://collector.internal/events" }
       print [EzlogsRubyAgent.config.service_name, EzlogsRubyAgent.config.environment,
-             EzlogsRubyAgent.config.delivery.timeout].inspect
+             EzlogsRubyAgent.config.delivery.timeout, EzlogsRubyAgent.config.off_switch,
+             EzlogsRubyAgent.log_event(event_type: "a.b", action: "x", actor: { type: "u", id: 1 })].inspect
     RUBY
 
     expect(result).to be_success, result.stderr
-    expect(result.stdout).to eq('["shop", "development", 10]') # the default timeout
+    # The default timeout; no event.
+    expect(result.stdout).to eq('["shop", "development", 10, "delivery.endpont was refused: see stderr", nil]')
     timeout = '[ezlogs_ruby_agent] delivery.timeout must be a finite number above 0, got "30" (-e:4); ' \
-              "the rest of that configure block was not run: the app boots with the settings made before it"
+              "the rest of that configure block was not run, and the agent is off (it records and sends " \
+              "nothing) until the setting is corrected"
     endpont = "[ezlogs_ruby_agent] delivery.endpont is not an option of ezlogs_ruby_agent. " \
               "Did you mean delivery.endpoint?"
     expect(result.stderr.lines).to match([start_with(timeout), start_with(endpont)])

@@ -109,8 +109,9 @@ RSpec.describe "Booting with Rails settings the native core cannot use" do
     expect(stderr).to include("look-around", "the settings configured before stay in force")
   end
   # 0.1.19 took any value in its configure block: an upgraded initializer
-  # must still boot.
-  it "boots an app whose initializer sets a value the agent refuses, tracking with the settings made before it" do
+  # must still boot. The agent is off: the block's later settings (its
+  # filters, say) were not made.
+  it "boots an app whose initializer sets a value the agent refuses, with the agent off until it is corrected" do
     script = <<~'RUBY'
       require "./spec/dummy/config/application"
       Rails.application.initializer("refused_setting", after: :load_config_initializers) do
@@ -124,7 +125,7 @@ RSpec.describe "Booting with Rails settings the native core cannot use" do
       load "spec/dummy/db/schema.rb"
       EzlogsRubyAgent.test_mode do
         Account.create!(name: "Acme")
-        print JSON.generate(EzlogsRubyAgent.captured_events.map { |entry| entry[:event][:platform][:service] })
+        print JSON.generate([EzlogsRubyAgent::BootLine.text, EzlogsRubyAgent.captured_events.size])
       end
     RUBY
     result = run_ruby(script, env: { "DUMMY_DATABASE" => File.join(RAILS_SPEC_TMP, "boot-refused.sqlite3"),
@@ -132,7 +133,8 @@ RSpec.describe "Booting with Rails settings the native core cannot use" do
                                      "RAILS_ENV" => "test" })
 
     expect(result).to be_success, result.stderr
-    expect(JSON.parse(result.stdout)).to eq(["refusing-shop"])
+    expect(JSON.parse(result.stdout)).to eq(["[ezlogs_ruby_agent] off (performance.sample_rate was refused: see " \
+                                             "stderr): nothing is recorded", 0])
     expect(result.stderr.lines.grep(/ezlogs/)).to match(
       [start_with('[ezlogs_ruby_agent] performance.sample_rate must be a number from 0.0 to 1.0, got "0.5" (-e:5)')]
     )

@@ -19,14 +19,34 @@ module EzlogsRubyAgent
 
       def enabled=(on)
         @off_by_environment = false
+        @refused = nil
         @enabled = check_boolean("enabled", on)
         switches_changed
       end
 
+      # Turns the agent off because a `configure` block stopped at a setting
+      # it refused (`option`): the settings after it, which may be the app's
+      # filters, were not made, and the agent sends nothing rather than
+      # send what they would have hidden.
+      def refused!(option)
+        @enabled = false
+        @refused = option
+        switches_changed
+      end
+
       # What turned the agent off, as the app wrote it, for messages:
-      # "enabled = false" or "EZLOGS_ENABLED=false".
+      # "enabled = false", "EZLOGS_ENABLED=false", or the refused setting.
       def off_switch
+        return "#{@refused} was refused: see stderr" if @refused
+
         @off_by_environment ? "EZLOGS_ENABLED=#{ENV.fetch("EZLOGS_ENABLED", "false")}" : "enabled = false"
+      end
+
+      # How to turn it on again, for the doctor.
+      def on_again
+        return "correct #{@refused} in the configure block (stderr says what it takes)" if @refused
+
+        "remove `c.enabled = false` or unset EZLOGS_ENABLED"
       end
 
       # Called by Instrumentation when a switch changes, and once the

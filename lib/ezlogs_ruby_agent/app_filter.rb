@@ -129,11 +129,18 @@ module EzlogsRubyAgent
       end
 
       # `hash` filtered as the value of `key` would be, so that a dotted
-      # filter "key.attribute" reaches it; masked whole when a filter took
-      # `key` itself, as Rails masks a nested params Hash.
+      # filter "key.attribute" reaches it. When that masked it whole (a
+      # filter took `key` itself, as Rails masks a nested params Hash, or a
+      # Proc raised on one of its values), each entry is filtered on its
+      # own, as filter_hash does for a Proc that raised.
       def filter_within(filter, hash, key)
         filtered = filter_hash(filter, { key => hash })[key]
-        filtered.is_a?(Hash) ? filtered : masked(hash)
+        return filtered if filtered.is_a?(Hash)
+
+        hash.to_h do |name, value|
+          entry = filter_hash(filter, { key => { name => value } })[key]
+          [name, entry.is_a?(Hash) ? entry[name] : MASK]
+        end
       end
 
       def map_hashes(filter, value)

@@ -1,7 +1,7 @@
 # frozen_string_literal: true
 
 module EzlogsRubyAgent
-  # The one line the Railtie writes to the Rails log at boot: whether the
+  # The line the Railtie writes to the Rails log at boot: whether the
   # agent is on, where events go, and which trackers are on, e.g.
   #
   #   [ezlogs_ruby_agent] on (shop, production): events go to

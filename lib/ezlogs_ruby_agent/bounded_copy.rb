@@ -9,6 +9,8 @@ module EzlogsRubyAgent
   # below is ever handed over and no walk recurses without end.
   module BoundedCopy
     MAX_DEPTH = 32
+    # The core's markers (truncate.rs).
+    CYCLE = "[cycle]"
 
     module_function
 
@@ -39,7 +41,7 @@ module EzlogsRubyAgent
     end
 
     def cut(value, parents)
-      return "[cycle]" if parents.any? { |parent| parent.equal?(value) }
+      return CYCLE if parents.any? { |parent| parent.equal?(value) }
 
       "[max depth exceeded]" if parents.size >= MAX_DEPTH
     end

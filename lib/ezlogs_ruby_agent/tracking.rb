@@ -89,7 +89,7 @@ module EzlogsRubyAgent
 
     # `message` with each secret masked where it quotes it, by the core's
     # rules for an error's message (quoted_secrets: also as `inspect`
-    # writes it; none of fewer than 4 characters); all of it when that
+    # writes it and %-encoded; none of fewer than 4 characters); all of it when that
     # fails.
     def masked(message, secrets)
       texts = secrets.map { |secret| secret.dup.force_encoding(Encoding::UTF_8).scrub }

@@ -153,5 +153,33 @@ RSpec.describe "filter_parameters the native core cannot apply" do
       expect(stderr).to include("A filter_parameters Proc raised ArgumentError at #{__FILE__}")
       expect(stderr).not_to include(secret)
     end
+
+    # A record's attributes are filtered under its model's element: the
+    # Proc's failure on one must not mask the others.
+    it "redacts only the attribute it raised on in a record's changes" do
+      filters << ->(key, _value) { raise ArgumentError, "no" if key == "notes" }
+      quietly do
+        EzlogsRubyAgent.configure
+        Customer.create!(name: "Grace", notes: secret, street_address: "1 Main St")
+      end
+
+      changes = events_of("data.change").first[:metadata][:changes]
+      expect(changes).to include(name: [nil, "Grace"], street_address: [nil, "1 Main St"])
+      expect(Array(changes[:notes])).to all(eq("[REDACTED]"))
+    ensure
+      filters.pop
+    end
+  end
+
+  # An app's as_json may return records, and two may name each other.
+  it "cuts a cycle of records handed to log_event, as the core cuts one" do
+    ada = Customer.create!(name: "Ada")
+    grace = Customer.create!(name: "Grace")
+    ada.define_singleton_method(:as_json) { |*| { "name" => name, "friend" => grace } }
+    grace.define_singleton_method(:as_json) { |*| { "name" => name, "friend" => ada } }
+    EzlogsRubyAgent.log_event(event_type: "customer.paired", action: "paired", actor: { type: "user", id: 1 },
+                              metadata: { customer: ada })
+
+    expect(captured.last[:metadata][:customer]).to eq(name: "Ada", friend: { name: "Grace", friend: "[cycle]" })
   end
 end

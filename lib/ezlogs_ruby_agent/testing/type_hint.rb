@@ -21,18 +21,24 @@ module EzlogsRubyAgent
       def hint(events)
         return "" unless @type.is_a?(String)
 
-        queued = events.count { |event| event[:event_type] == "job.enqueue" }
-        return not_run(queued) if RUN_BY_A_JOB.include?(@type) && queued.positive?
+        types = events.map { |event| event[:event_type] }
+        return not_run(types.count("job.enqueue")) if RUN_BY_A_JOB.include?(@type) && queued_only?(types)
 
-        near = misspelt(events.map { |event| event[:event_type] }.uniq)
+        near = misspelt(types.uniq)
         near ? " No event has that type: did you mean #{near.inspect}?" : ""
       end
 
       private
 
+      # Jobs were enqueued, and none ran.
+      def queued_only?(types)
+        types.include?("job.enqueue") && !types.include?("job.execution")
+      end
+
       def not_run(queued)
         " #{queued} job#{"s" if queued > 1} #{queued > 1 ? "were" : "was"} enqueued, and none ran: Rails' test " \
-          "adapter keeps jobs queued; run them with perform_enqueued_jobs { ... } (ActiveJob::TestHelper)."
+          "adapter keeps jobs queued; run them with perform_enqueued_jobs { ... } (ActiveJob::TestHelper), " \
+          "or Sidekiq::Worker.drain_all under Sidekiq::Testing.fake!."
       end
 
       def misspelt(types)

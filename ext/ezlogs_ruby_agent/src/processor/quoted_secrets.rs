@@ -4,11 +4,12 @@
 //! HttpTracker::FilteredError masks a request's filtered values in its
 //! error's message with the same rules (`Native.masked_quotes`).
 //!
-//! A message quotes a value as it is, or as Ruby's `String#inspect` writes
+//! A message quotes a value as it is, as Ruby's `String#inspect` writes
 //! it, which escapes some characters, and writes others by the string's
-//! encoding and the process's (`rb_str_inspect` in Ruby's string.c). The
-//! core holds the value as UTF-8 text, so each secret becomes a pattern
-//! that matches every way `inspect` can write each of its characters.
+//! encoding and the process's (`rb_str_inspect` in Ruby's string.c), or
+//! %-encoded, as a URL writes it. The core holds the value as UTF-8 text,
+//! so each secret becomes a pattern that matches every way these can
+//! write each of its characters.
 
 use std::borrow::Cow;
 
@@ -44,8 +45,8 @@ struct Secret<'a> {
     cut: bool,
 }
 
-/// `text` with each of `values` masked where it quotes it, as it is or as
-/// `inspect` writes it; None when it quotes none. A value is not looked
+/// `text` with each of `values` masked where it quotes it, as it is, as
+/// `inspect` writes it or %-encoded; None when it quotes none. A value is not looked
 /// for when it is short or a mask already, nor whole when it is longer
 /// than `text` (no way of writing it is shorter than the value). The
 /// longest is looked for first, so that a secret inside another does not
@@ -139,8 +140,8 @@ fn cut_inside(text: &str, secret: &str) -> Option<usize> {
     Some(text.len() - longest)
 }
 
-/// A pattern for `secret` as it is and as `inspect` writes it, character
-/// by character.
+/// A pattern for `secret` as it is, as `inspect` writes it and
+/// %-encoded, character by character.
 fn spelled(secret: &str) -> String {
     let mut pattern = String::with_capacity(secret.len() * 2);
     for c in secret.chars() {
@@ -166,8 +167,9 @@ fn spelled(secret: &str) -> String {
     pattern
 }
 
-/// The ways a message can write `c`: as it is, and as `inspect` escapes
-/// it (rb_str_inspect; rb_str_buf_cat_escaped_char for a code point).
+/// The ways a message can write `c`: as it is, as `inspect` escapes it
+/// (rb_str_inspect; rb_str_buf_cat_escaped_char for a code point), and
+/// %-encoded (`percent_encoded`).
 fn spellings(c: char) -> Vec<String> {
     let mut spellings = vec![c.to_string()];
     let named = match c {

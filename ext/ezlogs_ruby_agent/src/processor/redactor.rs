@@ -147,10 +147,11 @@ impl Redactor {
                     r"\b\d{3}-\d{2}-\d{4}\b",
                     r"(?:\+\d{1,3}[ .-]?)?\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b",
                     // International (E.164: 8 to 15 digits after the
-                    // `+`), with or without separators, a trunk or an
-                    // area code in parentheses too ("+44 (0)20 7946
-                    // 0958", "+49 (30) 901820").
-                    r"\+\d(?:[ .-]?(?:\(\d{1,4}\)|\d)){7,14}\b",
+                    // `+`), with or without separators; and with a trunk
+                    // or an area code in parentheses after the country
+                    // code ("+44 (0)20 7946 0958", "+49 (6221) 5438").
+                    r"\+\d(?:[ .-]?\d){7,14}\b",
+                    r"\+\d{1,3}[ .-]?\(\d{1,4}\)(?:[ .-]?\d){4,12}\b",
                 ]
                 .map(String::from),
             );
@@ -641,6 +642,7 @@ mod tests {
             "+44 (0)20 7946 0958",
             "+49 (30) 901820",
             "+33 (0)1 23 45 67 89",
+            "+49 (6221) 5438",
             "/users/alice%40example.com/edit",
             "card=4111%201111%201111%201111",
             "ada@example",

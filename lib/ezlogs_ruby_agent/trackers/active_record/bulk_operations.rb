@@ -67,7 +67,7 @@ module EzlogsRubyAgent
       # `{comments_count: 'COALESCE("comments_count", 0) + 1'}`.
       def updates(model, connection, updates)
         readable = updates.transform_values { |value| arel?(value) ? sql_of(connection, value) : value }
-        AppFilter.values(ModelFilters.values(model, readable), within: ModelFilters.element(model))
+        ModelFilters.filtered(model, readable)
       end
 
       def arel?(value)

@@ -45,13 +45,24 @@ module EzlogsRubyAgent
         filter ? AppFilter.values(values, filter) : values
       end
 
+      # A record's changes with the model's filters applied, then the
+      # app's that the core cannot apply, under the model's element (where
+      # a dotted filter names its attributes).
+      def filtered_changes(model, changes)
+        AppFilter.changes(changes(model, changes), within: element(model))
+      end
+
+      # `values` ({attribute => value}) likewise.
+      def filtered(model, values)
+        AppFilter.values(values(model, values), within: element(model))
+      end
+
       # The values of `record`'s attributes that its changes would show
       # masked (by the core's rules for keys, the model's and the app's
       # filters), as text: for where a message quotes them.
       def secrets(record)
-        model = record.class
         attributes = record.attributes
-        filtered = AppFilter.values(values(model, attributes), within: element(model))
+        filtered = filtered(record.class, attributes)
         attributes.filter_map do |name, value|
           next unless value.is_a?(String) || value.is_a?(Numeric)
 

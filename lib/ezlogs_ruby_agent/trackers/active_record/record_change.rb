@@ -69,10 +69,7 @@ module EzlogsRubyAgent
 
       def change_metadata(record, operation, changes)
         metadata = base_metadata(record.class)
-        unless operation == "destroyed"
-          metadata[:changes] = AppFilter.changes(ModelFilters.changes(record.class, changes),
-                                                 within: ModelFilters.element(record.class))
-        end
+        metadata[:changes] = ModelFilters.filtered_changes(record.class, changes) unless operation == "destroyed"
         metadata[:related] = RelatedRecords.of(record)
         metadata
       end
@@ -93,9 +90,7 @@ module EzlogsRubyAgent
       # not only its own attribute's (`errors.add(:base, "#{name} is
       # taken")`): the values the filters mask are masked in every message.
       def validation_errors(record)
-        model = record.class
-        errors = ModelFilters.values(model, record.errors.to_hash)
-        errors = AppFilter.values(errors, within: ModelFilters.element(model))
+        errors = ModelFilters.filtered(record.class, record.errors.to_hash)
         secrets = ModelFilters.secrets(record)
         return errors if secrets.empty?
 

@@ -5,11 +5,11 @@ module EzlogsRubyAgent
     # An object an app hands over as a value (`log_event(metadata: {user:
     # user})`), as the core converts what is not plain data: its `as_json`
     # (the app's own, when it has one). A record's is filtered as its
-    # changes are: what the model keeps secret (encrypted attributes, its
-    # own filter_attributes; ModelFilters) is masked, and so is what the
-    # app's filters the core cannot apply name (a Proc, a dotted
-    # "user.bio"; AppFilter). Other keys the app filters, the core redacts
-    # as in any Hash.
+    # changes are (ModelFilters.filtered): what the model keeps secret
+    # (encrypted attributes, its own filter_attributes) is masked, and so
+    # is what the app's filters the core cannot apply name (a Proc, a
+    # dotted "user.bio"). Other keys the app filters, the core redacts as in
+    # any Hash.
     module RecordJson
       # A record inside a value AppFilter filters, made its JSON only when
       # the core converts it: Rails' ParameterFilter dups each value it
@@ -26,17 +26,29 @@ module EzlogsRubyAgent
         record?(value) ? Sealed.new(value) : value
       end
 
-      # `object.as_json`; raises what it raises.
+      # `object.as_json`, a record's filtered; raises what as_json raises.
       def of(object)
-        json = object.as_json
-        return json unless record?(object) && json.is_a?(Hash)
-
-        model = object.class
-        AppFilter.values(ModelFilters.values(model, json), within: ModelFilters.element(model))
+        record?(object) ? described(object, {}.compare_by_identity) : object.as_json
       end
 
+      # A record's as_json, filtered, with each record it holds (an app's
+      # as_json may return them) described the same way in place, and one
+      # met again on the way down cut as the core cuts a cycle. `seen`: the
+      # records being described, outermost first.
+      def described(record, seen)
+        return BoundedCopy::CYCLE if seen.key?(record)
+
+        seen[record] = true
+        json = BoundedCopy.of(record.as_json) { |item| record?(item) ? described(item, seen) : item }
+        seen.delete(record)
+        json.is_a?(Hash) ? ModelFilters.filtered(record.class, json) : json
+      end
+
+      # Only once Rails loaded ActiveRecord::Base: asking `is_a?` of a
+      # class still to be autoloaded would load it, early in a boot.
       def record?(object)
-        defined?(::ActiveRecord::Base) && object.is_a?(::ActiveRecord::Base)
+        defined?(::ActiveRecord) && ::ActiveRecord.autoload?(:Base).nil? &&
+          defined?(::ActiveRecord::Base) && object.is_a?(::ActiveRecord::Base)
       end
     end
   end

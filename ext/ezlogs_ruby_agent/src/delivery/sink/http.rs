@@ -393,8 +393,8 @@ async fn classify(response: Response, protocol: Protocol, secrets: &[String]) ->
         _ => None,
     };
     // Read past the part shown by as much as a secret written the longest
-    // way takes (`\u{10FFFF}` for each character), so that one the cut
-    // falls in is found whole.
+    // way takes (at most 10 bytes for each of its bytes: `\u0001`,
+    // `%XX`, `\u{10FFFF}`), so that one the cut falls in is found whole.
     let longest = secrets.iter().map(String::len).max().unwrap_or(0);
     let read = body.len().min(ERROR_BODY_BYTES + 10 * longest);
     let snippet = answer_text(

@@ -79,12 +79,13 @@ RSpec.describe "filter_parameters the native core cannot apply" do
     entry = VaultEntry.create!(label: "bank", memo: "m3mo-one", hint: "h1nt-one")
     customer = Customer.create!(name: "Grace", notes: "n0tes-one")
     EzlogsRubyAgent.log_event(event_type: "vault.shown", action: "shown", actor: { type: "user", id: 1 },
-                              metadata: { entry:, customers: [customer] })
+                              metadata: { entry:, customers: [customer], entries: VaultEntry.where(id: entry.id) })
 
     metadata = captured.last[:metadata]
     expect(metadata[:entry]).to include(id: entry.id, label: "bank", hint: "[REDACTED]")
     expect(metadata[:entry][:memo]).to eq(Rails::VERSION::MAJOR >= 7 ? "[REDACTED]" : "m3mo-one")
     expect(metadata[:customers]).to match([include(id: customer.id, name: "Grace", notes: "[REDACTED]")])
+    expect(metadata[:entries]).to eq([metadata[:entry]]) # a relation's records, each filtered
     expect(JSON.generate(metadata)).not_to include("h1nt", "n0tes")
   ensure
     filters.delete("customer.notes")

@@ -26,9 +26,14 @@ module EzlogsRubyAgent
         record?(value) ? Sealed.new(value) : value
       end
 
-      # `object.as_json`, a record's filtered; raises what as_json raises.
+      # `object.as_json`, a record's filtered, and a relation's (an
+      # association's) records each so (its own as_json loads them all the
+      # same); raises what as_json raises.
       def of(object)
-        record?(object) ? described(object, {}.compare_by_identity) : object.as_json
+        return described(object, {}.compare_by_identity) if record?(object)
+        return object.to_a.map { |record| described(record, {}.compare_by_identity) } if relation?(object)
+
+        object.as_json
       end
 
       # A record's as_json, filtered, with each record it holds (an app's
@@ -47,8 +52,15 @@ module EzlogsRubyAgent
       # Only once Rails loaded ActiveRecord::Base: asking `is_a?` of a
       # class still to be autoloaded would load it, early in a boot.
       def record?(object)
-        defined?(::ActiveRecord) && ::ActiveRecord.autoload?(:Base).nil? &&
-          defined?(::ActiveRecord::Base) && object.is_a?(::ActiveRecord::Base)
+        loaded?(:Base) && object.is_a?(::ActiveRecord::Base)
+      end
+
+      def relation?(object)
+        loaded?(:Relation) && object.is_a?(::ActiveRecord::Relation)
+      end
+
+      def loaded?(name)
+        defined?(::ActiveRecord) && ::ActiveRecord.autoload?(name).nil? && ::ActiveRecord.const_defined?(name, false)
       end
     end
   end

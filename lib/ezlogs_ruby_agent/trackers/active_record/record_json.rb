@@ -19,6 +19,9 @@ module EzlogsRubyAgent
         def as_json(*) = RecordJson.of(record)
       end
 
+      # The ActiveRecord classes Rails has loaded (they stay loaded).
+      @loaded = {}
+
       module_function
 
       # `value`, a record sealed (Sealed).
@@ -59,8 +62,10 @@ module EzlogsRubyAgent
         loaded?(:Relation) && object.is_a?(::ActiveRecord::Relation)
       end
 
+      # Remembered once true: AppFilter asks this of every value it copies.
       def loaded?(name)
-        defined?(::ActiveRecord) && ::ActiveRecord.autoload?(name).nil? && ::ActiveRecord.const_defined?(name, false)
+        @loaded[name] ||= (defined?(::ActiveRecord) && ::ActiveRecord.autoload?(name).nil? &&
+                           ::ActiveRecord.const_defined?(name, false)) || nil
       end
     end
   end

@@ -287,12 +287,9 @@ fn sent_secrets(delivery: &DeliverySettings, url: &Url) -> Vec<String> {
         .map(|(_, value)| value.clone())
         .collect();
     secrets.extend(delivery.api_key.clone());
-    let decode = |part: &str| percent_decode_str(part).decode_utf8_lossy().into_owned();
-    let (user, password) = (
-        decode(url.username()),
-        decode(url.password().unwrap_or_default()),
-    );
-    if !user.is_empty() || !password.is_empty() {
+    let credentials =
+        user_and_password(url).filter(|(user, password)| !user.is_empty() || !password.is_empty());
+    if let Some((user, password)) = credentials {
         secrets.push(STANDARD.encode(format!("{user}:{password}")));
         secrets.extend([user, password]);
     }
@@ -322,18 +319,23 @@ fn answer_text(text: &str, secrets: &[String], max: usize) -> String {
 /// taken out of it: reqwest would otherwise send them as Basic auth in
 /// place of any Authorization header, without a word.
 fn take_credentials(url: &mut Url) -> Option<String> {
+    let (user, password) = user_and_password(url)?;
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Some(format!("{user}:{password}"))
+}
+
+/// The user and password in `url`, percent-decoded; None when it names
+/// neither.
+fn user_and_password(url: &Url) -> Option<(String, String)> {
     if url.username().is_empty() && url.password().is_none() {
         return None;
     }
     let decode = |part: &str| percent_decode_str(part).decode_utf8_lossy().into_owned();
-    let credentials = format!(
-        "{}:{}",
+    Some((
         decode(url.username()),
-        decode(url.password().unwrap_or_default())
-    );
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    Some(credentials)
+        decode(url.password().unwrap_or_default()),
+    ))
 }
 
 /// The endpoint's credentials as Basic auth, unless `delivery.api_key` or

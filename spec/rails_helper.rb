@@ -36,7 +36,7 @@ module RailsApp
   include Rack::Test::Methods
 
   TABLES = %w[documents billing_line_items billing_pdf_invoices orders users accounts customers comments tickets
-              access_tokens vault_entries delayed_jobs].freeze
+              access_tokens vault_entries members cards delayed_jobs].freeze
 
   def app
     Rails.application

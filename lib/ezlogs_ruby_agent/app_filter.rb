@@ -21,6 +21,7 @@ module EzlogsRubyAgent
     UNSAFE = :__ezlogs_unsafe_value
 
     @values = nil
+    @dotted = nil
     @params = nil
     @applied = [].freeze
 
@@ -29,6 +30,7 @@ module EzlogsRubyAgent
       # some of them are applied here (`values` then does something).
       def use(filter_parameters)
         @values = build(filter_parameters.in_ruby, MASK)
+        @dotted = build(filter_parameters.dotted, MASK)
         @params = build(filter_parameters.list, PARAMS_MASK)
         @applied = filter_parameters.list
         !@values.nil?
@@ -37,6 +39,11 @@ module EzlogsRubyAgent
       # The filter_parameters entries the agent applies (the core and
       # here), as Rails has them.
       attr_reader :applied
+
+      # The dotted entries alone, as a filter (nil when there are none):
+      # for applying them again under another key, where the others would
+      # be applied twice (a Proc given a value it changed already).
+      attr_reader :dotted
 
       # Other entries (a model's filter_attributes) as a filter for
       # `values` and `changes`, with the same marker.

@@ -91,6 +91,64 @@ RSpec.describe "filter_parameters the native core cannot apply" do
     filters.delete("customer.notes")
   end
 
+  # Records that reach Rails' as_json inside another value: an
+  # association its `include:` adds, a record under its root, a Struct or
+  # a plain object holding one.
+  it "filters a record in log_event metadata by its model's filters however it is held" do
+    filters.push("customer.notes", "card.number")
+    quietly { EzlogsRubyAgent.configure }
+    member = Member.create!(name: "Ada", cards_attributes: [{ number: "55501234", label: "visa" }])
+    member.define_singleton_method(:as_json) { |*| super(include: :cards) }
+    customer = Customer.create!(name: "Grace", notes: "n0tes-one")
+    rooted = VaultEntry.create!(label: "bank", hint: "h1nt-one", memo: "m3mo-one")
+    rooted.define_singleton_method(:as_json) { |*| super(root: true) }
+    holder = Object.new.tap { |object| object.instance_variable_set(:@customer, customer) }
+    EzlogsRubyAgent.log_event(event_type: "member.shown", action: "shown", actor: { type: "user", id: 1 },
+                              metadata: { member:, rooted:, held: Struct.new(:customer).new(customer), holder: })
+
+    metadata = captured.last[:metadata]
+    expect(metadata[:member]).to include(name: "Ada", cards: [include(number: "[REDACTED]", label: "visa")])
+    expect(metadata[:rooted]).to match(vault_entry: include(label: "bank", hint: "[REDACTED]"))
+    expect(metadata[:rooted][:vault_entry][:memo]).to eq(Rails::VERSION::MAJOR >= 7 ? "[REDACTED]" : "m3mo-one")
+    expect(metadata.values_at(:held, :holder)).to all(match(customer: include(name: "Grace", notes: "[REDACTED]")))
+    expect(JSON.generate(metadata)).not_to include("n0tes", "55501234", "h1nt")
+  ensure
+    filters.pop(2)
+  end
+
+  # "member.notes" names a Moderator's notes too: it is a Member.
+  it "applies a dotted filter under the model a record inherits from (single-table inheritance)" do
+    filters << "member.notes"
+    quietly { EzlogsRubyAgent.configure }
+    moderator = Moderator.create!(name: "Ada", notes: "n0tes-one")
+    EzlogsRubyAgent.log_event(event_type: "member.shown", action: "shown", actor: { type: "user", id: 1 },
+                              metadata: { moderator: })
+
+    expect(events_of("data.change").first[:metadata][:changes]).to include(notes: "[REDACTED]", name: [nil, "Ada"])
+    expect(captured.last[:metadata][:moderator]).to include(id: moderator.id, name: "Ada", notes: "[REDACTED]")
+    expect(JSON.generate(captured)).not_to include("n0tes")
+  ensure
+    filters.pop
+  end
+
+  # A failed validation's messages quote the value, and a record's errors
+  # hold those of the records it saves with it.
+  it "masks in a failed validation's messages the values of the records saved with it and the values replaced" do
+    filters.push("card.number", "member.notes")
+    quietly { EzlogsRubyAgent.configure }
+    member = Member.create!(name: "Ada", notes: "n0tes-old")
+    member.update(cards_attributes: [{ number: "x5s3cret", label: "visa" }])
+    member.reload.update(name: "quote the old notes", notes: "n0tes-new")
+
+    failures = events_of("data.change").select { |event| event[:action].end_with?("validation_failed") }
+    expect(failures.map { |event| event[:metadata][:errors] }).to eq(
+      [{ "cards.number": ["[REDACTED] is not a card number"] }, { base: ["notes were [REDACTED]"] }]
+    )
+    expect(JSON.generate(captured)).not_to include("x5s3cret", "n0tes")
+  ensure
+    filters.pop(2)
+  end
+
   it "honours them in the query string of a request no controller saw, as Rails would filter it" do
     get "/users/1?recovery_code=#{secret}&pin=1234&pin_hint=birthday", {}, { "HTTP_HOST" => "attacker.test" }
 

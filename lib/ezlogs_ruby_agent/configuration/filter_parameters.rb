@@ -15,8 +15,10 @@ module EzlogsRubyAgent
       INSTEAD = "it is applied with Rails' ParameterFilter on the app's threads"
 
       # `list`: the entries as Rails has them; `native_patterns`: Rust
-      # regex sources for the core; `in_ruby`: the entries AppFilter applies.
-      attr_reader :list, :native_patterns, :in_ruby
+      # regex sources for the core; `in_ruby`: the entries AppFilter
+      # applies; `dotted`: those of them that name a nested key, a model's
+      # attribute ("user.name").
+      attr_reader :list, :native_patterns, :in_ruby, :dotted
 
       def initialize(list)
         @list = list
@@ -24,6 +26,7 @@ module EzlogsRubyAgent
         @in_ruby = []
         @reasons = []
         list.each { |filter| sort(filter) }
+        @dotted = @in_ruby.select { |filter| !filter.is_a?(Proc) && dotted?(filter) }
       end
 
       # Which entries are applied in Ruby, and why: nothing is amiss, so

@@ -69,6 +69,22 @@ ActiveRecord::Schema.define do
     t.timestamps
   end
 
+  # Members and their moderators (single-table inheritance), with cards
+  # saved through them (accepts_nested_attributes_for).
+  create_table :members, force: true do |t|
+    t.string :type
+    t.string :name
+    t.string :notes
+    t.timestamps
+  end
+
+  create_table :cards, force: true do |t|
+    t.references :member
+    t.string :number
+    t.string :label
+    t.timestamps
+  end
+
   create_table :documents, force: true do |t|
     t.string :title
     t.string :slug

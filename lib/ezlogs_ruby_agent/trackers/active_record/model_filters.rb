@@ -24,7 +24,11 @@ module EzlogsRubyAgent
       # model => [its filter_attributes, the entries AppFilter applied, the
       # filter of its own entries or nil], for the lists it was made of.
       @filters = {}.compare_by_identity
+      # model => elements(model)
+      @elements = {}.compare_by_identity
       MAX_MODELS = 1_000
+      # Models a model inherits from, at most (single-table inheritance).
+      MAX_DEPTH = 16
 
       module_function
 
@@ -47,32 +51,77 @@ module EzlogsRubyAgent
 
       # A record's changes with the model's filters applied, then the
       # app's that the core cannot apply, under the model's element (where
-      # a dotted filter names its attributes).
+      # a dotted filter names its attributes), and its dotted ones under
+      # the elements of the models it inherits from (single-table
+      # inheritance: "user.name" names an Admin's name too).
       def filtered_changes(model, changes)
-        AppFilter.changes(changes(model, changes), within: element(model))
+        own, *inherited = elements(model)
+        changes = AppFilter.changes(changes(model, changes), within: own)
+        inherited.reduce(changes) { |filtered, element| AppFilter.changes(filtered, AppFilter.dotted, within: element) }
       end
 
       # `values` ({attribute => value}) likewise.
       def filtered(model, values)
-        AppFilter.values(values(model, values), within: element(model))
+        own, *inherited = elements(model)
+        values = AppFilter.values(values(model, values), within: own)
+        inherited.reduce(values) { |filtered, element| AppFilter.values(filtered, AppFilter.dotted, within: element) }
       end
 
       # The values of `record`'s attributes that its changes would show
       # masked (by the core's rules for keys, the model's and the app's
-      # filters), as text: for where a message quotes them.
-      def secrets(record)
+      # filters), as they are and as they were loaded, as text: for where a
+      # message quotes them. A record's errors hold those of the records
+      # it saves with it (`accepts_nested_attributes_for`: "cards.number"),
+      # so theirs are given too.
+      def secrets(record, seen = {}.compare_by_identity)
+        return [] if seen.key?(record) || seen.size >= MAX_MODELS
+
+        seen[record] = true
+        own_secrets(record) + autosaved(record).flat_map { |child| secrets(child, seen) }
+      end
+
+      def own_secrets(record)
         attributes = record.attributes
         filtered = filtered(record.class, attributes)
-        attributes.filter_map do |name, value|
-          next unless value.is_a?(String) || value.is_a?(Numeric)
+        loaded = record.changed_attributes
+        attributes.flat_map do |name, value|
+          next [] unless Native.sensitive_key?(name) || filtered[name] != value
 
-          value.to_s if Native.sensitive_key?(name) || filtered[name] != value
+          [value, loaded[name]].filter_map { |text| text.to_s if text.is_a?(String) || text.is_a?(Numeric) }
         end
       end
 
-      # The name a dotted filter_parameters entry gives the model's
-      # attributes under ("user" in "user.name"), as Rails writes one for
-      # an encrypted attribute; nil for an anonymous model.
+      # The records of `record`'s autosaved associations at hand (none is
+      # loaded for this).
+      def autosaved(record)
+        record.class.reflect_on_all_autosave_associations.flat_map do |reflection|
+          Array(record.association(reflection.name).target).select { |child| child.is_a?(::ActiveRecord::Base) }
+        end
+      end
+
+      # The names a dotted filter_parameters entry gives the model's
+      # attributes under ("user" in "user.name", as Rails writes one for an
+      # encrypted attribute): its own `model_name.element`, then those of
+      # the models it inherits from, up to its table's base class. Kept
+      # per model; nil for an anonymous model.
+      def elements(model)
+        known = @elements[model]
+        return known if known
+
+        names = inheritance(model).map { |klass| element(klass) }
+        @elements[model] = names if @elements.size < MAX_MODELS
+        names
+      end
+
+      # `model`, then the models it inherits from up to its base class.
+      def inheritance(model)
+        chain = [model]
+        chain << chain.last.superclass until chain.last.equal?(model.base_class) || chain.size > MAX_DEPTH
+        chain
+      rescue StandardError
+        [model]
+      end
+
       def element(model)
         model.model_name.element if model.name
       rescue StandardError

@@ -31,12 +31,16 @@ module EzlogsRubyAgent
 
       # `object.as_json`, a record's filtered, and a relation's (an
       # association's) records each so (its own as_json loads them all the
-      # same); raises what as_json raises.
+      # same). A Struct, a Set or a plain object that ActiveSupport's own
+      # as_json would turn into a Hash or an Array is given as that, of its
+      # values themselves rather than their as_json, so that a record in
+      # one comes back here as the core converts it. Raises what as_json
+      # raises.
       def of(object)
         return described(object, {}.compare_by_identity) if record?(object)
         return object.to_a.map { |record| described(record, {}.compare_by_identity) } if relation?(object)
 
-        object.as_json
+        fields(object) || object.as_json
       end
 
       # A record's as_json, filtered, with each record it holds (an app's
@@ -49,7 +53,64 @@ module EzlogsRubyAgent
         seen[record] = true
         json = BoundedCopy.of(record.as_json) { |item| record?(item) ? described(item, seen) : item }
         seen.delete(record)
-        json.is_a?(Hash) ? ModelFilters.filtered(record.class, json) : json
+        json.is_a?(Hash) ? rooted(record, json) : json
+      end
+
+      # `json` (a record's, or an association's that its `include:` put in
+      # it, a Hash by then) filtered by `model`'s filters, and the
+      # associations included in it by theirs. `record`: the record it is
+      # of, when known (a polymorphic association's model is its target's).
+      def filtered(model, json, record = nil)
+        ModelFilters.filtered(model, json).to_h do |key, value|
+          next [key, value] unless value.is_a?(Hash) || value.is_a?(Array)
+
+          included = included_model(model, key, record)
+          [key, included ? each_hash(value) { |hash| filtered(included, hash) } : value]
+        end
+      end
+
+      # A record's JSON filtered, under its root when it has one
+      # (`include_root_in_json`, `root:`): a Hash by a name that is neither
+      # an attribute nor an association holds the attributes.
+      def rooted(record, json)
+        root, attributes = json.first
+        return filtered(record.class, json, record) unless json.size == 1 && attributes.is_a?(Hash) &&
+                                                           !record.has_attribute?(root) &&
+                                                           !record.class.reflect_on_association(root)
+
+        { root => filtered(record.class, attributes, record) }
+      end
+
+      # The model of the association `name` of `model`, nil when `name`
+      # names none (or a polymorphic one whose target is not at hand).
+      def included_model(model, name, record)
+        reflection = model.reflect_on_association(name)
+        return unless reflection
+        return reflection.klass unless reflection.polymorphic?
+
+        target = record&.association(name)&.target
+        target.class if record?(target)
+      end
+
+      def each_hash(value, &)
+        return yield(value) if value.is_a?(Hash)
+
+        value.map { |item| item.is_a?(Hash) ? yield(item) : item }
+      end
+
+      # What ActiveSupport's as_json of a Struct, an Enumerable (a Set) or
+      # a plain object is the as_json of (`to_h`, `to_a`; `to_hash` or
+      # `instance_values`), or nil when the object has an as_json of its
+      # own.
+      def fields(object)
+        owner = object.method(:as_json).owner
+        return object.to_h if owner.equal?(::Struct)
+        return object.to_a if owner.equal?(::Enumerable)
+        return unless owner.equal?(::Object)
+
+        object.respond_to?(:to_hash) ? object.to_hash : object.instance_values
+      rescue NameError
+        nil
       end
 
       # Only once Rails loaded ActiveRecord::Base: asking `is_a?` of a

@@ -133,17 +133,22 @@ RSpec.describe "filter_parameters the native core cannot apply" do
 
   # A failed validation's messages quote the value, and a record's errors
   # hold those of the records it saves with it.
-  it "masks in a failed validation's messages the values of the records saved with it and the values replaced" do
+  it "masks in a failed validation's messages the values of the records saved with it and the values replaced, " \
+     "in log_event metadata too" do
     filters.push("card.number", "member.notes")
     quietly { EzlogsRubyAgent.configure }
     member = Member.create!(name: "Ada", notes: "n0tes-old")
     member.update(cards_attributes: [{ number: "x5s3cret", label: "visa" }])
     member.reload.update(name: "quote the old notes", notes: "n0tes-new")
+    EzlogsRubyAgent.log_event(event_type: "member.refused", action: "refused", actor: { type: "user", id: 1 },
+                              metadata: { errors: member.errors, error: ActiveRecord::RecordInvalid.new(member) })
 
     failures = events_of("data.change").select { |event| event[:action].end_with?("validation_failed") }
     expect(failures.map { |event| event[:metadata][:errors] }).to eq(
       [{ "cards.number": ["[REDACTED] is not a card number"] }, { base: ["notes were [REDACTED]"] }]
     )
+    expect(captured.last[:metadata]).to eq(errors: { base: ["notes were [REDACTED]"] },
+                                           error: "Validation failed: notes were [REDACTED]")
     expect(JSON.generate(captured)).not_to include("x5s3cret", "n0tes")
   ensure
     filters.pop(2)
@@ -172,6 +177,27 @@ RSpec.describe "filter_parameters the native core cannot apply" do
       [[{ recovery_code: "[hidden by the app]", pin: "[REDACTED]" }]]
     )
     expect_hidden(jobs)
+  end
+
+  # The core masks in an error's message the values it redacts by their
+  # keys; those redacted here it never sees.
+  it "masks the values they hide in a failed job's arguments where its error quotes them" do
+    filters << "card.number"
+    quietly { EzlogsRubyAgent.configure }
+    arguments = { "recovery_code" => secret, "card" => { "number" => "55501234", "pin" => "98765" } }
+    begin
+      StubbornJob.perform_now(arguments)
+    rescue IOError
+      nil # retry_on scheduled a retry, and perform_now raised what failed
+    end
+    WindowedWorker.perform_async(arguments)
+    eventually { events_of("job.execution").size == 2 }
+
+    messages = events_of("job.execution").map { |event| event[:metadata][:error][:message] }
+    expect(messages).to all(start_with("still failing: {").or(start_with("failed {")))
+    expect(messages.join).not_to include(secret, "55501234", "98765")
+  ensure
+    filters.pop
   end
 
   it "honours them in GraphQL variables, whether a controller parsed them or not" do

@@ -50,7 +50,7 @@ module EzlogsRubyAgent
       started_at = Time.now
       JobRun.new(job_class: self.class.name, job_id:, queue: queue_name, enqueued: @__ezlogs_enqueued_context)
             .handled_error { @__ezlogs_error }
-            .secrets { PositionalArguments.secrets(arguments, self.class) }
+            .secrets { JobArguments.secrets(arguments, self.class) }
             .details { |result, error, escaped| Execution.new(self, started_at).details(result, error, escaped) }
             .run { super }
     end

@@ -71,7 +71,7 @@ module EzlogsRubyAgent
       waited = queue_wait_ms(job)
       JobRun.new(job_class: job["class"].to_s, job_id: job["jid"], queue:, enqueued: JobPayload.context_from(job))
             .details { |result, error| details(job, waited, result, error) }
-            .secrets { PositionalArguments.secrets(job["args"], job["class"]) }
+            .secrets { JobArguments.secrets(job["args"], job["class"]) }
             .run(&)
     end
 

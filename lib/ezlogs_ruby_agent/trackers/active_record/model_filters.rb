@@ -67,6 +67,21 @@ module EzlogsRubyAgent
         inherited.reduce(values) { |filtered, element| AppFilter.values(filtered, AppFilter.dotted, within: element) }
       end
 
+      # `record`'s failed validations ({attribute => messages}), filtered
+      # as its changes are. A message may quote a value (`message:
+      # "%{value} is too long"`), and not only its own attribute's
+      # (`errors.add(:base, "#{name} is taken")`): the values the filters
+      # mask are masked in every message. `errors`: its errors, or a copy.
+      def errors(record, errors = record.errors)
+        errors = filtered(record.class, errors.to_hash)
+        secrets = secrets(record)
+        return errors if secrets.empty?
+
+        errors.transform_values do |messages|
+          messages.is_a?(Array) ? messages.map { |message| Tracking.masked(message.to_s, secrets) } : messages
+        end
+      end
+
       # The values of `record`'s attributes that its changes would show
       # masked (by the core's rules for keys, the model's and the app's
       # filters), as they are and as they were loaded, as text: for where a

@@ -79,23 +79,9 @@ module EzlogsRubyAgent
 
         Tracking.safely("recording data.change") do
           metadata = base_metadata(record.class)
-          metadata[:errors] = validation_errors(record)
+          metadata[:errors] = ModelFilters.errors(record)
           metadata[:new_record] = record.new_record?
           emit(record, "validation_failed", metadata)
-        end
-      end
-
-      # {attribute => messages}, filtered as the record's changes are. A
-      # message may quote a value (`message: "%{value} is too long"`), and
-      # not only its own attribute's (`errors.add(:base, "#{name} is
-      # taken")`): the values the filters mask are masked in every message.
-      def validation_errors(record)
-        errors = ModelFilters.filtered(record.class, record.errors.to_hash)
-        secrets = ModelFilters.secrets(record)
-        return errors if secrets.empty?
-
-        errors.transform_values do |messages|
-          messages.is_a?(Array) ? messages.map { |message| Tracking.masked(message.to_s, secrets) } : messages
         end
       end
 

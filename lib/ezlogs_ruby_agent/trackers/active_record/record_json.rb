@@ -34,13 +34,14 @@ module EzlogsRubyAgent
       # same). A Struct, a Set or a plain object that ActiveSupport's own
       # as_json would turn into a Hash or an Array is given as that, of its
       # values themselves rather than their as_json, so that a record in
-      # one comes back here as the core converts it. Raises what as_json
-      # raises.
+      # one comes back here as the core converts it; a record's errors and
+      # an error's message are masked as the trackers mask them. Raises
+      # what as_json raises.
       def of(object)
         return described(object, {}.compare_by_identity) if record?(object)
         return object.to_a.map { |record| described(record, {}.compare_by_identity) } if relation?(object)
 
-        fields(object) || object.as_json
+        generic(object) || object.as_json
       end
 
       # A record's as_json, filtered, with each record it holds (an app's
@@ -98,19 +99,36 @@ module EzlogsRubyAgent
         value.map { |item| item.is_a?(Hash) ? yield(item) : item }
       end
 
-      # What ActiveSupport's as_json of a Struct, an Enumerable (a Set) or
-      # a plain object is the as_json of (`to_h`, `to_a`; `to_hash` or
-      # `instance_values`), or nil when the object has an as_json of its
-      # own.
-      def fields(object)
+      # In place of ActiveSupport's own as_json (nil for an object with
+      # an as_json of its own): a record's failed validations and an
+      # error's message masked as the trackers mask them (a record's
+      # errors, a RecordInvalid), and what it is the as_json of for a
+      # Struct, an Enumerable (a Set) or a plain object (plain_values).
+      def generic(object)
         owner = object.method(:as_json).owner
-        return object.to_h if owner.equal?(::Struct)
-        return object.to_a if owner.equal?(::Enumerable)
-        return unless owner.equal?(::Object)
+        return errors(object) if owner.name == "ActiveModel::Errors"
+        return Tracking.masked(object.to_s, Tracking.record_secrets(object)) if owner.equal?(::Exception)
 
-        object.respond_to?(:to_hash) ? object.to_hash : object.instance_values
+        plain_values(object, owner)
       rescue NameError
         nil
+      end
+
+      # `to_h`, `to_a`; `to_hash` or `instance_values`, by the class whose
+      # as_json `object` has.
+      def plain_values(object, owner)
+        if owner.equal?(::Struct) then object.to_h
+        elsif owner.equal?(::Enumerable) then object.to_a
+        elsif owner.equal?(::Object) then object.respond_to?(:to_hash) ? object.to_hash : object.instance_values
+        end
+      end
+
+      # A record's errors as ModelFilters.errors has them, another model's
+      # (an ActiveModel form) as they are. (They may be a copy: Rails'
+      # ParameterFilter dups each value when the app has a Proc filter.)
+      def errors(errors)
+        record = errors.instance_variable_get(:@base)
+        record?(record) ? ModelFilters.errors(record, errors) : errors.as_json
       end
 
       # Only once Rails loaded ActiveRecord::Base: asking `is_a?` of a

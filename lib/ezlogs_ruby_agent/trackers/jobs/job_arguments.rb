@@ -37,6 +37,16 @@ module EzlogsRubyAgent
       []
     end
 
+    # The values `describe` masks, of the arguments as the job was given
+    # them, as text: for where its error's message quotes them (the core
+    # masks those it redacts itself).
+    def secrets(arguments, job_class)
+      PositionalArguments.secrets(arguments, job_class) + HiddenValues.of(Array(arguments))
+    rescue StandardError => e
+      ProblemReporter.internal(e, "looking for the secrets in job arguments")
+      []
+    end
+
     # The GlobalID strings in ActiveJob's serialised arguments, in the order
     # BoundedCopy meets their records in the arguments: none inside a value
     # a serializer wrote, which BoundedCopy does not walk into either.

@@ -27,7 +27,7 @@ module EzlogsRubyAgent
     # `serialized_arguments`: the arguments as ActiveJob serialised them, if
     # it did (JobArguments).
     def record(started, job_class:, job_id:, arguments:, serialized_arguments: nil, error: nil, **details)
-      secrets = error && PositionalArguments.secrets(arguments, job_class)
+      secrets = error && JobArguments.secrets(arguments, job_class)
       metadata = { job_class:, job_id:, **details,
                    arguments: arguments && JobPayload.arguments(arguments, serialized_arguments, job_class),
                    error: error && Tracking.masked_error_summary(error, secrets) }.compact

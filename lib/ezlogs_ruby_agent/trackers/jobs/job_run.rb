@@ -39,7 +39,7 @@ module EzlogsRubyAgent
     end
 
     # What the run's error message may quote that the event's redaction
-    # does not see (PositionalArguments.secrets): a block called when the
+    # does not see (JobArguments.secrets): a block called when the
     # run failed.
     def secrets(&block)
       @secrets = block

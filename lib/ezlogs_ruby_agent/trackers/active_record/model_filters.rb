@@ -29,6 +29,9 @@ module EzlogsRubyAgent
       MAX_MODELS = 1_000
       # Models a model inherits from, at most (single-table inheritance).
       MAX_DEPTH = 16
+      # Records whose values a failed validation's messages are searched
+      # for, at most (the record and those saved with it).
+      MAX_RECORDS = 100
 
       module_function
 
@@ -89,7 +92,7 @@ module EzlogsRubyAgent
       # it saves with it (`accepts_nested_attributes_for`: "cards.number"),
       # so theirs are given too.
       def secrets(record, seen = {}.compare_by_identity)
-        return [] if seen.key?(record) || seen.size >= MAX_MODELS
+        return [] if seen.key?(record) || seen.size >= MAX_RECORDS
 
         seen[record] = true
         own_secrets(record) + autosaved(record).flat_map { |child| secrets(child, seen) }

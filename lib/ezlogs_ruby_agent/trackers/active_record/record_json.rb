@@ -91,6 +91,8 @@ module EzlogsRubyAgent
 
         target = record&.association(name)&.target
         target.class if record?(target)
+      rescue NameError # an association whose class is not there
+        nil
       end
 
       def each_hash(value, &)

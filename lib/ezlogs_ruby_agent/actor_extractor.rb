@@ -90,6 +90,12 @@ module EzlogsRubyAgent
       keep_other_keys ? hash.transform_keys { |key| key.to_s.to_sym }.merge(named) : named
     end
 
+    # `value` named as an actor or a subject is, `{type:, id:}`, when it is
+    # a model (a record), not a Hash; nil otherwise.
+    def named_model(value)
+      object_actor(value) unless value.nil? || hash?(value) || !value.class.respond_to?(:model_name)
+    end
+
     def object_actor(object)
       return unless object.respond_to?(:id) && !object.id.nil?
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use magnus::value::ReprValue;
-use magnus::{RString, Ruby, Value};
+use magnus::{Module, RHash, RModule, RString, Ruby, Value};
 
 use super::context;
 use super::convert::Converter;
@@ -36,14 +36,35 @@ fn optional(converter: &mut Converter, value: Value) -> Option<Data> {
     (!value.is_nil()).then(|| converter.convert(value))
 }
 
+/// An actor or a subject: a Hash as it is; a record (`actor: current_user`)
+/// as ActorExtractor.named_model names it, `{type:, id:}` by its model, as
+/// the trackers name one; anything else as it is, for validation to
+/// refuse.
+fn party(ruby: &Ruby, converter: &mut Converter, value: Value) -> Data {
+    let named = (RHash::from_value(value).is_none() && !value.is_nil())
+        .then(|| named_model(ruby, value))
+        .flatten();
+    converter.convert(named.unwrap_or(value))
+}
+
+fn named_model(ruby: &Ruby, value: Value) -> Option<Value> {
+    let agent: RModule = ruby.class_object().const_get("EzlogsRubyAgent").ok()?;
+    let extractor: RModule = agent.const_get("ActorExtractor").ok()?;
+    let named: Value = extractor.funcall("named_model", (value,)).ok()?;
+    (!named.is_nil()).then_some(named)
+}
+
 /// The caller's values as event input, converted by `converter`.
-fn convert(converter: &mut Converter, args: EventArgs) -> EventInput {
-    let mut string = |value: Value| RString::from_value(value).map(|s| converter.string(s));
+fn convert(ruby: &Ruby, converter: &mut Converter, args: EventArgs) -> EventInput {
+    let event_type = RString::from_value(args.event_type).map(|s| converter.string(s));
+    let action = RString::from_value(args.action).map(|s| converter.string(s));
+    let actor = party(ruby, converter, args.actor);
+    let subject = (!args.subject.is_nil()).then(|| party(ruby, converter, args.subject));
     EventInput {
-        event_type: string(args.event_type),
-        action: string(args.action),
-        actor: converter.convert(args.actor),
-        subject: optional(converter, args.subject),
+        event_type,
+        action,
+        actor,
+        subject,
         metadata: optional(converter, args.metadata),
         timing: optional(converter, args.timing),
     }
@@ -57,7 +78,7 @@ pub fn build(
     overrides: Overrides,
 ) -> Result<Event, ValidationError> {
     let mut converter = Converter::new(ruby, active.settings.limits);
-    let input = convert(&mut converter, args);
+    let input = convert(ruby, &mut converter, args);
     build_from(ruby, active, input, converter.heap_bytes(), overrides)
 }
 

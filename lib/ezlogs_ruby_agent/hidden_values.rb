@@ -8,8 +8,9 @@ module EzlogsRubyAgent
   module HiddenValues
     module_function
 
-    # The Strings and numbers in `value` (a Hash, an Array, or anything
-    # else) that AppFilter.values does not show as they are.
+    # The values in `value` (a Hash, an Array, or anything else) that
+    # AppFilter.values does not show as they are, as a message may write
+    # them (Tracking.texts_of).
     def of(value)
       filtered = AppFilter.values(value)
       return [] if filtered.equal?(value)
@@ -19,25 +20,21 @@ module EzlogsRubyAgent
       found
     end
 
-    # Yields each text in `original` (a copy: Symbol keys as Strings, as
-    # AppFilter's) that `filtered` does not show as it is.
+    # Yields the texts of each value in `original` (a copy: Symbol keys as
+    # Strings, as AppFilter's) that `filtered` does not show as it is.
     def each_hidden(original, filtered, &)
-      if original.is_a?(String) || original.is_a?(Numeric)
-        yield original.to_s unless filtered == original
-      else
+      if original.is_a?(Hash) || original.is_a?(Array)
         entries(original).each do |key, item|
           each_hidden(item, filtered.instance_of?(original.class) ? filtered[key] : nil, &)
         end
+      elsif filtered != original
+        Tracking.texts_of(original).each(&)
       end
     end
 
-    # [key or index, item] of a Hash or an Array; none of anything else.
+    # [key or index, item] of a Hash or an Array.
     def entries(value)
-      case value
-      when Hash then value
-      when Array then value.each_with_index.map { |item, index| [index, item] }
-      else []
-      end
+      value.is_a?(Hash) ? value : value.each_with_index.map { |item, index| [index, item] }
     end
   end
 end

@@ -98,6 +98,18 @@ module EzlogsRubyAgent
       AppFilter::MASK
     end
 
+    # The ways a message may write `value`, for masking it there: a String
+    # as it is, a number by `to_s`, a Symbol, a Date or a Time by `to_s`
+    # and `inspect`; none for anything else (nil, true, a Hash).
+    def texts_of(value)
+      case value
+      when String then [value]
+      when Numeric then [value.to_s]
+      when Symbol then [value.to_s, value.inspect]
+      else value.respond_to?(:strftime) ? [value.to_s, value.inspect].uniq : []
+      end
+    end
+
     # The values the filters mask of the record `error` is about
     # (RecordInvalid, RecordNotSaved); none for another error.
     def record_secrets(error)

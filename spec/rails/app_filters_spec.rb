@@ -95,25 +95,32 @@ RSpec.describe "filter_parameters the native core cannot apply" do
   # association its `include:` adds, a record under its root, a Struct or
   # a plain object holding one.
   it "filters a record in log_event metadata by its model's filters however it is held" do
-    filters.push("customer.notes", "card.number")
+    # Not idempotent: a Proc given a value twice would show it.
+    filters.push("customer.notes", "card.number", ->(key, value) { value << "~P" if key == "label" })
     quietly { EzlogsRubyAgent.configure }
     member = Member.create!(name: "Ada", cards_attributes: [{ number: "55501234", label: "visa" }])
     member.define_singleton_method(:as_json) { |*| super(include: :cards) }
     customer = Customer.create!(name: "Grace", notes: "n0tes-one")
+    order = Order.create!(user: User.create!(name: "Ada", email: "ada@example.com"))
+    invoice = Billing::PDFInvoice.create!(order:, number: "INV-1")
+    Billing::LineItem.create!(invoice:, billable: customer, description: "Setup")
+    invoice.define_singleton_method(:as_json) { |*| super(include: { line_items: { include: :billable } }) }
     rooted = VaultEntry.create!(label: "bank", hint: "h1nt-one", memo: "m3mo-one")
     rooted.define_singleton_method(:as_json) { |*| super(root: true) }
     holder = Object.new.tap { |object| object.instance_variable_set(:@customer, customer) }
     EzlogsRubyAgent.log_event(event_type: "member.shown", action: "shown", actor: { type: "user", id: 1 },
-                              metadata: { member:, rooted:, held: Struct.new(:customer).new(customer), holder: })
+                              metadata: { member:, rooted:, held: Struct.new(:customer).new(customer), holder:,
+                                          invoice: })
 
     metadata = captured.last[:metadata]
-    expect(metadata[:member]).to include(name: "Ada", cards: [include(number: "[REDACTED]", label: "visa")])
-    expect(metadata[:rooted]).to match(vault_entry: include(label: "bank", hint: "[REDACTED]"))
+    expect(metadata[:member]).to include(name: "Ada", cards: [include(number: "[REDACTED]", label: "visa~P")])
+    expect(metadata[:invoice][:line_items]).to match([include(billable: include(name: "Grace", notes: "[REDACTED]"))])
+    expect(metadata[:rooted]).to match(vault_entry: include(label: "bank~P", hint: "[REDACTED]"))
     expect(metadata[:rooted][:vault_entry][:memo]).to eq(Rails::VERSION::MAJOR >= 7 ? "[REDACTED]" : "m3mo-one")
     expect(metadata.values_at(:held, :holder)).to all(match(customer: include(name: "Grace", notes: "[REDACTED]")))
     expect(JSON.generate(metadata)).not_to include("n0tes", "55501234", "h1nt")
   ensure
-    filters.pop(2)
+    filters.pop(3)
   end
 
   # "member.notes" names a Moderator's notes too: it is a Member.
@@ -147,8 +154,12 @@ RSpec.describe "filter_parameters the native core cannot apply" do
     expect(failures.map { |event| event[:metadata][:errors] }).to eq(
       [{ "cards.number": ["[REDACTED] is not a card number"] }, { base: ["notes were [REDACTED]"] }]
     )
-    expect(captured.last[:metadata]).to eq(errors: { base: ["notes were [REDACTED]"] },
-                                           error: "Validation failed: notes were [REDACTED]")
+    EzlogsRubyAgent.log_event(event_type: "member.refused", action: "refused", actor: { type: "user", id: 1 },
+                              metadata: { first: member.errors.first })
+    expect(captured.last(2).map { |event| event[:metadata] }).to eq(
+      [{ errors: { base: ["notes were [REDACTED]"] }, error: "Validation failed: notes were [REDACTED]" },
+       { first: { attribute: "base", message: "notes were [REDACTED]" } }]
+    )
     expect(JSON.generate(captured)).not_to include("x5s3cret", "n0tes")
   ensure
     filters.pop(2)
@@ -182,22 +193,26 @@ RSpec.describe "filter_parameters the native core cannot apply" do
   # The core masks in an error's message the values it redacts by their
   # keys; those redacted here it never sees.
   it "masks the values they hide in a failed job's arguments where its error quotes them" do
-    filters << "card.number"
+    filters.push("card.number", "card.expiry", ->(key, value) { value << "~P" if key == "label" })
     quietly { EzlogsRubyAgent.configure }
-    arguments = { "recovery_code" => secret, "card" => { "number" => "55501234", "pin" => "98765" } }
+    arguments = { "recovery_code" => secret, "label" => "visa",
+                  "card" => { "number" => "55501234", "pin" => "98765", "expiry" => Date.new(2031, 7, 9) } }
     begin
       StubbornJob.perform_now(arguments)
     rescue IOError
       nil # retry_on scheduled a retry, and perform_now raised what failed
     end
-    WindowedWorker.perform_async(arguments)
+    WindowedWorker.perform_async(arguments.merge("card" => arguments["card"].merge("expiry" => "2031-07-09")))
     eventually { events_of("job.execution").size == 2 }
 
     messages = events_of("job.execution").map { |event| event[:metadata][:error][:message] }
     expect(messages).to all(start_with("still failing: {").or(start_with("failed {")))
-    expect(messages.join).not_to include(secret, "55501234", "98765")
+    expect(messages.join).not_to include(secret, "55501234", "98765", "2031")
+    labels = events_of("job.enqueue").map { |event| event[:metadata][:arguments].first[:label] }
+    expect(labels).not_to be_empty
+    expect(labels).to all(eq("visa~P")) # the Proc given each value once
   ensure
-    filters.pop
+    filters.pop(3)
   end
 
   it "honours them in GraphQL variables, whether a controller parsed them or not" do

@@ -3,6 +3,7 @@
 require_relative "active_record/after_commit"
 require_relative "active_record/model_filters"
 require_relative "active_record/pending_saves"
+require_relative "active_record/record_description"
 require_relative "active_record/record_json"
 require_relative "active_record/record_change"
 require_relative "active_record/saved_changes"

@@ -105,7 +105,7 @@ module EzlogsRubyAgent
         attributes.flat_map do |name, value|
           next [] unless Native.sensitive_key?(name) || filtered[name] != value
 
-          [value, loaded[name]].filter_map { |text| text.to_s if text.is_a?(String) || text.is_a?(Numeric) }
+          Tracking.texts_of(value) + Tracking.texts_of(loaded[name])
         end
       end
 

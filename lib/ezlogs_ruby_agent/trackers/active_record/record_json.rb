@@ -38,77 +38,21 @@ module EzlogsRubyAgent
       # an error's message are masked as the trackers mask them. Raises
       # what as_json raises.
       def of(object)
-        return described(object, {}.compare_by_identity) if record?(object)
-        return object.to_a.map { |record| described(record, {}.compare_by_identity) } if relation?(object)
+        return RecordDescription.of(object) if record?(object)
+        return object.to_a.map { |record| RecordDescription.of(record) } if relation?(object)
 
         generic(object) || object.as_json
-      end
-
-      # A record's as_json, filtered, with each record it holds (an app's
-      # as_json may return them) described the same way in place, and one
-      # met again on the way down cut as the core cuts a cycle. `seen`: the
-      # records being described, outermost first.
-      def described(record, seen)
-        return BoundedCopy::CYCLE if seen.key?(record)
-
-        seen[record] = true
-        json = BoundedCopy.of(record.as_json) { |item| record?(item) ? described(item, seen) : item }
-        seen.delete(record)
-        json.is_a?(Hash) ? rooted(record, json) : json
-      end
-
-      # `json` (a record's, or an association's that its `include:` put in
-      # it, a Hash by then) filtered by `model`'s filters, and the
-      # associations included in it by theirs. `record`: the record it is
-      # of, when known (a polymorphic association's model is its target's).
-      def filtered(model, json, record = nil)
-        ModelFilters.filtered(model, json).to_h do |key, value|
-          next [key, value] unless value.is_a?(Hash) || value.is_a?(Array)
-
-          included = included_model(model, key, record)
-          [key, included ? each_hash(value) { |hash| filtered(included, hash) } : value]
-        end
-      end
-
-      # A record's JSON filtered, under its root when it has one
-      # (`include_root_in_json`, `root:`): a Hash by a name that is neither
-      # an attribute nor an association holds the attributes.
-      def rooted(record, json)
-        root, attributes = json.first
-        return filtered(record.class, json, record) unless json.size == 1 && attributes.is_a?(Hash) &&
-                                                           !record.has_attribute?(root) &&
-                                                           !record.class.reflect_on_association(root)
-
-        { root => filtered(record.class, attributes, record) }
-      end
-
-      # The model of the association `name` of `model`, nil when `name`
-      # names none (or a polymorphic one whose target is not at hand).
-      def included_model(model, name, record)
-        reflection = model.reflect_on_association(name)
-        return unless reflection
-        return reflection.klass unless reflection.polymorphic?
-
-        target = record&.association(name)&.target
-        target.class if record?(target)
-      rescue NameError # an association whose class is not there
-        nil
-      end
-
-      def each_hash(value, &)
-        return yield(value) if value.is_a?(Hash)
-
-        value.map { |item| item.is_a?(Hash) ? yield(item) : item }
       end
 
       # In place of ActiveSupport's own as_json (nil for an object with
       # an as_json of its own): a record's failed validations and an
       # error's message masked as the trackers mask them (a record's
-      # errors, a RecordInvalid), and what it is the as_json of for a
+      # errors, one of them, a RecordInvalid), and what it is the as_json of for a
       # Struct, an Enumerable (a Set) or a plain object (plain_values).
       def generic(object)
         owner = object.method(:as_json).owner
         return errors(object) if owner.name == "ActiveModel::Errors"
+        return model_error(object) if defined?(::ActiveModel::Error) && object.is_a?(::ActiveModel::Error)
         return Tracking.masked(object.to_s, Tracking.record_secrets(object)) if owner.equal?(::Exception)
 
         plain_values(object, owner)
@@ -123,6 +67,16 @@ module EzlogsRubyAgent
         elsif owner.equal?(::Enumerable) then object.to_a
         elsif owner.equal?(::Object) then object.respond_to?(:to_hash) ? object.to_hash : object.instance_values
         end
+      end
+
+      # One failed validation (ActiveModel::Error: `record.errors.first`):
+      # its attribute and message, masked as a record's errors are; not
+      # its options, which hold the value, nor its record.
+      def model_error(error)
+        messages = { error.attribute => [error.message] }
+        messages = ModelFilters.errors(error.base, messages) if record?(error.base)
+        attribute, message = messages.first
+        { "attribute" => attribute.to_s, "message" => message.is_a?(Array) ? message.first : message }
       end
 
       # A record's errors as ModelFilters.errors has them, another model's

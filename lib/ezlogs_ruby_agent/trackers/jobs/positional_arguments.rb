@@ -26,13 +26,13 @@ module EzlogsRubyAgent
     end
 
     # The arguments `redact` masks, of the arguments as the job was given
-    # them, as text (Strings and numbers): for where its error's message
-    # quotes them.
+    # them, as a message may write them (Tracking.texts_of): for where its
+    # error's message quotes them.
     def secrets(arguments, job_class)
       found = []
       each_named(Array(arguments), job_class) do |list, index, name|
         value = list[index]
-        found << value.to_s if (value.is_a?(String) || value.is_a?(Numeric)) && filtered(name, value) != value
+        found.concat(Tracking.texts_of(value)) if filtered(name, value) != value
       end
       found
     rescue StandardError => e
@@ -121,10 +121,14 @@ module EzlogsRubyAgent
       rest ? optional + Array.new([free - optional.size, 0].max, rest) : optional
     end
 
+    # A Hash or an Array was filtered inside already (JobArguments, with
+    # the other arguments): here only its name is asked about, so that a
+    # Proc is not given its values twice.
     def filtered(name, value)
       return AppFilter::MASK if Native.sensitive_key?(name)
+      return AppFilter.values({ name => value }).fetch(name, value) unless value.is_a?(Hash) || value.is_a?(Array)
 
-      AppFilter.values({ name => value }).fetch(name, value)
+      AppFilter.values({ name => +"" })[name].equal?(AppFilter::MASK) ? AppFilter::MASK : value
     end
 
     # `owner`'s instance method `name`, or nil (a class or method renamed

@@ -124,6 +124,9 @@ RSpec.describe "User flow" do
         /but none matched\. A Hash is compared whole, and a "data.change" event \(user\.updated\) has metadata: with more keys \(\w+(, \w+)*\): name them all, or write metadata: a_hash_including\(model: "User"\)\.\z/ # rubocop:disable Layout/LineLength
       )
       expect(message.lines.first).to include("table")
+      # What the event had is shown whole: the keys left out are why.
+      subject = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change", subject: { type: "user" }) }
+      expect(subject).to include(%(data.change  user.updated  subject: #{{ type: "user", id: "123" }.inspect}\n))
       expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: a_hash_including(model: "User"))
       other = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change", metadata: { model: "Invoice" }) }
       expect(other).not_to include("compared whole")

@@ -61,19 +61,24 @@ module EzlogsRubyAgent
         hint.empty? ? "" : " #{STRINGS}.#{hint}"
       end
 
-      # Each attribute named, as the event has it: for a Hash expected,
-      # the keys it names.
+      # Each attribute named, as the event has it: for a Hash expected, the
+      # keys it names, unless they are as expected (the keys it does not
+      # name are then why it failed: it is shown whole).
       def values(event)
         @query.attributes.map { |key, expected| "#{key}: #{value(event[key], expected)}" }.join("  ")
       end
 
       def value(actual, expected)
-        if expected.is_a?(Hash) && actual.is_a?(Hash)
+        if sliced?(actual, expected)
           named = actual.slice(*expected.keys.map { |key| ValueMatch.key(key) })
           more = " (of #{actual.size} keys)" if named.size < actual.size
         end
         text = (named || actual).inspect
         "#{text.length > SHOWN_CHARS ? "#{text[0, SHOWN_CHARS]}..." : text}#{more}"
+      end
+
+      def sliced?(actual, expected)
+        expected.is_a?(Hash) && actual.is_a?(Hash) && !hash_in_part?(actual, expected)
       end
 
       def pairs(hash)

@@ -62,6 +62,22 @@ RSpec.describe "User flow" do
                                               'No event has that type: did you mean "data.change"?')
     end
 
+    it "says, of a record change asked for inside a transaction of the test's own, that it waits for the commit" do
+      message = nil
+      ActiveRecord::Base.transaction do
+        User.create!(name: "Ada", email: "ada@example.com")
+        message = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change") }
+        raise ActiveRecord::Rollback
+      end
+
+      expect(message.lines.first.chomp).to eq('expected to log a "data.change" event, but none matched. ' \
+                                              "A database transaction of the test's own is open: a record's " \
+                                              "change is reported when its transaction commits, as after_commit " \
+                                              "runs (Rails' transactional tests are seen through).")
+      User.create!(name: "Grace", email: "grace@example.com")
+      expect(failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.changed") }).not_to include("commit")
+    end
+
     it "shows what the events of the type had, what was captured as a flow tree, then what was expected" do
       update_user
       message = failure_of do

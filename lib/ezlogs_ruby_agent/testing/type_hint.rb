@@ -4,11 +4,14 @@ module EzlogsRubyAgent
   module Testing
     # What a failed `have_logged_event` / `assert_logged_event` adds when
     # no event has the type asked for: that jobs were enqueued and none ran
-    # (Rails' test adapter keeps them queued), or the captured type the one
-    # asked for is a misspelling of.
+    # (Rails' test adapter keeps them queued), that records wait for a
+    # transaction of the test's own to commit, or the captured type the
+    # one asked for is a misspelling of.
     class TypeHint
       # The types of the events of a job's run (`deliver_later`'s too).
       RUN_BY_A_JOB = %w[job.execution mail.delivery].freeze
+      UNCOMMITTED = " A database transaction of the test's own is open: a record's change is reported when its " \
+                    "transaction commits, as after_commit runs (Rails' transactional tests are seen through)."
 
       # `event_type`: the type asked for (a String; anything else, such as
       # a Regexp, gets no hint).
@@ -22,7 +25,8 @@ module EzlogsRubyAgent
         return "" unless @type.is_a?(String)
 
         types = events.map { |event| event[:event_type] }
-        return not_run(types.count("job.enqueue")) if RUN_BY_A_JOB.include?(@type) && queued_only?(types)
+        return not_run(types.count("job.enqueue")) if queued_only?(types)
+        return UNCOMMITTED if @type == "data.change" && uncommitted?
 
         near = misspelt(types.uniq)
         near ? " No event has that type: did you mean #{near.inspect}?" : ""
@@ -30,9 +34,17 @@ module EzlogsRubyAgent
 
       private
 
-      # Jobs were enqueued, and none ran.
+      # A job's events were asked for, jobs were enqueued, and none ran.
       def queued_only?(types)
-        types.include?("job.enqueue") && !types.include?("job.execution")
+        RUN_BY_A_JOB.include?(@type) && types.include?("job.enqueue") && !types.include?("job.execution")
+      end
+
+      # A transaction the records would join is open. (Rails' transactional
+      # tests hold one that is not joinable: records commit inside it.)
+      def uncommitted?
+        defined?(::ActiveRecord::Base) && ::ActiveRecord::Base.connection.current_transaction.joinable?
+      rescue StandardError
+        false
       end
 
       def not_run(queued)

@@ -5,7 +5,7 @@ module EzlogsRubyAgent
     # An object an app hands over as a value (`log_event(metadata: {user:
     # user})`), as the core converts what is not plain data: its `as_json`
     # (the app's own, when it has one). A record's is filtered as its
-    # changes are (ModelFilters.filtered): what the model keeps secret
+    # changes are (RecordDescription): what the model keeps secret
     # (encrypted attributes, its own filter_attributes) is masked, and so
     # is what the app's filters the core cannot apply name (a Proc, a
     # dotted "user.bio"). Other keys the app filters, the core redacts as in
@@ -44,18 +44,26 @@ module EzlogsRubyAgent
         generic(object) || object.as_json
       end
 
-      # In place of ActiveSupport's own as_json (nil for an object with
-      # an as_json of its own): a record's failed validations and an
-      # error's message masked as the trackers mask them (a record's
-      # errors, one of them, a RecordInvalid), and what it is the as_json of for a
+      # In place of ActiveSupport's own as_json (nil for an object with an
+      # as_json of its own): a record's failed validations and an error's
+      # message masked as the trackers mask them (a record's errors, one
+      # of them, a RecordInvalid), and what it is the as_json of for a
       # Struct, an Enumerable (a Set) or a plain object (plain_values).
+      # What fails here is raised: the core then shows the object as
+      # unrepresentable rather than by an as_json not masked.
       def generic(object)
-        owner = object.method(:as_json).owner
-        return errors(object) if owner.name == "ActiveModel::Errors"
+        owner = as_json_owner(object)
+        return errors(object) if owner&.name == "ActiveModel::Errors"
         return model_error(object) if defined?(::ActiveModel::Error) && object.is_a?(::ActiveModel::Error)
         return Tracking.masked(object.to_s, Tracking.record_secrets(object)) if owner.equal?(::Exception)
 
         plain_values(object, owner)
+      end
+
+      # The module whose as_json `object` has; nil when Ruby cannot tell
+      # (an as_json through method_missing).
+      def as_json_owner(object)
+        object.method(:as_json).owner
       rescue NameError
         nil
       end

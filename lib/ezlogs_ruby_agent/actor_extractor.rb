@@ -91,9 +91,12 @@ module EzlogsRubyAgent
     end
 
     # `value` named as an actor or a subject is, `{type:, id:}`, when it is
-    # a model (a record), not a Hash; nil otherwise.
+    # a model (a record), not a Hash (an unsaved record's id is nil, for
+    # validation to say so); nil otherwise.
     def named_model(value)
-      object_actor(value) unless value.nil? || hash?(value) || !value.class.respond_to?(:model_name)
+      return if value.nil? || hash?(value) || !value.class.respond_to?(:model_name) || !value.respond_to?(:id)
+
+      { type: Tracking.model_type(value.class), id: value.id&.to_s }.compact
     end
 
     def object_actor(object)

@@ -17,6 +17,11 @@ module EzlogsRubyAgent
   # value is reported as "[REDACTED]", and the failure once.
   module AppFilter
     MASK = "[REDACTED]"
+    # A value handed to the core as it is (its as_json), which describes
+    # it by its own class.
+    Opaque = Struct.new(:object) do
+      def as_json(*) = object
+    end
     PARAMS_MASK = "[FILTERED]"
     UNSAFE = :__ezlogs_unsafe_value
 
@@ -130,8 +135,11 @@ module EzlogsRubyAgent
       end
 
       # Params as a Hash; a record sealed, filtered only as the core
-      # converts it (CallbacksTracker::RecordJson).
+      # converts it (CallbacksTracker::RecordJson); a BasicObject, which
+      # ParameterFilter cannot be handed (it has no is_a?), wrapped.
       def plain(item)
+        return Opaque.new(item) unless defined?(item.respond_to?)
+
         item.respond_to?(:to_unsafe_h) ? item.to_unsafe_h : CallbacksTracker::RecordJson.sealed(item)
       end
 

@@ -23,7 +23,11 @@ module EzlogsRubyAgent
     # `parents`: the Hashes and Arrays `value` is in.
     def copy(value, convert, parents)
       value = convert.call(value)
-      return value unless value.is_a?(Hash) || value.is_a?(Array)
+      # (`case`, not `is_a?`: a BasicObject has no is_a?.)
+      case value
+      when Hash, Array then nil
+      else return value
+      end
 
       marker = cut(value, parents)
       return marker if marker

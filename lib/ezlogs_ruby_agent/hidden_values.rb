@@ -1,35 +1,41 @@
 # frozen_string_literal: true
 
 module EzlogsRubyAgent
-  # What the app's filters that AppFilter applies hide in a value, as text:
-  # for where an error's message quotes it (a job's failure quoting its
-  # arguments). The core masks in a message the values it redacts itself,
-  # but never sees those redacted before they reach it.
+  # What the filters hide in a value, as text: for where an error's message
+  # quotes it (a job's failure quoting its arguments). The core masks in a
+  # message the values it redacts, as it converted them; it never sees
+  # those AppFilter redacted before they reached it, nor how Ruby writes a
+  # Time, a Date or a BigDecimal it redacted by its key.
   module HiddenValues
     module_function
 
     # The values in `value` (a Hash, an Array, or anything else) that
-    # AppFilter.values does not show as they are, as a message may write
-    # them (Tracking.texts_of).
+    # AppFilter.values does not show as they are, and those under a key
+    # the core redacts, as a message may write them (Tracking.texts_of).
     def of(value)
-      filtered = AppFilter.values(value)
-      return [] if filtered.equal?(value)
-
       found = []
-      each_hidden(BoundedCopy.of(value) { |item| item }, filtered) { |text| found << text }
+      each_hidden(BoundedCopy.of(value) { |item| item }, AppFilter.values(value)) { |text| found << text }
       found
     end
 
     # Yields the texts of each value in `original` (a copy: Symbol keys as
-    # Strings, as AppFilter's) that `filtered` does not show as it is.
+    # Strings, as AppFilter's) that `filtered` does not show as it is (nil:
+    # hidden whole).
     def each_hidden(original, filtered, &)
-      if original.is_a?(Hash) || original.is_a?(Array)
+      case original
+      when Hash, Array
         entries(original).each do |key, item|
-          each_hidden(item, filtered.instance_of?(original.class) ? filtered[key] : nil, &)
+          each_hidden(item, shown?(key, original, filtered) ? filtered[key] : nil, &)
         end
-      elsif filtered != original
-        Tracking.texts_of(original).each(&)
+      else
+        Tracking.texts_of(original).each(&) unless filtered == original
       end
+    end
+
+    # Whether the entry `key` of `original` may be shown: `filtered` is
+    # still of its kind, and the core does not redact the key.
+    def shown?(key, original, filtered)
+      filtered.instance_of?(original.class) && !(key.is_a?(String) && Native.sensitive_key?(key))
     end
 
     # [key or index, item] of a Hash or an Array.

@@ -99,15 +99,30 @@ module EzlogsRubyAgent
     end
 
     # The ways a message may write `value`, for masking it there: a String
-    # as it is, a number by `to_s`, a Symbol, a Date or a Time by `to_s`
-    # and `inspect`; none for anything else (nil, true, a Hash).
+    # as it is, a number by `to_s`, a Symbol, a Date or a time by `to_s`
+    # and `inspect` (time_texts); none for anything else (nil, true, a
+    # Hash, a BasicObject).
     def texts_of(value)
       case value
       when String then [value]
       when Numeric then [value.to_s]
       when Symbol then [value.to_s, value.inspect]
-      else value.respond_to?(:strftime) ? [value.to_s, value.inspect].uniq : []
+      else defined?(value.strftime) ? time_texts(value) : []
       end
+    end
+
+    # A Date or a time by `to_s` and `inspect`, and a time in UTC too, as
+    # a Time and in Rails' UTC zone: a job's arguments come back in UTC on
+    # Rails 6.1.
+    def time_texts(value)
+      forms = [value]
+      if defined?(value.getutc)
+        utc = value.getutc
+        forms.push(utc, defined?(utc.in_time_zone) ? utc.in_time_zone("UTC") : utc)
+      end
+      forms.flat_map { |form| [form.to_s, form.inspect] }.uniq
+    rescue StandardError
+      [value.to_s]
     end
 
     # The values the filters mask of the record `error` is about

@@ -197,8 +197,11 @@ RSpec.describe "filter_parameters the native core cannot apply" do
     quietly { EzlogsRubyAgent.configure }
     arguments = { "recovery_code" => secret, "label" => "visa",
                   "card" => { "number" => "55501234", "pin" => "98765", "expiry" => Date.new(2031, 7, 9) } }
+    # Redacted by the core for their keys: it cannot know how Ruby writes them.
+    times = { "token" => Time.utc(2034, 3, 4, 5, 6, 7), "password" => Date.new(2035, 1, 2),
+              "otp" => BigDecimal("98765.4321") }
     begin
-      StubbornJob.perform_now(arguments)
+      StubbornJob.perform_now(arguments.merge(times))
     rescue IOError
       nil # retry_on scheduled a retry, and perform_now raised what failed
     end
@@ -207,12 +210,24 @@ RSpec.describe "filter_parameters the native core cannot apply" do
 
     messages = events_of("job.execution").map { |event| event[:metadata][:error][:message] }
     expect(messages).to all(start_with("still failing: {").or(start_with("failed {")))
-    expect(messages.join).not_to include(secret, "55501234", "98765", "2031")
+    expect(messages.join).not_to include(secret, "55501234", "98765", "2031", "2034", "2035", "Jan")
     labels = events_of("job.enqueue").map { |event| event[:metadata][:arguments].first[:label] }
     expect(labels).not_to be_empty
     expect(labels).to all(eq("visa~P")) # the Proc given each value once
   ensure
     filters.pop(3)
+  end
+
+  # Rails 6.1 brings a time back in UTC when a job runs: its error's
+  # message may quote it so, although the job was given it in Tokyo.
+  it "looks for a hidden time in a message as it was given and in UTC" do
+    tokyo = Time.utc(2041, 2, 3, 4, 5, 6).in_time_zone("Tokyo")
+    texts = EzlogsRubyAgent::Tracking.texts_of(tokyo)
+
+    expect(texts).to include(tokyo.to_s, tokyo.inspect, tokyo.utc.to_s, tokyo.utc.in_time_zone("UTC").inspect)
+    date = Date.new(2035, 1, 2)
+    expect(EzlogsRubyAgent::Tracking.texts_of(date)).to eq(["2035-01-02", date.inspect])
+    expect(EzlogsRubyAgent::Tracking.texts_of(BasicObject.new)).to eq([])
   end
 
   it "honours them in GraphQL variables, whether a controller parsed them or not" do
@@ -243,13 +258,18 @@ RSpec.describe "filter_parameters the native core cannot apply" do
           EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "user", id: 1 },
                                     metadata: { boom: secret, other: "kept" })
         end
+        # ParameterFilter cannot be handed a BasicObject (it has no is_a?).
+        EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "user", id: 1 },
+                                  metadata: { other: "kept", deep: { odd: BasicObject.new, name: "kept" } })
         SyncJob.perform_later(boom: 4242, other: "kept")
       end
 
       metadata = captured.map { |event| event[:metadata] }
       expect(metadata.first(2)).to all(eq(boom: "[REDACTED]", other: "kept"))
+      expect(metadata[2]).to eq(other: "kept", deep: { odd: "#<BasicObject: unrepresentable>", name: "kept" })
       expect(events_of("job.enqueue").first[:metadata][:arguments]).to eq([{ boom: "[REDACTED]", other: "kept" }])
       expect(stderr.lines.grep(/filter_parameters Proc/).size).to eq(1)
+      expect(stderr).not_to include("internal error")
       expect(stderr).to include("A filter_parameters Proc raised ArgumentError at #{__FILE__}")
       expect(stderr).not_to include(secret)
     end

@@ -28,7 +28,7 @@ RSpec.describe "A custom event whose actor or subject is a record" do
       expect(EzlogsRubyAgent.log_event(event_type: "user.invited", action: "invited", actor: User.new)).to be_nil
     end
 
-    expect(stderr).to match(/Event validation failed: actor .*called from #{__FILE__}:\d+/)
+    expect(stderr).to match(/Event validation failed: actor must have id .*called from #{__FILE__}:\d+/)
     expect(captured.select { |event| event[:event_type] == "user.invited" }).to be_empty
   end
 end

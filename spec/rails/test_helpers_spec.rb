@@ -63,19 +63,27 @@ RSpec.describe "User flow" do
     end
 
     it "says, of a record change asked for inside a transaction of the test's own, that it waits for the commit" do
-      message = nil
+      hint = "A database transaction of the test's own is open: a record's change is reported when its " \
+             "transaction commits, as after_commit runs (Rails' transactional tests are seen through)."
+      messages = []
       ActiveRecord::Base.transaction do
         User.create!(name: "Ada", email: "ada@example.com")
-        message = failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change") }
+        messages << failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change") }
         raise ActiveRecord::Rollback
       end
+      user = User.create!(name: "Grace", email: "grace@example.com")
+      ActiveRecord::Base.transaction do
+        user.update!(name: "Grace H.")
+        messages << failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change", action: "user.updated") }
+      end
 
-      expect(message.lines.first.chomp).to eq('expected to log a "data.change" event, but none matched. ' \
-                                              "A database transaction of the test's own is open: a record's " \
-                                              "change is reported when its transaction commits, as after_commit " \
-                                              "runs (Rails' transactional tests are seen through).")
-      User.create!(name: "Grace", email: "grace@example.com")
+      expect(messages.map { |message| message.lines.first.chomp }).to eq(
+        [%(expected to log a "data.change" event, but none matched. #{hint}),
+         %(expected to log a "data.change" event with action: "user.updated", but none matched. #{hint})]
+      )
       expect(failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.changed") }).not_to include("commit")
+      expect(failure_of { expect(EzlogsRubyAgent).to have_logged_event("data.change", action: "x") })
+        .not_to include("commit")
     end
 
     it "shows what the events of the type had, what was captured as a flow tree, then what was expected" do

@@ -22,15 +22,17 @@ module EzlogsRubyAgent
       # wrote a key, an id or a value otherwise than events hold it (keys
       # as Symbols, ids and Symbol values as Strings, as a collector reads
       # them), or only because a Hash it gave, at any depth, named some of
-      # the keys (a Hash is compared whole), or both. "" when there is
-      # nothing to say.
+      # the keys (a Hash is compared whole), or both; else that a record's
+      # change waits for a transaction of the test's own (TypeHint). ""
+      # when there is nothing to say.
       def hint(events)
-        type = @query.of_type(events).empty? ? TypeHint.new(@query.event_type).hint(events) : ""
-        return type unless type.empty?
+        type_hint = TypeHint.new(@query.event_type)
+        return type_hint.hint(events) if @query.of_type(events).empty?
 
         given = @query.attributes
         as_json = given.transform_values { |value| as_json(value) }
-        as_json == given ? part_hints(events, given) : strings_hint(events, given, as_json)
+        hint = as_json == given ? part_hints(events, given) : strings_hint(events, given, as_json)
+        hint.empty? ? type_hint.uncommitted : hint
       end
 
       STRINGS = "Events hold keys as Symbols, and ids and Symbol values as Strings"

@@ -26,10 +26,17 @@ module EzlogsRubyAgent
 
         types = events.map { |event| event[:event_type] }
         return not_run(types.count("job.enqueue")) if queued_only?(types)
-        return UNCOMMITTED if @type == "data.change" && uncommitted?
+        return uncommitted unless uncommitted.empty?
 
         near = misspelt(types.uniq)
         near ? " No event has that type: did you mean #{near.inspect}?" : ""
+      end
+
+      # That a record's change waits for a transaction of the test's own
+      # to commit, when `data.change` is asked for and one is open
+      # (also when other changes were captured); "" otherwise.
+      def uncommitted
+        @type == "data.change" && open_transaction? ? UNCOMMITTED : ""
       end
 
       private
@@ -41,7 +48,7 @@ module EzlogsRubyAgent
 
       # A transaction the records would join is open. (Rails' transactional
       # tests hold one that is not joinable: records commit inside it.)
-      def uncommitted?
+      def open_transaction?
         defined?(::ActiveRecord::Base) && ::ActiveRecord::Base.connection.current_transaction.joinable?
       rescue StandardError
         false

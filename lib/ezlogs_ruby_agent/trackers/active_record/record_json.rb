@@ -16,7 +16,13 @@ module EzlogsRubyAgent
       # hands a Proc, and a record's dup is a new record (no id, no
       # timestamps), nor should a Proc be handed the record.
       Sealed = Struct.new(:record) do
-        def as_json(*) = RecordJson.of(record)
+        # The record itself when its JSON fails: the core then names it
+        # unrepresentable by its class, as a record handed over bare.
+        def as_json(*)
+          RecordJson.of(record)
+        rescue StandardError
+          record
+        end
       end
 
       # The ActiveRecord classes Rails has loaded (they stay loaded).

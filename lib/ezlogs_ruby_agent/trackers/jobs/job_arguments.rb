@@ -28,7 +28,7 @@ module EzlogsRubyAgent
       written = nil
       described = Array(arguments).map do |argument|
         BoundedCopy.of(argument) do |value|
-          value.respond_to?(:to_global_id) ? record(value, written ||= global_ids_in(serialized)) : value
+          defined?(value.to_global_id) ? record(value, written ||= global_ids_in(serialized)) : value
         end
       end
       PositionalArguments.redact(AppFilter.values(described), job_class)

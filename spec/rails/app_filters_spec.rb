@@ -302,4 +302,14 @@ RSpec.describe "filter_parameters the native core cannot apply" do
 
     expect(captured.last[:metadata][:customer]).to eq(name: "Ada", friend: { name: "Grace", friend: "[cycle]" })
   end
+
+  # With a Proc filter a record is sealed until the core converts it.
+  it "names a record whose as_json raises by its class, as the core names any such value" do
+    ada = Customer.create!(name: "Ada")
+    ada.define_singleton_method(:as_json) { |*| raise ArgumentError, "no JSON" }
+    EzlogsRubyAgent.log_event(event_type: "customer.paired", action: "paired", actor: { type: "user", id: 1 },
+                              metadata: { customer: ada })
+
+    expect(captured.last[:metadata][:customer]).to eq("#<Customer: unrepresentable>")
+  end
 end

@@ -3,7 +3,7 @@
 //! bounded by `Limits` in depth, size and item count.
 
 use magnus::r_hash::ForEach;
-use magnus::rb_sys::AsRawValue;
+use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::ReprValue;
 use magnus::{Float, Integer, Module, RArray, RHash, RModule, RString, Ruby, Symbol, Value};
 use rb_sys::ruby_value_type;
@@ -306,7 +306,7 @@ impl<'r> Converter<'r> {
         if let Some(text) = instants::of_time(value).or_else(|| instants::of_other(value)) {
             return Data::text(text);
         }
-        let class_name = value.class().inspect();
+        let class_name = class_name(value);
         let attempt = if class_name == "BigDecimal" {
             value
                 .funcall::<_, _, Value>("to_s", ("F",))
@@ -347,7 +347,7 @@ impl<'r> Converter<'r> {
         if plain {
             self.value(result, depth)
         } else {
-            Data::text(truncate::unrepresentable(&result.class().inspect()))
+            Data::text(truncate::unrepresentable(&class_name(result)))
         }
     }
 }
@@ -402,6 +402,22 @@ fn as_json(ruby: &Ruby, value: Value) -> Result<Value, magnus::Error> {
     let tracker: RModule = agent.const_get("CallbacksTracker")?;
     let record_json: RModule = tracker.const_get("RecordJson")?;
     record_json.funcall("of", (value,))
+}
+
+/// The name of `value`'s class (its path, `Billing::Invoice`; an anonymous
+/// class's `#<Class:0x...>`), not of its singleton class (an object with
+/// methods of its own, by `extend` or `define_singleton_method`), nor its
+/// `inspect` (a model's lists its columns).
+fn class_name(value: Value) -> String {
+    // SAFETY: called on a Ruby thread holding the GVL (the converter's
+    // caller has `Ruby`), with a live VALUE. rb_obj_class only reads its
+    // class pointer, skipping singleton classes; rb_class_name returns the
+    // class's path as a new String and does not raise for a class.
+    let name =
+        unsafe { Value::from_raw(rb_sys::rb_class_name(rb_sys::rb_obj_class(value.as_raw()))) };
+    RString::from_value(name)
+        .and_then(|name| name.to_string().ok())
+        .unwrap_or_default()
 }
 
 /// Whether `value` has the public method `method`.

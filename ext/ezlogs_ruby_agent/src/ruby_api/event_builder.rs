@@ -41,12 +41,14 @@ fn optional(converter: &mut Converter, value: Value) -> Option<Data> {
 /// the trackers name one; anything else as it is, for validation to
 /// refuse.
 fn party(ruby: &Ruby, converter: &mut Converter, value: Value) -> Data {
-    let named = (RHash::from_value(value).is_none() && !value.is_nil())
-        .then(|| named_model(ruby, value))
-        .flatten();
-    converter.convert(named.unwrap_or(value))
+    if RHash::from_value(value).is_some() || value.is_nil() {
+        return converter.convert(value);
+    }
+    converter.convert(named_model(ruby, value).unwrap_or(value))
 }
 
+#[cold]
+#[inline(never)]
 fn named_model(ruby: &Ruby, value: Value) -> Option<Value> {
     let agent: RModule = ruby.class_object().const_get("EzlogsRubyAgent").ok()?;
     let extractor: RModule = agent.const_get("ActorExtractor").ok()?;

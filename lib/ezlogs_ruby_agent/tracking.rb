@@ -99,30 +99,28 @@ module EzlogsRubyAgent
     end
 
     # The ways a message may write `value`, for masking it there: a String
-    # as it is, a number by `to_s`, a Symbol, a Date or a time by `to_s`
-    # and `inspect` (time_texts); none for anything else (nil, true, a
-    # Hash, a BasicObject).
+    # as it is; anything else by `to_s` and `inspect` (a BigDecimal's
+    # differ: `24680.1357`, `0.246801357e5`), a time also by `iso8601` and
+    # in UTC, as a Time and in Rails' UTC zone (a job's arguments come back
+    # in UTC on Rails 6.1). None for nil, true and false, a Hash or an
+    # Array (whose values are looked at one by one), or a BasicObject.
     def texts_of(value)
       case value
       when String then [value]
-      when Numeric then [value.to_s]
-      when Symbol then [value.to_s, value.inspect]
-      else defined?(value.strftime) ? time_texts(value) : []
+      when nil, true, false, Hash, Array then []
+      else defined?(value.inspect) ? written(value) : []
       end
     end
 
-    # A Date or a time by `to_s` and `inspect`, and a time in UTC too, as
-    # a Time and in Rails' UTC zone: a job's arguments come back in UTC on
-    # Rails 6.1.
-    def time_texts(value)
+    def written(value)
       forms = [value]
       if defined?(value.getutc)
         utc = value.getutc
         forms.push(utc, defined?(utc.in_time_zone) ? utc.in_time_zone("UTC") : utc)
       end
-      forms.flat_map { |form| [form.to_s, form.inspect] }.uniq
+      forms.flat_map { |form| [form.to_s, form.inspect, (form.iso8601 if defined?(form.iso8601))] }.compact.uniq
     rescue StandardError
-      [value.to_s]
+      []
     end
 
     # The values the filters mask of the record `error` is about

@@ -220,14 +220,18 @@ RSpec.describe "filter_parameters the native core cannot apply" do
 
   # Rails 6.1 brings a time back in UTC when a job runs: its error's
   # message may quote it so, although the job was given it in Tokyo.
-  it "looks for a hidden time in a message as it was given and in UTC" do
+  it "looks for a hidden value in a message as Ruby writes it, a time as it was given and in UTC" do
     tokyo = Time.utc(2041, 2, 3, 4, 5, 6).in_time_zone("Tokyo")
     texts = EzlogsRubyAgent::Tracking.texts_of(tokyo)
 
-    expect(texts).to include(tokyo.to_s, tokyo.inspect, tokyo.utc.to_s, tokyo.utc.in_time_zone("UTC").inspect)
+    expect(texts).to include(tokyo.to_s, tokyo.inspect, tokyo.utc.to_s, tokyo.utc.in_time_zone("UTC").inspect,
+                             tokyo.iso8601)
     date = Date.new(2035, 1, 2)
     expect(EzlogsRubyAgent::Tracking.texts_of(date)).to eq(["2035-01-02", date.inspect])
     expect(EzlogsRubyAgent::Tracking.texts_of(BasicObject.new)).to eq([])
+    # ActiveSupport writes a BigDecimal's to_s plainly; inspect keeps Ruby's form.
+    expect(EzlogsRubyAgent::Tracking.texts_of(BigDecimal("24680.1357"))).to eq(%w[24680.1357 0.246801357e5])
+    expect(EzlogsRubyAgent::Tracking.texts_of(3.days)).to eq(["259200", "3 days", "P3D"])
   end
 
   it "honours them in GraphQL variables, whether a controller parsed them or not" do

@@ -17,13 +17,13 @@ module EzlogsRubyAgent
   # value is reported as "[REDACTED]", and the failure once.
   module AppFilter
     MASK = "[REDACTED]"
+    PARAMS_MASK = "[FILTERED]"
+    UNSAFE = :__ezlogs_unsafe_value
     # A value handed to the core as it is (its as_json), which describes
     # it by its own class.
     Opaque = Struct.new(:object) do
       def as_json(*) = object
     end
-    PARAMS_MASK = "[FILTERED]"
-    UNSAFE = :__ezlogs_unsafe_value
 
     @values = nil
     @dotted = nil

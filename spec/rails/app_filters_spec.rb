@@ -206,7 +206,7 @@ RSpec.describe "filter_parameters the native core cannot apply" do
       nil # retry_on scheduled a retry, and perform_now raised what failed
     end
     WindowedWorker.perform_async(arguments.merge("card" => arguments["card"].merge("expiry" => "2031-07-09")))
-    eventually { events_of("job.execution").size == 2 }
+    eventually { events_of("job.execution").size >= 2 } # StubbornJob's retry may run too
 
     messages = events_of("job.execution").map { |event| event[:metadata][:error][:message] }
     expect(messages).to all(start_with("still failing: {").or(start_with("failed {")))

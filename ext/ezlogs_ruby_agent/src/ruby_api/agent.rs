@@ -215,9 +215,7 @@ fn print_debug_output(ruby: &Ruby) -> Result<(), Error> {
     if !debug_view::on() {
         return Ok(());
     }
-    let agent: RModule = ruby.class_object().const_get("EzlogsRubyAgent")?;
-    let output: RModule = agent.const_get("DebugOutput")?;
-    let _: Value = output.funcall("print_ready", ())?;
+    let _: Value = helpers::agent_module(ruby, &["DebugOutput"])?.funcall("print_ready", ())?;
     Ok(())
 }
 

@@ -5,12 +5,12 @@
 use magnus::r_hash::ForEach;
 use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::ReprValue;
-use magnus::{Float, Integer, Module, RArray, RHash, RModule, RString, Ruby, Symbol, Value};
+use magnus::{Float, Integer, RArray, RHash, RString, Ruby, Symbol, Value};
 use rb_sys::ruby_value_type;
 use smallvec::SmallVec;
 
 use super::hash_entries::{self, SmallHashEntries, SMALL_HASH};
-use super::{instants, symbol_names};
+use super::{helpers, instants, symbol_names};
 use crate::data::{Data, Object, Text};
 use crate::settings::Limits;
 use crate::truncate;
@@ -398,10 +398,7 @@ fn ascii_or_utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
 /// attributes would otherwise be sent decrypted). Errs with what `as_json`
 /// raised.
 fn as_json(ruby: &Ruby, value: Value) -> Result<Value, magnus::Error> {
-    let agent: RModule = ruby.class_object().const_get("EzlogsRubyAgent")?;
-    let tracker: RModule = agent.const_get("CallbacksTracker")?;
-    let record_json: RModule = tracker.const_get("RecordJson")?;
-    record_json.funcall("of", (value,))
+    helpers::agent_module(ruby, &["CallbacksTracker", "RecordJson"])?.funcall("of", (value,))
 }
 
 /// The name of `value`'s class (its path, `Billing::Invoice`; an anonymous

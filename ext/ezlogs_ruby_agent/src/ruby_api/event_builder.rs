@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use magnus::value::ReprValue;
-use magnus::{Module, RHash, RModule, RString, Ruby, Value};
+use magnus::{RHash, RString, Ruby, Value};
 
 use super::context;
 use super::convert::Converter;
@@ -53,8 +53,7 @@ fn party(ruby: &Ruby, converter: &mut Converter, value: Value) -> Data {
 #[cold]
 #[inline(never)]
 fn named_model(ruby: &Ruby, value: Value) -> Option<Value> {
-    let agent: RModule = ruby.class_object().const_get("EzlogsRubyAgent").ok()?;
-    let extractor: RModule = agent.const_get("ActorExtractor").ok()?;
+    let extractor = helpers::agent_module(ruby, &["ActorExtractor"]).ok()?;
     let named: Value = extractor.funcall("named_model", (value,)).ok()?;
     (!named.is_nil()).then_some(named)
 }

@@ -9,7 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use magnus::r_hash::ForEach;
 use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::ReprValue;
-use magnus::{Error, Integer, RHash, RString, Ruby, Value};
+use magnus::{Error, Integer, Module, RHash, RModule, RString, Ruby, Value};
 
 /// How often `without_gvl` lets Ruby run this thread's interrupts before
 /// it gives up releasing the GVL.
@@ -110,6 +110,14 @@ pub fn current_thread_id(ruby: &Ruby) -> u64 {
     Integer::from_value(id)
         .and_then(|i| i.to_u64().ok())
         .unwrap_or(0)
+}
+
+/// The agent's Ruby module at `path` under EzlogsRubyAgent
+/// (`["CallbacksTracker", "RecordJson"]`), for a call into its Ruby side.
+pub fn agent_module(ruby: &Ruby, path: &[&str]) -> Result<RModule, Error> {
+    let agent: RModule = ruby.class_object().const_get("EzlogsRubyAgent")?;
+    path.iter()
+        .try_fold(agent, |module, name| module.const_get(*name))
 }
 
 /// The values of `keys` in `hash`, None for a key it lacks or holds nil;

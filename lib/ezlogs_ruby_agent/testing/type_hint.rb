@@ -26,7 +26,9 @@ module EzlogsRubyAgent
 
         types = events.map { |event| event[:event_type] }
         return not_run(types.count("job.enqueue")) if queued_only?(types)
-        return uncommitted unless uncommitted.empty?
+
+        waiting = uncommitted
+        return waiting unless waiting.empty?
 
         near = misspelt(types.uniq)
         near ? " No event has that type: did you mean #{near.inspect}?" : ""
@@ -46,10 +48,12 @@ module EzlogsRubyAgent
         RUN_BY_A_JOB.include?(@type) && types.include?("job.enqueue") && !types.include?("job.execution")
       end
 
-      # A transaction the records would join is open. (Rails' transactional
-      # tests hold one that is not joinable: records commit inside it.)
+      # A transaction the records would join is open on this thread's
+      # connection (none is checked out for asking). Rails' transactional
+      # tests hold one that is not joinable: records commit inside it.
       def open_transaction?
-        defined?(::ActiveRecord::Base) && ::ActiveRecord::Base.connection.current_transaction.joinable?
+        connection = defined?(::ActiveRecord::Base) && ::ActiveRecord::Base.connection_pool.active_connection?
+        connection ? connection.current_transaction.joinable? : false
       rescue StandardError
         false
       end

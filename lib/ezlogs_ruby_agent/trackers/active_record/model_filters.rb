@@ -58,16 +58,25 @@ module EzlogsRubyAgent
       # the elements of the models it inherits from (single-table
       # inheritance: "user.name" names an Admin's name too).
       def filtered_changes(model, changes)
-        own, *inherited = elements(model)
-        changes = AppFilter.changes(changes(model, changes), within: own)
-        inherited.reduce(changes) { |filtered, element| AppFilter.changes(filtered, AppFilter.dotted, within: element) }
+        under_elements(model, changes(model, changes), :changes)
       end
 
       # `values` ({attribute => value}) likewise.
       def filtered(model, values)
-        own, *inherited = elements(model)
-        values = AppFilter.values(values(model, values), within: own)
-        inherited.reduce(values) { |filtered, element| AppFilter.values(filtered, AppFilter.dotted, within: element) }
+        under_elements(model, values(model, values), :values)
+      end
+
+      # `entries` filtered by AppFilter's `how` (:values, :changes): all of
+      # the app's filters under the model's own element, the dotted ones
+      # under those of the models it inherits from.
+      def under_elements(model, entries, how)
+        elements = elements(model)
+        entries = AppFilter.public_send(how, entries, within: elements.first)
+        return entries if elements.size == 1
+
+        elements.drop(1).reduce(entries) do |done, element|
+          AppFilter.public_send(how, done, AppFilter.dotted, within: element)
+        end
       end
 
       # `record`'s failed validations ({attribute => messages}), filtered

@@ -96,7 +96,7 @@ module EzlogsRubyAgent
     def named_model(value)
       return if value.nil? || hash?(value) || !value.class.respond_to?(:model_name) || !value.respond_to?(:id)
 
-      { type: Tracking.model_type(value.class), id: value.id&.to_s }.compact
+      object_actor(value) || { type: Tracking.model_type(value.class) }
     end
 
     def object_actor(object)

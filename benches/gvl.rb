@@ -19,6 +19,11 @@
 #               rounds' ratios. The two no-op arms compared the same way
 #               give the machine's noise ("no-op vs no-op"): on a shared
 #               2-core machine it is a few per cent, as large as the effect.
+#   preempted   how often the kernel took the CPU from the logging thread
+#               in a round (its involuntary context switches, Linux): time
+#               it holds the GVL without running, which its CPU time does
+#               not show. Waking the worker did so before the worker ran
+#               under SCHED_BATCH (delivery/scheduling.rs).
 #
 #   ruby -Ilib benches/gvl.rb      (ROUNDS=21 RATE=20000)
 
@@ -34,22 +39,41 @@ EzlogsRubyAgent.start_flow("bench", 1)
 def monotonic = Process.clock_gettime(Process::CLOCK_MONOTONIC)
 def thread_cpu = Process.clock_gettime(Process::CLOCK_THREAD_CPUTIME_ID)
 
-# Logs at RATE a second, in slices of a hundredth of a second, until told
-# to stop; returns its CPU time and the events it logged. (It falls behind
+# The calling thread's involuntary context switches so far (proc(5));
+# 0 where /proc has none.
+def preemptions
+  File.read("/proc/thread-self/status")[/^nonvoluntary_ctxt_switches:\s+(\d+)/, 1].to_i
+rescue SystemCallError
+  0
+end
+
+# The calling thread's CPU time and preemptions so far.
+def thread_counters = [thread_cpu, preemptions]
+
+# Logs at RATE a second, in slices of a hundredth of a second, until the
+# thread is told to stop; returns the events it logged. (It falls behind
 # RATE when it waits for the GVL longer than a slice: Ruby hands the lock
 # over every 100 ms.)
+def log_at_rate(target)
+  started = monotonic
+  logged = 0
+  until Thread.current[:stop]
+    (RATE / 100).times { |i| BenchEvents.small(target, i) }
+    logged += RATE / 100
+    delay = started + (logged.to_f / RATE) - monotonic
+    sleep(delay) if delay.positive?
+  end
+  logged
+end
+
+# A thread that logs through `target`; its value is its CPU time, the
+# events it logged and its preemptions.
 def logger_thread(target)
   Thread.new do
-    started = monotonic
-    cpu = thread_cpu
-    logged = 0
-    until Thread.current[:stop]
-      (RATE / 100).times { |i| BenchEvents.small(target, i) }
-      logged += RATE / 100
-      delay = started + (logged.to_f / RATE) - monotonic
-      sleep(delay) if delay.positive?
-    end
-    [thread_cpu - cpu, logged]
+    before = thread_counters
+    logged = log_at_rate(target)
+    cpu, preempted = thread_counters.zip(before).map { |now, earlier| now - earlier }
+    [cpu, logged, preempted]
   end
 end
 
@@ -58,9 +82,9 @@ def work
   (1..4_000_000).reduce(0) { |sum, n| sum + ((n * 7) % 13) }
 end
 
-# What one arm of a round measured: the work's wall time, and the logging
-# thread's CPU time per event (seconds).
-Arm = Struct.new(:work_time, :held_per_event)
+# What one arm of a round measured: the work's wall time, the logging
+# thread's CPU time per event (seconds) and its preemptions.
+Arm = Struct.new(:work_time, :held_per_event, :preempted)
 
 # Runs the work once while `target` logs.
 def arm(target)
@@ -70,8 +94,8 @@ def arm(target)
   work
   elapsed = monotonic - started
   logger[:stop] = true
-  cpu, logged = logger.value
-  Arm.new(elapsed, cpu / logged)
+  cpu, logged, preempted = logger.value
+  Arm.new(elapsed, cpu / logged, preempted)
 end
 
 def median(values) = values.sort[values.size / 2]
@@ -93,4 +117,7 @@ puts format("  GVL held per event : no-op %<noop>.2f us, log_event %<agent>.2f u
             noop: noop_held * 1e6, agent: agent_held * 1e6, share: (agent_held - noop_held) * RATE * 100, rate: RATE)
 puts format("  slowdown           : %<slowdown>+.1f%% (no-op vs no-op: %<noise>+.1f%%; work %<ms>.1f ms)",
             slowdown: slowdown * 100, noise: noise * 100, ms: work_ms)
+puts format("  preempted          : no-op %<noop>d, log_event %<agent>d times a round (medians)",
+            noop: median(rounds.map { |(noop, _, _)| noop.preempted }),
+            agent: median(rounds.map { |(_, agent, _)| agent.preempted }))
 puts "  dropped: #{EzlogsRubyAgent.metrics[:events_dropped_total]}"

@@ -95,6 +95,34 @@ RSpec.describe "Delivering events" do
     expect(delivered.map { |e| e["event_id"] }.uniq.size).to eq(1_002)
   end
 
+  # Each thread's scheduling policy is field 41 of its stat (proc(5)):
+  # SCHED_OTHER, Linux's default, is 0; SCHED_BATCH is 3.
+  def scheduling_policies
+    <<~'RUBY'
+      def policy(task) = File.read("#{task}/stat").split(")").last.split[38].to_i
+      def worker_policies
+        Dir["/proc/self/task/*"].select { |task| File.read("#{task}/comm").strip == "ezlogs-delivery" }.map { policy(_1) }
+      end
+    RUBY
+  end
+
+  it "runs the worker thread under SCHED_BATCH, so that waking it never preempts the app's thread",
+     skip: (RUBY_PLATFORM.include?("linux") ? false : "Linux only") do
+    result = run_agent(<<~RUBY)
+      #{scheduling_policies}
+      emit(0)
+      EzlogsRubyAgent.flush(timeout: 5)
+      reader, writer = IO.pipe
+      Process.wait(fork { emit(1); EzlogsRubyAgent.flush(timeout: 5); writer.print(worker_policies.inspect); exit!(0) })
+      writer.close
+      print [policy("/proc/thread-self"), worker_policies, eval(reader.read)].inspect
+    RUBY
+    app, parent, child = eval(result.stdout) # rubocop:disable Security/Eval
+    expect(app).to eq(0), "the app's own thread keeps Linux's default policy"
+    expect(parent).to eq([3]), result.stderr
+    expect(child).to eq([3]), "a forked child's own worker: #{result.stderr}"
+  end
+
   it "survives 50 forks in a row under load without hanging" do
     result = run_agent(<<~RUBY)
       load = Thread.new do

@@ -12,6 +12,7 @@ mod otlp;
 mod pipeline;
 mod queue;
 mod retry;
+mod scheduling;
 mod sender;
 mod sink;
 mod spool;

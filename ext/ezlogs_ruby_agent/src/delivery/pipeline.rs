@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::flush_watches::FlushReport;
 use super::queue::{Queue, QueueConfig};
-use super::worker;
+use super::{scheduling, worker};
 use crate::event::Event;
 use crate::metrics::{DropReason, METRICS};
 use crate::process::current_pid;
@@ -49,7 +49,10 @@ fn start() -> Option<Pipeline> {
     let worker_queue = queue.clone();
     thread::Builder::new()
         .name("ezlogs-delivery".into())
-        .spawn(move || worker::run(&worker_queue, &active))
+        .spawn(move || {
+            scheduling::use_batch_policy();
+            worker::run(&worker_queue, &active);
+        })
         .ok()?;
     Some(Pipeline {
         pid: current_pid(),

@@ -7,7 +7,7 @@
 # runs outside it and delivers to a JSON-lines sink on /dev/null. Each round
 # runs three arms in turn: no-op, log_event, no-op again.
 #
-# Two measures:
+# Two measures, and two that explain the slowdown:
 #   GVL held    the logging thread's CPU time over the round, per event
 #               logged: a Ruby thread runs only while it holds the GVL, so
 #               this is time the other threads cannot have. What log_event
@@ -20,10 +20,13 @@
 #               give the machine's noise ("no-op vs no-op"): on a shared
 #               2-core machine it is a few per cent, as large as the effect.
 #   preempted   how often the kernel took the CPU from the logging thread
-#               in a round (its involuntary context switches, Linux): time
-#               it holds the GVL without running, which its CPU time does
-#               not show. Waking the worker did so before the worker ran
-#               under SCHED_BATCH (delivery/scheduling.rs).
+#               in a round (its involuntary context switches, Linux): it
+#               then holds the GVL without running, which its CPU time does
+#               not show. The worker, woken by a full batch, did so before
+#               it ran under SCHED_BATCH (delivery/scheduling.rs).
+#   waited      the logging thread's time runnable but without a CPU in a
+#               round (Linux's schedstat): the preemptions' cost, and also
+#               its waits to run again after each sleep (holding no GVL).
 #
 #   ruby -Ilib benches/gvl.rb      (ROUNDS=21 RATE=20000)
 
@@ -47,8 +50,16 @@ rescue SystemCallError
   0
 end
 
-# The calling thread's CPU time and preemptions so far.
-def thread_counters = [thread_cpu, preemptions]
+# The calling thread's time waiting for a CPU so far (seconds; proc(5),
+# schedstat); 0 where /proc has none.
+def runqueue_wait
+  File.read("/proc/thread-self/schedstat").split[1].to_i / 1e9
+rescue SystemCallError
+  0
+end
+
+# The calling thread's CPU time, preemptions and wait for a CPU so far.
+def thread_counters = [thread_cpu, preemptions, runqueue_wait]
 
 # Logs at RATE a second, in slices of a hundredth of a second, until the
 # thread is told to stop; returns the events it logged. (It falls behind
@@ -67,13 +78,13 @@ def log_at_rate(target)
 end
 
 # A thread that logs through `target`; its value is its CPU time, the
-# events it logged and its preemptions.
+# events it logged, its preemptions and its wait for a CPU.
 def logger_thread(target)
   Thread.new do
     before = thread_counters
     logged = log_at_rate(target)
-    cpu, preempted = thread_counters.zip(before).map { |now, earlier| now - earlier }
-    [cpu, logged, preempted]
+    cpu, preempted, waited = thread_counters.zip(before).map { |now, earlier| now - earlier }
+    [cpu, logged, preempted, waited]
   end
 end
 
@@ -83,8 +94,9 @@ def work
 end
 
 # What one arm of a round measured: the work's wall time, the logging
-# thread's CPU time per event (seconds) and its preemptions.
-Arm = Struct.new(:work_time, :held_per_event, :preempted)
+# thread's CPU time per event (seconds), its preemptions and its wait for
+# a CPU (seconds).
+Arm = Struct.new(:work_time, :held_per_event, :preempted, :waited)
 
 # Runs the work once while `target` logs.
 def arm(target)
@@ -94,8 +106,8 @@ def arm(target)
   work
   elapsed = monotonic - started
   logger[:stop] = true
-  cpu, logged, preempted = logger.value
-  Arm.new(elapsed, cpu / logged, preempted)
+  cpu, logged, preempted, waited = logger.value
+  Arm.new(elapsed, cpu / logged, preempted, waited)
 end
 
 def median(values) = values.sort[values.size / 2]
@@ -120,4 +132,7 @@ puts format("  slowdown           : %<slowdown>+.1f%% (no-op vs no-op: %<noise>+
 puts format("  preempted          : no-op %<noop>d, log_event %<agent>d times a round (medians)",
             noop: median(rounds.map { |(noop, _, _)| noop.preempted }),
             agent: median(rounds.map { |(_, agent, _)| agent.preempted }))
+puts format("  waited for a CPU   : no-op %<noop>.2f ms, log_event %<agent>.2f ms a round (medians)",
+            noop: median(rounds.map { |(noop, _, _)| noop.waited }) * 1000,
+            agent: median(rounds.map { |(_, agent, _)| agent.waited }) * 1000)
 puts "  dropped: #{EzlogsRubyAgent.metrics[:events_dropped_total]}"

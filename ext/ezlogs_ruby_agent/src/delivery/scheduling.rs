@@ -4,16 +4,17 @@
 //! The app's thread wakes the worker when a batch fills. Under Linux's
 //! default policy a thread that wakes may preempt the one running, and the
 //! worker, having slept, often does: the app's thread then waits, often
-//! holding Ruby's GVL, while the worker deals with a batch. benches/gvl.rb
-//! (a thread logging 20,000 events a second) counted 17 to 23 preemptions
-//! of the logging thread a round (a quarter of a second), against none with
-//! a no-op logger; the CPU-bound thread beside it was slowed about 1 % more
-//! than the logging thread's CPU time explains. Under `SCHED_BATCH`: 2 or 3.
+//! holding Ruby's GVL, so that none of the app's Ruby threads runs while
+//! the worker deals with a batch. benches/gvl.rb (a thread logging 20,000
+//! events a second) counted 16 to 24 preemptions of the logging thread a
+//! round (a quarter of a second), against none with a no-op logger; under
+//! `SCHED_BATCH`, 2 or 3, and half the wait for a CPU (benches/README.md).
 //!
-//! `SCHED_BATCH` is the kernel's policy for such work ("non-interactive,
-//! CPU-intensive", sched(7)): a thread under it never preempts the running
-//! thread on waking, and otherwise keeps its fair share of the CPU (nice
-//! 0), so the worker still keeps up on a busy machine. It runs when a CPU
+//! `SCHED_BATCH` is the kernel's policy for such work: sched(7) gives it to
+//! noninteractive work that does not want to lower its nice value. A
+//! thread under it never preempts the running thread on waking, and
+//! otherwise keeps its fair share of the CPU (nice 0), so the worker still
+//! keeps up on a busy machine. It runs when a CPU
 //! is free or at the running thread's next scheduling point, milliseconds
 //! later at most; delivery has seconds.
 

@@ -14,9 +14,9 @@
 //! noninteractive work that does not want to lower its nice value. A
 //! thread under it never preempts the running thread on waking, and
 //! otherwise keeps its fair share of the CPU (nice 0), so the worker still
-//! keeps up on a busy machine. It runs when a CPU
-//! is free or at the running thread's next scheduling point, milliseconds
-//! later at most; delivery has seconds.
+//! keeps up on a busy machine. It runs when a CPU is free or at the
+//! running thread's next scheduling point, milliseconds later at most;
+//! delivery has seconds.
 
 /// Puts the calling thread (and the threads it starts) under
 /// `SCHED_BATCH`. Where that fails (a sandbox that forbids the call) or

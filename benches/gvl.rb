@@ -117,11 +117,15 @@ ARMS = [BenchEvents::NoOp, EzlogsRubyAgent, BenchEvents::NoOp].freeze
 rounds = Array.new(ROUNDS) { ARMS.map { |target| arm(target) } }
 EzlogsRubyAgent.flush(timeout: 30)
 
-noop_held = median(rounds.map { |(noop, _, _)| noop.held_per_event })
-agent_held = median(rounds.map { |(_, agent, _)| agent.held_per_event })
+# The median over the rounds of an arm's `field`: the no-op's (arm 0) or
+# log_event's (arm 1).
+def arm_median(rounds, arm, field) = median(rounds.map { |round| round[arm].public_send(field) })
+
+noop_held = arm_median(rounds, 0, :held_per_event)
+agent_held = arm_median(rounds, 1, :held_per_event)
 slowdown = median(rounds.map { |(noop, agent, _)| (agent.work_time / noop.work_time) - 1 })
 noise = median(rounds.map { |(noop, _, again)| (again.work_time / noop.work_time) - 1 })
-work_ms = median(rounds.map { |(noop, _, _)| noop.work_time }) * 1000
+work_ms = arm_median(rounds, 0, :work_time) * 1000
 
 puts "gvl: a CPU-bound thread while another logs #{RATE} events/s, medians of #{ROUNDS} rounds, Ruby #{RUBY_VERSION}"
 puts format("  GVL held per event : no-op %<noop>.2f us, log_event %<agent>.2f us: " \
@@ -130,9 +134,7 @@ puts format("  GVL held per event : no-op %<noop>.2f us, log_event %<agent>.2f u
 puts format("  slowdown           : %<slowdown>+.1f%% (no-op vs no-op: %<noise>+.1f%%; work %<ms>.1f ms)",
             slowdown: slowdown * 100, noise: noise * 100, ms: work_ms)
 puts format("  preempted          : no-op %<noop>d, log_event %<agent>d times a round (medians)",
-            noop: median(rounds.map { |(noop, _, _)| noop.preempted }),
-            agent: median(rounds.map { |(_, agent, _)| agent.preempted }))
+            noop: arm_median(rounds, 0, :preempted), agent: arm_median(rounds, 1, :preempted))
 puts format("  waited for a CPU   : no-op %<noop>.2f ms, log_event %<agent>.2f ms a round (medians)",
-            noop: median(rounds.map { |(noop, _, _)| noop.waited }) * 1000,
-            agent: median(rounds.map { |(_, agent, _)| agent.waited }) * 1000)
+            noop: arm_median(rounds, 0, :waited) * 1000, agent: arm_median(rounds, 1, :waited) * 1000)
 puts "  dropped: #{EzlogsRubyAgent.metrics[:events_dropped_total]}"

@@ -90,11 +90,12 @@ module EzlogsRubyAgent
       keep_other_keys ? hash.transform_keys { |key| key.to_s.to_sym }.merge(named) : named
     end
 
-    # `value` named as an actor or a subject is, `{type:, id:}`, when it is
-    # a model (a record), not a Hash (an unsaved record's id is nil, for
-    # validation to say so); nil otherwise.
+    # `value` (an actor or a subject that is neither nil nor a Hash: the
+    # core asks only of those) named as the trackers name one, `{type:,
+    # id:}`, when it is a model's record (an unsaved record's id is nil,
+    # for validation to say so); nil otherwise.
     def named_model(value)
-      return if value.nil? || hash?(value) || !value.class.respond_to?(:model_name) || !value.respond_to?(:id)
+      return unless value.class.respond_to?(:model_name) && value.respond_to?(:id)
 
       object_actor(value) || { type: Tracking.model_type(value.class) }
     end

@@ -2,6 +2,7 @@
 
 require "bigdecimal"
 require "date"
+require "timeout"
 
 # What becomes of the values an app passes in metadata: everything turns
 # into JSON-safe, bounded data, and nothing raises into the caller.
@@ -91,6 +92,34 @@ RSpec.describe "Converting Ruby values into event data" do
     expect(converted(Exploding.new)).to eq("#<Exploding: unrepresentable>")
     expect(converted(Opaque.new)).to eq("#<Opaque: unrepresentable>")
     expect(converted(SelfJson.new)).to eq("#<SelfJson: unrepresentable>")
+  end
+
+  # A value's own code (as_json, to_s, iso8601, an instant's to_time) can be
+  # interrupted by what is not its failure but the thread's: that must reach
+  # the app as it came, and no event is recorded for the call.
+  it "passes on a throw, a timeout, Thread#kill or an Interrupt that comes while a value's code runs" do
+    stub_const("Thrower", Class.new { def as_json(*) = throw(:out, :thrown) })
+    stub_const("Slow", Class.new { def to_s = sleep(5).to_s })
+    stub_const("SlowInstant", Class.new do
+      def to_time = sleep(5)
+      def iso8601 = "never"
+    end)
+    before = captured.size
+
+    expect(catch(:out) { log(metadata: { value: Thrower.new }) }).to eq(:thrown)
+    expect { Timeout.timeout(0.2) { log(metadata: { value: Slow.new }) } }.to raise_error(Timeout::Error)
+    expect { Timeout.timeout(0.2) { log(actor: { type: "user", id: SlowInstant.new }) } }.to raise_error(Timeout::Error)
+    logger = Thread.new { log(metadata: { value: Slow.new }) && :went_on }
+    sleep 0.1 until logger.stop?
+    logger.kill
+    expect(logger.join(2)).to eq(logger)
+    expect(logger.value).to be_nil
+    interrupted = Thread.new { log(metadata: { value: Slow.new }) }
+    interrupted.report_on_exception = false
+    sleep 0.1 until interrupted.stop?
+    interrupted.raise(Interrupt)
+    expect { interrupted.join(2) }.to raise_error(Interrupt)
+    expect(captured.size).to eq(before)
   end
 
   it "cuts cycles" do

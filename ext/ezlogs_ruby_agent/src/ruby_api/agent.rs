@@ -81,7 +81,15 @@ pub(super) fn emit_built(
     overrides: Overrides,
 ) -> Result<RString, Error> {
     let fixed_id = overrides.event_id.clone();
-    let built = event_builder::build(ruby, active, args, overrides);
+    let mut converter = Converter::new(ruby, active.settings.limits);
+    let built = event_builder::build(ruby, active, &mut converter, args, overrides);
+    if let Some(interruption) = converter.interruption() {
+        // The work the event stood for closes unrecorded.
+        if let Some(id) = &fixed_id {
+            debug_view::closed(id);
+        }
+        return Err(interruption);
+    }
     dispatch_built(ruby, active, fixed_id, built, |event| {
         helpers::ascii_string(ruby, &event.event_id)
     })

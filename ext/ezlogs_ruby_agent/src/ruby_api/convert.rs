@@ -5,7 +5,7 @@
 use magnus::r_hash::ForEach;
 use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::ReprValue;
-use magnus::{Float, Integer, RArray, RHash, RString, Ruby, Symbol, Value};
+use magnus::{Error, Float, Integer, RArray, RHash, RString, Ruby, Symbol, Value};
 use rb_sys::ruby_value_type;
 use smallvec::SmallVec;
 
@@ -26,6 +26,12 @@ pub struct Converter<'r> {
     heap_bytes: usize,
     /// Containers being converted, from the outermost in, to cut cycles.
     path: SmallVec<[Value; 8]>,
+    /// What interrupted the thread while app code ran for a value (a
+    /// `throw`, `Thread#kill`, a timeout: `helpers::unless_failed`), kept
+    /// for the caller to pass on. Once set, no more Ruby code is run: a
+    /// jump's state lives in the thread until it is resumed. (On this
+    /// stack, where Ruby's collector sees the exception it may hold.)
+    interruption: Option<Error>,
 }
 
 impl<'r> Converter<'r> {
@@ -37,7 +43,34 @@ impl<'r> Converter<'r> {
             budget: limits.max_event_bytes,
             heap_bytes: 0,
             path: SmallVec::new(),
+            interruption: None,
         }
+    }
+
+    /// What interrupted the thread during the conversion, to be passed on
+    /// (returned to Ruby) before any other Ruby code runs; the data
+    /// converted is then incomplete and must not be used.
+    pub fn interruption(&mut self) -> Option<Error> {
+        self.interruption.take()
+    }
+
+    /// The value of app code run for a value; None when it failed (the
+    /// value is then shown in another way) or when the thread was
+    /// interrupted, which is kept (`interruption`).
+    pub(super) fn ran<T>(&mut self, result: Result<T, Error>) -> Option<T> {
+        match helpers::unless_failed(self.ruby, result) {
+            Ok(value) => value,
+            Err(interruption) => {
+                self.interruption.get_or_insert(interruption);
+                None
+            }
+        }
+    }
+
+    /// Whether app code may still be run: not once the thread was
+    /// interrupted.
+    pub(super) fn may_run_ruby(&self) -> bool {
+        self.interruption.is_none()
     }
 
     /// Heap memory the data converted so far takes (for the queue's byte
@@ -225,9 +258,13 @@ impl<'r> Converter<'r> {
             return Data::UInt(n);
         }
         // Beyond 64 bits JSON readers lose precision: send the digits.
-        match integer.funcall::<_, _, RString>("to_s", ()) {
-            Ok(digits) => Data::Text(self.string(digits)),
-            Err(_) => Data::text(truncate::unrepresentable("Integer")),
+        if !self.may_run_ruby() {
+            return Data::Null;
+        }
+        let digits = integer.funcall::<_, _, RString>("to_s", ());
+        match self.ran(digits) {
+            Some(digits) => Data::Text(self.string(digits)),
+            None => Data::text(truncate::unrepresentable("Integer")),
         }
     }
 
@@ -301,28 +338,44 @@ impl<'r> Converter<'r> {
 
     /// Anything else: instants as timestamps, dates through `iso8601`,
     /// BigDecimal as its digits, then `as_json` (a record's filtered as its
-    /// changes are: `as_json`, below), then `to_s`.
+    /// changes are: `as_json`, below), then `to_s`. Nothing once the thread
+    /// was interrupted.
     fn object(&mut self, value: Value, depth: usize) -> Data {
-        if let Some(text) = instants::of_time(value).or_else(|| instants::of_other(value)) {
+        if !self.may_run_ruby() {
+            return Data::Null;
+        }
+        let instant = instants::of_time(value)
+            .map_or_else(|| instants::of_other(value), |text| Ok(Some(text)));
+        if let Some(text) = self.ran(instant).flatten() {
             return Data::text(text);
         }
+        if !self.may_run_ruby() {
+            return Data::Null;
+        }
         let class_name = class_name(value);
-        let attempt = if class_name == "BigDecimal" {
-            value
-                .funcall::<_, _, Value>("to_s", ("F",))
-                .map(|s| self.value(s, depth))
-        } else if responds_to(value, "iso8601") {
-            value
-                .funcall::<_, _, Value>("iso8601", ())
-                .map(|s| self.value(s, depth))
-        } else if responds_to(value, "as_json") {
-            as_json(self.ruby, value).map(|json| self.as_json_result(json, depth))
+        // Whether the result must be plain data (`as_json_result`).
+        let (attempt, plain) = if class_name == "BigDecimal" {
+            (value.funcall::<_, _, Value>("to_s", ("F",)), false)
+        } else if self.responds_to(value, "iso8601") {
+            (value.funcall::<_, _, Value>("iso8601", ()), false)
+        } else if self.responds_to(value, "as_json") {
+            (as_json(self.ruby, value), true)
+        } else if self.may_run_ruby() {
+            (value.funcall::<_, _, Value>("to_s", ()), true)
         } else {
-            value
-                .funcall::<_, _, Value>("to_s", ())
-                .map(|s| self.as_json_result(s, depth))
+            return Data::Null;
         };
-        attempt.unwrap_or_else(|_| Data::text(truncate::unrepresentable(&class_name)))
+        match self.ran(attempt) {
+            Some(result) if plain => self.as_json_result(result, depth),
+            Some(result) => self.value(result, depth),
+            None => Data::text(truncate::unrepresentable(&class_name)),
+        }
+    }
+
+    /// Whether `value` has the public method `method` (which may run the
+    /// app's `respond_to_missing?`).
+    fn responds_to(&mut self, value: Value, method: &str) -> bool {
+        self.may_run_ruby() && self.ran(value.respond_to(method, false)).unwrap_or(false)
     }
 
     /// `as_json` and `to_s` should give plain data; if they give another
@@ -415,11 +468,6 @@ fn class_name(value: Value) -> String {
     RString::from_value(name)
         .and_then(|name| name.to_string().ok())
         .unwrap_or_default()
-}
-
-/// Whether `value` has the public method `method`.
-fn responds_to(value: Value, method: &str) -> bool {
-    value.respond_to(method, false).unwrap_or(false)
 }
 
 /// JSON has no NaN or Infinity: they travel as their names.

@@ -47,14 +47,18 @@ fn party(ruby: &Ruby, converter: &mut Converter, value: Value) -> Data {
     if RHash::from_value(value).is_some() || value.is_nil() {
         return converter.convert(value);
     }
-    converter.convert(named_model(ruby, value).unwrap_or(value))
+    let named = named_model(ruby, converter, value);
+    converter.convert(named.unwrap_or(value))
 }
 
 #[cold]
 #[inline(never)]
-fn named_model(ruby: &Ruby, value: Value) -> Option<Value> {
+fn named_model(ruby: &Ruby, converter: &mut Converter, value: Value) -> Option<Value> {
+    if !converter.may_run_ruby() {
+        return None;
+    }
     let extractor = helpers::agent_module(ruby, &["ActorExtractor"]).ok()?;
-    let named: Value = extractor.funcall("named_model", (value,)).ok()?;
+    let named: Value = converter.ran(extractor.funcall("named_model", (value,)))?;
     (!named.is_nil()).then_some(named)
 }
 
@@ -74,15 +78,18 @@ fn convert(ruby: &Ruby, converter: &mut Converter, args: EventArgs) -> EventInpu
     }
 }
 
-/// `active`: the settings in force, looked up once by the caller.
+/// `active`: the settings in force, looked up once by the caller;
+/// `converter`: a new one, which the caller then asks for an
+/// `interruption` (a `throw`, `Thread#kill`, a timeout while app code ran
+/// for a value), to be returned to Ruby at once in place of the event.
 pub fn build(
     ruby: &Ruby,
     active: &Active,
+    converter: &mut Converter,
     args: EventArgs,
     overrides: Overrides,
 ) -> Result<Event, ValidationError> {
-    let mut converter = Converter::new(ruby, active.settings.limits);
-    let input = convert(ruby, &mut converter, args);
+    let input = convert(ruby, converter, args);
     build_from(ruby, active, input, converter.heap_bytes(), overrides)
 }
 

@@ -99,6 +99,36 @@ pub fn ascii_string(_ruby: &Ruby, ascii: &str) -> RString {
     }
 }
 
+/// Whether `error`, raised in app code the core ran to read a value (its
+/// `as_json`, `to_s`, `iso8601`), is that code's own failure: a
+/// StandardError, or a ScriptError, SystemStackError or NoMemoryError it
+/// ran into. The value is then shown in another way. Anything else was not
+/// the value's doing but the thread's, and must reach the app as it came:
+/// a `throw`, `Thread#kill`, `Timeout.timeout` running out (a `throw` on
+/// Ruby 3.1's timeout, an exception that is no StandardError on later
+/// ones), an Interrupt or another signal, `exit`.
+fn value_failure(ruby: &Ruby, error: &Error) -> bool {
+    [
+        ruby.exception_standard_error(),
+        ruby.exception_script_error(),
+        ruby.exception_sys_stack_error(),
+        ruby.exception_no_mem_error(),
+    ]
+    .into_iter()
+    .any(|class| error.is_kind_of(class))
+}
+
+/// The `result` of app code the core ran to read a value: Some of what it
+/// gave; None when it failed (`value_failure`); Err with anything else,
+/// which interrupted the thread.
+pub fn unless_failed<T>(ruby: &Ruby, result: Result<T, Error>) -> Result<Option<T>, Error> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if value_failure(ruby, &error) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// `Thread.current.object_id`, the id Ruby code sees for this thread.
 pub fn current_thread_id(ruby: &Ruby) -> u64 {
     let thread = ruby.thread_current();

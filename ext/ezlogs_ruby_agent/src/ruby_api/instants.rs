@@ -19,9 +19,10 @@ use std::cell::RefCell;
 use magnus::rb_sys::AsRawValue;
 use magnus::value::{LazyId, ReprValue};
 use magnus::Object as _;
-use magnus::{RObject, Time, Value};
+use magnus::{Error, RObject, Ruby, Time, Value};
 use rb_sys::VALUE;
 
+use super::helpers;
 use crate::data::Text;
 use crate::timestamp;
 
@@ -70,7 +71,9 @@ fn beyond_rfc3339(time: Time) -> Option<Text> {
 }
 
 /// `value` (not a Time) as a timestamp when its class is an instant's.
-pub fn of_other(value: Value) -> Option<Text> {
+/// Errs only with what interrupted the thread while its methods ran
+/// (`helpers::unless_failed`); a method that fails gives None.
+pub fn of_other(value: Value) -> Result<Option<Text>, Error> {
     let class = value.class();
     let key = class.as_raw();
     let remembered = CLASSES.with(|classes| {
@@ -80,64 +83,66 @@ pub fn of_other(value: Value) -> Option<Text> {
             .find(|(k, _)| *k == key)
             .map(|&(_, read)| read)
     });
-    let read = remembered.unwrap_or_else(|| {
-        let name = class.inspect();
-        let read = read_of(value, &name);
-        // An anonymous class ("#<Class:0x...>") can be collected, and its
-        // address given to another class: only named classes are kept.
-        // (GC.compact could still move one and put another at its address;
-        // that costs no more than how its values are read: a method that
-        // fails or gives no Time leaves them to the general conversion.)
-        if !name.starts_with("#<") {
-            CLASSES.with(|classes| {
-                let mut classes = classes.borrow_mut();
-                if classes.len() < MAX_CLASSES {
-                    classes.push((key, read));
-                }
-            });
+    let read = match remembered {
+        Some(read) => read,
+        None => {
+            let name = class.inspect();
+            let read = read_of(value, &name)?;
+            // An anonymous class ("#<Class:0x...>") can be collected, and its
+            // address given to another class: only named classes are kept.
+            // (GC.compact could still move one and put another at its address;
+            // that costs no more than how its values are read: a method that
+            // fails or gives no Time leaves them to the general conversion.)
+            if !name.starts_with("#<") {
+                CLASSES.with(|classes| {
+                    let mut classes = classes.borrow_mut();
+                    if classes.len() < MAX_CLASSES {
+                        classes.push((key, read));
+                    }
+                });
+            }
+            read
         }
-        read
-    });
+    };
     match read {
-        Read::Not => None,
+        Read::Not => Ok(None),
         Read::Through(method) => through(value, method),
         Read::KeptUtc => match RObject::from_value(value)
             .and_then(|instant| instant.ivar_get::<_, Value>(*KEPT_UTC).ok())
             .filter(|kept| Time::from_value(*kept).is_some())
         {
-            Some(utc) => of_time(utc),
+            Some(utc) => Ok(of_time(utc)),
             None => through(value, "getutc"),
         },
     }
 }
 
-fn through(value: Value, method: &str) -> Option<Text> {
-    value
-        .funcall::<_, _, Value>(method, ())
-        .ok()
-        .and_then(of_time)
+fn through(value: Value, method: &str) -> Result<Option<Text>, Error> {
+    let time = helpers::unless_failed(&Ruby::get_with(value), value.funcall(method, ()))?;
+    Ok(time.and_then(of_time))
 }
 
 /// How values of a class named `name` are read, decided from `value`.
-fn read_of(value: Value, name: &str) -> Read {
-    let responds = |method| value.respond_to(method, false).unwrap_or(false);
-    if name == "Date" || !responds("to_time") || !responds("iso8601") {
-        return Read::Not;
+/// Errs as `of_other` does.
+fn read_of(value: Value, name: &str) -> Result<Read, Error> {
+    let ruby = Ruby::get_with(value);
+    let responds = |method| -> Result<bool, Error> {
+        Ok(helpers::unless_failed(&ruby, value.respond_to(method, false))?.unwrap_or(false))
+    };
+    if name == "Date" || !responds("to_time")? || !responds("iso8601")? {
+        return Ok(Read::Not);
     }
-    let gives_time = |method| {
-        responds(method)
-            && value
-                .funcall::<_, _, Value>(method, ())
-                .ok()
+    for method in ["getutc", "to_time"] {
+        if responds(method)?
+            && helpers::unless_failed(&ruby, value.funcall(method, ()))?
                 .and_then(Time::from_value)
                 .is_some()
-    };
-    match ["getutc", "to_time"]
-        .into_iter()
-        .find(|&method| gives_time(method))
-    {
-        Some("getutc") if name == "ActiveSupport::TimeWithZone" => Read::KeptUtc,
-        Some(method) => Read::Through(method),
-        None => Read::Not,
+        {
+            return Ok(match method {
+                "getutc" if name == "ActiveSupport::TimeWithZone" => Read::KeptUtc,
+                method => Read::Through(method),
+            });
+        }
     }
+    Ok(Read::Not)
 }

@@ -63,7 +63,12 @@ fn build(
         metadata,
         timing,
     };
-    match event_builder::build(ruby, &active, args, overrides) {
+    let mut converter = Converter::new(ruby, limits);
+    let built = event_builder::build(ruby, &active, &mut converter, args, overrides);
+    if let Some(interruption) = converter.interruption() {
+        return Err(interruption);
+    }
+    match built {
         Ok(event) => Ok(UniversalEvent { event }),
         Err(invalid) => Err(errors::invalid_event(ruby, invalid.to_string())),
     }

@@ -263,6 +263,20 @@ fn sensitive_key(key: String) -> bool {
     settings::current().processor.is_sensitive_key(&key)
 }
 
+/// The most items the core keeps of an Array or a Hash
+/// (`Limits::max_collection_items`): the Ruby side loads no more of a
+/// relation than this (CallbacksTracker::RecordJson).
+fn collection_limit() -> usize {
+    settings::current().settings.limits.max_collection_items
+}
+
+/// The marker that stands after the `kept` items of a collection of
+/// `total` (`"[truncated: 4000 more items]"`), for a collection the Ruby
+/// side cut before the core saw it.
+fn items_marker(total: usize, kept: usize) -> String {
+    crate::truncate::array_marker(total.max(kept), kept)
+}
+
 /// `text` with `secrets` masked where it quotes them (processor::quoted_secrets), or
 /// nil when it quotes none.
 fn masked_quotes(text: String, secrets: Vec<String>) -> Option<String> {
@@ -433,6 +447,8 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("shown_endpoint", function!(shown_endpoint, 1))?;
     native.define_module_function("masked_quotes", function!(masked_quotes, 2))?;
     native.define_module_function("sensitive_key?", function!(sensitive_key, 1))?;
+    native.define_module_function("collection_limit", function!(collection_limit, 0))?;
+    native.define_module_function("items_marker", function!(items_marker, 2))?;
     native.define_module_function("log_event", function!(log_event, 5))?;
     native.define_module_function("record", function!(record, 8))?;
     native.define_module_function("new_event_id", function!(new_event_id, 0))?;

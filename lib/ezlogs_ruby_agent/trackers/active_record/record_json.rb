@@ -36,18 +36,55 @@ module EzlogsRubyAgent
       end
 
       # `object.as_json`, a record's filtered, and a relation's (an
-      # association's) records each so (its own as_json loads them all the
-      # same). A Struct, a Set or a plain object that ActiveSupport's own
-      # as_json would turn into a Hash or an Array is given as that, of its
-      # values themselves rather than their as_json, so that a record in
-      # one comes back here as the core converts it; a record's errors and
-      # an error's message are masked as the trackers mask them. Raises
-      # what as_json raises.
+      # association's) records each so (relation_records). A Struct, a Set
+      # or a plain object that ActiveSupport's own as_json would turn into
+      # a Hash or an Array is given as that, of its values themselves
+      # rather than their as_json, so that a record in one comes back here
+      # as the core converts it; a record's errors and an error's message
+      # are masked as the trackers mask them. Raises what as_json raises,
+      # and NotListed for an Enumerable whose items are not held (items).
       def of(object)
         return RecordDescription.of(object) if record?(object)
-        return object.to_a.map { |record| RecordDescription.of(record) } if relation?(object)
+        return relation_records(object) if relation?(object)
 
         generic(object) || object.as_json
+      end
+
+      # Raised for an object whose items are not read (items): the core
+      # then shows it as unrepresentable, by its class.
+      class NotListed < StandardError; end
+
+      # A relation's records, each described: those it loaded already, else
+      # no more than the core keeps of a collection (Native.collection_limit)
+      # and one to tell whether there are more (Rails' own as_json loads
+      # them all: a million rows for `User.all`). When there are more, the
+      # core's marker takes the last place, with the rest counted by the
+      # database (or in memory, for a loaded relation).
+      def relation_records(relation)
+        limit = Native.collection_limit
+        records = first_records(relation, limit + 1)
+        return described(records) if records.size <= limit
+
+        kept = described(records.first(limit - 1))
+        kept << Native.items_marker(relation.loaded? ? records.size : rows(relation), kept.size)
+      end
+
+      # The records of a relation that loaded them, or whose own limit is
+      # below `count`; else its first `count`.
+      def first_records(relation, count)
+        own_limit = relation.limit_value
+        return relation.to_a if relation.loaded? || (own_limit.is_a?(Integer) && own_limit < count)
+
+        relation.limit(count).to_a
+      end
+
+      def described(records) = records.map { |record| RecordDescription.of(record) }
+
+      # The rows `relation` gives, by the database (a grouped relation's
+      # count is a Hash, by group).
+      def rows(relation)
+        count = relation.count(:all)
+        count.is_a?(Hash) ? count.size : count
       end
 
       # In place of ActiveSupport's own as_json (nil for an object with an
@@ -74,13 +111,24 @@ module EzlogsRubyAgent
         nil
       end
 
-      # `to_h`, `to_a`; `to_hash` or `instance_values`, by the class whose
+      # `to_h`, `items`; `to_hash` or `instance_values`, by the class whose
       # as_json `object` has.
       def plain_values(object, owner)
         if owner.equal?(::Struct) then object.to_h
-        elsif owner.equal?(::Enumerable) then object.to_a
+        elsif owner.equal?(::Enumerable) then items(object)
         elsif owner.equal?(::Object) then object.respond_to?(:to_hash) ? object.to_hash : object.instance_values
         end
+      end
+
+      # An Enumerable's items, when it holds them (a Set, an app's
+      # collection). An Enumerator (a lazy one too) makes its items as it
+      # is run, maybe without end, and one that reads (a StringIO, Rack's
+      # request body) would use up what the app has yet to read and send
+      # it unfiltered: neither is run (NotListed).
+      def items(object)
+        raise NotListed, object.class.name if object.is_a?(::Enumerator) || object.respond_to?(:read)
+
+        object.to_a
       end
 
       # One failed validation (ActiveModel::Error: `record.errors.first`):

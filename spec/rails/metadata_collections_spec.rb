@@ -1,0 +1,88 @@
+# frozen_string_literal: true
+
+require "set"
+require "stringio"
+require "timeout"
+
+# Collections an app hands to log_event in metadata, where ActiveSupport's
+# as_json would read them whole: a relation is loaded no further than the
+# event keeps (1,000 items), and what makes or reads its items as it is run
+# (an Enumerator, a StringIO) is not run at all.
+RSpec.describe "Collections in log_event metadata" do
+  def logged(value)
+    id = EzlogsRubyAgent.log_event(event_type: "report.built", action: "built", actor: { type: "user", id: 1 },
+                                   metadata: { value: })
+    captured.find { |event| event[:event_id] == id }[:metadata][:value]
+  end
+
+  # The SQL the block ran, in order.
+  def queries(&)
+    sql = []
+    counting = ->(*, payload) { sql << payload[:sql] unless payload[:name] == "SCHEMA" }
+    ActiveSupport::Notifications.subscribed(counting, "sql.active_record", &)
+    sql
+  end
+
+  let(:account) { Account.create!(name: "Many") }
+
+  before do
+    now = Time.current
+    rows = Array.new(1_200) do |i|
+      { name: "User #{i}", email: "user#{i}@example.com", account_id: i < 1_100 ? account.id : nil,
+        created_at: now, updated_at: now }
+    end
+    User.insert_all(rows)
+  end
+
+  it "loads one row more than it keeps of a relation, and has the database count the rest" do
+    value = nil
+    sql = queries { value = logged(User.order(:id)) }
+
+    expect(sql.size).to eq(2)
+    expect(sql.first).to match(/LIMIT/i)
+    expect(sql.last).to match(/COUNT/i)
+    expect(value.size).to eq(1_000)
+    expect(value.first).to include(name: "User 0", email: "[REDACTED]")
+    expect(value[998]).to include(name: "User 998")
+    expect(value.last).to eq("[truncated: 201 more items]")
+  end
+
+  it "keeps the relation's own limit and offset, and counts a grouped relation's groups" do
+    expect(logged(User.order(:id).limit(3)).map { |user| user[:name] }).to eq(["User 0", "User 1", "User 2"])
+    expect(logged(User.order(:id).offset(1_150)).size).to eq(50)
+    expect(logged(User.order(:id).limit(1_050)).last).to eq("[truncated: 51 more items]")
+    expect(logged(User.group(:account_id).select(:account_id)).size).to eq(2)
+    expect(logged(User.group(:name).select(:name)).last).to eq("[truncated: 201 more items]")
+  end
+
+  it "loads an association the same way, and reads a preloaded one from memory" do
+    expect(logged(account.users).last).to eq("[truncated: 101 more items]")
+
+    preloaded = Account.includes(:users).find(account.id)
+    value = nil
+    expect(queries { value = logged(preloaded.users) }).to be_empty
+    expect(value.size).to eq(1_000)
+    expect(value.last).to eq("[truncated: 101 more items]")
+  end
+
+  it "does not run an Enumerator, nor read an IO-like one, and lists what holds its items" do
+    body = StringIO.new("password=hunter2\n")
+    collection = Class.new do
+      include Enumerable
+
+      def each(&) = [1, 2].each(&)
+    end
+
+    # (Run, an Enumerator without end would never finish: the timeout, which
+    # the agent passes on, fails the example instead.)
+    Timeout.timeout(5) do
+      expect(logged((1..Float::INFINITY).each)).to eq("#<Enumerator: unrepresentable>")
+      expect(logged((1..Float::INFINITY).lazy.map { |n| n * 2 })).to eq("#<Enumerator::Lazy: unrepresentable>")
+    end
+    expect(logged(Enumerator.new { |_yielder| raise "ran" })).to eq("#<Enumerator: unrepresentable>")
+    expect(logged(body)).to eq("#<StringIO: unrepresentable>")
+    expect(body.pos).to eq(0)
+    expect(logged(Set.new([1, 2]))).to eq([1, 2])
+    expect(logged(collection.new)).to eq([1, 2])
+  end
+end

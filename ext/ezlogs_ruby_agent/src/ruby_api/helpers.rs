@@ -9,7 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use magnus::r_hash::ForEach;
 use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::ReprValue;
-use magnus::{Error, Integer, Module, RHash, RModule, RString, Ruby, Value};
+use magnus::{Error, Exception, Integer, Module, RHash, RModule, RString, Ruby, Value};
 
 /// How often `without_gvl` lets Ruby run this thread's interrupts before
 /// it gives up releasing the GVL.
@@ -127,6 +127,13 @@ pub fn unless_failed<T>(ruby: &Ruby, result: Result<T, Error>) -> Result<Option<
         Err(error) if value_failure(ruby, &error) => Ok(None),
         Err(error) => Err(error),
     }
+}
+
+/// Whether `exception` interrupted the thread rather than failed
+/// (`unless_failed`): an Interrupt or another signal, `exit`, a timeout,
+/// Sidekiq's shutdown. (`Native.interruption?`, for the trackers.)
+pub fn interruption(ruby: &Ruby, exception: Exception) -> bool {
+    !value_failure(ruby, &Error::from(exception))
 }
 
 /// `Thread.current.object_id`, the id Ruby code sees for this thread.

@@ -16,16 +16,20 @@ module EzlogsRubyAgent
       @enqueued = enqueued
     end
 
-    # Runs the job (the block) and returns what it returns.
+    # Runs the job (the block) and returns what it returns. What the job
+    # raised is recorded; what interrupted the recording of a run that
+    # completed (a timeout, a shutdown) is not the job's, and goes on.
     def run(&work)
       previous = Tracking.safely("reading the context") { CorrelationManager.current_context }
       started = start
-      result = work.call
+      result = begin
+        work.call
+      rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised untouched
+        finish(started, nil, e, escaped: true) if started
+        raise
+      end
       finish(started, result, @handled_error&.call, escaped: false)
       result
-    rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised untouched
-      finish(started, nil, e, escaped: true) if started
-      raise
     ensure
       Native.context_set(previous)
     end
@@ -83,14 +87,26 @@ module EzlogsRubyAgent
 
       Tracking.safely("recording job.execution") do
         timing = timing_of(started)
-        metadata = { queue: @queue, job_class: @job_class, job_id: @job_id, duration_ms: timing&.[](:duration_ms) }
-        # A failure here costs the details, not the event.
-        metadata.merge!(Tracking.safely("reading job details") { @details&.call(result, error, escaped) } || {})
-        metadata[:error] = error_summary(error) if error
+        metadata = event_metadata(timing, result, error, escaped)
         Tracking.record("job.execution", "#{@job_class}.#{error ? "failed" : "completed"}",
                         actor: ActorExtractor.extract, subject: { type: "job", id: @job_id.to_s },
-                        metadata: metadata.compact, timing:, event_id: started[:event_id], context: started[:context])
+                        metadata:, timing:, event_id: started[:event_id], context: started[:context])
       end
+    end
+
+    # The event's metadata. A run an interruption ended
+    # (Native.interruption?: Sidekiq's shutdown, a timeout, an Interrupt)
+    # has no details, and its error no secrets: reading the arguments runs
+    # the app's code (their as_json), which would hold the interruption up.
+    def event_metadata(timing, result, error, escaped)
+      metadata = { queue: @queue, job_class: @job_class, job_id: @job_id, duration_ms: timing&.[](:duration_ms) }
+      interrupted = error && Native.interruption?(error)
+      return metadata.merge(error: Tracking.masked_error_summary(error, [])).compact if interrupted
+
+      # A failure here costs the details, not the event.
+      metadata.merge!(Tracking.safely("reading job details") { @details&.call(result, error, escaped) } || {})
+      metadata[:error] = error_summary(error) if error
+      metadata.compact
     end
 
     def error_summary(error)

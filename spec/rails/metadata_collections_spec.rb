@@ -53,10 +53,17 @@ RSpec.describe "Collections in log_event metadata" do
     expect(logged(User.order(:id).limit(1_050)).last).to eq("[truncated: 51 more items]")
     expect(logged(User.group(:account_id).select(:account_id)).size).to eq(2)
     expect(logged(User.group(:name).select(:name)).last).to eq("[truncated: 201 more items]")
+    # Rails' own count would lose the alias `c` its order names.
+    expect(logged(User.group(:name).select("name, count(*) AS c").order("c DESC")).last)
+      .to eq("[truncated: 201 more items]")
   end
 
-  it "loads an association the same way, and reads a preloaded one from memory" do
+  it "loads an association the same way, with its records not saved yet, and reads a preloaded one from memory" do
     expect(logged(account.users).last).to eq("[truncated: 101 more items]")
+    built = Account.find(account.id).users.tap { |users| users.build(name: "New", email: "new@example.com") }
+    expect(logged(built).last).to eq("[truncated: 102 more items]")
+    expect(logged(Account.new.users.tap { |users| users.build(name: "New", email: "new@example.com") }))
+      .to match([include(id: nil, name: "New")])
 
     preloaded = Account.includes(:users).find(account.id)
     value = nil

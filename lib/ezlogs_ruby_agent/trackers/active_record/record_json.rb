@@ -66,25 +66,36 @@ module EzlogsRubyAgent
         return described(records) if records.size <= limit
 
         kept = described(records.first(limit - 1))
-        kept << Native.items_marker(relation.loaded? ? records.size : rows(relation), kept.size)
+        kept << Native.items_marker(relation.loaded? ? records.size : rows(relation) + unsaved(relation).size,
+                                    kept.size)
       end
 
       # The records of a relation that loaded them, or whose own limit is
-      # below `count`; else its first `count`.
+      # below `count`; else its first `count`, then those built on it and
+      # not saved yet (as `to_a` puts them).
       def first_records(relation, count)
         own_limit = relation.limit_value
         return relation.to_a if relation.loaded? || (own_limit.is_a?(Integer) && own_limit < count)
 
-        relation.limit(count).to_a
+        relation.limit(count).to_a + unsaved(relation)
+      end
+
+      # Records built on an association and not saved yet, which its query
+      # does not find.
+      def unsaved(relation)
+        relation.respond_to?(:proxy_association) ? relation.proxy_association.target.select(&:new_record?) : []
       end
 
       def described(records) = records.map { |record| RecordDescription.of(record) }
 
-      # The rows `relation` gives, by the database (a grouped relation's
-      # count is a Hash, by group).
+      # The rows `relation` gives, counted by the database around it as a
+      # subquery (`SELECT COUNT(*) FROM (...)`): a grouped relation's groups,
+      # and one whose order or having names a column its select made up
+      # (`count(*) AS c`), which Rails' own count would lose. Its order goes:
+      # it changes no count.
       def rows(relation)
-        count = relation.count(:all)
-        count.is_a?(Hash) ? count.size : count
+        sql = "SELECT COUNT(*) FROM (#{relation.unscope(:order).to_sql}) ezlogs_rows"
+        Integer(relation.connection.select_value(sql, "EzlogsRubyAgent count"))
       end
 
       # In place of ActiveSupport's own as_json (nil for an object with an

@@ -53,6 +53,11 @@ RSpec.describe "Collections in log_event metadata" do
     expect(logged(User.order(:id).limit(1_050)).last).to eq("[truncated: 51 more items]")
     expect(logged(User.group(:account_id).select(:account_id)).size).to eq(2)
     expect(logged(User.group(:name).select(:name)).last).to eq("[truncated: 201 more items]")
+    # Its records, not the rows its join makes (300 orders of one user).
+    first = User.order(:id).first
+    now = Time.current
+    Order.insert_all(Array.new(300) { { user_id: first.id, total: 1, created_at: now, updated_at: now } })
+    expect(logged(User.eager_load(:orders).order(:id)).last).to eq("[truncated: 201 more items]")
     # Rails' own count would lose the alias `c` its order names.
     expect(logged(User.group(:name).select("name, count(*) AS c").order("c DESC")).last)
       .to eq("[truncated: 201 more items]")

@@ -11,10 +11,10 @@ module EzlogsRubyAgent
     # dotted "user.bio"). Other keys the app filters, the core redacts as in
     # any Hash.
     module RecordJson
-      # A record inside a value AppFilter filters, made its JSON only when
-      # the core converts it: Rails' ParameterFilter dups each value it
-      # hands a Proc, and a record's dup is a new record (no id, no
-      # timestamps), nor should a Proc be handed the record.
+      # A record (or a relation) inside a value AppFilter filters, made its
+      # JSON only when the core converts it: Rails' ParameterFilter dups
+      # each value it hands a Proc, and a record's dup is a new record (no
+      # id, no timestamps), nor should a Proc be handed the record.
       Sealed = Struct.new(:record) do
         # The record itself when its JSON fails: the core then names it
         # unrepresentable by its class, as a record handed over bare.
@@ -30,9 +30,11 @@ module EzlogsRubyAgent
 
       module_function
 
-      # `value`, a record sealed (Sealed).
+      # `value`, a record or a relation sealed (Sealed): ParameterFilter's
+      # dup of a relation would also reset it, and an association would lose
+      # the records built on it and not saved yet.
       def sealed(value)
-        record?(value) ? Sealed.new(value) : value
+        record?(value) || relation?(value) ? Sealed.new(value) : value
       end
 
       # `object.as_json`, a record's filtered, and a relation's (an
@@ -62,22 +64,24 @@ module EzlogsRubyAgent
       # database (or in memory, for a loaded relation).
       def relation_records(relation)
         limit = Native.collection_limit
-        records = first_records(relation, limit + 1)
+        # Before the records are read: with has_many_inversing, reading
+        # them may change the association's target.
+        unsaved = unsaved(relation)
+        records = first_records(relation, limit + 1, unsaved)
         return described(records) if records.size <= limit
 
         kept = described(records.first(limit - 1))
-        kept << Native.items_marker(relation.loaded? ? records.size : rows(relation) + unsaved(relation).size,
-                                    kept.size)
+        kept << Native.items_marker(relation.loaded? ? records.size : rows(relation) + unsaved.size, kept.size)
       end
 
       # The records of a relation that loaded them, or whose own limit is
-      # below `count`; else its first `count`, then those built on it and
-      # not saved yet (as `to_a` puts them).
-      def first_records(relation, count)
+      # below `count`; else its first `count`, then `unsaved` (as `to_a`
+      # puts them).
+      def first_records(relation, count, unsaved)
         own_limit = relation.limit_value
         return relation.to_a if relation.loaded? || (own_limit.is_a?(Integer) && own_limit < count)
 
-        relation.limit(count).to_a + unsaved(relation)
+        relation.limit(count).to_a + unsaved
       end
 
       # Records built on an association and not saved yet, which its query
@@ -88,14 +92,14 @@ module EzlogsRubyAgent
 
       def described(records) = records.map { |record| RecordDescription.of(record) }
 
-      # The rows `relation` gives, counted by the database around it as a
-      # subquery (`SELECT COUNT(*) FROM (...)`): a grouped relation's groups,
-      # and one whose order or having names a column its select made up
-      # (`count(*) AS c`), which Rails' own count would lose. Its order goes:
-      # it changes no count.
+      # The records `relation` gives, by Rails' count (which counts an
+      # eager-loaded relation's records, not its joined rows, and runs no
+      # query for `none`); a grouped relation's groups. Its order goes: it
+      # changes no count, and Rails would keep a grouped relation's, which
+      # may name a column its select made up (`count(*) AS c`).
       def rows(relation)
-        sql = "SELECT COUNT(*) FROM (#{relation.unscope(:order).to_sql}) ezlogs_rows"
-        Integer(relation.connection.select_value(sql, "EzlogsRubyAgent count"))
+        count = relation.unscope(:order).count(:all)
+        count.is_a?(Hash) ? count.size : count
       end
 
       # In place of ActiveSupport's own as_json (nil for an object with an

@@ -447,7 +447,7 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("shown_endpoint", function!(shown_endpoint, 1))?;
     native.define_module_function("masked_quotes", function!(masked_quotes, 2))?;
     native.define_module_function("sensitive_key?", function!(sensitive_key, 1))?;
-    native.define_module_function("interruption?", function!(helpers::interruption, 1))?;
+    native.define_module_function("interruption?", function!(helpers::is_interruption, 1))?;
     native.define_module_function("collection_limit", function!(collection_limit, 0))?;
     native.define_module_function("items_marker", function!(items_marker, 2))?;
     native.define_module_function("log_event", function!(log_event, 5))?;

@@ -363,6 +363,7 @@ impl<'r> Converter<'r> {
         } else if self.may_run_ruby() {
             (value.funcall::<_, _, Value>("to_s", ()), true)
         } else {
+            // A `respond_to?` above was interrupted.
             return Data::Null;
         };
         match self.ran(attempt) {

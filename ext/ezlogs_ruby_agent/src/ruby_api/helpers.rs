@@ -132,7 +132,7 @@ pub fn unless_failed<T>(ruby: &Ruby, result: Result<T, Error>) -> Result<Option<
 /// Whether `exception` interrupted the thread rather than failed
 /// (`unless_failed`): an Interrupt or another signal, `exit`, a timeout,
 /// Sidekiq's shutdown. (`Native.interruption?`, for the trackers.)
-pub fn interruption(ruby: &Ruby, exception: Exception) -> bool {
+pub fn is_interruption(ruby: &Ruby, exception: Exception) -> bool {
     !value_failure(ruby, &Error::from(exception))
 }
 

@@ -11,17 +11,19 @@ module EzlogsRubyAgent
     # dotted "user.bio"). Other keys the app filters, the core redacts as in
     # any Hash.
     module RecordJson
-      # A record (or a relation) inside a value AppFilter filters, made its
+      # A record or a relation inside a value AppFilter filters, made its
       # JSON only when the core converts it: Rails' ParameterFilter dups
       # each value it hands a Proc, and a record's dup is a new record (no
-      # id, no timestamps), nor should a Proc be handed the record.
-      Sealed = Struct.new(:record) do
-        # The record itself when its JSON fails: the core then names it
-        # unrepresentable by its class, as a record handed over bare.
+      # id, no timestamps), a relation's a reset one (an association loses
+      # the records built on it and not saved yet); nor should a Proc be
+      # handed either.
+      Sealed = Struct.new(:value) do
+        # The value itself when its JSON fails: the core then names it
+        # unrepresentable by its class, as a value handed over bare.
         def as_json(*)
-          RecordJson.of(record)
+          RecordJson.of(value)
         rescue StandardError
-          record
+          value
         end
       end
 
@@ -30,9 +32,7 @@ module EzlogsRubyAgent
 
       module_function
 
-      # `value`, a record or a relation sealed (Sealed): ParameterFilter's
-      # dup of a relation would also reset it, and an association would lose
-      # the records built on it and not saved yet.
+      # `value`, a record or a relation sealed (Sealed).
       def sealed(value)
         record?(value) || relation?(value) ? Sealed.new(value) : value
       end

@@ -69,6 +69,26 @@ RSpec.describe "A job interrupted while it is tracked" do
     expect(executions.size).to eq(1)
     expect(executions.first[:action]).to eq("SlowArgumentJob.failed")
     expect(executions.first[:metadata]).not_to have_key(:arguments)
+    expect(executions.first[:metadata]).to include(attempt: 1, executions: 1)
     expect(executions.first[:metadata][:error]).to include(class: "Interrupt")
+  end
+
+  # Sidekiq's hard shutdown raises Sidekiq::Shutdown into the runs still
+  # going, and pushes their jobs back to the queue.
+  it "records a Sidekiq run its shutdown ended as failed, with its attempt but not its arguments" do
+    value = slow_class.new(1)
+    job = { "class" => "AuditWorker", "jid" => "shutdown-1", "queue" => "default", "retry" => 5, "args" => [value] }
+
+    took = elapsed do
+      expect { EzlogsRubyAgent::SidekiqJobTracker.new.call(nil, job, "default") { raise Sidekiq::Shutdown } }
+        .to raise_error(Sidekiq::Shutdown)
+    end
+
+    run = events_of("job.execution").find { |event| event[:metadata][:job_id] == "shutdown-1" }
+    expect(took).to be < 0.8
+    expect(value.calls).to eq(0)
+    expect(run[:action]).to eq("AuditWorker.failed")
+    expect(run[:metadata]).to include(attempt: 1, retry_scheduled: true)
+    expect(run[:metadata]).not_to have_key(:arguments)
   end
 end

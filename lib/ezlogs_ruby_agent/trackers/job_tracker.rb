@@ -47,11 +47,12 @@ module EzlogsRubyAgent
       FailedStart.started
       @__ezlogs_error = nil
       @__ezlogs_retry_scheduled = false
-      started_at = Time.now
+      execution = Execution.new(self, Time.now)
       JobRun.new(job_class: self.class.name, job_id:, queue: queue_name, enqueued: @__ezlogs_enqueued_context)
             .handled_error { @__ezlogs_error }
             .secrets { JobArguments.secrets(arguments, self.class) }
-            .details { |result, error, escaped| Execution.new(self, started_at).details(result, error, escaped) }
+            .details(&execution.method(:details))
+            .payload(&execution.method(:payload))
             .run { super }
     end
 
@@ -196,21 +197,24 @@ module EzlogsRubyAgent
         @sidekiq_job = SidekiqJobTracker.wrapper_of(job.job_id)
       end
 
-      def details(result, error, escaped)
+      def details(_result, error, escaped)
         {
-          queue_wait_ms:, arguments: logged_arguments,
-          result: error || !@job.__ezlogs_log_arguments? ? nil : JobPayload.result_summary(result),
-          attempt:, executions: @job.executions,
+          queue_wait_ms:, attempt:, executions: @job.executions,
           retry_scheduled: error ? retry_scheduled?(error, escaped) : nil, provider_job_id: @job.provider_job_id
         }
       end
 
+      # The arguments and the result, none when the job keeps its arguments
+      # out of the log (the result may echo them).
+      def payload(result, error)
+        return {} unless @job.__ezlogs_log_arguments?
+
+        { arguments: logged_arguments, result: error ? nil : JobPayload.result_summary(result) }
+      end
+
       private
 
-      # Nil when the job keeps its arguments out of the log.
       def logged_arguments
-        return unless @job.__ezlogs_log_arguments?
-
         JobPayload.arguments(arguments, @job.__ezlogs_serialized_arguments, @job.class)
       end
 

@@ -70,18 +70,17 @@ module EzlogsRubyAgent
       self.class.tracking_current_job
       waited = queue_wait_ms(job)
       JobRun.new(job_class: job["class"].to_s, job_id: job["jid"], queue:, enqueued: JobPayload.context_from(job))
-            .details { |result, error| details(job, waited, result, error) }
+            .details { |_result, error| { queue_wait_ms: waited, **SidekiqRetries.details(job, error) } }
+            .payload { |result, error| payload(job, result, error) }
             .secrets { JobArguments.secrets(job["args"], job["class"]) }
             .run(&)
     end
 
-    def details(job, waited, result, error)
+    def payload(job, result, error)
       {
-        queue_wait_ms: waited,
         arguments: JobPayload.arguments(JobArguments.restore_records(job["args"], job[JobPayload::RECORDS_KEY]), nil,
                                         job["class"]),
-        result: error ? nil : JobPayload.result_summary(result),
-        **SidekiqRetries.details(job, error)
+        result: error ? nil : JobPayload.result_summary(result)
       }
     end
 

@@ -42,6 +42,16 @@ module EzlogsRubyAgent
       self
     end
 
+    # The run's arguments and result for the event (`{arguments:,
+    # result:}`): a block called with (result, error) when the run has
+    # ended, but not for a run an interruption ended (Native.interruption?:
+    # Sidekiq's shutdown, a timeout, an Interrupt), since reading them runs
+    # the app's code (their as_json), which would hold the interruption up.
+    def payload(&block)
+      @payload = block
+      self
+    end
+
     # What the run's error message may quote that the event's redaction
     # does not see (JobArguments.secrets): a block called when the
     # run failed.
@@ -94,23 +104,21 @@ module EzlogsRubyAgent
       end
     end
 
-    # The event's metadata. A run an interruption ended
-    # (Native.interruption?: Sidekiq's shutdown, a timeout, an Interrupt)
-    # has no details, and its error no secrets: reading the arguments runs
-    # the app's code (their as_json), which would hold the interruption up.
+    # The event's metadata. A run an interruption ended has no payload,
+    # and its error no secrets, which are read from the arguments.
     def event_metadata(timing, result, error, escaped)
       metadata = { queue: @queue, job_class: @job_class, job_id: @job_id, duration_ms: timing&.[](:duration_ms) }
       interrupted = error && Native.interruption?(error)
-      return metadata.merge(error: Tracking.masked_error_summary(error, [])).compact if interrupted
-
-      # A failure here costs the details, not the event.
-      metadata.merge!(Tracking.safely("reading job details") { @details&.call(result, error, escaped) } || {})
-      metadata[:error] = error_summary(error) if error
+      metadata.merge!(read("reading job details", @details, result, error, escaped))
+      metadata.merge!(read("reading job arguments", @payload, result, error)) unless interrupted
+      metadata[:error] = Tracking.masked_error_summary(error, (@secrets&.call unless interrupted)) if error
       metadata.compact
     end
 
-    def error_summary(error)
-      Tracking.masked_error_summary(error, @secrets&.call)
+    # What `block` gives for `args`, none when there is no block or it
+    # failed: a failure costs that part of the metadata, not the event.
+    def read(what, block, *args)
+      (block && Tracking.safely(what) { block.call(*args) }) || {}
     end
 
     # None for a run that failed before it started.

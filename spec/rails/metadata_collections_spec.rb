@@ -61,12 +61,17 @@ RSpec.describe "Collections in log_event metadata" do
     # Rails' own count would lose the alias `c` its order names.
     expect(logged(User.group(:name).select("name, count(*) AS c").order("c DESC")).last)
       .to eq("[truncated: 201 more items]")
+    # Grouped by that alias, Rails' own count fails: the database counts
+    # around the relation instead.
+    expect(logged(User.select("name AS nn, count(*) AS c").group("nn")).last).to eq("[truncated: 201 more items]")
   end
 
   it "loads an association the same way, with its records not saved yet, and reads a preloaded one from memory" do
     expect(logged(account.users).last).to eq("[truncated: 101 more items]")
     built = Account.find(account.id).users.tap { |users| users.build(name: "New", email: "new@example.com") }
     expect(logged(built).last).to eq("[truncated: 102 more items]")
+    # A relation made from the association has none of them (as its to_a).
+    expect(logged(built.where(name: "User 1"))).to match([include(name: "User 1")])
     expect(logged(Account.new.users.tap { |users| users.build(name: "New", email: "new@example.com") }))
       .to match([include(id: nil, name: "New")])
 
@@ -84,6 +89,11 @@ RSpec.describe "Collections in log_event metadata" do
 
       def each(&) = [1, 2].each(&)
     end
+    endless = Class.new do
+      include Enumerable
+
+      def each = loop { yield 1 }
+    end
 
     # (Run, an Enumerator without end would never finish: the timeout, which
     # the agent passes on, fails the example instead.)
@@ -96,5 +106,8 @@ RSpec.describe "Collections in log_event metadata" do
     expect(body.pos).to eq(0)
     expect(logged(Set.new([1, 2]))).to eq([1, 2])
     expect(logged(collection.new)).to eq([1, 2])
+    # No further than the event keeps, counted where it has a size.
+    expect(logged(Set.new(1..5_000)).values_at(0, 998, 999)).to eq([1, 999, "[truncated: 4001 more items]"])
+    Timeout.timeout(5) { expect(logged(endless.new).last(2)).to eq([1, "[truncated: more items]"]) }
   end
 end

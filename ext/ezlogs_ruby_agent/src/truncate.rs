@@ -49,6 +49,11 @@ pub fn array_marker(total: usize, kept: usize) -> String {
     format!("[truncated: {} more items]", total - kept)
 }
 
+/// The last element of a collection cut to its kept items when its size is
+/// not known (an Enumerable read no further than the kept items and one
+/// more).
+pub const MORE_ITEMS: &str = "[truncated: more items]";
+
 /// The key and value added to a hash cut to `kept` entries.
 pub const HASH_MARKER_KEY: &str = "_truncated";
 

@@ -271,10 +271,14 @@ fn collection_limit() -> usize {
 }
 
 /// The marker that stands after the `kept` items of a collection of
-/// `total` (`"[truncated: 4000 more items]"`), for a collection the Ruby
-/// side cut before the core saw it.
-fn items_marker(total: usize, kept: usize) -> String {
-    crate::truncate::array_marker(total.max(kept), kept)
+/// `total` (`"[truncated: 4000 more items]"`; nil: not known, `"[truncated:
+/// more items]"`), for a collection the Ruby side cut before the core saw
+/// it.
+fn items_marker(total: Option<usize>, kept: usize) -> String {
+    total.map_or_else(
+        || crate::truncate::MORE_ITEMS.to_string(),
+        |total| crate::truncate::array_marker(total.max(kept), kept),
+    )
 }
 
 /// `text` with `secrets` masked where it quotes them (processor::quoted_secrets), or

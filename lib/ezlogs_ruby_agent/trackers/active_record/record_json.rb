@@ -64,14 +64,18 @@ module EzlogsRubyAgent
       # database (or in memory, for a loaded relation).
       def relation_records(relation)
         limit = Native.collection_limit
-        # Before the records are read: with has_many_inversing, reading
-        # them may change the association's target.
         unsaved = unsaved(relation)
         records = first_records(relation, limit + 1, unsaved)
-        return described(records) if records.size <= limit
+        within(described(records), limit) { relation.loaded? ? records.size : rows(relation) + unsaved.size }
+      end
 
-        kept = described(records.first(limit - 1))
-        kept << Native.items_marker(relation.loaded? ? records.size : rows(relation) + unsaved.size, kept.size)
+      # `items` as the core keeps them: all, when they are no more than
+      # `limit`; else the first `limit - 1` and, in the last place, the
+      # core's marker for the total the block gives (nil: not known).
+      def within(items, limit)
+        return items if items.size <= limit
+
+        items.first(limit - 1) << Native.items_marker(yield, limit - 1)
       end
 
       # The records of a relation that loaded them, or whose own limit is
@@ -84,22 +88,37 @@ module EzlogsRubyAgent
         relation.limit(count).to_a + unsaved
       end
 
-      # Records built on an association and not saved yet, which its query
-      # does not find.
+      # Records built on an association (`user.posts`, not a relation made
+      # from it) and not saved yet, which its query does not find.
       def unsaved(relation)
-        relation.respond_to?(:proxy_association) ? relation.proxy_association.target.select(&:new_record?) : []
+        return [] unless relation.is_a?(::ActiveRecord::Associations::CollectionProxy)
+
+        relation.proxy_association.target.select(&:new_record?)
       end
 
       def described(records) = records.map { |record| RecordDescription.of(record) }
 
-      # The records `relation` gives, by Rails' count (which counts an
+      # The records `relation` gives (a grouped relation's groups), its
+      # order left out: it changes no count, and it may name a column the
+      # select made up (`count(*) AS c`). By Rails' count, which counts an
       # eager-loaded relation's records, not its joined rows, and runs no
-      # query for `none`); a grouped relation's groups. Its order goes: it
-      # changes no count, and Rails would keep a grouped relation's, which
-      # may name a column its select made up (`count(*) AS c`).
+      # query for `none`; where that fails (a group by such a column, which
+      # Rails' count selects without), by the database around the relation
+      # as a subquery.
       def rows(relation)
-        count = relation.unscope(:order).count(:all)
+        unordered = relation.unscope(:order)
+        count = guarded(relation) { unordered.count(:all) }
         count.is_a?(Hash) ? count.size : count
+      rescue StandardError
+        sql = "SELECT COUNT(*) FROM (#{unordered.to_sql}) ezlogs_rows"
+        Integer(guarded(relation) { relation.connection.select_value(sql, "EzlogsRubyAgent count") })
+      end
+
+      # The block, in a savepoint when the app has a transaction open: a
+      # query that fails aborts a PostgreSQL transaction, and the savepoint
+      # keeps the app's usable.
+      def guarded(relation, &)
+        relation.connection.transaction_open? ? relation.transaction(requires_new: true, &) : yield
       end
 
       # In place of ActiveSupport's own as_json (nil for an object with an
@@ -135,15 +154,21 @@ module EzlogsRubyAgent
         end
       end
 
-      # An Enumerable's items, when it holds them (a Set, an app's
-      # collection). An Enumerator (a lazy one too) makes its items as it
-      # is run, maybe without end, and one that reads (a StringIO, Rack's
-      # request body) would use up what the app has yet to read and send
-      # it unfiltered: neither is run (NotListed).
+      # An Enumerable's items (a Set, an app's collection): only as many as
+      # the core keeps and one more, since an Enumerable may run without
+      # end or query as it goes (`in_batches`), with the total by its
+      # `size` where it has one. An Enumerator (a lazy one too) makes its
+      # items as it is run, maybe without end, and one that reads (a
+      # StringIO, Rack's request body) would use up what the app has yet to
+      # read and send it unfiltered: neither is run (NotListed).
       def items(object)
         raise NotListed, object.class.name if object.is_a?(::Enumerator) || object.respond_to?(:read)
 
-        object.to_a
+        limit = Native.collection_limit
+        within(object.first(limit + 1), limit) do
+          size = object.size if object.respond_to?(:size)
+          size if size.is_a?(Integer)
+        end
       end
 
       # One failed validation (ActiveModel::Error: `record.errors.first`):

@@ -61,6 +61,10 @@ pub fn hash_marker(total: usize, kept: usize) -> String {
     format!("{} more keys", total - kept)
 }
 
+/// The value of `HASH_MARKER_KEY` when the hash's size is not known (as
+/// `MORE_ITEMS`).
+pub const MORE_KEYS: &str = "more keys";
+
 pub const DEPTH_EXCEEDED: &str = "[max depth exceeded]";
 pub const CYCLE: &str = "[cycle]";
 

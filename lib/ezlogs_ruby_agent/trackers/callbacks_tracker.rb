@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require_relative "active_record/after_commit"
+require_relative "active_record/collections"
 require_relative "active_record/model_filters"
 require_relative "active_record/pending_saves"
 require_relative "active_record/record_description"

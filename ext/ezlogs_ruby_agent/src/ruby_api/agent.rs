@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use magnus::{
-    function, prelude::*, Error, IntoValue, RArray, RHash, RModule, RString, Ruby, Value,
+    function, prelude::*, Error, Integer, IntoValue, RArray, RHash, RModule, RString, Ruby, Value,
 };
 
 use super::context::RubyContext;
@@ -271,14 +271,32 @@ fn collection_limit() -> usize {
 }
 
 /// The marker that stands after the `kept` items of a collection of
-/// `total` (`"[truncated: 4000 more items]"`; nil: not known, `"[truncated:
-/// more items]"`), for a collection the Ruby side cut before the core saw
-/// it.
-fn items_marker(total: Option<usize>, kept: usize) -> String {
-    total.map_or_else(
+/// `total` (`"[truncated: 4000 more items]"`), for a collection the Ruby
+/// side cut before the core saw it. A total not known (nil, past `usize`,
+/// or no more than `kept`, which a collection cut has more than) gives
+/// `"[truncated: more items]"`.
+fn items_marker(total: Option<Integer>, kept: usize) -> String {
+    known_total(total, kept).map_or_else(
         || crate::truncate::MORE_ITEMS.to_string(),
-        |total| crate::truncate::array_marker(total.max(kept), kept),
+        |total| crate::truncate::array_marker(total, kept),
     )
+}
+
+/// The key and value that stand after the `kept` entries of a Hash of
+/// `total` the Ruby side made and cut (`["_truncated", "4000 more
+/// keys"]`; a total not known, as for `items_marker`: `"more keys"`).
+fn keys_marker(total: Option<Integer>, kept: usize) -> (&'static str, String) {
+    let marker = known_total(total, kept).map_or_else(
+        || crate::truncate::MORE_KEYS.to_string(),
+        |total| crate::truncate::hash_marker(total, kept),
+    );
+    (crate::truncate::HASH_MARKER_KEY, marker)
+}
+
+fn known_total(total: Option<Integer>, kept: usize) -> Option<usize> {
+    total
+        .and_then(|total| total.to_usize().ok())
+        .filter(|&total| total > kept)
 }
 
 /// `text` with `secrets` masked where it quotes them (processor::quoted_secrets), or
@@ -454,6 +472,7 @@ pub fn init(native: RModule) -> Result<(), Error> {
     native.define_module_function("interruption?", function!(helpers::is_interruption, 1))?;
     native.define_module_function("collection_limit", function!(collection_limit, 0))?;
     native.define_module_function("items_marker", function!(items_marker, 2))?;
+    native.define_module_function("keys_marker", function!(keys_marker, 2))?;
     native.define_module_function("log_event", function!(log_event, 5))?;
     native.define_module_function("record", function!(record, 8))?;
     native.define_module_function("new_event_id", function!(new_event_id, 0))?;

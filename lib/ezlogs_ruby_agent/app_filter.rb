@@ -21,9 +21,7 @@ module EzlogsRubyAgent
     UNSAFE = :__ezlogs_unsafe_value
     # A value handed to the core as it is (its as_json), which describes
     # it by its own class.
-    Opaque = Struct.new(:object) do
-      def as_json(*) = object
-    end
+    Opaque = Struct.new(:object) { def as_json(*) = object }
 
     @values = nil
     @dotted = nil
@@ -126,16 +124,16 @@ module EzlogsRubyAgent
 
       def apply(filter, value, within = nil)
         copy = BoundedCopy.of(value) { |item| plain(item) }
-        return filter_within(filter, copy, within) if within && copy.is_a?(Hash)
-
-        copy.is_a?(Hash) ? filter_hash(filter, copy) : map_hashes(filter, copy)
+        copy = within && copy.is_a?(Hash) ? filter_within(filter, copy, within) : map_hashes(filter, copy)
+        CallbacksTracker::RecordJson.unsealed(copy)
       rescue StandardError => e
         ProblemReporter.internal(e, "applying filter_parameters")
         masked(value)
       end
 
-      # Params as a Hash; a record sealed, filtered only as the core
-      # converts it (CallbacksTracker::RecordJson); a BasicObject, which
+      # Params as a Hash; an object the core converts through its as_json
+      # sealed from the filters (CallbacksTracker::RecordJson.sealed),
+      # filtered only as the core converts it; a BasicObject, which
       # ParameterFilter cannot be handed (it has no is_a?), wrapped.
       def plain(item)
         return Opaque.new(item) unless defined?(item.respond_to?)
@@ -158,10 +156,12 @@ module EzlogsRubyAgent
         end
       end
 
+      # Each Hash in `value` (itself, or in Arrays) filtered.
       def map_hashes(filter, value)
+        return filter_hash(filter, value) if value.is_a?(Hash)
         return value unless value.is_a?(Array)
 
-        value.map { |item| item.is_a?(Hash) ? filter_hash(filter, item) : map_hashes(filter, item) }
+        value.map { |item| map_hashes(filter, item) }
       end
 
       def filter_hash(filter, hash)

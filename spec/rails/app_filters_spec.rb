@@ -1,5 +1,7 @@
 # frozen_string_literal: true
 
+require "singleton"
+
 # Entries of filter_parameters the native redactor cannot apply (a Proc, a
 # Regexp its matcher refuses) are applied with Rails' ParameterFilter
 # wherever the app's values are reported. The entries are added to the
@@ -313,6 +315,31 @@ RSpec.describe "filter_parameters the native core cannot apply" do
                               metadata: { customer: ada })
 
     expect(captured.last[:metadata][:customer]).to eq(name: "Ada", friend: { name: "Grace", friend: "[cycle]" })
+  end
+
+  # What an object gives as the core converts it (a Set's items, a
+  # Struct's members, rows) is new to the filters that saw only the object.
+  it "applies them to what an object holds, and keeps the other values beside one that cannot be dup'ed" do
+    held = { "recovery_code" => secret, "pin" => "4321" }
+    collection = Class.new do
+      include Enumerable
+
+      define_method(:each) { |&block| [held].each(&block) }
+    end
+    rows = ActiveRecord::Base.connection.select_all("SELECT '#{secret}' AS recovery_code, '4321' AS pin")
+    only = Class.new { include Singleton }.instance
+    metadata = { set: Set[held], struct: Struct.new(:recovery_code, :pin).new(secret, "4321"),
+                 collection: collection.new, rows:, thread: Thread.current, keyed: { only => "one" }, other: "kept" }
+    stderr = quietly do
+      EzlogsRubyAgent.log_event(event_type: "code.shown", action: "shown", actor: { type: "user", id: 1 }, metadata:)
+    end
+
+    masked = { recovery_code: "[hidden by the app]", pin: "[REDACTED]" }
+    expect(captured.last[:metadata]).to include(set: [masked], struct: masked, collection: [masked], rows: [masked],
+                                                other: "kept")
+    expect(captured.last[:metadata][:keyed].values).to eq(["one"])
+    expect(JSON.generate(captured.last[:metadata])).not_to include(secret, "4321")
+    expect(stderr).not_to include("internal error")
   end
 
   # With a Proc filter a record is sealed until the core converts it.

@@ -8,33 +8,51 @@ module EzlogsRubyAgent
     # changes are (RecordDescription): what the model keeps secret
     # (encrypted attributes, its own filter_attributes) is masked, and so
     # is what the app's filters the core cannot apply name (a Proc, a
-    # dotted "user.bio"). Other keys the app filters, the core redacts as in
-    # any Hash.
+    # dotted "user.bio"). What any other object gives (a Set's items, a
+    # Struct's members) gets those filters too (AppFilter.values), since
+    # they never saw inside it. Other keys the app filters, the core
+    # redacts as in any Hash.
     module RecordJson
-      # A record or a relation inside a value AppFilter filters, made its
-      # JSON only when the core converts it: Rails' ParameterFilter dups
-      # each value it hands a Proc, and a record's dup is a new record (no
-      # id, no timestamps), a relation's a reset one (an association loses
-      # the records built on it and not saved yet); nor should a Proc be
-      # handed either.
-      Sealed = Struct.new(:value) do
-        # The value itself when its JSON fails: the core then names it
-        # unrepresentable by its class, as a value handed over bare.
-        def as_json(*)
-          RecordJson.of(value)
-        rescue StandardError
-          value
-        end
-      end
+      # An object inside a value AppFilter filters (a record, a relation, a
+      # Set, ENV), kept from the filters, which see what it gives only as
+      # the core converts it (`of`): Rails' ParameterFilter dups each value
+      # it hands a Proc, and a record's dup is a new record (no id, no
+      # timestamps), a relation's a reset one (an association loses the
+      # records built on it and not saved yet), and some objects cannot be
+      # dup'ed at all (ENV, a Thread, a Singleton: TypeError), nor can a
+      # Hash's key (a Thread, in a Thread's own state). Its text is the
+      # object's, which a filter matches a key by.
+      Sealed = Struct.new(:value) { def to_s = value.to_s }
 
       # The ActiveRecord classes Rails has loaded (they stay loaded).
       @loaded = {}
 
       module_function
 
-      # `value`, a record or a relation sealed (Sealed).
+      # `value`, sealed (Sealed) when the core converts it through its
+      # as_json: not a String, a number, an instant or a date (which have
+      # an iso8601), nor an Array, which AppFilter walks; a Hash with its
+      # keys so.
       def sealed(value)
-        record?(value) || relation?(value) ? Sealed.new(value) : value
+        case value
+        when Hash then value.each_key.all? { |key| text?(key) } ? value : value.transform_keys { |key| sealed(key) }
+        when Array, String, Symbol, Numeric, Time, true, false, nil then value
+        else value.respond_to?(:iso8601) ? value : Sealed.new(value)
+        end
+      end
+
+      def text?(key) = key.is_a?(String) || key.is_a?(Symbol)
+
+      # A value filtered (a copy) with each object sealed in it in its place
+      # again, so that the core meets it as itself, and cuts a cycle
+      # through it.
+      def unsealed(value)
+        case value
+        when Hash then value.transform_keys! { |key| unsealed(key) }.transform_values! { |item| unsealed(item) }
+        when Array then value.map! { |item| unsealed(item) }
+        when Sealed then value.value
+        else value
+        end
       end
 
       # `object.as_json`, a record's filtered, and a relation's (an
@@ -47,10 +65,18 @@ module EzlogsRubyAgent
       # and NotListed for an Enumerable whose items are not held
       # (Collections.enumerable).
       def of(object)
+        return object.as_json if wrapper?(object)
         return RecordDescription.of(object) if record?(object)
         return Collections.relation(object) if relation?(object)
 
-        generic(object) || object.as_json
+        AppFilter.values(generic(object) || object.as_json)
+      end
+
+      # The agent's own wrappers, whose as_json the core takes as it is:
+      # filtered already (RecordDescription::Described), or with nothing to
+      # filter (AppFilter::Opaque).
+      def wrapper?(object)
+        object.is_a?(RecordDescription::Described) || object.is_a?(AppFilter::Opaque)
       end
 
       # Raised for an object whose items are not read

@@ -102,10 +102,12 @@ module EzlogsRubyAgent
         size if size.is_a?(Integer) && size > limit
       end
 
+      # Whether `items` are pairs, each keyed by a String or Symbol of its
+      # own: pairs that repeat a key (a CSV row's, two Set-Cookie headers)
+      # would lose all but one value in a Hash, and stay pairs.
       def pairs?(items)
-        items.any? && items.all? do |item|
-          item.is_a?(Array) && item.size == 2 && (item.first.is_a?(String) || item.first.is_a?(Symbol))
-        end
+        keys = items.map { |item| item.first.to_s if item.is_a?(Array) && item.size == 2 && RecordJson.text?(item[0]) }
+        !keys.empty? && keys.none?(nil) && keys.uniq.size == keys.size
       end
 
       # `pairs` as a Hash the core keeps whole: past `limit`, the first

@@ -131,14 +131,13 @@ module EzlogsRubyAgent
         masked(value)
       end
 
-      # Params as a Hash; an object the core converts through its as_json
-      # sealed from the filters (CallbacksTracker::RecordJson.sealed),
-      # filtered only as the core converts it; a BasicObject, which
-      # ParameterFilter cannot be handed (it has no is_a?), wrapped.
+      # Params as a Hash; an object as what it gives, or sealed from the
+      # filters (CallbacksTracker::RecordJson.filterable); a BasicObject,
+      # which ParameterFilter cannot be handed (it has no is_a?), wrapped.
       def plain(item)
         return Opaque.new(item) unless defined?(item.respond_to?)
 
-        item.respond_to?(:to_unsafe_h) ? item.to_unsafe_h : CallbacksTracker::RecordJson.sealed(item)
+        item.respond_to?(:to_unsafe_h) ? item.to_unsafe_h : CallbacksTracker::RecordJson.filterable(item)
       end
 
       # `hash` filtered as the value of `key` would be, so that a dotted

@@ -20,23 +20,28 @@ module EzlogsRubyAgent
       copy(value, convert, [])
     end
 
-    # `parents`: the Hashes and Arrays `value` is in.
+    # `parents`: the Hashes, Arrays and objects `value` is in (an object
+    # that `convert` makes a Hash of is kept itself, so that a cycle
+    # through it is cut when it is met again, before it is converted).
     def copy(value, convert, parents)
-      value = convert.call(value)
-      # (`case`, not `is_a?`: a BasicObject has no is_a?.)
-      case value
-      when Hash, Array then nil
-      else return value
-      end
+      return CYCLE if parents.any? { |parent| parent.equal?(value) }
 
+      converted = convert.call(value)
+      # (`case`, not `is_a?`: a BasicObject has no is_a?.)
+      case converted
+      when Hash, Array then nil
+      else return converted
+      end
       marker = cut(value, parents)
       return marker if marker
 
       parents.push(value)
-      copied = value.is_a?(Hash) ? copy_hash(value, convert, parents) : value.map { |v| copy(v, convert, parents) }
+      copied = converted.is_a?(Hash) ? copy_hash(converted, convert, parents) : copy_array(converted, convert, parents)
       parents.pop
       copied
     end
+
+    def copy_array(array, convert, parents) = array.map { |item| copy(item, convert, parents) }
 
     def copy_hash(hash, convert, parents)
       hash.each_with_object({}) do |(key, value), copied|

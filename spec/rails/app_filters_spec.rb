@@ -342,6 +342,19 @@ RSpec.describe "filter_parameters the native core cannot apply" do
     expect(stderr).not_to include("internal error")
   end
 
+  # A Proc is given the items under the key they are under, as Rails
+  # gives an Array's; a dotted filter names a member by its path.
+  it "applies them by the path of keys what an object holds is under" do
+    filters << "card.number"
+    quietly { EzlogsRubyAgent.configure }
+    EzlogsRubyAgent.log_event(event_type: "code.shown", action: "shown", actor: { type: "user", id: 1 },
+                              metadata: { card: Struct.new(:number).new("4111-0000"), recovery_code: Set[secret],
+                                          nested: { recovery_code: [Set[secret]] } })
+
+    expect(captured.last[:metadata]).to include(card: { number: "[REDACTED]" }, recovery_code: ["[hidden by the app]"],
+                                                nested: { recovery_code: [["[hidden by the app]"]] })
+  end
+
   # With a Proc filter a record is sealed until the core converts it.
   it "names a record whose as_json raises by its class, as the core names any such value" do
     ada = Customer.create!(name: "Ada")

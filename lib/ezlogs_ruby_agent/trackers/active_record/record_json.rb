@@ -29,17 +29,36 @@ module EzlogsRubyAgent
 
       module_function
 
-      # `value`, sealed (Sealed) when the core converts it through its
-      # as_json: not a String, a number, an instant or a date (which have
-      # an iso8601), nor an Array, which AppFilter walks; a Hash with its
-      # keys so.
-      def sealed(value)
+      # `value` as AppFilter hands it to the filters, which match a value
+      # by the path of keys it is under ("card.number", a Proc given
+      # "card"'s items): an object the core would convert through its
+      # as_json as what it gives (`given`: a Set's items, a Struct's
+      # members), walked on by AppFilter; a record or a relation (which
+      # their model's filters describe), an object that fails or gives
+      # another object, and a Hash's key that is not text, sealed.
+      # Strings, numbers, instants and dates (which have an iso8601) as
+      # they are.
+      def filterable(value)
         case value
         when Hash then value.each_key.all? { |key| text?(key) } ? value : value.transform_keys { |key| sealed(key) }
         when Array, String, Symbol, Numeric, Time, true, false, nil then value
-        else value.respond_to?(:iso8601) ? value : Sealed.new(value)
+        else value.respond_to?(:iso8601) ? value : plain_or_sealed(value)
         end
       end
+
+      def plain_or_sealed(object)
+        return sealed(object) if record?(object) || relation?(object) || wrapper?(object)
+
+        plain = given(object)
+        case plain
+        when Hash, Array, String, Symbol, Numeric, true, false, nil then plain
+        else sealed(object)
+        end
+      rescue StandardError
+        sealed(object)
+      end
+
+      def sealed(value) = text?(value) ? value : Sealed.new(value)
 
       def text?(key) = key.is_a?(String) || key.is_a?(Symbol)
 
@@ -69,8 +88,12 @@ module EzlogsRubyAgent
         return RecordDescription.of(object) if record?(object)
         return Collections.relation(object) if relation?(object)
 
-        AppFilter.values(generic(object) || object.as_json)
+        AppFilter.values(given(object))
       end
+
+      # What an object that is neither a record nor a relation gives for
+      # the event, before any filter.
+      def given(object) = generic(object) || object.as_json
 
       # The agent's own wrappers, whose as_json the core takes as it is:
       # filtered already (RecordDescription::Described), or with nothing to

@@ -24,6 +24,16 @@ RSpec.describe "Converting Ruby values into event data" do
       .to eq("1": "a", null: "b", "[1,2]": "c", Object: "d")
   end
 
+  # Its contents would be the key's text, out of reach of every rule that
+  # redacts by key or finds PII.
+  it "names a key that converts to a Hash, or holds one, by its class" do
+    card = Struct.new(:password, :number).new("PW-SECRET", "4111111111111111")
+    keys = converted({ card => 1, { "token" => "TK-SECRET" } => 2, [{ "token" => "TK-SECRET" }] => 3 }).keys
+
+    expect(keys).to eq([:"#<#{card.class}: unrepresentable>", :"#<Hash: unrepresentable>",
+                        :"#<Array: unrepresentable>"])
+  end
+
   it "names keys alike whether their symbols are literal, made at run time or long" do
     made = "made_#{rand(1_000_000)}".to_sym
     long = :a_key_longer_than_twenty_four_bytes_of_inline_storage

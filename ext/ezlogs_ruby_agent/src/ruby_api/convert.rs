@@ -330,10 +330,39 @@ impl<'r> Converter<'r> {
         // instructions a key, measured).
         let key = match Symbol::from_value(key) {
             Some(symbol) => self.symbol(symbol),
-            None => self.text(key),
+            None => self.key_text(key),
         };
         let value = self.value(value, depth);
         object.push(key, value);
+    }
+
+    /// A key that is not a Symbol as text: a String, a number, an instant,
+    /// or an Array of them (a `group(:a, :b).count`'s keys) as `text`
+    /// gives them; one that converts to a Hash (a Struct, a record, a
+    /// Hash), or holds one, by its class, unrepresentable: its contents
+    /// would go out as the key's text, where no rule redacts by key nor
+    /// finds PII (`{card => 1}` with the card's number). A Struct is not
+    /// converted: without ActiveSupport's as_json it is its `to_s`, which
+    /// writes its members.
+    fn key_text(&mut self, key: Value) -> Text {
+        // SAFETY: as in `value`.
+        if unsafe { rb_sys::RB_TYPE(key.as_raw()) } == ruby_value_type::RUBY_T_STRUCT {
+            return truncate::unrepresentable(&class_name(key)).into();
+        }
+        match self.value(key, 0) {
+            Data::Text(text) => text,
+            Data::List(items)
+                if !items
+                    .iter()
+                    .any(|item| matches!(item, Data::Map(_) | Data::List(_))) =>
+            {
+                serde_json::to_string(&Data::List(items))
+                    .unwrap_or_default()
+                    .into()
+            }
+            Data::Map(_) | Data::List(_) => truncate::unrepresentable(&class_name(key)).into(),
+            other => serde_json::to_string(&other).unwrap_or_default().into(),
+        }
     }
 
     /// Anything else: instants as timestamps, dates through `iso8601`,

@@ -12,6 +12,7 @@ use serde::Deserialize;
 pub use quoted_secrets::masked_quotes;
 pub use redactor::{pattern_error, Redactor, REDACTED};
 
+use crate::data::Data;
 use crate::event::Event;
 use crate::metrics::DropReason;
 
@@ -84,6 +85,13 @@ impl Processor {
 
     pub fn max_event_size(&self) -> usize {
         self.max_event_size
+    }
+
+    /// `value` redacted as an event's values are: for a Hash key the core
+    /// writes as the text of what it holds (convert.rs, `key_text`), where
+    /// the event's own redaction no longer sees its keys and values.
+    pub fn redact_value(&self, value: &mut Data) {
+        self.redactor.redact_value(value);
     }
 
     /// Whether the redactor redacts a value under `key` (Redactor::is_sensitive_key).

@@ -225,6 +225,11 @@ impl Redactor {
         }
     }
 
+    /// One value redacted as the event's are (Processor::redact_value).
+    pub fn redact_value(&self, value: &mut Data) {
+        self.value(value, &mut Redacted::default());
+    }
+
     fn object(&self, object: &mut Object, redacted: &mut Redacted) {
         for (key, value) in &mut object.0 {
             if self.is_sensitive_key(key) {

@@ -12,7 +12,7 @@ use smallvec::SmallVec;
 use super::hash_entries::{self, SmallHashEntries, SMALL_HASH};
 use super::{helpers, instants, symbol_names};
 use crate::data::{Data, Object, Text};
-use crate::settings::Limits;
+use crate::settings::{self, Limits};
 use crate::truncate;
 
 pub struct Converter<'r> {
@@ -336,32 +336,36 @@ impl<'r> Converter<'r> {
         object.push(key, value);
     }
 
-    /// A key that is not a Symbol as text: a String, a number, an instant,
-    /// or an Array of them (a `group(:a, :b).count`'s keys) as `text`
-    /// gives them; one that converts to a Hash (a Struct, a record, a
-    /// Hash), or holds one, by its class, unrepresentable: its contents
-    /// would go out as the key's text, where no rule redacts by key nor
-    /// finds PII (`{card => 1}` with the card's number). A Struct is not
-    /// converted: without ActiveSupport's as_json it is its `to_s`, which
-    /// writes its members.
+    /// A key that is not a Symbol as text, as `text` gives it. One that
+    /// converts to a Hash or holds one (a record, as `group(:user).count`'s
+    /// keys are; a Struct, a Hash) is redacted first, as a value is:
+    /// written as text, what it holds would be out of reach of every rule
+    /// that redacts by key or finds PII (`{card => 1}` with the card's
+    /// number).
     fn key_text(&mut self, key: Value) -> Text {
-        // SAFETY: as in `value`.
-        if unsafe { rb_sys::RB_TYPE(key.as_raw()) } == ruby_value_type::RUBY_T_STRUCT {
-            return truncate::unrepresentable(&class_name(key)).into();
+        let mut data = self.key_data(key);
+        if let Data::Text(text) = data {
+            return text;
         }
-        match self.value(key, 0) {
-            Data::Text(text) => text,
-            Data::List(items)
-                if !items
-                    .iter()
-                    .any(|item| matches!(item, Data::Map(_) | Data::List(_))) =>
-            {
-                serde_json::to_string(&Data::List(items))
-                    .unwrap_or_default()
-                    .into()
-            }
-            Data::Map(_) | Data::List(_) => truncate::unrepresentable(&class_name(key)).into(),
-            other => serde_json::to_string(&other).unwrap_or_default().into(),
+        if matches!(data, Data::Map(_) | Data::List(_)) {
+            settings::current().processor.redact_value(&mut data);
+        }
+        serde_json::to_string(&data).unwrap_or_default().into()
+    }
+
+    /// A key converted; a Struct by its members (`to_h`), as ActiveSupport's
+    /// as_json gives them: without it, its `to_s` would write them as text.
+    fn key_data(&mut self, key: Value) -> Data {
+        // SAFETY: as in `value`.
+        if unsafe { rb_sys::RB_TYPE(key.as_raw()) } != ruby_value_type::RUBY_T_STRUCT {
+            return self.value(key, 0);
+        }
+        if !self.may_run_ruby() {
+            return Data::Null;
+        }
+        match self.ran(key.funcall::<_, _, Value>("to_h", ())) {
+            Some(members) => self.value(members, 0),
+            None => Data::text(truncate::unrepresentable(&class_name(key))),
         }
     }
 

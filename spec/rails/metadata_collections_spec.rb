@@ -120,13 +120,14 @@ RSpec.describe "Collections in log_event metadata" do
                                                       "HTTP_ACCEPT" => "text/html")
 
     expect(logged(pairs.new(2))).to eq(password: "[REDACTED]", key1: 1)
-    # Pairs that repeat a key stay pairs: a Hash would keep one value.
+    # Pairs that repeat a key are a Hash each: one Hash would keep one value.
     repeated = Class.new do
       include Enumerable
 
-      def each(&) = [%w[tag x], [:tag, "y"]].each(&)
+      def each(&) = [%w[tag x], [:tag, "y"], %w[password hunter2], %w[password hunter3]].each(&)
     end
-    expect(logged(repeated.new)).to eq([%w[tag x], %w[tag y]])
+    expect(logged(repeated.new)).to eq([{ tag: "x" }, { tag: "y" }, { password: "[REDACTED]" },
+                                        { password: "[REDACTED]" }])
     expect(logged(headers)).to eq(HTTP_AUTHORIZATION: "[REDACTED]", HTTP_ACCEPT: "text/html")
     many = logged(pairs.new(1_500))
     expect(many.size).to eq(1_000)

@@ -102,22 +102,27 @@ module EzlogsRubyAgent
         size if size.is_a?(Integer) && size > limit
       end
 
-      # Whether `items` are pairs, each keyed by a String or Symbol of its
-      # own: pairs that repeat a key (a CSV row's, two Set-Cookie headers)
-      # would lose all but one value in a Hash, and stay pairs.
+      # Whether `items` are pairs, each keyed by a String or Symbol.
       def pairs?(items)
-        keys = items.map { |item| item.first.to_s if item.is_a?(Array) && item.size == 2 && RecordJson.text?(item[0]) }
-        !keys.empty? && keys.none?(nil) && keys.uniq.size == keys.size
+        !items.empty? && items.all? { |item| item.is_a?(Array) && item.size == 2 && RecordJson.text?(item[0]) }
       end
 
       # `pairs` as a Hash the core keeps whole: past `limit`, the first
       # `limit - 1` and the core's marker for the total the block gives.
-      def keyed(pairs, limit)
+      # Pairs that repeat a key (a CSV row's, two Set-Cookie headers), which
+      # one Hash would keep one value of, as one Hash each.
+      def keyed(pairs, limit, &)
+        return within(pairs.map { |pair| [pair].to_h }, limit, &) unless unique_keys?(pairs)
         return pairs.to_h if pairs.size <= limit
 
         hash = pairs.first(limit - 1).to_h
         key, marker = Native.keys_marker(yield, hash.size)
         hash.merge(key => marker)
+      end
+
+      def unique_keys?(pairs)
+        keys = pairs.map { |key, _| key.to_s }
+        keys.uniq.size == keys.size
       end
     end
   end

@@ -21,8 +21,14 @@ module EzlogsRubyAgent
       # records built on it and not saved yet), and some objects cannot be
       # dup'ed at all (ENV, a Thread, a Singleton: TypeError), nor can a
       # Hash's key (a Thread, in a Thread's own state). Its text is the
-      # object's, which a filter matches a key by.
-      Sealed = Struct.new(:value) { def to_s = value.to_s }
+      # object's, which a filter matches a key by (none when that fails).
+      Sealed = Struct.new(:value) do
+        def to_s
+          value.to_s
+        rescue StandardError
+          ""
+        end
+      end
 
       # The ActiveRecord classes Rails has loaded (they stay loaded).
       @loaded = {}
@@ -35,30 +41,38 @@ module EzlogsRubyAgent
       # as_json as what it gives (`given`: a Set's items, a Struct's
       # members), walked on by AppFilter; a record or a relation (which
       # their model's filters describe), an object that fails or gives
-      # another object, and a Hash's key that is not text, sealed.
+      # another object, and a Hash's key that is an object, sealed.
       # Strings, numbers, instants and dates (which have an iso8601) as
       # they are.
       def filterable(value)
         case value
-        when Hash then value.each_key.all? { |key| text?(key) } ? value : value.transform_keys { |key| sealed(key) }
+        when Hash then value.each_key.all? { |key| as_is?(key) } ? value : value.transform_keys { |key| key_of(key) }
         when Array, String, Symbol, Numeric, Time, true, false, nil then value
         else value.respond_to?(:iso8601) ? value : plain_or_sealed(value)
         end
       end
 
+      def as_is?(key) = plain?(key) || (defined?(key.respond_to?) && key.respond_to?(:iso8601))
+
+      def key_of(key) = as_is?(key) ? key : Sealed.new(key)
+
       def plain_or_sealed(object)
-        return sealed(object) if record?(object) || relation?(object) || wrapper?(object)
+        return Sealed.new(object) if record?(object) || relation?(object) || wrapper?(object)
 
         plain = given(object)
-        case plain
-        when Hash, Array, String, Symbol, Numeric, true, false, nil then plain
-        else sealed(object)
-        end
+        plain?(plain) ? plain : Sealed.new(object)
       rescue StandardError
-        sealed(object)
+        Sealed.new(object)
       end
 
-      def sealed(value) = text?(value) ? value : Sealed.new(value)
+      # Whether `value` is data the core converts as it is, not another
+      # object (which it shows as unrepresentable).
+      def plain?(value)
+        case value
+        when Hash, Array, String, Symbol, Numeric, true, false, nil then true
+        else false
+        end
+      end
 
       def text?(key) = key.is_a?(String) || key.is_a?(Symbol)
 
@@ -88,7 +102,8 @@ module EzlogsRubyAgent
         return RecordDescription.of(object) if record?(object)
         return Collections.relation(object) if relation?(object)
 
-        AppFilter.values(given(object))
+        given = given(object)
+        plain?(given) ? AppFilter.values(given) : given
       end
 
       # What an object that is neither a record nor a relation gives for

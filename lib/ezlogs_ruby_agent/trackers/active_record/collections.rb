@@ -19,6 +19,8 @@ module EzlogsRubyAgent
       # database (or in memory, for a loaded relation).
       def relation(relation)
         limit = Native.collection_limit
+        # Before the records are read: with has_many_inversing, reading
+        # them may change the association's target.
         unsaved = unsaved(relation)
         records = first_records(relation, limit + 1, unsaved)
         within(described(records), limit) { relation.loaded? ? records.size : rows(relation) + unsaved.size }

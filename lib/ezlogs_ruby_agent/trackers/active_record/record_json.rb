@@ -9,19 +9,21 @@ module EzlogsRubyAgent
     # (encrypted attributes, its own filter_attributes) is masked, and so
     # is what the app's filters the core cannot apply name (a Proc, a
     # dotted "user.bio"). What any other object gives (a Set's items, a
-    # Struct's members) gets those filters too (AppFilter.values), since
-    # they never saw inside it. Other keys the app filters, the core
-    # redacts as in any Hash.
+    # Struct's members) gets those filters too, by the keys it is under
+    # (`filterable`). Other keys the app filters, the core redacts as in
+    # any Hash.
     module RecordJson
-      # An object inside a value AppFilter filters (a record, a relation, a
-      # Set, ENV), kept from the filters, which see what it gives only as
-      # the core converts it (`of`): Rails' ParameterFilter dups each value
-      # it hands a Proc, and a record's dup is a new record (no id, no
+      # A record, a relation, an object that fails or gives another object,
+      # or a Hash key that is an object, inside a value AppFilter filters
+      # (`filterable`): kept from the filters, and put back in its place
+      # after them (`unsealed`), for the core to convert (a record by its
+      # model's filters, `of`). Rails' ParameterFilter dups each value it
+      # hands a Proc, and a record's dup is a new record (no id, no
       # timestamps), a relation's a reset one (an association loses the
       # records built on it and not saved yet), and some objects cannot be
-      # dup'ed at all (ENV, a Thread, a Singleton: TypeError), nor can a
-      # Hash's key (a Thread, in a Thread's own state). Its text is the
-      # object's, which a filter matches a key by (none when that fails).
+      # dup'ed at all (a Thread as a key, in a Thread's own state:
+      # TypeError). Its text is the object's, which a filter matches a key
+      # by (none when that fails).
       Sealed = Struct.new(:value) do
         def to_s
           value.to_s

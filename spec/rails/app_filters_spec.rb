@@ -200,6 +200,18 @@ RSpec.describe "filter_parameters the native core cannot apply" do
     expect_hidden(jobs)
   end
 
+  # As a keyword argument of that name is: a dotted filter and a Proc reach
+  # into a Hash, an Array or an object given by position.
+  it "filters an argument given by position under its parameter's name" do
+    filters << "card.number"
+    quietly { EzlogsRubyAgent.configure }
+    stub_const("CodesJob", Class.new(ApplicationJob) { def perform(recovery_code, card) = [recovery_code, card] })
+    CodesJob.perform_now([secret], Struct.new(:number, :brand).new("4111-0000", "visa"))
+
+    arguments = events_of("job.execution").last[:metadata][:arguments]
+    expect(arguments).to eq([["[hidden by the app]"], { number: "[REDACTED]", brand: "visa" }])
+  end
+
   # The core masks in an error's message the values it redacts by their
   # keys; those redacted here it never sees.
   it "masks the values they hide in a failed job's arguments where its error quotes them" do

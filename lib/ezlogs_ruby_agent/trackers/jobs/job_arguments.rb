@@ -31,7 +31,7 @@ module EzlogsRubyAgent
           defined?(value.to_global_id) ? record(value, written ||= global_ids_in(serialized)) : value
         end
       end
-      PositionalArguments.redact(AppFilter.values(described), job_class)
+      PositionalArguments.redact(described, job_class)
     rescue StandardError => e
       ProblemReporter.internal(e, "describing job arguments")
       []

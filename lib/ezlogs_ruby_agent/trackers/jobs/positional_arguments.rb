@@ -18,11 +18,18 @@ module EzlogsRubyAgent
 
     module_function
 
-    # `described`: a job's arguments as JobArguments copied them (an Array,
-    # changed in place). `job_class`: the job's class, or its name.
+    # `described`: a job's arguments as JobArguments copied them (an
+    # Array, left as it is), with the app's filters applied (AppFilter):
+    # each argument a parameter names under its name, so that a dotted
+    # "card.number" or a Proc on "bio" reaches a Hash, an Array or an
+    # object given by position; the others as they come. `job_class`: the
+    # job's class, or its name.
     def redact(described, job_class)
-      each_named(described, job_class) { |list, index, name| list[index] = filtered(name, list[index]) }
-      described
+      named = []
+      each_named(described, job_class) { |list, index, name| named << filtered(name, list[index]) }
+      filtered = AppFilter.values(described)
+      each_named(filtered, job_class) { |list, index, _| list[index] = named.shift unless named.empty? }
+      filtered
     end
 
     # The arguments `redact` masks, of the arguments as the job was given
@@ -31,8 +38,7 @@ module EzlogsRubyAgent
     def secrets(arguments, job_class)
       found = []
       each_named(Array(arguments), job_class) do |list, index, name|
-        value = list[index]
-        found.concat(Tracking.texts_of(value)) if filtered(name, value) != value
+        found.concat(HiddenValues.of({ name => list[index] }))
       end
       found
     rescue StandardError => e
@@ -121,14 +127,11 @@ module EzlogsRubyAgent
       rest ? optional + Array.new([free - optional.size, 0].max, rest) : optional
     end
 
-    # A Hash or an Array was filtered inside already (JobArguments, with
-    # the other arguments): here only its name is asked about, so that a
-    # Proc is not given its values twice.
+    # `value` as the filters leave it under `name`.
     def filtered(name, value)
       return AppFilter::MASK if Native.sensitive_key?(name)
-      return AppFilter.values({ name => value }).fetch(name, value) unless value.is_a?(Hash) || value.is_a?(Array)
 
-      AppFilter.values({ name => +"" })[name].equal?(AppFilter::MASK) ? AppFilter::MASK : value
+      AppFilter.values({ name => value }).fetch(name, value)
     end
 
     # `owner`'s instance method `name`, or nil (a class or method renamed

@@ -11,6 +11,7 @@ module EzlogsRubyAgent
     MAX_DEPTH = 32
     # The core's markers (truncate.rs).
     CYCLE = "[cycle]"
+    DEPTH_EXCEEDED = "[max depth exceeded]"
 
     module_function
 
@@ -22,18 +23,21 @@ module EzlogsRubyAgent
 
     # `parents`: the Hashes, Arrays and objects `value` is in (an object
     # that `convert` makes a Hash of is kept itself, so that a cycle
-    # through it is cut when it is met again, before it is converted).
+    # through it is cut when it is met again, before it is converted). A
+    # String or a number is never one of them, and is not looked for.
     def copy(value, convert, parents)
+      # (`case`, not `is_a?`: a BasicObject has no is_a?.)
+      case value
+      when String, Symbol, Integer, Float, true, false, nil then return convert.call(value)
+      end
       return CYCLE if parents.any? { |parent| parent.equal?(value) }
 
       converted = convert.call(value)
-      # (`case`, not `is_a?`: a BasicObject has no is_a?.)
       case converted
       when Hash, Array then nil
       else return converted
       end
-      marker = cut(value, parents)
-      return marker if marker
+      return DEPTH_EXCEEDED if parents.size >= MAX_DEPTH
 
       parents.push(value)
       copied = converted.is_a?(Hash) ? copy_hash(converted, convert, parents) : copy_array(converted, convert, parents)
@@ -52,7 +56,7 @@ module EzlogsRubyAgent
     def cut(value, parents)
       return CYCLE if parents.any? { |parent| parent.equal?(value) }
 
-      "[max depth exceeded]" if parents.size >= MAX_DEPTH
+      DEPTH_EXCEEDED if parents.size >= MAX_DEPTH
     end
   end
 end

@@ -47,14 +47,18 @@ module EzlogsRubyAgent
       # Strings, numbers, instants and dates (which have an iso8601) as
       # they are.
       def filterable(value)
-        case value
-        when Hash then value.each_key.all? { |key| as_is?(key) } ? value : value.transform_keys { |key| key_of(key) }
-        when Array, String, Symbol, Numeric, Time, true, false, nil then value
-        else value.respond_to?(:iso8601) ? value : plain_or_sealed(value)
-        end
+        return value.transform_keys { |key| key_of(key) } if value.is_a?(Hash) && !value.each_key.all? { as_is?(_1) }
+
+        as_is?(value) ? value : plain_or_sealed(value)
       end
 
-      def as_is?(key) = plain?(key) || (defined?(key.respond_to?) && key.respond_to?(:iso8601))
+      # Whether the core converts `value` as it is (or AppFilter walks it).
+      def as_is?(value)
+        case value
+        when Hash, Array, String, Symbol, Numeric, Time, true, false, nil then true
+        else defined?(value.respond_to?) && value.respond_to?(:iso8601)
+        end
+      end
 
       def key_of(key) = as_is?(key) ? key : Sealed.new(key)
 
@@ -83,11 +87,17 @@ module EzlogsRubyAgent
       # through it.
       def unsealed(value)
         case value
-        when Hash then value.transform_keys! { |key| unsealed(key) }.transform_values! { |item| unsealed(item) }
+        when Hash then unsealed_hash(value)
         when Array then value.map! { |item| unsealed(item) }
         when Sealed then value.value
         else value
         end
+      end
+
+      # Its keys rebuilt only when one was sealed (`key_of`; most never are).
+      def unsealed_hash(hash)
+        hash.transform_keys! { |key| unsealed(key) } if hash.each_key.any?(Sealed)
+        hash.transform_values! { |item| unsealed(item) }
       end
 
       # `object.as_json`, a record's filtered, and a relation's (an

@@ -89,11 +89,13 @@ RSpec.describe "Converting Ruby values into event data" do
     expect(converted(BigDecimal("12345678901234567890.123456789"))).to eq("12345678901234567890.123456789")
   end
 
-  it "uses as_json when an object has it, else to_s" do
+  it "uses as_json when an object has it, a Struct's members without one, else to_s" do
     with_as_json = Class.new { def as_json(*) = { "kind" => "custom" } }
     with_to_s = Class.new { def to_s = "described" }
     expect(converted(with_as_json.new)).to eq(kind: "custom")
     expect(converted(with_to_s.new)).to eq("described")
+    # Without ActiveSupport's as_json, a Struct by its members, not its to_s.
+    expect(converted(Struct.new(:name, :password).new("Ada", "PW-SECRET"))).to eq(name: "Ada", password: "[REDACTED]")
   end
 
   it "puts a placeholder in for objects that cannot be described" do

@@ -343,7 +343,7 @@ impl<'r> Converter<'r> {
     /// that redacts by key or finds PII (`{card => 1}` with the card's
     /// number).
     fn key_text(&mut self, key: Value) -> Text {
-        let mut data = self.key_data(key);
+        let mut data = self.value(key, 0);
         if let Data::Text(text) = data {
             return text;
         }
@@ -353,26 +353,10 @@ impl<'r> Converter<'r> {
         serde_json::to_string(&data).unwrap_or_default().into()
     }
 
-    /// A key converted; a Struct by its members (`to_h`), as ActiveSupport's
-    /// as_json gives them: without it, its `to_s` would write them as text.
-    fn key_data(&mut self, key: Value) -> Data {
-        // SAFETY: as in `value`.
-        if unsafe { rb_sys::RB_TYPE(key.as_raw()) } != ruby_value_type::RUBY_T_STRUCT {
-            return self.value(key, 0);
-        }
-        if !self.may_run_ruby() {
-            return Data::Null;
-        }
-        match self.ran(key.funcall::<_, _, Value>("to_h", ())) {
-            Some(members) => self.value(members, 0),
-            None => Data::text(truncate::unrepresentable(&class_name(key))),
-        }
-    }
-
     /// Anything else: instants as timestamps, dates through `iso8601`,
     /// BigDecimal as its digits, then `as_json` (a record's filtered as its
-    /// changes are: `as_json`, below), then `to_s`. Nothing once the thread
-    /// was interrupted.
+    /// changes are: `as_json`, below), a Struct without one by its members,
+    /// then `to_s`. Nothing once the thread was interrupted.
     fn object(&mut self, value: Value, depth: usize) -> Data {
         if !self.may_run_ruby() {
             return Data::Null;
@@ -393,6 +377,11 @@ impl<'r> Converter<'r> {
             (value.funcall::<_, _, Value>("iso8601", ()), false)
         } else if self.responds_to(value, "as_json") {
             (as_json(self.ruby, value), true)
+        } else if is_struct(value) && self.may_run_ruby() {
+            // Its members, as ActiveSupport's as_json gives them: its `to_s`
+            // would write them all as one text, out of reach of the rules
+            // that redact by key.
+            (value.funcall::<_, _, Value>("to_h", ()), true)
         } else if self.may_run_ruby() {
             (value.funcall::<_, _, Value>("to_s", ()), true)
         } else {
@@ -492,6 +481,12 @@ fn as_json(ruby: &Ruby, value: Value) -> Result<Value, magnus::Error> {
 /// class's `#<Class:0x...>`), not of its singleton class (an object with
 /// methods of its own, by `extend` or `define_singleton_method`), nor its
 /// `inspect` (a model's lists its columns).
+fn is_struct(value: Value) -> bool {
+    // SAFETY: as in `Converter::value`: a live Ruby value, whose type is
+    // read from its tag bits or its object header.
+    unsafe { rb_sys::RB_TYPE(value.as_raw()) == ruby_value_type::RUBY_T_STRUCT }
+}
+
 fn class_name(value: Value) -> String {
     // SAFETY: called on a Ruby thread holding the GVL (the converter's
     // caller has `Ruby`), with a live VALUE. rb_obj_class only reads its

@@ -202,14 +202,16 @@ RSpec.describe "filter_parameters the native core cannot apply" do
 
   # As a keyword argument of that name is: a dotted filter and a Proc reach
   # into a Hash, an Array or an object given by position.
-  it "filters an argument given by position under its parameter's name" do
-    filters << "card.number"
+  it "filters an argument given by position under its parameter's name, each value once" do
+    given = []
+    filters.push("card.number", ->(key, value) { given << value.dup if key == "brand" })
     quietly { EzlogsRubyAgent.configure }
     stub_const("CodesJob", Class.new(ApplicationJob) { def perform(recovery_code, card) = [recovery_code, card] })
     CodesJob.perform_now([secret], Struct.new(:number, :brand).new("4111-0000", "visa"))
 
     arguments = events_of("job.execution").last[:metadata][:arguments]
     expect(arguments).to eq([["[hidden by the app]"], { number: "[REDACTED]", brand: "visa" }])
+    expect(given).to eq(["visa"])
   end
 
   # The core masks in an error's message the values it redacts by their

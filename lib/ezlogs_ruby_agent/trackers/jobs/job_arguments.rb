@@ -41,7 +41,7 @@ module EzlogsRubyAgent
     # them, as text: for where its error's message quotes them (the core
     # masks those it redacts itself).
     def secrets(arguments, job_class)
-      PositionalArguments.secrets(arguments, job_class) + HiddenValues.of(Array(arguments))
+      PositionalArguments.secrets(arguments, job_class)
     rescue StandardError => e
       ProblemReporter.internal(e, "looking for the secrets in job arguments")
       []

@@ -19,31 +19,36 @@ module EzlogsRubyAgent
     module_function
 
     # `described`: a job's arguments as JobArguments copied them (an
-    # Array, left as it is), with the app's filters applied (AppFilter):
-    # each argument a parameter names under its name, so that a dotted
-    # "card.number" or a Proc on "bio" reaches a Hash, an Array or an
-    # object given by position; the others as they come. `job_class`: the
-    # job's class, or its name.
+    # Array, changed in place), with the app's filters applied (AppFilter),
+    # each value once: each argument a parameter names under its name, so
+    # that a dotted "card.number" or a Proc on "bio" reaches a Hash, an
+    # Array or an object given by position; the others as they come.
+    # `job_class`: the job's class, or its name.
     def redact(described, job_class)
-      named = []
-      each_named(described, job_class) { |list, index, name| named << filtered(name, list[index]) }
+      named = taken_out(described, job_class).map { |name, value| filtered(name, value) }
       filtered = AppFilter.values(described)
       each_named(filtered, job_class) { |list, index, _| list[index] = named.shift unless named.empty? }
       filtered
     end
 
-    # The arguments `redact` masks, of the arguments as the job was given
-    # them, as a message may write them (Tracking.texts_of): for where its
-    # error's message quotes them.
+    # What `redact` masks of the arguments as the job was given them, as a
+    # message may write them (HiddenValues): for where its error's message
+    # quotes them.
     def secrets(arguments, job_class)
-      found = []
-      each_named(Array(arguments), job_class) do |list, index, name|
-        found.concat(HiddenValues.of({ name => list[index] }))
+      copy = BoundedCopy.of(Array(arguments)) { |value| value }
+      named = taken_out(copy, job_class).map { |name, value| { name => value } }
+      HiddenValues.of(copy) + HiddenValues.of(named)
+    end
+
+    # [[name, value]] of each argument a parameter names in `copy`, each
+    # then left out of it (nil), to be filtered under its name alone.
+    def taken_out(copy, job_class)
+      named = []
+      each_named(copy, job_class) do |list, index, name|
+        named << [name, list[index]]
+        list[index] = nil
       end
-      found
-    rescue StandardError => e
-      ProblemReporter.internal(e, "naming job arguments")
-      []
+      named
     end
 
     # Yields (the Array, index, parameter name) for each positional argument

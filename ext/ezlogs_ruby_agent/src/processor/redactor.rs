@@ -64,6 +64,15 @@ const BUILT_IN_FIELDS: &[&str] = &[
     "key",
 ];
 
+/// Whether `key` is the JSON the core wrote for a key that holds a Hash or
+/// an Array (convert.rs, `key_text`: a record, a Struct, `group(:a, :b)`'s
+/// pairs), redacted inside already. It is not a name: matched as one, a
+/// record's `"email"` field would take the value under it (its count in
+/// `group(:user).count`) for a secret.
+fn is_written_json(key: &str) -> bool {
+    key.starts_with('{') || key.starts_with('[')
+}
+
 /// Identifiers that frameworks generate in shapes PII detection would take
 /// for an address (a mail Message-ID is `random@host`). Their values are not
 /// scanned; their keys are still checked like any other.
@@ -232,7 +241,7 @@ impl Redactor {
 
     fn object(&self, object: &mut Object, redacted: &mut Redacted) {
         for (key, value) in &mut object.0 {
-            if self.is_sensitive_key(key) {
+            if self.is_sensitive_key(key) && !is_written_json(key) {
                 collect_values(value, &mut redacted.by_key);
                 *value = Data::text(REDACTED);
             } else if !IDENTIFIER_KEYS.contains(&key.as_str()) {

@@ -18,7 +18,6 @@ module EzlogsRubyAgent
   module AppFilter
     MASK = "[REDACTED]"
     PARAMS_MASK = "[FILTERED]"
-    UNSAFE = :__ezlogs_unsafe_value
     # A value handed to the core as it is (its as_json), which describes
     # it by its own class.
     Opaque = Struct.new(:object) { def as_json(*) = object }
@@ -32,9 +31,9 @@ module EzlogsRubyAgent
       # `filter_parameters`: a Configuration::FilterParameters. True when
       # some of them are applied here (`values` then does something).
       def use(filter_parameters)
-        @values = build(filter_parameters.in_ruby, MASK)
-        @dotted = build(filter_parameters.dotted, MASK)
-        @params = build(filter_parameters.list, PARAMS_MASK)
+        @values = SafeParameterFilter.build(filter_parameters.in_ruby, MASK)
+        @dotted = SafeParameterFilter.build(filter_parameters.dotted, MASK)
+        @params = SafeParameterFilter.build(filter_parameters.list, PARAMS_MASK)
         @applied = filter_parameters.list
         !@values.nil?
       end
@@ -51,7 +50,7 @@ module EzlogsRubyAgent
       # Other entries (a model's filter_attributes) as a filter for
       # `values` and `changes`, with the same marker.
       def filter_of(filters)
-        build(filters, MASK)
+        SafeParameterFilter.build(filters, MASK)
       end
 
       # A value (Hash, Array of them, or anything else) with the filters
@@ -99,29 +98,6 @@ module EzlogsRubyAgent
         end
       end
 
-      def build(filters, mask)
-        return if filters.empty?
-
-        require "active_support/parameter_filter"
-        ActiveSupport::ParameterFilter.new(filters.map { |filter| guarded(filter) }, mask:)
-      end
-
-      # A Proc that cannot raise: a String it failed on is masked in place
-      # (ParameterFilter hands each Proc a copy, and keeps it); for any other
-      # value the Hash it is in is filtered again entry by entry.
-      def guarded(filter)
-        return filter unless filter.is_a?(Proc)
-
-        pairs = filter.arity == 2
-        lambda do |key, value, original|
-          pairs ? filter.call(key, value) : filter.call(key, value, original)
-        rescue StandardError => e
-          ProblemReporter.app_code(e, "A filter_parameters Proc", "the value it was given is reported as #{MASK}",
-                                   show_message: false)
-          value.is_a?(String) && !value.frozen? ? value.replace(MASK) : throw(UNSAFE)
-        end
-      end
-
       def apply(filter, value, within = nil)
         copy = BoundedCopy.of(value) { |item| plain(item) }
         copy = within && copy.is_a?(Hash) ? filter_within(filter, copy, within) : map_hashes(filter, copy)
@@ -164,10 +140,10 @@ module EzlogsRubyAgent
       end
 
       def filter_hash(filter, hash)
-        catch(UNSAFE) { return filter.filter(hash) }
+        catch(SafeParameterFilter::UNSAFE) { return filter.filter(hash) }
         hash.each_with_object({}) do |(key, value), filtered|
           filtered[key] = MASK
-          catch(UNSAFE) { filtered[key] = filter.filter(key => value)[key] }
+          catch(SafeParameterFilter::UNSAFE) { filtered[key] = filter.filter(key => value)[key] }
         end
       end
 

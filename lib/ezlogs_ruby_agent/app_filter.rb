@@ -86,6 +86,22 @@ module EzlogsRubyAgent
         filter ? apply(filter, params) : params
       end
 
+      # [`value` as the filters are given it, `values(value)`], each copied
+      # (BoundedCopy: Symbol keys as Strings), so that the two compare entry
+      # by entry (HiddenValues). An object the filters are given what it
+      # holds of (a Struct, a Set) is that Hash or Array in both.
+      def copy_and_values(value)
+        filter = @values
+        return [BoundedCopy.of(value) { |item| item }] * 2 unless filter
+
+        copy = BoundedCopy.of(value) { |item| plain(item) }
+        filtered = CallbacksTracker::RecordJson.unsealed(map_hashes(filter, copy))
+        [CallbacksTracker::RecordJson.unsealed(copy), filtered]
+      rescue StandardError => e
+        ProblemReporter.internal(e, "applying filter_parameters")
+        [value, masked(value)]
+      end
+
       private
 
       def filter_pairs(filter, pairs, within)

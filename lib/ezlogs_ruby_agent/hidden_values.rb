@@ -14,13 +14,12 @@ module EzlogsRubyAgent
     # the core redacts, as a message may write them (Tracking.texts_of).
     def of(value)
       found = []
-      each_hidden(BoundedCopy.of(value) { |item| item }, AppFilter.values(value)) { |text| found << text }
+      each_hidden(*AppFilter.copy_and_values(value)) { |text| found << text }
       found
     end
 
-    # Yields the texts of each value in `original` (a copy: Symbol keys as
-    # Strings, as AppFilter's) that `filtered` does not show as it is (nil:
-    # hidden whole).
+    # Yields the texts of each value in `original` that `filtered` (its
+    # copy, filtered) does not show as it is (nil: hidden whole).
     def each_hidden(original, filtered, &)
       case original
       when Hash, Array

@@ -242,6 +242,24 @@ RSpec.describe "filter_parameters the native core cannot apply" do
     filters.pop(3)
   end
 
+  # The filters are given what an object holds: its values, not the object
+  # itself, are what a message may quote.
+  it "masks where a failed job's error quotes them the values they hide in an object it was given" do
+    filters.push("card.number", ->(key, value) { value.replace("[by Proc]") if key == "cvc" })
+    quietly { EzlogsRubyAgent.configure }
+    card = Struct.new(:number, :cvc, :brand)
+    stub_const("ChargeJob", Class.new(ApplicationJob) do
+      def perform(card, note) = raise(KeyError, "declined #{card.number}/#{card.cvc} #{card.brand} #{note[:who]}")
+    end)
+    expect { ChargeJob.perform_now(card.new("4111222233334444", "7319", "visa"), { who: "Grace" }) }
+      .to raise_error(KeyError)
+
+    error = events_of("job.execution").last[:metadata][:error]
+    expect(error[:message]).to eq("declined [REDACTED]/[REDACTED] visa Grace")
+  ensure
+    filters.pop(2)
+  end
+
   # Rails 6.1 brings a time back in UTC when a job runs: its error's
   # message may quote it so, although the job was given it in Tokyo.
   it "looks for a hidden value in a message as Ruby writes it, a time as it was given and in UTC" do

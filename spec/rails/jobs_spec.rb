@@ -76,6 +76,18 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(JSON.generate(events_of("job.enqueue") + events_of("job.execution"))).not_to include("S3CRET")
     end
 
+    # Only what a filter hides is masked: an argument given by keyword
+    # (Symbol keys) that no filter names stays in the message that quotes it.
+    it "keeps in a failed run's error message the arguments no filter hides" do
+      stub_const("LookupJob", Class.new(ApplicationJob) do
+        def perform(name:, token:) = raise(KeyError, "no user named #{name} (#{token})")
+      end)
+      expect { LookupJob.perform_now(name: "Grace Hopper", token: "tok-77123") }.to raise_error(KeyError)
+
+      message = executions_of("LookupJob").first[:metadata][:error][:message]
+      expect(message).to eq("no user named Grace Hopper ([REDACTED])")
+    end
+
     # Masked before it is cut to 1,000 characters: cut first, the token
     # across the cut would not be found.
     it "masks a filtered argument that runs past the error message's 1,000th character" do

@@ -47,10 +47,14 @@ module EzlogsRubyAgent
 
     def copy_array(array, convert, parents) = array.map { |item| copy(item, convert, parents) }
 
+    # A Hash of keyword arguments (flagged by `ruby2_keywords`, as ActiveJob
+    # keeps them) stays one, for what the job's parameters bind it to
+    # (PositionalArguments).
     def copy_hash(hash, convert, parents)
-      hash.each_with_object({}) do |(key, value), copied|
-        copied[key.is_a?(Symbol) ? key.name : key] = copy(value, convert, parents)
+      copied = hash.each_with_object({}) do |(key, value), entries|
+        entries[key.is_a?(Symbol) ? key.name : key] = copy(value, convert, parents)
       end
+      Hash.ruby2_keywords_hash?(hash) ? Hash.ruby2_keywords_hash(copied) : copied
     end
 
     def cut(value, parents)

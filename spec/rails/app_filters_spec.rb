@@ -214,6 +214,20 @@ RSpec.describe "filter_parameters the native core cannot apply" do
     expect(given).to eq(["visa"])
   end
 
+  # Ruby 3 binds a Hash given by position to a parameter, beside keyword
+  # parameters too; only keyword arguments come flagged (ruby2_keywords).
+  it "takes a Hash given by position for the argument it is, where the job also takes keywords" do
+    filters.push("card.number")
+    quietly { EzlogsRubyAgent.configure }
+    stub_const("PayJob", Class.new(ApplicationJob) { def perform(card, note: nil) = [card, note] })
+    PayJob.perform_now({ "number" => "4111-0000", "brand" => "visa" })
+    PayJob.perform_now({ "number" => "4111-0001" }, note: { "number" => "n-1" })
+
+    arguments = events_of("job.execution").map { |event| event[:metadata][:arguments] }
+    expect(arguments).to eq([[{ number: "[REDACTED]", brand: "visa" }],
+                             [{ number: "[REDACTED]" }, { note: { number: "n-1" } }]])
+  end
+
   # The core masks in an error's message the values it redacts by their
   # keys; those redacted here it never sees.
   it "masks the values they hide in a failed job's arguments where its error quotes them" do

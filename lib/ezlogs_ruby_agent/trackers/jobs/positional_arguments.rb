@@ -25,9 +25,10 @@ module EzlogsRubyAgent
     # Array or an object given by position; the others as they come.
     # `job_class`: the job's class, or its name.
     def redact(described, job_class)
-      named = taken_out(described, job_class).map { |name, value| filtered(name, value) }
+      named = taken_out(described, job_class)
       filtered = AppFilter.values(described)
-      each_named(filtered, job_class) { |list, index, _| list[index] = named.shift unless named.empty? }
+      list, = positional(filtered, job_class)
+      named.each { |index, name, value| list[index] = filtered(name, value) } if list.is_a?(Array)
       filtered
     end
 
@@ -36,16 +37,17 @@ module EzlogsRubyAgent
     # quotes them.
     def secrets(arguments, job_class)
       copy = BoundedCopy.of(Array(arguments)) { |value| value }
-      named = taken_out(copy, job_class).map { |name, value| { name => value } }
+      named = taken_out(copy, job_class).map { |_, name, value| { name => value } }
       HiddenValues.of(copy) + HiddenValues.of(named)
     end
 
-    # [[name, value]] of each argument a parameter names in `copy`, each
-    # then left out of it (nil), to be filtered under its name alone.
+    # [[index, name, value]] of each argument a parameter names in `copy`
+    # (its index in the list `positional` finds), each then left out of it
+    # (nil), to be filtered under its name alone.
     def taken_out(copy, job_class)
       named = []
       each_named(copy, job_class) do |list, index, name|
-        named << [name, list[index]]
+        named << [index, name, list[index]]
         list[index] = nil
       end
       named
@@ -101,7 +103,10 @@ module EzlogsRubyAgent
     # The parameter's name for each of `list`'s arguments, as Ruby binds
     # them: the required ones first and last, then the optional ones, then
     # a `*rest`'s; nil for one none takes, and for a trailing Hash of
-    # keywords (ActiveJob hands keyword arguments over as one).
+    # keywords: one flagged so (ActiveJob hands keyword arguments over as
+    # one, flagged by `ruby2_keywords`, and keeps the flag through its
+    # serialisation; BoundedCopy keeps it too). Ruby 3 binds any other
+    # Hash by position.
     def names(method, list)
       count = positional_count(method.parameters, list)
       bound(method.parameters.select { |type, _| POSITIONAL.include?(type) }, count)
@@ -116,7 +121,8 @@ module EzlogsRubyAgent
     end
 
     def positional_count(parameters, list)
-      keywords = list.last.is_a?(Hash) && parameters.any? { |type, _| KEYWORDS.include?(type) }
+      keywords = list.last.is_a?(Hash) && Hash.ruby2_keywords_hash?(list.last) &&
+                 parameters.any? { |type, _| KEYWORDS.include?(type) }
       keywords ? list.size - 1 : list.size
     end
 

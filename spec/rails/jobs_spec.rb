@@ -88,6 +88,18 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       expect(message).to eq("no user named Grace Hopper ([REDACTED])")
     end
 
+    # As an HTTP client's error quotes a request body: ActiveSupport's
+    # to_json writes <, > and & as \u003c, \u003e and \u0026.
+    it "masks a filtered argument where a failed run's message quotes it as JSON" do
+      stub_const("LoginJob", Class.new(ApplicationJob) do
+        def perform(user_id, password:) = raise(KeyError, "login failed: #{{ user_id:, password: }.to_json}")
+      end)
+      expect { LoginJob.perform_now(7, password: "p<ss&w>rd 99") }.to raise_error(KeyError)
+
+      message = executions_of("LoginJob").first[:metadata][:error][:message]
+      expect(message).to eq('login failed: {"user_id":7,"password":"[REDACTED]"}')
+    end
+
     # Masked before it is cut to 1,000 characters: cut first, the token
     # across the cut would not be found.
     it "masks a filtered argument that runs past the error message's 1,000th character" do

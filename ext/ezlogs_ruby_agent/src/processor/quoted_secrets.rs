@@ -6,8 +6,11 @@
 //!
 //! A message quotes a value as it is, as Ruby's `String#inspect` writes
 //! it, which escapes some characters, and writes others by the string's
-//! encoding and the process's (`rb_str_inspect` in Ruby's string.c), or
-//! %-encoded, as a URL writes it. The core holds the value as UTF-8 text,
+//! encoding and the process's (`rb_str_inspect` in Ruby's string.c), as
+//! JSON writes it (a request body an HTTP client's error quotes:
+//! `JSON.generate`, and ActiveSupport's `to_json`, which also writes `<`,
+//! `>` and `&` as `\u003c`, `\u003e` and `\u0026`), or %-encoded, as a URL
+//! writes it. The core holds the value as UTF-8 text,
 //! so each secret becomes a pattern that matches every way these can
 //! write each of its characters.
 
@@ -168,8 +171,8 @@ fn spelled(secret: &str) -> String {
 }
 
 /// The ways a message can write `c`: as it is, as `inspect` escapes it
-/// (rb_str_inspect; rb_str_buf_cat_escaped_char for a code point), and
-/// %-encoded (`percent_encoded`).
+/// (rb_str_inspect; rb_str_buf_cat_escaped_char for a code point), as JSON
+/// escapes it (`json_escaped`), and %-encoded (`percent_encoded`).
 fn spellings(c: char) -> Vec<String> {
     let mut spellings = vec![c.to_string()];
     let named = match c {
@@ -211,8 +214,23 @@ fn spellings(c: char) -> Vec<String> {
             spellings.push(format!("\\x{code:02X}"));
         }
     }
-    spellings.extend(percent_encoded(c));
+    for spelling in json_escaped(c).into_iter().chain(percent_encoded(c)) {
+        if !spellings.contains(&spelling) {
+            spellings.push(spelling);
+        }
+    }
     spellings
+}
+
+/// The ways JSON writes `c` that `inspect` does not: a control character
+/// with lower-case hex (`\u001f`: the json gem, and ActiveSupport), and
+/// `<`, `>`, `&`, U+2028 and U+2029 as ActiveSupport's `to_json` escapes
+/// them (ActiveSupport::JSON::Encoding, `escape_html_entities_in_json`).
+/// JSON's `\"`, `\\`, `\n`, `\t`, ... are `inspect`'s too.
+fn json_escaped(c: char) -> Option<String> {
+    let code = u32::from(c);
+    let escaped = c.is_ascii_control() || matches!(c, '<' | '>' | '&' | '\u{2028}' | '\u{2029}');
+    escaped.then(|| format!("\\u{code:04x}"))
 }
 
 /// The ways a URL in a message can write `c` (a token in a query string or
@@ -244,6 +262,23 @@ mod tests {
             &values.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
         )
         .unwrap_or_else(|| text.to_string())
+    }
+
+    #[test]
+    fn masks_a_secret_as_json_writes_it() {
+        // ActiveSupport's `{password: "p<ss&w>rd 99"}.to_json`.
+        assert_eq!(
+            masked(
+                &["p<ss&w>rd 99"],
+                r#"login failed body={"password":"p\u003css\u0026w\u003erd 99"}"#
+            ),
+            r#"login failed body={"password":"[REDACTED]"}"#
+        );
+        // The json gem's `JSON.generate("tab\u001fsep")`.
+        assert_eq!(
+            masked(&["tab\u{1f}sep"], r#"bad "tab\u001fsep""#),
+            r#"bad "[REDACTED]""#
+        );
     }
 
     #[test]

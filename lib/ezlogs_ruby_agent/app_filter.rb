@@ -18,9 +18,23 @@ module EzlogsRubyAgent
   module AppFilter
     MASK = "[REDACTED]"
     PARAMS_MASK = "[FILTERED]"
-    # A value handed to the core as it is (its as_json), which describes
-    # it by its own class.
-    Opaque = Struct.new(:object) { def as_json(*) = object }
+    # A value handed to the core as it is (its as_json): a BasicObject,
+    # which the core describes by its own class; a Hash used as a key,
+    # filtered already (CallbacksTracker::Filterable). Equal only to
+    # itself, so that two keys the filters made alike stay two.
+    class Opaque
+      attr_reader :object
+
+      def initialize(object)
+        @object = object
+      end
+
+      def as_json(*) = object
+
+      # Its text, which a filter matches it by as a key, as Rails matches
+      # the key itself.
+      def to_s = defined?(object.to_s) ? object.to_s : ""
+    end
 
     @values = nil
     @dotted = nil
@@ -95,8 +109,8 @@ module EzlogsRubyAgent
         return [BoundedCopy.of(value) { |item| item }] * 2 unless filter
 
         copy = BoundedCopy.of(value) { |item| plain(item) }
-        filtered = CallbacksTracker::RecordJson.unsealed(map_hashes(filter, copy))
-        [CallbacksTracker::RecordJson.unsealed(copy), filtered]
+        filtered = CallbacksTracker::Filterable.unsealed(map_hashes(filter, copy))
+        [CallbacksTracker::Filterable.unsealed(copy), filtered]
       rescue StandardError => e
         ProblemReporter.internal(e, "applying filter_parameters")
         [value, masked(value)]
@@ -117,19 +131,19 @@ module EzlogsRubyAgent
       def apply(filter, value, within = nil)
         copy = BoundedCopy.of(value) { |item| plain(item) }
         copy = within && copy.is_a?(Hash) ? filter_within(filter, copy, within) : map_hashes(filter, copy)
-        CallbacksTracker::RecordJson.unsealed(copy)
+        CallbacksTracker::Filterable.unsealed(copy)
       rescue StandardError => e
         ProblemReporter.internal(e, "applying filter_parameters")
         masked(value)
       end
 
       # Params as a Hash; an object as what it gives, or sealed from the
-      # filters (CallbacksTracker::RecordJson.filterable); a BasicObject,
+      # filters (CallbacksTracker::Filterable.filterable); a BasicObject,
       # which ParameterFilter cannot be handed (it has no is_a?), wrapped.
       def plain(item)
         return Opaque.new(item) unless defined?(item.respond_to?)
 
-        item.respond_to?(:to_unsafe_h) ? item.to_unsafe_h : CallbacksTracker::RecordJson.filterable(item)
+        item.respond_to?(:to_unsafe_h) ? item.to_unsafe_h : CallbacksTracker::Filterable.filterable(item)
       end
 
       # `hash` filtered as the value of `key` would be, so that a dotted

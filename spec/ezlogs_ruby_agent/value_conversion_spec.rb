@@ -37,6 +37,17 @@ RSpec.describe "Converting Ruby values into event data" do
     expect(value.values).to eq([1, 2, 3, 4])
   end
 
+  # Parsed, a JSON object keeps one value of a repeated key.
+  it "keeps apart keys that redaction made alike" do
+    card = Struct.new(:number, :brand)
+    value = converted({ card.new("4111111111111111", "visa") => 3, card.new("4242424242424242", "visa") => 5,
+                        card.new("5555555555554444", "visa") => 7 })
+
+    written = '{"number":"[REDACTED]","brand":"visa"}'
+    expect(value.keys.map(&:to_s)).to eq([written, "#{written} (2)", "#{written} (3)"])
+    expect(value.values).to eq([3, 5, 7])
+  end
+
   it "names keys alike whether their symbols are literal, made at run time or long" do
     made = "made_#{rand(1_000_000)}".to_sym
     long = :a_key_longer_than_twenty_four_bytes_of_inline_storage

@@ -413,6 +413,18 @@ RSpec.describe "filter_parameters the native core cannot apply" do
   end
 
   # With a Proc filter a record is sealed until the core converts it.
+  # The filters never look into a key; the core writes such a key as its
+  # JSON, where they would not reach it.
+  it "applies them to a Hash used as a key, and keeps apart the keys they made alike" do
+    tally = { { "recovery_code" => secret, "note" => "n" } => 2, { "recovery_code" => "RC-2", "note" => "n" } => 3 }
+    EzlogsRubyAgent.log_event(event_type: "codes.counted", action: "counted", actor: { type: "user", id: 1 },
+                              metadata: { tally: })
+
+    tally = events_of("codes.counted").last[:metadata][:tally]
+    written = '{"recovery_code":"[hidden by the app]","note":"n"}'
+    expect(tally).to eq(written.to_sym => 2, "#{written} (2)".to_sym => 3)
+  end
+
   it "names a record whose as_json raises by its class, as the core names any such value" do
     ada = Customer.create!(name: "Ada")
     ada.define_singleton_method(:as_json) { |*| raise ArgumentError, "no JSON" }

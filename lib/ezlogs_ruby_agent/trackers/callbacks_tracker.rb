@@ -2,6 +2,7 @@
 
 require_relative "active_record/after_commit"
 require_relative "active_record/collections"
+require_relative "active_record/filterable"
 require_relative "active_record/model_filters"
 require_relative "active_record/pending_saves"
 require_relative "active_record/record_description"

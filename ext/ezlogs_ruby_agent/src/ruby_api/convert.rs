@@ -330,7 +330,7 @@ impl<'r> Converter<'r> {
         // instructions a key, measured).
         let key = match Symbol::from_value(key) {
             Some(symbol) => self.symbol(symbol),
-            None => self.key_text(key),
+            None => self.key_text(key, object),
         };
         let value = self.value(value, depth);
         object.push(key, value);
@@ -341,14 +341,17 @@ impl<'r> Converter<'r> {
     /// keys are; a Struct, a Hash) is redacted first, as a value is:
     /// written as text, what it holds would be out of reach of every rule
     /// that redacts by key or finds PII (`{card => 1}` with the card's
-    /// number).
-    fn key_text(&mut self, key: Value) -> Text {
+    /// number). Two such keys that redaction made alike stay two
+    /// (`distinct`).
+    fn key_text(&mut self, key: Value, object: &Object) -> Text {
         let mut data = self.value(key, 0);
         if let Data::Text(text) = data {
             return text;
         }
         if matches!(data, Data::Map(_) | Data::List(_)) {
             settings::current().processor.redact_value(&mut data);
+            let json = serde_json::to_string(&data).unwrap_or_default();
+            return distinct(object, json).into();
         }
         serde_json::to_string(&data).unwrap_or_default().into()
     }
@@ -475,6 +478,25 @@ fn ascii_or_utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
 /// raised.
 fn as_json(ruby: &Ruby, value: Value) -> Result<Value, magnus::Error> {
     helpers::agent_module(ruby, &["CallbacksTracker", "RecordJson"])?.funcall("of", (value,))
+}
+
+/// `json`, a key written as its object's JSON, or, when `object` has that
+/// key already, `json` followed by " (2)", " (3)", ...: two objects that
+/// redaction made alike (`{Card("4111…") => 3, Card("5555…") => 5}`, each
+/// number "[REDACTED]") would otherwise be one key, and a decoder would
+/// keep one of their values. No other key begins with an object's or an
+/// Array's JSON but those written here.
+fn distinct(object: &Object, json: String) -> String {
+    let taken = object
+        .0
+        .iter()
+        .filter(|(key, _)| key.starts_with(json.as_str()))
+        .count();
+    if taken == 0 {
+        json
+    } else {
+        format!("{json} ({})", taken + 1)
+    }
 }
 
 /// The name of `value`'s class (its path, `Billing::Invoice`; an anonymous

@@ -10,66 +10,13 @@ module EzlogsRubyAgent
     # is what the app's filters the core cannot apply name (a Proc, a
     # dotted "user.bio"). What any other object gives (a Set's items, a
     # Struct's members) gets those filters too, by the keys it is under
-    # (`filterable`). Other keys the app filters, the core redacts as in
-    # any Hash.
+    # (Filterable). Other keys the app filters, the core redacts as in any
+    # Hash.
     module RecordJson
-      # A record, a relation, an object that fails or gives another object,
-      # or a Hash key that is an object, inside a value AppFilter filters
-      # (`filterable`): kept from the filters, and put back in its place
-      # after them (`unsealed`), for the core to convert (a record by its
-      # model's filters, `of`). Rails' ParameterFilter dups each value it
-      # hands a Proc, and a record's dup is a new record (no id, no
-      # timestamps), a relation's a reset one (an association loses the
-      # records built on it and not saved yet), and some objects cannot be
-      # dup'ed at all (a Thread as a key, in a Thread's own state:
-      # TypeError). Its text is the object's, which a filter matches a key
-      # by (none when that fails).
-      Sealed = Struct.new(:value) do
-        def to_s
-          value.to_s
-        rescue StandardError
-          ""
-        end
-      end
-
       # The ActiveRecord classes Rails has loaded (they stay loaded).
       @loaded = {}
 
       module_function
-
-      # `value` as AppFilter hands it to the filters, which match a value
-      # by the path of keys it is under ("card.number", a Proc given
-      # "card"'s items): an object the core would convert through its
-      # as_json as what it gives (`given`: a Set's items, a Struct's
-      # members), walked on by AppFilter; a record or a relation (which
-      # their model's filters describe), an object that fails or gives
-      # another object, and a Hash's key that is an object, sealed.
-      # Strings, numbers, instants and dates (which have an iso8601) as
-      # they are.
-      def filterable(value)
-        return value.transform_keys { |key| key_of(key) } if value.is_a?(Hash) && !value.each_key.all? { as_is?(_1) }
-
-        as_is?(value) ? value : plain_or_sealed(value)
-      end
-
-      # Whether the core converts `value` as it is (or AppFilter walks it).
-      def as_is?(value)
-        case value
-        when Hash, Array, String, Symbol, Numeric, Time, true, false, nil then true
-        else defined?(value.respond_to?) && value.respond_to?(:iso8601)
-        end
-      end
-
-      def key_of(key) = as_is?(key) ? key : Sealed.new(key)
-
-      def plain_or_sealed(object)
-        return Sealed.new(object) if record?(object) || relation?(object) || wrapper?(object)
-
-        plain = given(object)
-        plain?(plain) ? plain : Sealed.new(object)
-      rescue StandardError
-        Sealed.new(object)
-      end
 
       # Whether `value` is data the core converts as it is, not another
       # object (which it shows as unrepresentable).
@@ -81,24 +28,6 @@ module EzlogsRubyAgent
       end
 
       def text?(key) = key.is_a?(String) || key.is_a?(Symbol)
-
-      # A value filtered (a copy) with each object sealed in it in its place
-      # again, so that the core meets it as itself, and cuts a cycle
-      # through it.
-      def unsealed(value)
-        case value
-        when Hash then unsealed_hash(value)
-        when Array then value.map! { |item| unsealed(item) }
-        when Sealed then value.value
-        else value
-        end
-      end
-
-      # Its keys rebuilt only when one was sealed (`key_of`; most never are).
-      def unsealed_hash(hash)
-        hash.transform_keys! { |key| unsealed(key) } if hash.each_key.any?(Sealed)
-        hash.transform_values! { |item| unsealed(item) }
-      end
 
       # `object.as_json`, a record's filtered, and a relation's (an
       # association's) records each so (Collections.relation). A Struct, a Set

@@ -228,6 +228,20 @@ RSpec.describe "filter_parameters the native core cannot apply" do
                              [{ number: "[REDACTED]" }, { note: { number: "n-1" } }]])
   end
 
+  # As instrumentation gems and concerns wrap perform.
+  it "names the arguments by the perform a wrapper that hands them all on to super wraps" do
+    filters.push("card.number")
+    quietly { EzlogsRubyAgent.configure }
+    wrapper = Module.new do
+      def perform(*args, **kwargs, &) = ActiveSupport::Notifications.instrument("perform.wrapper") { super }
+    end
+    stub_const("WrappedJob", Class.new(ApplicationJob) { def perform(card, note = nil) = [card, note] })
+    WrappedJob.prepend(wrapper)
+    WrappedJob.perform_now({ "number" => "4111-0002" }, "gift")
+
+    expect(events_of("job.execution").last[:metadata][:arguments]).to eq([{ number: "[REDACTED]" }, "gift"])
+  end
+
   # The core masks in an error's message the values it redacts by their
   # keys; those redacted here it never sees.
   it "masks the values they hide in a failed job's arguments where its error quotes them" do

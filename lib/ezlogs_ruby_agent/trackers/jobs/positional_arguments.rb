@@ -15,6 +15,10 @@ module EzlogsRubyAgent
   module PositionalArguments
     POSITIONAL = %i[req opt rest].freeze
     KEYWORDS = %i[key keyreq keyrest].freeze
+    # What a method that hands all its arguments on takes.
+    PASSED_ON = %i[rest keyrest block].freeze
+    # How Ruby 3.2 and later name an anonymous `*`, `**` or `&` (3.1: nil).
+    ANONYMOUS = [nil, :*, :**, :&].freeze
 
     module_function
 
@@ -102,15 +106,15 @@ module EzlogsRubyAgent
 
     # The parameter's name for each of `list`'s arguments, as Ruby binds
     # them: the required ones first and last, then the optional ones, then
-    # a `*rest`'s; nil for one none takes, and for a trailing Hash of
-    # keywords: one flagged so (ActiveJob hands keyword arguments over as
-    # one, flagged by `ruby2_keywords`, and keeps the flag through its
-    # serialisation; BoundedCopy keeps it too). Ruby 3 binds any other
-    # Hash by position.
+    # a `*rest`'s; nil for one none takes or an anonymous `*` takes, and
+    # for a trailing Hash of keywords: one flagged so (ActiveJob hands
+    # keyword arguments over as one, flagged by `ruby2_keywords`, and keeps
+    # the flag through its serialisation; BoundedCopy keeps it too). Ruby 3
+    # binds any other Hash by position.
     def names(method, list)
       count = positional_count(method.parameters, list)
       bound(method.parameters.select { |type, _| POSITIONAL.include?(type) }, count)
-        .first(count).map { |_, name| name&.to_s }
+        .first(count).map { |_, name| name.to_s unless ANONYMOUS.include?(name) }
     end
 
     # The positional parameters `count` arguments are bound to, in order.
@@ -146,11 +150,25 @@ module EzlogsRubyAgent
     end
 
     # `owner`'s instance method `name`, or nil (a class or method renamed
-    # since the job was enqueued).
+    # since the job was enqueued). A module's wrapper that hands every
+    # argument on to `super` (`def perform(*args, **kwargs, &) = super`, or
+    # `(...)`, as an instrumentation gem prepends) names none: the method
+    # it wraps does.
     def method_of(owner, name)
-      owner.instance_method(name.to_s) if owner.is_a?(Module)
+      method = owner.instance_method(name.to_s) if owner.is_a?(Module)
+      method = method.super_method while wrapper?(method)
+      method
     rescue StandardError
       nil
+    end
+
+    # Whether `method` is a module's, not a class's own (a job's
+    # `perform(*args, **options)` that takes anything is its own), and
+    # takes any arguments without naming them apart.
+    def wrapper?(method)
+      parameters = method&.parameters
+      method&.super_method && !method.owner.is_a?(Class) && parameters.any? { |type, _| type == :rest } &&
+        parameters.all? { |type, _| PASSED_ON.include?(type) }
     end
 
     # The class a job or mailer names (a class stays itself), or nil.

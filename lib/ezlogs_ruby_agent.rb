@@ -77,7 +77,7 @@ module EzlogsRubyAgent
       unless yielded
         begin
           apply_configuration
-        rescue StandardError
+        rescue *FAILURES
           nil # what left the block says what is wrong
         end
       end
@@ -97,7 +97,7 @@ module EzlogsRubyAgent
     rescue InvalidEventError => e
       ProblemReporter.bad_call(e.message)
       nil
-    rescue StandardError => e
+    rescue *FAILURES => e
       ProblemReporter.internal(e, "log_event")
       nil
     end

@@ -30,7 +30,7 @@ module EzlogsRubyAgent
 
     def call_extractor(extractor, source)
       extractor.arity.zero? ? extractor.call : extractor.call(source)
-    rescue StandardError => e
+    rescue *FAILURES => e
       ProblemReporter.app_code(e, "config.actor_extractor", "the actor was looked up without it")
       nil
     end

@@ -111,7 +111,7 @@ module EzlogsRubyAgent
         copy = BoundedCopy.of(value) { |item| plain(item) }
         filtered = CallbacksTracker::Filterable.unsealed(map_hashes(filter, copy))
         [CallbacksTracker::Filterable.unsealed(copy), filtered]
-      rescue StandardError => e
+      rescue *FAILURES => e
         ProblemReporter.internal(e, "applying filter_parameters")
         [value, masked(value)]
       end
@@ -132,7 +132,7 @@ module EzlogsRubyAgent
         copy = BoundedCopy.of(value) { |item| plain(item) }
         copy = within && copy.is_a?(Hash) ? filter_within(filter, copy, within) : map_hashes(filter, copy)
         CallbacksTracker::Filterable.unsealed(copy)
-      rescue StandardError => e
+      rescue *FAILURES => e
         ProblemReporter.internal(e, "applying filter_parameters")
         masked(value)
       end

@@ -15,7 +15,7 @@ module EzlogsRubyAgent
 
       { "traceparent" => context.traceparent, "baggage" => context.baggage,
         "X-Request-ID" => context.request_id }.compact
-    rescue StandardError => e
+    rescue *FAILURES => e
       ProblemReporter.internal(e, "propagation_headers")
       {}
     end

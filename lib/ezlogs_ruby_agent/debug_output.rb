@@ -40,7 +40,7 @@ module EzlogsRubyAgent
         Thread.current[:__ezlogs_printing] = true
         groups = Native.take_debug_output
         groups&.each { |events| write(@format == :compact ? line(events.first) : tree(events)) }
-      rescue StandardError => e
+      rescue *FAILURES => e
         ProblemReporter.internal(e, "printing debug output")
       ensure
         Thread.current[:__ezlogs_printing] = nil

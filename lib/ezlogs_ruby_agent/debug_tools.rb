@@ -43,7 +43,7 @@ module EzlogsRubyAgent
       # 0.1.19 did. True when kept. Never raises.
       def capture_event(event)
         event.is_a?(UniversalEvent) && Native.keep_event(event)
-      rescue StandardError => e
+      rescue *FAILURES => e
         ProblemReporter.internal(e, "DebugTools.capture_event")
         false
       end
@@ -53,7 +53,7 @@ module EzlogsRubyAgent
       %i[debug info warning error].each do |level|
         define_method(:"log_#{level}") do |message, data = nil|
           DebugOutput.write_line(level == :warning ? :warn : level, [message, data&.to_json].compact.join(" | "))
-        rescue StandardError => e
+        rescue *FAILURES => e
           ProblemReporter.internal(e, "DebugTools.log_#{level}")
         end
       end

@@ -22,7 +22,7 @@ module EzlogsRubyAgent
     rescue ArgumentError => e
       ProblemReporter.bad_call("EventWriter#log: #{e.message}")
       nil
-    rescue StandardError => e
+    rescue *FAILURES => e
       ProblemReporter.internal(e, "EventWriter#log")
       nil
     end

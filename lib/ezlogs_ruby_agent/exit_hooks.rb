@@ -54,7 +54,7 @@ module EzlogsRubyAgent
 
     def flush_before_exit
       Native.flush_before_exit(EzlogsRubyAgent.config.delivery.shutdown_timeout.to_f)
-    rescue StandardError => e
+    rescue *FAILURES => e
       ProblemReporter.internal(e, "the flush before exit")
     end
   end

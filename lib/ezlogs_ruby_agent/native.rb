@@ -68,7 +68,7 @@ module EzlogsRubyAgent
 
       cpu = ELF_MACHINES[File.binread(NativeLibrary.path(File.dirname(__dir__)), 2, 18).unpack1("v")]
       cpu == Gem::Platform.local.cpu ? other_libc : wrong_cpu(cpu)
-    rescue StandardError
+    rescue *FAILURES
       SOURCE_GEM_ADVICE
     end
 
@@ -84,7 +84,7 @@ module EzlogsRubyAgent
       libc = begin
         require "etc" # only now: every other boot has no use for it
         Etc.confstr(Etc::CS_GNU_LIBC_VERSION)
-      rescue StandardError
+      rescue *FAILURES
         nil
       end
       "This precompiled gem needs glibc 2.34 or later, and this machine has #{libc || "another C library"}. " \

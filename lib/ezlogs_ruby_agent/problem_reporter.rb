@@ -102,7 +102,7 @@ module EzlogsRubyAgent
           first = error.message.lines.first.to_s.chomp
           first[0, 200] if first.start_with?(SHAPE_MESSAGE)
         end
-      rescue StandardError # NameError#receiver raises when there is none
+      rescue *FAILURES # NameError#receiver raises when there is none
         nil
       end
 

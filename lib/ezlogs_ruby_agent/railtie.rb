@@ -87,7 +87,7 @@ module EzlogsRubyAgent
     # Whatever goes wrong then is reported, never raised into the boot.
     def self.apply_rails_settings
       EzlogsRubyAgent.configure
-    rescue StandardError => e
+    rescue *FAILURES => e
       problem = e.is_a?(ConfigurationError) ? e.message : e.class.name
       ProblemReporter.bad_setting("configuring with the app's Rails settings failed: #{problem}",
                                   "the settings configured before stay in force")

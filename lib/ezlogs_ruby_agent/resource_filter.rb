@@ -28,7 +28,7 @@ module EzlogsRubyAgent
       return pattern.match?(name) if pattern.is_a?(Regexp)
 
       pattern.casecmp?(name) || pattern.casecmp?(underscore(name))
-    rescue StandardError
+    rescue *FAILURES
       false
     end
 
@@ -38,7 +38,7 @@ module EzlogsRubyAgent
 
       prefix = pattern.chomp("/")
       path.casecmp?(prefix) || path.downcase.start_with?("#{prefix.downcase}/")
-    rescue StandardError
+    rescue *FAILURES
       false
     end
 

@@ -29,7 +29,7 @@ module EzlogsRubyAgent
       pairs = filter.arity == 2
       lambda do |key, value, original|
         pairs ? filter.call(key, value) : filter.call(key, value, original)
-      rescue StandardError => e
+      rescue *FAILURES => e
         ProblemReporter.app_code(e, "A filter_parameters Proc",
                                  "the value it was given is reported as #{AppFilter::MASK}", show_message: false)
         value.is_a?(String) && !value.frozen? ? value.replace(AppFilter::MASK) : throw(UNSAFE)

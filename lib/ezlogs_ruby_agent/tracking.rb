@@ -10,14 +10,14 @@ module EzlogsRubyAgent
     # could not be built (counted as invalid and reported once).
     def record(event_type, action, actor:, subject: nil, metadata: nil, timing: nil, event_id: nil, context: nil)
       Native.record(event_type, action, actor, subject, metadata, timing, event_id, context)
-    rescue StandardError => e
+    rescue *FAILURES => e
       ProblemReporter.internal(e, "recording #{event_type}")
       nil
     end
 
     def safely(during)
       yield
-    rescue StandardError => e
+    rescue *FAILURES => e
       ProblemReporter.internal(e, during)
       nil
     end
@@ -94,7 +94,7 @@ module EzlogsRubyAgent
     def masked(message, secrets)
       texts = secrets.map { |secret| secret.dup.force_encoding(Encoding::UTF_8).scrub }
       Native.masked_quotes(message.dup.force_encoding(Encoding::UTF_8).scrub, texts) || message
-    rescue StandardError
+    rescue *FAILURES
       AppFilter::MASK
     end
 
@@ -119,7 +119,7 @@ module EzlogsRubyAgent
         forms.push(utc, defined?(utc.in_time_zone) ? utc.in_time_zone("UTC") : utc)
       end
       forms.flat_map { |form| [form.to_s, form.inspect, (form.iso8601 if defined?(form.iso8601))] }.compact.uniq
-    rescue StandardError
+    rescue *FAILURES
       []
     end
 
@@ -128,7 +128,7 @@ module EzlogsRubyAgent
     def record_secrets(error)
       record = error.record if error.respond_to?(:record)
       CallbacksTracker::RecordJson.record?(record) ? CallbacksTracker::ModelFilters.secrets(record) : []
-    rescue StandardError
+    rescue *FAILURES
       []
     end
 

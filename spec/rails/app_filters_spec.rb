@@ -348,6 +348,22 @@ RSpec.describe "filter_parameters the native core cannot apply" do
       expect(stderr).not_to include(secret)
     end
 
+    # As the core takes app code's failures (helpers.rs, value_failure).
+    it "takes a NotImplementedError or a SystemStackError for a failure too" do
+      filters.push(->(key, _) { raise NotImplementedError, "not yet" if key == "draft" },
+                   ->(key, _) { (descend = ->(depth) { descend.call(depth + 1) }).call(0) if key == "deep" })
+      quietly { EzlogsRubyAgent.configure }
+      quietly do
+        EzlogsRubyAgent.log_event(event_type: "a.b", action: "c", actor: { type: "user", id: 1 },
+                                  metadata: { draft: "DR-2231", other: "kept" })
+        SyncJob.perform_now({ "draft" => "DR-2232" }, deep: "DP-1")
+      end
+
+      expect(captured.first[:metadata]).to eq(draft: "[REDACTED]", other: "kept")
+      expect(events_of("job.execution").last[:metadata][:arguments])
+        .to eq([{ draft: "[REDACTED]" }, { deep: "[REDACTED]" }])
+    end
+
     # A record's attributes are filtered under its model's element: the
     # Proc's failure on one must not mask the others.
     it "redacts only the attribute it raised on in a record's changes" do

@@ -44,7 +44,7 @@ module EzlogsRubyAgent
         return in_ruby!(filter, "#{described(filter)}, which the native matcher cannot run") if filter.is_a?(Proc)
 
         sort_pattern(filter)
-      rescue StandardError => e
+      rescue *FAILURES => e
         in_ruby!(filter, "filter_parameters has an entry (#{filter.class}) that could not be examined (#{e.class})")
       end
 

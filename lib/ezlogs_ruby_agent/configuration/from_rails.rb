@@ -42,7 +42,7 @@ module EzlogsRubyAgent
         return fallback unless rails_application
 
         yield rails_application
-      rescue StandardError => e
+      rescue *FAILURES => e
         ProblemReporter.bad_setting("reading Rails' #{name} raised #{e.class}", instead)
         fallback
       end
@@ -84,7 +84,7 @@ module EzlogsRubyAgent
         return unless defined?(::Rails) && ::Rails.respond_to?(:env)
 
         ::Rails.env.to_s.then { |env| env unless env.empty? }
-      rescue StandardError => e
+      rescue *FAILURES => e
         ProblemReporter.bad_setting("reading Rails.env raised #{e.class}", "the environment is named without it")
         nil
       end

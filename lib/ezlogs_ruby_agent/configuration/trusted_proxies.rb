@@ -82,7 +82,7 @@ module EzlogsRubyAgent
                 when String then proxy if single_address?(proxy)
                 end
         entry if entry&.match?(NATIVE_FORM)
-      rescue StandardError
+      rescue *FAILURES
         nil
       end
 

@@ -54,7 +54,7 @@ module EzlogsRubyAgent
       def open_transaction?
         connection = defined?(::ActiveRecord::Base) && ::ActiveRecord::Base.connection_pool.active_connection?
         connection ? connection.current_transaction.joinable? : false
-      rescue StandardError
+      rescue *FAILURES
         false
       end
 

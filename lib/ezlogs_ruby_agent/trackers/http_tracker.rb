@@ -72,7 +72,7 @@ module EzlogsRubyAgent
         end
       end
       response
-    rescue StandardError => e
+    rescue *FAILURES => e
       ProblemReporter.internal(e, "tracking the response")
       response
     end
@@ -86,7 +86,7 @@ module EzlogsRubyAgent
 
       excluded = config.excluded_resources
       excluded.empty? || !ResourceFilter.excluded_path?(env["PATH_INFO"].to_s, excluded)
-    rescue StandardError
+    rescue *FAILURES
       false
     end
 
@@ -97,7 +97,7 @@ module EzlogsRubyAgent
     # runs untracked).
     def start(env)
       Native.http_request_start(env)
-    rescue StandardError => e
+    rescue *FAILURES => e
       ProblemReporter.internal(e, "starting http.request")
       nil
     end
@@ -114,7 +114,7 @@ module EzlogsRubyAgent
       bytes_sent = body.bytes_sent if body.is_a?(ResponseBody) # an Array body the core measures
       Native.record_http_request(request, env, response, bytes_sent, actor || ActorExtractor.extract(env),
                                  SessionDigest.of(env), RequestDetails.of(env, request, error, graphql))
-    rescue StandardError => e
+    rescue *FAILURES => e
       ProblemReporter.internal(e, "recording http.request")
     end
   end

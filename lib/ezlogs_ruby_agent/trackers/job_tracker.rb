@@ -182,7 +182,7 @@ module EzlogsRubyAgent
 
       def adapter_name
         @job.class.queue_adapter_name
-      rescue StandardError
+      rescue *FAILURES
         nil
       end
     end

@@ -77,7 +77,7 @@ module EzlogsRubyAgent
       def sql_of(connection, node)
         collector = ::Arel::Collectors::SubstituteBinds.new(connection, ::Arel::Collectors::SQLString.new)
         connection.visitor.compile(node, collector)
-      rescue StandardError
+      rescue *FAILURES
         "(an SQL expression)"
       end
 
@@ -91,7 +91,7 @@ module EzlogsRubyAgent
         return driver.changes if driver.respond_to?(:changes)
 
         driver.affected_rows if driver.respond_to?(:affected_rows)
-      rescue StandardError
+      rescue *FAILURES
         nil
       end
     end

@@ -22,7 +22,7 @@ module EzlogsRubyAgent
       Sealed = Struct.new(:value) do
         def to_s
           value.to_s
-        rescue StandardError
+        rescue *FAILURES
           ""
         end
       end
@@ -74,7 +74,7 @@ module EzlogsRubyAgent
 
         plain = RecordJson.given(object)
         RecordJson.plain?(plain) ? plain : Sealed.new(object)
-      rescue StandardError
+      rescue *FAILURES
         Sealed.new(object)
       end
 

@@ -145,13 +145,13 @@ module EzlogsRubyAgent
         chain = [model]
         chain << chain.last.superclass until chain.last.equal?(model.base_class) || chain.size > MAX_DEPTH
         chain
-      rescue StandardError
+      rescue *FAILURES
         [model]
       end
 
       def element(model)
         model.model_name.element if model.name
-      rescue StandardError
+      rescue *FAILURES
         nil
       end
 

@@ -40,7 +40,7 @@ module EzlogsRubyAgent
       def note_transaction(record, transaction)
         state = transaction.state
         record.instance_variable_set(TRANSACTION_IVAR, state) if state
-      rescue StandardError # a frozen object
+      rescue *FAILURES # a frozen object
         nil
       end
 
@@ -54,7 +54,7 @@ module EzlogsRubyAgent
         note = record.instance_variable_get(ivar)
         record.remove_instance_variable(ivar) unless note.nil?
         note
-      rescue StandardError
+      rescue *FAILURES
         nil
       end
 
@@ -118,7 +118,7 @@ module EzlogsRubyAgent
         saves = own(record)
         take_note(record, IVAR)
         saves || []
-      rescue StandardError
+      rescue *FAILURES
         []
       end
 

@@ -43,7 +43,7 @@ module EzlogsRubyAgent
         forget_notes(record)
         kept = PendingSaves.take_surviving(record)
         PendingSaves.start(record, kept) unless kept.empty?
-      rescue StandardError => e
+      rescue *FAILURES => e
         ProblemReporter.internal(e, "forgetting rolled-back saves")
       end
 
@@ -96,7 +96,7 @@ module EzlogsRubyAgent
       def tracked?(model)
         name = model.name.to_s
         Tracking.enabled?(:active_record) && !name.start_with?(*FRAMEWORK_MODELS) && ResourceFilter.track_name?(name)
-      rescue StandardError
+      rescue *FAILURES
         false
       end
 

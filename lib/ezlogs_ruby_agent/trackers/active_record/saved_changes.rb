@@ -61,7 +61,7 @@ module EzlogsRubyAgent
 
       def self.rails_not_loaded
         ::ActiveModel::Attribute.uninitialized("", nil).original_value
-      rescue StandardError
+      rescue *FAILURES
         Object.new
       end
 

@@ -24,14 +24,14 @@ module EzlogsRubyAgent
         return unless rails || defined?(::ActionDispatch::RemoteIp::GetIp)
 
         rails_answer(rails || get_ip(env, EzlogsRubyAgent.config.rails_settings.trusted_proxies), env)
-      rescue StandardError => e
+      rescue *FAILURES => e
         ProblemReporter.internal(e, "reading the client's address")
         nil
       end
 
       def rails_answer(remote_ip, env)
         remote_ip.to_s
-      rescue StandardError # ActionDispatch::RemoteIp::IpSpoofAttackError
+      rescue *FAILURES # ActionDispatch::RemoteIp::IpSpoofAttackError
         Native.client_ip(env["REMOTE_ADDR"], nil, nil)
       end
 

@@ -38,7 +38,7 @@ module EzlogsRubyAgent
         details[:path_parameters] = env["action_dispatch.request.path_parameters"]
         details[:params] = UploadedFiles.describe(details[:params]) if env["CONTENT_TYPE"]&.start_with?("multipart/")
         env[KEY] = details
-      rescue StandardError => e
+      rescue *FAILURES => e
         ProblemReporter.internal(e, "reading process_action.action_controller")
       end
 

@@ -24,7 +24,7 @@ module EzlogsRubyAgent
 
         path = +Rack::Utils.unescape_path(request.started_path)
         secrets.reduce(path.force_encoding(Encoding::UTF_8).scrub) { |shown, secret| masked(shown, secret) }
-      rescue StandardError
+      rescue *FAILURES
         AppFilter::MASK
       end
 

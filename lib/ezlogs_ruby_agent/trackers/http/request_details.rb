@@ -34,7 +34,7 @@ module EzlogsRubyAgent
         graphql = graphql_operations(env, request, graphql)
         path = FilteredPath.of(env, controller, request, error)
         details(params, error && FilteredError.of(env, controller, request, error), graphql, path)
-      rescue StandardError => e
+      rescue *FAILURES => e
         ProblemReporter.internal(e, "reading request details")
         nil
       end
@@ -84,7 +84,7 @@ module EzlogsRubyAgent
         return if params.nil? && query.empty?
 
         without_route(params || AppFilter.params(Rack::Utils.parse_nested_query(query)))
-      rescue StandardError
+      rescue *FAILURES
         nil
       end
 

@@ -57,7 +57,7 @@ module EzlogsRubyAgent
         return @bytes if @iterated || !@bytes.zero? || !@body.respond_to?(:to_path)
 
         File.size(@body.to_path)
-      rescue StandardError
+      rescue *FAILURES
         nil
       end
 

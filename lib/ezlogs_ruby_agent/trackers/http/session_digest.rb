@@ -18,7 +18,7 @@ module EzlogsRubyAgent
         id = session.id
         id = id.public_id if id.respond_to?(:public_id)
         Digest::SHA256.hexdigest(id.to_s)[0, 32] unless id.to_s.empty?
-      rescue StandardError => e # the app's session store: costs the session id, not the event
+      rescue *FAILURES => e # the app's session store: costs the session id, not the event
         ProblemReporter.internal(e, "reading the session id")
         nil
       end

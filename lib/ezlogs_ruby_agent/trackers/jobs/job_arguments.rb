@@ -32,7 +32,7 @@ module EzlogsRubyAgent
         end
       end
       PositionalArguments.redact(described, job_class)
-    rescue StandardError => e
+    rescue *FAILURES => e
       ProblemReporter.internal(e, "describing job arguments")
       []
     end
@@ -42,7 +42,7 @@ module EzlogsRubyAgent
     # masks those it redacts itself).
     def secrets(arguments, job_class)
       PositionalArguments.secrets(arguments, job_class)
-    rescue StandardError => e
+    rescue *FAILURES => e
       ProblemReporter.internal(e, "looking for the secrets in job arguments")
       []
     end
@@ -129,7 +129,7 @@ module EzlogsRubyAgent
     def record(value, written = [])
       global_id = written.shift
       global_id && this_apps?(global_id, value) ? global_id : value.to_global_id.to_s
-    rescue StandardError
+    rescue *FAILURES
       "#{value.class.name} (unsaved)"
     end
 
@@ -143,7 +143,7 @@ module EzlogsRubyAgent
       plain = id.is_a?(Integer) || (id.is_a?(String) && id.match?(PLAIN_ID))
       plain && record.method(:to_global_id).owner == ::GlobalID::Identification &&
         global_id == "gid://#{::GlobalID.app}/#{record.class.name}/#{id}"
-    rescue StandardError
+    rescue *FAILURES
       false
     end
   end

@@ -51,7 +51,7 @@ module EzlogsRubyAgent
       data = payload[KEY] || payload[LEGACY_KEY]
       data = { "correlation_id" => payload[LEGACY_ID_KEY] } if !data.is_a?(Hash) && payload[LEGACY_ID_KEY].is_a?(String)
       Native.context_from_hash(data) if data.is_a?(Hash)
-    rescue StandardError => e
+    rescue *FAILURES => e
       ProblemReporter.internal(e, "reading the context from a job payload")
       nil
     end
@@ -64,7 +64,7 @@ module EzlogsRubyAgent
       when Hash, Array then { class: value.class.name, size: value.size }
       else value.respond_to?(:to_global_id) ? value.to_global_id.to_s : { class: value.class.name }
       end
-    rescue StandardError
+    rescue *FAILURES
       { class: value.class.name }
     end
 

@@ -158,7 +158,7 @@ module EzlogsRubyAgent
       method = owner.instance_method(name.to_s) if owner.is_a?(Module)
       method = method.super_method while wrapper?(method)
       method
-    rescue StandardError
+    rescue *FAILURES
       nil
     end
 
@@ -174,7 +174,7 @@ module EzlogsRubyAgent
     # The class a job or mailer names (a class stays itself), or nil.
     def constant(name)
       name.is_a?(Module) ? name : Object.const_get(name.to_s)
-    rescue StandardError
+    rescue *FAILURES
       nil
     end
   end

@@ -99,7 +99,7 @@ module EzlogsRubyAgent
     def max_retries
       options = ::Sidekiq.respond_to?(:default_configuration) ? ::Sidekiq.default_configuration : ::Sidekiq.options
       options[:max_retries] || 25
-    rescue StandardError
+    rescue *FAILURES
       25
     end
   end

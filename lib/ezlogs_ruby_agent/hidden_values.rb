@@ -12,9 +12,13 @@ module EzlogsRubyAgent
     # The values in `value` (a Hash, an Array, or anything else) that
     # AppFilter.values does not show as they are, and those under a key
     # the core redacts, as a message may write them (Tracking.texts_of).
-    def of(value)
+    def of(value) = between(*AppFilter.copy_and_values(value))
+
+    # The texts of what `filtered` (a copy of `original`, filtered) does
+    # not show of `original` (AppFilter.copy_and_values gives the two).
+    def between(original, filtered)
       found = []
-      each_hidden(*AppFilter.copy_and_values(value)) { |text| found << text }
+      each_hidden(original, filtered) { |text| found << text }
       found
     end
 

@@ -214,6 +214,24 @@ RSpec.describe "filter_parameters the native core cannot apply" do
     expect(given).to eq(["visa"])
   end
 
+  # The secrets of its error's message come from the same pass of the
+  # filters as its arguments.
+  it "hands a Proc each value once on a failed run too, and reads an object's as_json once" do
+    given = []
+    filters.push(->(key, value) { given << value.dup if key == "brand" })
+    quietly { EzlogsRubyAgent.configure }
+    reads = 0
+    card = Class.new { define_method(:as_json) { |*| { "brand" => "visa", "reads" => reads += 1 } } }.new
+    stub_const("DeclinedJob", Class.new(ApplicationJob) do
+      def perform(card, brand) = raise(KeyError, "#{card} #{brand}")
+    end)
+    expect { DeclinedJob.perform_now(card, "amex") }.to raise_error(KeyError)
+
+    expect(events_of("job.execution").last[:metadata][:arguments]).to eq([{ brand: "visa", reads: 1 }, "amex"])
+    expect(given).to eq(%w[visa amex])
+    expect(reads).to eq(1)
+  end
+
   # Ruby 3 binds a Hash given by position to a parameter, beside keyword
   # parameters too; only keyword arguments come flagged (ruby2_keywords).
   it "takes a Hash given by position for the argument it is, where the job also takes keywords" do

@@ -50,7 +50,7 @@ module EzlogsRubyAgent
       execution = Execution.new(self, Time.now)
       JobRun.new(job_class: self.class.name, job_id:, queue: queue_name, enqueued: @__ezlogs_enqueued_context)
             .handled_error { @__ezlogs_error }
-            .secrets { JobArguments.secrets(arguments, self.class) }
+            .secrets { |hidden| JobArguments.secrets(arguments, self.class, hidden) }
             .details(&execution.method(:details))
             .payload(&execution.method(:payload))
             .run { super }
@@ -209,14 +209,11 @@ module EzlogsRubyAgent
       def payload(result, error)
         return {} unless @job.__ezlogs_log_arguments?
 
-        { arguments: logged_arguments, result: error ? nil : JobPayload.result_summary(result) }
+        logged, hidden = JobArguments.described(arguments, @job.__ezlogs_serialized_arguments, @job.class)
+        { arguments: logged, result: error ? nil : JobPayload.result_summary(result), secrets: hidden }
       end
 
       private
-
-      def logged_arguments
-        JobPayload.arguments(arguments, @job.__ezlogs_serialized_arguments, @job.class)
-      end
 
       # Arguments Rails could not deserialise (a record deleted since the
       # enqueue: it keeps them serialised) as the enqueue reported them,

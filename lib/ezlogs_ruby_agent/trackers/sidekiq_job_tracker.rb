@@ -72,16 +72,14 @@ module EzlogsRubyAgent
       JobRun.new(job_class: job["class"].to_s, job_id: job["jid"], queue:, enqueued: JobPayload.context_from(job))
             .details { |_result, error| { queue_wait_ms: waited, **SidekiqRetries.details(job, error) } }
             .payload { |result, error| payload(job, result, error) }
-            .secrets { JobArguments.secrets(job["args"], job["class"]) }
+            .secrets { |hidden| JobArguments.secrets(job["args"], job["class"], hidden) }
             .run(&)
     end
 
     def payload(job, result, error)
-      {
-        arguments: JobPayload.arguments(JobArguments.restore_records(job["args"], job[JobPayload::RECORDS_KEY]), nil,
-                                        job["class"]),
-        result: error ? nil : JobPayload.result_summary(result)
-      }
+      restored = JobArguments.restore_records(job["args"], job[JobPayload::RECORDS_KEY])
+      arguments, hidden = JobArguments.described(restored, nil, job["class"])
+      { arguments:, result: error ? nil : JobPayload.result_summary(result), secrets: hidden }
     end
 
     # From when the job became due to now, when it starts: its scheduled

@@ -25,23 +25,32 @@ module EzlogsRubyAgent
     # `job_class`: the job's class (or its name), whose parameters name
     # positional arguments.
     def describe(arguments, serialized = nil, job_class = nil)
+      described(arguments, serialized, job_class).first
+    end
+
+    # [`describe`'s arguments, a block that gives `secrets` from the same
+    # pass of the filters (a failed run asks for them): a Proc filter is
+    # handed each value once, and an object's as_json runs once]. The
+    # block is nil when describing failed.
+    def described(arguments, serialized = nil, job_class = nil)
       written = nil
-      described = Array(arguments).map do |argument|
+      copies = Array(arguments).map do |argument|
         BoundedCopy.of(argument) do |value|
           defined?(value.to_global_id) ? record(value, written ||= global_ids_in(serialized)) : value
         end
       end
-      PositionalArguments.redact(described, job_class)
+      PositionalArguments.redact(copies, job_class)
     rescue *FAILURES => e
       ProblemReporter.internal(e, "describing job arguments")
-      []
+      [[], nil]
     end
 
     # The values `describe` masks, of the arguments as the job was given
     # them, as text: for where its error's message quotes them (the core
-    # masks those it redacts itself).
-    def secrets(arguments, job_class)
-      PositionalArguments.secrets(arguments, job_class)
+    # masks those it redacts itself). `hidden`: `described`'s block, when
+    # the arguments were described.
+    def secrets(arguments, job_class, hidden = nil)
+      (hidden || PositionalArguments.redact(BoundedCopy.of(Array(arguments)) { _1 }, job_class).last).call
     rescue *FAILURES => e
       ProblemReporter.internal(e, "looking for the secrets in job arguments")
       []

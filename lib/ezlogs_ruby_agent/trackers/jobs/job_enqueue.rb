@@ -27,9 +27,9 @@ module EzlogsRubyAgent
     # `serialized_arguments`: the arguments as ActiveJob serialised them, if
     # it did (JobArguments).
     def record(started, job_class:, job_id:, arguments:, serialized_arguments: nil, error: nil, **details)
-      secrets = error && JobArguments.secrets(arguments, job_class)
-      metadata = { job_class:, job_id:, **details,
-                   arguments: arguments && JobPayload.arguments(arguments, serialized_arguments, job_class),
+      shown, hidden = (JobArguments.described(arguments, serialized_arguments, job_class) if arguments)
+      secrets = error && JobArguments.secrets(arguments, job_class, hidden)
+      metadata = { job_class:, job_id:, **details, arguments: shown,
                    error: error && Tracking.masked_error_summary(error, secrets) }.compact
       Tracking.record("job.enqueue", "#{job_class}.enqueued",
                       actor: ActorExtractor.extract, subject: { type: "job", id: job_id.to_s },

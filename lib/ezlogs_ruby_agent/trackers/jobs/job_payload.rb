@@ -67,13 +67,5 @@ module EzlogsRubyAgent
     rescue *FAILURES
       { class: value.class.name }
     end
-
-    # Job arguments with records shown as their GlobalID, not their
-    # columns, and filtered (JobArguments). `serialized`: the same as
-    # ActiveJob serialised them, when it did. `job_class`: the job's class (or
-    # its name), whose parameters name positional arguments.
-    def arguments(arguments, serialized = nil, job_class = nil)
-      JobArguments.describe(arguments, serialized, job_class)
-    end
   end
 end

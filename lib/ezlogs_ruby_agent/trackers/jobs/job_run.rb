@@ -43,18 +43,19 @@ module EzlogsRubyAgent
     end
 
     # The run's arguments and result for the event (`{arguments:,
-    # result:}`): a block called with (result, error) when the run has
-    # ended, but not for a run an interruption ended (Native.interruption?:
-    # Sidekiq's shutdown, a timeout, an Interrupt), since reading them runs
-    # the app's code (their as_json), which would hold the interruption up.
+    # result:}`, and `secrets:` for the `secrets` block, not the event): a
+    # block called with (result, error) when the run has ended, but not
+    # for a run an interruption ended (Native.interruption?: Sidekiq's
+    # shutdown, a timeout, an Interrupt), since reading them runs the app's
+    # code (their as_json), which would hold the interruption up.
     def payload(&block)
       @payload = block
       self
     end
 
     # What the run's error message may quote that the event's redaction
-    # does not see (JobArguments.secrets): a block called when the
-    # run failed.
+    # does not see (JobArguments.secrets): a block called when the run
+    # failed, with the `secrets:` the payload gave (nil when it gave none).
     def secrets(&block)
       @secrets = block
       self
@@ -110,8 +111,10 @@ module EzlogsRubyAgent
       metadata = { queue: @queue, job_class: @job_class, job_id: @job_id, duration_ms: timing&.[](:duration_ms) }
       interrupted = error && Native.interruption?(error)
       metadata.merge!(read("reading job details", @details, result, error, escaped))
-      metadata.merge!(read("reading job arguments", @payload, result, error)) unless interrupted
-      metadata[:error] = Tracking.masked_error_summary(error, (@secrets&.call unless interrupted)) if error
+      payload = interrupted ? {} : read("reading job arguments", @payload, result, error)
+      hidden = payload.delete(:secrets)
+      metadata.merge!(payload)
+      metadata[:error] = Tracking.masked_error_summary(error, (@secrets&.call(hidden) unless interrupted)) if error
       metadata.compact
     end
 

@@ -28,21 +28,18 @@ module EzlogsRubyAgent
     # that a dotted "card.number" or a Proc on "bio" reaches a Hash, an
     # Array or an object given by position; the others as they come.
     # `job_class`: the job's class, or its name.
+    # Returns [the filtered copy, a block that gives the texts of what the
+    # filters hid (HiddenValues), from the same pass of the filters].
     def redact(described, job_class)
       named = taken_out(described, job_class)
-      filtered = AppFilter.values(described)
+      compared = [AppFilter.copy_and_values(described)]
+      filtered = compared.first.last
       list, = positional(filtered, job_class)
-      named.each { |index, name, value| list[index] = filtered(name, value) } if list.is_a?(Array)
-      filtered
-    end
-
-    # What `redact` masks of the arguments as the job was given them, as a
-    # message may write them (HiddenValues): for where its error's message
-    # quotes them.
-    def secrets(arguments, job_class)
-      copy = BoundedCopy.of(Array(arguments)) { |value| value }
-      named = taken_out(copy, job_class).map { |_, name, value| { name => value } }
-      HiddenValues.of(copy) + HiddenValues.of(named)
+      named.each do |index, name, value|
+        compared << AppFilter.copy_and_values({ name => value })
+        list[index] = Native.sensitive_key?(name) ? AppFilter::MASK : compared.last.last.fetch(name, value)
+      end
+      [filtered, -> { compared.flat_map { |pair| HiddenValues.between(*pair) } }]
     end
 
     # [[index, name, value]] of each argument a parameter names in `copy`
@@ -140,13 +137,6 @@ module EzlogsRubyAgent
       optional = taken.select { |type, _| type == :opt }.first([free, 0].max)
       rest = taken.find { |type, _| type == :rest }
       rest ? optional + Array.new([free - optional.size, 0].max, rest) : optional
-    end
-
-    # `value` as the filters leave it under `name`.
-    def filtered(name, value)
-      return AppFilter::MASK if Native.sensitive_key?(name)
-
-      AppFilter.values({ name => value }).fetch(name, value)
     end
 
     # `owner`'s instance method `name`, or nil (a class or method renamed

@@ -38,7 +38,7 @@ RSpec.describe "Converting Ruby values into event data" do
   end
 
   # Parsed, a JSON object keeps one value of a repeated key.
-  it "keeps apart keys that redaction made alike" do
+  it "keeps apart keys that redaction made alike, and from the app's own keys" do
     card = Struct.new(:number, :brand)
     value = converted({ card.new("4111111111111111", "visa") => 3, card.new("4242424242424242", "visa") => 5,
                         card.new("5555555555554444", "visa") => 7 })
@@ -46,6 +46,11 @@ RSpec.describe "Converting Ruby values into event data" do
     written = '{"number":"[REDACTED]","brand":"visa"}'
     expect(value.keys.map(&:to_s)).to eq([written, "#{written} (2)", "#{written} (3)"])
     expect(value.values).to eq([3, 5, 7])
+
+    value = converted({ "#{written} (2)" => 1, card.new("4111111111111111", "visa") => 3,
+                        card.new("4242424242424242", "visa") => 5, written => 9 })
+    expect(value.map { |key, count| [key.to_s, count] })
+      .to eq([["#{written} (2)", 1], ["#{written} (3)", 3], ["#{written} (4)", 5], [written, 9]])
   end
 
   it "names keys alike whether their symbols are literal, made at run time or long" do

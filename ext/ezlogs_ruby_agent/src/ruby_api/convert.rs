@@ -2,6 +2,8 @@
 //! Never raises: whatever the app passes becomes something JSON-safe,
 //! bounded by `Limits` in depth, size and item count.
 
+use std::collections::HashSet;
+
 use magnus::r_hash::ForEach;
 use magnus::rb_sys::{AsRawValue, FromRawValue};
 use magnus::value::ReprValue;
@@ -293,6 +295,8 @@ impl<'r> Converter<'r> {
         let total = hash.len();
         let max = self.limits.max_collection_items;
         let mut object = Object::with_capacity(total.min(max) + usize::from(total > max));
+        // Where keys written as their JSON sit (`key_text`); most hashes have none.
+        let mut written = Vec::new();
         if total <= SMALL_HASH {
             let mut entries = SmallHashEntries::new();
             hash_entries::copy_small(hash, &mut entries);
@@ -300,7 +304,7 @@ impl<'r> Converter<'r> {
                 if object.len() >= max {
                     break;
                 }
-                self.entry(&mut object, key, value, depth);
+                self.entry(&mut object, key, value, depth, &mut written);
             }
         } else {
             // An error here means app code changed the hash while we walked
@@ -309,9 +313,12 @@ impl<'r> Converter<'r> {
                 if object.len() >= max {
                     return Ok(ForEach::Stop);
                 }
-                self.entry(&mut object, key, value, depth);
+                self.entry(&mut object, key, value, depth, &mut written);
                 Ok(ForEach::Continue)
             });
+        }
+        if !written.is_empty() {
+            keep_apart(&mut object, &written);
         }
         if total > object.len() {
             let marker = truncate::hash_marker(total, object.len());
@@ -324,13 +331,26 @@ impl<'r> Converter<'r> {
     // Inlined into `hash`, its only caller: a call per entry cost about 17
     // instructions of frame setup (callgrind).
     #[inline(always)]
-    fn entry(&mut self, object: &mut Object, key: Value, value: Value, depth: usize) {
+    fn entry(
+        &mut self,
+        object: &mut Object,
+        key: Value,
+        value: Value,
+        depth: usize,
+        written: &mut Vec<usize>,
+    ) {
         // Most keys are symbols: straight to `symbol` (which remembers their
         // names), without `text`'s detour through `value` (about 50
         // instructions a key, measured).
         let key = match Symbol::from_value(key) {
             Some(symbol) => self.symbol(symbol),
-            None => self.key_text(key, object),
+            None => {
+                let (text, is_json) = self.key_text(key);
+                if is_json {
+                    written.push(object.len());
+                }
+                text
+            }
         };
         let value = self.value(value, depth);
         object.push(key, value);
@@ -341,19 +361,21 @@ impl<'r> Converter<'r> {
     /// keys are; a Struct, a Hash) is redacted first, as a value is:
     /// written as text, what it holds would be out of reach of every rule
     /// that redacts by key or finds PII (`{card => 1}` with the card's
-    /// number). Two such keys that redaction made alike stay two
-    /// (`distinct`).
-    fn key_text(&mut self, key: Value, object: &Object) -> Text {
+    /// number). Also whether it is such a key, written as its JSON: two
+    /// that redaction made alike are kept apart (`keep_apart`).
+    fn key_text(&mut self, key: Value) -> (Text, bool) {
         let mut data = self.value(key, 0);
         if let Data::Text(text) = data {
-            return text;
+            return (text, false);
         }
-        if matches!(data, Data::Map(_) | Data::List(_)) {
+        let is_json = matches!(data, Data::Map(_) | Data::List(_));
+        if is_json {
             settings::current().processor.redact_value(&mut data);
-            let json = serde_json::to_string(&data).unwrap_or_default();
-            return distinct(object, json).into();
         }
-        serde_json::to_string(&data).unwrap_or_default().into()
+        (
+            serde_json::to_string(&data).unwrap_or_default().into(),
+            is_json,
+        )
     }
 
     /// Anything else: instants as timestamps, dates through `iso8601`,
@@ -480,22 +502,30 @@ fn as_json(ruby: &Ruby, value: Value) -> Result<Value, magnus::Error> {
     helpers::agent_module(ruby, &["CallbacksTracker", "RecordJson"])?.funcall("of", (value,))
 }
 
-/// `json`, a key written as its object's JSON, or, when `object` has that
-/// key already, `json` followed by " (2)", " (3)", ...: two objects that
-/// redaction made alike (`{Card("4111…") => 3, Card("5555…") => 5}`, each
-/// number "[REDACTED]") would otherwise be one key, and a decoder would
-/// keep one of their values. No other key begins with an object's or an
-/// Array's JSON but those written here.
-fn distinct(object: &Object, json: String) -> String {
-    let taken = object
+/// The keys of `object` at `written` (keys written as their JSON), each
+/// followed by " (2)", " (3)", ... where it is a key `object` has already:
+/// two objects that redaction made alike (`{Card("4111…") => 3,
+/// Card("5555…") => 5}`, each number "[REDACTED]") would otherwise be one
+/// key, and a decoder would keep one of their values. The app's own keys
+/// are left as they are, and each number is one no key takes.
+fn keep_apart(object: &mut Object, written: &[usize]) {
+    let mut taken: HashSet<Text> = object
         .0
         .iter()
-        .filter(|(key, _)| key.starts_with(json.as_str()))
-        .count();
-    if taken == 0 {
-        json
-    } else {
-        format!("{json} ({})", taken + 1)
+        .enumerate()
+        .filter(|(index, _)| written.binary_search(index).is_err())
+        .map(|(_, (key, _))| key.clone())
+        .collect();
+    for &index in written {
+        let key = &mut object.0[index].0;
+        if taken.contains(key) {
+            let mut n = 2;
+            while taken.contains(format!("{key} ({n})").as_str()) {
+                n += 1;
+            }
+            *key = format!("{key} ({n})").into();
+        }
+        taken.insert(key.clone());
     }
 }
 

@@ -255,9 +255,12 @@ RSpec.describe "filter_parameters the native core cannot apply" do
     end
     stub_const("WrappedJob", Class.new(ApplicationJob) { def perform(card, note = nil) = [card, note] })
     WrappedJob.prepend(wrapper)
+    stub_const("RetriedJob", Class.new(WrappedJob) { def perform(...) = super.tap { Rails.logger.debug("retried") } })
     WrappedJob.perform_now({ "number" => "4111-0002" }, "gift")
+    RetriedJob.perform_now({ "number" => "4111-0003" })
 
-    expect(events_of("job.execution").last[:metadata][:arguments]).to eq([{ number: "[REDACTED]" }, "gift"])
+    expect(events_of("job.execution").map { |event| event[:metadata][:arguments] })
+      .to eq([[{ number: "[REDACTED]" }, "gift"], [{ number: "[REDACTED]" }]])
   end
 
   # The core masks in an error's message the values it redacts by their

@@ -140,10 +140,12 @@ module EzlogsRubyAgent
     end
 
     # `owner`'s instance method `name`, or nil (a class or method renamed
-    # since the job was enqueued). A module's wrapper that hands every
-    # argument on to `super` (`def perform(*args, **kwargs, &) = super`, or
-    # `(...)`, as an instrumentation gem prepends) names none: the method
-    # it wraps does.
+    # since the job was enqueued). A wrapper that takes every argument
+    # without naming them (`def perform(*args, **kwargs, &) = super`, or
+    # `(...)`: a subclass's, or a module's an instrumentation gem
+    # prepends) names none: the method above it does, to which it most
+    # likely hands them on. A job's own `perform(*args)` over ActiveJob's
+    # or Sidekiq's names none either way (they take an anonymous `*`).
     def method_of(owner, name)
       method = owner.instance_method(name.to_s) if owner.is_a?(Module)
       method = method.super_method while wrapper?(method)
@@ -152,12 +154,11 @@ module EzlogsRubyAgent
       nil
     end
 
-    # Whether `method` is a module's, not a class's own (a job's
-    # `perform(*args, **options)` that takes anything is its own), and
-    # takes any arguments without naming them apart.
+    # Whether `method` has one above it, and takes any arguments without
+    # naming them apart.
     def wrapper?(method)
       parameters = method&.parameters
-      method&.super_method && !method.owner.is_a?(Class) && parameters.any? { |type, _| type == :rest } &&
+      method&.super_method && parameters.any? { |type, _| type == :rest } &&
         parameters.all? { |type, _| PASSED_ON.include?(type) }
     end
 

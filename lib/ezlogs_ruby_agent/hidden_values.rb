@@ -9,13 +9,10 @@ module EzlogsRubyAgent
   module HiddenValues
     module_function
 
-    # The values in `value` (a Hash, an Array, or anything else) that
-    # AppFilter.values does not show as they are, and those under a key
-    # the core redacts, as a message may write them (Tracking.texts_of).
-    def of(value) = between(*AppFilter.copy_and_values(value))
-
-    # The texts of what `filtered` (a copy of `original`, filtered) does
-    # not show of `original` (AppFilter.copy_and_values gives the two).
+    # The values in `original` (a copy of a Hash, an Array, or anything
+    # else) that `filtered` (AppFilter.copy_and_values gives the two) does
+    # not show as they are, and those under a key the core redacts, as a
+    # message may write them (Tracking.texts_of).
     def between(original, filtered)
       found = []
       each_hidden(original, filtered) { |text| found << text }

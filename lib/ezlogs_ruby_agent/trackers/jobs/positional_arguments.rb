@@ -37,6 +37,8 @@ module EzlogsRubyAgent
       list, = positional(filtered, job_class)
       named.each do |index, name, value|
         compared << AppFilter.copy_and_values({ name => value })
+        next unless list.is_a?(Array) # the filters masked the list whole
+
         list[index] = Native.sensitive_key?(name) ? AppFilter::MASK : compared.last.last.fetch(name, value)
       end
       [filtered, -> { compared.flat_map { |pair| HiddenValues.between(*pair) } }]

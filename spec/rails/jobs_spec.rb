@@ -131,6 +131,20 @@ RSpec.describe "Job tracking: ActiveJob and Sidekiq" do
       BrokenJob.queue_adapter = adapter
     end
 
+    # Its message may quote what the job keeps out of the log.
+    it "masks in a failed inline run's messages the arguments of a job that keeps them out of the log" do
+      stub_const("QuietJob", Class.new(ApplicationJob) do
+        self.log_arguments = false
+        self.queue_adapter = :inline
+        def perform(user_id, token:) = raise(KeyError, "no reset #{token} for #{user_id}")
+      end)
+      expect { QuietJob.perform_later(123, token: "tok-55aa01") }.to raise_error(KeyError)
+
+      jobs = events_of("job.enqueue") + events_of("job.execution")
+      expect(jobs.map { |event| event[:metadata][:error][:message] }).to eq(["no reset [REDACTED] for 123"] * 2)
+      expect(jobs.map { |event| event[:metadata].key?(:arguments) }).to eq([false, false])
+    end
+
     # Rails filters keys only: a positional argument is named by the
     # parameter that takes it, the job's perform's or the mailer method's.
     it "redacts a positional argument whose parameter the app filters, of a job and of a mail sent later" do

@@ -172,10 +172,11 @@ module EzlogsRubyAgent
       # Without the arguments when an interruption ended the enqueue (an
       # inline job's timeout, a shutdown): reading them runs the app's code.
       def record(started, error = nil)
-        with_arguments = @job.__ezlogs_log_arguments? && !(error && Native.interruption?(error))
+        interrupted = error && Native.interruption?(error)
         JobEnqueue.record(started, job_class: @job.class.name, job_id: @job.job_id,
-                                   arguments: (@job.arguments if with_arguments),
-                                   serialized_arguments: (@job.__ezlogs_serialized_arguments if with_arguments),
+                                   arguments: (@job.arguments unless interrupted),
+                                   log_arguments: @job.__ezlogs_log_arguments?,
+                                   serialized_arguments: (@job.__ezlogs_serialized_arguments unless interrupted),
                                    error:, queue: @job.queue_name, provider_job_id: @job.provider_job_id,
                                    adapter: adapter_name, scheduled_at: @job.scheduled_at && Time.at(@job.scheduled_at))
       end

@@ -23,12 +23,15 @@ module EzlogsRubyAgent
     # what the enqueue raised once the adapter had the job (a queue that
     # refused it; Rails' inline adapter running a job that failed, whose
     # job.execution names this event as its parent). `arguments`: nil when
-    # the job keeps them out of the log (left out here too).
-    # `serialized_arguments`: the arguments as ActiveJob serialised them, if
-    # it did (JobArguments).
-    def record(started, job_class:, job_id:, arguments:, serialized_arguments: nil, error: nil, **details)
-      shown, hidden = (JobArguments.described(arguments, serialized_arguments, job_class) if arguments)
-      secrets = error && JobArguments.secrets(arguments, job_class, hidden)
+    # they may not be read (an interruption ended the enqueue).
+    # `log_arguments`: false when the job keeps them out of the log (left
+    # out here too; its error's message is still masked where it quotes
+    # them). `serialized_arguments`: the arguments as ActiveJob serialised
+    # them, if it did (JobArguments).
+    def record(started, job_class:, job_id:, arguments:, log_arguments: true, serialized_arguments: nil, error: nil,
+               **details)
+      shown, hidden = (JobArguments.described(arguments, serialized_arguments, job_class) if arguments && log_arguments)
+      secrets = error && arguments && JobArguments.secrets(arguments, job_class, hidden)
       metadata = { job_class:, job_id:, **details, arguments: shown,
                    error: error && Tracking.masked_error_summary(error, secrets) }.compact
       Tracking.record("job.enqueue", "#{job_class}.enqueued",

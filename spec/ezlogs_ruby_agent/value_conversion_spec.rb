@@ -35,6 +35,9 @@ RSpec.describe "Converting Ruby values into event data" do
                                           '{"token":"[REDACTED]"}', '[{"token":"[REDACTED]"}]'])
     # Such a key is not a name: the values under it are kept.
     expect(value.values).to eq([1, 2, 3, 4])
+    # A key that only begins as JSON does (Rack parses `?{token}=...` so) is.
+    expect(converted({ "{token}" => "TK-SECRET", "[password]" => "PW-SECRET" }))
+      .to eq("{token}": "[REDACTED]", "[password]": "[REDACTED]")
   end
 
   # Parsed, a JSON object keeps one value of a repeated key.

@@ -66,11 +66,30 @@ const BUILT_IN_FIELDS: &[&str] = &[
 
 /// Whether `key` is the JSON the core wrote for a key that holds a Hash or
 /// an Array (convert.rs, `key_text`: a record, a Struct, `group(:a, :b)`'s
-/// pairs), redacted inside already. It is not a name: matched as one, a
-/// record's `"email"` field would take the value under it (its count in
-/// `group(:user).count`) for a secret.
+/// pairs; with " (2)" after it where `keep_apart` numbered it), redacted
+/// inside already. It is not a name: matched as one, a record's `"email"`
+/// field would take the value under it (its count in `group(:user).count`)
+/// for a secret. A key that only begins so (`"{token}"`, `"[password]"`,
+/// which Rack parses from a query string as they are) is not JSON, and is
+/// a name as any other.
 fn is_written_json(key: &str) -> bool {
-    key.starts_with('{') || key.starts_with('[')
+    if !(key.starts_with('{') || key.starts_with('[')) {
+        return false;
+    }
+    serde_json::from_str::<serde::de::IgnoredAny>(without_number(key)).is_ok()
+}
+
+/// `key` without the " (n)" `keep_apart` may have put after it.
+fn without_number(key: &str) -> &str {
+    let Some(inner) = key.strip_suffix(')') else {
+        return key;
+    };
+    match inner.rfind(" (") {
+        Some(at) if inner[at + 2..].bytes().all(|b| b.is_ascii_digit()) && at + 2 < inner.len() => {
+            &key[..at]
+        }
+        _ => key,
+    }
 }
 
 /// Identifiers that frameworks generate in shapes PII detection would take
@@ -559,6 +578,26 @@ mod tests {
             .to_vec(),
             ..ProcessingSettings::default()
         })
+    }
+
+    #[test]
+    fn a_key_written_as_json_is_no_name_but_one_that_only_begins_so_is() {
+        for written in [
+            r#"{"id":1,"email":"[REDACTED]"}"#,
+            r#"{"id":2,"password":"[REDACTED]"} (2)"#,
+            r#"["a",{"token":"[REDACTED]"}]"#,
+        ] {
+            assert!(is_written_json(written), "{written}");
+        }
+        for name in [
+            "{token}",
+            "[password]",
+            "{password} (2)",
+            "[secret",
+            r#"{"a":1} (x)"#,
+        ] {
+            assert!(!is_written_json(name), "{name}");
+        }
     }
 
     #[test]

@@ -100,16 +100,17 @@ module EzlogsRubyAgent
         filter ? apply(filter, params) : params
       end
 
-      # [`value` as the filters are given it, `values(value)`], each copied
-      # (BoundedCopy: Symbol keys as Strings), so that the two compare entry
-      # by entry (HiddenValues). An object the filters are given what it
-      # holds of (a Struct, a Set) is that Hash or Array in both.
+      # [`value` as the filters are given it, `values(value)`], so that the
+      # two compare entry by entry (HiddenValues). `value`: a copy already
+      # (BoundedCopy: Symbol keys as Strings), given back as it is when no
+      # filter applies. An object the filters are given what it holds of (a
+      # Struct, a Set) is that Hash or Array in both.
       def copy_and_values(value)
         filter = @values
-        return [BoundedCopy.of(value) { |item| item }] * 2 unless filter
+        return [value, value] unless filter
 
-        copy = BoundedCopy.of(value) { |item| plain(item) }
-        filtered = CallbacksTracker::Filterable.unsealed(map_hashes(filter, copy))
+        copy = filterable_copy(value)
+        filtered = filtered_copy(filter, copy)
         [CallbacksTracker::Filterable.unsealed(copy), filtered]
       rescue *FAILURES => e
         ProblemReporter.internal(e, "applying filter_parameters")
@@ -129,12 +130,18 @@ module EzlogsRubyAgent
       end
 
       def apply(filter, value, within = nil)
-        copy = BoundedCopy.of(value) { |item| plain(item) }
-        copy = within && copy.is_a?(Hash) ? filter_within(filter, copy, within) : map_hashes(filter, copy)
-        CallbacksTracker::Filterable.unsealed(copy)
+        filtered_copy(filter, filterable_copy(value), within)
       rescue *FAILURES => e
         ProblemReporter.internal(e, "applying filter_parameters")
         masked(value)
+      end
+
+      def filterable_copy(value) = BoundedCopy.of(value) { |item| plain(item) }
+
+      # `copy` filtered (a new copy), each object sealed in it put back.
+      def filtered_copy(filter, copy, within = nil)
+        filtered = within && copy.is_a?(Hash) ? filter_within(filter, copy, within) : map_hashes(filter, copy)
+        CallbacksTracker::Filterable.unsealed(filtered)
       end
 
       # Params as a Hash; an object as what it gives, or sealed from the

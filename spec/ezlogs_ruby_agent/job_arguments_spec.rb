@@ -18,7 +18,7 @@ RSpec.describe EzlogsRubyAgent::JobArguments do
   end
 
   it "describes arguments that hold a cycle, cut where the core cuts one" do
-    described = Timeout.timeout(2) { described_class.describe([cyclic]) }
+    described = Timeout.timeout(2) { described_class.described([cyclic]).first }
     expect(described).to eq([["[cycle]", "[cycle]", { "n" => 1 }]])
   end
 end

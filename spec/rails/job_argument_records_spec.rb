@@ -66,13 +66,14 @@ RSpec.describe "Records in job arguments" do
     written = [{ "_aj_globalid" => "gid://dummy/Customer/0" },
                { "_aj_globalid" => "gid://renamed/Customer/#{customer.id}" },
                { "_aj_serialized" => "AppSerializer", "value" => { "_aj_globalid" => gid } }]
-    expect(EzlogsRubyAgent::JobArguments.describe([customer, customer, customer], written)).to eq([gid, gid, gid])
+    expect(EzlogsRubyAgent::JobArguments.described([customer, customer, customer], written).first)
+      .to eq([gid, gid, gid])
   end
 
   it "asks a record whose model has its own to_global_id, which may change with the record" do
     def customer.to_global_id(options = {}) = super(options.merge(state: "closed"))
 
-    described = EzlogsRubyAgent::JobArguments.describe([customer], [{ "_aj_globalid" => gid }])
+    described = EzlogsRubyAgent::JobArguments.described([customer], [{ "_aj_globalid" => gid }]).first
     expect(described).to eq(["#{gid}?state=closed"])
   end
 

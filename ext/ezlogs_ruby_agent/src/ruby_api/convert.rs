@@ -533,16 +533,18 @@ fn keep_apart(object: &mut Object, written: &[usize]) {
     }
 }
 
+/// Whether `value` is a Struct (a `Data` too, on Ruby 3.2 and later).
+fn is_struct(value: Value) -> bool {
+    // SAFETY: as in `Converter::value`: called on the converter's Ruby
+    // thread, which holds the GVL, with a live value, whose type is read
+    // from its tag bits or its object header.
+    unsafe { rb_sys::RB_TYPE(value.as_raw()) == ruby_value_type::RUBY_T_STRUCT }
+}
+
 /// The name of `value`'s class (its path, `Billing::Invoice`; an anonymous
 /// class's `#<Class:0x...>`), not of its singleton class (an object with
 /// methods of its own, by `extend` or `define_singleton_method`), nor its
 /// `inspect` (a model's lists its columns).
-fn is_struct(value: Value) -> bool {
-    // SAFETY: as in `Converter::value`: a live Ruby value, whose type is
-    // read from its tag bits or its object header.
-    unsafe { rb_sys::RB_TYPE(value.as_raw()) == ruby_value_type::RUBY_T_STRUCT }
-}
-
 fn class_name(value: Value) -> String {
     // SAFETY: called on a Ruby thread holding the GVL (the converter's
     // caller has `Ruby`), with a live VALUE. rb_obj_class only reads its

@@ -24,14 +24,10 @@ module EzlogsRubyAgent
     # They are looked for once a record is met: most jobs have none.
     # `job_class`: the job's class (or its name), whose parameters name
     # positional arguments.
-    def describe(arguments, serialized = nil, job_class = nil)
-      described(arguments, serialized, job_class).first
-    end
-
-    # [`describe`'s arguments, a block that gives `secrets` from the same
-    # pass of the filters (a failed run asks for them): a Proc filter is
-    # handed each value once, and an object's as_json runs once]. The
-    # block is nil when describing failed.
+    # Returns [the arguments as events report them, a block that gives the
+    # `secrets` from the same pass of the filters (a failed run asks for
+    # them): a Proc filter is handed each value once, and an object's
+    # as_json runs once]. The block is nil when describing failed.
     def described(arguments, serialized = nil, job_class = nil)
       written = nil
       copies = Array(arguments).map do |argument|
@@ -45,7 +41,7 @@ module EzlogsRubyAgent
       [[], nil]
     end
 
-    # The values `describe` masks, of the arguments as the job was given
+    # The values `described` masks, of the arguments as the job was given
     # them, as text: for where its error's message quotes them (the core
     # masks those it redacts itself). `hidden`: `described`'s block, when
     # the arguments were described.

@@ -5,6 +5,10 @@
 # :test delivery), with the trackers on and off in one process:
 # - GET /whoami: the full middleware stack and a controller that renders
 #   plain text (not a health-check path: the agent skips those);
+# - GET /nowhere: a path no route takes, which Rails answers 404 (its
+#   ActionController::RoutingError, rendered by ShowExceptions), as it
+#   answers the scanners every public app meets;
+# - GET /boom: an action that raises, answered 500;
 # - User#update!: one data.change;
 # - WelcomeJob.perform_later: job.enqueue and job.execution (inline);
 # - CustomerMailer#welcome.deliver_now: mail.delivery;
@@ -66,6 +70,7 @@ def boot(workdir)
   ENV["DUMMY_DATABASE"] = File.join(workdir, "bench.sqlite3")
   ENV["DUMMY_JOB_ADAPTER"] = "inline"
   ENV["EZLOGS_ENDPOINT"] = "file:///dev/null"
+  ENV["DUMMY_SHOW_EXCEPTIONS"] = "true" # error pages, as in production
   require_relative "../spec/dummy/config/environment"
 
   ActiveRecord::Migration.verbose = false
@@ -79,11 +84,11 @@ def tracking(enabled)
   enabled
 end
 
-def get(path)
+def get(path, expected = 200)
   env = Rack::MockRequest.env_for(path, "HTTP_HOST" => "example.org")
   status, _headers, body = Rails.application.call(env)
   write(body)
-  raise "GET #{path} answered #{status}" unless status == 200
+  raise "GET #{path} answered #{status}" unless status == expected
 end
 
 # What a server does with a response body: writes each part, then closes it
@@ -97,6 +102,8 @@ end
 # name => the operation, done once (given its index and the records it works on).
 OPERATIONS = {
   "GET /whoami (render plain)" => ->(_i, _records) { get("/whoami") },
+  "GET /nowhere (no route, 404)" => ->(_i, _records) { get("/nowhere", 404) },
+  "GET /boom (raises, 500)" => ->(_i, _records) { get("/boom", 500) },
   "User#update!" => ->(i, records) { records[:user].update!(name: "Ada #{i}") },
   "WelcomeJob.perform_later (inline)" => ->(_i, records) { WelcomeJob.perform_later(records[:user]) },
   "CustomerMailer#welcome.deliver_now" => lambda { |_i, records|

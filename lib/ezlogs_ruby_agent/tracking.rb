@@ -58,21 +58,13 @@ module EzlogsRubyAgent
       ((time.to_f - epoch.to_f) * 1000).round(3).clamp(0, Float::INFINITY)
     end
 
-    BACKTRACE_LINES = 20
-
     # {class:, message:, backtrace:} of an exception, bounded: the message
     # whole (the core cuts it to 1,000 characters once it has masked the
-    # values the event redacts), the backtrace to its first 20 lines after
-    # `Rails.backtrace_cleaner` (the app's own frames, as Rails' error
-    # pages show them), or the raw first lines when cleaning leaves none
-    # (the error came from a gem with no app frame on the stack).
+    # values the event redacts), the backtrace to 20 lines (ErrorBacktrace:
+    # the app's own frames, as Rails' cleaner shows them).
     # A block given shows the message's text otherwise (masked).
     def error_summary(error, &)
-      backtrace = Array(error.backtrace)
-      cleaner = defined?(::Rails) && ::Rails.respond_to?(:backtrace_cleaner) ? ::Rails.backtrace_cleaner : nil
-      cleaned = cleaner ? cleaner.clean(backtrace) : backtrace
-      { class: class_name(error), message: error_message(error, &),
-        backtrace: (cleaned.empty? ? backtrace : cleaned).first(BACKTRACE_LINES) }
+      { class: class_name(error), message: error_message(error, &), backtrace: ErrorBacktrace.of(error) }
     end
 
     # error_summary with `secrets` (texts the event's own redaction does not

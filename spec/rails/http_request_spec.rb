@@ -583,6 +583,25 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(backtrace).to all(start_with("app/"))
   end
 
+  it "shows the lines Rails' cleaner keeps of a whole backtrace, from what it made of each line before" do
+    error = begin
+      get "/unreachable"
+    rescue Errno::ECONNREFUSED => e
+      e
+    end
+    cleaned = Rails.backtrace_cleaner.clean(error.backtrace).first(20)
+    expect(cleaned).not_to be_empty
+    expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(cleaned)
+
+    expect(Rails.backtrace_cleaner).not_to receive(:clean) # every line is remembered
+    expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(cleaned)
+
+    # A cleaner of the app's own, given to Rails, cleans anew.
+    own = Rails::BacktraceCleaner.new.tap { |cleaner| cleaner.add_filter { |line| "#{line} (own)" } }
+    allow(Rails).to receive(:backtrace_cleaner).and_return(own)
+    expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(cleaned.map { |line| "#{line} (own)" })
+  end
+
   it "names the method Rails routed when a form overrides it with _method, and keeps the method sent" do
     post "/users/123", { _method: "patch", user: { name: "Ada L" } }
     expect(request_event[:action]).to eq("PATCH /users/123")

@@ -14,9 +14,8 @@ module EzlogsRubyAgent
   # (benches/trackers.rb, GET /boom). Rails' cleaner decides line by line
   # (ActiveSupport::BacktraceCleaner#clean: each filter rewrites a line, each
   # silencer drops one), so the lines come out as a whole backtrace's would.
-  # A cleaner replaced (`Rails.backtrace_cleaner` is another object) starts
-  # over; one changed in place (a silencer added once errors were seen)
-  # applies to lines not seen yet.
+  # What is remembered holds while the cleaner stays as it was (Setup.of);
+  # a cleaner of another kind is handed each backtrace whole.
   module ErrorBacktrace
     LINES = 20
     # Lines remembered; all are forgotten past it. An app's frames are a
@@ -27,7 +26,7 @@ module EzlogsRubyAgent
     # What the cleaner made of a line it silences.
     SILENCED = Object.new.freeze
 
-    @cleaner = nil
+    @setup = nil
     @cleaned = {}
 
     module_function
@@ -38,14 +37,15 @@ module EzlogsRubyAgent
       cleaner = rails_cleaner
       return backtrace.first(LINES) unless cleaner
 
-      cleaned = cleaned_lines(cleaner, backtrace)
+      setup = Setup.of(cleaner)
+      cleaned = setup ? cleaned_lines(cleaner, setup, backtrace) : cleaner.clean(backtrace).first(LINES)
       cleaned.empty? ? backtrace.first(LINES) : cleaned
     end
 
     # The first LINES lines `cleaner` keeps of `backtrace`, as it writes
     # them.
-    def cleaned_lines(cleaner, backtrace)
-      remembered = remembered_for(cleaner)
+    def cleaned_lines(cleaner, setup, backtrace)
+      remembered = remembered_for(setup)
       backtrace.each_with_object([]) do |line, kept|
         cleaned = remembered.fetch(line) { remember(remembered, line, cleaner.clean([line]).first) }
         kept << cleaned unless cleaned.equal?(SILENCED)
@@ -60,17 +60,43 @@ module EzlogsRubyAgent
       remembered[line] = cleaned ? -cleaned.to_s : SILENCED
     end
 
-    # The lines remembered for `cleaner`, none when it is not the one they
-    # were cleaned by.
-    def remembered_for(cleaner)
-      return @cleaned if cleaner.equal?(@cleaner)
+    # The lines remembered under `setup`, none when the cleaner was set up
+    # otherwise when they were cleaned.
+    def remembered_for(setup)
+      return @cleaned if setup == @setup
 
-      @cleaner = cleaner
+      @setup = setup
       @cleaned = {}
     end
 
     def rails_cleaner
       ::Rails.backtrace_cleaner if defined?(::Rails) && ::Rails.respond_to?(:backtrace_cleaner)
+    end
+
+    # What a cleaner's answer for a line depends on besides the line: the
+    # cleaner, its filters and silencers, and the BACKTRACE variable (with
+    # which Rails 7.1 and later clean nothing away).
+    module Setup
+      module_function
+
+      # Where `clean` is Rails' own, which answers line by line.
+      RAILS_CLEAN = %w[ActiveSupport::BacktraceCleaner Rails::BacktraceCleaner].freeze
+
+      # An Array equal to another cleaner's only while the two would clean
+      # alike; nil for a cleaner whose `clean` is not Rails' own (the app's
+      # may not answer by the line alone). Its filters and silencers are
+      # the two Arrays ActiveSupport::BacktraceCleaner keeps: add_filter and
+      # add_silencer grow them, remove_filters! and remove_silencers! put
+      # others in their place.
+      def of(cleaner)
+        return unless RAILS_CLEAN.include?(cleaner.method(:clean).owner.name)
+
+        filters = cleaner.instance_variable_get(:@filters)
+        silencers = cleaner.instance_variable_get(:@silencers)
+        return unless filters.is_a?(Array) && silencers.is_a?(Array)
+
+        [cleaner, *filters, nil, *silencers, ENV.fetch("BACKTRACE", nil)]
+      end
     end
   end
 end

@@ -583,7 +583,7 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(backtrace).to all(start_with("app/"))
   end
 
-  it "shows the lines Rails' cleaner keeps of a whole backtrace, from what it made of each line before" do
+  it "shows the lines Rails' cleaner keeps of a whole backtrace, asking it each line once while it stays as it was" do
     error = begin
       get "/unreachable"
     rescue Errno::ECONNREFUSED => e
@@ -593,13 +593,32 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(cleaned).not_to be_empty
     expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(cleaned)
 
-    expect(Rails.backtrace_cleaner).not_to receive(:clean) # every line is remembered
-    expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(cleaned)
+    asked = 0
+    cleaner = Rails::BacktraceCleaner.new
+    cleaner.add_filter do |line|
+      asked += 1
+      line
+    end
+    allow(Rails).to receive(:backtrace_cleaner).and_return(cleaner)
+    whole = -> { cleaner.clean(error.backtrace).first(20) }
+    expected = whole.call
+    expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(expected)
+    asked = 0
+    expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(expected)
+    expect(asked).to eq(0) # every line remembered
 
-    # A cleaner of the app's own, given to Rails, cleans anew.
-    own = Rails::BacktraceCleaner.new.tap { |cleaner| cleaner.add_filter { |line| "#{line} (own)" } }
-    allow(Rails).to receive(:backtrace_cleaner).and_return(own)
-    expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(cleaned.map { |line| "#{line} (own)" })
+    # Changed in place, the cleaner is asked again.
+    cleaner.add_filter { |line| "#{line} (later)" }
+    expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(expected.map { |line| "#{line} (later)" })
+    # Rails 7.1 and later clean nothing away while BACKTRACE is set.
+    with_env("BACKTRACE" => "1") { expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(whole.call) }
+    cleaner.remove_silencers!
+    expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(whole.call).and(have_attributes(size: 20))
+
+    # A cleaner of the app's own making is handed the backtrace whole.
+    counting = Class.new(Rails::BacktraceCleaner) { def clean(backtrace, *) = super + ["#{backtrace.size} lines"] }.new
+    allow(Rails).to receive(:backtrace_cleaner).and_return(counting)
+    expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(counting.clean(error.backtrace).first(20))
   end
 
   it "names the method Rails routed when a form overrides it with _method, and keeps the method sent" do

@@ -583,7 +583,7 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     expect(backtrace).to all(start_with("app/"))
   end
 
-  it "shows the lines Rails' cleaner keeps of a whole backtrace, asking it each line once while it stays as it was" do
+  it "shows the lines Rails' cleaner keeps of a whole backtrace, from what it made of each line, while unchanged" do
     error = begin
       get "/unreachable"
     rescue Errno::ECONNREFUSED => e
@@ -614,6 +614,13 @@ RSpec.describe EzlogsRubyAgent::HttpTracker do
     with_env("BACKTRACE" => "1") { expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(whole.call) }
     cleaner.remove_silencers!
     expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(whole.call).and(have_attributes(size: 20))
+    cleaner.add_filter { |line| line unless line.include?("failures_controller") } # kept, as nil
+    expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(whole.call).and(include(nil))
+    cleaner.add_filter { raise "broken filter" }
+    line = __LINE__ - 1
+    stderr = quietly { expect(EzlogsRubyAgent::ErrorBacktrace.of(error)).to eq(error.backtrace.first(20)) }
+    expect(stderr).to eq("[ezlogs_ruby_agent] Rails.backtrace_cleaner raised RuntimeError at #{__FILE__}:#{line}; " \
+                         "errors' backtraces are sent as Ruby gives them\n")
 
     # A cleaner of the app's own making is handed the backtrace whole.
     counting = Class.new(Rails::BacktraceCleaner) { def clean(backtrace, *) = super + ["#{backtrace.size} lines"] }.new

@@ -102,9 +102,12 @@ module EzlogsRubyAgent
 
       # [`value` as the filters are given it, `values(value)`], so that the
       # two compare entry by entry (HiddenValues). `value`: a copy already
-      # (BoundedCopy: Symbol keys as Strings), given back as it is when no
-      # filter applies. An object the filters are given what it holds of (a
-      # Struct, a Set) is that Hash or Array in both.
+      # (BoundedCopy: Symbol keys as Strings). When no filter applies in
+      # Ruby, both are `value` itself, one object: what a caller then
+      # changes in it (PositionalArguments puts the named arguments back)
+      # is in both, as the filters would have left it. An object the
+      # filters are given what it holds of (a Struct, a Set) is that Hash
+      # or Array in both.
       def copy_and_values(value)
         filter = @values
         return [value, value] unless filter

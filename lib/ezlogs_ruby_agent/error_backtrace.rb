@@ -42,20 +42,20 @@ module EzlogsRubyAgent
     def of(error)
       backtrace = Array(error.backtrace)
       cleaned = cleaned(backtrace)
-      cleaned.nil? || cleaned.empty? ? backtrace.first(LINES) : cleaned
+      cleaned.empty? ? backtrace.first(LINES) : cleaned
     end
 
-    # The first LINES lines Rails' cleaner keeps of `backtrace`; nil when
-    # there is none.
+    # The first LINES lines Rails' cleaner keeps of `backtrace`; none when
+    # there is no cleaner, or it raised.
     def cleaned(backtrace)
       cleaner = ::Rails.backtrace_cleaner if defined?(::Rails) && ::Rails.respond_to?(:backtrace_cleaner)
-      return unless cleaner
+      return [] unless cleaner
 
       setup = setup(cleaner)
       setup ? from_lines(cleaner, setup, backtrace) : cleaner.clean(backtrace).first(LINES)
     rescue *FAILURES => e
       ProblemReporter.app_code(e, "Rails.backtrace_cleaner", "errors' backtraces are sent as Ruby gives them")
-      nil
+      []
     end
 
     # The lines `cleaner` keeps, each from what it made of the line alone

@@ -85,11 +85,13 @@ fn without_number(key: &str) -> &str {
         return key;
     };
     match inner.rfind(" (") {
-        Some(at) if inner[at + 2..].bytes().all(|b| b.is_ascii_digit()) && at + 2 < inner.len() => {
-            &key[..at]
-        }
+        Some(at) if is_number(&inner[at + 2..]) => &key[..at],
         _ => key,
     }
+}
+
+fn is_number(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Identifiers that frameworks generate in shapes PII detection would take
